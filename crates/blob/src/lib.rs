@@ -1,0 +1,1 @@
+//! medialib-blob (in progress).

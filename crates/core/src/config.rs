@@ -1,0 +1,229 @@
+//! Settings, layered: built-in defaults → `medialib.toml` → `MEDIALIB_*` environment
+//! variables → command-line flags (applied by the binary). Parsed once and validated.
+//!
+//! Environment variables name nested keys with a double underscore:
+//! `MEDIALIB_LISTEN=127.0.0.1:9000`, `MEDIALIB_LIMITS__MAX_UPLOAD_BYTES=1048576`.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::VariantSpec;
+
+/// A secret string that never prints (`Debug` shows `Secret(***)`).
+#[derive(Clone, Default, Deserialize, Serialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+    /// The secret itself; call only where it is used.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// All settings of a medialib process.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Address the HTTP server listens on. Default `127.0.0.1:8080`.
+    pub listen: SocketAddr,
+    /// Directory for the embedded database, blobs and staging files. Default `./data`.
+    pub data_dir: PathBuf,
+    /// Base URL put in front of every URL the API returns (a CDN domain, say). Default:
+    /// none, URLs are root-relative (`/files/…`).
+    pub public_base_url: Option<String>,
+    /// Number of processing workers in this process; 0 means one per CPU.
+    pub workers: usize,
+    /// The first admin token, used instead of a generated one when no token exists yet
+    /// (`MEDIALIB_ADMIN_TOKEN`).
+    pub admin_token: Option<Secret>,
+    /// Upload limits.
+    pub limits: Limits,
+    /// Image processing.
+    pub images: ImageSettings,
+    /// Job queue.
+    pub jobs: JobSettings,
+}
+
+/// Upload and decode limits.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Largest original accepted, in bytes. Default 256 MiB.
+    pub max_upload_bytes: u64,
+    /// Most `file` parts in one multipart request. Default 50.
+    pub max_files_per_request: usize,
+    /// Largest multipart request body, in bytes. Default 1 GiB.
+    pub max_request_bytes: u64,
+    /// Most pixels (width × height) an image may declare. Default 100 000 000.
+    pub max_image_pixels: u64,
+    /// Longest side an image may declare, in pixels. Default 20 000.
+    pub max_image_side: u32,
+}
+
+/// Image processing settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageSettings {
+    /// Variants made for every image (defaults: [`VariantSpec::defaults`]).
+    pub variants: Vec<VariantSpec>,
+    /// WebP quality, 1–100. Default 80.
+    pub webp_quality: u8,
+    /// JPEG quality, 1–100. Default 85.
+    pub jpeg_quality: u8,
+}
+
+/// Job queue settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobSettings {
+    /// Attempts before a job fails for good. Default 5.
+    pub max_attempts: u32,
+    /// How long a claimed job is leased to its worker, in seconds. Default 300.
+    pub lease_seconds: u64,
+    /// First retry delay in seconds; each further retry doubles it. Default 2.
+    pub backoff_base_seconds: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./data"),
+            public_base_url: None,
+            workers: 0,
+            admin_token: None,
+            limits: Limits {
+                max_upload_bytes: 256 * 1024 * 1024,
+                max_files_per_request: 50,
+                max_request_bytes: 1024 * 1024 * 1024,
+                max_image_pixels: 100_000_000,
+                max_image_side: 20_000,
+            },
+            images: ImageSettings {
+                variants: VariantSpec::defaults(),
+                webp_quality: 80,
+                jpeg_quality: 85,
+            },
+            jobs: JobSettings {
+                max_attempts: 5,
+                lease_seconds: 300,
+                backoff_base_seconds: 2,
+            },
+        }
+    }
+}
+
+/// Why settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Loads defaults, then the TOML file (if it exists), then `MEDIALIB_*` variables.
+    ///
+    /// `file` defaults to `medialib.toml` in the working directory when `None`; an
+    /// explicitly named file must exist.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match file {
+            Some(path) if !path.exists() => {
+                return Err(ConfigError(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
+            }
+            Some(path) => figment = figment.merge(Toml::file(path)),
+            None => figment = figment.merge(Toml::file("medialib.toml")),
+        }
+        figment = figment.merge(Env::prefixed("MEDIALIB_").split("__"));
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| ConfigError(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks values that types alone cannot.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let err = |m: String| Err(ConfigError(m));
+        if self.images.variants.is_empty() {
+            return err("images.variants must list at least one variant".into());
+        }
+        let mut names = std::collections::HashSet::new();
+        for spec in &self.images.variants {
+            spec.validate().map_err(ConfigError)?;
+            if !names.insert(spec.name.as_str()) {
+                return err(format!("images.variants: name {:?} is repeated", spec.name));
+            }
+        }
+        for (what, q) in [
+            ("images.webp_quality", self.images.webp_quality),
+            ("images.jpeg_quality", self.images.jpeg_quality),
+        ] {
+            if !(1..=100).contains(&q) {
+                return err(format!("{what} = {q} must be 1-100"));
+            }
+        }
+        if self.limits.max_files_per_request == 0 || self.jobs.max_attempts == 0 {
+            return err("limits.max_files_per_request and jobs.max_attempts must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// Number of processing workers: `workers`, or one per CPU when 0.
+    pub fn worker_count(&self) -> usize {
+        if self.workers > 0 {
+            self.workers
+        } else {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        }
+    }
+
+    /// The SQLite database file inside the data directory.
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("medialib.db")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_match_the_spec() {
+        let s = Settings::default();
+        s.validate().unwrap();
+        let names: Vec<_> = s.images.variants.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["thumbnail", "small", "medium", "large", "hero"]);
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn repeated_variant_names_are_rejected() {
+        let mut s = Settings::default();
+        s.images.variants.push(VariantSpec::defaults().remove(0));
+        assert!(s.validate().unwrap_err().to_string().contains("repeated"));
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = Secret::new("hunter2".into());
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}

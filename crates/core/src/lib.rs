@@ -1,0 +1,32 @@
+//! Domain types, configuration and storage seams shared by every medialib crate.
+//!
+//! This crate does no IO. The other crates implement its traits:
+//! `medialib-store` implements [`MetadataStore`], `medialib-blob` implements [`BlobStore`].
+//!
+//! - [`ids`]: identifiers and content hashes ([`AssetId`], [`JobId`], [`Sha256`]).
+//! - [`asset`]: assets, their kinds, status, metadata and placeholders.
+//! - [`variant`]: variant specifications (what to make) and stored variants (what was made).
+//! - [`job`]: background jobs and their typed payloads.
+//! - [`config`]: layered settings (defaults → `medialib.toml` → `MEDIALIB_*` env → flags).
+//! - [`store`]: the [`MetadataStore`] trait and its inputs and outputs.
+//! - [`blob`]: the [`BlobStore`] trait and [`StorageKey`].
+#![deny(missing_docs)]
+
+pub mod asset;
+pub mod blob;
+pub mod config;
+pub mod ids;
+pub mod job;
+pub mod store;
+pub mod variant;
+
+pub use asset::{Asset, AssetKind, AssetStatus, GpsPosition, ImageMetadata, Placeholder};
+pub use blob::{BlobError, BlobStore, ByteStream, StorageKey};
+pub use config::{Secret, Settings};
+pub use ids::{AssetId, JobId, NamespaceId, Sha256, UserId};
+pub use job::{Job, JobKind, JobStatus};
+pub use store::{MetadataStore, StoreError};
+pub use variant::{Fit, OutputFormat, Variant, VariantSpec};
+
+/// A point in time, always UTC.
+pub type Timestamp = time::OffsetDateTime;

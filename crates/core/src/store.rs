@@ -1,0 +1,261 @@
+//! The metadata store seam: assets, variants, jobs and tokens.
+//!
+//! `medialib-store` implements [`MetadataStore`] on SQLite (embedded default); the
+//! PostgreSQL backend implements the same trait and passes the same conformance tests.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::{
+    Asset, AssetId, AssetKind, AssetStatus, ImageMetadata, Job, JobId, NamespaceId, Placeholder,
+    Sha256, Timestamp, UserId, Variant,
+};
+
+/// A failure of the metadata store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A row that must exist does not.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The database failed; the message names the operation.
+    #[error("metadata store: {0}")]
+    Backend(String),
+}
+
+/// The caller behind an API token.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The user the token belongs to.
+    pub user: UserId,
+    /// The namespace the token acts in.
+    pub namespace: NamespaceId,
+}
+
+/// A new asset to record, with the blob it references and the job that processes it.
+#[derive(Debug, Clone)]
+pub struct NewAsset {
+    /// The new asset's id.
+    pub id: AssetId,
+    /// The owning namespace.
+    pub namespace: NamespaceId,
+    /// What it is.
+    pub kind: AssetKind,
+    /// Detected MIME type.
+    pub mime: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Content hash.
+    pub sha256: Sha256,
+    /// Blob store key of the original.
+    pub storage_key: String,
+    /// Sanitised filename.
+    pub original_filename: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Alt text.
+    pub alt_text: Option<String>,
+    /// Public delivery.
+    pub is_public: bool,
+    /// Width in pixels after orientation, from the header probe.
+    pub width: Option<u32>,
+    /// Height in pixels after orientation, from the header probe.
+    pub height: Option<u32>,
+    /// Who uploaded it.
+    pub uploaded_by: Option<UserId>,
+    /// Attempts allowed for its processing job.
+    pub max_attempts: u32,
+}
+
+/// What recording a new asset led to. A duplicate is an expected outcome, not an error.
+#[derive(Debug, Clone)]
+pub enum IngestRecord {
+    /// The asset was created and its processing job queued.
+    Created {
+        /// The new asset.
+        asset: Asset,
+        /// Its processing job.
+        job: JobId,
+    },
+    /// The namespace already holds these bytes in this live asset; nothing was written.
+    Duplicate(Asset),
+}
+
+/// Fields a user may change on an asset; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct AssetPatch {
+    /// New title (non-empty).
+    pub title: Option<String>,
+    /// New description; `Some(None)` clears it.
+    pub description: Option<Option<String>>,
+    /// New alt text; `Some(None)` clears it.
+    pub alt_text: Option<Option<String>>,
+    /// New public flag.
+    pub is_public: Option<bool>,
+}
+
+/// Sort orders for listing assets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssetSort {
+    /// By creation time (then id).
+    CreatedAt,
+    /// By size in bytes (then id).
+    Size,
+    /// By title, case-insensitively (then id).
+    Title,
+}
+
+/// A listing request. Pagination is keyset-based: `cursor` is the opaque
+/// `next_cursor` of the previous page, stable under concurrent inserts.
+#[derive(Debug, Clone)]
+pub struct AssetQuery {
+    /// The namespace to list.
+    pub namespace: NamespaceId,
+    /// Only this kind.
+    pub kind: Option<AssetKind>,
+    /// Only this status.
+    pub status: Option<AssetStatus>,
+    /// Sort key.
+    pub sort: AssetSort,
+    /// Descending when true.
+    pub descending: bool,
+    /// Page size, 1–200.
+    pub limit: u32,
+    /// Continue after this cursor.
+    pub cursor: Option<String>,
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The items on this page.
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+    /// How many items match the filters in all pages.
+    pub total: u64,
+}
+
+/// A variant made by processing, to be recorded.
+#[derive(Debug, Clone)]
+pub struct NewVariant {
+    /// Spec name.
+    pub name: String,
+    /// Format.
+    pub format: crate::OutputFormat,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Size in bytes.
+    pub size: u64,
+    /// Hash of the encoded bytes.
+    pub sha256: Sha256,
+    /// Where the bytes were stored.
+    pub storage_key: String,
+}
+
+/// The result of processing an asset, recorded in one transaction.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    /// Extracted metadata (its width and height become the asset's).
+    pub metadata: ImageMetadata,
+    /// Placeholders.
+    pub placeholder: Placeholder,
+    /// When the photo was taken, parsed from the metadata, for sorting and filters.
+    pub taken_at: Option<Timestamp>,
+    /// Every variant made; replaces any previous set.
+    pub variants: Vec<NewVariant>,
+}
+
+/// Storage keys that are no longer referenced after a purge, for the caller to delete.
+#[derive(Debug, Clone, Default)]
+pub struct Unreferenced {
+    /// Keys of blobs to delete.
+    pub keys: Vec<String>,
+}
+
+/// How a job attempt ended.
+#[derive(Debug, Clone)]
+pub enum JobOutcome {
+    /// It succeeded.
+    Succeeded,
+    /// It failed and should be retried at `at` (the store fails it for good when
+    /// no attempts remain).
+    Retry {
+        /// The error.
+        error: String,
+        /// When to try again.
+        at: Timestamp,
+    },
+    /// It failed for good; the asset is marked failed with the same error.
+    Failed {
+        /// The error.
+        error: String,
+    },
+}
+
+/// Persistent metadata: the only source of truth for what exists and what references
+/// which blob.
+#[async_trait]
+pub trait MetadataStore: Send + Sync + 'static {
+    /// The namespace used by the embedded default (created by migrations).
+    async fn default_namespace(&self) -> Result<NamespaceId, StoreError>;
+
+    /// Whether any API token exists (to decide whether to create the first one).
+    async fn has_tokens(&self) -> Result<bool, StoreError>;
+    /// Creates the instance admin user if missing and stores a token hash for it.
+    async fn create_admin_token(&self, name: &str, token_hash: &Sha256)
+    -> Result<(), StoreError>;
+    /// Finds the principal behind a token hash and records `last_used_at`.
+    async fn authenticate(&self, token_hash: &Sha256) -> Result<Option<Principal>, StoreError>;
+
+    /// Records an asset, its blob and its processing job atomically, or reports the live
+    /// asset that already holds these bytes in the namespace.
+    async fn create_asset(&self, new: NewAsset) -> Result<IngestRecord, StoreError>;
+    /// The live (not deleted) asset with these bytes in the namespace, if any.
+    async fn find_by_sha256(
+        &self,
+        namespace: NamespaceId,
+        sha: &Sha256,
+    ) -> Result<Option<Asset>, StoreError>;
+    /// An asset by id, deleted or not.
+    async fn get_asset(&self, id: AssetId) -> Result<Option<Asset>, StoreError>;
+    /// A page of live assets.
+    async fn list_assets(&self, query: &AssetQuery) -> Result<Page<Asset>, StoreError>;
+    /// Applies a patch; `None` when the asset does not exist.
+    async fn update_asset(
+        &self,
+        id: AssetId,
+        patch: &AssetPatch,
+    ) -> Result<Option<Asset>, StoreError>;
+    /// Soft-deletes an asset; `false` when it does not exist.
+    async fn soft_delete_asset(&self, id: AssetId) -> Result<bool, StoreError>;
+    /// Removes an asset and its variants for good, returning the keys nobody references
+    /// any more (its variants, and its original when no other asset uses that blob).
+    async fn purge_asset(&self, id: AssetId) -> Result<Option<Unreferenced>, StoreError>;
+
+    /// The asset's variants, in spec order.
+    async fn list_variants(&self, id: AssetId) -> Result<Vec<Variant>, StoreError>;
+    /// Records a successful processing run and marks the asset ready; returns keys of
+    /// earlier variants the new set no longer uses.
+    async fn record_processed(
+        &self,
+        id: AssetId,
+        processed: Processed,
+    ) -> Result<Unreferenced, StoreError>;
+
+    /// Claims the next due job for `owner` with a lease of `lease`; `None` when idle.
+    async fn claim_job(&self, owner: &str, lease: Duration) -> Result<Option<Job>, StoreError>;
+    /// Records how a claimed job's attempt ended.
+    async fn finish_job(&self, id: JobId, outcome: JobOutcome) -> Result<(), StoreError>;
+    /// A job by id.
+    async fn get_job(&self, id: JobId) -> Result<Option<Job>, StoreError>;
+    /// The most recent job of an asset.
+    async fn latest_job(&self, asset: AssetId) -> Result<Option<Job>, StoreError>;
+    /// Puts jobs left `running` by a stopped process back in the queue (embedded mode,
+    /// at start-up, where no other process can hold a lease); returns how many.
+    async fn requeue_running_jobs(&self) -> Result<u64, StoreError>;
+}

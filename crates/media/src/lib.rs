@@ -1,0 +1,1 @@
+//! medialib-media (in progress).

@@ -1,0 +1,1 @@
+//! medialib-server (in progress).

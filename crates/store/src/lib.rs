@@ -1,0 +1,1 @@
+//! medialib-store (in progress).
