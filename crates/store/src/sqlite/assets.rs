@@ -1,0 +1,390 @@
+//! Assets, the blobs they reference, and their variants.
+
+use medialib_core::store::{
+    AssetPatch, AssetQuery, AssetSort, IngestRecord, NewAsset, Page, Processed, Unreferenced,
+};
+use medialib_core::{
+    Asset, AssetId, AssetStatus, JobId, JobKind, NamespaceId, Sha256, StoreError, Variant,
+};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+
+use super::backend;
+use super::rows::{self, asset_columns, now_ms, to_ms};
+use crate::cursor::{Cursor, SortValue};
+
+fn id_bytes(id: AssetId) -> Vec<u8> {
+    id.0.as_bytes().to_vec()
+}
+
+pub(crate) async fn create(pool: &SqlitePool, new: NewAsset) -> Result<IngestRecord, StoreError> {
+    let now = now_ms();
+    let mut tx = pool.begin().await.map_err(backend("begin"))?;
+    sqlx::query(
+        "INSERT INTO blob (namespace_id, sha256, size, storage_key, created_at)
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT (namespace_id, sha256) DO NOTHING",
+    )
+    .bind(new.namespace.0)
+    .bind(new.sha256.0.as_slice())
+    .bind(new.size as i64)
+    .bind(&new.storage_key)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(backend("record blob"))?;
+    let blob_id: i64 =
+        sqlx::query_scalar("SELECT id FROM blob WHERE namespace_id = ? AND sha256 = ?")
+            .bind(new.namespace.0)
+            .bind(new.sha256.0.as_slice())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend("find blob"))?;
+
+    let inserted = sqlx::query(
+        "INSERT INTO asset (id, namespace_id, blob_id, kind, status, mime, size, sha256,
+            original_filename, title, description, alt_text, is_public, width, height,
+            uploaded_by, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'processing', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (namespace_id, sha256) WHERE deleted_at IS NULL DO NOTHING",
+    )
+    .bind(id_bytes(new.id))
+    .bind(new.namespace.0)
+    .bind(blob_id)
+    .bind(new.kind.as_str())
+    .bind(&new.mime)
+    .bind(new.size as i64)
+    .bind(new.sha256.0.as_slice())
+    .bind(&new.original_filename)
+    .bind(&new.title)
+    .bind(&new.description)
+    .bind(&new.alt_text)
+    .bind(new.is_public)
+    .bind(new.width.map(i64::from))
+    .bind(new.height.map(i64::from))
+    .bind(new.uploaded_by.map(|u| u.0))
+    .bind(now)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(backend("record asset"))?;
+    if inserted.rows_affected() == 0 {
+        // A concurrent upload of the same bytes won the race: report its asset.
+        drop(tx);
+        let existing = find_by_sha256(pool, new.namespace, &new.sha256).await?;
+        return existing.map(IngestRecord::Duplicate).ok_or_else(|| {
+            StoreError::Backend("asset with these bytes vanished during ingest".into())
+        });
+    }
+
+    let job = JobId::new();
+    sqlx::query(
+        "INSERT INTO job (id, asset_id, kind, status, max_attempts, run_after, created_at, updated_at)
+         VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)",
+    )
+    .bind(job.0.as_bytes().as_slice())
+    .bind(id_bytes(new.id))
+    .bind(JobKind::ProcessImage.as_str())
+    .bind(i64::from(new.max_attempts))
+    .bind(now)
+    .bind(now)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(backend("queue job"))?;
+    tx.commit().await.map_err(backend("commit"))?;
+    let asset = get(pool, new.id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("asset {}", new.id)))?;
+    Ok(IngestRecord::Created { asset, job })
+}
+
+pub(crate) async fn find_by_sha256(
+    pool: &SqlitePool,
+    namespace: NamespaceId,
+    sha: &Sha256,
+) -> Result<Option<Asset>, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        asset_columns!(),
+        " FROM asset WHERE namespace_id = ? AND sha256 = ? AND deleted_at IS NULL"
+    ))
+    .bind(namespace.0)
+    .bind(sha.0.as_slice())
+    .fetch_optional(pool)
+    .await
+    .map_err(backend("find asset by sha256"))?;
+    row.as_ref().map(rows::asset).transpose()
+}
+
+pub(crate) async fn get(pool: &SqlitePool, id: AssetId) -> Result<Option<Asset>, StoreError> {
+    let row = sqlx::query(concat!("SELECT ", asset_columns!(), " FROM asset WHERE id = ?"))
+        .bind(id_bytes(id))
+        .fetch_optional(pool)
+        .await
+        .map_err(backend("get asset"))?;
+    row.as_ref().map(rows::asset).transpose()
+}
+
+fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &AssetQuery) {
+    qb.push(" WHERE namespace_id = ")
+        .push_bind(q.namespace.0)
+        .push(" AND deleted_at IS NULL");
+    if let Some(kind) = q.kind {
+        qb.push(" AND kind = ").push_bind(kind.as_str());
+    }
+    if let Some(status) = q.status {
+        qb.push(" AND status = ").push_bind(status.as_str());
+    }
+}
+
+pub(crate) async fn list(pool: &SqlitePool, q: &AssetQuery) -> Result<Page<Asset>, StoreError> {
+    let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM asset");
+    push_filters(&mut count, q);
+    let total: i64 = count
+        .build_query_scalar()
+        .fetch_one(pool)
+        .await
+        .map_err(backend("count assets"))?;
+
+    let key = match q.sort {
+        AssetSort::CreatedAt => "created_at",
+        AssetSort::Size => "size",
+        AssetSort::Title => "title COLLATE NOCASE",
+    };
+    let (cmp, dir) = if q.descending {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    let mut qb = QueryBuilder::<Sqlite>::new(concat!("SELECT ", asset_columns!(), " FROM asset"));
+    push_filters(&mut qb, q);
+    if let Some(raw) = &q.cursor {
+        let cursor = Cursor::decode(raw)
+            .ok_or_else(|| StoreError::NotFound("page for this cursor".into()))?;
+        let id = hex_id(&cursor.id)?;
+        // Keyset pagination: rows strictly after (key, id) in the sort order, so pages
+        // stay stable while new assets arrive.
+        qb.push(format!(" AND ({key} {cmp} "));
+        push_value(&mut qb, &cursor.key);
+        qb.push(format!(" OR ({key} = "));
+        push_value(&mut qb, &cursor.key);
+        qb.push(format!(" AND id {cmp} ")).push_bind(id).push("))");
+    }
+    qb.push(format!(" ORDER BY {key} {dir}, id {dir} LIMIT "))
+        .push_bind(i64::from(q.limit) + 1);
+    let rows = qb
+        .build()
+        .fetch_all(pool)
+        .await
+        .map_err(backend("list assets"))?;
+    let mut items = rows.iter().map(rows::asset).collect::<Result<Vec<_>, _>>()?;
+    let next_cursor = if items.len() > q.limit as usize {
+        items.truncate(q.limit as usize);
+        items.last().map(|last| {
+            let key = match q.sort {
+                AssetSort::CreatedAt => SortValue::Int(to_ms(last.created_at)),
+                AssetSort::Size => SortValue::Int(last.size as i64),
+                AssetSort::Title => SortValue::Text(last.title.clone()),
+            };
+            Cursor {
+                key,
+                id: last.id.0.simple().to_string(),
+            }
+            .encode()
+        })
+    } else {
+        None
+    };
+    Ok(Page {
+        items,
+        next_cursor,
+        total: total as u64,
+    })
+}
+
+fn push_value(qb: &mut QueryBuilder<Sqlite>, value: &SortValue) {
+    match value {
+        SortValue::Int(v) => qb.push_bind(*v),
+        SortValue::Text(v) => qb.push_bind(v.clone()),
+    };
+}
+
+fn hex_id(hex: &str) -> Result<Vec<u8>, StoreError> {
+    uuid::Uuid::try_parse(hex)
+        .map(|u| u.as_bytes().to_vec())
+        .map_err(|_| StoreError::NotFound("page for this cursor".into()))
+}
+
+pub(crate) async fn update(
+    pool: &SqlitePool,
+    id: AssetId,
+    patch: &AssetPatch,
+) -> Result<Option<Asset>, StoreError> {
+    let mut qb = QueryBuilder::<Sqlite>::new("UPDATE asset SET updated_at = ");
+    qb.push_bind(now_ms());
+    if let Some(title) = &patch.title {
+        qb.push(", title = ").push_bind(title.clone());
+    }
+    if let Some(description) = &patch.description {
+        qb.push(", description = ").push_bind(description.clone());
+    }
+    if let Some(alt_text) = &patch.alt_text {
+        qb.push(", alt_text = ").push_bind(alt_text.clone());
+    }
+    if let Some(is_public) = patch.is_public {
+        qb.push(", is_public = ").push_bind(is_public);
+    }
+    qb.push(" WHERE id = ").push_bind(id_bytes(id));
+    let done = qb
+        .build()
+        .execute(pool)
+        .await
+        .map_err(backend("update asset"))?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    get(pool, id).await
+}
+
+pub(crate) async fn soft_delete(pool: &SqlitePool, id: AssetId) -> Result<bool, StoreError> {
+    let now = now_ms();
+    let done = sqlx::query(
+        "UPDATE asset SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL",
+    )
+    .bind(now)
+    .bind(now)
+    .bind(id_bytes(id))
+    .execute(pool)
+    .await
+    .map_err(backend("delete asset"))?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub(crate) async fn purge(
+    pool: &SqlitePool,
+    id: AssetId,
+) -> Result<Option<Unreferenced>, StoreError> {
+    let mut tx = pool.begin().await.map_err(backend("begin"))?;
+    let Some(blob_id) = sqlx::query_scalar::<_, i64>("SELECT blob_id FROM asset WHERE id = ?")
+        .bind(id_bytes(id))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend("find asset"))?
+    else {
+        return Ok(None);
+    };
+    let mut keys: Vec<String> =
+        sqlx::query_scalar("SELECT storage_key FROM variant WHERE asset_id = ?")
+            .bind(id_bytes(id))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend("list variant keys"))?;
+    // Variants and jobs go with the asset (ON DELETE CASCADE).
+    sqlx::query("DELETE FROM asset WHERE id = ?")
+        .bind(id_bytes(id))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend("purge asset"))?;
+    let blob_key: Option<String> = sqlx::query_scalar(
+        "DELETE FROM blob WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM asset WHERE blob_id = ?1)
+         RETURNING storage_key",
+    )
+    .bind(blob_id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(backend("release blob"))?;
+    keys.extend(blob_key);
+    tx.commit().await.map_err(backend("commit"))?;
+    Ok(Some(Unreferenced { keys }))
+}
+
+pub(crate) async fn list_variants(
+    pool: &SqlitePool,
+    id: AssetId,
+) -> Result<Vec<Variant>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT asset_id, name, format, width, height, size, sha256, storage_key, created_at
+         FROM variant WHERE asset_id = ? ORDER BY position",
+    )
+    .bind(id_bytes(id))
+    .fetch_all(pool)
+    .await
+    .map_err(backend("list variants"))?;
+    rows.iter().map(rows::variant).collect()
+}
+
+pub(crate) async fn record_processed(
+    pool: &SqlitePool,
+    id: AssetId,
+    processed: Processed,
+) -> Result<Unreferenced, StoreError> {
+    let now = now_ms();
+    let mut tx = pool.begin().await.map_err(backend("begin"))?;
+    let old_keys: Vec<String> =
+        sqlx::query_scalar("SELECT storage_key FROM variant WHERE asset_id = ?")
+            .bind(id_bytes(id))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend("list variant keys"))?;
+    sqlx::query("DELETE FROM variant WHERE asset_id = ?")
+        .bind(id_bytes(id))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend("replace variants"))?;
+    for (position, v) in processed.variants.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO variant (asset_id, name, format, position, width, height, size, sha256,
+                storage_key, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id_bytes(id))
+        .bind(&v.name)
+        .bind(v.format.as_str())
+        .bind(position as i64)
+        .bind(i64::from(v.width))
+        .bind(i64::from(v.height))
+        .bind(v.size as i64)
+        .bind(v.sha256.0.as_slice())
+        .bind(&v.storage_key)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend("record variant"))?;
+    }
+    let metadata = serde_json::to_string(&processed.metadata)
+        .map_err(|e| StoreError::Backend(format!("encode metadata: {e}")))?;
+    let placeholder = serde_json::to_string(&processed.placeholder)
+        .map_err(|e| StoreError::Backend(format!("encode placeholder: {e}")))?;
+    let done = sqlx::query(
+        "UPDATE asset SET status = ?, width = ?, height = ?, frame_count = ?, metadata = ?,
+            placeholder = ?, taken_at = ?, error = NULL, updated_at = ?
+         WHERE id = ?",
+    )
+    .bind(AssetStatus::Ready.as_str())
+    .bind(i64::from(processed.metadata.width))
+    .bind(i64::from(processed.metadata.height))
+    .bind(i64::from(processed.metadata.frame_count))
+    .bind(metadata)
+    .bind(placeholder)
+    .bind(processed.taken_at.map(to_ms))
+    .bind(now)
+    .bind(id_bytes(id))
+    .execute(&mut *tx)
+    .await
+    .map_err(backend("record processing"))?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound(format!("asset {id}")));
+    }
+    tx.commit().await.map_err(backend("commit"))?;
+    let new_keys: Vec<&str> = processed
+        .variants
+        .iter()
+        .map(|v| v.storage_key.as_str())
+        .collect();
+    Ok(Unreferenced {
+        keys: old_keys
+            .into_iter()
+            .filter(|k| !new_keys.contains(&k.as_str()))
+            .collect(),
+    })
+}
+

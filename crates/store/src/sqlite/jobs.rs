@@ -1,0 +1,128 @@
+//! The job queue: claim the next due job under a lease, record how it ended, and put
+//! jobs abandoned by a stopped process back in the queue.
+
+use std::time::Duration;
+
+use medialib_core::store::JobOutcome;
+use medialib_core::{AssetId, Job, JobId, StoreError};
+use sqlx::SqlitePool;
+
+use super::backend;
+use super::rows::{self, now_ms, to_ms};
+
+macro_rules! job_columns {
+    () => {
+        "id, asset_id, kind, status, progress, attempts, max_attempts, run_after, error, \
+         created_at, updated_at"
+    };
+}
+
+pub(crate) async fn claim(
+    pool: &SqlitePool,
+    owner: &str,
+    lease: Duration,
+) -> Result<Option<Job>, StoreError> {
+    let now = now_ms();
+    // One statement, so two workers can never claim the same job: SQLite runs writes
+    // one at a time. A running job whose lease has expired is claimed again: its worker
+    // died without finishing it.
+    let row = sqlx::query(concat!(
+        "UPDATE job SET status = 'running', lease_owner = ?1, lease_until = ?2,
+                attempts = attempts + 1, updated_at = ?3
+         WHERE id = (SELECT id FROM job
+                     WHERE (status = 'queued' AND run_after <= ?3)
+                        OR (status = 'running' AND lease_until < ?3)
+                     ORDER BY run_after, id LIMIT 1)
+         RETURNING ",
+        job_columns!()
+    ))
+    .bind(owner)
+    .bind(now + lease.as_millis() as i64)
+    .bind(now)
+    .fetch_optional(pool)
+    .await
+    .map_err(backend("claim job"))?;
+    row.as_ref().map(rows::job).transpose()
+}
+
+pub(crate) async fn finish(
+    pool: &SqlitePool,
+    id: JobId,
+    outcome: JobOutcome,
+) -> Result<(), StoreError> {
+    let now = now_ms();
+    let mut tx = pool.begin().await.map_err(backend("begin"))?;
+    let (status, error, run_after) = match outcome {
+        JobOutcome::Succeeded => ("succeeded", None, None),
+        JobOutcome::Retry { error, at } => ("queued", Some(error), Some(to_ms(at))),
+        JobOutcome::Failed { error } => ("failed", Some(error), None),
+    };
+    // A retry of a job that has used all its attempts fails it for good.
+    let row: Option<(String, Vec<u8>)> = sqlx::query_as(
+        "UPDATE job SET
+            status = CASE WHEN ?1 = 'queued' AND attempts >= max_attempts THEN 'failed' ELSE ?1 END,
+            progress = CASE WHEN ?1 = 'succeeded' THEN 100 ELSE progress END,
+            error = ?2, run_after = coalesce(?3, run_after),
+            lease_owner = NULL, lease_until = NULL, updated_at = ?4
+         WHERE id = ?5 AND status = 'running'
+         RETURNING status, asset_id",
+    )
+    .bind(status)
+    .bind(&error)
+    .bind(run_after)
+    .bind(now)
+    .bind(id.0.as_bytes().as_slice())
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(backend("finish job"))?;
+    if let Some((final_status, asset_id)) = row
+        && final_status == "failed"
+    {
+        sqlx::query("UPDATE asset SET status = 'failed', error = ?, updated_at = ? WHERE id = ?")
+            .bind(&error)
+            .bind(now)
+            .bind(asset_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend("mark asset failed"))?;
+    }
+    tx.commit().await.map_err(backend("commit"))
+}
+
+pub(crate) async fn get(pool: &SqlitePool, id: JobId) -> Result<Option<Job>, StoreError> {
+    let row = sqlx::query(concat!("SELECT ", job_columns!(), " FROM job WHERE id = ?"))
+        .bind(id.0.as_bytes().as_slice())
+        .fetch_optional(pool)
+        .await
+        .map_err(backend("get job"))?;
+    row.as_ref().map(rows::job).transpose()
+}
+
+pub(crate) async fn latest_for_asset(
+    pool: &SqlitePool,
+    asset: AssetId,
+) -> Result<Option<Job>, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        job_columns!(),
+        " FROM job WHERE asset_id = ? ORDER BY created_at DESC, id DESC LIMIT 1"
+    ))
+    .bind(asset.0.as_bytes().as_slice())
+    .fetch_optional(pool)
+    .await
+    .map_err(backend("latest job"))?;
+    row.as_ref().map(rows::job).transpose()
+}
+
+pub(crate) async fn requeue_running(pool: &SqlitePool) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE job SET status = 'queued', lease_owner = NULL, lease_until = NULL,
+                run_after = ?1, updated_at = ?1
+         WHERE status = 'running'",
+    )
+    .bind(now_ms())
+    .execute(pool)
+    .await
+    .map_err(backend("requeue running jobs"))?;
+    Ok(done.rows_affected())
+}

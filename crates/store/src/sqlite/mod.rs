@@ -1,0 +1,156 @@
+//! The SQLite backend: one database file in WAL mode, migrated on open.
+//!
+//! - `rows`: mapping rows to domain types and timestamps to milliseconds.
+//! - `assets`: assets, blobs and variants.
+//! - `jobs`: the job queue (claim with a lease, finish, requeue).
+//! - `tokens`: API tokens and principals.
+
+mod assets;
+mod jobs;
+mod rows;
+mod tokens;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use medialib_core::store::{
+    AssetPatch, AssetQuery, IngestRecord, JobOutcome, NewAsset, Page, Principal, Processed,
+    Unreferenced,
+};
+use medialib_core::{
+    Asset, AssetId, Job, JobId, MetadataStore, NamespaceId, Sha256, StoreError, Variant,
+};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+/// The embedded metadata store.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+pub(crate) fn backend(what: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
+    move |e| StoreError::Backend(format!("{what}: {e}"))
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and applies migrations.
+    ///
+    /// Errors when the file cannot be opened or a migration fails.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str("sqlite://")
+            .map_err(backend("sqlite options"))?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // WAL + NORMAL is durable across process crashes; only an OS crash may lose
+            // the last transactions, never corrupt the file.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(backend("open database"))?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migrate database: {e}")))?;
+        Ok(Self { pool })
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[async_trait]
+impl MetadataStore for SqliteStore {
+    async fn default_namespace(&self) -> Result<NamespaceId, StoreError> {
+        Ok(NamespaceId(1))
+    }
+
+    async fn has_tokens(&self) -> Result<bool, StoreError> {
+        tokens::has_tokens(&self.pool).await
+    }
+
+    async fn create_admin_token(&self, name: &str, hash: &Sha256) -> Result<(), StoreError> {
+        tokens::create_admin_token(&self.pool, name, hash).await
+    }
+
+    async fn authenticate(&self, hash: &Sha256) -> Result<Option<Principal>, StoreError> {
+        tokens::authenticate(&self.pool, hash).await
+    }
+
+    async fn create_asset(&self, new: NewAsset) -> Result<IngestRecord, StoreError> {
+        assets::create(&self.pool, new).await
+    }
+
+    async fn find_by_sha256(
+        &self,
+        namespace: NamespaceId,
+        sha: &Sha256,
+    ) -> Result<Option<Asset>, StoreError> {
+        assets::find_by_sha256(&self.pool, namespace, sha).await
+    }
+
+    async fn get_asset(&self, id: AssetId) -> Result<Option<Asset>, StoreError> {
+        assets::get(&self.pool, id).await
+    }
+
+    async fn list_assets(&self, query: &AssetQuery) -> Result<Page<Asset>, StoreError> {
+        assets::list(&self.pool, query).await
+    }
+
+    async fn update_asset(
+        &self,
+        id: AssetId,
+        patch: &AssetPatch,
+    ) -> Result<Option<Asset>, StoreError> {
+        assets::update(&self.pool, id, patch).await
+    }
+
+    async fn soft_delete_asset(&self, id: AssetId) -> Result<bool, StoreError> {
+        assets::soft_delete(&self.pool, id).await
+    }
+
+    async fn purge_asset(&self, id: AssetId) -> Result<Option<Unreferenced>, StoreError> {
+        assets::purge(&self.pool, id).await
+    }
+
+    async fn list_variants(&self, id: AssetId) -> Result<Vec<Variant>, StoreError> {
+        assets::list_variants(&self.pool, id).await
+    }
+
+    async fn record_processed(
+        &self,
+        id: AssetId,
+        processed: Processed,
+    ) -> Result<Unreferenced, StoreError> {
+        assets::record_processed(&self.pool, id, processed).await
+    }
+
+    async fn claim_job(&self, owner: &str, lease: Duration) -> Result<Option<Job>, StoreError> {
+        jobs::claim(&self.pool, owner, lease).await
+    }
+
+    async fn finish_job(&self, id: JobId, outcome: JobOutcome) -> Result<(), StoreError> {
+        jobs::finish(&self.pool, id, outcome).await
+    }
+
+    async fn get_job(&self, id: JobId) -> Result<Option<Job>, StoreError> {
+        jobs::get(&self.pool, id).await
+    }
+
+    async fn latest_job(&self, asset: AssetId) -> Result<Option<Job>, StoreError> {
+        jobs::latest_for_asset(&self.pool, asset).await
+    }
+
+    async fn requeue_running_jobs(&self) -> Result<u64, StoreError> {
+        jobs::requeue_running(&self.pool).await
+    }
+}

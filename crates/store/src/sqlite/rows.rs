@@ -1,0 +1,125 @@
+//! Row mapping: SQLite rows to domain types, and timestamps to epoch milliseconds.
+
+use medialib_core::{
+    Asset, AssetId, Job, JobId, NamespaceId, Sha256, StoreError, Timestamp, UserId, Variant,
+};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+use uuid::Uuid;
+
+pub(crate) fn now_ms() -> i64 {
+    to_ms(Timestamp::now_utc())
+}
+
+pub(crate) fn to_ms(t: Timestamp) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+pub(crate) fn from_ms(ms: i64) -> Timestamp {
+    Timestamp::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("unreadable {what} in database: {detail}"))
+}
+
+fn uuid(bytes: Vec<u8>) -> Result<Uuid, StoreError> {
+    Uuid::from_slice(&bytes).map_err(|e| corrupt("id", e))
+}
+
+pub(crate) fn sha(bytes: Vec<u8>) -> Result<Sha256, StoreError> {
+    <[u8; 32]>::try_from(bytes.as_slice())
+        .map(Sha256)
+        .map_err(|_| corrupt("sha256", "wrong length"))
+}
+
+fn parse<T: std::str::FromStr>(what: &str, s: String) -> Result<T, StoreError>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse().map_err(|e| corrupt(what, e))
+}
+
+fn json<T: serde::de::DeserializeOwned>(
+    what: &str,
+    s: Option<String>,
+) -> Result<Option<T>, StoreError> {
+    s.map(|s| serde_json::from_str(&s).map_err(|e| corrupt(what, e)))
+        .transpose()
+}
+
+fn get<'r, T>(row: &'r SqliteRow, col: &str) -> Result<T, StoreError>
+where
+    T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+{
+    row.try_get(col).map_err(|e| corrupt(col, e))
+}
+
+/// Columns selected for an asset, as a literal for `concat!` (sqlx only takes
+/// `&'static str` queries without an audit).
+macro_rules! asset_columns {
+    () => {
+        "id, namespace_id, kind, status, mime, size, sha256, original_filename, title, \
+         description, alt_text, is_public, width, height, frame_count, metadata, placeholder, \
+         error, uploaded_by, created_at, updated_at, deleted_at"
+    };
+}
+pub(crate) use asset_columns;
+
+pub(crate) fn asset(row: &SqliteRow) -> Result<Asset, StoreError> {
+    Ok(Asset {
+        id: AssetId(uuid(get(row, "id")?)?),
+        namespace: NamespaceId(get(row, "namespace_id")?),
+        kind: parse("kind", get(row, "kind")?)?,
+        status: parse("status", get(row, "status")?)?,
+        mime: get(row, "mime")?,
+        size: get::<i64>(row, "size")? as u64,
+        sha256: sha(get(row, "sha256")?)?,
+        original_filename: get(row, "original_filename")?,
+        title: get(row, "title")?,
+        description: get(row, "description")?,
+        alt_text: get(row, "alt_text")?,
+        is_public: get(row, "is_public")?,
+        width: get::<Option<i64>>(row, "width")?.map(|v| v as u32),
+        height: get::<Option<i64>>(row, "height")?.map(|v| v as u32),
+        frame_count: get::<Option<i64>>(row, "frame_count")?.map(|v| v as u32),
+        metadata: json("metadata", get(row, "metadata")?)?,
+        placeholder: json("placeholder", get(row, "placeholder")?)?,
+        error: get(row, "error")?,
+        uploaded_by: get::<Option<i64>>(row, "uploaded_by")?.map(UserId),
+        created_at: from_ms(get(row, "created_at")?),
+        updated_at: from_ms(get(row, "updated_at")?),
+        deleted_at: get::<Option<i64>>(row, "deleted_at")?.map(from_ms),
+    })
+}
+
+pub(crate) fn variant(row: &SqliteRow) -> Result<Variant, StoreError> {
+    Ok(Variant {
+        asset_id: AssetId(uuid(get(row, "asset_id")?)?),
+        name: get(row, "name")?,
+        format: parse("format", get(row, "format")?)?,
+        width: get::<i64>(row, "width")? as u32,
+        height: get::<i64>(row, "height")? as u32,
+        size: get::<i64>(row, "size")? as u64,
+        sha256: sha(get(row, "sha256")?)?,
+        storage_key: get(row, "storage_key")?,
+        created_at: from_ms(get(row, "created_at")?),
+    })
+}
+
+pub(crate) fn job(row: &SqliteRow) -> Result<Job, StoreError> {
+    Ok(Job {
+        id: JobId(uuid(get(row, "id")?)?),
+        asset_id: AssetId(uuid(get(row, "asset_id")?)?),
+        kind: parse("job kind", get(row, "kind")?)?,
+        status: parse("job status", get(row, "status")?)?,
+        progress: get::<i64>(row, "progress")?.clamp(0, 100) as u8,
+        attempts: get::<i64>(row, "attempts")? as u32,
+        max_attempts: get::<i64>(row, "max_attempts")? as u32,
+        run_after: from_ms(get(row, "run_after")?),
+        error: get(row, "error")?,
+        created_at: from_ms(get(row, "created_at")?),
+        updated_at: from_ms(get(row, "updated_at")?),
+    })
+}

@@ -1,0 +1,269 @@
+//! The `MetadataStore` contract, written against the trait so every backend runs the
+//! same suite. Each test gets a fresh SQLite file.
+
+use std::time::Duration;
+
+use medialib_core::store::{
+    AssetPatch, AssetQuery, AssetSort, IngestRecord, JobOutcome, NewAsset, NewVariant, Processed,
+};
+use medialib_core::{
+    AssetId, AssetKind, AssetStatus, ImageMetadata, JobStatus, MetadataStore, NamespaceId,
+    OutputFormat, Placeholder, Sha256, Timestamp,
+};
+use medialib_store::SqliteStore;
+
+async fn fresh() -> (tempfile::TempDir, Box<dyn MetadataStore>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
+    (dir, Box::new(store))
+}
+
+fn new_asset(sha_byte: u8, title: &str, size: u64) -> NewAsset {
+    let sha = Sha256([sha_byte; 32]);
+    NewAsset {
+        id: AssetId::new(),
+        namespace: NamespaceId(1),
+        kind: AssetKind::Image,
+        mime: "image/jpeg".into(),
+        size,
+        sha256: sha,
+        storage_key: format!("originals/1/{sha}"),
+        original_filename: format!("{title}.jpg"),
+        title: title.into(),
+        description: None,
+        alt_text: None,
+        is_public: false,
+        width: Some(10),
+        height: Some(20),
+        uploaded_by: None,
+        max_attempts: 2,
+    }
+}
+
+fn created(r: IngestRecord) -> medialib_core::Asset {
+    match r {
+        IngestRecord::Created { asset, .. } => asset,
+        IngestRecord::Duplicate(a) => panic!("unexpected duplicate {}", a.id),
+    }
+}
+
+#[tokio::test]
+async fn same_bytes_in_a_namespace_are_one_asset() {
+    let (_d, store) = fresh().await;
+    let first = created(store.create_asset(new_asset(1, "a", 5)).await.unwrap());
+    assert_eq!(first.status, AssetStatus::Processing);
+    match store.create_asset(new_asset(1, "again", 5)).await.unwrap() {
+        IngestRecord::Duplicate(a) => assert_eq!(a.id, first.id),
+        IngestRecord::Created { .. } => panic!("second copy created"),
+    }
+    // Once the first is deleted, the same bytes make a new asset on the same blob, and
+    // purging one keeps the blob for the other.
+    assert!(store.soft_delete_asset(first.id).await.unwrap());
+    let second = created(store.create_asset(new_asset(1, "b", 5)).await.unwrap());
+    let purged = store.purge_asset(first.id).await.unwrap().unwrap();
+    assert!(purged.keys.is_empty(), "blob still used: {:?}", purged.keys);
+    let purged = store.purge_asset(second.id).await.unwrap().unwrap();
+    assert_eq!(purged.keys, vec![format!("originals/1/{}", Sha256([1; 32]))]);
+    assert!(store.get_asset(second.id).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn listing_pages_by_cursor_in_every_sort() {
+    let (_d, store) = fresh().await;
+    for i in 0..7u8 {
+        let title = format!("t{}", (b'g' - i) as char);
+        store
+            .create_asset(new_asset(i + 10, &title, u64::from(i) * 100))
+            .await
+            .unwrap();
+    }
+    for (sort, descending) in [
+        (AssetSort::CreatedAt, true),
+        (AssetSort::Size, false),
+        (AssetSort::Title, false),
+    ] {
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = store
+                .list_assets(&AssetQuery {
+                    namespace: NamespaceId(1),
+                    kind: Some(AssetKind::Image),
+                    status: None,
+                    sort,
+                    descending,
+                    limit: 3,
+                    cursor: cursor.clone(),
+                })
+                .await
+                .unwrap();
+            assert_eq!(page.total, 7);
+            seen.extend(page.items);
+            cursor = page.next_cursor;
+            if cursor.is_none() {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 7, "{sort:?}");
+        let keys: Vec<String> = seen
+            .iter()
+            .map(|a| match sort {
+                AssetSort::CreatedAt => format!("{:020}", a.created_at.unix_timestamp_nanos()),
+                AssetSort::Size => format!("{:020}", a.size),
+                AssetSort::Title => a.title.clone(),
+            })
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        if descending {
+            sorted.reverse();
+        }
+        assert_eq!(keys, sorted, "{sort:?}");
+    }
+}
+
+#[tokio::test]
+async fn patches_change_only_what_they_name() {
+    let (_d, store) = fresh().await;
+    let a = created(store.create_asset(new_asset(2, "orig", 1)).await.unwrap());
+    let patch = AssetPatch {
+        alt_text: Some(Some("a dog".into())),
+        is_public: Some(true),
+        ..Default::default()
+    };
+    let b = store.update_asset(a.id, &patch).await.unwrap().unwrap();
+    assert_eq!(b.title, "orig");
+    assert_eq!(b.alt_text.as_deref(), Some("a dog"));
+    assert!(b.is_public);
+    assert!(
+        store
+            .update_asset(AssetId::new(), &patch)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn jobs_are_claimed_once_retried_then_failed() {
+    let (_d, store) = fresh().await;
+    let a = created(store.create_asset(new_asset(3, "j", 1)).await.unwrap());
+    let lease = Duration::from_secs(60);
+    let job = store.claim_job("w1", lease).await.unwrap().unwrap();
+    assert_eq!(job.asset_id, a.id);
+    assert_eq!(job.attempts, 1);
+    assert!(store.claim_job("w2", lease).await.unwrap().is_none());
+
+    store
+        .finish_job(
+            job.id,
+            JobOutcome::Retry {
+                error: "boom".into(),
+                at: Timestamp::now_utc(),
+            },
+        )
+        .await
+        .unwrap();
+    let again = store.claim_job("w2", lease).await.unwrap().unwrap();
+    assert_eq!((again.id, again.attempts), (job.id, 2));
+    // Out of attempts (max 2): a retry becomes a failure, and the asset fails with it.
+    store
+        .finish_job(
+            again.id,
+            JobOutcome::Retry {
+                error: "boom again".into(),
+                at: Timestamp::now_utc(),
+            },
+        )
+        .await
+        .unwrap();
+    let done = store.get_job(job.id).await.unwrap().unwrap();
+    assert_eq!(done.status, JobStatus::Failed);
+    let asset = store.get_asset(a.id).await.unwrap().unwrap();
+    assert_eq!(asset.status, AssetStatus::Failed);
+    assert_eq!(asset.error.as_deref(), Some("boom again"));
+}
+
+#[tokio::test]
+async fn running_jobs_are_requeued_after_a_restart() {
+    let (_d, store) = fresh().await;
+    created(store.create_asset(new_asset(4, "r", 1)).await.unwrap());
+    let job = store
+        .claim_job("dead", Duration::from_secs(600))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.requeue_running_jobs().await.unwrap(), 1);
+    let again = store
+        .claim_job("alive", Duration::from_secs(600))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.id, job.id);
+}
+
+#[tokio::test]
+async fn processing_results_replace_variants_atomically() {
+    let (_d, store) = fresh().await;
+    let a = created(store.create_asset(new_asset(5, "p", 1)).await.unwrap());
+    let variant = |name: &str| NewVariant {
+        name: name.into(),
+        format: OutputFormat::Webp,
+        width: 10,
+        height: 10,
+        size: 3,
+        sha256: Sha256([9; 32]),
+        storage_key: format!("variants/{}/{name}.webp", a.id),
+    };
+    let processed = |names: &[&str]| Processed {
+        metadata: ImageMetadata {
+            width: 30,
+            height: 40,
+            frame_count: 1,
+            ..Default::default()
+        },
+        placeholder: Placeholder {
+            blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj".into(),
+            thumbhash: "AAAA".into(),
+            dominant_color: "#112233".into(),
+        },
+        taken_at: None,
+        variants: names.iter().map(|n| variant(n)).collect(),
+    };
+    let gone = store
+        .record_processed(a.id, processed(&["small", "large"]))
+        .await
+        .unwrap();
+    assert!(gone.keys.is_empty());
+    let gone = store
+        .record_processed(a.id, processed(&["small"]))
+        .await
+        .unwrap();
+    assert_eq!(gone.keys, vec![format!("variants/{}/large.webp", a.id)]);
+    let asset = store.get_asset(a.id).await.unwrap().unwrap();
+    assert_eq!(
+        (asset.status, asset.width, asset.height),
+        (AssetStatus::Ready, Some(30), Some(40))
+    );
+    assert_eq!(asset.placeholder.unwrap().dominant_color, "#112233");
+    let names: Vec<_> = store
+        .list_variants(a.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.name)
+        .collect();
+    assert_eq!(names, ["small"]);
+}
+
+#[tokio::test]
+async fn tokens_resolve_to_their_principal() {
+    let (_d, store) = fresh().await;
+    assert!(!store.has_tokens().await.unwrap());
+    let hash = Sha256([7; 32]);
+    store.create_admin_token("first", &hash).await.unwrap();
+    assert!(store.has_tokens().await.unwrap());
+    let p = store.authenticate(&hash).await.unwrap().unwrap();
+    assert_eq!(p.namespace, NamespaceId(1));
+    assert!(store.authenticate(&Sha256([8; 32])).await.unwrap().is_none());
+}
