@@ -151,7 +151,20 @@ impl Settings {
             Some(path) => figment = figment.merge(Toml::file(path)),
             None => figment = figment.merge(Toml::file("medialib.toml")),
         }
-        figment = figment.merge(Env::prefixed("MEDIALIB_").split("__"));
+        // Only variables that name a setting: others with the prefix (a test's
+        // MEDIALIB_CORPUS, say) are not typos in the configuration.
+        const KEYS: [&str; 8] = [
+            "listen", "data_dir", "public_base_url", "workers", "admin_token", "limits__",
+            "images__", "jobs__",
+        ];
+        figment = figment.merge(
+            Env::prefixed("MEDIALIB_")
+                .filter(|key| {
+                    let key = key.as_str().to_ascii_lowercase();
+                    KEYS.iter().any(|k| key.starts_with(k))
+                })
+                .split("__"),
+        );
         let settings: Settings = figment
             .extract()
             .map_err(|e| ConfigError(e.to_string()))?;
@@ -219,6 +232,21 @@ mod tests {
         let mut s = Settings::default();
         s.images.variants.push(VariantSpec::defaults().remove(0));
         assert!(s.validate().unwrap_err().to_string().contains("repeated"));
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's closure signature, not ours
+    fn environment_overrides_file_and_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("medialib.toml", "listen = \"127.0.0.1:9000\"\n[limits]\nmax_image_side = 500")?;
+            jail.set_env("MEDIALIB_LIMITS__MAX_IMAGE_SIDE", "640");
+            jail.set_env("MEDIALIB_CORPUS", "/not/a/setting");
+            let s = Settings::load(None).expect("loads");
+            assert_eq!(s.listen.port(), 9000);
+            assert_eq!(s.limits.max_image_side, 640);
+            assert_eq!(s.limits.max_image_pixels, 100_000_000);
+            Ok(())
+        });
     }
 
     #[test]

@@ -1,1 +1,92 @@
-fn main() {}
+//! The `medialib` command: `serve`, `import`, `gc`.
+//!
+//! Settings are layered: defaults → `medialib.toml` (or `--config`) → `MEDIALIB_*`
+//! environment variables → the flags below.
+
+mod cli;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use medialib_core::Settings;
+
+#[derive(Parser)]
+#[command(name = "medialib", version, about = "Self-hosted media asset server")]
+struct Args {
+    /// Configuration file (default: ./medialib.toml when it exists).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Data directory for the database, blobs and staging (overrides the config).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Log lines as JSON objects instead of text.
+    #[arg(long, global = true)]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server and the job workers.
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8080.
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Serve HTTP only; leave jobs to `medialib serve` processes that run workers.
+        #[arg(long)]
+        no_workers: bool,
+    },
+    /// Ingest files and folders (recursively) through the upload pipeline.
+    Import {
+        /// Files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Make the imported assets public.
+        #[arg(long)]
+        public: bool,
+        /// Only queue the processing jobs (a running server does them) instead of
+        /// processing here before exiting.
+        #[arg(long)]
+        no_process: bool,
+    },
+    /// Remove staging files left by crashed uploads.
+    Gc,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    cli::init_logging(args.log_json);
+    let result = (|| {
+        let mut settings = Settings::load(args.config.as_deref())?;
+        if let Some(dir) = args.data_dir {
+            settings.data_dir = dir;
+        }
+        let runtime = tokio::runtime::Runtime::new()?;
+        runtime.block_on(async move {
+            match args.command {
+                Command::Serve { listen, no_workers } => {
+                    if let Some(listen) = listen {
+                        settings.listen = listen;
+                    }
+                    cli::serve::run(settings, !no_workers).await
+                }
+                Command::Import {
+                    paths,
+                    public,
+                    no_process,
+                } => cli::import::run(settings, &paths, public, !no_process).await,
+                Command::Gc => cli::gc::run(&settings),
+            }
+        })
+    })();
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

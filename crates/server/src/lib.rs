@@ -1,1 +1,127 @@
-//! medialib-server (in progress).
+//! medialib's HTTP server and job runner.
+//!
+//! - [`App`]: opens the embedded stores for a [`Settings`] and serves them.
+//! - `routes`: the axum router (API, delivery), one module per resource.
+//! - [`ingest`]: the one ingest path (staging, sniffing, validation, dedup, recording).
+//! - [`worker`]: background job workers and [`worker::run_next_job`].
+//! - `auth`: bearer tokens and principals.
+//! - `dto`: the JSON shapes clients see.
+//! - `error`: [`error::ApiError`], the one error type at the HTTP boundary.
+//! - `state`: [`AppState`], shared by handlers and workers.
+#![deny(missing_docs)]
+
+pub mod auth;
+pub mod dto;
+pub mod error;
+pub mod ingest;
+mod routes;
+pub mod state;
+pub mod worker;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context;
+use medialib_blob::ObjectBlobStore;
+use medialib_core::Settings;
+use medialib_store::SqliteStore;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+pub use routes::router;
+pub use state::AppState;
+
+/// An opened instance: stores, blob storage and this process's staging directory.
+pub struct App {
+    /// Shared state for handlers and workers.
+    pub state: AppState,
+    // Dropped last: removing the staging directory ends this process's claim on it.
+    _staging: ingest::staging::StagingDir,
+}
+
+impl App {
+    /// Opens the embedded default under `settings.data_dir`: `medialib.db` (SQLite,
+    /// migrated on open) and `blobs/`. Staging left by crashed processes is removed.
+    ///
+    /// Errors when the data directory or database cannot be opened.
+    pub async fn open(settings: Settings) -> anyhow::Result<Self> {
+        let data_dir = &settings.data_dir;
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("create data directory {}", data_dir.display()))?;
+        ingest::staging::clean_abandoned(data_dir).context("clean abandoned staging files")?;
+        let staging = ingest::staging::StagingDir::create(data_dir).context("create staging")?;
+        let store = SqliteStore::open(&settings.database_path())
+            .await
+            .with_context(|| format!("open {}", settings.database_path().display()))?;
+        let blobs = ObjectBlobStore::local(&data_dir.join("blobs"))?;
+        let state = AppState {
+            settings: Arc::new(settings),
+            store: Arc::new(store),
+            blobs: Arc::new(blobs),
+            staging_dir: Arc::new(staging.path().to_owned()),
+            jobs_queued: Arc::new(Notify::new()),
+        };
+        Ok(Self {
+            state,
+            _staging: staging,
+        })
+    }
+
+    /// Creates the first admin token when none exists: `settings.admin_token`
+    /// (`MEDIALIB_ADMIN_TOKEN`) if set, else a random one, which is returned so the
+    /// caller can show it once. Only the token's hash is stored.
+    pub async fn ensure_admin_token(&self) -> anyhow::Result<Option<String>> {
+        let store = &self.state.store;
+        if store.has_tokens().await? {
+            return Ok(None);
+        }
+        let (token, generated) = match &self.state.settings.admin_token {
+            Some(secret) if secret.expose().len() >= 16 => (secret.expose().to_owned(), false),
+            Some(_) => anyhow::bail!("MEDIALIB_ADMIN_TOKEN must be at least 16 characters"),
+            None => (auth::generate_token(), true),
+        };
+        store
+            .create_admin_token("admin (first start)", &auth::hash_token(&token))
+            .await?;
+        Ok(generated.then_some(token))
+    }
+
+    /// Serves HTTP on `listener` and, when `workers` is true, runs the job workers,
+    /// until `shutdown` completes. Jobs left running by a previous process are requeued
+    /// first (the embedded store has no other process holding leases).
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        workers: bool,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let state = self.state.clone();
+        let cancel = CancellationToken::new();
+        let handles = if workers {
+            let requeued = state.store.requeue_running_jobs().await?;
+            if requeued > 0 {
+                tracing::info!(requeued, "requeued jobs interrupted by the last stop");
+            }
+            let count = state.settings.worker_count();
+            tracing::info!(count, "starting job workers");
+            worker::spawn_workers(state.clone(), count, cancel.clone())
+        } else {
+            Vec::new()
+        };
+        let app = router(state);
+        let stop = cancel.clone();
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                stop.cancel();
+            })
+            .await
+            .context("HTTP server")?;
+        cancel.cancel();
+        for handle in handles {
+            let _ = handle.await;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,207 @@
+//! JSON shapes of the API. Only these types face clients; domain types stay free of
+//! presentation concerns.
+
+use medialib_core::{Asset, ImageMetadata, Job, Placeholder, Timestamp, Variant};
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+
+use crate::state::AppState;
+
+fn rfc3339(t: Timestamp) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+/// An asset as the API returns it.
+#[derive(Serialize)]
+pub struct AssetDto {
+    /// UUIDv7.
+    pub id: String,
+    /// `image`, `video`, …
+    pub kind: &'static str,
+    /// Detected MIME type.
+    pub mime: String,
+    /// Original size in bytes.
+    pub size: u64,
+    /// SHA-256 of the original, hex.
+    pub sha256: String,
+    /// Sanitised client filename.
+    pub original_filename: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Alt text.
+    pub alt_text: Option<String>,
+    /// Public delivery.
+    pub is_public: bool,
+    /// Pixels, after orientation.
+    pub width: Option<u32>,
+    /// Pixels, after orientation.
+    pub height: Option<u32>,
+    /// Frames or pages.
+    pub frame_count: Option<u32>,
+    /// `processing`, `ready` or `failed`.
+    pub status: &'static str,
+    /// Why processing failed.
+    pub error: Option<String>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+    /// RFC 3339, when soft-deleted.
+    pub deleted_at: Option<String>,
+    /// Extracted metadata, once processed.
+    pub metadata: Option<ImageMetadata>,
+    /// Placeholders, once processed.
+    pub placeholder: Option<Placeholder>,
+    /// Variants made so far.
+    pub variants: Vec<VariantDto>,
+    /// The latest processing job.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<JobDto>,
+    /// Related URLs.
+    pub links: Links,
+    /// Present on upload results: whether the bytes were already stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate: Option<bool>,
+}
+
+/// URLs related to an asset.
+#[derive(Serialize)]
+pub struct Links {
+    /// The asset in the API.
+    #[serde(rename = "self")]
+    pub this: String,
+    /// The original file.
+    pub original: String,
+    /// The variant list.
+    pub variants: String,
+}
+
+/// A variant as the API returns it.
+#[derive(Serialize)]
+pub struct VariantDto {
+    /// Spec name.
+    pub name: String,
+    /// `jpeg`, `webp` or `png`.
+    pub format: &'static str,
+    /// Pixels.
+    pub width: u32,
+    /// Pixels.
+    pub height: u32,
+    /// Encoded size in bytes.
+    pub bytes: u64,
+    /// Delivery URL.
+    pub url: String,
+}
+
+/// A job as the API returns it.
+#[derive(Serialize)]
+pub struct JobDto {
+    /// UUIDv7.
+    pub id: String,
+    /// `process_image`, …
+    pub kind: &'static str,
+    /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
+    pub status: &'static str,
+    /// 0–100.
+    pub progress: u8,
+    /// Attempts started.
+    pub attempts: u32,
+    /// Attempts allowed.
+    pub max_attempts: u32,
+    /// The asset it works on.
+    pub asset_id: String,
+    /// Last error.
+    pub error: Option<String>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+impl JobDto {
+    /// Renders a job.
+    pub fn from_job(job: &Job) -> Self {
+        Self {
+            id: job.id.to_string(),
+            kind: job.kind.as_str(),
+            status: job.status.as_str(),
+            progress: job.progress,
+            attempts: job.attempts,
+            max_attempts: job.max_attempts,
+            asset_id: job.asset_id.to_string(),
+            error: job.error.clone(),
+            created_at: rfc3339(job.created_at),
+            updated_at: rfc3339(job.updated_at),
+        }
+    }
+}
+
+impl VariantDto {
+    /// Renders a variant with its delivery URL.
+    pub fn from_variant(state: &AppState, v: &Variant) -> Self {
+        Self {
+            url: state.url(&format!(
+                "/variants/{}/{}.{}",
+                v.asset_id,
+                v.name,
+                v.format.extension()
+            )),
+            name: v.name.clone(),
+            format: v.format.as_str(),
+            width: v.width,
+            height: v.height,
+            bytes: v.size,
+        }
+    }
+}
+
+/// Percent-encodes a filename for use as a URL path segment.
+pub fn path_segment(name: &str) -> String {
+    percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+impl AssetDto {
+    /// Renders an asset with its variants and (optionally) its latest job.
+    pub fn new(state: &AppState, a: &Asset, variants: &[Variant], job: Option<&Job>) -> Self {
+        let this = state.url(&format!("/api/v1/assets/{}", a.id));
+        Self {
+            id: a.id.to_string(),
+            kind: a.kind.as_str(),
+            mime: a.mime.clone(),
+            size: a.size,
+            sha256: a.sha256.to_string(),
+            original_filename: a.original_filename.clone(),
+            title: a.title.clone(),
+            description: a.description.clone(),
+            alt_text: a.alt_text.clone(),
+            is_public: a.is_public,
+            width: a.width,
+            height: a.height,
+            frame_count: a.frame_count,
+            status: a.status.as_str(),
+            error: a.error.clone(),
+            created_at: rfc3339(a.created_at),
+            updated_at: rfc3339(a.updated_at),
+            deleted_at: a.deleted_at.map(rfc3339),
+            metadata: a.metadata.clone(),
+            placeholder: a.placeholder.clone(),
+            variants: variants
+                .iter()
+                .map(|v| VariantDto::from_variant(state, v))
+                .collect(),
+            job: job.map(JobDto::from_job),
+            links: Links {
+                original: state.url(&format!(
+                    "/files/{}/{}",
+                    a.id,
+                    path_segment(&a.original_filename)
+                )),
+                variants: format!("{this}/variants"),
+                this,
+            },
+            duplicate: None,
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! The one ingest path. Multipart uploads, the CLI import (and later tus and URL import)
+//! all stage their bytes and then call [`ingest`]:
+//! sniff → check extension → dedup → validate → store blob → record asset + job.
+//!
+//! A rejected file leaves nothing behind: the staged file is deleted on drop, and a blob
+//! this call stored is deleted again if recording fails.
+
+pub mod filename;
+pub mod staging;
+
+use axum::http::StatusCode;
+use medialib_core::store::{IngestRecord, NewAsset, Principal};
+use medialib_core::{Asset, AssetId, AssetKind, NamespaceId, StorageKey, UserId};
+use medialib_media::{ImageLimits, MediaError};
+use tracing::{Instrument, info_span};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use staging::{StageError, StagedFile};
+
+/// What the client said about the file, besides its bytes.
+#[derive(Debug, Clone, Default)]
+pub struct Declared {
+    /// The client's filename (sanitised here).
+    pub filename: String,
+    /// Title; defaults to the filename without its extension.
+    pub title: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Alt text.
+    pub alt_text: Option<String>,
+    /// Public delivery.
+    pub is_public: bool,
+}
+
+/// Who an ingest is for: the namespace that will own the asset and the user recorded
+/// as uploader (`None` for the CLI import, which acts for the operator).
+#[derive(Debug, Clone, Copy)]
+pub struct Uploader {
+    /// Owning namespace.
+    pub namespace: NamespaceId,
+    /// Recorded uploader.
+    pub user: Option<UserId>,
+}
+
+impl From<&Principal> for Uploader {
+    fn from(p: &Principal) -> Self {
+        Self {
+            namespace: p.namespace,
+            user: Some(p.user),
+        }
+    }
+}
+
+/// What an ingest led to. A duplicate is a success, not an error.
+#[derive(Debug, Clone)]
+pub enum IngestOutcome {
+    /// A new asset; its processing job is queued.
+    Created(Asset),
+    /// The namespace already had these bytes: the existing asset, nothing stored.
+    Duplicate(Asset),
+}
+
+/// Maps a media error to the HTTP error a client sees.
+pub fn media_error(e: &MediaError) -> ApiError {
+    let status = match e {
+        MediaError::Unsupported { .. } | MediaError::ExtensionMismatch { .. } => {
+            StatusCode::UNSUPPORTED_MEDIA_TYPE
+        }
+        MediaError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        MediaError::Corrupt(_) => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    ApiError::new(status, e.code(), e.to_string())
+}
+
+/// Maps a staging failure to the HTTP error a client sees.
+pub fn stage_error(e: StageError) -> ApiError {
+    match e {
+        StageError::TooLarge { .. } => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large", e.to_string())
+        }
+        StageError::Client(_) => ApiError::bad_request("upload_interrupted", e.to_string()),
+        StageError::Disk(_) => ApiError::internal(e),
+    }
+}
+
+/// Ingests one staged file for `uploader`.
+///
+/// Errors: 415 for an unrecognised or unsupported type or an extension that contradicts
+/// the content, 413 for an image over the pixel limits, 422 for corrupt data (with the
+/// decoder's reason), 500 for storage failures.
+pub async fn ingest(
+    state: &AppState,
+    uploader: Uploader,
+    staged: StagedFile,
+    declared: Declared,
+) -> Result<IngestOutcome, ApiError> {
+    let filename = filename::sanitize(&declared.filename);
+    let span = info_span!("ingest", file = %filename, bytes = staged.size, sha256 = %staged.sha256);
+    async move {
+        if staged.size == 0 {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "empty_file",
+                "the file is empty (0 bytes)",
+            ));
+        }
+        let detected = sniff(&staged, &filename)?;
+
+        if let Some(existing) = state
+            .store
+            .find_by_sha256(uploader.namespace, &staged.sha256)
+            .await?
+        {
+            tracing::info!(asset = %existing.id, "duplicate of an existing asset");
+            return Ok(IngestOutcome::Duplicate(existing));
+        }
+
+        let info = validate(state, &staged, detected.format).await?;
+        let key = StorageKey::original(uploader.namespace, &staged.sha256);
+        let existed = state.blobs.exists(&key).await?;
+        state.blobs.put_file(&key, &staged.path).await?;
+
+        let new = NewAsset {
+            id: AssetId::new(),
+            namespace: uploader.namespace,
+            kind: AssetKind::Image,
+            mime: detected.mime.to_owned(),
+            size: staged.size,
+            sha256: staged.sha256,
+            storage_key: key.as_str().to_owned(),
+            title: declared
+                .title
+                .filter(|t| !t.trim().is_empty())
+                .unwrap_or_else(|| filename::stem(&filename).to_owned()),
+            original_filename: filename,
+            description: declared.description,
+            alt_text: declared.alt_text,
+            is_public: declared.is_public,
+            width: Some(info.width),
+            height: Some(info.height),
+            uploaded_by: uploader.user,
+            max_attempts: state.settings.jobs.max_attempts,
+        };
+        match state.store.create_asset(new).await {
+            Ok(IngestRecord::Created { asset, job }) => {
+                state.jobs_queued.notify_one();
+                tracing::info!(asset = %asset.id, %job, "asset created");
+                Ok(IngestOutcome::Created(asset))
+            }
+            Ok(IngestRecord::Duplicate(asset)) => Ok(IngestOutcome::Duplicate(asset)),
+            Err(e) => {
+                if !existed {
+                    state.blobs.delete(&key).await?;
+                }
+                Err(e.into())
+            }
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// Decides the type from magic bytes and cross-checks the extension.
+fn sniff(staged: &StagedFile, filename: &str) -> Result<ImageDetected, ApiError> {
+    let Some(detected) = medialib_media::sniff(&staged.head) else {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "the content is not a recognised media type (types are decided from the file's \
+             bytes, not its name or Content-Type)",
+        ));
+    };
+    medialib_media::check_extension(filename, &detected).map_err(|e| media_error(&e))?;
+    match detected.format {
+        Some(format) => Ok(ImageDetected {
+            mime: detected.mime,
+            format,
+        }),
+        None => Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "detected {} ({}); this server accepts images so far",
+                detected.mime,
+                detected.kind.as_str()
+            ),
+        )),
+    }
+}
+
+struct ImageDetected {
+    mime: &'static str,
+    format: medialib_media::ImageFormat,
+}
+
+/// Header limits, then a cheap full decode, off the async runtime.
+async fn validate(
+    state: &AppState,
+    staged: &StagedFile,
+    format: medialib_media::ImageFormat,
+) -> Result<medialib_media::ImageInfo, ApiError> {
+    let limits = ImageLimits {
+        max_pixels: state.settings.limits.max_image_pixels,
+        max_side: state.settings.limits.max_image_side,
+    };
+    let path = staged.path.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let bytes = std::fs::read(&path)?;
+        Ok::<_, std::io::Error>(medialib_media::validate(&bytes, format, &limits))
+    })
+    .await
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "corrupt_image",
+            format!("the decoder failed on this file: {e}"),
+        )
+    })?
+    .map_err(ApiError::internal)?;
+    result.map_err(|e| media_error(&e))
+}

@@ -1,0 +1,278 @@
+//! Delivery, the CDN origin: `GET|HEAD /files/{id}/{filename}` (the original) and
+//! `GET|HEAD /variants/{id}/{name}.{ext}` (a variant).
+//!
+//! Bytes are content-addressed, so every response carries a strong ETag (the SHA-256)
+//! and may be cached for a year as immutable. Conditional requests (RFC 9110 §13:
+//! `If-None-Match`, `If-Range`) and single byte ranges (RFC 9110 §14) are honoured;
+//! a multi-range request gets the whole body, which the RFC allows.
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use medialib_core::{Asset, AssetId, OutputFormat, Sha256, StorageKey};
+
+use crate::auth::{MaybeAuth, can_read};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// What to send: the blob, its type, hash and size, and how browsers should save it.
+struct Deliverable {
+    key: StorageKey,
+    mime: &'static str,
+    sha256: Sha256,
+    size: u64,
+    filename: String,
+    is_public: bool,
+}
+
+/// Finds a live asset the caller may fetch. Private assets need a token of the same
+/// namespace: no token answers 401, another namespace 404.
+async fn load(state: &AppState, auth: &MaybeAuth, raw_id: &str) -> Result<Asset, ApiError> {
+    let not_found = || ApiError::not_found("file");
+    let id: AssetId = raw_id.parse().map_err(|_| not_found())?;
+    let asset = state
+        .store
+        .get_asset(id)
+        .await?
+        .filter(|a| a.deleted_at.is_none())
+        .ok_or_else(not_found)?;
+    if asset.is_public {
+        return Ok(asset);
+    }
+    match &auth.0 {
+        None => Err(ApiError::unauthorized()),
+        Some(p) if can_read(p, &asset) => Ok(asset),
+        Some(_) => Err(not_found()),
+    }
+}
+
+/// `GET|HEAD /files/{id}/{filename}`. The filename is cosmetic (for links that read
+/// well); `Content-Disposition` always uses the stored, sanitised one.
+pub(crate) async fn original(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    method: Method,
+    headers: HeaderMap,
+    Path((id, _filename)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let asset = load(&state, &auth, &id).await?;
+    let mime = medialib_media::ImageFormat::from_mime(&asset.mime)
+        .map(|f| f.mime())
+        .unwrap_or("application/octet-stream");
+    let d = Deliverable {
+        key: StorageKey::original(asset.namespace, &asset.sha256),
+        mime,
+        sha256: asset.sha256,
+        size: asset.size,
+        filename: asset.original_filename.clone(),
+        is_public: asset.is_public,
+    };
+    send(&state, &method, &headers, d).await
+}
+
+/// `GET|HEAD /variants/{id}/{name}.{ext}`.
+pub(crate) async fn variant(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    method: Method,
+    headers: HeaderMap,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let asset = load(&state, &auth, &id).await?;
+    let not_found = || ApiError::not_found(format!("variant {file:?}"));
+    let (name, ext) = file.rsplit_once('.').ok_or_else(not_found)?;
+    let format = OutputFormat::from_extension(ext).ok_or_else(not_found)?;
+    let variant = state
+        .store
+        .list_variants(asset.id)
+        .await?
+        .into_iter()
+        .find(|v| v.name == name && v.format == format)
+        .ok_or_else(not_found)?;
+    let stem = crate::ingest::filename::stem(&asset.original_filename);
+    let d = Deliverable {
+        key: StorageKey::from_stored(variant.storage_key),
+        mime: format.mime(),
+        sha256: variant.sha256,
+        size: variant.size,
+        filename: format!("{stem}-{name}.{}", format.extension()),
+        is_public: asset.is_public,
+    };
+    send(&state, &method, &headers, d).await
+}
+
+async fn send(
+    state: &AppState,
+    method: &Method,
+    req: &HeaderMap,
+    d: Deliverable,
+) -> Result<Response, ApiError> {
+    let etag = format!("\"{}\"", d.sha256);
+    let mut headers = HeaderMap::new();
+    headers.insert(header::ETAG, value(&etag));
+    // Private bytes must never sit in a shared cache (a CDN would serve them to anyone).
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if d.is_public {
+            "public, max-age=31536000, immutable"
+        } else {
+            "private, max-age=31536000, immutable"
+        }),
+    );
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+
+    if if_none_match(req, &etag) {
+        return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
+    }
+
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(d.mime));
+    headers.insert(header::CONTENT_DISPOSITION, content_disposition(&d.filename));
+    if d.mime == "image/svg+xml" {
+        // An SVG can carry script; opened directly it must not run in our origin.
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("sandbox; default-src 'none'; style-src 'unsafe-inline'"),
+        );
+    }
+
+    let (status, range) = match requested_range(req, &etag, d.size) {
+        RangeRequest::Whole => (StatusCode::OK, 0..d.size),
+        RangeRequest::Part(r) => {
+            headers.insert(
+                header::CONTENT_RANGE,
+                value(&format!("bytes {}-{}/{}", r.start, r.end - 1, d.size)),
+            );
+            (StatusCode::PARTIAL_CONTENT, r)
+        }
+        RangeRequest::Unsatisfiable => {
+            headers.insert(header::CONTENT_RANGE, value(&format!("bytes */{}", d.size)));
+            let mut response = ApiError::new(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                "range_not_satisfiable",
+                format!("the requested range is outside the {} bytes of this file", d.size),
+            )
+            .into_response();
+            response.headers_mut().extend(headers);
+            return Ok(response);
+        }
+    };
+    headers.insert(header::CONTENT_LENGTH, value(&(range.end - range.start).to_string()));
+    if method == Method::HEAD || range.is_empty() {
+        return Ok((status, headers).into_response());
+    }
+    let stream = state.blobs.get_range(&d.key, range).await?;
+    Ok((status, headers, Body::from_stream(stream)).into_response())
+}
+
+fn value(s: &str) -> HeaderValue {
+    HeaderValue::from_str(s).expect("header values built here are ASCII")
+}
+
+/// `If-None-Match` uses the weak comparison (RFC 9110 §13.1.2): `W/"x"` matches `"x"`.
+fn if_none_match(req: &HeaderMap, etag: &str) -> bool {
+    req.get_all(header::IF_NONE_MATCH).iter().any(|v| {
+        v.to_str().is_ok_and(|s| {
+            s.split(',')
+                .map(|t| t.trim().trim_start_matches("W/"))
+                .any(|t| t == "*" || t == etag)
+        })
+    })
+}
+
+enum RangeRequest {
+    Whole,
+    Part(std::ops::Range<u64>),
+    Unsatisfiable,
+}
+
+fn requested_range(req: &HeaderMap, etag: &str, size: u64) -> RangeRequest {
+    let Some(range) = req.get(header::RANGE).and_then(|v| v.to_str().ok()) else {
+        return RangeRequest::Whole;
+    };
+    // If-Range with another validator: the client's partial copy is stale, send it all.
+    if let Some(if_range) = req.get(header::IF_RANGE)
+        && if_range.to_str().map(str::trim).ok() != Some(etag)
+    {
+        return RangeRequest::Whole;
+    }
+    let Ok(parsed) = http_range_header::parse_range_header(range) else {
+        // A Range header we cannot parse is ignored (RFC 9110 §14.2).
+        return RangeRequest::Whole;
+    };
+    match parsed.validate(size) {
+        Ok(ranges) if ranges.len() == 1 => {
+            let r = &ranges[0];
+            RangeRequest::Part(*r.start()..*r.end() + 1)
+        }
+        Ok(_) => RangeRequest::Whole,
+        Err(_) => RangeRequest::Unsatisfiable,
+    }
+}
+
+/// `inline` with an ASCII fallback name and the exact UTF-8 name (RFC 6266, RFC 8187).
+fn content_disposition(filename: &str) -> HeaderValue {
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded =
+        percent_encoding::utf8_percent_encode(filename, percent_encoding::NON_ALPHANUMERIC);
+    value(&format!(
+        "inline; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.clone(), HeaderValue::from_str(v).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn ranges_follow_rfc_9110() {
+        let etag = "\"abc\"";
+        let r = |h: &[(header::HeaderName, &str)]| match requested_range(&headers(h), etag, 100) {
+            RangeRequest::Whole => "whole".to_string(),
+            RangeRequest::Part(r) => format!("{}-{}", r.start, r.end),
+            RangeRequest::Unsatisfiable => "416".to_string(),
+        };
+        assert_eq!(r(&[]), "whole");
+        assert_eq!(r(&[(header::RANGE, "bytes=0-9")]), "0-10");
+        assert_eq!(r(&[(header::RANGE, "bytes=90-")]), "90-100");
+        assert_eq!(r(&[(header::RANGE, "bytes=-5")]), "95-100");
+        assert_eq!(r(&[(header::RANGE, "bytes=0-1000")]), "0-100");
+        assert_eq!(r(&[(header::RANGE, "bytes=200-300")]), "416");
+        assert_eq!(r(&[(header::RANGE, "bytes=0-1,5-6")]), "whole");
+        assert_eq!(r(&[(header::RANGE, "bytes=0-9"), (header::IF_RANGE, "\"old\"")]), "whole");
+        assert_eq!(r(&[(header::RANGE, "bytes=0-9"), (header::IF_RANGE, etag)]), "0-10");
+    }
+
+    #[test]
+    fn if_none_match_is_a_weak_comparison() {
+        assert!(if_none_match(&headers(&[(header::IF_NONE_MATCH, "W/\"abc\"")]), "\"abc\""));
+        assert!(if_none_match(&headers(&[(header::IF_NONE_MATCH, "\"x\", \"abc\"")]), "\"abc\""));
+        assert!(if_none_match(&headers(&[(header::IF_NONE_MATCH, "*")]), "\"abc\""));
+        assert!(!if_none_match(&headers(&[(header::IF_NONE_MATCH, "\"x\"")]), "\"abc\""));
+    }
+
+    #[test]
+    fn dispositions_are_safe_for_any_filename() {
+        let v = content_disposition("naïve \"photo\".jpg");
+        let s = v.to_str().unwrap();
+        assert!(s.starts_with("inline; filename=\"na_ve _photo_.jpg\"; filename*=UTF-8''na"));
+        assert!(!s.contains('\n'));
+    }
+}

@@ -1,0 +1,193 @@
+//! `POST /api/v1/assets`: multipart upload of one or many files.
+//!
+//! Text fields (`title`, `description`, `alt_text`, `is_public`) apply to the files
+//! that follow them, so send them first. Each `file` part streams to staging and goes
+//! through [`crate::ingest::ingest`] on its own: one bad file does not fail the others.
+
+use axum::Json;
+use axum::extract::multipart::{Field, Multipart, MultipartRejection};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use serde::Serialize;
+
+use crate::auth::Auth;
+use crate::dto::AssetDto;
+use crate::error::{ApiError, ErrorDto};
+use crate::ingest::{self, Declared, IngestOutcome, staging};
+use crate::state::AppState;
+
+/// Longest text field accepted, in bytes.
+const MAX_FIELD_BYTES: usize = 16 * 1024;
+
+enum FileResult {
+    Done(StatusCode, Box<AssetDto>),
+    Rejected(String, ApiError),
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ResultDto<'a> {
+    Asset {
+        status: u16,
+        asset: &'a AssetDto,
+    },
+    Error {
+        status: u16,
+        filename: &'a str,
+        error: ErrorDto<'a>,
+    },
+}
+
+/// Handles the upload; a single file answers with the asset (201, or 200 with
+/// `"duplicate": true`) or its error, several answer 200 with `{"results":[…]}`.
+pub(crate) async fn upload(
+    State(state): State<AppState>,
+    auth: Auth,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let mut multipart = multipart.map_err(|e| {
+        ApiError::bad_request(
+            "invalid_multipart",
+            format!("send multipart/form-data with one or more `file` parts: {}", e.body_text()),
+        )
+    })?;
+    let limits = &state.settings.limits;
+    let mut declared = Declared::default();
+    let mut results = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "file" => {
+                if results.len() >= limits.max_files_per_request {
+                    return Err(ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "too_many_files",
+                        format!(
+                            "at most {} files per request; send the rest in another request",
+                            limits.max_files_per_request
+                        ),
+                    ));
+                }
+                let filename = field.file_name().unwrap_or("upload").to_owned();
+                let result = upload_one(&state, &auth, field, &declared, &filename).await;
+                results.push(match result {
+                    Ok(r) => r,
+                    Err(e) => FileResult::Rejected(filename, e),
+                });
+            }
+            "title" | "description" | "alt_text" | "is_public" => {
+                let value = read_text(field, &name).await?;
+                match name.as_str() {
+                    "title" => declared.title = Some(value),
+                    "description" => declared.description = Some(value),
+                    "alt_text" => declared.alt_text = Some(value),
+                    _ => declared.is_public = parse_bool(&value)?,
+                }
+            }
+            other => {
+                return Err(ApiError::bad_request(
+                    "invalid_multipart",
+                    format!(
+                        "unknown form field {other:?}; expected file, title, description, \
+                         alt_text or is_public"
+                    ),
+                ));
+            }
+        }
+    }
+    match results.len() {
+        0 => Err(ApiError::bad_request(
+            "no_file",
+            "the form has no `file` part (curl -F file=@photo.jpg …)",
+        )),
+        1 => Ok(match results.pop().expect("one result") {
+            FileResult::Done(status, asset) => (status, Json(*asset)).into_response(),
+            FileResult::Rejected(_, e) => e.into_response(),
+        }),
+        _ => {
+            let dtos: Vec<ResultDto<'_>> = results
+                .iter()
+                .map(|r| match r {
+                    FileResult::Done(status, asset) => ResultDto::Asset {
+                        status: status.as_u16(),
+                        asset,
+                    },
+                    FileResult::Rejected(filename, e) => ResultDto::Error {
+                        status: e.status.as_u16(),
+                        filename,
+                        error: e.dto(),
+                    },
+                })
+                .collect();
+            Ok(Json(serde_json::json!({ "results": dtos })).into_response())
+        }
+    }
+}
+
+async fn upload_one(
+    state: &AppState,
+    auth: &Auth,
+    field: Field<'_>,
+    declared: &Declared,
+    filename: &str,
+) -> Result<FileResult, ApiError> {
+    let limit = state.settings.limits.max_upload_bytes;
+    let mut field = field;
+    let staged = staging::stage(&state.staging_dir, &mut field, limit).await;
+    let staged = match staged {
+        Ok(staged) => staged,
+        Err(e @ staging::StageError::TooLarge { .. }) => {
+            // Read the rest of this part without keeping it, so the next part can be
+            // reached; the request body limit bounds how much that can be.
+            while let Some(chunk) = field.next().await {
+                chunk.map_err(multipart_error)?;
+            }
+            return Err(ingest::stage_error(e));
+        }
+        Err(e) => return Err(ingest::stage_error(e)),
+    };
+    let declared = Declared {
+        filename: filename.to_owned(),
+        ..declared.clone()
+    };
+    let outcome = ingest::ingest(state, (&auth.0).into(), staged, declared).await?;
+    let (status, asset, duplicate) = match &outcome {
+        IngestOutcome::Created(a) => (StatusCode::CREATED, a, false),
+        IngestOutcome::Duplicate(a) => (StatusCode::OK, a, true),
+    };
+    let mut dto = super::assets::render(state, asset).await?;
+    dto.duplicate = Some(duplicate);
+    Ok(FileResult::Done(status, Box::new(dto)))
+}
+
+async fn read_text(field: Field<'_>, name: &str) -> Result<String, ApiError> {
+    let bytes = field.bytes().await.map_err(multipart_error)?;
+    if bytes.len() > MAX_FIELD_BYTES {
+        return Err(ApiError::invalid(format!(
+            "field {name} is longer than {MAX_FIELD_BYTES} bytes"
+        )));
+    }
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| ApiError::invalid(format!("field {name} is not UTF-8 text")))
+}
+
+fn parse_bool(value: &str) -> Result<bool, ApiError> {
+    match value.trim() {
+        "true" | "1" | "on" => Ok(true),
+        "false" | "0" | "off" | "" => Ok(false),
+        other => Err(ApiError::invalid(format!(
+            "is_public must be true or false, not {other:?}"
+        ))),
+    }
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    let status = e.status();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(status, "request_too_large", e.body_text())
+    } else {
+        ApiError::bad_request("invalid_multipart", e.body_text())
+    }
+}

@@ -1,0 +1,32 @@
+//! What every handler and worker shares.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use medialib_core::{BlobStore, MetadataStore, Settings};
+use tokio::sync::Notify;
+
+/// Shared application state; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Validated settings.
+    pub settings: Arc<Settings>,
+    /// Metadata: the source of truth for what exists.
+    pub store: Arc<dyn MetadataStore>,
+    /// Bytes of originals and variants.
+    pub blobs: Arc<dyn BlobStore>,
+    /// This process's staging directory for uploads in flight (see `ingest::staging`).
+    pub staging_dir: Arc<PathBuf>,
+    /// Woken when a job is queued, so idle workers start at once instead of polling.
+    pub jobs_queued: Arc<Notify>,
+}
+
+impl AppState {
+    /// Prefixes a root-relative URL path with `public_base_url`, when one is set.
+    pub fn url(&self, path: &str) -> String {
+        match &self.settings.public_base_url {
+            Some(base) => format!("{}{path}", base.trim_end_matches('/')),
+            None => path.to_owned(),
+        }
+    }
+}

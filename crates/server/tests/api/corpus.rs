@@ -1,0 +1,87 @@
+//! Every image in the shared corpus, through the HTTP API, against `manifest.json`.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::helpers::{assert_size_near, corpus, expected_size, manifest, spawn_app};
+
+fn entries(prefix: &str) -> Vec<Value> {
+    manifest()
+        .into_iter()
+        .filter(|e| e["path"].as_str().unwrap().starts_with(prefix))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_corpus_image_is_accepted_with_its_size_and_variants() {
+    let app = spawn_app().await;
+    let images = entries("images/");
+    assert!(images.len() > 250, "corpus has {} images", images.len());
+    let mut uploaded = Vec::new();
+    for entry in &images {
+        let path = entry["path"].as_str().unwrap();
+        let (status, asset) = app.upload(&corpus().join(path)).await;
+        if entry["expect"] == "either" {
+            assert!(status < 500, "{path}: {status} {asset}");
+            continue;
+        }
+        assert!(status == 201 || status == 200, "{path}: {status} {asset}");
+        assert_eq!(asset["width"], entry["width"], "{path}: width");
+        assert_eq!(asset["height"], entry["height"], "{path}: height");
+        uploaded.push((entry, asset["id"].as_str().unwrap().to_owned()));
+    }
+    let boxes = [
+        ("thumbnail", 150, 150, true),
+        ("small", 300, 300, false),
+        ("medium", 600, 400, false),
+        ("large", 1200, 800, false),
+        ("hero", 1920, 1080, true),
+    ];
+    for (entry, id) in uploaded {
+        let path = entry["path"].as_str().unwrap();
+        let asset = app.wait_processed(&id, Duration::from_secs(120)).await;
+        assert_eq!(asset["status"], "ready", "{path}: {asset}");
+        let (w, h) = (
+            entry["width"].as_u64().unwrap() as u32,
+            entry["height"].as_u64().unwrap() as u32,
+        );
+        let variants = asset["variants"].as_array().unwrap();
+        assert_eq!(variants.len(), 10, "{path}");
+        for (name, bw, bh, cover) in boxes {
+            for v in variants.iter().filter(|v| v["name"] == name) {
+                let got = (v["width"].as_u64().unwrap() as u32, v["height"].as_u64().unwrap() as u32);
+                assert_size_near(got, expected_size(w, h, bw, bh, cover), &format!("{path} {name}"));
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_bad_image_is_rejected_clearly_or_handled_safely() {
+    let app = spawn_app().await;
+    let bad = entries("images-bad/");
+    assert!(bad.len() > 40);
+    for entry in &bad {
+        let path = entry["path"].as_str().unwrap();
+        let (status, body) = app.upload(&corpus().join(path)).await;
+        match entry["expect"].as_str().unwrap() {
+            "reject" => {
+                assert!((400..500).contains(&status), "{path}: {status} {body}");
+                let message = body["error"]["message"].as_str().unwrap_or_default();
+                assert!(message.len() > 10, "{path}: unclear error {body}");
+            }
+            _ => {
+                assert!(status < 500, "{path}: {status} {body}");
+                if status == 201 {
+                    let id = body["id"].as_str().unwrap();
+                    let asset = app.wait_processed(id, Duration::from_secs(60)).await;
+                    assert_ne!(asset["status"], "processing", "{path}");
+                }
+            }
+        }
+    }
+    // The server is still healthy after all of it.
+    let (status, _) = app.get_json("/api/v1/assets").await;
+    assert_eq!(status, 200);
+}

@@ -1,0 +1,227 @@
+//! Test harness: a real server on 127.0.0.1:0 with a fresh data directory, a client
+//! with the admin token, and the corpus manifest.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use medialib_core::Settings;
+use medialib_server::App;
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+pub const TOKEN: &str = "test-admin-token-0123456789";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub data: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Default settings for tests: the given data dir and the admin token.
+pub fn settings(data_dir: &Path) -> Settings {
+    Settings {
+        data_dir: data_dir.to_owned(),
+        admin_token: Some(medialib_core::Secret::new(TOKEN.into())),
+        workers: 2,
+        ..Settings::default()
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}, true).await
+}
+
+/// Starts a server with tweaked settings, with or without job workers.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings), workers: bool) -> TestApp {
+    let data = tempfile::tempdir().unwrap();
+    let mut s = settings(data.path());
+    tweak(&mut s);
+    start(data, s, workers).await
+}
+
+async fn start(data: tempfile::TempDir, settings: Settings, workers: bool) -> TestApp {
+    let app = App::open(settings).await.unwrap();
+    assert!(app.ensure_admin_token().await.unwrap().is_none());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        app.serve(listener, workers, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {TOKEN}").parse().unwrap(),
+    );
+    TestApp {
+        base,
+        client: reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .unwrap(),
+        data,
+        stop: Some(tx),
+        task: Some(task),
+    }
+}
+
+impl TestApp {
+    /// Stops the server and starts a new one on the same data directory.
+    pub async fn restart(mut self, workers: bool) -> TestApp {
+        self.shutdown().await;
+        let data = std::mem::replace(&mut self.data, tempfile::tempdir().unwrap());
+        let s = settings(data.path());
+        start(data, s, workers).await
+    }
+
+    pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A client without credentials.
+    pub fn anonymous(&self) -> reqwest::Client {
+        reqwest::Client::new()
+    }
+
+    /// Uploads one file as a `file` part; returns status and JSON body.
+    pub async fn upload(&self, path: &Path) -> (u16, Value) {
+        let bytes = std::fs::read(path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        self.upload_bytes(&name, bytes).await
+    }
+
+    pub async fn upload_bytes(&self, filename: &str, bytes: Vec<u8>) -> (u16, Value) {
+        let form = Form::new().part("file", Part::bytes(bytes).file_name(filename.to_owned()));
+        self.post_form(form).await
+    }
+
+    pub async fn post_form(&self, form: Form) -> (u16, Value) {
+        let response = self
+            .client
+            .post(self.url("/api/v1/assets"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let response = self.client.get(self.url(path)).send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Polls an asset until it leaves `processing`; panics after `timeout`.
+    pub async fn wait_processed(&self, id: &str, timeout: Duration) -> Value {
+        let start = Instant::now();
+        loop {
+            let (status, asset) = self.get_json(&format!("/api/v1/assets/{id}")).await;
+            assert_eq!(status, 200, "{asset}");
+            if asset["status"] != "processing" {
+                return asset;
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "asset {id} still processing after {timeout:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Bytes of a delivery URL from an asset's JSON.
+    pub async fn fetch(&self, url: &str) -> Vec<u8> {
+        let response = self.client.get(self.url(url)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{url}");
+        response.bytes().await.unwrap().to_vec()
+    }
+
+    /// Files stored under the blob directory (originals and variants).
+    pub fn blob_files(&self, prefix: &str) -> Vec<PathBuf> {
+        let root = self.data.path().join("blobs").join(prefix);
+        let mut out = Vec::new();
+        let mut stack = vec![root];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                if e.file_type().unwrap().is_dir() {
+                    stack.push(e.path());
+                } else {
+                    out.push(e.path());
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The shared corpus: `$MEDIALIB_CORPUS` or `../shared/corpus` beside the repository.
+pub fn corpus() -> PathBuf {
+    std::env::var_os("MEDIALIB_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
+        })
+}
+
+pub fn manifest() -> Vec<Value> {
+    let text = std::fs::read_to_string(corpus().join("manifest.json"))
+        .expect("corpus manifest (set MEDIALIB_CORPUS or put shared/ beside the repo)");
+    serde_json::from_str::<Value>(&text).unwrap().as_array().unwrap().clone()
+}
+
+/// Size of a variant box for a `w`×`h` source: fit scales into the box, cover fills it
+/// and crops; neither ever upscales (cover crops a small source to the box's aspect).
+pub fn expected_size(w: u32, h: u32, bw: u32, bh: u32, cover: bool) -> (u32, u32) {
+    let (w, h, bw, bh) = (w as f64, h as f64, bw as f64, bh as f64);
+    if cover {
+        if w >= bw && h >= bh {
+            return (bw as u32, bh as u32);
+        }
+        let scale = (bw / w).max(bh / h);
+        let (cw, ch) = (bw / scale, bh / scale);
+        (cw.round().clamp(1.0, w) as u32, ch.round().clamp(1.0, h) as u32)
+    } else {
+        let scale = (bw / w).min(bh / h).min(1.0);
+        (
+            (w * scale).round().max(1.0) as u32,
+            (h * scale).round().max(1.0) as u32,
+        )
+    }
+}
+
+/// Asserts two sizes agree within a pixel (rounding differs between resizers).
+pub fn assert_size_near(actual: (u32, u32), expected: (u32, u32), what: &str) {
+    let near = |a: u32, b: u32| a.abs_diff(b) <= 1;
+    assert!(
+        near(actual.0, expected.0) && near(actual.1, expected.1),
+        "{what}: got {actual:?}, expected {expected:?}"
+    );
+}

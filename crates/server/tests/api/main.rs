@@ -1,0 +1,10 @@
+//! HTTP integration tests: one binary, one module per feature. Every test starts its own
+//! server on a free loopback port with a fresh data directory (`helpers::spawn_app`).
+
+mod corpus;
+mod delivery;
+mod errors;
+mod helpers;
+mod jobs;
+mod orientation;
+mod upload;
