@@ -154,8 +154,14 @@ impl Settings {
         // Only variables that name a setting: others with the prefix (a test's
         // MEDIALIB_CORPUS, say) are not typos in the configuration.
         const KEYS: [&str; 8] = [
-            "listen", "data_dir", "public_base_url", "workers", "admin_token", "limits__",
-            "images__", "jobs__",
+            "listen",
+            "data_dir",
+            "public_base_url",
+            "workers",
+            "admin_token",
+            "limits__",
+            "images__",
+            "jobs__",
         ];
         figment = figment.merge(
             Env::prefixed("MEDIALIB_")
@@ -165,9 +171,7 @@ impl Settings {
                 })
                 .split("__"),
         );
-        let settings: Settings = figment
-            .extract()
-            .map_err(|e| ConfigError(e.to_string()))?;
+        let settings: Settings = figment.extract().map_err(|e| ConfigError(e.to_string()))?;
         settings.validate()?;
         Ok(settings)
     }
@@ -194,7 +198,9 @@ impl Settings {
             }
         }
         if self.limits.max_files_per_request == 0 || self.jobs.max_attempts == 0 {
-            return err("limits.max_files_per_request and jobs.max_attempts must be at least 1".into());
+            return err(
+                "limits.max_files_per_request and jobs.max_attempts must be at least 1".into(),
+            );
         }
         Ok(())
     }
@@ -238,7 +244,10 @@ mod tests {
     #[allow(clippy::result_large_err)] // figment::Jail's closure signature, not ours
     fn environment_overrides_file_and_defaults() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("medialib.toml", "listen = \"127.0.0.1:9000\"\n[limits]\nmax_image_side = 500")?;
+            jail.create_file(
+                "medialib.toml",
+                "listen = \"127.0.0.1:9000\"\n[limits]\nmax_image_side = 500",
+            )?;
             jail.set_env("MEDIALIB_LIMITS__MAX_IMAGE_SIDE", "640");
             jail.set_env("MEDIALIB_CORPUS", "/not/a/setting");
             let s = Settings::load(None).expect("loads");

@@ -207,8 +207,7 @@ pub trait MetadataStore: Send + Sync + 'static {
     /// Whether any API token exists (to decide whether to create the first one).
     async fn has_tokens(&self) -> Result<bool, StoreError>;
     /// Creates the instance admin user if missing and stores a token hash for it.
-    async fn create_admin_token(&self, name: &str, token_hash: &Sha256)
-    -> Result<(), StoreError>;
+    async fn create_admin_token(&self, name: &str, token_hash: &Sha256) -> Result<(), StoreError>;
     /// Finds the principal behind a token hash and records `last_used_at`.
     async fn authenticate(&self, token_hash: &Sha256) -> Result<Option<Principal>, StoreError>;
 

@@ -54,6 +54,8 @@ enum Command {
     },
     /// Remove staging files left by crashed uploads.
     Gc,
+    /// Measure ingest of a 12 MP JPEG against vipsthumbnail (see BENCHMARKS.md).
+    Bench(cli::bench::Options),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +81,7 @@ fn main() -> ExitCode {
                     no_process,
                 } => cli::import::run(settings, &paths, public, !no_process).await,
                 Command::Gc => cli::gc::run(&settings),
+                Command::Bench(options) => cli::bench::run(&settings, options).await,
             }
         })
     })();

@@ -55,7 +55,11 @@ impl ApiError {
     /// 404: no such resource (also for resources of other namespaces, so existence does
     /// not leak).
     pub fn not_found(what: impl std::fmt::Display) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
     }
     /// 422: well-formed but invalid values.
     pub fn invalid(message: impl Into<String>) -> Self {

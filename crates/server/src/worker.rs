@@ -35,7 +35,10 @@ enum Failure {
 
 /// Claims and runs the next due job, if any. Tests call this to drain the queue
 /// without sleeping.
-pub async fn run_next_job(state: &AppState, owner: &str) -> Result<Step, medialib_core::StoreError> {
+pub async fn run_next_job(
+    state: &AppState,
+    owner: &str,
+) -> Result<Step, medialib_core::StoreError> {
     let lease = Duration::from_secs(state.settings.jobs.lease_seconds);
     let Some(job) = state.store.claim_job(owner, lease).await? else {
         return Ok(Step::Idle);
@@ -71,12 +74,20 @@ pub async fn run_next_job(state: &AppState, owner: &str) -> Result<Step, mediali
 /// `base × 2^(attempt−1)`, capped at one hour.
 fn backoff(state: &AppState, attempt: u32) -> Duration {
     let base = state.settings.jobs.backoff_base_seconds.max(1);
-    Duration::from_secs(base.saturating_mul(1 << attempt.saturating_sub(1).min(20)).min(3600))
+    Duration::from_secs(
+        base.saturating_mul(1 << attempt.saturating_sub(1).min(20))
+            .min(3600),
+    )
 }
 
 async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
     let transient = |e: &dyn std::fmt::Display| Failure::Transient(e.to_string());
-    let Some(asset) = state.store.get_asset(job.asset_id).await.map_err(|e| transient(&e))? else {
+    let Some(asset) = state
+        .store
+        .get_asset(job.asset_id)
+        .await
+        .map_err(|e| transient(&e))?
+    else {
         return Ok(()); // Purged while queued: nothing left to do.
     };
     let format = ImageFormat::from_mime(&asset.mime)
@@ -134,7 +145,11 @@ async fn store_results(
         });
     }
     let keys: Vec<String> = variants.iter().map(|v| v.storage_key.clone()).collect();
-    let taken_at = processed.metadata.taken_at.as_deref().and_then(parse_taken_at);
+    let taken_at = processed
+        .metadata
+        .taken_at
+        .as_deref()
+        .and_then(parse_taken_at);
     let recorded = state
         .store
         .record_processed(
@@ -183,7 +198,11 @@ pub fn spawn_workers(
         .map(|n| {
             let state = state.clone();
             let shutdown = shutdown.clone();
-            let owner = format!("{}-{}-{n}", std::process::id(), uuid::Uuid::new_v4().simple());
+            let owner = format!(
+                "{}-{}-{n}",
+                std::process::id(),
+                uuid::Uuid::new_v4().simple()
+            );
             tokio::spawn(async move {
                 while !shutdown.is_cancelled() {
                     match run_next_job(&state, &owner).await {

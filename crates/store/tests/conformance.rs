@@ -63,7 +63,10 @@ async fn same_bytes_in_a_namespace_are_one_asset() {
     let purged = store.purge_asset(first.id).await.unwrap().unwrap();
     assert!(purged.keys.is_empty(), "blob still used: {:?}", purged.keys);
     let purged = store.purge_asset(second.id).await.unwrap().unwrap();
-    assert_eq!(purged.keys, vec![format!("originals/1/{}", Sha256([1; 32]))]);
+    assert_eq!(
+        purged.keys,
+        vec![format!("originals/1/{}", Sha256([1; 32]))]
+    );
     assert!(store.get_asset(second.id).await.unwrap().is_none());
 }
 
@@ -265,5 +268,11 @@ async fn tokens_resolve_to_their_principal() {
     assert!(store.has_tokens().await.unwrap());
     let p = store.authenticate(&hash).await.unwrap().unwrap();
     assert_eq!(p.namespace, NamespaceId(1));
-    assert!(store.authenticate(&Sha256([8; 32])).await.unwrap().is_none());
+    assert!(
+        store
+            .authenticate(&Sha256([8; 32]))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

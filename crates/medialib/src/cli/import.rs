@@ -73,7 +73,9 @@ async fn import_one(
     public: bool,
 ) -> Result<IngestOutcome, String> {
     let state = &app.state;
-    let file = tokio::fs::File::open(path).await.map_err(|e| e.to_string())?;
+    let file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| e.to_string())?;
     let staged = staging::stage(
         &state.staging_dir,
         ReaderStream::new(file),

@@ -16,7 +16,9 @@ pub async fn run(settings: Settings, workers: bool) -> anyhow::Result<ExitCode> 
         // Printed once, to stdout, so it can be captured; only its hash is stored.
         println!("Created the first admin API token (shown only once, store it now):");
         println!("  {token}");
-        println!("Use it as: curl -H \"Authorization: Bearer {token}\" http://{listen}/api/v1/assets");
+        println!(
+            "Use it as: curl -H \"Authorization: Bearer {token}\" http://{listen}/api/v1/assets"
+        );
     }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -33,8 +35,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         {
             s.recv().await;
         }

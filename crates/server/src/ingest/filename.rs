@@ -39,7 +39,10 @@ mod tests {
     fn path_traversal_and_control_characters_are_removed() {
         assert_eq!(sanitize("../../etc/passwd"), "passwd");
         assert_eq!(sanitize("C:\\Users\\me\\photo.jpg"), "photo.jpg");
-        assert_eq!(sanitize("evil\r\nSet-Cookie: x\".jpg"), "evilSet-Cookie: x.jpg");
+        assert_eq!(
+            sanitize("evil\r\nSet-Cookie: x\".jpg"),
+            "evilSet-Cookie: x.jpg"
+        );
         assert_eq!(sanitize(".."), "upload");
         assert_eq!(sanitize(""), "upload");
         assert_eq!(sanitize(" .hidden. "), "hidden");

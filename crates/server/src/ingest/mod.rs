@@ -76,9 +76,11 @@ pub fn media_error(e: &MediaError) -> ApiError {
 /// Maps a staging failure to the HTTP error a client sees.
 pub fn stage_error(e: StageError) -> ApiError {
     match e {
-        StageError::TooLarge { .. } => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large", e.to_string())
-        }
+        StageError::TooLarge { .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "file_too_large",
+            e.to_string(),
+        ),
         StageError::Client(_) => ApiError::bad_request("upload_interrupted", e.to_string()),
         StageError::Disk(_) => ApiError::internal(e),
     }

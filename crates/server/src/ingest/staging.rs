@@ -178,7 +178,10 @@ mod tests {
         let staged = stage(staging.path(), chunks(&bytes), 10_000).await.unwrap();
         assert_eq!(staged.size, 10_000);
         assert_eq!(staged.head, bytes[..HEAD_BYTES]);
-        assert_eq!(staged.sha256.0, <[u8; 32]>::from(sha2::Sha256::digest(&bytes)));
+        assert_eq!(
+            staged.sha256.0,
+            <[u8; 32]>::from(sha2::Sha256::digest(&bytes))
+        );
         let path = staged.path.clone();
         drop(staged);
         assert!(!path.exists());

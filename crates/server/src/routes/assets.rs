@@ -63,7 +63,9 @@ fn parse_sort(raw: Option<&str>) -> Result<(AssetSort, bool), ApiError> {
         other => {
             return Err(ApiError::bad_request(
                 "invalid_query",
-                format!("sort {other:?} is not one of created_at, size, title (prefix - for descending)"),
+                format!(
+                    "sort {other:?} is not one of created_at, size, title (prefix - for descending)"
+                ),
             ));
         }
     };
@@ -167,8 +169,16 @@ pub(crate) async fn patch(
         return Err(ApiError::invalid("title must not be empty"));
     }
     check_len("title", body.title.as_deref(), 500)?;
-    check_len("description", body.description.clone().flatten().as_deref(), 10_000)?;
-    check_len("alt_text", body.alt_text.clone().flatten().as_deref(), 2_000)?;
+    check_len(
+        "description",
+        body.description.clone().flatten().as_deref(),
+        10_000,
+    )?;
+    check_len(
+        "alt_text",
+        body.alt_text.clone().flatten().as_deref(),
+        2_000,
+    )?;
     let patch = AssetPatch {
         title: body.title.map(|t| t.trim().to_owned()),
         description: body.description,

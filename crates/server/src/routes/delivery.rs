@@ -121,14 +121,20 @@ async fn send(
         }),
     );
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
 
     if if_none_match(req, &etag) {
         return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
     }
 
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(d.mime));
-    headers.insert(header::CONTENT_DISPOSITION, content_disposition(&d.filename));
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        content_disposition(&d.filename),
+    );
     if d.mime == "image/svg+xml" {
         // An SVG can carry script; opened directly it must not run in our origin.
         headers.insert(
@@ -151,14 +157,20 @@ async fn send(
             let mut response = ApiError::new(
                 StatusCode::RANGE_NOT_SATISFIABLE,
                 "range_not_satisfiable",
-                format!("the requested range is outside the {} bytes of this file", d.size),
+                format!(
+                    "the requested range is outside the {} bytes of this file",
+                    d.size
+                ),
             )
             .into_response();
             response.headers_mut().extend(headers);
             return Ok(response);
         }
     };
-    headers.insert(header::CONTENT_LENGTH, value(&(range.end - range.start).to_string()));
+    headers.insert(
+        header::CONTENT_LENGTH,
+        value(&(range.end - range.start).to_string()),
+    );
     if method == Method::HEAD || range.is_empty() {
         return Ok((status, headers).into_response());
     }
@@ -256,16 +268,34 @@ mod tests {
         assert_eq!(r(&[(header::RANGE, "bytes=0-1000")]), "0-100");
         assert_eq!(r(&[(header::RANGE, "bytes=200-300")]), "416");
         assert_eq!(r(&[(header::RANGE, "bytes=0-1,5-6")]), "whole");
-        assert_eq!(r(&[(header::RANGE, "bytes=0-9"), (header::IF_RANGE, "\"old\"")]), "whole");
-        assert_eq!(r(&[(header::RANGE, "bytes=0-9"), (header::IF_RANGE, etag)]), "0-10");
+        assert_eq!(
+            r(&[(header::RANGE, "bytes=0-9"), (header::IF_RANGE, "\"old\"")]),
+            "whole"
+        );
+        assert_eq!(
+            r(&[(header::RANGE, "bytes=0-9"), (header::IF_RANGE, etag)]),
+            "0-10"
+        );
     }
 
     #[test]
     fn if_none_match_is_a_weak_comparison() {
-        assert!(if_none_match(&headers(&[(header::IF_NONE_MATCH, "W/\"abc\"")]), "\"abc\""));
-        assert!(if_none_match(&headers(&[(header::IF_NONE_MATCH, "\"x\", \"abc\"")]), "\"abc\""));
-        assert!(if_none_match(&headers(&[(header::IF_NONE_MATCH, "*")]), "\"abc\""));
-        assert!(!if_none_match(&headers(&[(header::IF_NONE_MATCH, "\"x\"")]), "\"abc\""));
+        assert!(if_none_match(
+            &headers(&[(header::IF_NONE_MATCH, "W/\"abc\"")]),
+            "\"abc\""
+        ));
+        assert!(if_none_match(
+            &headers(&[(header::IF_NONE_MATCH, "\"x\", \"abc\"")]),
+            "\"abc\""
+        ));
+        assert!(if_none_match(
+            &headers(&[(header::IF_NONE_MATCH, "*")]),
+            "\"abc\""
+        ));
+        assert!(!if_none_match(
+            &headers(&[(header::IF_NONE_MATCH, "\"x\"")]),
+            "\"abc\""
+        ));
     }
 
     #[test]

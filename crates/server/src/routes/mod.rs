@@ -28,7 +28,9 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route(
             "/assets",
-            get(assets::list).post(upload::upload).layer(DefaultBodyLimit::max(body_limit)),
+            get(assets::list)
+                .post(upload::upload)
+                .layer(DefaultBodyLimit::max(body_limit)),
         )
         .route(
             "/assets/{id}",

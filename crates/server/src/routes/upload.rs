@@ -5,8 +5,8 @@
 //! through [`crate::ingest::ingest`] on its own: one bad file does not fail the others.
 
 use axum::Json;
-use axum::extract::multipart::{Field, Multipart, MultipartRejection};
 use axum::extract::State;
+use axum::extract::multipart::{Field, Multipart, MultipartRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
@@ -50,7 +50,10 @@ pub(crate) async fn upload(
     let mut multipart = multipart.map_err(|e| {
         ApiError::bad_request(
             "invalid_multipart",
-            format!("send multipart/form-data with one or more `file` parts: {}", e.body_text()),
+            format!(
+                "send multipart/form-data with one or more `file` parts: {}",
+                e.body_text()
+            ),
         )
     })?;
     let limits = &state.settings.limits;

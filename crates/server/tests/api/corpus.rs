@@ -50,8 +50,15 @@ async fn every_corpus_image_is_accepted_with_its_size_and_variants() {
         assert_eq!(variants.len(), 10, "{path}");
         for (name, bw, bh, cover) in boxes {
             for v in variants.iter().filter(|v| v["name"] == name) {
-                let got = (v["width"].as_u64().unwrap() as u32, v["height"].as_u64().unwrap() as u32);
-                assert_size_near(got, expected_size(w, h, bw, bh, cover), &format!("{path} {name}"));
+                let got = (
+                    v["width"].as_u64().unwrap() as u32,
+                    v["height"].as_u64().unwrap() as u32,
+                );
+                assert_size_near(
+                    got,
+                    expected_size(w, h, bw, bh, cover),
+                    &format!("{path} {name}"),
+                );
             }
         }
     }

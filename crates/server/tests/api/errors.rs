@@ -6,11 +6,18 @@ async fn assert_error(app: &TestApp, name: &str, bytes: Vec<u8>, status: u16, co
     let (got, body) = app.upload_bytes(name, bytes).await;
     assert_eq!(got, status, "{name}: {body}");
     assert_eq!(body["error"]["code"], code, "{name}: {body}");
-    assert!(body["error"]["message"].as_str().unwrap().len() > 10, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().len() > 10,
+        "{body}"
+    );
 }
 
 fn assert_nothing_stored(app: &TestApp) {
-    assert!(app.blob_files("originals").is_empty(), "{:?}", app.blob_files(""));
+    assert!(
+        app.blob_files("originals").is_empty(),
+        "{:?}",
+        app.blob_files("")
+    );
     let staging = app.data.path().join("staging");
     for dir in std::fs::read_dir(staging).unwrap().flatten() {
         let names: Vec<_> = std::fs::read_dir(dir.path())
@@ -34,15 +41,57 @@ async fn rejected_uploads_say_why_and_store_nothing() {
     .await;
     let read = |p: &str| std::fs::read(corpus().join(p)).unwrap();
 
-    assert_error(&app, "notes.txt", b"hello, world".to_vec(), 415, "unsupported_media_type").await;
+    assert_error(
+        &app,
+        "notes.txt",
+        b"hello, world".to_vec(),
+        415,
+        "unsupported_media_type",
+    )
+    .await;
     assert_error(&app, "empty.jpg", Vec::new(), 422, "empty_file").await;
     // JPEG bytes named .png: the type comes from the bytes and the name contradicts it.
-    assert_error(&app, "photo.png", read("images/camera/gps_DSCN0010.jpg"), 415, "extension_mismatch").await;
-    assert_error(&app, "big.jpg", read("images/large/HMD_Nokia_8.3_5G_9MP_gps.jpg"), 413, "file_too_large").await;
+    assert_error(
+        &app,
+        "photo.png",
+        read("images/camera/gps_DSCN0010.jpg"),
+        415,
+        "extension_mismatch",
+    )
+    .await;
+    assert_error(
+        &app,
+        "big.jpg",
+        read("images/large/HMD_Nokia_8.3_5G_9MP_gps.jpg"),
+        413,
+        "file_too_large",
+    )
+    .await;
     // 30 MP in 163 KB: refused from the header, before any decoding.
-    assert_error(&app, "white.jpg", read("images/large/6720px_white_30MP.jpg"), 413, "image_too_large").await;
-    assert_error(&app, "trunc.jpg", read("images-bad/truncated_jpeg.jpg"), 422, "corrupt_image").await;
-    assert_error(&app, "trunc.png", read("images-bad/truncated_image.png"), 422, "corrupt_image").await;
+    assert_error(
+        &app,
+        "white.jpg",
+        read("images/large/6720px_white_30MP.jpg"),
+        413,
+        "image_too_large",
+    )
+    .await;
+    assert_error(
+        &app,
+        "trunc.jpg",
+        read("images-bad/truncated_jpeg.jpg"),
+        422,
+        "corrupt_image",
+    )
+    .await;
+    assert_error(
+        &app,
+        "trunc.png",
+        read("images-bad/truncated_image.png"),
+        422,
+        "corrupt_image",
+    )
+    .await;
 
     let (_, list) = app.get_json("/api/v1/assets").await;
     assert_eq!(list["total"], 0);
@@ -100,6 +149,11 @@ async fn unknown_things_are_404_and_bad_bodies_400_or_422() {
     assert_eq!(patch(r#"{"is_public":"yes"}"#).await.unwrap().status(), 422);
     let response = app.client.put(&url).send().await.unwrap();
     assert_eq!(response.status(), 405);
-    let (status, body) = app.post_form(reqwest::multipart::Form::new().text("title", "x")).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("no_file")));
+    let (status, body) = app
+        .post_form(reqwest::multipart::Form::new().text("title", "x"))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("no_file"))
+    );
 }

@@ -186,15 +186,17 @@ impl Drop for TestApp {
 pub fn corpus() -> PathBuf {
     std::env::var_os("MEDIALIB_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        })
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
 }
 
 pub fn manifest() -> Vec<Value> {
     let text = std::fs::read_to_string(corpus().join("manifest.json"))
         .expect("corpus manifest (set MEDIALIB_CORPUS or put shared/ beside the repo)");
-    serde_json::from_str::<Value>(&text).unwrap().as_array().unwrap().clone()
+    serde_json::from_str::<Value>(&text)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 /// Size of a variant box for a `w`×`h` source: fit scales into the box, cover fills it
@@ -207,7 +209,10 @@ pub fn expected_size(w: u32, h: u32, bw: u32, bh: u32, cover: bool) -> (u32, u32
         }
         let scale = (bw / w).max(bh / h);
         let (cw, ch) = (bw / scale, bh / scale);
-        (cw.round().clamp(1.0, w) as u32, ch.round().clamp(1.0, h) as u32)
+        (
+            cw.round().clamp(1.0, w) as u32,
+            ch.round().clamp(1.0, h) as u32,
+        )
     } else {
         let scale = (bw / w).min(bh / h).min(1.0);
         (

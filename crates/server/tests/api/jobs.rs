@@ -9,7 +9,11 @@ async fn jobs_queued_before_a_restart_complete_after_it() {
     // First run without workers: the jobs stay queued, as if the process died.
     let app = spawn_app_with(|_| {}, false).await;
     let mut ids = Vec::new();
-    for f in ["images/bmp/hopper.bmp", "images/webp/lossless1.webp", "images/jpeg/cmyk.jpg"] {
+    for f in [
+        "images/bmp/hopper.bmp",
+        "images/webp/lossless1.webp",
+        "images/jpeg/cmyk.jpg",
+    ] {
         let (status, asset) = app.upload(&corpus().join(f)).await;
         assert_eq!(status, 201, "{asset}");
         assert_eq!(asset["status"], "processing");

@@ -37,21 +37,35 @@ async fn every_orientation_produces_upright_variants() {
             let mut images = Vec::new();
             for v in asset["variants"].as_array().unwrap() {
                 let bytes = app.fetch(v["url"].as_str().unwrap()).await;
-                images.push((v["name"].as_str().unwrap().to_owned(), image::load_from_memory(&bytes).unwrap()));
+                images.push((
+                    v["name"].as_str().unwrap().to_owned(),
+                    image::load_from_memory(&bytes).unwrap(),
+                ));
             }
             variants_of.push(images);
         }
         let reference = &variants_of[1];
         for (n, variants) in variants_of.iter().enumerate() {
             for ((name, img), (_, upright)) in variants.iter().zip(reference) {
-                assert_eq!((img.width(), img.height()), (upright.width(), upright.height()), "{shape}_{n} {name}");
+                assert_eq!(
+                    (img.width(), img.height()),
+                    (upright.width(), upright.height()),
+                    "{shape}_{n} {name}"
+                );
                 let d = difference(img, upright);
-                assert!(d < 12.0, "{shape}_{n} {name} differs from orientation 1 by {d:.1}");
+                assert!(
+                    d < 12.0,
+                    "{shape}_{n} {name} differs from orientation 1 by {d:.1}"
+                );
             }
         }
         // And the test can fail: a wrongly rotated image is far from upright.
         let rotated = variants_of[1][2].1.rotate90();
-        let wrong = rotated.resize_exact(variants_of[1][2].1.width(), variants_of[1][2].1.height(), FilterType::Triangle);
+        let wrong = rotated.resize_exact(
+            variants_of[1][2].1.width(),
+            variants_of[1][2].1.height(),
+            FilterType::Triangle,
+        );
         assert!(difference(&wrong, &variants_of[1][2].1) > 12.0);
     }
 }

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use reqwest::multipart::{Form, Part};
 use crate::helpers::{assert_size_near, corpus, expected_size, spawn_app};
+use reqwest::multipart::{Form, Part};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -19,8 +19,16 @@ async fn an_uploaded_photo_gets_metadata_placeholders_and_every_variant() {
     assert_eq!(asset["title"], "gps_DSCN0010");
     assert_eq!(asset["size"], std::fs::metadata(&path).unwrap().len());
     assert_eq!(asset["duplicate"], false);
-    assert_eq!((asset["width"].as_u64(), asset["height"].as_u64()), (Some(640), Some(480)));
-    assert!(asset["links"]["original"].as_str().unwrap().starts_with("/files/"));
+    assert_eq!(
+        (asset["width"].as_u64(), asset["height"].as_u64()),
+        (Some(640), Some(480))
+    );
+    assert!(
+        asset["links"]["original"]
+            .as_str()
+            .unwrap()
+            .starts_with("/files/")
+    );
 
     let id = asset["id"].as_str().unwrap();
     let asset = app.wait_processed(id, WAIT).await;
@@ -31,11 +39,19 @@ async fn an_uploaded_photo_gets_metadata_placeholders_and_every_variant() {
     assert_eq!(meta["camera_model"], "COOLPIX P6000");
     let lat = meta["gps"]["latitude"].as_f64().unwrap();
     let lon = meta["gps"]["longitude"].as_f64().unwrap();
-    assert!((lat - 43.46745).abs() < 1e-4 && (lon - 11.88513).abs() < 1e-4, "{meta}");
+    assert!(
+        (lat - 43.46745).abs() < 1e-4 && (lon - 11.88513).abs() < 1e-4,
+        "{meta}"
+    );
     let placeholder = &asset["placeholder"];
     assert!(placeholder["blurhash"].as_str().unwrap().len() >= 6);
     assert!(!placeholder["thumbhash"].as_str().unwrap().is_empty());
-    assert!(placeholder["dominant_color"].as_str().unwrap().starts_with('#'));
+    assert!(
+        placeholder["dominant_color"]
+            .as_str()
+            .unwrap()
+            .starts_with('#')
+    );
 
     let variants = asset["variants"].as_array().unwrap();
     assert_eq!(variants.len(), 10, "{variants:?}");
@@ -57,7 +73,13 @@ async fn an_uploaded_photo_gets_metadata_placeholders_and_every_variant() {
             let img = image::load_from_memory(&bytes).unwrap();
             let expected = expected_size(640, 480, bw, bh, cover);
             assert_size_near((img.width(), img.height()), expected, name);
-            assert_eq!((v["width"].as_u64().unwrap() as u32, v["height"].as_u64().unwrap() as u32), (img.width(), img.height()));
+            assert_eq!(
+                (
+                    v["width"].as_u64().unwrap() as u32,
+                    v["height"].as_u64().unwrap() as u32
+                ),
+                (img.width(), img.height())
+            );
             // No metadata in variants: the GPS position must not leak.
             assert!(
                 !bytes.windows(6).any(|w| w == b"Exif\0\0"),
@@ -91,12 +113,18 @@ async fn several_files_in_one_request_each_get_a_result() {
         .text("title", "Batch")
         .text("is_public", "true")
         .part("file", Part::bytes(good).file_name("a.png"))
-        .part("file", Part::bytes(b"just text".to_vec()).file_name("notes.txt"))
+        .part(
+            "file",
+            Part::bytes(b"just text".to_vec()).file_name("notes.txt"),
+        )
         .part("file", Part::bytes(other).file_name("b.gif"));
     let (status, body) = app.post_form(form).await;
     assert_eq!(status, 200, "{body}");
     let results = body["results"].as_array().unwrap();
-    let statuses: Vec<u64> = results.iter().map(|r| r["status"].as_u64().unwrap()).collect();
+    let statuses: Vec<u64> = results
+        .iter()
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect();
     assert_eq!(statuses, [201, 415, 201], "{body}");
     assert_eq!(results[0]["asset"]["title"], "Batch");
     assert_eq!(results[0]["asset"]["is_public"], true);
@@ -111,7 +139,10 @@ async fn several_files_in_one_request_each_get_a_result() {
         .iter()
         .map(|v| v["format"].as_str().unwrap())
         .collect();
-    assert!(formats.contains(&"png") && !formats.contains(&"jpeg"), "{formats:?}");
+    assert!(
+        formats.contains(&"png") && !formats.contains(&"jpeg"),
+        "{formats:?}"
+    );
 }
 
 #[tokio::test]
@@ -177,16 +208,30 @@ async fn listing_pages_filters_and_sorts() {
     assert_eq!(seen.len(), 5);
 
     let (_, by_title) = app.get_json("/api/v1/assets?sort=-title").await;
-    let titles: Vec<&str> = by_title["items"].as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap()).collect();
+    let titles: Vec<&str> = by_title["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
     let mut desc = titles.clone();
     desc.sort_by_key(|t| std::cmp::Reverse(t.to_lowercase()));
     assert_eq!(titles, desc);
 
     let (_, none) = app.get_json("/api/v1/assets?kind=video").await;
     assert_eq!(none["total"], 0);
-    for bad in ["sort=colour", "kind=pdf", "limit=0", "cursor=garbage", "status=maybe"] {
+    for bad in [
+        "sort=colour",
+        "kind=pdf",
+        "limit=0",
+        "cursor=garbage",
+        "status=maybe",
+    ] {
         let (status, body) = app.get_json(&format!("/api/v1/assets?{bad}")).await;
         assert_eq!(status, 400, "{bad}: {body}");
-        assert!(body["error"]["message"].as_str().unwrap().len() > 10, "{body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().len() > 10,
+            "{body}"
+        );
     }
 }

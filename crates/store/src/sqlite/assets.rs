@@ -116,11 +116,15 @@ pub(crate) async fn find_by_sha256(
 }
 
 pub(crate) async fn get(pool: &SqlitePool, id: AssetId) -> Result<Option<Asset>, StoreError> {
-    let row = sqlx::query(concat!("SELECT ", asset_columns!(), " FROM asset WHERE id = ?"))
-        .bind(id_bytes(id))
-        .fetch_optional(pool)
-        .await
-        .map_err(backend("get asset"))?;
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        asset_columns!(),
+        " FROM asset WHERE id = ?"
+    ))
+    .bind(id_bytes(id))
+    .fetch_optional(pool)
+    .await
+    .map_err(backend("get asset"))?;
     row.as_ref().map(rows::asset).transpose()
 }
 
@@ -176,7 +180,10 @@ pub(crate) async fn list(pool: &SqlitePool, q: &AssetQuery) -> Result<Page<Asset
         .fetch_all(pool)
         .await
         .map_err(backend("list assets"))?;
-    let mut items = rows.iter().map(rows::asset).collect::<Result<Vec<_>, _>>()?;
+    let mut items = rows
+        .iter()
+        .map(rows::asset)
+        .collect::<Result<Vec<_>, _>>()?;
     let next_cursor = if items.len() > q.limit as usize {
         items.truncate(q.limit as usize);
         items.last().map(|last| {
@@ -387,4 +394,3 @@ pub(crate) async fn record_processed(
             .collect(),
     })
 }
-

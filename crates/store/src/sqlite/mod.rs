@@ -22,8 +22,8 @@ use medialib_core::store::{
 use medialib_core::{
     Asset, AssetId, Job, JobId, MetadataStore, NamespaceId, Sha256, StoreError, Variant,
 };
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 /// The embedded metadata store.
 #[derive(Clone)]
