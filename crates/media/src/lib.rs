@@ -1,1 +1,54 @@
-//! medialib-media (in progress).
+//! medialib's media pipeline: pure functions from an upload's bytes to facts, placeholders and
+//! encoded variants. No IO, no async, no database: the server calls these from its request
+//! handlers ([`sniff`], [`check_extension`], [`validate`]) and its background jobs ([`process`]).
+//!
+//! ```no_run
+//! use medialib_core::VariantSpec;
+//! use medialib_media::{EncodeSettings, ImageLimits, check_extension, process, sniff, validate};
+//!
+//! let bytes = std::fs::read("photo.jpg")?;
+//! let detected = sniff(&bytes[..bytes.len().min(8192)]).expect("not a known type");
+//! check_extension("photo.jpg", &detected)?;
+//! let format = detected.format.expect("not an image this crate decodes");
+//! let limits = ImageLimits::default();
+//! let info = validate(&bytes, format, &limits)?;
+//! let done = process(&bytes, format, &VariantSpec::defaults(), &limits, &EncodeSettings::default())?;
+//! assert_eq!(done.metadata.width, info.width);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Modules, in pipeline order:
+//! - `sniff`: magic-byte detection ([`Detected`], [`ImageFormat`]) and the extension cross-check.
+//! - `validate`: header facts ([`ImageInfo`]), size limits ([`ImageLimits`]), a cheap decode check.
+//! - `decode`: which library decodes which format (libjpeg-turbo, `image`, libvips).
+//! - `frames`: counting animation frames, pages and icon entries from container structure.
+//! - `exif`: camera facts, capture time, GPS and the Orientation tag.
+//! - `orient`: turning pixels upright.
+//! - `icc`: ICC profile names and conversion to sRGB.
+//! - `resize`: variant geometry (fit, cover, never upscale) and the resize cascade.
+//! - `encode`: WebP, JPEG and PNG encoders ([`EncodeSettings`]).
+//! - `placeholder`: BlurHash, ThumbHash and dominant colour.
+//! - `process`: the background pipeline ([`process`], [`ProcessedImage`], [`EncodedVariant`]).
+//! - `raster`: the decoded-pixels type the stages pass along.
+//! - `error`: [`MediaError`] and its stable codes.
+#![deny(missing_docs)]
+
+mod decode;
+mod encode;
+mod error;
+mod exif;
+mod frames;
+mod icc;
+mod orient;
+mod placeholder;
+mod process;
+mod raster;
+mod resize;
+mod sniff;
+mod validate;
+
+pub use encode::EncodeSettings;
+pub use error::MediaError;
+pub use process::{EncodedVariant, ProcessedImage, process};
+pub use sniff::{Detected, ImageFormat, check_extension, sniff};
+pub use validate::{ImageInfo, ImageLimits, validate};

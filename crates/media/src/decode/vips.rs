@@ -1,0 +1,240 @@
+//! HEIF/HEIC, AVIF, JPEG XL and SVG (and TIFFs the `image` crate cannot read) through libvips.
+//!
+//! libvips 8.14 (Debian 12) reads these with libheif, libjxl, librsvg and libtiff; `rs-vips` is
+//! the binding that works against it. Rasters from here are upright: libheif applies the HEIF
+//! `irot`/`imir` transforms itself (and libvips then drops the EXIF tag, so it is not applied
+//! twice), and libvips' thumbnail operation turns by any orientation the other loaders report.
+//!
+//! libvips keeps one process-wide error buffer; it is cleared before each load so that the
+//! message returned belongs to this image (concurrent loads may still interleave messages).
+
+use std::sync::OnceLock;
+
+use rs_vips::voption::{Setter, VOption};
+use rs_vips::{Vips, VipsImage};
+
+use crate::raster::Raster;
+use crate::{ImageFormat, MediaError};
+
+/// SVGs are checked by rendering them at most this many pixels on the long side.
+const SVG_CHECK_SIDE: f64 = 256.0;
+
+/// What a libvips loader reports from the header alone.
+#[derive(Debug, Clone)]
+pub(crate) struct VipsHeader {
+    /// Width in pixels as loaded (for HEIF/AVIF already transformed by libheif).
+    pub width: u32,
+    /// Height in pixels as loaded.
+    pub height: u32,
+    /// The orientation libvips reports and will apply when decoding (never for HEIF/AVIF).
+    pub orientation: Option<u16>,
+    /// Number of pages or top-level images.
+    pub frame_count: u32,
+    /// The embedded ICC profile.
+    pub icc: Option<Vec<u8>>,
+}
+
+/// Starts libvips once per process with a small footprint: no operation cache (every image is
+/// new, so caching only holds memory) and one worker thread per pipeline (the caller already
+/// runs images in parallel).
+fn init() -> Result<(), MediaError> {
+    static INIT: OnceLock<Result<(), String>> = OnceLock::new();
+    INIT.get_or_init(|| {
+        Vips::init("medialib").map_err(|e| e.to_string())?;
+        Vips::cache_set_max(0);
+        Vips::cache_set_max_mem(0);
+        Vips::cache_set_max_files(0);
+        Vips::concurrency_set(1);
+        silence_warnings();
+        Ok(())
+    })
+    .clone()
+    .map_err(|e| MediaError::Corrupt(format!("the image library could not start: {e}")))
+}
+
+/// libvips logs recoverable oddities ("heifload: ignoring nclx profile", "read gave 68
+/// warnings") straight to stderr through GLib, outside the server's structured logs, for many
+/// ordinary phone photos. Failures still reach the caller as errors with libvips' message.
+fn silence_warnings() {
+    unsafe extern "C" fn ignore(
+        _domain: *const std::os::raw::c_char,
+        _level: rs_vips::bindings::GLogLevelFlags,
+        _message: *const std::os::raw::c_char,
+        _data: rs_vips::bindings::gpointer,
+    ) {
+    }
+    // SAFETY: the domain is a NUL-terminated static string and the handler a function that
+    // lives for the whole program, as GLib requires.
+    unsafe {
+        rs_vips::bindings::g_log_set_handler(
+            c"VIPS".as_ptr(),
+            rs_vips::bindings::GLogLevelFlags_G_LOG_LEVEL_WARNING,
+            Some(ignore),
+            std::ptr::null_mut(),
+        );
+    }
+}
+
+fn loader(format: ImageFormat) -> &'static str {
+    match format {
+        ImageFormat::Heif | ImageFormat::Avif => "heifload_buffer",
+        ImageFormat::Jxl => "jxlload_buffer",
+        ImageFormat::Svg => "svgload_buffer",
+        _ => "tiffload_buffer",
+    }
+}
+
+/// Turns a libvips failure into the loader's own words, without the binding's prefix.
+fn error(format: ImageFormat, err: rs_vips::error::Error) -> MediaError {
+    let text = err.to_string();
+    // rs-vips appends libvips' error buffer after ". "; that part is the useful reason.
+    let reason = text
+        .split_once("failed. ")
+        .map(|(_, detail)| detail)
+        .unwrap_or(&text);
+    let reason = reason
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let decoder = match format {
+        ImageFormat::Heif | ImageFormat::Avif => "HEIF/AVIF decoder (libheif)",
+        ImageFormat::Jxl => "JPEG XL decoder (libjxl)",
+        ImageFormat::Svg => "SVG renderer (librsvg)",
+        _ => "TIFF decoder (libtiff)",
+    };
+    MediaError::corrupt(decoder, reason)
+}
+
+/// Loads lazily (header only) with the format's own loader; pixels are read on demand.
+fn load(bytes: &[u8], format: ImageFormat, options: VOption) -> Result<VipsImage, MediaError> {
+    init()?;
+    Vips::error_clear();
+    let result = match format {
+        ImageFormat::Heif | ImageFormat::Avif => {
+            VipsImage::heifload_buffer_with_opts(bytes, options)
+        }
+        ImageFormat::Jxl => VipsImage::jxlload_buffer_with_opts(bytes, options),
+        ImageFormat::Svg => VipsImage::svgload_buffer_with_opts(bytes, options),
+        _ => VipsImage::tiffload_buffer_with_opts(bytes, options),
+    };
+    result.map_err(|e| error(format, e))
+}
+
+/// Reads the header: size, orientation tag, page count and ICC profile. No pixels are decoded.
+pub(crate) fn header(bytes: &[u8], format: ImageFormat) -> Result<VipsHeader, MediaError> {
+    let image = load(bytes, format, VOption::new())?;
+    let (width, height) = (image.get_width(), image.get_height());
+    if width <= 0 || height <= 0 {
+        return Err(MediaError::corrupt(
+            loader(format),
+            "the header declares no image size",
+        ));
+    }
+    let frame_count = image
+        .get_int("n-pages")
+        .ok()
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(1);
+    Ok(VipsHeader {
+        width: width as u32,
+        height: height as u32,
+        orientation: image
+            .get_int("orientation")
+            .ok()
+            .and_then(|o| u16::try_from(o).ok()),
+        frame_count,
+        icc: image
+            .get_blob("icc-profile-data")
+            .ok()
+            .filter(|p| !p.is_empty()),
+    })
+}
+
+/// Decodes every pixel of the first image (SVG: renders it small), failing on any decoder
+/// error or truncation. Returns whether the image has transparent pixels.
+pub(crate) fn verify(
+    bytes: &[u8],
+    format: ImageFormat,
+    header: &VipsHeader,
+) -> Result<bool, MediaError> {
+    let options = VOption::new().set("fail_on", "error");
+    let options = if format == ImageFormat::Svg {
+        let long_side = f64::from(header.width.max(header.height));
+        options.set("scale", (SVG_CHECK_SIDE / long_side).min(1.0))
+    } else {
+        options
+    };
+    let image = load(bytes, format, options)?;
+    // One pass over the pixels: `stats` needs them all, and reports each band's minimum.
+    let stats = image.stats().map_err(|e| error(format, e))?;
+    if !image.hasalpha() {
+        return Ok(false);
+    }
+    let alpha_band = image.get_bands(); // row 0 is all bands together, row n is band n
+    let min = stats
+        .getpoint(0, alpha_band)
+        .map_err(|e| error(format, e))?;
+    let opaque = match image.get_format() {
+        Ok(rs_vips::enums::BandFormat::Ushort) => 65535.0,
+        Ok(rs_vips::enums::BandFormat::Float) => 1.0,
+        _ => 255.0,
+    };
+    Ok(min.first().is_some_and(|&m| m < opaque))
+}
+
+/// Decodes to 8-bit sRGB, fitted within `box_width × box_height` (never enlarged), turned
+/// upright when `rotate` is set, with the embedded ICC profile applied. SVGs are rendered at the target scale; the other
+/// loaders have no cheaper reduced decode.
+///
+/// The format's own loader is called rather than libvips' sniffing `thumbnail_buffer`, which
+/// does not recognise AVIF sequences (`avis` brand) in libvips 8.14.
+pub(crate) fn decode(
+    bytes: &[u8],
+    format: ImageFormat,
+    header: &VipsHeader,
+    (box_width, box_height): (u32, u32),
+    rotate: bool,
+) -> Result<Raster, MediaError> {
+    let options = VOption::new().set("fail_on", "error");
+    let options = if format == ImageFormat::Svg {
+        let scale = (f64::from(box_width) / f64::from(header.width))
+            .max(f64::from(box_height) / f64::from(header.height))
+            .min(1.0);
+        options.set("scale", scale)
+    } else {
+        options
+    };
+    let source = load(bytes, format, options)?;
+    let width = i32::try_from(box_width.max(1)).unwrap_or(i32::MAX);
+    let height = i32::try_from(box_height.max(1)).unwrap_or(i32::MAX);
+    let thumbnail = VOption::new()
+        .set("height", height)
+        .set("size", "down")
+        .set("no_rotate", !rotate)
+        // libvips 8.14 name: an embedded profile is imported and the result exported as sRGB.
+        .set("export_profile", "srgb");
+    let image = source
+        .thumbnail_image_with_opts(width, thumbnail)
+        .and_then(|i| i.colourspace(rs_vips::enums::Interpretation::Srgb))
+        .and_then(|i| match i.get_format() {
+            Ok(rs_vips::enums::BandFormat::Uchar) => Ok(i),
+            _ => i.cast(rs_vips::enums::BandFormat::Uchar),
+        })
+        // Renders the whole pipeline once, so errors surface here and not as a null buffer.
+        .and_then(|i| i.copy_memory())
+        .map_err(|e| error(format, e))?;
+    let (w, h) = (image.get_width() as u32, image.get_height() as u32);
+    let bands = image.get_bands();
+    let data = image.write_to_memory();
+    let raster = match bands {
+        3 => Raster::new(w, h, false, data),
+        4 => Raster::new(w, h, true, data),
+        _ => Err(format!(
+            "unexpected {bands} colour bands after conversion to sRGB"
+        )),
+    };
+    raster.map_err(|m| MediaError::corrupt(loader(format), m))
+}

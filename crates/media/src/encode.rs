@@ -1,0 +1,122 @@
+//! Encoding variants: WebP (libwebp), JPEG (libjpeg-turbo) and PNG (the `png` crate via
+//! `image`). Encoders receive bare pixels, so variants carry no EXIF, GPS or ICC metadata;
+//! the pixels are sRGB, which is what browsers assume for untagged images.
+
+use medialib_core::OutputFormat;
+
+use crate::MediaError;
+use crate::raster::Raster;
+
+/// Encoder quality settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncodeSettings {
+    /// libwebp lossy quality, 0–100 (default 80).
+    pub webp_quality: u8,
+    /// libjpeg-turbo quality, 1–100 (default 85); output is baseline 4:2:0 with optimised
+    /// Huffman tables.
+    pub jpeg_quality: u8,
+}
+
+impl Default for EncodeSettings {
+    fn default() -> Self {
+        Self {
+            webp_quality: 80,
+            jpeg_quality: 85,
+        }
+    }
+}
+
+/// Encodes a raster in the given format. Alpha is kept by WebP and PNG; JPEG needs an opaque
+/// raster (the pipeline only asks for JPEG when the image has no transparency).
+pub(crate) fn encode(
+    raster: &Raster,
+    format: OutputFormat,
+    settings: &EncodeSettings,
+) -> Result<Vec<u8>, MediaError> {
+    match format {
+        OutputFormat::Webp => webp(raster, settings.webp_quality),
+        OutputFormat::Jpeg => jpeg(raster, settings.jpeg_quality),
+        OutputFormat::Png => png(raster),
+    }
+}
+
+fn failed(format: &str, reason: impl std::fmt::Display) -> MediaError {
+    MediaError::Corrupt(format!("encoding the {format} variant failed: {reason}"))
+}
+
+/// libwebp's speed/size trade-off (0 fastest … 6 smallest; its default is 4). Measured on the
+/// 12 MP corpus photo on this project's 2-core machine: the 1920×1080 hero took 386 ms of CPU at
+/// method 4 and 137 ms at method 2, for 1.3 % more bytes over all ten outputs; methods 3 and 4
+/// add rate-distortion search that costs more than it saves here. Quality is set separately.
+const WEBP_METHOD: i32 = 2;
+
+/// WebP's VP8 bitstream cannot describe images larger than this on either side (RFC 9649 §2.5).
+const WEBP_MAX_SIDE: u32 = 16_383;
+
+fn webp(raster: &Raster, quality: u8) -> Result<Vec<u8>, MediaError> {
+    if raster.width > WEBP_MAX_SIDE || raster.height > WEBP_MAX_SIDE {
+        return Err(failed(
+            "WebP",
+            format!(
+                "{}x{} exceeds WebP's {WEBP_MAX_SIDE} px limit per side; use a smaller variant box",
+                raster.width, raster.height
+            ),
+        ));
+    }
+    let encoder = if raster.alpha {
+        webp::Encoder::from_rgba(&raster.data, raster.width, raster.height)
+    } else {
+        webp::Encoder::from_rgb(&raster.data, raster.width, raster.height)
+    };
+    let mut config = webp::WebPConfig::new()
+        .map_err(|()| failed("WebP", "libwebp rejected its default configuration"))?;
+    config.quality = f32::from(quality.min(100));
+    config.method = WEBP_METHOD;
+    config.alpha_compression = 1;
+    let memory = encoder
+        .encode_advanced(&config)
+        .map_err(|e| failed("WebP", format!("{e:?}")))?;
+    Ok(memory.to_vec())
+}
+
+fn jpeg(raster: &Raster, quality: u8) -> Result<Vec<u8>, MediaError> {
+    let opaque;
+    let raster = if raster.alpha {
+        opaque = raster.clone().without_alpha();
+        &opaque
+    } else {
+        raster
+    };
+    let image = turbojpeg::Image {
+        pixels: raster.data.as_slice(),
+        width: raster.width as usize,
+        pitch: raster.width as usize * 3,
+        height: raster.height as usize,
+        format: turbojpeg::PixelFormat::RGB,
+    };
+    let mut compressor = turbojpeg::Compressor::new().map_err(|e| failed("JPEG", e))?;
+    compressor
+        .set_quality(i32::from(quality.clamp(1, 100)))
+        .and_then(|()| compressor.set_subsamp(turbojpeg::Subsamp::Sub2x2))
+        .and_then(|()| compressor.set_optimize(true))
+        .map_err(|e| failed("JPEG", e))?;
+    compressor
+        .compress_to_vec(image)
+        .map_err(|e| failed("JPEG", e))
+}
+
+fn png(raster: &Raster) -> Result<Vec<u8>, MediaError> {
+    use image::ImageEncoder;
+    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+
+    let mut out = Vec::new();
+    let color = if raster.alpha {
+        image::ExtendedColorType::Rgba8
+    } else {
+        image::ExtendedColorType::Rgb8
+    };
+    PngEncoder::new_with_quality(&mut out, CompressionType::Default, FilterType::Adaptive)
+        .write_image(&raster.data, raster.width, raster.height, color)
+        .map_err(|e| failed("PNG", e))?;
+    Ok(out)
+}

@@ -1,0 +1,67 @@
+//! The crate's one error type, with the stable codes the HTTP layer puts in its JSON errors.
+
+/// Why a media file was refused or could not be processed.
+///
+/// Every message is written for API users: it says what was detected and what to check.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MediaError {
+    /// The content is not a format this crate can process (`detected` is what sniffing found,
+    /// e.g. `video/mp4`, or `unknown` when nothing matched).
+    #[error(
+        "unsupported media type: the content was detected as {detected}; \
+         supported images are JPEG, PNG, GIF, WebP, TIFF, BMP, ICO, HEIF/HEIC, AVIF, JPEG XL and SVG"
+    )]
+    Unsupported {
+        /// What sniffing detected, as a MIME type or a short description.
+        detected: String,
+    },
+    /// The filename's extension names a different media type than the content.
+    #[error(
+        "the file name ends in .{extension}, which means {claimed}, but the content is {detected}; \
+         rename the file or check that the right file was uploaded"
+    )]
+    ExtensionMismatch {
+        /// The MIME type detected from the content.
+        detected: String,
+        /// The extension as sent (without the dot).
+        extension: String,
+        /// The MIME type the extension stands for.
+        claimed: String,
+    },
+    /// The declared dimensions exceed the configured limits; nothing was decoded.
+    #[error("{message}")]
+    TooLarge {
+        /// Declared width in pixels (as read from the header, before orientation).
+        width: u64,
+        /// Declared height in pixels.
+        height: u64,
+        /// Names the declared size and the limit that was exceeded.
+        message: String,
+    },
+    /// The data is corrupt, truncated or otherwise undecodable; the string is the decoder's reason.
+    #[error("the image could not be decoded: {0}")]
+    Corrupt(String),
+}
+
+impl MediaError {
+    /// The stable machine-readable code used in API error bodies.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unsupported { .. } => "unsupported_media_type",
+            Self::ExtensionMismatch { .. } => "extension_mismatch",
+            Self::TooLarge { .. } => "image_too_large",
+            Self::Corrupt(_) => "corrupt_image",
+        }
+    }
+
+    /// Wraps a decoder's message as [`MediaError::Corrupt`], naming the decoder.
+    pub(crate) fn corrupt(decoder: &str, reason: impl std::fmt::Display) -> Self {
+        let reason = reason.to_string();
+        let reason = reason.trim();
+        Self::Corrupt(if reason.is_empty() {
+            format!("{decoder} failed without giving a reason")
+        } else {
+            format!("{decoder}: {reason}")
+        })
+    }
+}

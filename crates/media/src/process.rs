@@ -1,0 +1,162 @@
+//! The background job's pipeline: decode once → orient → sRGB → resize cascade → encode,
+//! plus metadata and placeholders.
+
+use medialib_core::{ImageMetadata, OutputFormat, Placeholder, VariantSpec};
+use rayon::prelude::*;
+
+use crate::raster::Raster;
+use crate::validate::probe;
+use crate::{EncodeSettings, ImageFormat, ImageLimits, MediaError, decode, encode, icc, orient};
+use crate::{placeholder, resize};
+
+/// One encoded rendition of one variant spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedVariant {
+    /// The spec's name, e.g. `thumbnail`.
+    pub name: String,
+    /// The encoding.
+    pub format: OutputFormat,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// The encoded file, without any metadata (no EXIF, GPS or ICC; the pixels are sRGB).
+    pub bytes: Vec<u8>,
+}
+
+/// Everything processing produced for one image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessedImage {
+    /// Facts about the original.
+    pub metadata: ImageMetadata,
+    /// BlurHash, ThumbHash and dominant colour.
+    pub placeholder: Placeholder,
+    /// Two renditions per spec, in spec order: WebP first, then JPEG (or PNG when the image has
+    /// transparency).
+    pub variants: Vec<EncodedVariant>,
+}
+
+/// The background job's work for one image.
+///
+/// Decodes once, shrinking on load to the smallest size the largest variant needs (JPEG: the
+/// smallest n/8 DCT scale; SVG: rendered at that scale), turns the pixels upright (EXIF
+/// orientation), converts them to sRGB (embedded ICC profile, e.g. Display P3), and derives
+/// every variant from that one decode through a resize cascade. Each spec yields WebP at
+/// `enc.webp_quality` and JPEG at `enc.jpeg_quality`, or PNG instead of JPEG when the image
+/// has transparent pixels. Variants never upscale (see [`VariantSpec`] and
+/// [`medialib_core::Fit`]) and carry no metadata. Also extracts [`ImageMetadata`] (EXIF,
+/// ICC profile name) and computes the placeholders.
+///
+/// Errors: [`MediaError::TooLarge`] over `limits`, [`MediaError::Corrupt`] when decoding (or,
+/// for boxes beyond a format's limits, encoding) fails.
+pub fn process(
+    bytes: &[u8],
+    format: ImageFormat,
+    specs: &[VariantSpec],
+    limits: &ImageLimits,
+    enc: &EncodeSettings,
+) -> Result<ProcessedImage, MediaError> {
+    let probe = probe(bytes, format, limits)?;
+    let display = (probe.width, probe.height);
+    let targets: Vec<resize::Target> = specs
+        .iter()
+        .map(|spec| resize::plan(display.0, display.1, spec))
+        .collect();
+
+    // Decode once, at the smallest size that every target (and the placeholders) can shrink from.
+    let decode_box = resize::decode_box(display.0, display.1, &targets, placeholder::WORKING_SIDE);
+    let pending = probe.header.pending_orientation(probe.exif.orientation);
+    let decoded = decode::decode(bytes, format, &probe.header, pending, decode_box, limits)?;
+    let icc_profile = decoded.icc.as_deref().or(probe.header.vips_icc());
+    let icc_name = icc_profile.and_then(icc::description);
+
+    let mut upright = orient::apply(decoded.raster, pending);
+    if let Some(profile) = &decoded.icc {
+        icc::convert_to_srgb(&mut upright, profile);
+    }
+    let has_alpha = upright.has_transparency();
+    if upright.alpha && !has_alpha {
+        upright = upright.without_alpha();
+    }
+
+    let resized = resize::cascade(&upright, display, &targets)?;
+    let smallest = smallest_full_frame(&resized, &targets, display).unwrap_or(&upright);
+    let placeholder = placeholder::compute(smallest)?;
+    drop(upright);
+
+    let second = if has_alpha {
+        OutputFormat::Png
+    } else {
+        OutputFormat::Jpeg
+    };
+    // Biggest outputs first, one task each: the hero WebP alone is the critical path, so it
+    // must start at once while the other core works through the rest.
+    let mut jobs: Vec<(usize, OutputFormat)> = (0..specs.len())
+        .flat_map(|i| [(i, OutputFormat::Webp), (i, second)])
+        .collect();
+    jobs.sort_by_key(|&(i, format)| {
+        let pixels = u64::from(resized[i].width) * u64::from(resized[i].height);
+        std::cmp::Reverse((pixels, format == OutputFormat::Webp))
+    });
+    let mut variants = jobs
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|(i, format)| {
+            let raster = &resized[i];
+            let variant = EncodedVariant {
+                name: specs[i].name.clone(),
+                format,
+                width: raster.width,
+                height: raster.height,
+                bytes: encode::encode(raster, format, enc)?,
+            };
+            Ok((i, variant))
+        })
+        .collect::<Result<Vec<_>, MediaError>>()?;
+    variants.sort_by_key(|(i, v)| (*i, v.format != OutputFormat::Webp));
+    let variants = variants.into_iter().map(|(_, v)| v).collect();
+
+    let exif = probe.exif;
+    let metadata = ImageMetadata {
+        format: format.name().to_owned(),
+        width: display.0,
+        height: display.1,
+        orientation: exif.orientation,
+        has_alpha,
+        frame_count: probe.frame_count,
+        camera_make: exif.camera_make,
+        camera_model: exif.camera_model,
+        lens: exif.lens,
+        exposure_time_s: exif.exposure_time_s,
+        f_number: exif.f_number,
+        iso: exif.iso,
+        focal_length_mm: exif.focal_length_mm,
+        taken_at: exif.taken_at,
+        gps: exif.gps,
+        icc_profile: icc_name,
+    };
+    Ok(ProcessedImage {
+        metadata,
+        placeholder,
+        variants,
+    })
+}
+
+/// The smallest variant that shows the whole image and is still at least the placeholders'
+/// working size, so the placeholders need not be computed from the full decode.
+fn smallest_full_frame<'a>(
+    resized: &'a [Raster],
+    targets: &[resize::Target],
+    display: (u32, u32),
+) -> Option<&'a Raster> {
+    let full = [0.0, 0.0, f64::from(display.0), f64::from(display.1)];
+    resized
+        .iter()
+        .zip(targets)
+        .filter(|(r, t)| {
+            t.crop == full
+                && r.width.max(r.height) >= placeholder::WORKING_SIDE.min(display.0.max(display.1))
+        })
+        .map(|(r, _)| r)
+        .min_by_key(|r| r.width)
+}

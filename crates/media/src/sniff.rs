@@ -1,0 +1,455 @@
+//! Content sniffing: what a file is, from its first bytes, and whether its name agrees.
+//!
+//! The magic numbers come from each format's specification (JPEG: ITU T.81 SOI `FF D8 FF`;
+//! PNG: ISO/IEC 15948 signature; HEIF/AVIF: the ISO/IEC 14496-12 `ftyp` box and the brands of
+//! ISO/IEC 23008-12 and the AV1 Image File Format; SVG: the `<svg` root element of SVG 1.1).
+//! The `infer` crate covers the rest; the checks here are the ones it gets wrong or lacks.
+
+use medialib_core::AssetKind;
+
+use crate::MediaError;
+
+/// An image format this crate can decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ImageFormat {
+    /// JPEG (JFIF/EXIF, including MPO multi-picture files, which decode as their first frame).
+    Jpeg,
+    /// PNG, including animated PNG (APNG).
+    Png,
+    /// GIF 87a/89a, still or animated.
+    Gif,
+    /// WebP (lossy, lossless, animated).
+    Webp,
+    /// TIFF and BigTIFF.
+    Tiff,
+    /// Windows bitmap.
+    Bmp,
+    /// Windows icon (the largest entry is used).
+    Ico,
+    /// HEIF family (HEIC and other HEIF brands).
+    Heif,
+    /// AVIF, including `.avifs` image sequences.
+    Avif,
+    /// JPEG XL (codestream or container).
+    Jxl,
+    /// SVG (rendered to a raster when processed).
+    Svg,
+}
+
+impl ImageFormat {
+    /// The canonical MIME type of the format.
+    pub fn mime(self) -> &'static str {
+        match self {
+            Self::Jpeg => "image/jpeg",
+            Self::Png => "image/png",
+            Self::Gif => "image/gif",
+            Self::Webp => "image/webp",
+            Self::Tiff => "image/tiff",
+            Self::Bmp => "image/bmp",
+            Self::Ico => "image/x-icon",
+            Self::Heif => "image/heif",
+            Self::Avif => "image/avif",
+            Self::Jxl => "image/jxl",
+            Self::Svg => "image/svg+xml",
+        }
+    }
+
+    /// Parses a MIME type, accepting the common aliases (`image/heic`, `image/vnd.microsoft.icon`,
+    /// `image/apng`, ...). Parameters such as `; charset=` are ignored; matching is case-insensitive.
+    pub fn from_mime(m: &str) -> Option<Self> {
+        let essence = m
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        Some(match essence.as_str() {
+            "image/jpeg" | "image/jpg" | "image/pjpeg" => Self::Jpeg,
+            "image/png" | "image/apng" | "image/vnd.mozilla.apng" => Self::Png,
+            "image/gif" => Self::Gif,
+            "image/webp" => Self::Webp,
+            "image/tiff" | "image/tiff-fx" => Self::Tiff,
+            "image/bmp" | "image/x-bmp" | "image/x-ms-bmp" => Self::Bmp,
+            "image/x-icon" | "image/vnd.microsoft.icon" => Self::Ico,
+            "image/heif" | "image/heic" | "image/heif-sequence" | "image/heic-sequence" => {
+                Self::Heif
+            }
+            "image/avif" | "image/avif-sequence" => Self::Avif,
+            "image/jxl" => Self::Jxl,
+            "image/svg+xml" => Self::Svg,
+            _ => return None,
+        })
+    }
+
+    /// The short lower-case name stored in [`medialib_core::ImageMetadata::format`].
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Jpeg => "jpeg",
+            Self::Png => "png",
+            Self::Gif => "gif",
+            Self::Webp => "webp",
+            Self::Tiff => "tiff",
+            Self::Bmp => "bmp",
+            Self::Ico => "ico",
+            Self::Heif => "heif",
+            Self::Avif => "avif",
+            Self::Jxl => "jxl",
+            Self::Svg => "svg",
+        }
+    }
+}
+
+/// A detected file type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Detected {
+    /// The MIME type of the content, e.g. `image/heic`, `video/mp4`.
+    pub mime: &'static str,
+    /// What kind of asset it is.
+    pub kind: AssetKind,
+    /// The image format when this crate can decode it; `None` for everything else
+    /// (video, audio, documents, and images in formats without a decoder here, such as PSD).
+    pub format: Option<ImageFormat>,
+}
+
+impl Detected {
+    fn image(format: ImageFormat) -> Self {
+        Self::image_as(format.mime(), format)
+    }
+
+    fn image_as(mime: &'static str, format: ImageFormat) -> Self {
+        Self {
+            mime,
+            kind: AssetKind::Image,
+            format: Some(format),
+        }
+    }
+}
+
+/// Magic-byte sniffing of the first bytes of a file (the server passes up to 8192 bytes).
+///
+/// Never looks at a filename. Returns `None` when nothing recognisable matched. Content that is
+/// recognised but cannot be processed (video, audio, PDF, PSD, ZIP, ...) is returned with
+/// `format: None`, so the caller can say what it is.
+pub fn sniff(head: &[u8]) -> Option<Detected> {
+    if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        // MPO files are JPEGs with extra frames appended; they stay image/jpeg.
+        return Some(Detected::image(ImageFormat::Jpeg));
+    }
+    if let Some(detected) = sniff_isobmff(head) {
+        return Some(detected);
+    }
+    if looks_like_svg(head) {
+        return Some(Detected::image(ImageFormat::Svg));
+    }
+    // BigTIFF (version 43), which `infer` does not know.
+    if head.starts_with(b"II\x2B\x00") || head.starts_with(b"MM\x00\x2B") {
+        return Some(Detected::image(ImageFormat::Tiff));
+    }
+    if let Some(detected) = sniff_matroska(head) {
+        return Some(detected);
+    }
+    if head.starts_with(b"glTF") {
+        return Some(Detected {
+            mime: "model/gltf-binary",
+            kind: AssetKind::Model3d,
+            format: None,
+        });
+    }
+    let found = infer::get(head)?;
+    let mime = found.mime_type();
+    if let Some(format) = format_from_infer(mime) {
+        return Some(Detected::image_as(
+            canonical_image_mime(mime, format),
+            format,
+        ));
+    }
+    let kind = match found.matcher_type() {
+        infer::MatcherType::Image => AssetKind::Image,
+        infer::MatcherType::Video => AssetKind::Video,
+        infer::MatcherType::Audio => AssetKind::Audio,
+        infer::MatcherType::Doc | infer::MatcherType::Book => AssetKind::Document,
+        _ if matches!(
+            mime,
+            "application/pdf" | "application/rtf" | "application/postscript"
+        ) =>
+        {
+            AssetKind::Document
+        }
+        _ => AssetKind::Other,
+    };
+    Some(Detected {
+        mime,
+        kind,
+        format: None,
+    })
+}
+
+/// Maps the image MIME types `infer` reports to formats this crate decodes.
+fn format_from_infer(mime: &str) -> Option<ImageFormat> {
+    Some(match mime {
+        "image/png" => ImageFormat::Png,
+        "image/gif" => ImageFormat::Gif,
+        "image/webp" => ImageFormat::Webp,
+        "image/tiff" => ImageFormat::Tiff,
+        "image/bmp" => ImageFormat::Bmp,
+        "image/vnd.microsoft.icon" | "image/x-icon" => ImageFormat::Ico,
+        "image/jxl" => ImageFormat::Jxl,
+        _ => return None,
+    })
+}
+
+/// `infer` says `image/vnd.microsoft.icon`; browsers and `mime_guess` use `image/x-icon`.
+fn canonical_image_mime(mime: &'static str, format: ImageFormat) -> &'static str {
+    match format {
+        ImageFormat::Ico => format.mime(),
+        _ => mime,
+    }
+}
+
+/// HEIF and AVIF from the `ftyp` box brands (ISO/IEC 14496-12 §4.3).
+///
+/// `infer` only knows a few HEIF brands and calls AVIF sequences video; here any AVIF brand wins
+/// over HEIF brands (an AVIF file also lists `mif1`), and sequences stay images.
+fn sniff_isobmff(head: &[u8]) -> Option<Detected> {
+    if head.len() < 16 || &head[4..8] != b"ftyp" {
+        return None;
+    }
+    let size = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+    if size < 16 || !size.is_multiple_of(4) {
+        return None;
+    }
+    let end = size.min(head.len());
+    let major = &head[8..12];
+    // Compatible brands follow the 4-byte minor version.
+    let brands = std::iter::once(major).chain(head[16..end].chunks_exact(4));
+    let (mut avif, mut heic, mut heif) = (false, false, false);
+    for brand in brands {
+        match brand {
+            b"avif" | b"avis" => avif = true,
+            b"heic" | b"heix" | b"heim" | b"heis" | b"hevc" | b"hevx" | b"hevm" | b"hevs" => {
+                heic = true
+            }
+            b"mif1" | b"msf1" | b"mif2" => heif = true,
+            _ => {}
+        }
+    }
+    if avif {
+        Some(Detected::image(ImageFormat::Avif))
+    } else if heic {
+        Some(Detected::image_as("image/heic", ImageFormat::Heif))
+    } else if heif {
+        Some(Detected::image(ImageFormat::Heif))
+    } else {
+        None
+    }
+}
+
+/// Matroska and WebM (EBML header, RFC 8794 §8; DocType element `42 82`): `infer` misses
+/// small WebM files whose DocType is not where it looks.
+fn sniff_matroska(head: &[u8]) -> Option<Detected> {
+    if !head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
+        return None;
+    }
+    let header = &head[..head.len().min(64)];
+    let doc_type = |name: &[u8]| header.windows(name.len()).any(|w| w == name);
+    let mime = if doc_type(b"webm") {
+        "video/webm"
+    } else if doc_type(b"matroska") {
+        "video/x-matroska"
+    } else {
+        return None;
+    };
+    Some(Detected {
+        mime,
+        kind: AssetKind::Video,
+        format: None,
+    })
+}
+
+/// True when the bytes are XML whose root element is `<svg`, after an optional BOM, XML
+/// declaration, processing instructions, comments and doctype (SVG 1.1 §1.2; XML 1.0 §2.8).
+fn looks_like_svg(head: &[u8]) -> bool {
+    let mut rest = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    loop {
+        rest = trim_xml_space(rest);
+        if rest.starts_with(b"<?") {
+            rest = match skip_past(rest, b"?>") {
+                Some(r) => r,
+                None => return false,
+            };
+        } else if rest.starts_with(b"<!--") {
+            rest = match skip_past(&rest[4..], b"-->") {
+                Some(r) => r,
+                None => return false,
+            };
+        } else if rest.len() >= 9 && rest[..9].eq_ignore_ascii_case(b"<!DOCTYPE") {
+            rest = match skip_doctype(rest) {
+                Some(r) => r,
+                None => return false,
+            };
+        } else {
+            break;
+        }
+    }
+    rest.starts_with(b"<svg")
+        && rest
+            .get(4)
+            .is_some_and(|&b| b == b'>' || b == b'/' || b.is_ascii_whitespace())
+}
+
+fn trim_xml_space(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    &bytes[start..]
+}
+
+fn skip_past<'a>(bytes: &'a [u8], needle: &[u8]) -> Option<&'a [u8]> {
+    bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|i| &bytes[i + needle.len()..])
+}
+
+/// Skips `<!DOCTYPE ...>`, including an internal subset in `[...]` that may itself contain `>`.
+fn skip_doctype(bytes: &[u8]) -> Option<&[u8]> {
+    let mut in_subset = false;
+    let mut quote: Option<u8> = None;
+    for (i, &b) in bytes.iter().enumerate().skip(9) {
+        match (quote, b) {
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(b),
+            (None, b'[') => in_subset = true,
+            (None, b']') => in_subset = false,
+            (None, b'>') if !in_subset => return Some(&bytes[i + 1..]),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The media family an extension or MIME type belongs to, so that aliases compare equal.
+fn family(mime: &str) -> &str {
+    match ImageFormat::from_mime(mime) {
+        Some(format) => format.mime(),
+        None => mime,
+    }
+}
+
+/// Extensions `mime_guess` does not know or maps differently from how sniffing names them.
+fn extension_mime(ext: &str) -> Option<&'static str> {
+    Some(match ext {
+        "jpg" | "jpeg" | "jpe" | "jfif" | "jfi" | "jif" | "mpo" => "image/jpeg",
+        "heic" | "heif" | "hif" | "heics" | "heifs" => "image/heif",
+        "avif" | "avifs" => "image/avif",
+        "png" | "apng" => "image/png",
+        "tif" | "tiff" => "image/tiff",
+        _ => return mime_guess::from_ext(ext).first_raw(),
+    })
+}
+
+/// The coarse category used to compare non-image content with an extension.
+fn category(mime: &str) -> Option<&'static str> {
+    let top = mime.split('/').next().unwrap_or("");
+    match top {
+        "image" => Some("an image"),
+        "video" | "audio" => Some("audio or video"),
+        "model" => Some("a 3D model"),
+        _ if mime == "application/pdf" => Some("a PDF document"),
+        _ => None,
+    }
+}
+
+/// Cross-checks the client's filename extension (case-insensitive) with the detected type.
+///
+/// An extension that names a different known media type (`.heic` or `.png` on JPEG bytes) is
+/// [`MediaError::ExtensionMismatch`] naming both. Absent or unknown extensions pass, and so do
+/// equivalents: `jpg/jpeg/jpe/jfif/mpo`, `tif/tiff`, `heic/heif/hif`, `avif/avifs`, `apng/png`.
+/// For content that is not an image only the broad category is compared, because containers
+/// such as MP4/MOV/M4A share one structure and are named inconsistently.
+pub fn check_extension(filename: &str, detected: &Detected) -> Result<(), MediaError> {
+    let Some((_, ext)) = filename.rsplit_once('.') else {
+        return Ok(());
+    };
+    let ext = ext.to_ascii_lowercase();
+    let Some(claimed) = extension_mime(&ext) else {
+        return Ok(());
+    };
+    let (Some(claimed_category), Some(detected_category)) =
+        (category(claimed), category(detected.mime))
+    else {
+        // The extension names something that is not media (`.txt`, `.bin`), or the content is
+        // not media: nothing to contradict.
+        return Ok(());
+    };
+    let mismatch = if detected.kind == AssetKind::Image && claimed_category == detected_category {
+        family(claimed) != family(detected.mime)
+    } else {
+        claimed_category != detected_category
+    };
+    if mismatch {
+        return Err(MediaError::ExtensionMismatch {
+            detected: detected.mime.to_owned(),
+            extension: ext,
+            claimed: claimed.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn svg_after_prolog_comment_and_doctype() {
+        let svg = b"\xEF\xBB\xBF<?xml version=\"1.0\"?>\n<!-- hi > there -->\n<!DOCTYPE svg [ <!ENTITY a \"<b>\"> ]>\n<svg width=\"1\">";
+        assert_eq!(sniff(svg).unwrap().format, Some(ImageFormat::Svg));
+        assert!(sniff(b"<svgx>").is_none());
+        assert!(
+            sniff(b"<html><svg>")
+                .map(|d| d.format)
+                .unwrap_or(None)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn isobmff_brands() {
+        let mut avifs = b"\0\0\0\x18ftypavis\0\0\0\0mif1avif".to_vec();
+        avifs.resize(32, 0);
+        assert_eq!(sniff(&avifs).unwrap().format, Some(ImageFormat::Avif));
+        let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic\0\0\0\0";
+        let d = sniff(heic).unwrap();
+        assert_eq!((d.mime, d.format), ("image/heic", Some(ImageFormat::Heif)));
+        let mp4 = b"\0\0\0\x18ftypisom\0\0\0\0isomiso2\0\0\0\0";
+        assert_eq!(sniff(mp4).unwrap().kind, AssetKind::Video);
+    }
+
+    #[test]
+    fn extension_equivalents_and_mismatches() {
+        let jpeg = sniff(&[0xFF, 0xD8, 0xFF, 0xE0]).unwrap();
+        for ok in [
+            "a.JPG", "a.jpeg", "a.jfif", "a.mpo", "noext", "a.txt", "a.bin", "a.",
+        ] {
+            assert!(check_extension(ok, &jpeg).is_ok(), "{ok}");
+        }
+        for bad in ["a.heic", "a.png", "a.webp", "a.mp4", "a.pdf"] {
+            let err = check_extension(bad, &jpeg).unwrap_err();
+            assert_eq!(err.code(), "extension_mismatch");
+            assert!(err.to_string().contains("image/jpeg"), "{err}");
+        }
+        let heic = Detected::image_as("image/heic", ImageFormat::Heif);
+        for ok in ["a.heic", "a.HEIF", "a.hif"] {
+            assert!(check_extension(ok, &heic).is_ok(), "{ok}");
+        }
+        let png = Detected::image(ImageFormat::Png);
+        assert!(check_extension("a.apng", &png).is_ok());
+        let tiff = Detected::image(ImageFormat::Tiff);
+        assert!(check_extension("a.tif", &tiff).is_ok());
+        let avif = Detected::image(ImageFormat::Avif);
+        assert!(check_extension("a.avifs", &avif).is_ok());
+    }
+}

@@ -1,0 +1,130 @@
+//! Shared helpers: locating the corpus, reading its manifest, and the expected variant geometry.
+
+use std::path::{Path, PathBuf};
+
+use medialib_core::{Fit, OutputFormat, VariantSpec};
+use serde_json::Value;
+
+/// `$MEDIALIB_CORPUS`, or `shared/corpus` next to the workspace.
+pub fn corpus_dir() -> PathBuf {
+    std::env::var_os("MEDIALIB_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
+}
+
+/// One manifest entry.
+pub struct Entry {
+    pub path: String,
+    pub expect: String,
+    pub raw: Value,
+}
+
+impl Entry {
+    pub fn bytes(&self) -> Vec<u8> {
+        std::fs::read(corpus_dir().join(&self.path)).expect("corpus file")
+    }
+
+    pub fn size(&self) -> Option<(u32, u32)> {
+        Some((
+            self.raw["width"].as_u64()? as u32,
+            self.raw["height"].as_u64()? as u32,
+        ))
+    }
+
+    pub fn str(&self, key: &str) -> Option<&str> {
+        self.raw[key].as_str()
+    }
+}
+
+pub fn manifest() -> Vec<Entry> {
+    let path = corpus_dir().join("manifest.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}; set MEDIALIB_CORPUS", path.display()));
+    let entries: Vec<Value> = serde_json::from_str(&text).expect("manifest.json");
+    entries
+        .into_iter()
+        .map(|raw| Entry {
+            path: raw["path"].as_str().unwrap().to_owned(),
+            expect: raw["expect"].as_str().unwrap().to_owned(),
+            raw,
+        })
+        .collect()
+}
+
+pub fn entry(path: &str) -> Entry {
+    manifest()
+        .into_iter()
+        .find(|e| e.path == path)
+        .unwrap_or_else(|| panic!("{path} not in manifest"))
+}
+
+/// The size a variant must have, computed independently of the crate's own geometry code:
+/// fit scales into the box, cover fills the box and crops; neither upscales, and cover on a
+/// source smaller than the box keeps the largest centred region with the box's aspect ratio.
+pub fn expected_size((w, h): (u32, u32), spec: &VariantSpec) -> (u32, u32) {
+    let (bw, bh) = (spec.width, spec.height);
+    let round = |v: f64| (v.round() as u32).max(1);
+    match spec.fit {
+        Fit::Fit => {
+            if w <= bw && h <= bh {
+                (w, h)
+            } else {
+                let s = (bw as f64 / w as f64).min(bh as f64 / h as f64);
+                (round(w as f64 * s).min(bw), round(h as f64 * s).min(bh))
+            }
+        }
+        Fit::Cover => {
+            if w >= bw && h >= bh {
+                (bw, bh)
+            } else if u64::from(w) * u64::from(bh) > u64::from(h) * u64::from(bw) {
+                (round(h as f64 * bw as f64 / bh as f64).min(w), h)
+            } else {
+                (w, round(w as f64 * bh as f64 / bw as f64).min(h))
+            }
+        }
+    }
+}
+
+/// Decodes a variant's bytes with the `image` crate (an independent decoder).
+pub fn decode_variant(format: OutputFormat, bytes: &[u8]) -> image::DynamicImage {
+    let f = match format {
+        OutputFormat::Jpeg => image::ImageFormat::Jpeg,
+        OutputFormat::Webp => image::ImageFormat::WebP,
+        OutputFormat::Png => image::ImageFormat::Png,
+    };
+    image::load_from_memory_with_format(bytes, f).expect("variant decodes")
+}
+
+/// A 32x32 RGB rendition, for comparing images by pixels.
+pub fn thumb32(image: &image::DynamicImage) -> Vec<u8> {
+    image
+        .resize_exact(32, 32, image::imageops::FilterType::Triangle)
+        .into_rgb8()
+        .into_raw()
+}
+
+/// Mean absolute difference per channel, 0–255.
+pub fn mean_abs_diff(a: &[u8], b: &[u8]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    let sum: u64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| u64::from(x.abs_diff(*y)))
+        .sum();
+    sum as f64 / a.len() as f64
+}
+
+/// Runs `f`, turning a panic into an error message naming `what`.
+pub fn no_panic<T>(
+    what: &str,
+    f: impl FnOnce() -> T + std::panic::UnwindSafe,
+) -> Result<T, String> {
+    std::panic::catch_unwind(f).map_err(|p| {
+        let msg = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        format!("{what}: panicked: {msg}")
+    })
+}

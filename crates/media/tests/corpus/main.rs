@@ -1,0 +1,12 @@
+//! Tests against the shared corpus of real third-party files (`$MEDIALIB_CORPUS`, see
+//! `shared/corpus/MANIFEST.md`). Every assertion is about real behaviour on real files.
+
+mod common;
+
+mod accept;
+mod colour;
+mod metadata;
+mod orientation;
+mod placeholders;
+mod reject;
+mod sniffing;

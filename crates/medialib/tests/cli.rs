@@ -1,0 +1,102 @@
+//! The `medialib` binary end to end: import, gc, and bad configuration.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn corpus() -> PathBuf {
+    std::env::var_os("MEDIALIB_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
+}
+
+fn medialib(data: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_medialib"));
+    cmd.arg("--data-dir").arg(data).env("RUST_LOG", "warn");
+    cmd
+}
+
+#[test]
+fn import_walks_folders_reports_rejects_and_processes() {
+    let data = tempfile::tempdir().unwrap();
+    let input = tempfile::tempdir().unwrap();
+    let nested = input.path().join("nested/deeper");
+    std::fs::create_dir_all(&nested).unwrap();
+    for (from, to) in [
+        ("images/bmp/hopper.bmp", input.path().join("hopper.bmp")),
+        ("images/png/transparent_rgba.png", nested.join("alpha.png")),
+        ("images-bad/truncated_jpeg.jpg", nested.join("broken.jpg")),
+        // The same bytes again, under another name: a duplicate, not a second asset.
+        ("images/bmp/hopper.bmp", nested.join("copy.bmp")),
+    ] {
+        std::fs::copy(corpus().join(from), to).unwrap();
+    }
+
+    let out = medialib(data.path())
+        .arg("import")
+        .arg(input.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("imported 2, duplicates 1, rejected 1 (of 4 files)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("broken.jpg") && stdout.contains("corrupt_image"),
+        "{stdout}"
+    );
+
+    // Processing ran before exit: every variant of both images is on disk.
+    let variants = walk(&data.path().join("blobs/variants"));
+    assert_eq!(variants.len(), 20, "{variants:?}");
+    assert!(variants.iter().any(|p| p.ends_with("thumbnail.png")));
+
+    let clean = medialib(data.path())
+        .arg("import")
+        .arg(input.path().join("hopper.bmp"))
+        .output()
+        .unwrap();
+    assert!(clean.status.success());
+    assert!(
+        String::from_utf8_lossy(&clean.stdout).contains("imported 0, duplicates 1, rejected 0")
+    );
+}
+
+#[test]
+fn gc_removes_staging_left_by_a_crash() {
+    let data = tempfile::tempdir().unwrap();
+    let dead = data.path().join("staging/3f2a");
+    std::fs::create_dir_all(&dead).unwrap();
+    std::fs::write(dead.join(".lock"), b"").unwrap();
+    std::fs::write(dead.join("half-upload"), vec![7u8; 4096]).unwrap();
+    let out = medialib(data.path()).arg("gc").output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("removed 4096 bytes"));
+    assert!(!dead.exists());
+}
+
+#[test]
+fn a_bad_setting_is_a_clear_error() {
+    let data = tempfile::tempdir().unwrap();
+    let out = medialib(data.path())
+        .env("MEDIALIB_IMAGES__WEBP_QUALITY", "300")
+        .arg("gc")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.to_lowercase().contains("webp_quality"), "{stderr}");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if e.file_type().unwrap().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}
