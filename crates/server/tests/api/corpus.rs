@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::helpers::{assert_size_near, corpus, expected_size, manifest, spawn_app};
+use crate::helpers::{DEFAULT_BOXES, assert_size_near, corpus, expected_size, manifest, spawn_app};
 
 fn entries(prefix: &str) -> Vec<Value> {
     manifest()
@@ -44,19 +44,12 @@ async fn every_corpus_image_is_accepted_with_its_size_and_variants() {
         );
         uploaded.push((path, size, asset["id"].as_str().unwrap().to_owned()));
     }
-    let boxes = [
-        ("thumbnail", 150, 150, true),
-        ("small", 300, 300, false),
-        ("medium", 600, 400, false),
-        ("large", 1200, 800, false),
-        ("hero", 1920, 1080, true),
-    ];
     for (path, (w, h), id) in uploaded {
         let asset = app.wait_processed(&id, Duration::from_secs(120)).await;
         assert_eq!(asset["status"], "ready", "{path}: {asset}");
         let variants = asset["variants"].as_array().unwrap();
         assert_eq!(variants.len(), 10, "{path}");
-        for (name, bw, bh, cover) in boxes {
+        for (name, bw, bh, cover) in DEFAULT_BOXES {
             for v in variants.iter().filter(|v| v["name"] == name) {
                 let got = (
                     v["width"].as_u64().unwrap() as u32,

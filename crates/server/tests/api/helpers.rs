@@ -199,6 +199,15 @@ pub fn manifest() -> Vec<Value> {
         .clone()
 }
 
+/// The default variant boxes: (name, width, height, cover).
+pub const DEFAULT_BOXES: [(&str, u32, u32, bool); 5] = [
+    ("thumbnail", 150, 150, true),
+    ("small", 300, 300, false),
+    ("medium", 600, 400, false),
+    ("large", 1200, 800, false),
+    ("hero", 1920, 1080, true),
+];
+
 /// Size of a variant box for a `w`×`h` source: fit scales into the box, cover fills it
 /// and crops; neither ever upscales (cover crops a small source to the box's aspect).
 pub fn expected_size(w: u32, h: u32, bw: u32, bh: u32, cover: bool) -> (u32, u32) {

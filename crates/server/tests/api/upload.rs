@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::helpers::{assert_size_near, corpus, expected_size, spawn_app};
+use crate::helpers::{DEFAULT_BOXES, assert_size_near, corpus, expected_size, spawn_app};
 use reqwest::multipart::{Form, Part};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -55,14 +55,7 @@ async fn an_uploaded_photo_gets_metadata_placeholders_and_every_variant() {
 
     let variants = asset["variants"].as_array().unwrap();
     assert_eq!(variants.len(), 10, "{variants:?}");
-    let boxes = [
-        ("thumbnail", 150, 150, true),
-        ("small", 300, 300, false),
-        ("medium", 600, 400, false),
-        ("large", 1200, 800, false),
-        ("hero", 1920, 1080, true),
-    ];
-    for (name, bw, bh, cover) in boxes {
+    for (name, bw, bh, cover) in DEFAULT_BOXES {
         for format in ["webp", "jpeg"] {
             let v = variants
                 .iter()
