@@ -276,3 +276,35 @@ async fn tokens_resolve_to_their_principal() {
             .is_none()
     );
 }
+
+/// Regression (found by `medialib bench`): concurrent read-then-write transactions must
+/// queue for the write lock, not fail with "database is locked".
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_queue_instead_of_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(SqliteStore::open(&dir.path().join("t.db")).await.unwrap());
+    let tasks: Vec<_> = (0..32u8)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let asset = created(store.create_asset(new_asset(100 + i, "c", 1)).await?);
+                let processed = Processed {
+                    metadata: ImageMetadata::default(),
+                    placeholder: Placeholder {
+                        blurhash: String::new(),
+                        thumbhash: String::new(),
+                        dominant_color: "#000000".into(),
+                    },
+                    taken_at: None,
+                    variants: Vec::new(),
+                };
+                store.record_processed(asset.id, processed.clone()).await?;
+                store.record_processed(asset.id, processed).await?;
+                store.purge_asset(asset.id).await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+}

@@ -160,7 +160,7 @@ async fn start_server() -> anyhow::Result<Server> {
         ])
         .arg(data.path())
         .env("MEDIALIB_ADMIN_TOKEN", TOKEN)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "warn,nom_exif=error")
         .stdout(Stdio::null())
         .spawn()
         .context("start medialib serve")?;

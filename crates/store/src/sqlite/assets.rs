@@ -8,8 +8,8 @@ use medialib_core::{
 };
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
-use super::backend;
 use super::rows::{self, asset_columns, now_ms, to_ms};
+use super::{backend, begin_write};
 use crate::cursor::{Cursor, SortValue};
 
 fn id_bytes(id: AssetId) -> Vec<u8> {
@@ -18,7 +18,7 @@ fn id_bytes(id: AssetId) -> Vec<u8> {
 
 pub(crate) async fn create(pool: &SqlitePool, new: NewAsset) -> Result<IngestRecord, StoreError> {
     let now = now_ms();
-    let mut tx = pool.begin().await.map_err(backend("begin"))?;
+    let mut tx = begin_write(pool).await?;
     sqlx::query(
         "INSERT INTO blob (namespace_id, sha256, size, storage_key, created_at)
          VALUES (?, ?, ?, ?, ?) ON CONFLICT (namespace_id, sha256) DO NOTHING",
@@ -270,7 +270,7 @@ pub(crate) async fn purge(
     pool: &SqlitePool,
     id: AssetId,
 ) -> Result<Option<Unreferenced>, StoreError> {
-    let mut tx = pool.begin().await.map_err(backend("begin"))?;
+    let mut tx = begin_write(pool).await?;
     let Some(blob_id) = sqlx::query_scalar::<_, i64>("SELECT blob_id FROM asset WHERE id = ?")
         .bind(id_bytes(id))
         .fetch_optional(&mut *tx)
@@ -325,7 +325,7 @@ pub(crate) async fn record_processed(
     processed: Processed,
 ) -> Result<Unreferenced, StoreError> {
     let now = now_ms();
-    let mut tx = pool.begin().await.map_err(backend("begin"))?;
+    let mut tx = begin_write(pool).await?;
     let old_keys: Vec<String> =
         sqlx::query_scalar("SELECT storage_key FROM variant WHERE asset_id = ?")
             .bind(id_bytes(id))

@@ -7,8 +7,8 @@ use medialib_core::store::JobOutcome;
 use medialib_core::{AssetId, Job, JobId, StoreError};
 use sqlx::SqlitePool;
 
-use super::backend;
 use super::rows::{self, now_ms, to_ms};
+use super::{backend, begin_write};
 
 macro_rules! job_columns {
     () => {
@@ -51,7 +51,7 @@ pub(crate) async fn finish(
     outcome: JobOutcome,
 ) -> Result<(), StoreError> {
     let now = now_ms();
-    let mut tx = pool.begin().await.map_err(backend("begin"))?;
+    let mut tx = begin_write(pool).await?;
     let (status, error, run_after) = match outcome {
         JobOutcome::Succeeded => ("succeeded", None, None),
         JobOutcome::Retry { error, at } => ("queued", Some(error), Some(to_ms(at))),

@@ -35,6 +35,19 @@ pub(crate) fn backend(what: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_
     move |e| StoreError::Backend(format!("{what}: {e}"))
 }
 
+/// Starts a write transaction that takes SQLite's write lock up front.
+///
+/// A default (deferred) transaction that reads and then writes cannot wait for a writer
+/// that got in between: SQLite fails it at once with "database is locked", whatever the
+/// busy timeout. `BEGIN IMMEDIATE` queues for the lock instead.
+pub(crate) async fn begin_write(
+    pool: &SqlitePool,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+    pool.begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(backend("begin write transaction"))
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and applies migrations.
     ///

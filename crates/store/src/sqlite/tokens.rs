@@ -4,8 +4,8 @@ use medialib_core::store::Principal;
 use medialib_core::{NamespaceId, Sha256, StoreError, UserId};
 use sqlx::{Row, SqlitePool};
 
-use super::backend;
 use super::rows::now_ms;
+use super::{backend, begin_write};
 
 pub(crate) async fn has_tokens(pool: &SqlitePool) -> Result<bool, StoreError> {
     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM api_token")
@@ -20,7 +20,7 @@ pub(crate) async fn create_admin_token(
     name: &str,
     hash: &Sha256,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await.map_err(backend("begin"))?;
+    let mut tx = begin_write(pool).await?;
     let now = now_ms();
     sqlx::query("INSERT INTO user (name, is_owner, created_at) VALUES ('admin', 1, ?) ON CONFLICT (name) DO NOTHING")
         .bind(now)
