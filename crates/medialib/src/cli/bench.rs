@@ -213,7 +213,7 @@ async fn ingest_once(
         let asset: Value = client.get(&url).send().await?.json().await?;
         match asset["status"].as_str() {
             Some("ready") => return Ok((uploaded, started.elapsed())),
-            Some("processing") => tokio::time::sleep(Duration::from_millis(5)).await,
+            Some("processing") => tokio::time::sleep(Duration::from_millis(10)).await,
             _ => bail!("processing failed: {asset}"),
         }
     }
