@@ -18,6 +18,9 @@ pub enum StoreError {
     /// A row that must exist does not.
     #[error("{0} not found")]
     NotFound(String),
+    /// A pagination cursor that this store did not issue (or that was altered).
+    #[error("invalid cursor: pass a next_cursor from an earlier page unchanged")]
+    InvalidCursor,
     /// The database failed; the message names the operation.
     #[error("metadata store: {0}")]
     Backend(String),

@@ -99,10 +99,8 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound(what) => Self::bad_request(
-                "invalid_cursor",
-                format!("{what}: pass a next_cursor from an earlier page unchanged"),
-            ),
+            StoreError::InvalidCursor => Self::bad_request("invalid_cursor", e.to_string()),
+            StoreError::NotFound(what) => Self::not_found(what),
             StoreError::Backend(_) => Self::internal(e),
         }
     }

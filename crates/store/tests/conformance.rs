@@ -123,6 +123,19 @@ async fn listing_pages_by_cursor_in_every_sort() {
         }
         assert_eq!(keys, sorted, "{sort:?}");
     }
+    let tampered = AssetQuery {
+        namespace: NamespaceId(1),
+        kind: None,
+        status: None,
+        sort: AssetSort::Title,
+        descending: false,
+        limit: 3,
+        cursor: Some("eyJrZXkiOjF9".into()),
+    };
+    assert!(matches!(
+        store.list_assets(&tampered).await,
+        Err(medialib_core::StoreError::InvalidCursor)
+    ));
 }
 
 #[tokio::test]

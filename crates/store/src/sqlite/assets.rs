@@ -162,8 +162,7 @@ pub(crate) async fn list(pool: &SqlitePool, q: &AssetQuery) -> Result<Page<Asset
     let mut qb = QueryBuilder::<Sqlite>::new(concat!("SELECT ", asset_columns!(), " FROM asset"));
     push_filters(&mut qb, q);
     if let Some(raw) = &q.cursor {
-        let cursor = Cursor::decode(raw)
-            .ok_or_else(|| StoreError::NotFound("page for this cursor".into()))?;
+        let cursor = Cursor::decode(raw).ok_or(StoreError::InvalidCursor)?;
         let id = hex_id(&cursor.id)?;
         // Keyset pagination: rows strictly after (key, id) in the sort order, so pages
         // stay stable while new assets arrive.
@@ -218,7 +217,7 @@ fn push_value(qb: &mut QueryBuilder<Sqlite>, value: &SortValue) {
 fn hex_id(hex: &str) -> Result<Vec<u8>, StoreError> {
     uuid::Uuid::try_parse(hex)
         .map(|u| u.as_bytes().to_vec())
-        .map_err(|_| StoreError::NotFound("page for this cursor".into()))
+        .map_err(|_| StoreError::InvalidCursor)
 }
 
 pub(crate) async fn update(
