@@ -89,29 +89,6 @@ fn rejections_say_why() {
     }
 }
 
-/// Prints every refusal, to review the messages API users would see.
-#[test]
-#[ignore = "prints messages for review"]
-fn print_rejection_messages() {
-    for entry in manifest()
-        .into_iter()
-        .filter(|e| e.path.starts_with("images-bad/"))
-    {
-        let bytes = entry.bytes();
-        let message = match sniff(&bytes[..bytes.len().min(8192)]) {
-            None => "sniff: nothing recognised".to_string(),
-            Some(d) => match d.format {
-                None => format!("sniff: {} (not decodable)", d.mime),
-                Some(f) => match validate(&bytes, f, &ImageLimits::default()) {
-                    Ok(info) => format!("ACCEPTED {info:?}"),
-                    Err(e) => format!("{}: {e}", e.code()),
-                },
-            },
-        };
-        println!("{} [{}] {message}", entry.path, entry.expect);
-    }
-}
-
 /// A JPEG whose SOF claims 30000x30000 over 64 real pixels is refused from the header, naming
 /// the declared size and the limit, without decoding (which would fail differently).
 #[test]
