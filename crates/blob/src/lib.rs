@@ -4,7 +4,7 @@
 #![deny(missing_docs)]
 
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -23,6 +23,8 @@ const CHUNK: usize = 1024 * 1024;
 #[derive(Clone)]
 pub struct ObjectBlobStore {
     inner: Arc<dyn ObjectStore>,
+    /// The directory of the local filesystem backend; `None` for remote stores.
+    local_root: Option<PathBuf>,
 }
 
 impl ObjectBlobStore {
@@ -38,6 +40,7 @@ impl ObjectBlobStore {
             .map_err(|e| BlobError::Backend(format!("open {}: {e}", root.display())))?;
         Ok(Self {
             inner: Arc::new(fs),
+            local_root: Some(root.to_path_buf()),
         })
     }
 }
@@ -55,6 +58,11 @@ fn map_err(key: &StorageKey) -> impl Fn(object_store::Error) -> BlobError + '_ {
 
 #[async_trait]
 impl BlobStore for ObjectBlobStore {
+    fn local_path(&self, key: &StorageKey) -> Option<PathBuf> {
+        // Keys are made by `StorageKey` (no `..`, no leading `/`), so joining stays inside.
+        self.local_root.as_ref().map(|root| root.join(key.as_str()))
+    }
+
     async fn put_file(&self, key: &StorageKey, file: &Path) -> Result<(), BlobError> {
         let io = |e: std::io::Error| BlobError::Backend(format!("read {}: {e}", file.display()));
         let mut reader = tokio::fs::File::open(file).await.map_err(io)?;
@@ -151,6 +159,8 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(chunks.concat(), data[10..CHUNK + 20]);
+        let local = store.local_path(&key).expect("a local store has paths");
+        assert_eq!(std::fs::read(local).unwrap(), data);
 
         store.delete(&key).await.unwrap();
         store.delete(&key).await.unwrap();

@@ -175,10 +175,14 @@ pub struct Asset {
     pub width: Option<u32>,
     /// Height in pixels after orientation, once known.
     pub height: Option<u32>,
-    /// Frames or pages, once known.
+    /// Animation or video frames, once known.
     pub frame_count: Option<u32>,
+    /// Playing time in seconds (video, audio), once known.
+    pub duration_s: Option<f64>,
+    /// Pages (documents), once known.
+    pub page_count: Option<u32>,
     /// Extracted metadata, once processed.
-    pub metadata: Option<ImageMetadata>,
+    pub metadata: Option<crate::Metadata>,
     /// Placeholders, once processed.
     pub placeholder: Option<Placeholder>,
     /// Why processing failed, when it did.

@@ -1,20 +1,22 @@
 //! The blob store seam: where the bytes of originals and variants live.
 
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
 
-use crate::{AssetId, NamespaceId, OutputFormat, Sha256};
+use crate::{AssetId, JobId, NamespaceId, OutputFormat, Sha256};
 
 /// A key in the blob store: a `/`-separated relative path of safe characters.
 ///
 /// Layout:
 /// - originals: `originals/{namespace}/{sha[0..2]}/{sha[2..4]}/{sha}` (content-addressed,
 ///   so an original is stored once per namespace);
-/// - variants: `variants/{asset_id}/{name}.{ext}`.
+/// - variants: `variants/{asset_id}/{name}.{ext}`;
+/// - renditions: `variants/{asset_id}/{name}.{job_id}.{ext}` (one key per transcode run, so a
+///   cancelled re-run never touches the rendition it would have replaced).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StorageKey(String);
 
@@ -33,6 +35,15 @@ impl StorageKey {
     /// The key of an asset's variant.
     pub fn variant(asset: AssetId, name: &str, format: OutputFormat) -> Self {
         Self(format!("variants/{asset}/{name}.{}", format.extension()))
+    }
+
+    /// The key of a rendition made by transcode job `job`.
+    pub fn rendition(asset: AssetId, name: &str, job: JobId, format: OutputFormat) -> Self {
+        Self(format!(
+            "variants/{asset}/{name}.{}.{}",
+            job.0.simple(),
+            format.extension()
+        ))
     }
 
     /// Rebuilds a key read back from the metadata store.
@@ -77,4 +88,8 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn delete(&self, key: &StorageKey) -> Result<(), BlobError>;
     /// Whether a blob exists under `key`.
     async fn exists(&self, key: &StorageKey) -> Result<bool, BlobError>;
+    /// The blob as a file on this machine, when the store keeps it in one (the local
+    /// filesystem backend), so that ffmpeg and poppler can read it without a copy.
+    /// `None` for remote stores: callers then copy the blob to a temporary file.
+    fn local_path(&self, key: &StorageKey) -> Option<PathBuf>;
 }

@@ -12,7 +12,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
-use crate::VariantSpec;
+use crate::{TranscodeProfile, VariantSpec};
 
 /// A secret string that never prints (`Debug` shows `Secret(***)`).
 #[derive(Clone, Default, Deserialize, Serialize)]
@@ -56,6 +56,8 @@ pub struct Settings {
     pub limits: Limits,
     /// Image processing.
     pub images: ImageSettings,
+    /// Video processing.
+    pub video: VideoSettings,
     /// Job queue.
     pub jobs: JobSettings,
 }
@@ -74,6 +76,29 @@ pub struct Limits {
     pub max_image_pixels: u64,
     /// Longest side an image may declare, in pixels. Default 20 000.
     pub max_image_side: u32,
+    /// Longest video or audio accepted, in seconds. Default 10 800 (3 h).
+    pub max_duration_seconds: f64,
+    /// Longest side of a video, in pixels. Default 7680 (8K).
+    pub max_video_long_side: u32,
+    /// Shortest side of a video, in pixels. Default 4320 (8K).
+    pub max_video_short_side: u32,
+    /// Timeout of one probe, poster, render or text run of ffmpeg or poppler, in
+    /// seconds. Default 120.
+    pub tool_timeout_seconds: u64,
+    /// Timeout of one transcode, in seconds. Default 21 600 (6 h).
+    pub transcode_timeout_seconds: u64,
+}
+
+/// Video and audio processing settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VideoSettings {
+    /// Where the poster frame is taken, in seconds; clips shorter than that get a frame
+    /// from their middle. Default 5.
+    pub poster_at_seconds: f64,
+    /// Transcode profiles (defaults: [`TranscodeProfile::defaults`]); each enabled profile
+    /// that applies to a source becomes its own job.
+    pub profiles: Vec<TranscodeProfile>,
 }
 
 /// Image processing settings.
@@ -114,6 +139,15 @@ impl Default for Settings {
                 max_request_bytes: 1024 * 1024 * 1024,
                 max_image_pixels: 100_000_000,
                 max_image_side: 20_000,
+                max_duration_seconds: 10_800.0,
+                max_video_long_side: 7680,
+                max_video_short_side: 4320,
+                tool_timeout_seconds: 120,
+                transcode_timeout_seconds: 21_600,
+            },
+            video: VideoSettings {
+                poster_at_seconds: 5.0,
+                profiles: TranscodeProfile::defaults(),
             },
             images: ImageSettings {
                 variants: VariantSpec::defaults(),
@@ -153,7 +187,7 @@ impl Settings {
         }
         // Only variables that name a setting: others with the prefix (a test's
         // MEDIALIB_CORPUS, say) are not typos in the configuration.
-        const KEYS: [&str; 8] = [
+        const KEYS: [&str; 9] = [
             "listen",
             "data_dir",
             "public_base_url",
@@ -161,6 +195,7 @@ impl Settings {
             "admin_token",
             "limits__",
             "images__",
+            "video__",
             "jobs__",
         ];
         figment = figment.merge(
@@ -188,6 +223,21 @@ impl Settings {
             if !names.insert(spec.name.as_str()) {
                 return err(format!("images.variants: name {:?} is repeated", spec.name));
             }
+        }
+        let mut names = std::collections::HashSet::new();
+        for profile in &self.video.profiles {
+            profile.validate().map_err(ConfigError)?;
+            if !names.insert(profile.name.as_str()) {
+                return err(format!(
+                    "video.profiles: name {:?} is repeated",
+                    profile.name
+                ));
+            }
+        }
+        if !(self.video.poster_at_seconds >= 0.0 && self.limits.max_duration_seconds > 0.0) {
+            return err(
+                "video.poster_at_seconds must be >= 0 and limits.max_duration_seconds > 0".into(),
+            );
         }
         for (what, q) in [
             ("images.webp_quality", self.images.webp_quality),

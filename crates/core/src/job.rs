@@ -4,18 +4,48 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::asset::text_enum;
-use crate::{AssetId, JobId, Timestamp};
+use crate::{AssetId, AssetKind, JobId, Timestamp};
 
-/// What a job does. Each kind has exactly one payload: the asset it works on.
+/// What a job does. Every job works on one asset; a transcode also names its profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobKind {
     /// Decode an image once, extract metadata, make every configured variant and placeholder.
     ProcessImage,
+    /// Probe a video, take its poster frame and make the poster's variants; queue the
+    /// transcodes that apply.
+    ProcessVideo,
+    /// Probe an audio file; cover art variants, the waveform; queue enabled transcodes.
+    ProcessAudio,
+    /// Read a document's facts and text; render its first page into variants.
+    ProcessDocument,
+    /// Validate a 3D model, read its facts and render a preview into variants.
+    ProcessModel,
+    /// Make one video or audio rendition with ffmpeg (`Job::profile` names it).
+    Transcode,
 }
 
 text_enum!(JobKind {
     ProcessImage => "process_image",
+    ProcessVideo => "process_video",
+    ProcessAudio => "process_audio",
+    ProcessDocument => "process_document",
+    ProcessModel => "process_model",
+    Transcode => "transcode",
 });
+
+impl JobKind {
+    /// The job that processes a new asset of `kind`; `None` for kinds stored as they are.
+    pub fn processing(kind: AssetKind) -> Option<JobKind> {
+        match kind {
+            AssetKind::Image => Some(Self::ProcessImage),
+            AssetKind::Video => Some(Self::ProcessVideo),
+            AssetKind::Audio => Some(Self::ProcessAudio),
+            AssetKind::Document => Some(Self::ProcessDocument),
+            AssetKind::Model3d => Some(Self::ProcessModel),
+            AssetKind::Other => None,
+        }
+    }
+}
 
 /// A job's state. `Queued → Running → Succeeded | Failed`, or back to `Queued` with a
 /// later `run_after` when an attempt fails and attempts remain.
@@ -50,6 +80,8 @@ pub struct Job {
     pub asset_id: AssetId,
     /// What it does.
     pub kind: JobKind,
+    /// The transcode profile, for [`JobKind::Transcode`] jobs.
+    pub profile: Option<String>,
     /// Where it is.
     pub status: JobStatus,
     /// Progress, 0–100.

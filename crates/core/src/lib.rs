@@ -5,6 +5,7 @@
 //!
 //! - [`ids`]: identifiers and content hashes ([`AssetId`], [`JobId`], [`Sha256`]).
 //! - [`asset`]: assets, their kinds, status, metadata and placeholders.
+//! - [`metadata`]: what processing learned, per kind ([`Metadata`]).
 //! - [`variant`]: variant specifications (what to make) and stored variants (what was made).
 //! - [`job`]: background jobs and their typed payloads.
 //! - [`config`]: layered settings (defaults → `medialib.toml` → `MEDIALIB_*` env → flags).
@@ -17,6 +18,7 @@ pub mod blob;
 pub mod config;
 pub mod ids;
 pub mod job;
+pub mod metadata;
 pub mod store;
 pub mod variant;
 
@@ -25,8 +27,11 @@ pub use blob::{BlobError, BlobStore, ByteStream, StorageKey};
 pub use config::{Secret, Settings};
 pub use ids::{AssetId, JobId, NamespaceId, Sha256, UserId};
 pub use job::{Job, JobKind, JobStatus};
+pub use metadata::{
+    AudioMetadata, AudioTags, BoundingBox, DocumentMetadata, Metadata, ModelMetadata, VideoMetadata,
+};
 pub use store::{MetadataStore, StoreError};
-pub use variant::{Fit, OutputFormat, Variant, VariantSpec};
+pub use variant::{Fit, OutputFormat, TranscodeProfile, Variant, VariantSpec};
 
 /// A point in time, always UTC.
 pub type Timestamp = time::OffsetDateTime;

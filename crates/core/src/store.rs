@@ -8,8 +8,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::{
-    Asset, AssetId, AssetKind, AssetStatus, ImageMetadata, Job, JobId, NamespaceId, Placeholder,
-    Sha256, Timestamp, UserId, Variant,
+    Asset, AssetId, AssetKind, AssetStatus, Job, JobId, Metadata, NamespaceId, Placeholder, Sha256,
+    Timestamp, UserId, Variant,
 };
 
 /// A failure of the metadata store.
@@ -66,9 +66,11 @@ pub struct NewAsset {
     pub width: Option<u32>,
     /// Height in pixels after orientation, from the header probe.
     pub height: Option<u32>,
+    /// Playing time in seconds, from the probe (video, audio).
+    pub duration_s: Option<f64>,
     /// Who uploaded it.
     pub uploaded_by: Option<UserId>,
-    /// Attempts allowed for its processing job.
+    /// Attempts allowed for its processing job (and later transcode jobs).
     pub max_attempts: u32,
 }
 
@@ -79,8 +81,8 @@ pub enum IngestRecord {
     Created {
         /// The new asset.
         asset: Asset,
-        /// Its processing job.
-        job: JobId,
+        /// Its processing job (`None` for kinds stored as they are, which are ready at once).
+        job: Option<JobId>,
     },
     /// The namespace already holds these bytes in this live asset; nothing was written.
     Duplicate(Asset),
@@ -148,10 +150,12 @@ pub struct NewVariant {
     pub name: String,
     /// Format.
     pub format: crate::OutputFormat,
-    /// Width in pixels.
-    pub width: u32,
-    /// Height in pixels.
-    pub height: u32,
+    /// Width in pixels (`None` for audio and data).
+    pub width: Option<u32>,
+    /// Height in pixels (`None` for audio and data).
+    pub height: Option<u32>,
+    /// Playing time in seconds (video and audio renditions).
+    pub duration_s: Option<f64>,
     /// Size in bytes.
     pub size: u64,
     /// Hash of the encoded bytes.
@@ -163,14 +167,19 @@ pub struct NewVariant {
 /// The result of processing an asset, recorded in one transaction.
 #[derive(Debug, Clone)]
 pub struct Processed {
-    /// Extracted metadata (its width and height become the asset's).
-    pub metadata: ImageMetadata,
-    /// Placeholders.
-    pub placeholder: Placeholder,
-    /// When the photo was taken, parsed from the metadata, for sorting and filters.
+    /// Extracted metadata; its dimensions, duration, frames and pages become the asset's.
+    pub metadata: Metadata,
+    /// Placeholders, when there is a picture (image, poster, cover art, page, model preview).
+    pub placeholder: Option<Placeholder>,
+    /// When the content was captured, parsed from the metadata, for sorting and filters.
     pub taken_at: Option<Timestamp>,
-    /// Every variant made; replaces any previous set.
+    /// Every variant made; replaces any previous set except the renditions of the
+    /// `transcodes` below, which their jobs replace.
     pub variants: Vec<NewVariant>,
+    /// Text for search (PDF text, text files), already capped by the caller.
+    pub text: Option<String>,
+    /// Transcode profiles to queue as jobs, in the same transaction.
+    pub transcodes: Vec<String>,
 }
 
 /// Storage keys that are no longer referenced after a purge, for the caller to delete.
@@ -257,6 +266,35 @@ pub trait MetadataStore: Send + Sync + 'static {
     async fn get_job(&self, id: JobId) -> Result<Option<Job>, StoreError>;
     /// The most recent job of an asset.
     async fn latest_job(&self, asset: AssetId) -> Result<Option<Job>, StoreError>;
+    /// Every job of an asset, oldest first.
+    async fn list_jobs(&self, asset: AssetId) -> Result<Vec<Job>, StoreError>;
+    /// Records progress (0–100) of a running job and extends its lease by `lease`.
+    /// Returns `false` when `owner` no longer holds the job (cancelled, or the lease was
+    /// lost): the caller must stop working on it.
+    async fn job_progress(
+        &self,
+        id: JobId,
+        owner: &str,
+        progress: u8,
+        lease: Duration,
+    ) -> Result<bool, StoreError>;
+    /// Cancels a queued or running job; a processing job's asset is marked failed.
+    /// Returns the job as it is afterwards (unchanged when it had already ended), or
+    /// `None` when it does not exist.
+    async fn cancel_job(&self, id: JobId) -> Result<Option<Job>, StoreError>;
+    /// Records a transcode job's rendition and marks the job succeeded, in one
+    /// transaction, only while `owner` still holds the job. Returns the storage key of
+    /// the rendition it replaced, for the caller to delete; `None` (and records nothing)
+    /// when `owner` no longer holds the job: it was cancelled, and the caller deletes the
+    /// blob it made.
+    async fn record_rendition(
+        &self,
+        job: JobId,
+        owner: &str,
+        variant: NewVariant,
+    ) -> Result<Option<Unreferenced>, StoreError>;
+    /// The text extracted from an asset for search, if any.
+    async fn asset_text(&self, id: AssetId) -> Result<Option<String>, StoreError>;
     /// Puts jobs left `running` by a stopped process back in the queue (embedded mode,
     /// at start-up, where no other process can hold a lease); returns how many.
     async fn requeue_running_jobs(&self) -> Result<u64, StoreError>;

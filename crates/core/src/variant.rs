@@ -19,7 +19,7 @@ pub enum Fit {
     Fit,
 }
 
-/// An encoded variant format.
+/// An encoded variant format: images, and the renditions of video and audio.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OutputFormat {
@@ -27,14 +27,29 @@ pub enum OutputFormat {
     Jpeg,
     /// WebP (lossy VP8, with alpha when the source has it).
     Webp,
-    /// PNG, used instead of JPEG when the source has alpha.
+    /// PNG, used instead of JPEG when the source has alpha, and for waveforms.
     Png,
+    /// MP4: H.264 + AAC, `+faststart`.
+    Mp4,
+    /// WebM: VP9 + Opus.
+    Webm,
+    /// M4A: AAC audio in MP4.
+    M4a,
+    /// MP3 audio.
+    Mp3,
+    /// JSON data (waveform peaks).
+    Json,
 }
 
 text_enum!(OutputFormat {
     Jpeg => "jpeg",
     Webp => "webp",
     Png => "png",
+    Mp4 => "mp4",
+    Webm => "webm",
+    M4a => "m4a",
+    Mp3 => "mp3",
+    Json => "json",
 });
 
 impl OutputFormat {
@@ -44,15 +59,25 @@ impl OutputFormat {
             Self::Jpeg => "jpg",
             Self::Webp => "webp",
             Self::Png => "png",
+            Self::Mp4 => "mp4",
+            Self::Webm => "webm",
+            Self::M4a => "m4a",
+            Self::Mp3 => "mp3",
+            Self::Json => "json",
         }
     }
 
-    /// Parses a delivery URL extension (`jpg`, `jpeg`, `webp`, `png`).
+    /// Parses a delivery URL extension (`jpg`, `jpeg`, `webp`, `png`, `mp4`, …).
     pub fn from_extension(ext: &str) -> Option<Self> {
         match ext.to_ascii_lowercase().as_str() {
             "jpg" | "jpeg" => Some(Self::Jpeg),
             "webp" => Some(Self::Webp),
             "png" => Some(Self::Png),
+            "mp4" => Some(Self::Mp4),
+            "webm" => Some(Self::Webm),
+            "m4a" => Some(Self::M4a),
+            "mp3" => Some(Self::Mp3),
+            "json" => Some(Self::Json),
             _ => None,
         }
     }
@@ -63,6 +88,11 @@ impl OutputFormat {
             Self::Jpeg => "image/jpeg",
             Self::Webp => "image/webp",
             Self::Png => "image/png",
+            Self::Mp4 => "video/mp4",
+            Self::Webm => "video/webm",
+            Self::M4a => "audio/mp4",
+            Self::Mp3 => "audio/mpeg",
+            Self::Json => "application/json",
         }
     }
 }
@@ -92,18 +122,7 @@ pub struct VariantSpec {
 impl VariantSpec {
     /// Checks the name and box; the error says which field is wrong.
     pub fn validate(&self) -> Result<(), String> {
-        let name_ok = !self.name.is_empty()
-            && self.name.len() <= 32
-            && self
-                .name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
-        if !name_ok {
-            return Err(format!(
-                "variant name {:?} must be 1-32 characters of a-z, 0-9, '_' or '-'",
-                self.name
-            ));
-        }
+        check_name(&self.name).map_err(|e| format!("variant {e}"))?;
         for (what, v) in [("width", self.width), ("height", self.height)] {
             if !(1..=20_000).contains(&v) {
                 return Err(format!(
@@ -136,19 +155,142 @@ impl VariantSpec {
     }
 }
 
-/// A stored variant of an asset.
+/// A transcode profile: a video or audio rendition made by its own job.
+///
+/// In `medialib.toml`:
+/// ```toml
+/// [[video.profiles]]
+/// name = "mp4_720p"
+/// format = "mp4"
+/// resolution = 720
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TranscodeProfile {
+    /// URL-safe name, also the variant name: `[a-z0-9_-]{1,32}`.
+    pub name: String,
+    /// `mp4` (H.264 + AAC), `webm` (VP9 + Opus), `m4a` (AAC) or `mp3`.
+    pub format: OutputFormat,
+    /// Video: the largest short side in pixels (720 for 720p). The source is scaled down to
+    /// fit, keeping its aspect ratio, and never up. `None` for audio.
+    #[serde(default)]
+    pub resolution: Option<u32>,
+    /// Video: made only when the source's short side is at least this many pixels
+    /// (1080 for `mp4_1080p`, so a 720p source gets no pointless copy).
+    #[serde(default)]
+    pub min_source_resolution: Option<u32>,
+    /// Quality: x264/libvpx CRF (lower is better; default 23 for H.264, 33 for VP9).
+    #[serde(default)]
+    pub crf: Option<u8>,
+    /// Audio bitrate in kbit/s. Default 128.
+    #[serde(default)]
+    pub audio_kbps: Option<u32>,
+    /// Whether the profile runs. Off profiles stay listed so they can be switched on.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl TranscodeProfile {
+    /// Whether this profile makes a video rendition (`mp4`, `webm`).
+    pub fn is_video(&self) -> bool {
+        matches!(self.format, OutputFormat::Mp4 | OutputFormat::Webm)
+    }
+
+    /// Checks the name, format and numbers; the error names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        check_name(&self.name)?;
+        match self.format {
+            OutputFormat::Mp4 | OutputFormat::Webm => {
+                if !self.resolution.is_some_and(|r| (16..=8640).contains(&r)) {
+                    return Err(format!(
+                        "profile {:?}: resolution must be 16-8640 pixels for {} output",
+                        self.name, self.format
+                    ));
+                }
+            }
+            OutputFormat::M4a | OutputFormat::Mp3 => {}
+            other => {
+                return Err(format!(
+                    "profile {:?}: format {other} is not a transcode format (mp4, webm, m4a, mp3)",
+                    self.name
+                ));
+            }
+        }
+        if self.crf.is_some_and(|c| c > 63) {
+            return Err(format!("profile {:?}: crf must be 0-63", self.name));
+        }
+        if self.audio_kbps.is_some_and(|k| !(8..=512).contains(&k)) {
+            return Err(format!("profile {:?}: audio_kbps must be 8-512", self.name));
+        }
+        Ok(())
+    }
+
+    /// The default profiles: `mp4_720p` and `mp4_1080p` (sources of at least 1080p) on;
+    /// `webm` (VP9 + Opus, 720p), `m4a` and `mp3` (audio) off.
+    pub fn defaults() -> Vec<TranscodeProfile> {
+        let video = |name: &str, format, resolution, min_source, enabled| TranscodeProfile {
+            name: name.to_owned(),
+            format,
+            resolution: Some(resolution),
+            min_source_resolution: min_source,
+            crf: None,
+            audio_kbps: None,
+            enabled,
+        };
+        let audio = |name: &str, format| TranscodeProfile {
+            name: name.to_owned(),
+            format,
+            resolution: None,
+            min_source_resolution: None,
+            crf: None,
+            audio_kbps: None,
+            enabled: false,
+        };
+        vec![
+            video("mp4_720p", OutputFormat::Mp4, 720, None, true),
+            video("mp4_1080p", OutputFormat::Mp4, 1080, Some(1080), true),
+            video("webm", OutputFormat::Webm, 720, None, false),
+            audio("m4a", OutputFormat::M4a),
+            audio("mp3", OutputFormat::Mp3),
+        ]
+    }
+}
+
+fn check_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 32
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "name {name:?} must be 1-32 characters of a-z, 0-9, '_' or '-'"
+        ))
+    }
+}
+
+/// A stored variant of an asset: an image variant, a poster, a waveform or a
+/// video/audio rendition.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Variant {
     /// The asset it was made from.
     pub asset_id: AssetId,
-    /// The spec name, e.g. `thumbnail`.
+    /// The spec or profile name, e.g. `thumbnail`, `poster`, `mp4_720p`, `waveform`.
     pub name: String,
     /// The encoded format.
     pub format: OutputFormat,
-    /// Width in pixels.
-    pub width: u32,
-    /// Height in pixels.
-    pub height: u32,
+    /// Width in pixels (`None` for audio and data).
+    pub width: Option<u32>,
+    /// Height in pixels (`None` for audio and data).
+    pub height: Option<u32>,
+    /// Playing time in seconds (video and audio renditions).
+    pub duration_s: Option<f64>,
     /// Encoded size in bytes.
     pub size: u64,
     /// SHA-256 of the encoded bytes (the delivery ETag).

@@ -37,6 +37,10 @@ pub(crate) fn encode(
         OutputFormat::Webp => webp(raster, settings.webp_quality),
         OutputFormat::Jpeg => jpeg(raster, settings.jpeg_quality),
         OutputFormat::Png => png(raster),
+        other => Err(failed(
+            other.as_str(),
+            "not an image format (renditions are made by ffmpeg)",
+        )),
     }
 }
 

@@ -8,8 +8,10 @@ pub enum MediaError {
     /// The content is not a format this crate can process (`detected` is what sniffing found,
     /// e.g. `video/mp4`, or `unknown` when nothing matched).
     #[error(
-        "unsupported media type: the content was detected as {detected}; \
-         supported images are JPEG, PNG, GIF, WebP, TIFF, BMP, ICO, HEIF/HEIC, AVIF, JPEG XL and SVG"
+        "unsupported media type: the content was detected as {detected}; supported are images \
+         (JPEG, PNG, GIF, WebP, TIFF, BMP, ICO, HEIF/HEIC, AVIF, JPEG XL, SVG), video (MP4, MOV, \
+         WebM, MKV, AVI), audio (MP3, AAC/M4A, Ogg, Opus, FLAC, WAV, AIFF), PDF, office and text \
+         documents, and 3D models (glTF, GLB, OBJ, STL)"
     )]
     Unsupported {
         /// What sniffing detected, as a MIME type or a short description.
@@ -41,6 +43,29 @@ pub enum MediaError {
     /// The data is corrupt, truncated or otherwise undecodable; the string is the decoder's reason.
     #[error("the image could not be decoded: {0}")]
     Corrupt(String),
+    /// A video, audio, document or model file is invalid: no streams, an undecodable stream,
+    /// a malformed model. The string is the tool's or parser's reason (e.g. ffprobe's).
+    #[error("the file could not be read: {0}")]
+    Invalid(String),
+    /// Over a configured limit other than image pixels: video duration or resolution, model
+    /// size. The message names the value and the limit.
+    #[error("{0}")]
+    OverLimit(String),
+    /// An external tool did not finish in time (a hostile file, or a limit set too low).
+    #[error("{tool} did not finish within {seconds} s")]
+    Timeout {
+        /// The program, e.g. `ffprobe`.
+        tool: String,
+        /// The timeout that expired, in seconds.
+        seconds: u64,
+    },
+    /// An external tool is missing or failed in a way that says nothing about the file
+    /// (an operator problem, worth retrying).
+    #[error("{0}")]
+    Tool(String),
+    /// The work was cancelled by the caller.
+    #[error("cancelled")]
+    Cancelled,
 }
 
 impl MediaError {
@@ -51,6 +76,11 @@ impl MediaError {
             Self::ExtensionMismatch { .. } => "extension_mismatch",
             Self::TooLarge { .. } => "image_too_large",
             Self::Corrupt(_) => "corrupt_image",
+            Self::Invalid(_) => "invalid_media",
+            Self::OverLimit(_) => "over_limit",
+            Self::Timeout { .. } => "processing_timeout",
+            Self::Tool(_) => "tool_failed",
+            Self::Cancelled => "cancelled",
         }
     }
 

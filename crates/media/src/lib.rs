@@ -1,5 +1,6 @@
-//! medialib's media pipeline: pure functions from an upload's bytes to facts, placeholders and
-//! encoded variants. No IO, no async, no database: the server calls these from its request
+//! medialib's media pipeline: functions from an upload's bytes (or file) to facts, placeholders
+//! and encoded variants. No async, no database; the only IO is running ffmpeg and poppler on
+//! files the caller names: the server calls these from its request
 //! handlers ([`sniff`], [`check_extension`], [`validate`]) and its background jobs ([`process`]).
 //!
 //! ```no_run
@@ -31,24 +32,36 @@
 //! - `process`: the background pipeline ([`process`], [`ProcessedImage`], [`EncodedVariant`]).
 //! - `raster`: the decoded-pixels type the stages pass along.
 //! - `error`: [`MediaError`] and its stable codes.
+//!
+//! The other kinds, each a public module:
+//! - [`av`]: video and audio through ffprobe and ffmpeg: probe, poster, cover art, waveform,
+//!   transcode with progress and cancel ([`Cancel`]).
+//! - [`document`]: PDF through poppler, office files, plain text.
+//! - [`model3d`]: glTF, OBJ and STL: validation, facts and a rendered preview.
+//! - `tool`: running external tools with a timeout, bounded output and cancel.
 #![deny(missing_docs)]
 
+pub mod av;
 mod decode;
+pub mod document;
 mod encode;
 mod error;
 mod exif;
 mod frames;
 mod icc;
+pub mod model3d;
 mod orient;
 mod placeholder;
 mod process;
 mod raster;
 mod resize;
 mod sniff;
+mod tool;
 mod validate;
 
 pub use encode::EncodeSettings;
 pub use error::MediaError;
 pub use process::{EncodedVariant, ProcessedImage, process};
 pub use sniff::{Detected, ImageFormat, check_extension, sniff};
+pub use tool::Cancel;
 pub use validate::{ImageInfo, ImageLimits, validate};

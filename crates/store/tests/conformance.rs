@@ -7,8 +7,8 @@ use medialib_core::store::{
     AssetPatch, AssetQuery, AssetSort, IngestRecord, JobOutcome, NewAsset, NewVariant, Processed,
 };
 use medialib_core::{
-    AssetId, AssetKind, AssetStatus, ImageMetadata, JobStatus, MetadataStore, NamespaceId,
-    OutputFormat, Placeholder, Sha256, Timestamp,
+    AssetId, AssetKind, AssetStatus, ImageMetadata, JobKind, JobStatus, Metadata, MetadataStore,
+    NamespaceId, OutputFormat, Placeholder, Sha256, Timestamp, VideoMetadata,
 };
 use medialib_store::SqliteStore;
 
@@ -35,6 +35,7 @@ fn new_asset(sha_byte: u8, title: &str, size: u64) -> NewAsset {
         is_public: false,
         width: Some(10),
         height: Some(20),
+        duration_s: None,
         uploaded_by: None,
         max_attempts: 2,
     }
@@ -225,26 +226,29 @@ async fn processing_results_replace_variants_atomically() {
     let variant = |name: &str| NewVariant {
         name: name.into(),
         format: OutputFormat::Webp,
-        width: 10,
-        height: 10,
+        width: Some(10),
+        height: Some(10),
+        duration_s: None,
         size: 3,
         sha256: Sha256([9; 32]),
         storage_key: format!("variants/{}/{name}.webp", a.id),
     };
     let processed = |names: &[&str]| Processed {
-        metadata: ImageMetadata {
+        metadata: Metadata::Image(ImageMetadata {
             width: 30,
             height: 40,
             frame_count: 1,
             ..Default::default()
-        },
-        placeholder: Placeholder {
+        }),
+        placeholder: Some(Placeholder {
             blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj".into(),
             thumbhash: "AAAA".into(),
             dominant_color: "#112233".into(),
-        },
+        }),
         taken_at: None,
         variants: names.iter().map(|n| variant(n)).collect(),
+        text: None,
+        transcodes: Vec::new(),
     };
     let gone = store
         .record_processed(a.id, processed(&["small", "large"]))
@@ -302,14 +306,12 @@ async fn concurrent_writers_queue_instead_of_failing() {
             tokio::spawn(async move {
                 let asset = created(store.create_asset(new_asset(100 + i, "c", 1)).await?);
                 let processed = Processed {
-                    metadata: ImageMetadata::default(),
-                    placeholder: Placeholder {
-                        blurhash: String::new(),
-                        thumbhash: String::new(),
-                        dominant_color: "#000000".into(),
-                    },
+                    metadata: Metadata::Image(ImageMetadata::default()),
+                    placeholder: None,
                     taken_at: None,
                     variants: Vec::new(),
+                    text: None,
+                    transcodes: Vec::new(),
                 };
                 store.record_processed(asset.id, processed.clone()).await?;
                 store.record_processed(asset.id, processed).await?;
@@ -320,4 +322,199 @@ async fn concurrent_writers_queue_instead_of_failing() {
     for task in tasks {
         task.await.unwrap().unwrap();
     }
+}
+
+fn video_processed(transcodes: &[&str]) -> Processed {
+    Processed {
+        metadata: Metadata::Video(VideoMetadata {
+            duration_s: 12.5,
+            width: 1080,
+            height: 1920,
+            ..Default::default()
+        }),
+        placeholder: None,
+        taken_at: None,
+        variants: Vec::new(),
+        text: Some("words to find".into()),
+        transcodes: transcodes.iter().map(|t| t.to_string()).collect(),
+    }
+}
+
+/// A processed video whose `mp4_720p` transcode job worker "w" has claimed.
+async fn video_with_running_transcode(
+    store: &dyn MetadataStore,
+    sha_byte: u8,
+) -> (medialib_core::Asset, medialib_core::Job) {
+    let mut new = new_asset(sha_byte, "clip", 100);
+    new.kind = AssetKind::Video;
+    let asset = created(store.create_asset(new).await.unwrap());
+    let process = store
+        .claim_job("w", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .record_processed(asset.id, video_processed(&["mp4_720p"]))
+        .await
+        .unwrap();
+    store
+        .finish_job(process.id, JobOutcome::Succeeded)
+        .await
+        .unwrap();
+    let job = store
+        .claim_job("w", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    (asset, job)
+}
+
+fn rendition(asset: AssetId, name: &str) -> NewVariant {
+    NewVariant {
+        name: name.into(),
+        format: OutputFormat::Mp4,
+        width: Some(720),
+        height: Some(1280),
+        duration_s: Some(12.5),
+        size: 1000,
+        sha256: Sha256([3; 32]),
+        storage_key: format!("variants/{asset}/{name}.mp4"),
+    }
+}
+
+#[tokio::test]
+async fn processing_queues_transcodes_that_record_their_renditions() {
+    let (_d, store) = fresh().await;
+    let mut new = new_asset(40, "clip", 100);
+    new.kind = AssetKind::Video;
+    let a = created(store.create_asset(new).await.unwrap());
+    let process = store
+        .claim_job("w", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(process.kind, JobKind::ProcessVideo);
+    store
+        .record_processed(a.id, video_processed(&["mp4_720p"]))
+        .await
+        .unwrap();
+    store
+        .finish_job(process.id, JobOutcome::Succeeded)
+        .await
+        .unwrap();
+    let asset = store.get_asset(a.id).await.unwrap().unwrap();
+    assert_eq!(asset.duration_s, Some(12.5));
+    assert_eq!((asset.width, asset.height), (Some(1080), Some(1920)));
+    assert_eq!(
+        store.asset_text(a.id).await.unwrap().as_deref(),
+        Some("words to find")
+    );
+
+    let job = store
+        .claim_job("w", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (job.kind, job.profile.as_deref()),
+        (JobKind::Transcode, Some("mp4_720p"))
+    );
+    assert!(
+        store
+            .job_progress(job.id, "w", 40, Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .job_progress(job.id, "other", 50, Duration::from_secs(60))
+            .await
+            .unwrap(),
+        "a worker that does not hold the lease must be told to stop"
+    );
+    assert_eq!(store.get_job(job.id).await.unwrap().unwrap().progress, 40);
+    let replaced = store
+        .record_rendition(job.id, "w", rendition(a.id, "mp4_720p"))
+        .await
+        .unwrap()
+        .expect("the worker holds the job");
+    assert!(replaced.keys.is_empty());
+    let job = store.get_job(job.id).await.unwrap().unwrap();
+    assert_eq!((job.status, job.progress), (JobStatus::Succeeded, 100));
+    let variants = store.list_variants(a.id).await.unwrap();
+    assert_eq!(variants.len(), 1);
+    assert_eq!(variants[0].duration_s, Some(12.5));
+    assert_eq!(store.list_jobs(a.id).await.unwrap().len(), 2);
+
+    // Reprocessing keeps the rendition its queued transcode will replace.
+    let gone = store
+        .record_processed(a.id, video_processed(&["mp4_720p"]))
+        .await
+        .unwrap();
+    assert!(gone.keys.is_empty());
+    assert_eq!(store.list_variants(a.id).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_cancelled_transcode_records_nothing_and_leaves_the_asset_ready() {
+    let (_d, store) = fresh().await;
+    let (a, job) = video_with_running_transcode(store.as_ref(), 41).await;
+    let cancelled = store.cancel_job(job.id).await.unwrap().unwrap();
+    assert_eq!(cancelled.status, JobStatus::Cancelled);
+    assert!(
+        !store
+            .job_progress(job.id, "w", 60, Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .record_rendition(job.id, "w", rendition(a.id, "mp4_720p"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store
+        .finish_job(job.id, JobOutcome::Succeeded)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_job(job.id).await.unwrap().unwrap().status,
+        JobStatus::Cancelled,
+        "finishing must not overwrite a cancel"
+    );
+    assert!(store.list_variants(a.id).await.unwrap().is_empty());
+    let asset = store.get_asset(a.id).await.unwrap().unwrap();
+    assert_eq!(asset.status, AssetStatus::Ready);
+    assert!(
+        store
+            .claim_job("w", Duration::from_secs(60))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn cancelling_processing_fails_the_asset_and_a_failed_transcode_does_not() {
+    let (_d, store) = fresh().await;
+    let a = created(store.create_asset(new_asset(42, "x", 1)).await.unwrap());
+    let job = store.latest_job(a.id).await.unwrap().unwrap();
+    store.cancel_job(job.id).await.unwrap();
+    let asset = store.get_asset(a.id).await.unwrap().unwrap();
+    assert_eq!(asset.status, AssetStatus::Failed);
+    assert!(asset.error.unwrap().contains("cancelled"));
+
+    let (v, transcode) = video_with_running_transcode(store.as_ref(), 43).await;
+    store
+        .finish_job(
+            transcode.id,
+            JobOutcome::Failed {
+                error: "encoder failed".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let asset = store.get_asset(v.id).await.unwrap().unwrap();
+    assert_eq!(asset.status, AssetStatus::Ready);
 }

@@ -39,17 +39,23 @@ pub(crate) async fn create(pool: &SqlitePool, new: NewAsset) -> Result<IngestRec
             .await
             .map_err(backend("find blob"))?;
 
+    let job_kind = JobKind::processing(new.kind);
+    let status = match job_kind {
+        Some(_) => AssetStatus::Processing,
+        None => AssetStatus::Ready,
+    };
     let inserted = sqlx::query(
         "INSERT INTO asset (id, namespace_id, blob_id, kind, status, mime, size, sha256,
             original_filename, title, description, alt_text, is_public, width, height,
-            uploaded_by, created_at, updated_at)
-         VALUES (?, ?, ?, ?, 'processing', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            duration_s, uploaded_by, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (namespace_id, sha256) WHERE deleted_at IS NULL DO NOTHING",
     )
     .bind(id_bytes(new.id))
     .bind(new.namespace.0)
     .bind(blob_id)
     .bind(new.kind.as_str())
+    .bind(status.as_str())
     .bind(&new.mime)
     .bind(new.size as i64)
     .bind(new.sha256.0.as_slice())
@@ -60,6 +66,7 @@ pub(crate) async fn create(pool: &SqlitePool, new: NewAsset) -> Result<IngestRec
     .bind(new.is_public)
     .bind(new.width.map(i64::from))
     .bind(new.height.map(i64::from))
+    .bind(new.duration_s)
     .bind(new.uploaded_by.map(|u| u.0))
     .bind(now)
     .bind(now)
@@ -75,26 +82,43 @@ pub(crate) async fn create(pool: &SqlitePool, new: NewAsset) -> Result<IngestRec
         });
     }
 
-    let job = JobId::new();
-    sqlx::query(
-        "INSERT INTO job (id, asset_id, kind, status, max_attempts, run_after, created_at, updated_at)
-         VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)",
-    )
-    .bind(job.0.as_bytes().as_slice())
-    .bind(id_bytes(new.id))
-    .bind(JobKind::ProcessImage.as_str())
-    .bind(i64::from(new.max_attempts))
-    .bind(now)
-    .bind(now)
-    .bind(now)
-    .execute(&mut *tx)
-    .await
-    .map_err(backend("queue job"))?;
+    let job = match job_kind {
+        Some(kind) => Some(queue_job(&mut tx, new.id, kind, None, new.max_attempts, now).await?),
+        None => None,
+    };
     tx.commit().await.map_err(backend("commit"))?;
     let asset = get(pool, new.id)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("asset {}", new.id)))?;
     Ok(IngestRecord::Created { asset, job })
+}
+
+async fn queue_job(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    asset: AssetId,
+    kind: JobKind,
+    profile: Option<&str>,
+    max_attempts: u32,
+    now: i64,
+) -> Result<JobId, StoreError> {
+    let job = JobId::new();
+    sqlx::query(
+        "INSERT INTO job (id, asset_id, kind, profile, status, max_attempts, run_after,
+            created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
+    )
+    .bind(job.0.as_bytes().as_slice())
+    .bind(id_bytes(asset))
+    .bind(kind.as_str())
+    .bind(profile)
+    .bind(i64::from(max_attempts))
+    .bind(now)
+    .bind(now)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map_err(backend("queue job"))?;
+    Ok(job)
 }
 
 pub(crate) async fn find_by_sha256(
@@ -308,7 +332,8 @@ pub(crate) async fn list_variants(
     id: AssetId,
 ) -> Result<Vec<Variant>, StoreError> {
     let rows = sqlx::query(
-        "SELECT asset_id, name, format, width, height, size, sha256, storage_key, created_at
+        "SELECT asset_id, name, format, width, height, duration_s, size, sha256, storage_key,
+            created_at
          FROM variant WHERE asset_id = ? ORDER BY position",
     )
     .bind(id_bytes(id))
@@ -325,29 +350,40 @@ pub(crate) async fn record_processed(
 ) -> Result<Unreferenced, StoreError> {
     let now = now_ms();
     let mut tx = begin_write(pool).await?;
-    let old_keys: Vec<String> =
-        sqlx::query_scalar("SELECT storage_key FROM variant WHERE asset_id = ?")
+    // Renditions of the transcodes queued below stay until their jobs replace them: the
+    // jobs write the same storage keys, so deleting them here could race with a job.
+    let old: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, storage_key FROM variant WHERE asset_id = ?")
             .bind(id_bytes(id))
             .fetch_all(&mut *tx)
             .await
             .map_err(backend("list variant keys"))?;
-    sqlx::query("DELETE FROM variant WHERE asset_id = ?")
-        .bind(id_bytes(id))
-        .execute(&mut *tx)
-        .await
-        .map_err(backend("replace variants"))?;
+    let mut old_keys = Vec::new();
+    for (name, key) in old {
+        if processed.transcodes.contains(&name) {
+            continue;
+        }
+        sqlx::query("DELETE FROM variant WHERE asset_id = ? AND name = ?")
+            .bind(id_bytes(id))
+            .bind(&name)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend("replace variants"))?;
+        old_keys.push(key);
+    }
     for (position, v) in processed.variants.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO variant (asset_id, name, format, position, width, height, size, sha256,
-                storage_key, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO variant (asset_id, name, format, position, width, height, duration_s,
+                size, sha256, storage_key, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id_bytes(id))
         .bind(&v.name)
         .bind(v.format.as_str())
         .bind(position as i64)
-        .bind(i64::from(v.width))
-        .bind(i64::from(v.height))
+        .bind(v.width.map(i64::from))
+        .bind(v.height.map(i64::from))
+        .bind(v.duration_s)
         .bind(v.size as i64)
         .bind(v.sha256.0.as_slice())
         .bind(&v.storage_key)
@@ -356,21 +392,31 @@ pub(crate) async fn record_processed(
         .await
         .map_err(backend("record variant"))?;
     }
-    let metadata = serde_json::to_string(&processed.metadata)
+    let m = &processed.metadata;
+    let (width, height) = m.dimensions().unzip();
+    let metadata = serde_json::to_string(m)
         .map_err(|e| StoreError::Backend(format!("encode metadata: {e}")))?;
-    let placeholder = serde_json::to_string(&processed.placeholder)
+    let placeholder = processed
+        .placeholder
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
         .map_err(|e| StoreError::Backend(format!("encode placeholder: {e}")))?;
     let done = sqlx::query(
-        "UPDATE asset SET status = ?, width = ?, height = ?, frame_count = ?, metadata = ?,
-            placeholder = ?, taken_at = ?, error = NULL, updated_at = ?
+        "UPDATE asset SET status = ?, width = coalesce(?, width), height = coalesce(?, height),
+            frame_count = ?, duration_s = ?, page_count = ?, metadata = ?, placeholder = ?,
+            extracted_text = ?, taken_at = ?, error = NULL, updated_at = ?
          WHERE id = ?",
     )
     .bind(AssetStatus::Ready.as_str())
-    .bind(i64::from(processed.metadata.width))
-    .bind(i64::from(processed.metadata.height))
-    .bind(i64::from(processed.metadata.frame_count))
+    .bind(width.map(i64::from))
+    .bind(height.map(i64::from))
+    .bind(m.frame_count().map(i64::from))
+    .bind(m.duration_s())
+    .bind(m.page_count().map(i64::from))
     .bind(metadata)
     .bind(placeholder)
+    .bind(&processed.text)
     .bind(processed.taken_at.map(to_ms))
     .bind(now)
     .bind(id_bytes(id))
@@ -379,6 +425,25 @@ pub(crate) async fn record_processed(
     .map_err(backend("record processing"))?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound(format!("asset {id}")));
+    }
+    if !processed.transcodes.is_empty() {
+        let max_attempts: i64 =
+            sqlx::query_scalar("SELECT coalesce(max(max_attempts), 1) FROM job WHERE asset_id = ?")
+                .bind(id_bytes(id))
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend("read job attempts"))?;
+        for profile in &processed.transcodes {
+            queue_job(
+                &mut tx,
+                id,
+                JobKind::Transcode,
+                Some(profile),
+                max_attempts as u32,
+                now,
+            )
+            .await?;
+        }
     }
     tx.commit().await.map_err(backend("commit"))?;
     let new_keys: Vec<&str> = processed
@@ -392,4 +457,14 @@ pub(crate) async fn record_processed(
             .filter(|k| !new_keys.contains(&k.as_str()))
             .collect(),
     })
+}
+
+pub(crate) async fn text(pool: &SqlitePool, id: AssetId) -> Result<Option<String>, StoreError> {
+    let text: Option<Option<String>> =
+        sqlx::query_scalar("SELECT extracted_text FROM asset WHERE id = ?")
+            .bind(id_bytes(id))
+            .fetch_optional(pool)
+            .await
+            .map_err(backend("read asset text"))?;
+    Ok(text.flatten())
 }

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use medialib_core::store::JobOutcome;
-use medialib_core::{AssetId, Job, JobId, StoreError};
+use medialib_core::store::{NewVariant, Unreferenced};
+use medialib_core::{AssetId, Job, JobId, JobKind, StoreError};
 use sqlx::SqlitePool;
 
 use super::rows::{self, now_ms, to_ms};
@@ -12,8 +13,8 @@ use super::{backend, begin_write};
 
 macro_rules! job_columns {
     () => {
-        "id, asset_id, kind, status, progress, attempts, max_attempts, run_after, error, \
-         created_at, updated_at"
+        "id, asset_id, kind, profile, status, progress, attempts, max_attempts, run_after, \
+         error, created_at, updated_at"
     };
 }
 
@@ -58,14 +59,14 @@ pub(crate) async fn finish(
         JobOutcome::Failed { error } => ("failed", Some(error), None),
     };
     // A retry of a job that has used all its attempts fails it for good.
-    let row: Option<(String, Vec<u8>)> = sqlx::query_as(
+    let row: Option<(String, Vec<u8>, String)> = sqlx::query_as(
         "UPDATE job SET
             status = CASE WHEN ?1 = 'queued' AND attempts >= max_attempts THEN 'failed' ELSE ?1 END,
             progress = CASE WHEN ?1 = 'succeeded' THEN 100 ELSE progress END,
             error = ?2, run_after = coalesce(?3, run_after),
             lease_owner = NULL, lease_until = NULL, updated_at = ?4
          WHERE id = ?5 AND status = 'running'
-         RETURNING status, asset_id",
+         RETURNING status, asset_id, kind",
     )
     .bind(status)
     .bind(&error)
@@ -75,8 +76,11 @@ pub(crate) async fn finish(
     .fetch_optional(&mut *tx)
     .await
     .map_err(backend("finish job"))?;
-    if let Some((final_status, asset_id)) = row
+    // A failed transcode leaves the asset as it is: its original, poster and other
+    // renditions are still good.
+    if let Some((final_status, asset_id, kind)) = row
         && final_status == "failed"
+        && kind != JobKind::Transcode.as_str()
     {
         sqlx::query("UPDATE asset SET status = 'failed', error = ?, updated_at = ? WHERE id = ?")
             .bind(&error)
@@ -112,6 +116,143 @@ pub(crate) async fn latest_for_asset(
     .await
     .map_err(backend("latest job"))?;
     row.as_ref().map(rows::job).transpose()
+}
+
+pub(crate) async fn list_for_asset(
+    pool: &SqlitePool,
+    asset: AssetId,
+) -> Result<Vec<Job>, StoreError> {
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        job_columns!(),
+        " FROM job WHERE asset_id = ? ORDER BY created_at, id"
+    ))
+    .bind(asset.0.as_bytes().as_slice())
+    .fetch_all(pool)
+    .await
+    .map_err(backend("list jobs"))?;
+    rows.iter().map(rows::job).collect()
+}
+
+pub(crate) async fn progress(
+    pool: &SqlitePool,
+    id: JobId,
+    owner: &str,
+    progress: u8,
+    lease: Duration,
+) -> Result<bool, StoreError> {
+    let now = now_ms();
+    let done = sqlx::query(
+        "UPDATE job SET progress = ?, lease_until = ?, updated_at = ?
+         WHERE id = ? AND status = 'running' AND lease_owner = ?",
+    )
+    .bind(i64::from(progress.min(100)))
+    .bind(now + lease.as_millis() as i64)
+    .bind(now)
+    .bind(id.0.as_bytes().as_slice())
+    .bind(owner)
+    .execute(pool)
+    .await
+    .map_err(backend("record job progress"))?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub(crate) async fn cancel(pool: &SqlitePool, id: JobId) -> Result<Option<Job>, StoreError> {
+    let now = now_ms();
+    let mut tx = begin_write(pool).await?;
+    let cancelled: Option<(Vec<u8>, String)> = sqlx::query_as(
+        "UPDATE job SET status = 'cancelled', error = 'cancelled by a user',
+                lease_owner = NULL, lease_until = NULL, updated_at = ?
+         WHERE id = ? AND status IN ('queued', 'running')
+         RETURNING asset_id, kind",
+    )
+    .bind(now)
+    .bind(id.0.as_bytes().as_slice())
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(backend("cancel job"))?;
+    if let Some((asset_id, kind)) = cancelled
+        && kind != JobKind::Transcode.as_str()
+    {
+        // Without its processing the asset has no facts or variants: say why.
+        sqlx::query(
+            "UPDATE asset SET status = 'failed', error = 'processing was cancelled',
+                 updated_at = ? WHERE id = ? AND status = 'processing'",
+        )
+        .bind(now)
+        .bind(asset_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend("mark asset failed"))?;
+    }
+    tx.commit().await.map_err(backend("commit"))?;
+    get(pool, id).await
+}
+
+pub(crate) async fn record_rendition(
+    pool: &SqlitePool,
+    id: JobId,
+    owner: &str,
+    v: NewVariant,
+) -> Result<Option<Unreferenced>, StoreError> {
+    let now = now_ms();
+    let mut tx = begin_write(pool).await?;
+    // Ending the job first makes the ownership check and the write one atomic step.
+    let asset_id: Option<Vec<u8>> = sqlx::query_scalar(
+        "UPDATE job SET status = 'succeeded', progress = 100, error = NULL,
+                lease_owner = NULL, lease_until = NULL, updated_at = ?
+         WHERE id = ? AND status = 'running' AND lease_owner = ?
+         RETURNING asset_id",
+    )
+    .bind(now)
+    .bind(id.0.as_bytes().as_slice())
+    .bind(owner)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(backend("finish transcode job"))?;
+    let Some(asset_id) = asset_id else {
+        return Ok(None);
+    };
+    let replaced: Option<String> = sqlx::query_scalar(
+        "SELECT storage_key FROM variant WHERE asset_id = ? AND name = ? AND format = ?",
+    )
+    .bind(&asset_id)
+    .bind(&v.name)
+    .bind(v.format.as_str())
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(backend("find replaced rendition"))?;
+    sqlx::query(
+        "INSERT INTO variant (asset_id, name, format, position, width, height, duration_s, size,
+            sha256, storage_key, created_at)
+         VALUES (?1, ?2, ?3,
+                 (SELECT coalesce(max(position), -1) + 1 FROM variant WHERE asset_id = ?1),
+                 ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (asset_id, name, format) DO UPDATE SET
+            width = excluded.width, height = excluded.height, duration_s = excluded.duration_s,
+            size = excluded.size, sha256 = excluded.sha256, storage_key = excluded.storage_key,
+            created_at = excluded.created_at",
+    )
+    .bind(&asset_id)
+    .bind(&v.name)
+    .bind(v.format.as_str())
+    .bind(v.width.map(i64::from))
+    .bind(v.height.map(i64::from))
+    .bind(v.duration_s)
+    .bind(v.size as i64)
+    .bind(v.sha256.0.as_slice())
+    .bind(&v.storage_key)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(backend("record rendition"))?;
+    tx.commit().await.map_err(backend("commit"))?;
+    Ok(Some(Unreferenced {
+        keys: replaced
+            .into_iter()
+            .filter(|k| *k != v.storage_key)
+            .collect(),
+    }))
 }
 
 pub(crate) async fn requeue_running(pool: &SqlitePool) -> Result<u64, StoreError> {

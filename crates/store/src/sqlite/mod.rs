@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use medialib_core::store::{
-    AssetPatch, AssetQuery, IngestRecord, JobOutcome, NewAsset, Page, Principal, Processed,
-    Unreferenced,
+    AssetPatch, AssetQuery, IngestRecord, JobOutcome, NewAsset, NewVariant, Page, Principal,
+    Processed, Unreferenced,
 };
 use medialib_core::{
     Asset, AssetId, Job, JobId, MetadataStore, NamespaceId, Sha256, StoreError, Variant,
@@ -161,6 +161,37 @@ impl MetadataStore for SqliteStore {
 
     async fn latest_job(&self, asset: AssetId) -> Result<Option<Job>, StoreError> {
         jobs::latest_for_asset(&self.pool, asset).await
+    }
+
+    async fn list_jobs(&self, asset: AssetId) -> Result<Vec<Job>, StoreError> {
+        jobs::list_for_asset(&self.pool, asset).await
+    }
+
+    async fn job_progress(
+        &self,
+        id: JobId,
+        owner: &str,
+        progress: u8,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        jobs::progress(&self.pool, id, owner, progress, lease).await
+    }
+
+    async fn cancel_job(&self, id: JobId) -> Result<Option<Job>, StoreError> {
+        jobs::cancel(&self.pool, id).await
+    }
+
+    async fn record_rendition(
+        &self,
+        job: JobId,
+        owner: &str,
+        variant: NewVariant,
+    ) -> Result<Option<Unreferenced>, StoreError> {
+        jobs::record_rendition(&self.pool, job, owner, variant).await
+    }
+
+    async fn asset_text(&self, id: AssetId) -> Result<Option<String>, StoreError> {
+        assets::text(&self.pool, id).await
     }
 
     async fn requeue_running_jobs(&self) -> Result<u64, StoreError> {

@@ -61,8 +61,8 @@ where
 macro_rules! asset_columns {
     () => {
         "id, namespace_id, kind, status, mime, size, sha256, original_filename, title, \
-         description, alt_text, is_public, width, height, frame_count, metadata, placeholder, \
-         error, uploaded_by, created_at, updated_at, deleted_at"
+         description, alt_text, is_public, width, height, frame_count, duration_s, page_count, \
+         metadata, placeholder, error, uploaded_by, created_at, updated_at, deleted_at"
     };
 }
 pub(crate) use asset_columns;
@@ -84,6 +84,8 @@ pub(crate) fn asset(row: &SqliteRow) -> Result<Asset, StoreError> {
         width: get::<Option<i64>>(row, "width")?.map(|v| v as u32),
         height: get::<Option<i64>>(row, "height")?.map(|v| v as u32),
         frame_count: get::<Option<i64>>(row, "frame_count")?.map(|v| v as u32),
+        duration_s: get(row, "duration_s")?,
+        page_count: get::<Option<i64>>(row, "page_count")?.map(|v| v as u32),
         metadata: json("metadata", get(row, "metadata")?)?,
         placeholder: json("placeholder", get(row, "placeholder")?)?,
         error: get(row, "error")?,
@@ -99,8 +101,9 @@ pub(crate) fn variant(row: &SqliteRow) -> Result<Variant, StoreError> {
         asset_id: AssetId(uuid(get(row, "asset_id")?)?),
         name: get(row, "name")?,
         format: parse("format", get(row, "format")?)?,
-        width: get::<i64>(row, "width")? as u32,
-        height: get::<i64>(row, "height")? as u32,
+        width: get::<Option<i64>>(row, "width")?.map(|v| v as u32),
+        height: get::<Option<i64>>(row, "height")?.map(|v| v as u32),
+        duration_s: get(row, "duration_s")?,
         size: get::<i64>(row, "size")? as u64,
         sha256: sha(get(row, "sha256")?)?,
         storage_key: get(row, "storage_key")?,
@@ -113,6 +116,7 @@ pub(crate) fn job(row: &SqliteRow) -> Result<Job, StoreError> {
         id: JobId(uuid(get(row, "id")?)?),
         asset_id: AssetId(uuid(get(row, "asset_id")?)?),
         kind: parse("job kind", get(row, "kind")?)?,
+        profile: get(row, "profile")?,
         status: parse("job status", get(row, "status")?)?,
         progress: get::<i64>(row, "progress")?.clamp(0, 100) as u8,
         attempts: get::<i64>(row, "attempts")? as u32,
