@@ -8,7 +8,8 @@
 //! use medialib_media::{EncodeSettings, ImageLimits, check_extension, process, sniff, validate};
 //!
 //! let bytes = std::fs::read("photo.jpg")?;
-//! let detected = sniff(&bytes[..bytes.len().min(8192)]).expect("not a known type");
+//! let head = &bytes[..bytes.len().min(8192)];
+//! let detected = sniff(head, bytes.len() as u64).expect("not a known type");
 //! check_extension("photo.jpg", &detected)?;
 //! let format = detected.format.expect("not an image this crate decodes");
 //! let limits = ImageLimits::default();

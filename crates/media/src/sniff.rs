@@ -4,10 +4,14 @@
 //! PNG: ISO/IEC 15948 signature; HEIF/AVIF: the ISO/IEC 14496-12 `ftyp` box and the brands of
 //! ISO/IEC 23008-12 and the AV1 Image File Format; SVG: the `<svg` root element of SVG 1.1).
 //! The `infer` crate covers the rest; the checks here are the ones it gets wrong or lacks.
+//! Formats without a magic number (binary and ASCII STL, glTF JSON, Wavefront OBJ, plain text)
+//! are recognised by structure in `sniff/models.rs` and here, after every magic-number check.
 
 use medialib_core::AssetKind;
 
 use crate::MediaError;
+
+mod models;
 
 /// An image format this crate can decode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -123,14 +127,26 @@ impl Detected {
             format: Some(format),
         }
     }
+
+    fn model(mime: &'static str) -> Self {
+        Self {
+            mime,
+            kind: AssetKind::Model3d,
+            format: None,
+        }
+    }
 }
 
-/// Magic-byte sniffing of the first bytes of a file (the server passes up to 8192 bytes).
+/// Content sniffing of a file from its first bytes, `head` (the server passes up to 8192), and
+/// its whole size, `len`, in bytes.
 ///
-/// Never looks at a filename. Returns `None` when nothing recognisable matched. Content that is
-/// recognised but cannot be processed (video, audio, PDF, PSD, ZIP, ...) is returned with
-/// `format: None`, so the caller can say what it is.
-pub fn sniff(head: &[u8]) -> Option<Detected> {
+/// Never looks at a filename. Binary formats are recognised by their magic bytes first; only
+/// then are text formats tried (glTF JSON, Wavefront OBJ, ASCII STL), and text that is none of
+/// them is `text/plain`. `len` is what identifies binary STL, which has no magic number: its
+/// size is `84 + 50 × triangles`. Returns `None` when nothing recognisable matched. Content that
+/// is recognised but cannot be processed as an image (video, audio, PDF, 3D models, text, ...)
+/// is returned with `format: None`, so the caller can say what it is.
+pub fn sniff(head: &[u8], len: u64) -> Option<Detected> {
     if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
         // MPO files are JPEGs with extra frames appended; they stay image/jpeg.
         return Some(Detected::image(ImageFormat::Jpeg));
@@ -149,19 +165,59 @@ pub fn sniff(head: &[u8]) -> Option<Detected> {
         return Some(detected);
     }
     if head.starts_with(b"glTF") {
-        return Some(Detected {
-            mime: "model/gltf-binary",
-            kind: AssetKind::Model3d,
-            format: None,
-        });
+        return Some(Detected::model("model/gltf-binary"));
     }
-    let found = infer::get(head)?;
+    // Before `infer`: an STL header is free text and can begin with a weak magic such as BMP's
+    // `BM`, while the size formula is a strong signal.
+    if models::is_binary_stl(head, len) {
+        return Some(Detected::model("model/stl"));
+    }
+    if let Some(found) = infer::get(head) {
+        return Some(from_infer(found));
+    }
+    sniff_text(head, len)
+}
+
+/// Text formats, tried only when no binary signature matched; text that is none of them is
+/// `text/plain`.
+fn sniff_text(head: &[u8], len: u64) -> Option<Detected> {
+    if models::looks_like_gltf_json(head) {
+        return Some(Detected::model("model/gltf+json"));
+    }
+    if models::looks_like_ascii_stl(head) {
+        return Some(Detected::model("model/stl"));
+    }
+    let text = text_of(head, len)?;
+    if models::looks_like_obj(text, (head.len() as u64) < len) {
+        return Some(Detected::model("model/obj"));
+    }
+    (!text.is_empty()).then_some(Detected {
+        mime: "text/plain",
+        kind: AssetKind::Document,
+        format: None,
+    })
+}
+
+/// The head as UTF-8 text, or `None` when it holds a NUL byte (UTF-16 and binary data do) or
+/// invalid UTF-8. When the file goes on after the head, a character cut by the end of the head
+/// is dropped rather than counted against the file.
+fn text_of(head: &[u8], len: u64) -> Option<&str> {
+    if head.contains(&0) {
+        return None;
+    }
+    match std::str::from_utf8(head) {
+        Ok(text) => Some(text),
+        Err(e) if e.error_len().is_none() && (head.len() as u64) < len => {
+            std::str::from_utf8(&head[..e.valid_up_to()]).ok()
+        }
+        Err(_) => None,
+    }
+}
+
+fn from_infer(found: infer::Type) -> Detected {
     let mime = found.mime_type();
     if let Some(format) = format_from_infer(mime) {
-        return Some(Detected::image_as(
-            canonical_image_mime(mime, format),
-            format,
-        ));
+        return Detected::image_as(canonical_image_mime(mime, format), format);
     }
     let kind = match found.matcher_type() {
         infer::MatcherType::Image => AssetKind::Image,
@@ -177,11 +233,11 @@ pub fn sniff(head: &[u8]) -> Option<Detected> {
         }
         _ => AssetKind::Other,
     };
-    Some(Detected {
+    Detected {
         mime,
         kind,
         format: None,
-    })
+    }
 }
 
 /// Maps the image MIME types `infer` reports to formats this crate decodes.
@@ -346,6 +402,11 @@ fn extension_mime(ext: &str) -> Option<&'static str> {
         "avif" | "avifs" => "image/avif",
         "png" | "apng" => "image/png",
         "tif" | "tiff" => "image/tiff",
+        // mime_guess lacks some and maps `.stl` to a certificate trust list.
+        "gltf" => "model/gltf+json",
+        "glb" => "model/gltf-binary",
+        "obj" => "model/obj",
+        "stl" => "model/stl",
         _ => return mime_guess::from_ext(ext).first_raw(),
     })
 }
@@ -368,7 +429,9 @@ fn category(mime: &str) -> Option<&'static str> {
 /// [`MediaError::ExtensionMismatch`] naming both. Absent or unknown extensions pass, and so do
 /// equivalents: `jpg/jpeg/jpe/jfif/mpo`, `tif/tiff`, `heic/heif/hif`, `avif/avifs`, `apng/png`.
 /// For content that is not an image only the broad category is compared, because containers
-/// such as MP4/MOV/M4A share one structure and are named inconsistently.
+/// such as MP4/MOV/M4A share one structure and are named inconsistently: any 3D model
+/// extension (`.gltf`, `.glb`, `.obj`, `.stl`) fits any detected model. Text is no media
+/// category, so `.txt` on a model and `.obj` on plain text both pass.
 pub fn check_extension(filename: &str, detected: &Detected) -> Result<(), MediaError> {
     let Some((_, ext)) = filename.rsplit_once('.') else {
         return Ok(());
@@ -377,6 +440,18 @@ pub fn check_extension(filename: &str, detected: &Detected) -> Result<(), MediaE
     let Some(claimed) = extension_mime(&ext) else {
         return Ok(());
     };
+    let mismatch = |claimed: &str| MediaError::ExtensionMismatch {
+        detected: detected.mime.to_owned(),
+        extension: ext.clone(),
+        claimed: claimed.to_owned(),
+    };
+    // Plain text named as image, audio, video or PDF (a `.ppm` whose header is garbage, a
+    // note saved as `.jpg`) is not what its name promises: storing it as a document would
+    // hide the mistake. Model names pass: OBJ and ASCII STL are text, and one our sniffing
+    // did not recognise is still a fair text document.
+    if detected.mime == "text/plain" && category(claimed).is_some_and(|c| c != "a 3D model") {
+        return Err(mismatch(claimed));
+    }
     let (Some(claimed_category), Some(detected_category)) =
         (category(claimed), category(detected.mime))
     else {
@@ -384,17 +459,13 @@ pub fn check_extension(filename: &str, detected: &Detected) -> Result<(), MediaE
         // not media: nothing to contradict.
         return Ok(());
     };
-    let mismatch = if detected.kind == AssetKind::Image && claimed_category == detected_category {
+    let differs = if detected.kind == AssetKind::Image && claimed_category == detected_category {
         family(claimed) != family(detected.mime)
     } else {
         claimed_category != detected_category
     };
-    if mismatch {
-        return Err(MediaError::ExtensionMismatch {
-            detected: detected.mime.to_owned(),
-            extension: ext,
-            claimed: claimed.to_owned(),
-        });
+    if differs {
+        return Err(mismatch(claimed));
     }
     Ok(())
 }
@@ -403,13 +474,31 @@ pub fn check_extension(filename: &str, detected: &Detected) -> Result<(), MediaE
 mod tests {
     use super::*;
 
+    /// Sniffs a whole file (the head is all of it).
+    fn sniff_all(bytes: &[u8]) -> Option<Detected> {
+        sniff(bytes, bytes.len() as u64)
+    }
+
+    #[test]
+    fn text_named_as_media_is_a_mismatch() {
+        let text = sniff_all(b"P632 35888888863 2!").unwrap();
+        assert_eq!(text.mime, "text/plain");
+        for bad in ["a.ppm", "a.jpg", "a.mp4", "a.mp3", "a.pdf"] {
+            let err = check_extension(bad, &text).unwrap_err();
+            assert_eq!(err.code(), "extension_mismatch", "{bad}");
+        }
+        for ok in ["a.txt", "a.md", "a.csv", "noext", "a.unknownext"] {
+            assert!(check_extension(ok, &text).is_ok(), "{ok}");
+        }
+    }
+
     #[test]
     fn svg_after_prolog_comment_and_doctype() {
         let svg = b"\xEF\xBB\xBF<?xml version=\"1.0\"?>\n<!-- hi > there -->\n<!DOCTYPE svg [ <!ENTITY a \"<b>\"> ]>\n<svg width=\"1\">";
-        assert_eq!(sniff(svg).unwrap().format, Some(ImageFormat::Svg));
-        assert!(sniff(b"<svgx>").is_none());
+        assert_eq!(sniff_all(svg).unwrap().format, Some(ImageFormat::Svg));
+        assert_eq!(sniff_all(b"<svgx>").unwrap().mime, "text/plain");
         assert!(
-            sniff(b"<html><svg>")
+            sniff_all(b"<html><svg>")
                 .map(|d| d.format)
                 .unwrap_or(None)
                 .is_none()
@@ -420,17 +509,17 @@ mod tests {
     fn isobmff_brands() {
         let mut avifs = b"\0\0\0\x18ftypavis\0\0\0\0mif1avif".to_vec();
         avifs.resize(32, 0);
-        assert_eq!(sniff(&avifs).unwrap().format, Some(ImageFormat::Avif));
+        assert_eq!(sniff_all(&avifs).unwrap().format, Some(ImageFormat::Avif));
         let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic\0\0\0\0";
-        let d = sniff(heic).unwrap();
+        let d = sniff_all(heic).unwrap();
         assert_eq!((d.mime, d.format), ("image/heic", Some(ImageFormat::Heif)));
         let mp4 = b"\0\0\0\x18ftypisom\0\0\0\0isomiso2\0\0\0\0";
-        assert_eq!(sniff(mp4).unwrap().kind, AssetKind::Video);
+        assert_eq!(sniff_all(mp4).unwrap().kind, AssetKind::Video);
     }
 
     #[test]
     fn extension_equivalents_and_mismatches() {
-        let jpeg = sniff(&[0xFF, 0xD8, 0xFF, 0xE0]).unwrap();
+        let jpeg = sniff_all(&[0xFF, 0xD8, 0xFF, 0xE0]).unwrap();
         for ok in [
             "a.JPG", "a.jpeg", "a.jfif", "a.mpo", "noext", "a.txt", "a.bin", "a.",
         ] {
@@ -451,5 +540,60 @@ mod tests {
         assert!(check_extension("a.tif", &tiff).is_ok());
         let avif = Detected::image(ImageFormat::Avif);
         assert!(check_extension("a.avifs", &avif).is_ok());
+    }
+
+    #[test]
+    fn model_extensions_fit_any_model_and_text_is_no_category() {
+        for mime in [
+            "model/stl",
+            "model/obj",
+            "model/gltf+json",
+            "model/gltf-binary",
+        ] {
+            let model = Detected::model(mime);
+            for ok in [
+                "a.stl", "a.OBJ", "a.gltf", "a.glb", "a.txt", "a.bin", "noext",
+            ] {
+                assert!(check_extension(ok, &model).is_ok(), "{ok} on {mime}");
+            }
+            for bad in ["a.png", "a.mp4", "a.pdf"] {
+                let err = check_extension(bad, &model).unwrap_err();
+                assert_eq!(err.code(), "extension_mismatch", "{bad} on {mime}");
+            }
+        }
+        let text = sniff_all(b"hello\n").unwrap();
+        assert_eq!((text.mime, text.kind), ("text/plain", AssetKind::Document));
+        for ok in ["a.obj", "a.stl", "a.gltf", "a.txt", "a.md"] {
+            assert!(check_extension(ok, &text).is_ok(), "{ok} on text");
+        }
+        let jpeg = Detected::image(ImageFormat::Jpeg);
+        assert!(check_extension("a.stl", &jpeg).is_err());
+    }
+
+    #[test]
+    fn plain_text_is_utf8_without_nul_after_every_other_check() {
+        assert_eq!(sniff_all(b"plain words\n").unwrap().mime, "text/plain");
+        assert_eq!(
+            sniff_all("accentu\u{e9}\n".as_bytes()).unwrap().mime,
+            "text/plain"
+        );
+        assert!(sniff_all(b"").is_none());
+        assert!(sniff_all(b"text\0with a NUL").is_none());
+        assert!(sniff_all(b"latin-1 caf\xE9 text").is_none());
+        // A character cut by the end of the head is fine when the file goes on...
+        let cut = "caf\u{e9}".as_bytes();
+        let cut = &cut[..cut.len() - 1];
+        assert_eq!(sniff(cut, 100).unwrap().mime, "text/plain");
+        // ...but not when the head is the whole file.
+        assert!(sniff(cut, cut.len() as u64).is_none());
+        // Magic numbers win over text: an XML declaration is `infer`'s, an SVG is an image.
+        assert_eq!(
+            sniff_all(b"<?xml version=\"1.0\"?><a/>").unwrap().mime,
+            "text/xml"
+        );
+        assert_eq!(
+            sniff_all(b"<svg></svg>").unwrap().format,
+            Some(ImageFormat::Svg)
+        );
     }
 }

@@ -1,113 +1,26 @@
 //! Video and audio through Debian's `ffprobe` and `ffmpeg` (subprocesses, see `tool`).
 //!
-//! CONTRACT (filled in by the av work; signatures are used by medialib-server).
+//! Every run goes through `tool::run` (timeout, bounded output, kill on cancel) and reads
+//! its input as `file:` with `-protocol_whitelist file,pipe` and a whitelist of demuxers,
+//! so an upload can never make ffmpeg open a URL or another file (the mov demuxer's
+//! `enable_drefs` stays off).
+//!
+//! - `probe`: ffprobe facts ([`Probed`]), limits ([`AvLimits`]), a two-second decode check.
+//! - `still`: the poster frame of a video, the cover art of an audio file.
+//! - `waveform`: peaks and a picture of an audio track ([`Waveform`]).
+//! - `transcode`: which profiles apply ([`plan`]) and making a rendition ([`Rendition`]).
+//! - `ffprobe`: ffprobe's JSON; `command`: safe command lines and readable tool messages;
+//!   `iso6709`: GPS positions in video tags.
 
-use std::path::Path;
-use std::time::Duration;
+mod command;
+mod ffprobe;
+mod iso6709;
+mod probe;
+mod still;
+mod transcode;
+mod waveform;
 
-use medialib_core::TranscodeProfile;
-use medialib_core::{AudioMetadata, VideoMetadata};
-
-use crate::{Cancel, MediaError};
-
-/// Limits checked when probing an upload.
-#[derive(Debug, Clone)]
-pub struct AvLimits {
-    /// Longest accepted duration in seconds.
-    pub max_duration_s: f64,
-    /// Largest accepted long side in pixels (7680 for 8K).
-    pub max_long_side: u32,
-    /// Largest accepted short side in pixels (4320 for 8K).
-    pub max_short_side: u32,
-    /// Timeout of each ffprobe/ffmpeg run during the probe.
-    pub timeout: Duration,
-}
-
-/// What a probe found.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Probed {
-    /// At least one video stream that is not cover art.
-    Video(VideoMetadata),
-    /// Audio only (cover art allowed).
-    Audio(AudioMetadata),
-}
-
-/// Probes a file and checks that its first seconds decode.
-pub fn probe(path: &Path, limits: &AvLimits) -> Result<Probed, MediaError> {
-    let _ = (path, limits);
-    unimplemented!()
-}
-
-/// The poster frame, upright, as PNG bytes.
-pub fn poster(
-    path: &Path,
-    meta: &VideoMetadata,
-    at_s: f64,
-    timeout: Duration,
-) -> Result<Vec<u8>, MediaError> {
-    let _ = (path, meta, at_s, timeout);
-    unimplemented!()
-}
-
-/// Embedded cover art as stored (JPEG or PNG bytes); `None` when there is none.
-pub fn cover_art(path: &Path, timeout: Duration) -> Result<Option<Vec<u8>>, MediaError> {
-    let _ = (path, timeout);
-    unimplemented!()
-}
-
-/// An audio waveform: peaks and a picture of them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Waveform {
-    /// Peak absolute amplitude per bucket, 0.0–1.0, `buckets` entries, in time order.
-    pub peaks: Vec<f32>,
-    /// PNG picture of the peaks.
-    pub png: Vec<u8>,
-    /// PNG width in pixels.
-    pub width: u32,
-    /// PNG height in pixels.
-    pub height: u32,
-}
-
-/// Decodes the audio once and computes its waveform.
-pub fn waveform(
-    path: &Path,
-    buckets: usize,
-    size: (u32, u32),
-    timeout: Duration,
-) -> Result<Waveform, MediaError> {
-    let _ = (path, buckets, size, timeout);
-    unimplemented!()
-}
-
-/// A finished rendition.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rendition {
-    /// Width in pixels (video renditions).
-    pub width: Option<u32>,
-    /// Height in pixels (video renditions).
-    pub height: Option<u32>,
-    /// Duration in seconds.
-    pub duration_s: f64,
-    /// File size in bytes.
-    pub size: u64,
-}
-
-/// Whether `profile` applies to a source, and the output size in pixels for video.
-pub fn plan(profile: &TranscodeProfile, source: &Probed) -> Option<Option<(u32, u32)>> {
-    let _ = (profile, source);
-    unimplemented!()
-}
-
-/// Transcodes `input` into `output` following `profile`.
-pub fn transcode(
-    input: &Path,
-    output: &Path,
-    profile: &TranscodeProfile,
-    source: &Probed,
-    timeout: Duration,
-    cancel: &Cancel,
-    on_progress: &mut dyn FnMut(u8),
-) -> Result<Rendition, MediaError> {
-    let _ = (input, output, profile, source, timeout, cancel, on_progress);
-    unimplemented!()
-}
+pub use probe::{AvLimits, Probed, probe, probe_facts};
+pub use still::{cover_art, poster};
+pub use transcode::{Rendition, plan, transcode, transcode_command};
+pub use waveform::{Waveform, waveform};

@@ -25,7 +25,8 @@ fn expected_display_size(entry: &Entry, bytes: &[u8], format: ImageFormat) -> (u
 
 fn check(entry: &Entry) -> Result<(), String> {
     let bytes = entry.bytes();
-    let detected = sniff(&bytes[..bytes.len().min(8192)]).ok_or("sniff found nothing")?;
+    let detected =
+        sniff(&bytes[..bytes.len().min(8192)], bytes.len() as u64).ok_or("sniff found nothing")?;
     let format = detected
         .format
         .ok_or(format!("sniffed {} without a format", detected.mime))?;

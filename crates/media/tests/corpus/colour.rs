@@ -8,7 +8,7 @@ use crate::common::{decode_variant, entry, mean_abs_diff, thumb32};
 
 fn full_size_png_or_jpeg(path: &str) -> image::DynamicImage {
     let bytes = entry(path).bytes();
-    let format = medialib_media::sniff(&bytes)
+    let format = medialib_media::sniff(&bytes, bytes.len() as u64)
         .and_then(|d| d.format)
         .unwrap();
     let spec = VariantSpec {

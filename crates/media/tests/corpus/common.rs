@@ -91,6 +91,7 @@ pub fn decode_variant(format: OutputFormat, bytes: &[u8]) -> image::DynamicImage
         OutputFormat::Jpeg => image::ImageFormat::Jpeg,
         OutputFormat::Webp => image::ImageFormat::WebP,
         OutputFormat::Png => image::ImageFormat::Png,
+        other => panic!("{other} is not an image variant format"),
     };
     image::load_from_memory_with_format(bytes, f).expect("variant decodes")
 }

@@ -9,7 +9,9 @@ use crate::common::{Entry, manifest};
 /// Processes with the thumbnail spec only: metadata does not depend on the variants.
 fn processed(entry: &Entry) -> ProcessedImage {
     let bytes = entry.bytes();
-    let format = sniff(&bytes).and_then(|d| d.format).expect("image");
+    let format = sniff(&bytes, bytes.len() as u64)
+        .and_then(|d| d.format)
+        .expect("image");
     let specs = &VariantSpec::defaults()[..1];
     process(
         &bytes,

@@ -9,7 +9,9 @@ use crate::common::entry;
 
 fn placeholder(path: &str) -> Placeholder {
     let bytes = entry(path).bytes();
-    let format = sniff(&bytes).and_then(|d| d.format).unwrap();
+    let format = sniff(&bytes, bytes.len() as u64)
+        .and_then(|d| d.format)
+        .unwrap();
     process(
         &bytes,
         format,

@@ -11,7 +11,9 @@ use crate::common::{Entry, manifest, no_panic};
 /// What happened to one file: `Ok(true)` accepted, `Ok(false)` refused with a message.
 fn outcome(entry: &Entry) -> Result<bool, String> {
     let bytes = entry.bytes();
-    let Some(format) = sniff(&bytes[..bytes.len().min(8192)]).and_then(|d| d.format) else {
+    let Some(format) =
+        sniff(&bytes[..bytes.len().min(8192)], bytes.len() as u64).and_then(|d| d.format)
+    else {
         return Ok(false);
     };
     let limits = ImageLimits::default();
@@ -82,7 +84,9 @@ fn rejections_say_why() {
     for (path, code, text) in cases {
         let entry = crate::common::entry(path);
         let bytes = entry.bytes();
-        let format = sniff(&bytes).and_then(|d| d.format).expect(path);
+        let format = sniff(&bytes, bytes.len() as u64)
+            .and_then(|d| d.format)
+            .expect(path);
         let err = validate(&bytes, format, &limits).expect_err(path);
         assert!(code.is_empty() || err.code() == code, "{path}: {err:?}");
         assert!(err.to_string().contains(text), "{path}: {err}");

@@ -11,7 +11,7 @@ fn images_sniff_by_content_and_other_media_by_kind() {
     let mut failures = Vec::new();
     for e in manifest() {
         let bytes = e.bytes();
-        let detected = sniff(&bytes[..bytes.len().min(8192)]);
+        let detected = sniff(&bytes[..bytes.len().min(8192)], bytes.len() as u64);
         let expected_kind = match e.path.split('/').next().unwrap() {
             "images" => Some(AssetKind::Image),
             "video" if e.expect == "accept" => Some(AssetKind::Video),
@@ -32,7 +32,7 @@ fn images_sniff_by_content_and_other_media_by_kind() {
 fn specific_formats_and_lying_extensions() {
     let format = |path: &str| {
         let bytes = entry(path).bytes();
-        sniff(&bytes).unwrap()
+        sniff(&bytes, bytes.len() as u64).unwrap()
     };
     assert_eq!(
         format("images/avif/star_animated.avifs").format,
