@@ -1,7 +1,7 @@
 //! JSON shapes of the API. Only these types face clients; domain types stay free of
 //! presentation concerns.
 
-use medialib_core::{Asset, ImageMetadata, Job, Placeholder, Timestamp, Variant};
+use medialib_core::{Asset, Job, Metadata, OutputFormat, Placeholder, Timestamp, Variant};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 
@@ -38,8 +38,12 @@ pub struct AssetDto {
     pub width: Option<u32>,
     /// Pixels, after orientation.
     pub height: Option<u32>,
-    /// Frames or pages.
+    /// Animation or video frames.
     pub frame_count: Option<u32>,
+    /// Playing time in seconds (video, audio).
+    pub duration_s: Option<f64>,
+    /// Pages (documents).
+    pub page_count: Option<u32>,
     /// `processing`, `ready` or `failed`.
     pub status: &'static str,
     /// Why processing failed.
@@ -50,15 +54,18 @@ pub struct AssetDto {
     pub updated_at: String,
     /// RFC 3339, when soft-deleted.
     pub deleted_at: Option<String>,
-    /// Extracted metadata, once processed.
-    pub metadata: Option<ImageMetadata>,
-    /// Placeholders, once processed.
+    /// Extracted metadata, once processed: the kind's facts, tagged with `kind`.
+    pub metadata: Option<Metadata>,
+    /// Placeholders of the asset's picture, once processed.
     pub placeholder: Option<Placeholder>,
-    /// Variants made so far.
+    /// Picture and data variants made so far (thumbnail…hero, poster, waveform).
     pub variants: Vec<VariantDto>,
-    /// The latest processing job.
+    /// Video and audio renditions made so far (`mp4_720p`, …), for `<video>`/`<audio>`.
+    pub renditions: Vec<VariantDto>,
+    /// The asset's jobs, oldest first: processing, then transcodes with their progress.
+    /// Present on single-asset responses.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub job: Option<JobDto>,
+    pub jobs: Option<Vec<JobDto>>,
     /// Related URLs.
     pub links: Links,
     /// Present on upload results: whether the bytes were already stored.
@@ -78,17 +85,22 @@ pub struct Links {
     pub variants: String,
 }
 
-/// A variant as the API returns it.
+/// A variant or rendition as the API returns it.
 #[derive(Serialize)]
 pub struct VariantDto {
-    /// Spec name.
+    /// Spec or profile name.
     pub name: String,
-    /// `jpeg`, `webp` or `png`.
+    /// `jpeg`, `webp`, `png`, `json`, `mp4`, `webm`, `m4a` or `mp3`.
     pub format: &'static str,
-    /// Pixels.
-    pub width: u32,
-    /// Pixels.
-    pub height: u32,
+    /// The `Content-Type` it is delivered with.
+    pub mime: &'static str,
+    /// Pixels (pictures and video).
+    pub width: Option<u32>,
+    /// Pixels (pictures and video).
+    pub height: Option<u32>,
+    /// Seconds (renditions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_s: Option<f64>,
     /// Encoded size in bytes.
     pub bytes: u64,
     /// Delivery URL.
@@ -100,8 +112,11 @@ pub struct VariantDto {
 pub struct JobDto {
     /// UUIDv7.
     pub id: String,
-    /// `process_image`, …
+    /// `process_image`, `process_video`, …, `transcode`.
     pub kind: &'static str,
+    /// The transcode profile (`transcode` jobs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
     pub status: &'static str,
     /// 0–100.
@@ -126,6 +141,7 @@ impl JobDto {
         Self {
             id: job.id.to_string(),
             kind: job.kind.as_str(),
+            profile: job.profile.clone(),
             status: job.status.as_str(),
             progress: job.progress,
             attempts: job.attempts,
@@ -150,8 +166,10 @@ impl VariantDto {
             )),
             name: v.name.clone(),
             format: v.format.as_str(),
+            mime: v.format.mime(),
             width: v.width,
             height: v.height,
+            duration_s: v.duration_s,
             bytes: v.size,
         }
     }
@@ -163,8 +181,10 @@ pub fn path_segment(name: &str) -> String {
 }
 
 impl AssetDto {
-    /// Renders an asset with its variants and (optionally) its latest job.
-    pub fn new(state: &AppState, a: &Asset, variants: &[Variant], job: Option<&Job>) -> Self {
+    /// Renders an asset with its variants and (optionally) its jobs.
+    pub fn new(state: &AppState, a: &Asset, variants: &[Variant], jobs: Option<&[Job]>) -> Self {
+        let (renditions, pictures): (Vec<&Variant>, Vec<&Variant>) =
+            variants.iter().partition(|v| is_rendition(v.format));
         let this = state.url(&format!("/api/v1/assets/{}", a.id));
         Self {
             id: a.id.to_string(),
@@ -180,6 +200,8 @@ impl AssetDto {
             width: a.width,
             height: a.height,
             frame_count: a.frame_count,
+            duration_s: a.duration_s,
+            page_count: a.page_count,
             status: a.status.as_str(),
             error: a.error.clone(),
             created_at: rfc3339(a.created_at),
@@ -187,11 +209,15 @@ impl AssetDto {
             deleted_at: a.deleted_at.map(rfc3339),
             metadata: a.metadata.clone(),
             placeholder: a.placeholder.clone(),
-            variants: variants
-                .iter()
+            variants: pictures
+                .into_iter()
                 .map(|v| VariantDto::from_variant(state, v))
                 .collect(),
-            job: job.map(JobDto::from_job),
+            renditions: renditions
+                .into_iter()
+                .map(|v| VariantDto::from_variant(state, v))
+                .collect(),
+            jobs: jobs.map(|jobs| jobs.iter().map(JobDto::from_job).collect()),
             links: Links {
                 original: state.url(&format!(
                     "/files/{}/{}",
@@ -204,4 +230,12 @@ impl AssetDto {
             duplicate: None,
         }
     }
+}
+
+/// Whether a variant format is a playable video or audio rendition.
+fn is_rendition(format: OutputFormat) -> bool {
+    matches!(
+        format,
+        OutputFormat::Mp4 | OutputFormat::Webm | OutputFormat::M4a | OutputFormat::Mp3
+    )
 }

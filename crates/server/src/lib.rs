@@ -61,6 +61,7 @@ impl App {
             blobs: Arc::new(blobs),
             staging_dir: Arc::new(staging.path().to_owned()),
             jobs_queued: Arc::new(Notify::new()),
+            shutdown: CancellationToken::new(),
         };
         Ok(Self {
             state,
@@ -97,7 +98,7 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let state = self.state.clone();
-        let cancel = CancellationToken::new();
+        let cancel = state.shutdown.clone();
         let handles = if workers {
             let requeued = state.store.requeue_running_jobs().await?;
             if requeued > 0 {

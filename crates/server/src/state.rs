@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use medialib_core::{BlobStore, MetadataStore, Settings};
 use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
 /// Shared application state; cheap to clone.
 #[derive(Clone)]
@@ -19,6 +20,9 @@ pub struct AppState {
     pub staging_dir: Arc<PathBuf>,
     /// Woken when a job is queued, so idle workers start at once instead of polling.
     pub jobs_queued: Arc<Notify>,
+    /// Cancelled when the process shuts down: long jobs (transcodes) stop at once and
+    /// keep their lease, so the next start runs them again.
+    pub shutdown: CancellationToken,
 }
 
 impl AppState {

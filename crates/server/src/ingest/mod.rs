@@ -7,16 +7,18 @@
 
 pub mod filename;
 pub mod staging;
+pub mod validate;
 
 use axum::http::StatusCode;
 use medialib_core::store::{IngestRecord, NewAsset, Principal};
-use medialib_core::{Asset, AssetId, AssetKind, NamespaceId, StorageKey, UserId};
-use medialib_media::{ImageLimits, MediaError};
+use medialib_core::{Asset, AssetId, NamespaceId, StorageKey, UserId};
+use medialib_media::Detected;
 use tracing::{Instrument, info_span};
 
 use crate::error::ApiError;
 use crate::state::AppState;
 use staging::{StageError, StagedFile};
+pub use validate::media_error;
 
 /// What the client said about the file, besides its bytes.
 #[derive(Debug, Clone, Default)]
@@ -61,18 +63,6 @@ pub enum IngestOutcome {
     Duplicate(Asset),
 }
 
-/// Maps a media error to the HTTP error a client sees.
-pub fn media_error(e: &MediaError) -> ApiError {
-    let status = match e {
-        MediaError::Unsupported { .. } | MediaError::ExtensionMismatch { .. } => {
-            StatusCode::UNSUPPORTED_MEDIA_TYPE
-        }
-        MediaError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        MediaError::Corrupt(_) => StatusCode::UNPROCESSABLE_ENTITY,
-    };
-    ApiError::new(status, e.code(), e.to_string())
-}
-
 /// Maps a staging failure to the HTTP error a client sees.
 pub fn stage_error(e: StageError) -> ApiError {
     match e {
@@ -89,8 +79,8 @@ pub fn stage_error(e: StageError) -> ApiError {
 /// Ingests one staged file for `uploader`.
 ///
 /// Errors: 415 for an unrecognised or unsupported type or an extension that contradicts
-/// the content, 413 for an image over the pixel limits, 422 for corrupt data (with the
-/// decoder's reason), 500 for storage failures.
+/// the content, 413 over a limit (image pixels, video duration or resolution), 422 for
+/// corrupt or invalid data (with the decoder's or tool's reason), 500 for storage failures.
 pub async fn ingest(
     state: &AppState,
     uploader: Uploader,
@@ -118,7 +108,7 @@ pub async fn ingest(
             return Ok(IngestOutcome::Duplicate(existing));
         }
 
-        let info = validate(state, &staged, detected.format).await?;
+        let info = validate::validate(state, &staged, &detected).await?;
         let key = StorageKey::original(uploader.namespace, &staged.sha256);
         let existed = state.blobs.exists(&key).await?;
         state.blobs.put_file(&key, &staged.path).await?;
@@ -126,8 +116,8 @@ pub async fn ingest(
         let new = NewAsset {
             id: AssetId::new(),
             namespace: uploader.namespace,
-            kind: AssetKind::Image,
-            mime: detected.mime.to_owned(),
+            kind: info.kind,
+            mime: info.mime,
             size: staged.size,
             sha256: staged.sha256,
             storage_key: key.as_str().to_owned(),
@@ -139,15 +129,16 @@ pub async fn ingest(
             description: declared.description,
             alt_text: declared.alt_text,
             is_public: declared.is_public,
-            width: Some(info.width),
-            height: Some(info.height),
+            width: info.width,
+            height: info.height,
+            duration_s: info.duration_s,
             uploaded_by: uploader.user,
             max_attempts: state.settings.jobs.max_attempts,
         };
         match state.store.create_asset(new).await {
             Ok(IngestRecord::Created { asset, job }) => {
                 state.jobs_queued.notify_one();
-                tracing::info!(asset = %asset.id, %job, "asset created");
+                tracing::info!(asset = %asset.id, kind = %asset.kind, job = ?job.map(|j| j.to_string()), "asset created");
                 Ok(IngestOutcome::Created(asset))
             }
             Ok(IngestRecord::Duplicate(asset)) => Ok(IngestOutcome::Duplicate(asset)),
@@ -164,8 +155,8 @@ pub async fn ingest(
 }
 
 /// Decides the type from magic bytes and cross-checks the extension.
-fn sniff(staged: &StagedFile, filename: &str) -> Result<ImageDetected, ApiError> {
-    let Some(detected) = medialib_media::sniff(&staged.head) else {
+fn sniff(staged: &StagedFile, filename: &str) -> Result<Detected, ApiError> {
+    let Some(detected) = medialib_media::sniff(&staged.head, staged.size) else {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
@@ -174,51 +165,5 @@ fn sniff(staged: &StagedFile, filename: &str) -> Result<ImageDetected, ApiError>
         ));
     };
     medialib_media::check_extension(filename, &detected).map_err(|e| media_error(&e))?;
-    match detected.format {
-        Some(format) => Ok(ImageDetected {
-            mime: detected.mime,
-            format,
-        }),
-        None => Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            format!(
-                "detected {} ({}); this server accepts images so far",
-                detected.mime,
-                detected.kind.as_str()
-            ),
-        )),
-    }
-}
-
-struct ImageDetected {
-    mime: &'static str,
-    format: medialib_media::ImageFormat,
-}
-
-/// Header limits, then a cheap full decode, off the async runtime.
-async fn validate(
-    state: &AppState,
-    staged: &StagedFile,
-    format: medialib_media::ImageFormat,
-) -> Result<medialib_media::ImageInfo, ApiError> {
-    let limits = ImageLimits {
-        max_pixels: state.settings.limits.max_image_pixels,
-        max_side: state.settings.limits.max_image_side,
-    };
-    let path = staged.path.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        let bytes = std::fs::read(&path)?;
-        Ok::<_, std::io::Error>(medialib_media::validate(&bytes, format, &limits))
-    })
-    .await
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "corrupt_image",
-            format!("the decoder failed on this file: {e}"),
-        )
-    })?
-    .map_err(ApiError::internal)?;
-    result.map_err(|e| media_error(&e))
+    Ok(detected)
 }

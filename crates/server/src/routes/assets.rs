@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use medialib_core::store::{AssetPatch, AssetQuery, AssetSort};
 use medialib_core::{Asset, AssetId, AssetKind, AssetStatus, StorageKey};
@@ -25,11 +25,11 @@ pub(crate) async fn load(state: &AppState, auth: &Auth, raw_id: &str) -> Result<
         .ok_or_else(|| ApiError::not_found(format!("asset {id}")))
 }
 
-/// Renders an asset with its variants and latest job.
+/// Renders an asset with its variants and jobs.
 pub(crate) async fn render(state: &AppState, asset: &Asset) -> Result<AssetDto, ApiError> {
     let variants = state.store.list_variants(asset.id).await?;
-    let job = state.store.latest_job(asset.id).await?;
-    Ok(AssetDto::new(state, asset, &variants, job.as_ref()))
+    let jobs = state.store.list_jobs(asset.id).await?;
+    Ok(AssetDto::new(state, asset, &variants, Some(&jobs)))
 }
 
 #[derive(Deserialize)]
@@ -232,6 +232,24 @@ pub(crate) struct VariantsBody {
 }
 
 /// `GET /api/v1/assets/{id}/variants`.
+/// `GET /api/v1/assets/{id}/text`: the text extracted for search (PDF text, text files),
+/// as `text/plain; charset=utf-8`, at most 1 MiB.
+///
+/// Errors: 404 when the asset does not exist or has no text.
+pub(crate) async fn text(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let asset = load(&state, &auth, &id).await?;
+    let text = state
+        .store
+        .asset_text(asset.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("text of asset {}", asset.id)))?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text))
+}
+
 pub(crate) async fn variants(
     State(state): State<AppState>,
     auth: Auth,

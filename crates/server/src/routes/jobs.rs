@@ -1,8 +1,9 @@
-//! `/api/v1/jobs`: job state and progress.
+//! `/api/v1/jobs`: job state and progress, and cancelling.
 
 use axum::Json;
 use axum::extract::{Path, State};
-use medialib_core::JobId;
+use axum::http::StatusCode;
+use medialib_core::{Job, JobId, JobStatus};
 
 use super::extract::parse_id;
 use crate::auth::{Auth, can_read};
@@ -16,13 +17,45 @@ pub(crate) async fn get(
     auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Json<JobDto>, ApiError> {
-    let id: JobId = parse_id(&id, "job")?;
+    let job = load(&state, &auth, &id).await?;
+    Ok(Json(JobDto::from_job(&job)))
+}
+
+/// `POST /api/v1/jobs/{id}/cancel`: stops a queued or running job. A running transcode's
+/// ffmpeg is killed within a second and its partial output deleted; no rendition is
+/// recorded. Cancelling a processing job marks its asset failed.
+///
+/// Errors: 404 for an unknown job, 409 when the job has already ended.
+pub(crate) async fn cancel(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<JobDto>, ApiError> {
+    let job = load(&state, &auth, &id).await?;
+    let after = state
+        .store
+        .cancel_job(job.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("job {}", job.id)))?;
+    if after.status != JobStatus::Cancelled || job.status == JobStatus::Cancelled {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "job_ended",
+            format!("job {} has already ended ({})", job.id, after.status),
+        ));
+    }
+    tracing::info!(job = %job.id, kind = %job.kind, "job cancelled");
+    Ok(Json(JobDto::from_job(&after)))
+}
+
+/// A job the caller may see: whoever may see its asset.
+async fn load(state: &AppState, auth: &Auth, id: &str) -> Result<Job, ApiError> {
+    let id: JobId = parse_id(id, "job")?;
     let job = state
         .store
         .get_job(id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("job {id}")))?;
-    // A job is visible to whoever may see its asset.
     let visible = state
         .store
         .get_asset(job.asset_id)
@@ -31,5 +64,5 @@ pub(crate) async fn get(
     if !visible {
         return Err(ApiError::not_found(format!("job {id}")));
     }
-    Ok(Json(JobDto::from_job(&job)))
+    Ok(job)
 }

@@ -1,9 +1,9 @@
 //! The router: it only dispatches. One module per resource, each handler shaped as
 //! extract → apply → render.
 //!
-//! - `assets`: list, get, patch, delete, variants.
+//! - `assets`: list, get, patch, delete, variants, extracted text.
 //! - `upload`: multipart upload.
-//! - `jobs`: job state.
+//! - `jobs`: job state and cancel.
 //! - `delivery`: originals and variants for browsers and CDNs.
 //! - `extract`: extractors that answer in the API's error shape.
 
@@ -16,7 +16,7 @@ mod upload;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
@@ -37,7 +37,9 @@ pub fn router(state: AppState) -> Router {
             get(assets::get).patch(assets::patch).delete(assets::delete),
         )
         .route("/assets/{id}/variants", get(assets::variants))
+        .route("/assets/{id}/text", get(assets::text))
         .route("/jobs/{id}", get(jobs::get))
+        .route("/jobs/{id}/cancel", post(jobs::cancel))
         .fallback(not_found);
     Router::new()
         .nest("/api/v1", api)

@@ -1,14 +1,22 @@
 //! The job runner: workers claim due jobs from the store, run them, and record the
 //! outcome. Jobs survive restarts because they live in the metadata store; a failed
 //! attempt is retried with exponential backoff until `max_attempts`.
+//!
+//! - `process`: the processing job of each asset kind (facts, picture variants, text).
+//! - `transcode`: one video or audio rendition, with live progress and cancel.
+//! - `results`: storing variant bytes and recording them.
+//! - `original`: the original as a local file for the external tools.
+
+mod original;
+mod process;
+mod results;
+mod transcode;
 
 use std::time::Duration;
 
-use bytes::Bytes;
-use medialib_core::store::{JobOutcome, NewVariant, Processed};
-use medialib_core::{Asset, Job, JobId, Sha256, StorageKey, Timestamp};
-use medialib_media::{EncodeSettings, ImageFormat, ImageLimits, MediaError};
-use sha2::Digest;
+use medialib_core::store::JobOutcome;
+use medialib_core::{Job, JobId, JobKind, Timestamp};
+use medialib_media::MediaError;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, info_span};
 
@@ -33,6 +41,30 @@ enum Failure {
     Transient(String),
 }
 
+impl Failure {
+    fn transient(e: impl std::fmt::Display) -> Self {
+        Self::Transient(e.to_string())
+    }
+
+    /// A tool that is missing or failed for reasons outside the file may work next time;
+    /// anything else about the file will fail the same way again.
+    fn media(e: MediaError) -> Self {
+        match e {
+            MediaError::Tool(_) => Self::Transient(e.to_string()),
+            other => Self::Permanent(other.to_string()),
+        }
+    }
+}
+
+/// How a job that did not fail ended.
+enum Done {
+    /// Record it as succeeded.
+    Succeeded,
+    /// The job already recorded its own end (a transcode records its rendition and its
+    /// success together) or was cancelled meanwhile: nothing more to write.
+    Recorded,
+}
+
 /// Claims and runs the next due job, if any. Tests call this to drain the queue
 /// without sleeping.
 pub async fn run_next_job(
@@ -46,25 +78,32 @@ pub async fn run_next_job(
     let span = info_span!("job", id = %job.id, kind = %job.kind, asset = %job.asset_id, attempt = job.attempts);
     async {
         let started = std::time::Instant::now();
-        let outcome = match run(state, &job).await {
-            Ok(()) => {
+        let outcome = match run(state, &job, owner).await {
+            Ok(Done::Succeeded) => {
                 tracing::info!(ms = started.elapsed().as_millis() as u64, "job succeeded");
-                JobOutcome::Succeeded
+                Some(JobOutcome::Succeeded)
+            }
+            Ok(Done::Recorded) => {
+                tracing::info!(ms = started.elapsed().as_millis() as u64, "job ended");
+                None
             }
             Err(Failure::Permanent(error)) => {
                 tracing::warn!(%error, "job failed for good");
-                JobOutcome::Failed { error }
+                Some(JobOutcome::Failed { error })
             }
             Err(Failure::Transient(error)) => {
                 let delay = backoff(state, job.attempts);
                 tracing::warn!(%error, retry_in_s = delay.as_secs(), "job attempt failed");
-                JobOutcome::Retry {
+                Some(JobOutcome::Retry {
                     error,
                     at: Timestamp::now_utc() + delay,
-                }
+                })
             }
         };
-        state.store.finish_job(job.id, outcome).await
+        match outcome {
+            Some(outcome) => state.store.finish_job(job.id, outcome).await,
+            None => Ok(()),
+        }
     }
     .instrument(span)
     .await?;
@@ -80,111 +119,39 @@ fn backoff(state: &AppState, attempt: u32) -> Duration {
     )
 }
 
-async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
-    let transient = |e: &dyn std::fmt::Display| Failure::Transient(e.to_string());
+async fn run(state: &AppState, job: &Job, owner: &str) -> Result<Done, Failure> {
     let Some(asset) = state
         .store
         .get_asset(job.asset_id)
         .await
-        .map_err(|e| transient(&e))?
+        .map_err(Failure::transient)?
     else {
-        return Ok(()); // Purged while queued: nothing left to do.
+        return Ok(Done::Succeeded); // Purged while queued: nothing left to do.
     };
-    let format = ImageFormat::from_mime(&asset.mime)
-        .ok_or_else(|| Failure::Permanent(format!("no image pipeline for {}", asset.mime)))?;
-    let original = state
-        .blobs
-        .get_bytes(&StorageKey::original(asset.namespace, &asset.sha256))
+    match job.kind {
+        JobKind::Transcode => transcode::run(state, job, owner, &asset).await,
+        JobKind::ProcessImage
+        | JobKind::ProcessVideo
+        | JobKind::ProcessAudio
+        | JobKind::ProcessDocument
+        | JobKind::ProcessModel => {
+            let processed = process::run(state, &asset).await?;
+            results::record_processed(state, &asset, processed).await?;
+            Ok(Done::Succeeded)
+        }
+    }
+}
+
+/// Runs `work` on the blocking pool. A panic inside a decoder fails the job for good
+/// instead of killing the worker.
+async fn blocking<T: Send + 'static>(
+    what: &str,
+    work: impl FnOnce() -> Result<T, MediaError> + Send + 'static,
+) -> Result<T, Failure> {
+    tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| transient(&e))?;
-
-    let settings = &state.settings;
-    let specs = settings.images.variants.clone();
-    let limits = ImageLimits {
-        max_pixels: settings.limits.max_image_pixels,
-        max_side: settings.limits.max_image_side,
-    };
-    let encode = EncodeSettings {
-        webp_quality: settings.images.webp_quality,
-        jpeg_quality: settings.images.jpeg_quality,
-    };
-    let processed = tokio::task::spawn_blocking(move || {
-        medialib_media::process(&original, format, &specs, &limits, &encode)
-    })
-    .await
-    .map_err(|e| Failure::Permanent(format!("the image pipeline crashed on this file: {e}")))?
-    .map_err(|e: MediaError| Failure::Permanent(e.to_string()))?;
-
-    store_results(state, &asset, processed).await
-}
-
-async fn store_results(
-    state: &AppState,
-    asset: &Asset,
-    processed: medialib_media::ProcessedImage,
-) -> Result<(), Failure> {
-    let transient = |e: &dyn std::fmt::Display| Failure::Transient(e.to_string());
-    let mut variants = Vec::with_capacity(processed.variants.len());
-    for v in processed.variants {
-        let key = StorageKey::variant(asset.id, &v.name, v.format);
-        let sha256 = Sha256(sha2::Sha256::digest(&v.bytes).into());
-        let size = v.bytes.len() as u64;
-        state
-            .blobs
-            .put_bytes(&key, Bytes::from(v.bytes))
-            .await
-            .map_err(|e| transient(&e))?;
-        variants.push(NewVariant {
-            name: v.name,
-            format: v.format,
-            width: v.width,
-            height: v.height,
-            size,
-            sha256,
-            storage_key: key.as_str().to_owned(),
-        });
-    }
-    let keys: Vec<String> = variants.iter().map(|v| v.storage_key.clone()).collect();
-    let taken_at = processed
-        .metadata
-        .taken_at
-        .as_deref()
-        .and_then(parse_taken_at);
-    let recorded = state
-        .store
-        .record_processed(
-            asset.id,
-            Processed {
-                metadata: processed.metadata,
-                placeholder: processed.placeholder,
-                taken_at,
-                variants,
-            },
-        )
-        .await;
-    let stale = match recorded {
-        Ok(unreferenced) => unreferenced.keys,
-        // Purged while processing: the variants just stored belong to nobody.
-        Err(medialib_core::StoreError::NotFound(_)) => keys,
-        Err(e) => return Err(transient(&e)),
-    };
-    for key in stale {
-        state
-            .blobs
-            .delete(&StorageKey::from_stored(key))
-            .await
-            .map_err(|e| transient(&e))?;
-    }
-    Ok(())
-}
-
-/// Parses `YYYY-MM-DDTHH:MM:SS[±HH:MM]`; a time without offset is taken as UTC, the
-/// best guess for sorting (camera clocks carry no zone).
-fn parse_taken_at(s: &str) -> Option<Timestamp> {
-    use time::format_description::well_known::Rfc3339;
-    time::OffsetDateTime::parse(s, &Rfc3339)
-        .ok()
-        .or_else(|| time::OffsetDateTime::parse(&format!("{s}Z"), &Rfc3339).ok())
+        .map_err(|e| Failure::Permanent(format!("{what} crashed on this file: {e}")))?
+        .map_err(Failure::media)
 }
 
 /// Runs `count` workers until `shutdown` is cancelled. A worker stops between jobs;
@@ -219,18 +186,4 @@ pub fn spawn_workers(
             })
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn taken_at_parses_with_and_without_offset() {
-        let t = parse_taken_at("2021-06-01T10:20:30").unwrap();
-        assert_eq!(t.unix_timestamp(), 1_622_542_830);
-        let t = parse_taken_at("2021-06-01T10:20:30+02:00").unwrap();
-        assert_eq!(t.unix_timestamp(), 1_622_542_830 - 7200);
-        assert!(parse_taken_at("0000:00:00 00:00:00").is_none());
-    }
 }

@@ -41,10 +41,11 @@ async fn rejected_uploads_say_why_and_store_nothing() {
     .await;
     let read = |p: &str| std::fs::read(corpus().join(p)).unwrap();
 
+    // Bytes that are no media type (text would be a document now).
     assert_error(
         &app,
-        "notes.txt",
-        b"hello, world".to_vec(),
+        "blob.bin",
+        b"\x00\x01\x02\x03 no magic here \xff\xfe".to_vec(),
         415,
         "unsupported_media_type",
     )

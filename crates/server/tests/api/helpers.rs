@@ -146,6 +146,42 @@ impl TestApp {
         }
     }
 
+    /// Polls a job until `done` holds for it; panics after `timeout`.
+    pub async fn wait_job(
+        &self,
+        id: &str,
+        timeout: Duration,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let start = Instant::now();
+        loop {
+            let (status, job) = self.get_json(&format!("/api/v1/jobs/{id}")).await;
+            assert_eq!(status, 200, "{job}");
+            if done(&job) {
+                return job;
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "job {id} not there after {timeout:?}: {job}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The asset's transcode job for `profile`, once processing has queued it.
+    pub async fn transcode_job(&self, asset: &str, profile: &str) -> String {
+        let asset = self.wait_processed(asset, Duration::from_secs(60)).await;
+        asset["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|j| j["kind"] == "transcode" && j["profile"] == profile)
+            .unwrap_or_else(|| panic!("no {profile} job: {asset}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     /// Bytes of a delivery URL from an asset's JSON.
     pub async fn fetch(&self, url: &str) -> Vec<u8> {
         let response = self.client.get(self.url(url)).send().await.unwrap();
@@ -197,6 +233,91 @@ pub fn manifest() -> Vec<Value> {
         .as_array()
         .unwrap()
         .clone()
+}
+
+/// The manifest entries whose path starts with one of `prefixes`.
+pub fn entries(prefixes: &[&str]) -> Vec<Value> {
+    manifest()
+        .into_iter()
+        .filter(|e| {
+            let path = e["path"].as_str().unwrap();
+            prefixes.iter().any(|p| path.starts_with(p))
+        })
+        .collect()
+}
+
+/// Uploads a corpus file and checks the manifest's `expect`: `accept` is a 201 (its id
+/// is returned), `reject` a 4xx with a clear message, `either` never a 5xx and never
+/// stuck processing.
+pub async fn upload_as_expected(app: &TestApp, entry: &Value) -> Option<String> {
+    let path = entry["path"].as_str().unwrap();
+    let (status, body) = app.upload(&corpus().join(path)).await;
+    match entry["expect"].as_str().unwrap() {
+        "accept" => {
+            assert_eq!(status, 201, "{path}: {body}");
+            Some(body["id"].as_str().unwrap().to_owned())
+        }
+        "reject" => {
+            assert!((400..500).contains(&status), "{path}: {status} {body}");
+            let message = body["error"]["message"].as_str().unwrap_or_default();
+            assert!(message.len() > 10, "{path}: unclear error {body}");
+            None
+        }
+        _ => {
+            assert!(status < 500, "{path}: {status} {body}");
+            if status == 201 {
+                let id = body["id"].as_str().unwrap();
+                let asset = app.wait_processed(id, Duration::from_secs(120)).await;
+                assert_ne!(asset["status"], "processing", "{path}");
+            }
+            None
+        }
+    }
+}
+
+/// Writes a synthetic 1280×720 H.264 + AAC clip of `seconds` (ffmpeg's testsrc2 and
+/// sine sources) into `dir`: long enough to interrupt while it transcodes.
+pub fn generated_clip(dir: &Path, seconds: u32) -> PathBuf {
+    let out = dir.join(format!("testsrc2-{seconds}s.mp4"));
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y"])
+        .args(["-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30"])
+        .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"])
+        .args(["-t", &seconds.to_string()])
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"])
+        .arg(&out)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(status.success());
+    out
+}
+
+/// Width, height and rotation of the first video stream, by the ffprobe CLI (an
+/// independent reader of what the server made).
+pub fn ffprobe_video(path: &Path) -> (u32, u32, i64, String) {
+    let out = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-print_format", "json", "-show_streams"])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let video = json["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["codec_type"] == "video")
+        .expect("a video stream")
+        .clone();
+    let rotation = video["side_data_list"]
+        .as_array()
+        .and_then(|l| l.iter().find_map(|d| d["rotation"].as_i64()))
+        .unwrap_or(0);
+    (
+        video["width"].as_u64().unwrap() as u32,
+        video["height"].as_u64().unwrap() as u32,
+        rotation,
+        video["codec_name"].as_str().unwrap().to_owned(),
+    )
 }
 
 /// The default variant boxes: (name, width, height, cover).

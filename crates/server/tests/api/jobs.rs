@@ -17,14 +17,14 @@ async fn jobs_queued_before_a_restart_complete_after_it() {
         let (status, asset) = app.upload(&corpus().join(f)).await;
         assert_eq!(status, 201, "{asset}");
         assert_eq!(asset["status"], "processing");
-        assert_eq!(asset["job"]["status"], "queued");
+        assert_eq!(asset["jobs"][0]["status"], "queued");
         ids.push(asset["id"].as_str().unwrap().to_owned());
     }
     let app = app.restart(true).await;
     for id in &ids {
         let asset = app.wait_processed(id, Duration::from_secs(60)).await;
         assert_eq!(asset["status"], "ready", "{asset}");
-        let job_id = asset["job"]["id"].as_str().unwrap();
+        let job_id = asset["jobs"][0]["id"].as_str().unwrap();
         let (status, job) = app.get_json(&format!("/api/v1/jobs/{job_id}")).await;
         assert_eq!(status, 200);
         assert_eq!(job["status"], "succeeded");

@@ -1,8 +1,10 @@
 //! HTTP integration tests: one binary, one module per feature. Every test starts its own
 //! server on a free loopback port with a fresh data directory (`helpers::spawn_app`).
 
+mod av;
 mod corpus;
 mod delivery;
+mod documents;
 mod errors;
 mod helpers;
 mod jobs;

@@ -33,7 +33,7 @@ async fn an_uploaded_photo_gets_metadata_placeholders_and_every_variant() {
     let id = asset["id"].as_str().unwrap();
     let asset = app.wait_processed(id, WAIT).await;
     assert_eq!(asset["status"], "ready", "{asset}");
-    assert_eq!(asset["job"]["status"], "succeeded");
+    assert_eq!(asset["jobs"][0]["status"], "succeeded");
     let meta = &asset["metadata"];
     assert_eq!(meta["camera_make"], "NIKON");
     assert_eq!(meta["camera_model"], "COOLPIX P6000");
@@ -108,7 +108,7 @@ async fn several_files_in_one_request_each_get_a_result() {
         .part("file", Part::bytes(good).file_name("a.png"))
         .part(
             "file",
-            Part::bytes(b"just text".to_vec()).file_name("notes.txt"),
+            Part::bytes(b"\x00\x01 not media \xff".to_vec()).file_name("notes.bin"),
         )
         .part("file", Part::bytes(other).file_name("b.gif"));
     let (status, body) = app.post_form(form).await;
@@ -121,7 +121,7 @@ async fn several_files_in_one_request_each_get_a_result() {
     assert_eq!(statuses, [201, 415, 201], "{body}");
     assert_eq!(results[0]["asset"]["title"], "Batch");
     assert_eq!(results[0]["asset"]["is_public"], true);
-    assert_eq!(results[1]["filename"], "notes.txt");
+    assert_eq!(results[1]["filename"], "notes.bin");
     assert_eq!(results[1]["error"]["code"], "unsupported_media_type");
     // A PNG with alpha gets PNG variants instead of JPEG.
     let id = results[0]["asset"]["id"].as_str().unwrap();

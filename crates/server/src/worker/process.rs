@@ -1,0 +1,284 @@
+//! The processing job of each asset kind. Each turns the original into facts, a
+//! picture (the image itself, a video poster, cover art, a PDF page, a model preview)
+//! run through the image pipeline, and kind-specific extras (waveform, text, transcodes).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use medialib_core::{
+    Asset, AssetKind, Fit, Metadata, OutputFormat, Placeholder, StorageKey, TranscodeProfile,
+    VariantSpec,
+};
+use medialib_media::av::{AvLimits, Probed};
+use medialib_media::{EncodeSettings, ImageFormat, ImageLimits, MediaError};
+
+use super::original::LocalOriginal;
+use super::results::{Made, Output};
+use super::{Failure, blocking};
+use crate::state::AppState;
+
+/// Most bytes of text kept for search from one document (1 MiB).
+const MAX_TEXT_BYTES: usize = 1024 * 1024;
+/// Waveform peaks, and the picture's size in pixels.
+const WAVEFORM_BUCKETS: usize = 1000;
+const WAVEFORM_SIZE: (u32, u32) = (1000, 200);
+/// A model preview's size in pixels (4:3, as big as the `large` variant box).
+const MODEL_PREVIEW: (u32, u32) = (1200, 900);
+
+/// What the image pipeline needs, cloned out of the settings for a blocking task.
+#[derive(Clone)]
+struct Pictures {
+    specs: Vec<VariantSpec>,
+    limits: ImageLimits,
+    encode: EncodeSettings,
+}
+
+impl Pictures {
+    fn new(state: &AppState) -> Self {
+        let s = &state.settings;
+        Self {
+            specs: s.images.variants.clone(),
+            limits: ImageLimits {
+                max_pixels: s.limits.max_image_pixels,
+                max_side: s.limits.max_image_side,
+            },
+            encode: EncodeSettings {
+                webp_quality: s.images.webp_quality,
+                jpeg_quality: s.images.jpeg_quality,
+            },
+        }
+    }
+
+    /// The longest side any variant needs, in pixels: how big to render pages.
+    fn largest_side(&self) -> u32 {
+        self.specs
+            .iter()
+            .map(|s| s.width.max(s.height))
+            .max()
+            .unwrap_or(1920)
+    }
+
+    /// Runs the image pipeline on a picture made from the original; `extra` adds a
+    /// full-size variant (the poster).
+    fn variants(
+        &self,
+        picture: &[u8],
+        extra: Option<VariantSpec>,
+    ) -> Result<(Vec<Made>, Placeholder), MediaError> {
+        let format = medialib_media::sniff(picture, picture.len() as u64)
+            .and_then(|d| d.format)
+            .ok_or_else(|| MediaError::Invalid("the embedded picture is not an image".into()))?;
+        let mut specs = self.specs.clone();
+        specs.extend(extra);
+        let processed =
+            medialib_media::process(picture, format, &specs, &self.limits, &self.encode)?;
+        let made = processed.variants.into_iter().map(Made::from).collect();
+        Ok((made, processed.placeholder))
+    }
+}
+
+/// Processes `asset` according to its kind.
+pub(super) async fn run(state: &AppState, asset: &Asset) -> Result<Output, Failure> {
+    let pictures = Pictures::new(state);
+    let s = &state.settings;
+    let timeout = Duration::from_secs(s.limits.tool_timeout_seconds);
+    if asset.kind == AssetKind::Image {
+        return image(state, asset, pictures).await;
+    }
+    let original = LocalOriginal::open(state, asset).await?;
+    let path = original.path().to_owned();
+    let mime = asset.mime.clone();
+    match asset.kind {
+        AssetKind::Video | AssetKind::Audio => {
+            let limits = AvLimits {
+                max_duration_s: s.limits.max_duration_seconds,
+                max_long_side: s.limits.max_video_long_side,
+                max_short_side: s.limits.max_video_short_side,
+                timeout,
+            };
+            let poster_at = s.video.poster_at_seconds;
+            let profiles = s.video.profiles.clone();
+            blocking("the video and audio pipeline", move || {
+                // The upload's validation already decoded the first seconds.
+                let probed = medialib_media::av::probe_facts(&path, &limits)?;
+                let transcodes = transcodes(&profiles, &probed);
+                let mut output = match probed {
+                    Probed::Video(meta) => video(&path, meta, poster_at, timeout, &pictures)?,
+                    Probed::Audio(meta) => audio(&path, meta, timeout, &pictures)?,
+                };
+                output.transcodes = transcodes;
+                Ok(output)
+            })
+            .await
+        }
+        AssetKind::Document => {
+            blocking("the document pipeline", move || {
+                document(&path, &mime, timeout, &pictures)
+            })
+            .await
+        }
+        AssetKind::Model3d => {
+            blocking("the model pipeline", move || model(&path, &mime, &pictures)).await
+        }
+        AssetKind::Image | AssetKind::Other => Err(Failure::Permanent(format!(
+            "there is no processing for {} assets",
+            asset.kind
+        ))),
+    }
+}
+
+async fn image(state: &AppState, asset: &Asset, pictures: Pictures) -> Result<Output, Failure> {
+    let format = ImageFormat::from_mime(&asset.mime)
+        .ok_or_else(|| Failure::Permanent(format!("no image pipeline for {}", asset.mime)))?;
+    let original = state
+        .blobs
+        .get_bytes(&StorageKey::original(asset.namespace, &asset.sha256))
+        .await
+        .map_err(Failure::transient)?;
+    blocking("the image pipeline", move || {
+        let processed = medialib_media::process(
+            &original,
+            format,
+            &pictures.specs,
+            &pictures.limits,
+            &pictures.encode,
+        )?;
+        Ok(Output {
+            metadata: Metadata::Image(processed.metadata),
+            placeholder: Some(processed.placeholder),
+            variants: processed.variants.into_iter().map(Made::from).collect(),
+            text: None,
+            transcodes: Vec::new(),
+        })
+    })
+    .await
+}
+
+/// The enabled profiles that apply to this source, in configured order.
+fn transcodes(profiles: &[TranscodeProfile], probed: &Probed) -> Vec<String> {
+    profiles
+        .iter()
+        .filter(|p| medialib_media::av::plan(p, probed).is_some())
+        .map(|p| p.name.clone())
+        .collect()
+}
+
+/// Poster frame → the image variants plus a full-size `poster`.
+fn video(
+    path: &PathBuf,
+    meta: medialib_core::VideoMetadata,
+    poster_at: f64,
+    timeout: Duration,
+    pictures: &Pictures,
+) -> Result<Output, MediaError> {
+    let frame = medialib_media::av::poster(path, &meta, poster_at, timeout)?;
+    let poster = VariantSpec {
+        name: "poster".into(),
+        width: meta.width.clamp(1, 20_000),
+        height: meta.height.clamp(1, 20_000),
+        fit: Fit::Fit,
+    };
+    let (variants, placeholder) = pictures.variants(&frame, Some(poster))?;
+    Ok(Output {
+        metadata: Metadata::Video(meta),
+        placeholder: Some(placeholder),
+        variants,
+        text: None,
+        transcodes: Vec::new(),
+    })
+}
+
+/// Cover art (when present) → the image variants; the waveform as PNG and JSON.
+fn audio(
+    path: &PathBuf,
+    meta: medialib_core::AudioMetadata,
+    timeout: Duration,
+    pictures: &Pictures,
+) -> Result<Output, MediaError> {
+    let cover = if meta.has_cover_art {
+        medialib_media::av::cover_art(path, timeout)?
+    } else {
+        None
+    };
+    // Broken cover art is the tag's problem, not the audio's: keep the audio.
+    let (mut variants, placeholder) = match cover.map(|c| pictures.variants(&c, None)) {
+        Some(Ok((variants, placeholder))) => (variants, Some(placeholder)),
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "cover art is unreadable; skipped");
+            (Vec::new(), None)
+        }
+        None => (Vec::new(), None),
+    };
+    let wave = medialib_media::av::waveform(path, WAVEFORM_BUCKETS, WAVEFORM_SIZE, timeout)?;
+    let peaks = serde_json::json!({
+        "duration_s": meta.duration_s,
+        "buckets": wave.peaks.len(),
+        // Three decimals are finer than any waveform picture.
+        "peaks": wave.peaks.iter().map(|p| (p * 1000.0).round() / 1000.0).collect::<Vec<f32>>(),
+    });
+    variants.push(Made {
+        name: "waveform".into(),
+        format: OutputFormat::Png,
+        width: Some(wave.width),
+        height: Some(wave.height),
+        bytes: wave.png,
+    });
+    variants.push(Made {
+        name: "waveform".into(),
+        format: OutputFormat::Json,
+        width: None,
+        height: None,
+        bytes: peaks.to_string().into_bytes(),
+    });
+    Ok(Output {
+        metadata: Metadata::Audio(meta),
+        placeholder,
+        variants,
+        text: None,
+        transcodes: Vec::new(),
+    })
+}
+
+/// Facts, the first page → the image variants, and the text for search.
+fn document(
+    path: &PathBuf,
+    mime: &str,
+    timeout: Duration,
+    pictures: &Pictures,
+) -> Result<Output, MediaError> {
+    let meta = medialib_media::document::probe(path, mime, timeout)?;
+    let page =
+        medialib_media::document::render_first_page(path, &meta, pictures.largest_side(), timeout)?;
+    let (variants, placeholder) = match page {
+        Some(png) => {
+            let (variants, placeholder) = pictures.variants(&png, None)?;
+            (variants, Some(placeholder))
+        }
+        None => (Vec::new(), None),
+    };
+    let text = medialib_media::document::extract_text(path, &meta, MAX_TEXT_BYTES, timeout)?;
+    Ok(Output {
+        metadata: Metadata::Document(meta),
+        placeholder,
+        variants,
+        text,
+        transcodes: Vec::new(),
+    })
+}
+
+/// Facts and a rendered preview → the image variants.
+fn model(path: &PathBuf, mime: &str, pictures: &Pictures) -> Result<Output, MediaError> {
+    let bytes =
+        std::fs::read(path).map_err(|e| MediaError::Tool(format!("read the original: {e}")))?;
+    let meta = medialib_media::model3d::probe(&bytes, mime)?;
+    let (w, h) = MODEL_PREVIEW;
+    let png = medialib_media::model3d::render_preview(&bytes, mime, w, h)?;
+    let (variants, placeholder) = pictures.variants(&png, None)?;
+    Ok(Output {
+        metadata: Metadata::Model3d(meta),
+        placeholder: Some(placeholder),
+        variants,
+        text: None,
+        transcodes: Vec::new(),
+    })
+}

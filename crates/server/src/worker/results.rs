@@ -1,0 +1,144 @@
+//! Storing what processing made: variant bytes into the blob store, then one
+//! transaction in the metadata store.
+
+use bytes::Bytes;
+use medialib_core::store::{NewVariant, Processed};
+use medialib_core::{Asset, Metadata, OutputFormat, Placeholder, Sha256, StorageKey, Timestamp};
+use sha2::Digest;
+
+use super::Failure;
+use crate::state::AppState;
+
+/// One variant made by a processing job, not yet stored.
+pub(super) struct Made {
+    /// Spec name (`thumbnail`, `poster`, `waveform`, …).
+    pub name: String,
+    /// Encoding.
+    pub format: OutputFormat,
+    /// Pixels, for pictures.
+    pub width: Option<u32>,
+    /// Pixels, for pictures.
+    pub height: Option<u32>,
+    /// The encoded bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl From<medialib_media::EncodedVariant> for Made {
+    fn from(v: medialib_media::EncodedVariant) -> Self {
+        Self {
+            name: v.name,
+            format: v.format,
+            width: Some(v.width),
+            height: Some(v.height),
+            bytes: v.bytes,
+        }
+    }
+}
+
+/// Everything a processing job produced.
+pub(super) struct Output {
+    /// Facts.
+    pub metadata: Metadata,
+    /// Placeholders of the picture, when there is one.
+    pub placeholder: Option<Placeholder>,
+    /// Variants to store.
+    pub variants: Vec<Made>,
+    /// Text for search.
+    pub text: Option<String>,
+    /// Transcode profiles to queue.
+    pub transcodes: Vec<String>,
+}
+
+/// Stores the variants' bytes, then records everything in one transaction; deletes the
+/// blobs nobody references afterwards (replaced variants, or all of them when the asset
+/// was purged meanwhile).
+pub(super) async fn record_processed(
+    state: &AppState,
+    asset: &Asset,
+    output: Output,
+) -> Result<(), Failure> {
+    let mut variants = Vec::with_capacity(output.variants.len());
+    for v in output.variants {
+        let key = StorageKey::variant(asset.id, &v.name, v.format);
+        let sha256 = Sha256(sha2::Sha256::digest(&v.bytes).into());
+        let size = v.bytes.len() as u64;
+        state
+            .blobs
+            .put_bytes(&key, Bytes::from(v.bytes))
+            .await
+            .map_err(Failure::transient)?;
+        variants.push(NewVariant {
+            name: v.name,
+            format: v.format,
+            width: v.width,
+            height: v.height,
+            duration_s: None,
+            size,
+            sha256,
+            storage_key: key.as_str().to_owned(),
+        });
+    }
+    let keys: Vec<String> = variants.iter().map(|v| v.storage_key.clone()).collect();
+    let taken_at = output.metadata.taken_at().and_then(parse_taken_at);
+    let recorded = state
+        .store
+        .record_processed(
+            asset.id,
+            Processed {
+                metadata: output.metadata,
+                placeholder: output.placeholder,
+                taken_at,
+                variants,
+                text: output.text,
+                transcodes: output.transcodes,
+            },
+        )
+        .await;
+    let stale = match recorded {
+        Ok(unreferenced) => {
+            state.jobs_queued.notify_waiters();
+            unreferenced.keys
+        }
+        // Purged while processing: the variants just stored belong to nobody.
+        Err(medialib_core::StoreError::NotFound(_)) => keys,
+        Err(e) => return Err(Failure::transient(e)),
+    };
+    delete_blobs(state, stale).await
+}
+
+/// Deletes blobs by stored key.
+pub(super) async fn delete_blobs(state: &AppState, keys: Vec<String>) -> Result<(), Failure> {
+    for key in keys {
+        state
+            .blobs
+            .delete(&StorageKey::from_stored(key))
+            .await
+            .map_err(Failure::transient)?;
+    }
+    Ok(())
+}
+
+/// Parses `YYYY-MM-DDTHH:MM:SS[.fff][±HH:MM|Z]`; a time without offset is taken as UTC,
+/// the best guess for sorting (camera clocks carry no zone).
+fn parse_taken_at(s: &str) -> Option<Timestamp> {
+    use time::format_description::well_known::Rfc3339;
+    time::OffsetDateTime::parse(s, &Rfc3339)
+        .ok()
+        .or_else(|| time::OffsetDateTime::parse(&format!("{s}Z"), &Rfc3339).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn taken_at_parses_with_and_without_offset() {
+        let t = parse_taken_at("2021-06-01T10:20:30").unwrap();
+        assert_eq!(t.unix_timestamp(), 1_622_542_830);
+        let t = parse_taken_at("2021-06-01T10:20:30+02:00").unwrap();
+        assert_eq!(t.unix_timestamp(), 1_622_542_830 - 7200);
+        let t = parse_taken_at("2021-06-01T10:20:30.000000Z").unwrap();
+        assert_eq!(t.unix_timestamp(), 1_622_542_830);
+        assert!(parse_taken_at("0000:00:00 00:00:00").is_none());
+    }
+}
