@@ -6,8 +6,9 @@ set -euo pipefail
 packages=(
   # build: libjpeg-turbo is compiled by the turbojpeg crate; rs-vips links libvips
   pkg-config cmake nasm libvips-dev
-  # runtime: libvips decodes HEIF/AVIF/JXL/SVG
-  libvips42
+  # runtime: libvips decodes HEIF/AVIF/JXL/SVG; ffmpeg/ffprobe for video and audio;
+  # poppler-utils (pdfinfo, pdftoppm, pdftotext) for PDF
+  libvips42 ffmpeg poppler-utils
   # benchmark reference: vipsthumbnail
   libvips-tools
 )

@@ -1,4 +1,4 @@
-//! The `medialib` command: `serve`, `import`, `gc`.
+//! The `medialib` command: `serve`, `import`, `gc`, `bench`.
 //!
 //! Settings are layered: defaults → `medialib.toml` (or `--config`) → `MEDIALIB_*`
 //! environment variables → the flags below.
@@ -54,7 +54,7 @@ enum Command {
     },
     /// Remove staging files left by crashed uploads.
     Gc,
-    /// Measure ingest of a 12 MP JPEG against vipsthumbnail (see BENCHMARKS.md).
+    /// Benchmarks against reference tools: `image` (vipsthumbnail), `video` (ffmpeg).
     Bench(cli::bench::Options),
 }
 

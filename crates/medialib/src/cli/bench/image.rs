@@ -1,23 +1,20 @@
-//! `medialib bench`: the ingest benchmark recorded in BENCHMARKS.md.
+//! `medialib bench image`: ingest of one JPEG against `vipsthumbnail`.
 //!
-//! It starts `medialib serve` as a child process on a fresh data directory (so the
-//! server's peak RSS is its own), then measures, on one JPEG:
 //! 1. upload → all default variants ready, over HTTP, `runs` times (median reported);
 //! 2. in the same run, Debian's `vipsthumbnail` making the same ten outputs one by one;
 //! 3. the server's peak RSS (`VmHWM`) while 8 copies of the photo (each with different
 //!    trailing bytes, so dedup does not merge them) are ingested at once.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use medialib_core::{Fit, Settings};
-use serde_json::Value;
 
-const TOKEN: &str = "bench-token-0123456789abcdef";
+use super::{Server, client, median, poll, shown, timed, upload};
 
-/// Flags of `medialib bench`.
+/// Flags of `medialib bench image`.
 #[derive(clap::Args)]
 pub struct Options {
     /// The JPEG to ingest (default: the corpus's 12 MP Olympus photo).
@@ -34,24 +31,11 @@ pub struct Options {
     concurrent: usize,
 }
 
-struct Server {
-    child: Child,
-    base: String,
-    _data: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Runs the benchmark and prints a Markdown report.
 pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCode> {
     let photo = std::fs::read(&options.image)
         .with_context(|| format!("read {}", options.image.display()))?;
-    let server = start_server().await?;
+    let server = Server::start(None).await?;
     let client = client()?;
 
     let mut ingest = Vec::new();
@@ -63,7 +47,7 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
     }
     let vips = vipsthumbnail(&options.image, settings)?;
 
-    let before = peak_rss_kib(server.child.id())?;
+    let before = server.peak_rss_kib()?;
     let started = Instant::now();
     let uploads = (0..options.concurrent).map(|n| {
         let bytes = with_suffix(&photo, 1000 + n);
@@ -74,19 +58,15 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
         result?;
     }
     let burst = started.elapsed();
-    let peak = peak_rss_kib(server.child.id())?;
+    let peak = server.peak_rss_kib()?;
 
-    let median = |v: &mut Vec<Duration>| {
-        v.sort();
-        v[v.len() / 2]
-    };
-    let (ingest_median, upload_median) = (median(&mut ingest), median(&mut accepted));
+    let (ingest_median, upload_median) = (median(ingest), median(accepted));
     let vips_total: Duration = vips.iter().map(|(_, d)| *d).sum();
     println!("| measure | value |");
     println!("|---|---|");
     println!(
         "| image | {} ({} bytes) |",
-        options.image.display(),
+        shown(&options.image),
         photo.len()
     );
     println!(
@@ -135,53 +115,6 @@ fn with_suffix(photo: &[u8], n: usize) -> Vec<u8> {
     bytes
 }
 
-fn client() -> anyhow::Result<reqwest::Client> {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::AUTHORIZATION,
-        format!("Bearer {TOKEN}").parse()?,
-    );
-    Ok(reqwest::Client::builder()
-        .default_headers(headers)
-        .build()?)
-}
-
-async fn start_server() -> anyhow::Result<Server> {
-    let data = tempfile::tempdir()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let child = Command::new(std::env::current_exe()?)
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(data.path())
-        .env("MEDIALIB_ADMIN_TOKEN", TOKEN)
-        .env("RUST_LOG", "warn,nom_exif=error")
-        .stdout(Stdio::null())
-        .spawn()
-        .context("start medialib serve")?;
-    let server = Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-        _data: data,
-    };
-    let started = Instant::now();
-    while reqwest::get(format!("{}/healthz", server.base))
-        .await
-        .is_err()
-    {
-        if started.elapsed() > Duration::from_secs(30) {
-            bail!("the server did not start within 30 s");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Ok(server)
-}
-
 /// Uploads and polls until ready; returns (upload request time, time until ready).
 async fn ingest_once(
     client: &reqwest::Client,
@@ -189,34 +122,14 @@ async fn ingest_once(
     bytes: Vec<u8>,
 ) -> anyhow::Result<(Duration, Duration)> {
     let started = Instant::now();
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes).file_name("bench.jpg"),
-    );
-    let response = client
-        .post(format!("{}/api/v1/assets", server.base))
-        .multipart(form)
-        .send()
-        .await?;
-    let status = response.status();
-    let asset: Value = response.json().await?;
-    if status != 201 {
-        bail!("upload answered {status}: {asset}");
-    }
+    let asset = upload(client, server, "bench.jpg", bytes).await?;
     let uploaded = started.elapsed();
-    let url = format!(
-        "{}/api/v1/assets/{}",
-        server.base,
-        asset["id"].as_str().unwrap_or_default()
-    );
-    loop {
-        let asset: Value = client.get(&url).send().await?.json().await?;
-        match asset["status"].as_str() {
-            Some("ready") => return Ok((uploaded, started.elapsed())),
-            Some("processing") => tokio::time::sleep(Duration::from_millis(10)).await,
-            _ => bail!("processing failed: {asset}"),
-        }
-    }
+    let id = asset["id"].as_str().unwrap_or_default();
+    poll(client, server, &format!("/api/v1/assets/{id}"), |a| {
+        a["status"] == "ready"
+    })
+    .await?;
+    Ok((uploaded, started.elapsed()))
 }
 
 /// `vipsthumbnail` making each configured variant as WebP and JPEG, one process each.
@@ -240,25 +153,9 @@ fn vipsthumbnail(image: &Path, settings: &Settings) -> anyhow::Result<Vec<(Strin
             if spec.fit == Fit::Cover {
                 cmd.args(["--smartcrop", "centre"]);
             }
-            let started = Instant::now();
-            let status = cmd
-                .status()
-                .context("run vipsthumbnail (apt-get install libvips-tools)")?;
-            if !status.success() {
-                bail!("vipsthumbnail failed for {}", spec.name);
-            }
-            timings.push((format!("{}.{ext}", spec.name), started.elapsed()));
+            let took = timed(&mut cmd, "vipsthumbnail (apt-get install libvips-tools)")?;
+            timings.push((format!("{}.{ext}", spec.name), took));
         }
     }
     Ok(timings)
-}
-
-/// Peak resident set size of a process, in KiB, from `/proc/{pid}/status`.
-fn peak_rss_kib(pid: u32) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .context("VmHWM missing from /proc status")
 }

@@ -1,0 +1,199 @@
+//! `medialib bench`: the benchmarks recorded in BENCHMARKS.md, each against a reference
+//! tool run in the same process on the same input.
+//!
+//! - `image`: a 12 MP JPEG's ingest against `vipsthumbnail`, and peak RSS.
+//! - `video`: a 60 s 1080p clip's probe + poster + variants, and its `mp4_720p`
+//!   transcode against the identical ffmpeg command run by hand.
+//!
+//! Each starts `medialib serve` as a child process on a fresh data directory, so the
+//! server's timings and memory are its own.
+
+mod image;
+mod video;
+
+use std::path::Path;
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use medialib_core::Settings;
+use serde_json::Value;
+
+const TOKEN: &str = "bench-token-0123456789abcdef";
+
+/// Flags of `medialib bench`.
+#[derive(clap::Args)]
+pub struct Options {
+    #[command(subcommand)]
+    what: Which,
+}
+
+#[derive(clap::Subcommand)]
+enum Which {
+    /// Ingest of a 12 MP JPEG against vipsthumbnail, and peak RSS under a burst.
+    Image(image::Options),
+    /// Video poster and transcode of a generated 60 s 1080p clip against ffmpeg.
+    Video(video::Options),
+}
+
+/// Runs the chosen benchmark and prints a Markdown report.
+pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCode> {
+    match options.what {
+        Which::Image(o) => image::run(settings, o).await,
+        Which::Video(o) => video::run(o).await,
+    }
+}
+
+/// A `medialib serve` child process, killed on drop.
+struct Server {
+    child: Child,
+    base: String,
+    _data: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Starts `medialib serve` on a free port and a fresh data directory, with an extra
+    /// configuration file when given.
+    async fn start(config: Option<&str>) -> anyhow::Result<Server> {
+        let data = tempfile::tempdir()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let mut cmd = Command::new(std::env::current_exe()?);
+        if let Some(toml) = config {
+            let path = data.path().join("bench.toml");
+            std::fs::write(&path, toml)?;
+            cmd.arg("--config").arg(path);
+        }
+        let child = cmd
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
+            .arg(data.path().join("data"))
+            .env("MEDIALIB_ADMIN_TOKEN", TOKEN)
+            .env("RUST_LOG", "warn,nom_exif=error")
+            .stdout(Stdio::null())
+            .spawn()
+            .context("start medialib serve")?;
+        let server = Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            _data: data,
+        };
+        let started = Instant::now();
+        while reqwest::get(format!("{}/healthz", server.base))
+            .await
+            .is_err()
+        {
+            if started.elapsed() > Duration::from_secs(30) {
+                bail!("the server did not start within 30 s");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(server)
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Peak resident set size, in KiB, from `/proc/{pid}/status`.
+    fn peak_rss_kib(&self) -> anyhow::Result<u64> {
+        let pid = self.child.id();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .context("VmHWM missing from /proc status")
+    }
+}
+
+fn client() -> anyhow::Result<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {TOKEN}").parse()?,
+    );
+    Ok(reqwest::Client::builder()
+        .default_headers(headers)
+        .build()?)
+}
+
+/// Uploads `bytes` as `filename`; returns the asset JSON.
+async fn upload(
+    client: &reqwest::Client,
+    server: &Server,
+    filename: &str,
+    bytes: Vec<u8>,
+) -> anyhow::Result<Value> {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned()),
+    );
+    let response = client
+        .post(server.url("/api/v1/assets"))
+        .multipart(form)
+        .send()
+        .await?;
+    let status = response.status();
+    let asset: Value = response.json().await?;
+    if status != 201 {
+        bail!("upload answered {status}: {asset}");
+    }
+    Ok(asset)
+}
+
+/// Polls `path` every 10 ms until `done` says the JSON is final; fails on `failed`.
+async fn poll(
+    client: &reqwest::Client,
+    server: &Server,
+    path: &str,
+    done: impl Fn(&Value) -> bool,
+) -> anyhow::Result<Value> {
+    loop {
+        let value: Value = client.get(server.url(path)).send().await?.json().await?;
+        if value["status"] == "failed" {
+            bail!("{path} failed: {value}");
+        }
+        if done(&value) {
+            return Ok(value);
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Runs a reference command and returns its wall-clock time.
+fn timed(cmd: &mut Command, what: &str) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let status = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .with_context(|| format!("run {what}"))?;
+    if !status.success() {
+        bail!("{what} failed");
+    }
+    Ok(started.elapsed())
+}
+
+/// The median of some timings.
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// A path for printing.
+fn shown(path: &Path) -> String {
+    path.display().to_string()
+}
