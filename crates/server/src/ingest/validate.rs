@@ -2,7 +2,7 @@
 //! anything is stored: image headers and a cheap decode, ffprobe plus a short decode for
 //! video and audio, poppler or the zip directory for documents, a full parse for models.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Duration;
 
 use axum::http::StatusCode;
@@ -150,7 +150,7 @@ fn audio_mime(mime: &str) -> String {
     }
 }
 
-fn read(path: &PathBuf) -> Result<Vec<u8>, MediaError> {
+fn read(path: &Path) -> Result<Vec<u8>, MediaError> {
     std::fs::read(path).map_err(|e| MediaError::Tool(format!("read staged upload: {e}")))
 }
 

@@ -2,7 +2,7 @@
 //! picture (the image itself, a video poster, cover art, a PDF page, a model preview)
 //! run through the image pipeline, and kind-specific extras (waveform, text, transcodes).
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Duration;
 
 use medialib_core::{
@@ -165,7 +165,7 @@ fn transcodes(profiles: &[TranscodeProfile], probed: &Probed) -> Vec<String> {
 
 /// Poster frame → the image variants plus a full-size `poster`.
 fn video(
-    path: &PathBuf,
+    path: &Path,
     meta: medialib_core::VideoMetadata,
     poster_at: f64,
     timeout: Duration,
@@ -190,7 +190,7 @@ fn video(
 
 /// Cover art (when present) → the image variants; the waveform as PNG and JSON.
 fn audio(
-    path: &PathBuf,
+    path: &Path,
     meta: medialib_core::AudioMetadata,
     timeout: Duration,
     pictures: &Pictures,
@@ -241,7 +241,7 @@ fn audio(
 
 /// Facts, the first page → the image variants, and the text for search.
 fn document(
-    path: &PathBuf,
+    path: &Path,
     mime: &str,
     timeout: Duration,
     pictures: &Pictures,
@@ -267,7 +267,7 @@ fn document(
 }
 
 /// Facts and a rendered preview → the image variants.
-fn model(path: &PathBuf, mime: &str, pictures: &Pictures) -> Result<Output, MediaError> {
+fn model(path: &Path, mime: &str, pictures: &Pictures) -> Result<Output, MediaError> {
     let bytes =
         std::fs::read(path).map_err(|e| MediaError::Tool(format!("read the original: {e}")))?;
     let meta = medialib_media::model3d::probe(&bytes, mime)?;
