@@ -1,7 +1,8 @@
 //! Assets, the blobs they reference, and their variants.
 
 use medialib_core::store::{
-    AssetPatch, AssetQuery, AssetSort, IngestRecord, NewAsset, Page, Processed, Unreferenced,
+    AssetPatch, AssetQuery, AssetSort, IngestRecord, NewAsset, NewVariant, Page, Processed,
+    Unreferenced,
 };
 use medialib_core::{
     Asset, AssetId, AssetStatus, JobId, JobKind, NamespaceId, Sha256, StoreError, Variant,
@@ -372,25 +373,7 @@ pub(crate) async fn record_processed(
         old_keys.push(key);
     }
     for (position, v) in processed.variants.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO variant (asset_id, name, format, position, width, height, duration_s,
-                size, sha256, storage_key, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(id_bytes(id))
-        .bind(&v.name)
-        .bind(v.format.as_str())
-        .bind(position as i64)
-        .bind(v.width.map(i64::from))
-        .bind(v.height.map(i64::from))
-        .bind(v.duration_s)
-        .bind(v.size as i64)
-        .bind(v.sha256.0.as_slice())
-        .bind(&v.storage_key)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(backend("record variant"))?;
+        upsert_variant(&mut tx, &id_bytes(id), v, Some(position as i64), now).await?;
     }
     let m = &processed.metadata;
     let (width, height) = m.dimensions().unzip();
@@ -457,6 +440,44 @@ pub(crate) async fn record_processed(
             .filter(|k| !new_keys.contains(&k.as_str()))
             .collect(),
     })
+}
+
+/// Writes one variant row, replacing one of the same name and format. `position` orders
+/// the asset's variants; `None` appends after the last.
+pub(crate) async fn upsert_variant(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    asset_id: &[u8],
+    v: &NewVariant,
+    position: Option<i64>,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO variant (asset_id, name, format, position, width, height, duration_s, size,
+            sha256, storage_key, created_at)
+         VALUES (?1, ?2, ?3,
+                 coalesce(?4, (SELECT coalesce(max(position), -1) + 1
+                               FROM variant WHERE asset_id = ?1)),
+                 ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (asset_id, name, format) DO UPDATE SET
+            width = excluded.width, height = excluded.height, duration_s = excluded.duration_s,
+            size = excluded.size, sha256 = excluded.sha256, storage_key = excluded.storage_key,
+            created_at = excluded.created_at",
+    )
+    .bind(asset_id)
+    .bind(&v.name)
+    .bind(v.format.as_str())
+    .bind(position)
+    .bind(v.width.map(i64::from))
+    .bind(v.height.map(i64::from))
+    .bind(v.duration_s)
+    .bind(v.size as i64)
+    .bind(v.sha256.0.as_slice())
+    .bind(&v.storage_key)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map_err(backend("record variant"))?;
+    Ok(())
 }
 
 pub(crate) async fn text(pool: &SqlitePool, id: AssetId) -> Result<Option<String>, StoreError> {

@@ -222,30 +222,7 @@ pub(crate) async fn record_rendition(
     .fetch_optional(&mut *tx)
     .await
     .map_err(backend("find replaced rendition"))?;
-    sqlx::query(
-        "INSERT INTO variant (asset_id, name, format, position, width, height, duration_s, size,
-            sha256, storage_key, created_at)
-         VALUES (?1, ?2, ?3,
-                 (SELECT coalesce(max(position), -1) + 1 FROM variant WHERE asset_id = ?1),
-                 ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT (asset_id, name, format) DO UPDATE SET
-            width = excluded.width, height = excluded.height, duration_s = excluded.duration_s,
-            size = excluded.size, sha256 = excluded.sha256, storage_key = excluded.storage_key,
-            created_at = excluded.created_at",
-    )
-    .bind(&asset_id)
-    .bind(&v.name)
-    .bind(v.format.as_str())
-    .bind(v.width.map(i64::from))
-    .bind(v.height.map(i64::from))
-    .bind(v.duration_s)
-    .bind(v.size as i64)
-    .bind(v.sha256.0.as_slice())
-    .bind(&v.storage_key)
-    .bind(now)
-    .execute(&mut *tx)
-    .await
-    .map_err(backend("record rendition"))?;
+    super::assets::upsert_variant(&mut tx, &asset_id, &v, None, now).await?;
     tx.commit().await.map_err(backend("commit"))?;
     Ok(Some(Unreferenced {
         keys: replaced
