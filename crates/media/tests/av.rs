@@ -1,6 +1,10 @@
 //! Video and audio on the real corpus (`$MEDIALIB_CORPUS`, facts in its `manifest.json`),
 //! through the installed ffprobe and ffmpeg.
 
+mod support;
+
+use support::{corpus_dir, manifest};
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -12,23 +16,13 @@ use serde_json::Value;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
-fn corpus_dir() -> PathBuf {
-    std::env::var_os("MEDIALIB_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
-}
-
 fn file(rel: &str) -> PathBuf {
     corpus_dir().join(rel)
 }
 
 /// The manifest entries under `video/` and `audio/`.
 fn av_entries() -> Vec<Value> {
-    let path = corpus_dir().join("manifest.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}; set MEDIALIB_CORPUS", path.display()));
-    let entries: Vec<Value> = serde_json::from_str(&text).expect("manifest.json");
-    entries
+    manifest()
         .into_iter()
         .filter(|e| {
             let p = e["path"].as_str().unwrap_or("");

@@ -1,6 +1,10 @@
 //! `medialib_media::document` against the real corpus (`/work/shared/corpus`, or
 //! `MEDIALIB_CORPUS`): expectations come from its `manifest.json`, not from this file.
 
+mod support;
+
+use support::{corpus_dir, manifest};
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -15,18 +19,12 @@ const PDF: &str = "application/pdf";
 const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
 fn corpus() -> PathBuf {
-    std::env::var_os("MEDIALIB_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/corpus"))
+    corpus_dir()
 }
 
 /// The manifest's entries under `docs/`.
 fn documents() -> Vec<Value> {
-    let path = corpus().join("manifest.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let entries: Vec<Value> = serde_json::from_str(&text).expect("manifest.json is a JSON list");
-    let docs: Vec<Value> = entries
+    let docs: Vec<Value> = manifest()
         .into_iter()
         .filter(|e| e["path"].as_str().is_some_and(|p| p.starts_with("docs/")))
         .collect();

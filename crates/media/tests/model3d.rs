@@ -2,7 +2,10 @@
 //! manifest's facts (gathered with the Khronos glTF-Validator and assimp), refusals with their
 //! reasons, and rendered previews.
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use support::corpus_dir;
+
 use std::time::Instant;
 
 use base64::Engine;
@@ -10,13 +13,6 @@ use medialib_core::AssetKind;
 use medialib_media::model3d::{probe, render_preview};
 use medialib_media::{MediaError, check_extension, sniff};
 use serde_json::Value;
-
-/// `$MEDIALIB_CORPUS`, or `shared/corpus` next to the workspace.
-fn corpus_dir() -> PathBuf {
-    std::env::var_os("MEDIALIB_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
-}
 
 /// One manifest entry.
 struct Entry {
@@ -36,11 +32,7 @@ impl Entry {
 }
 
 fn manifest() -> Vec<Entry> {
-    let path = corpus_dir().join("manifest.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}; set MEDIALIB_CORPUS", path.display()));
-    let entries: Vec<Value> = serde_json::from_str(&text).expect("manifest.json");
-    entries
+    support::manifest()
         .into_iter()
         .map(|raw| Entry {
             path: raw["path"].as_str().unwrap().to_owned(),

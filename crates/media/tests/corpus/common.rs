@@ -1,16 +1,9 @@
 //! Shared helpers: locating the corpus, reading its manifest, and the expected variant geometry.
 
-use std::path::{Path, PathBuf};
-
 use medialib_core::{Fit, OutputFormat, VariantSpec};
 use serde_json::Value;
 
-/// `$MEDIALIB_CORPUS`, or `shared/corpus` next to the workspace.
-pub fn corpus_dir() -> PathBuf {
-    std::env::var_os("MEDIALIB_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
-}
+pub use crate::support::corpus_dir;
 
 /// One manifest entry.
 pub struct Entry {
@@ -37,11 +30,7 @@ impl Entry {
 }
 
 pub fn manifest() -> Vec<Entry> {
-    let path = corpus_dir().join("manifest.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}; set MEDIALIB_CORPUS", path.display()));
-    let entries: Vec<Value> = serde_json::from_str(&text).expect("manifest.json");
-    entries
+    crate::support::manifest()
         .into_iter()
         .map(|raw| Entry {
             path: raw["path"].as_str().unwrap().to_owned(),

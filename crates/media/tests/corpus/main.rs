@@ -2,6 +2,8 @@
 //! `shared/corpus/MANIFEST.md`). Every assertion is about real behaviour on real files.
 
 mod common;
+#[path = "../support/mod.rs"]
+mod support;
 
 mod accept;
 mod colour;
