@@ -187,6 +187,11 @@ pub struct Asset {
     pub placeholder: Option<Placeholder>,
     /// Why processing failed, when it did.
     pub error: Option<String>,
+    /// When the content was captured (EXIF `DateTimeOriginal`, container creation time),
+    /// once processed.
+    pub taken_at: Option<Timestamp>,
+    /// How many usages are recorded for it (see [`crate::organise::Usage`]).
+    pub usage_count: u64,
     /// Who uploaded it.
     pub uploaded_by: Option<UserId>,
     /// When it was created.

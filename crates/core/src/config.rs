@@ -60,6 +60,8 @@ pub struct Settings {
     pub video: VideoSettings,
     /// Job queue.
     pub jobs: JobSettings,
+    /// Trash and delivery statistics upkeep.
+    pub maintenance: MaintenanceSettings,
 }
 
 /// Upload and decode limits.
@@ -125,6 +127,19 @@ pub struct JobSettings {
     pub backoff_base_seconds: u64,
 }
 
+/// Periodic upkeep done by the server: purging the trash and writing delivery counts.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaintenanceSettings {
+    /// How long deleted assets stay restorable, in seconds. Default 2 592 000 (30 days).
+    pub trash_retention_seconds: u64,
+    /// How often the trash is purged, in seconds. Default 3600.
+    pub purge_interval_seconds: u64,
+    /// How often delivery counts (views, bytes) are written to the database, in seconds:
+    /// the delivery path only adds to counters in memory. Default 10.
+    pub stats_flush_seconds: u64,
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -158,6 +173,11 @@ impl Default for Settings {
                 max_attempts: 5,
                 lease_seconds: 300,
                 backoff_base_seconds: 2,
+            },
+            maintenance: MaintenanceSettings {
+                trash_retention_seconds: 30 * 86_400,
+                purge_interval_seconds: 3600,
+                stats_flush_seconds: 10,
             },
         }
     }
@@ -214,6 +234,12 @@ impl Settings {
     /// Checks values that types alone cannot.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let err = |m: String| Err(ConfigError(m));
+        let m = &self.maintenance;
+        if m.purge_interval_seconds == 0 || m.stats_flush_seconds == 0 {
+            return err(
+                "maintenance.purge_interval_seconds and stats_flush_seconds must be > 0".into(),
+            );
+        }
         if self.images.variants.is_empty() {
             return err("images.variants must list at least one variant".into());
         }

@@ -6,6 +6,8 @@
 //! - [`ids`]: identifiers and content hashes ([`AssetId`], [`JobId`], [`Sha256`]).
 //! - [`asset`]: assets, their kinds, status, metadata and placeholders.
 //! - [`metadata`]: what processing learned, per kind ([`Metadata`]).
+//! - [`organise`]: tags, collections and usage.
+//! - [`similarity`]: near-duplicate groups from perceptual hashes.
 //! - [`variant`]: variant specifications (what to make) and stored variants (what was made).
 //! - [`job`]: background jobs and their typed payloads.
 //! - [`config`]: layered settings (defaults → `medialib.toml` → `MEDIALIB_*` env → flags).
@@ -19,6 +21,8 @@ pub mod config;
 pub mod ids;
 pub mod job;
 pub mod metadata;
+pub mod organise;
+pub mod similarity;
 pub mod store;
 pub mod variant;
 

@@ -59,6 +59,15 @@ impl Metadata {
         }
     }
 
+    /// Where the content was captured (EXIF GPS, ISO 6709 location of a video).
+    pub fn gps(&self) -> Option<&GpsPosition> {
+        match self {
+            Self::Image(m) => m.gps.as_ref(),
+            Self::Video(m) => m.gps.as_ref(),
+            _ => None,
+        }
+    }
+
     /// When the content was captured or created, as written in the file (RFC 3339 or
     /// `YYYY-MM-DDTHH:MM:SS` without an offset).
     pub fn taken_at(&self) -> Option<&str> {

@@ -1,8 +1,9 @@
-//! Placeholders shown while an image loads: BlurHash, ThumbHash and a dominant colour.
+//! Placeholders shown while an image loads (BlurHash, ThumbHash and a dominant colour) and
+//! the perceptual hash that finds near-duplicates.
 //!
-//! All three are computed from one tiny (at most 100×100) downscale: ThumbHash requires that
+//! All four are computed from one tiny (at most 100×100) downscale: ThumbHash requires that
 //! size (<https://evanw.github.io/thumbhash/>), BlurHash (<https://blurha.sh>) only needs the
-//! low frequencies, and a colour histogram needs no more.
+//! low frequencies, a colour histogram needs no more, and dHash works on 9×8 pixels.
 
 use base64::Engine;
 use medialib_core::{Fit, Placeholder, VariantSpec};
@@ -14,8 +15,9 @@ use crate::resize;
 /// Long side, in pixels, of the image the placeholders are computed from.
 pub(crate) const WORKING_SIDE: u32 = 100;
 
-/// Computes the placeholders from any full-frame rendition of the image.
-pub(crate) fn compute(source: &Raster) -> Result<Placeholder, MediaError> {
+/// Computes the placeholders and the perceptual hash from any full-frame rendition of the
+/// image.
+pub(crate) fn compute(source: &Raster) -> Result<(Placeholder, u64), MediaError> {
     let spec = VariantSpec {
         name: "placeholder".into(),
         width: WORKING_SIDE,
@@ -31,11 +33,33 @@ pub(crate) fn compute(source: &Raster) -> Result<Placeholder, MediaError> {
         .map_err(|e| MediaError::Corrupt(format!("BlurHash encoding failed: {e}")))?;
     let thumbhash =
         thumbhash::rgba_to_thumb_hash(small.width as usize, small.height as usize, &rgba);
-    Ok(Placeholder {
+    let placeholder = Placeholder {
         blurhash,
         thumbhash: base64::engine::general_purpose::STANDARD.encode(thumbhash),
         dominant_color: dominant_color(&rgba),
-    })
+    };
+    Ok((
+        placeholder,
+        perceptual_hash(small.width, small.height, rgba),
+    ))
+}
+
+/// 64-bit difference hash (dHash: 9×8 grey pixels, one bit per horizontal neighbour pair,
+/// <https://www.hackerfactor.com/blog/index.php?/archives/529-Kind-of-Like-That.html>).
+/// Re-encoding, resizing and mild colour changes move it by a few bits; other pictures
+/// differ in about half of them.
+fn perceptual_hash(width: u32, height: u32, rgba: Vec<u8>) -> u64 {
+    let Some(image) = image::RgbaImage::from_raw(width, height, rgba) else {
+        return 0;
+    };
+    let hasher = image_hasher::HasherConfig::new()
+        .hash_size(8, 8)
+        .hash_alg(image_hasher::HashAlg::Gradient)
+        .to_hasher();
+    let hash = hasher.hash_image(&image::DynamicImage::ImageRgba8(image));
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&hash.as_bytes()[..8]);
+    u64::from_be_bytes(bytes)
 }
 
 /// The most common colour: pixels are binned by their top 4 bits per channel, and the fullest
@@ -82,7 +106,7 @@ mod tests {
     #[test]
     fn placeholders_for_a_tiny_image() {
         let raster = Raster::new(2, 1, false, vec![255, 0, 0, 0, 0, 255]).unwrap();
-        let p = compute(&raster).unwrap();
+        let (p, _) = compute(&raster).unwrap();
         assert_eq!(p.blurhash.len(), 4 + 2 * (4 * 3 - 1) + 2);
         assert!(!p.thumbhash.is_empty());
         assert!(p.dominant_color.starts_with('#') && p.dominant_color.len() == 7);

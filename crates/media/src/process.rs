@@ -31,6 +31,8 @@ pub struct ProcessedImage {
     pub metadata: ImageMetadata,
     /// BlurHash, ThumbHash and dominant colour.
     pub placeholder: Placeholder,
+    /// 64-bit perceptual hash (dHash) of the upright picture, for near-duplicate search.
+    pub phash: u64,
     /// Two renditions per spec, in spec order: WebP first, then JPEG (or PNG when the image has
     /// transparency).
     pub variants: Vec<EncodedVariant>,
@@ -81,7 +83,7 @@ pub fn process(
 
     let resized = resize::cascade(&upright, display, &targets)?;
     let smallest = smallest_full_frame(&resized, &targets, display).unwrap_or(&upright);
-    let placeholder = placeholder::compute(smallest)?;
+    let (placeholder, phash) = placeholder::compute(smallest)?;
     drop(upright);
 
     let second = if has_alpha {
@@ -138,6 +140,7 @@ pub fn process(
     Ok(ProcessedImage {
         metadata,
         placeholder,
+        phash,
         variants,
     })
 }

@@ -101,6 +101,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::InvalidCursor => Self::bad_request("invalid_cursor", e.to_string()),
             StoreError::NotFound(what) => Self::not_found(what),
+            StoreError::Conflict(message) => Self::new(StatusCode::CONFLICT, "conflict", message),
             StoreError::Backend(_) => Self::internal(e),
         }
     }

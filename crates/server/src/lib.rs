@@ -4,6 +4,7 @@
 //! - `routes`: the axum router (API, delivery), one module per resource.
 //! - [`ingest`]: the one ingest path (staging, sniffing, validation, dedup, recording).
 //! - [`worker`]: background job workers and [`worker::run_next_job`].
+//! - [`maintenance`]: periodic upkeep (trash purge, delivery counts).
 //! - `auth`: bearer tokens and principals.
 //! - `dto`: the JSON shapes clients see.
 //! - `error`: [`error::ApiError`], the one error type at the HTTP boundary.
@@ -14,6 +15,7 @@ pub mod auth;
 pub mod dto;
 pub mod error;
 pub mod ingest;
+pub mod maintenance;
 mod routes;
 pub mod state;
 pub mod worker;
@@ -61,6 +63,7 @@ impl App {
             blobs: Arc::new(blobs),
             staging_dir: Arc::new(staging.path().to_owned()),
             jobs_queued: Arc::new(Notify::new()),
+            deliveries: Arc::default(),
             shutdown: CancellationToken::new(),
         };
         Ok(Self {
@@ -110,6 +113,7 @@ impl App {
         } else {
             Vec::new()
         };
+        let upkeep = maintenance::spawn(state.clone());
         let app = router(state);
         let stop = cancel.clone();
         axum::serve(listener, app)
@@ -123,6 +127,7 @@ impl App {
         for handle in handles {
             let _ = handle.await;
         }
+        let _ = upkeep.await;
         Ok(())
     }
 }

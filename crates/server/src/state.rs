@@ -7,6 +7,8 @@ use medialib_core::{BlobStore, MetadataStore, Settings};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use crate::maintenance::DeliveryStats;
+
 /// Shared application state; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -20,6 +22,8 @@ pub struct AppState {
     pub staging_dir: Arc<PathBuf>,
     /// Woken when a job is queued, so idle workers start at once instead of polling.
     pub jobs_queued: Arc<Notify>,
+    /// Delivery counts not yet written (see [`crate::maintenance`]).
+    pub deliveries: Arc<DeliveryStats>,
     /// Cancelled when the process shuts down: long jobs (transcodes) stop at once and
     /// keep their lease, so the next start runs them again.
     pub shutdown: CancellationToken,

@@ -1,11 +1,11 @@
-//! Keyset-pagination cursors: the sort key and id of the last row of a page, encoded as
+//! Keyset-pagination cursors: the sort keys and id of the last row of a page, encoded as
 //! URL-safe base64 JSON so clients treat them as opaque.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
-/// The sort value of the last row seen.
+/// A sort value of the last row seen.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(untagged)]
 pub(crate) enum SortValue {
@@ -15,7 +15,10 @@ pub(crate) enum SortValue {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub(crate) struct Cursor {
-    pub(crate) key: SortValue,
+    /// The sort order the cursor belongs to, so a cursor is not replayed on another.
+    pub(crate) sort: String,
+    /// The sort keys of the last row, in order.
+    pub(crate) keys: Vec<SortValue>,
     /// Hex of the asset id's 16 bytes.
     pub(crate) id: String,
 }
@@ -39,7 +42,8 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
         let c = Cursor {
-            key: SortValue::Text("Sunset".into()),
+            sort: "relevance".into(),
+            keys: vec![SortValue::Int(9), SortValue::Text("Sunset".into())],
             id: "00ff".into(),
         };
         assert_eq!(Cursor::decode(&c.encode()), Some(c));

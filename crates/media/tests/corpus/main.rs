@@ -11,4 +11,5 @@ mod metadata;
 mod orientation;
 mod placeholders;
 mod reject;
+mod similarity;
 mod sniffing;

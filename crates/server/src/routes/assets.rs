@@ -1,13 +1,15 @@
-//! `/api/v1/assets`: list, read, edit and delete assets and read their variants.
+//! `/api/v1/assets/{id}`: read, edit, delete and restore an asset, and read its variants
+//! and extracted text.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use medialib_core::store::{AssetPatch, AssetQuery, AssetSort};
-use medialib_core::{Asset, AssetId, AssetKind, AssetStatus, StorageKey};
+use medialib_core::store::{AssetPatch, BulkAction};
+use medialib_core::{Asset, AssetId, StorageKey};
 use serde::{Deserialize, Serialize};
 
+use super::bulk;
 use super::extract::{ApiJson, ApiQuery, parse_id};
 use crate::auth::{Auth, can_read};
 use crate::dto::{AssetDto, VariantDto};
@@ -25,99 +27,27 @@ pub(crate) async fn load(state: &AppState, auth: &Auth, raw_id: &str) -> Result<
         .ok_or_else(|| ApiError::not_found(format!("asset {id}")))
 }
 
-/// Renders an asset with its variants and jobs.
+/// Renders an asset with its variants, tags and jobs.
 pub(crate) async fn render(state: &AppState, asset: &Asset) -> Result<AssetDto, ApiError> {
     let variants = state.store.list_variants(asset.id).await?;
+    let tags = state.store.asset_tags(&[asset.id]).await?;
     let jobs = state.store.list_jobs(asset.id).await?;
-    Ok(AssetDto::new(state, asset, &variants, Some(&jobs)))
+    Ok(AssetDto::new(state, asset, &variants, &tags, Some(&jobs)))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ListParams {
-    kind: Option<String>,
-    status: Option<String>,
-    /// `created_at`, `size` or `title`, with a leading `-` for descending.
-    sort: Option<String>,
-    limit: Option<u32>,
-    cursor: Option<String>,
-}
-
-#[derive(Serialize)]
-pub(crate) struct ListBody {
-    items: Vec<AssetDto>,
-    next_cursor: Option<String>,
-    total: u64,
-}
-
-fn parse_sort(raw: Option<&str>) -> Result<(AssetSort, bool), ApiError> {
-    let raw = raw.unwrap_or("-created_at");
-    let (descending, key) = match raw.strip_prefix('-') {
-        Some(key) => (true, key),
-        None => (false, raw),
-    };
-    let sort = match key {
-        "created_at" => AssetSort::CreatedAt,
-        "size" => AssetSort::Size,
-        "title" => AssetSort::Title,
-        other => {
-            return Err(ApiError::bad_request(
-                "invalid_query",
-                format!(
-                    "sort {other:?} is not one of created_at, size, title (prefix - for descending)"
-                ),
-            ));
-        }
-    };
-    Ok((sort, descending))
-}
-
-/// `GET /api/v1/assets?kind=&status=&sort=-created_at&limit=50&cursor=`.
-pub(crate) async fn list(
-    State(state): State<AppState>,
-    auth: Auth,
-    ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<Json<ListBody>, ApiError> {
-    let bad = |m: String| ApiError::bad_request("invalid_query", m);
-    let kind = params
-        .kind
-        .as_deref()
-        .map(str::parse::<AssetKind>)
-        .transpose()
-        .map_err(bad)?;
-    let status = params
-        .status
-        .as_deref()
-        .map(str::parse::<AssetStatus>)
-        .transpose()
-        .map_err(bad)?;
-    let (sort, descending) = parse_sort(params.sort.as_deref())?;
-    let limit = params.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(bad(format!("limit {limit} must be 1-200")));
-    }
-    let page = state
-        .store
-        .list_assets(&AssetQuery {
-            namespace: auth.0.namespace,
-            kind,
-            status,
-            sort,
-            descending,
-            limit,
-            cursor: params.cursor,
-        })
-        .await?;
-    let mut items = Vec::with_capacity(page.items.len());
-    for asset in &page.items {
+/// Renders a page of assets with their variants and tags (tags in one query).
+pub(crate) async fn render_page(
+    state: &AppState,
+    assets: &[Asset],
+) -> Result<Vec<AssetDto>, ApiError> {
+    let ids: Vec<AssetId> = assets.iter().map(|a| a.id).collect();
+    let tags = state.store.asset_tags(&ids).await?;
+    let mut items = Vec::with_capacity(assets.len());
+    for asset in assets {
         let variants = state.store.list_variants(asset.id).await?;
-        items.push(AssetDto::new(&state, asset, &variants, None));
+        items.push(AssetDto::new(state, asset, &variants, &tags, None));
     }
-    Ok(Json(ListBody {
-        items,
-        next_cursor: page.next_cursor,
-        total: page.total,
-    }))
+    Ok(items)
 }
 
 /// `GET /api/v1/assets/{id}`.
@@ -144,7 +74,9 @@ pub(crate) struct PatchBody {
 }
 
 /// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
-fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+pub(crate) fn nullable<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
     Option::<String>::deserialize(d).map(Some)
 }
 
@@ -198,10 +130,16 @@ pub(crate) async fn patch(
 pub(crate) struct DeleteParams {
     #[serde(default)]
     purge: bool,
+    #[serde(default)]
+    force: bool,
 }
 
-/// `DELETE /api/v1/assets/{id}[?purge=true]`: soft delete; `purge` also removes the
-/// variants, and the original's blob when no other asset references it.
+/// `DELETE /api/v1/assets/{id}[?force=true][&purge=true]`: moves the asset to the trash
+/// (restorable until the trash is purged). `purge` removes it at once with its variants,
+/// and the original's blob when no other asset references it.
+///
+/// Errors: 404 when not found (or already in the trash, without `purge`); 409
+/// `asset_in_use` when usages are recorded, unless `force=true`.
 pub(crate) async fn delete(
     State(state): State<AppState>,
     auth: Auth,
@@ -209,21 +147,39 @@ pub(crate) async fn delete(
     ApiQuery(params): ApiQuery<DeleteParams>,
 ) -> Result<Response, ApiError> {
     let asset = load(&state, &auth, &id).await?;
-    if !params.purge {
-        if asset.deleted_at.is_some() {
-            return Err(ApiError::not_found(format!("asset {}", asset.id)));
-        }
-        state.store.soft_delete_asset(asset.id).await?;
-        return Ok(StatusCode::NO_CONTENT.into_response());
+    if asset.deleted_at.is_none() {
+        let action = BulkAction::Delete {
+            force: params.force,
+        };
+        bulk::apply_one(&state, &auth, &action, asset.id).await?;
     }
-    // Rows first, then bytes: a crash in between leaves unreferenced blobs for gc,
-    // never rows pointing at missing bytes.
-    if let Some(unreferenced) = state.store.purge_asset(asset.id).await? {
-        for key in unreferenced.keys {
-            state.blobs.delete(&StorageKey::from_stored(key)).await?;
+    if params.purge {
+        // Rows first, then bytes: a crash in between leaves unreferenced blobs for gc,
+        // never rows pointing at missing bytes.
+        if let Some(unreferenced) = state.store.purge_asset(asset.id).await? {
+            for key in unreferenced.keys {
+                state.blobs.delete(&StorageKey::from_stored(key)).await?;
+            }
         }
+    } else if asset.deleted_at.is_some() {
+        return Err(ApiError::not_found(format!("asset {}", asset.id)));
     }
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /api/v1/assets/{id}/restore`: takes an asset out of the trash.
+///
+/// Errors: 404 when not found; 409 `not_deleted` when it is not in the trash, 409
+/// `duplicate_exists` when a live asset holds the same bytes.
+pub(crate) async fn restore(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<AssetDto>, ApiError> {
+    let asset = load(&state, &auth, &id).await?;
+    bulk::apply_one(&state, &auth, &BulkAction::Restore, asset.id).await?;
+    let restored = load(&state, &auth, &id).await?;
+    Ok(Json(render(&state, &restored).await?))
 }
 
 #[derive(Serialize)]
@@ -231,7 +187,6 @@ pub(crate) struct VariantsBody {
     items: Vec<VariantDto>,
 }
 
-/// `GET /api/v1/assets/{id}/variants`.
 /// `GET /api/v1/assets/{id}/text`: the text extracted for search (PDF text, text files),
 /// as `text/plain; charset=utf-8`, at most 1 MiB.
 ///
@@ -250,6 +205,7 @@ pub(crate) async fn text(
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text))
 }
 
+/// `GET /api/v1/assets/{id}/variants`.
 pub(crate) async fn variants(
     State(state): State<AppState>,
     auth: Auth,

@@ -18,6 +18,7 @@ use crate::state::AppState;
 
 /// What to send: the blob, its type, hash and size, and how browsers should save it.
 struct Deliverable {
+    asset: AssetId,
     key: StorageKey,
     mime: &'static str,
     sha256: Sha256,
@@ -61,6 +62,7 @@ pub(crate) async fn original(
         .map(|f| f.mime())
         .unwrap_or("application/octet-stream");
     let d = Deliverable {
+        asset: asset.id,
         key: StorageKey::original(asset.namespace, &asset.sha256),
         mime,
         sha256: asset.sha256,
@@ -92,6 +94,7 @@ pub(crate) async fn variant(
         .ok_or_else(not_found)?;
     let stem = crate::ingest::filename::stem(&asset.original_filename);
     let d = Deliverable {
+        asset: asset.id,
         key: StorageKey::from_stored(variant.storage_key),
         mime: format.mime(),
         sha256: variant.sha256,
@@ -174,7 +177,8 @@ async fn send(
     if method == Method::HEAD || range.is_empty() {
         return Ok((status, headers).into_response());
     }
-    let stream = state.blobs.get_range(&d.key, range).await?;
+    let stream = state.blobs.get_range(&d.key, range.clone()).await?;
+    state.deliveries.record(d.asset, range.end - range.start);
     Ok((status, headers, Body::from_stream(stream)).into_response())
 }
 

@@ -6,14 +6,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use medialib_core::{
-    Asset, AssetKind, Fit, Metadata, OutputFormat, Placeholder, StorageKey, TranscodeProfile,
-    VariantSpec,
+    Asset, AssetKind, Fit, Metadata, OutputFormat, StorageKey, TranscodeProfile, VariantSpec,
 };
 use medialib_media::av::{AvLimits, Probed};
 use medialib_media::{EncodeSettings, ImageFormat, ImageLimits, MediaError};
 
 use super::original::LocalOriginal;
-use super::results::{Made, Output};
+use super::results::{Made, Output, Picture};
 use super::{Failure, blocking};
 use crate::state::AppState;
 
@@ -60,11 +59,7 @@ impl Pictures {
 
     /// Runs the image pipeline on a picture made from the original; `extra` adds a
     /// full-size variant (the poster).
-    fn variants(
-        &self,
-        picture: &[u8],
-        extra: Option<VariantSpec>,
-    ) -> Result<(Vec<Made>, Placeholder), MediaError> {
+    fn variants(&self, picture: &[u8], extra: Option<VariantSpec>) -> Result<Picture, MediaError> {
         let format = medialib_media::sniff(picture, picture.len() as u64)
             .and_then(|d| d.format)
             .ok_or_else(|| MediaError::Invalid("the embedded picture is not an image".into()))?;
@@ -72,8 +67,11 @@ impl Pictures {
         specs.extend(extra);
         let processed =
             medialib_media::process(picture, format, &specs, &self.limits, &self.encode)?;
-        let made = processed.variants.into_iter().map(Made::from).collect();
-        Ok((made, processed.placeholder))
+        Ok(Picture {
+            variants: processed.variants.into_iter().map(Made::from).collect(),
+            placeholder: processed.placeholder,
+            phash: processed.phash,
+        })
     }
 }
 
@@ -143,13 +141,15 @@ async fn image(state: &AppState, asset: &Asset, pictures: Pictures) -> Result<Ou
             &pictures.limits,
             &pictures.encode,
         )?;
-        Ok(Output {
-            metadata: Metadata::Image(processed.metadata),
-            placeholder: Some(processed.placeholder),
+        let picture = Picture {
             variants: processed.variants.into_iter().map(Made::from).collect(),
-            text: None,
-            transcodes: Vec::new(),
-        })
+            placeholder: processed.placeholder,
+            phash: processed.phash,
+        };
+        Ok(Output::new(
+            Metadata::Image(processed.metadata),
+            Some(picture),
+        ))
     })
     .await
 }
@@ -178,14 +178,8 @@ fn video(
         height: meta.height.clamp(1, 20_000),
         fit: Fit::Fit,
     };
-    let (variants, placeholder) = pictures.variants(&frame, Some(poster))?;
-    Ok(Output {
-        metadata: Metadata::Video(meta),
-        placeholder: Some(placeholder),
-        variants,
-        text: None,
-        transcodes: Vec::new(),
-    })
+    let picture = pictures.variants(&frame, Some(poster))?;
+    Ok(Output::new(Metadata::Video(meta), Some(picture)))
 }
 
 /// Cover art (when present) → the image variants; the waveform as PNG and JSON.
@@ -201,13 +195,13 @@ fn audio(
         None
     };
     // Broken cover art is the tag's problem, not the audio's: keep the audio.
-    let (mut variants, placeholder) = match cover.map(|c| pictures.variants(&c, None)) {
-        Some(Ok((variants, placeholder))) => (variants, Some(placeholder)),
+    let picture = match cover.map(|c| pictures.variants(&c, None)) {
+        Some(Ok(picture)) => Some(picture),
         Some(Err(e)) => {
             tracing::warn!(error = %e, "cover art is unreadable; skipped");
-            (Vec::new(), None)
+            None
         }
-        None => (Vec::new(), None),
+        None => None,
     };
     let wave = medialib_media::av::waveform(path, WAVEFORM_BUCKETS, WAVEFORM_SIZE, timeout)?;
     let peaks = serde_json::json!({
@@ -216,27 +210,22 @@ fn audio(
         // Three decimals are finer than any waveform picture.
         "peaks": wave.peaks.iter().map(|p| (p * 1000.0).round() / 1000.0).collect::<Vec<f32>>(),
     });
-    variants.push(Made {
+    let mut output = Output::new(Metadata::Audio(meta), picture);
+    output.variants.push(Made {
         name: "waveform".into(),
         format: OutputFormat::Png,
         width: Some(wave.width),
         height: Some(wave.height),
         bytes: wave.png,
     });
-    variants.push(Made {
+    output.variants.push(Made {
         name: "waveform".into(),
         format: OutputFormat::Json,
         width: None,
         height: None,
         bytes: peaks.to_string().into_bytes(),
     });
-    Ok(Output {
-        metadata: Metadata::Audio(meta),
-        placeholder,
-        variants,
-        text: None,
-        transcodes: Vec::new(),
-    })
+    Ok(output)
 }
 
 /// Facts, the first page → the image variants, and the text for search.
@@ -249,21 +238,11 @@ fn document(
     let meta = medialib_media::document::probe(path, mime, timeout)?;
     let page =
         medialib_media::document::render_first_page(path, &meta, pictures.largest_side(), timeout)?;
-    let (variants, placeholder) = match page {
-        Some(png) => {
-            let (variants, placeholder) = pictures.variants(&png, None)?;
-            (variants, Some(placeholder))
-        }
-        None => (Vec::new(), None),
-    };
+    let picture = page.map(|png| pictures.variants(&png, None)).transpose()?;
     let text = medialib_media::document::extract_text(path, &meta, MAX_TEXT_BYTES, timeout)?;
-    Ok(Output {
-        metadata: Metadata::Document(meta),
-        placeholder,
-        variants,
-        text,
-        transcodes: Vec::new(),
-    })
+    let mut output = Output::new(Metadata::Document(meta), picture);
+    output.text = text;
+    Ok(output)
 }
 
 /// Facts and a rendered preview → the image variants.
@@ -273,12 +252,6 @@ fn model(path: &Path, mime: &str, pictures: &Pictures) -> Result<Output, MediaEr
     let meta = medialib_media::model3d::probe(&bytes, mime)?;
     let (w, h) = MODEL_PREVIEW;
     let png = medialib_media::model3d::render_preview(&bytes, mime, w, h)?;
-    let (variants, placeholder) = pictures.variants(&png, None)?;
-    Ok(Output {
-        metadata: Metadata::Model3d(meta),
-        placeholder: Some(placeholder),
-        variants,
-        text: None,
-        transcodes: Vec::new(),
-    })
+    let picture = pictures.variants(&png, None)?;
+    Ok(Output::new(Metadata::Model3d(meta), Some(picture)))
 }

@@ -35,18 +35,49 @@ impl From<medialib_media::EncodedVariant> for Made {
     }
 }
 
+/// What the image pipeline made of a picture (the image itself, a poster, cover art, a
+/// page or a model preview).
+pub(super) struct Picture {
+    /// Its variants.
+    pub variants: Vec<Made>,
+    /// Its placeholders.
+    pub placeholder: Placeholder,
+    /// Its perceptual hash.
+    pub phash: u64,
+}
+
 /// Everything a processing job produced.
 pub(super) struct Output {
     /// Facts.
     pub metadata: Metadata,
     /// Placeholders of the picture, when there is one.
     pub placeholder: Option<Placeholder>,
+    /// Perceptual hash of the picture, when there is one.
+    pub phash: Option<u64>,
     /// Variants to store.
     pub variants: Vec<Made>,
     /// Text for search.
     pub text: Option<String>,
     /// Transcode profiles to queue.
     pub transcodes: Vec<String>,
+}
+
+impl Output {
+    /// The facts and, when there is one, the picture's variants, placeholders and hash.
+    pub fn new(metadata: Metadata, picture: Option<Picture>) -> Self {
+        let (variants, placeholder, phash) = match picture {
+            Some(p) => (p.variants, Some(p.placeholder), Some(p.phash)),
+            None => (Vec::new(), None, None),
+        };
+        Self {
+            metadata,
+            placeholder,
+            phash,
+            variants,
+            text: None,
+            transcodes: Vec::new(),
+        }
+    }
 }
 
 /// Stores the variants' bytes, then records everything in one transaction; deletes the
@@ -90,6 +121,7 @@ pub(super) async fn record_processed(
                 taken_at,
                 variants,
                 text: output.text,
+                phash: output.phash,
                 transcodes: output.transcodes,
             },
         )

@@ -1,8 +1,7 @@
 //! Assets, the blobs they reference, and their variants.
 
 use medialib_core::store::{
-    AssetPatch, AssetQuery, AssetSort, IngestRecord, NewAsset, NewVariant, Page, Processed,
-    Unreferenced,
+    AssetPatch, IngestRecord, NewAsset, NewVariant, Processed, Unreferenced,
 };
 use medialib_core::{
     Asset, AssetId, AssetStatus, JobId, JobKind, NamespaceId, Sha256, StoreError, Variant,
@@ -11,9 +10,8 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use super::rows::{self, asset_columns, now_ms, to_ms};
 use super::{backend, begin_write};
-use crate::cursor::{Cursor, SortValue};
 
-fn id_bytes(id: AssetId) -> Vec<u8> {
+pub(crate) fn id_bytes(id: AssetId) -> Vec<u8> {
     id.0.as_bytes().to_vec()
 }
 
@@ -48,8 +46,9 @@ pub(crate) async fn create(pool: &SqlitePool, new: NewAsset) -> Result<IngestRec
     let inserted = sqlx::query(
         "INSERT INTO asset (id, namespace_id, blob_id, kind, status, mime, size, sha256,
             original_filename, title, description, alt_text, is_public, width, height,
-            duration_s, uploaded_by, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            duration_s, uploaded_by, created_at, updated_at, search_rowid)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                 (SELECT coalesce(max(search_rowid), 0) + 1 FROM asset))
          ON CONFLICT (namespace_id, sha256) WHERE deleted_at IS NULL DO NOTHING",
     )
     .bind(id_bytes(new.id))
@@ -153,98 +152,6 @@ pub(crate) async fn get(pool: &SqlitePool, id: AssetId) -> Result<Option<Asset>,
     row.as_ref().map(rows::asset).transpose()
 }
 
-fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &AssetQuery) {
-    qb.push(" WHERE namespace_id = ")
-        .push_bind(q.namespace.0)
-        .push(" AND deleted_at IS NULL");
-    if let Some(kind) = q.kind {
-        qb.push(" AND kind = ").push_bind(kind.as_str());
-    }
-    if let Some(status) = q.status {
-        qb.push(" AND status = ").push_bind(status.as_str());
-    }
-}
-
-pub(crate) async fn list(pool: &SqlitePool, q: &AssetQuery) -> Result<Page<Asset>, StoreError> {
-    let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM asset");
-    push_filters(&mut count, q);
-    let total: i64 = count
-        .build_query_scalar()
-        .fetch_one(pool)
-        .await
-        .map_err(backend("count assets"))?;
-
-    let key = match q.sort {
-        AssetSort::CreatedAt => "created_at",
-        AssetSort::Size => "size",
-        AssetSort::Title => "title COLLATE NOCASE",
-    };
-    let (cmp, dir) = if q.descending {
-        ("<", "DESC")
-    } else {
-        (">", "ASC")
-    };
-    let mut qb = QueryBuilder::<Sqlite>::new(concat!("SELECT ", asset_columns!(), " FROM asset"));
-    push_filters(&mut qb, q);
-    if let Some(raw) = &q.cursor {
-        let cursor = Cursor::decode(raw).ok_or(StoreError::InvalidCursor)?;
-        let id = hex_id(&cursor.id)?;
-        // Keyset pagination: rows strictly after (key, id) in the sort order, so pages
-        // stay stable while new assets arrive.
-        qb.push(format!(" AND ({key} {cmp} "));
-        push_value(&mut qb, &cursor.key);
-        qb.push(format!(" OR ({key} = "));
-        push_value(&mut qb, &cursor.key);
-        qb.push(format!(" AND id {cmp} ")).push_bind(id).push("))");
-    }
-    qb.push(format!(" ORDER BY {key} {dir}, id {dir} LIMIT "))
-        .push_bind(i64::from(q.limit) + 1);
-    let rows = qb
-        .build()
-        .fetch_all(pool)
-        .await
-        .map_err(backend("list assets"))?;
-    let mut items = rows
-        .iter()
-        .map(rows::asset)
-        .collect::<Result<Vec<_>, _>>()?;
-    let next_cursor = if items.len() > q.limit as usize {
-        items.truncate(q.limit as usize);
-        items.last().map(|last| {
-            let key = match q.sort {
-                AssetSort::CreatedAt => SortValue::Int(to_ms(last.created_at)),
-                AssetSort::Size => SortValue::Int(last.size as i64),
-                AssetSort::Title => SortValue::Text(last.title.clone()),
-            };
-            Cursor {
-                key,
-                id: last.id.0.simple().to_string(),
-            }
-            .encode()
-        })
-    } else {
-        None
-    };
-    Ok(Page {
-        items,
-        next_cursor,
-        total: total as u64,
-    })
-}
-
-fn push_value(qb: &mut QueryBuilder<Sqlite>, value: &SortValue) {
-    match value {
-        SortValue::Int(v) => qb.push_bind(*v),
-        SortValue::Text(v) => qb.push_bind(v.clone()),
-    };
-}
-
-fn hex_id(hex: &str) -> Result<Vec<u8>, StoreError> {
-    uuid::Uuid::try_parse(hex)
-        .map(|u| u.as_bytes().to_vec())
-        .map_err(|_| StoreError::InvalidCursor)
-}
-
 pub(crate) async fn update(
     pool: &SqlitePool,
     id: AssetId,
@@ -274,20 +181,6 @@ pub(crate) async fn update(
         return Ok(None);
     }
     get(pool, id).await
-}
-
-pub(crate) async fn soft_delete(pool: &SqlitePool, id: AssetId) -> Result<bool, StoreError> {
-    let now = now_ms();
-    let done = sqlx::query(
-        "UPDATE asset SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL",
-    )
-    .bind(now)
-    .bind(now)
-    .bind(id_bytes(id))
-    .execute(pool)
-    .await
-    .map_err(backend("delete asset"))?;
-    Ok(done.rows_affected() > 0)
 }
 
 pub(crate) async fn purge(
@@ -388,7 +281,8 @@ pub(crate) async fn record_processed(
     let done = sqlx::query(
         "UPDATE asset SET status = ?, width = coalesce(?, width), height = coalesce(?, height),
             frame_count = ?, duration_s = ?, page_count = ?, metadata = ?, placeholder = ?,
-            extracted_text = ?, taken_at = ?, error = NULL, updated_at = ?
+            extracted_text = ?, taken_at = ?, phash = ?, has_gps = ?, error = NULL,
+            updated_at = ?
          WHERE id = ?",
     )
     .bind(AssetStatus::Ready.as_str())
@@ -401,6 +295,9 @@ pub(crate) async fn record_processed(
     .bind(placeholder)
     .bind(&processed.text)
     .bind(processed.taken_at.map(to_ms))
+    // SQLite integers are signed: the hash's 64 bits are stored as they are.
+    .bind(processed.phash.map(|h| h as i64))
+    .bind(m.gps().is_some())
     .bind(now)
     .bind(id_bytes(id))
     .execute(&mut *tx)

@@ -2,25 +2,39 @@
 //!
 //! - `rows`: mapping rows to domain types and timestamps to milliseconds.
 //! - `assets`: assets, blobs and variants.
+//! - `search`: full-text search, filters and keyset pages over assets.
+//! - `bulk`: actions on many assets at once, and the trash purge.
+//! - `tags`, `collections`, `usage`: how editors organise assets.
+//! - `analytics`: delivery counts and reports.
 //! - `jobs`: the job queue (claim with a lease, finish, requeue).
 //! - `tokens`: API tokens and principals.
 
+mod analytics;
 mod assets;
+mod bulk;
+mod collections;
 mod jobs;
 mod rows;
+mod search;
+mod tags;
 mod tokens;
+mod usage;
 
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use medialib_core::organise::{
+    AssetTag, Collection, CollectionId, CollectionItem, Tag, TagId, Usage, UsageRef,
+};
 use medialib_core::store::{
-    AssetPatch, AssetQuery, IngestRecord, JobOutcome, NewAsset, NewVariant, Page, Principal,
-    Processed, Unreferenced,
+    AssetPatch, AssetQuery, AssetViews, BulkAction, BulkReport, CollectionPatch, DayUploads,
+    DeliveryCount, IngestRecord, JobOutcome, NewAsset, NewCollection, NewTag, NewVariant, Page,
+    Principal, Processed, StorageReport, TagPatch, Unreferenced,
 };
 use medialib_core::{
-    Asset, AssetId, Job, JobId, MetadataStore, NamespaceId, Sha256, StoreError, Variant,
+    Asset, AssetId, Job, JobId, MetadataStore, NamespaceId, Sha256, StoreError, Timestamp, Variant,
 };
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -116,7 +130,7 @@ impl MetadataStore for SqliteStore {
     }
 
     async fn list_assets(&self, query: &AssetQuery) -> Result<Page<Asset>, StoreError> {
-        assets::list(&self.pool, query).await
+        search::list(&self.pool, query).await
     }
 
     async fn update_asset(
@@ -125,10 +139,6 @@ impl MetadataStore for SqliteStore {
         patch: &AssetPatch,
     ) -> Result<Option<Asset>, StoreError> {
         assets::update(&self.pool, id, patch).await
-    }
-
-    async fn soft_delete_asset(&self, id: AssetId) -> Result<bool, StoreError> {
-        assets::soft_delete(&self.pool, id).await
     }
 
     async fn purge_asset(&self, id: AssetId) -> Result<Option<Unreferenced>, StoreError> {
@@ -196,5 +206,163 @@ impl MetadataStore for SqliteStore {
 
     async fn requeue_running_jobs(&self) -> Result<u64, StoreError> {
         jobs::requeue_running(&self.pool).await
+    }
+
+    async fn bulk(
+        &self,
+        namespace: NamespaceId,
+        action: &BulkAction,
+        ids: &[AssetId],
+    ) -> Result<BulkReport, StoreError> {
+        bulk::bulk(&self.pool, namespace, action, ids).await
+    }
+
+    async fn purge_trash(
+        &self,
+        deleted_before: Timestamp,
+        limit: u32,
+    ) -> Result<Option<Unreferenced>, StoreError> {
+        bulk::purge_trash(&self.pool, deleted_before, limit).await
+    }
+
+    async fn list_tags(&self, namespace: NamespaceId) -> Result<Vec<Tag>, StoreError> {
+        tags::list(&self.pool, namespace).await
+    }
+
+    async fn get_tag(&self, namespace: NamespaceId, id: TagId) -> Result<Option<Tag>, StoreError> {
+        tags::get(&self.pool, namespace, id).await
+    }
+
+    async fn create_tag(&self, namespace: NamespaceId, new: &NewTag) -> Result<Tag, StoreError> {
+        tags::create(&self.pool, namespace, new).await
+    }
+
+    async fn update_tag(
+        &self,
+        namespace: NamespaceId,
+        id: TagId,
+        patch: &TagPatch,
+    ) -> Result<Option<Tag>, StoreError> {
+        tags::update(&self.pool, namespace, id, patch).await
+    }
+
+    async fn delete_tag(&self, namespace: NamespaceId, id: TagId) -> Result<bool, StoreError> {
+        tags::delete(&self.pool, namespace, id).await
+    }
+
+    async fn asset_tags(&self, ids: &[AssetId]) -> Result<Vec<AssetTag>, StoreError> {
+        tags::of_assets(&self.pool, ids).await
+    }
+
+    async fn list_collections(
+        &self,
+        namespace: NamespaceId,
+    ) -> Result<Vec<Collection>, StoreError> {
+        collections::list(&self.pool, namespace).await
+    }
+
+    async fn get_collection(
+        &self,
+        namespace: NamespaceId,
+        id: CollectionId,
+    ) -> Result<Option<Collection>, StoreError> {
+        collections::get(&self.pool, namespace, id).await
+    }
+
+    async fn create_collection(
+        &self,
+        namespace: NamespaceId,
+        new: &NewCollection,
+    ) -> Result<Collection, StoreError> {
+        collections::create(&self.pool, namespace, new).await
+    }
+
+    async fn update_collection(
+        &self,
+        namespace: NamespaceId,
+        id: CollectionId,
+        patch: &CollectionPatch,
+    ) -> Result<Option<Collection>, StoreError> {
+        collections::update(&self.pool, namespace, id, patch).await
+    }
+
+    async fn delete_collection(
+        &self,
+        namespace: NamespaceId,
+        id: CollectionId,
+    ) -> Result<bool, StoreError> {
+        collections::delete(&self.pool, namespace, id).await
+    }
+
+    async fn collection_items(
+        &self,
+        id: CollectionId,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<CollectionItem>, StoreError> {
+        collections::items(&self.pool, id, offset, limit).await
+    }
+
+    async fn insert_items(
+        &self,
+        id: CollectionId,
+        assets: &[AssetId],
+        position: Option<u32>,
+    ) -> Result<(), StoreError> {
+        collections::insert(&self.pool, id, assets, position).await
+    }
+
+    async fn reorder_items(&self, id: CollectionId, assets: &[AssetId]) -> Result<(), StoreError> {
+        collections::reorder(&self.pool, id, assets).await
+    }
+
+    async fn record_usage(&self, asset: AssetId, usage: &UsageRef) -> Result<Usage, StoreError> {
+        usage::record(&self.pool, asset, usage).await
+    }
+
+    async fn remove_usage(
+        &self,
+        asset: AssetId,
+        entity_type: &str,
+        entity_id: &str,
+        usage_type: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        usage::remove(&self.pool, asset, entity_type, entity_id, usage_type).await
+    }
+
+    async fn list_usage(&self, asset: AssetId) -> Result<Vec<Usage>, StoreError> {
+        usage::list(&self.pool, asset).await
+    }
+
+    async fn perceptual_hashes(
+        &self,
+        namespace: NamespaceId,
+    ) -> Result<Vec<(AssetId, u64)>, StoreError> {
+        usage::perceptual_hashes(&self.pool, namespace).await
+    }
+
+    async fn record_deliveries(&self, counts: &[DeliveryCount]) -> Result<(), StoreError> {
+        analytics::record_deliveries(&self.pool, counts).await
+    }
+
+    async fn storage_report(&self, namespace: NamespaceId) -> Result<StorageReport, StoreError> {
+        analytics::storage(&self.pool, namespace).await
+    }
+
+    async fn uploads_per_day(
+        &self,
+        namespace: NamespaceId,
+        from_day: i64,
+    ) -> Result<Vec<DayUploads>, StoreError> {
+        analytics::uploads_per_day(&self.pool, namespace, from_day).await
+    }
+
+    async fn top_assets(
+        &self,
+        namespace: NamespaceId,
+        from_day: i64,
+        limit: u32,
+    ) -> Result<Vec<AssetViews>, StoreError> {
+        analytics::top_assets(&self.pool, namespace, from_day, limit).await
     }
 }

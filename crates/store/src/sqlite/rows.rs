@@ -24,7 +24,7 @@ fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(format!("unreadable {what} in database: {detail}"))
 }
 
-fn uuid(bytes: Vec<u8>) -> Result<Uuid, StoreError> {
+pub(crate) fn uuid(bytes: Vec<u8>) -> Result<Uuid, StoreError> {
     Uuid::from_slice(&bytes).map_err(|e| corrupt("id", e))
 }
 
@@ -49,7 +49,7 @@ fn json<T: serde::de::DeserializeOwned>(
         .transpose()
 }
 
-fn get<'r, T>(row: &'r SqliteRow, col: &str) -> Result<T, StoreError>
+pub(crate) fn get<'r, T>(row: &'r SqliteRow, col: &str) -> Result<T, StoreError>
 where
     T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
 {
@@ -62,7 +62,8 @@ macro_rules! asset_columns {
     () => {
         "id, namespace_id, kind, status, mime, size, sha256, original_filename, title, \
          description, alt_text, is_public, width, height, frame_count, duration_s, page_count, \
-         metadata, placeholder, error, uploaded_by, created_at, updated_at, deleted_at"
+         metadata, placeholder, error, uploaded_by, created_at, updated_at, deleted_at, taken_at, \
+         (SELECT count(*) FROM usage WHERE usage.asset_id = asset.id) AS usage_count"
     };
 }
 pub(crate) use asset_columns;
@@ -93,6 +94,8 @@ pub(crate) fn asset(row: &SqliteRow) -> Result<Asset, StoreError> {
         created_at: from_ms(get(row, "created_at")?),
         updated_at: from_ms(get(row, "updated_at")?),
         deleted_at: get::<Option<i64>>(row, "deleted_at")?.map(from_ms),
+        taken_at: get::<Option<i64>>(row, "taken_at")?.map(from_ms),
+        usage_count: get::<i64>(row, "usage_count")? as u64,
     })
 }
 

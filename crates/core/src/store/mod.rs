@@ -1,15 +1,32 @@
-//! The metadata store seam: assets, variants, jobs and tokens.
+//! The metadata store seam: assets, variants, jobs, tokens, and how editors organise
+//! and find assets.
 //!
 //! `medialib-store` implements [`MetadataStore`] on SQLite (embedded default); the
 //! PostgreSQL backend implements the same trait and passes the same conformance tests.
+//!
+//! - this module: the trait, errors, and the ingest and processing inputs;
+//! - [`query`]: search, filters, sorting and pages;
+//! - [`organise`]: tags, collections and bulk actions;
+//! - [`analytics`]: storage, uploads and delivery counts.
+
+pub mod analytics;
+pub mod organise;
+pub mod query;
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 
+pub use analytics::*;
+pub use organise::*;
+pub use query::*;
+
+use crate::organise::{
+    AssetTag, Collection, CollectionId, CollectionItem, Tag, TagId, Usage, UsageRef,
+};
 use crate::{
-    Asset, AssetId, AssetKind, AssetStatus, Job, JobId, Metadata, NamespaceId, Placeholder, Sha256,
-    Timestamp, UserId, Variant,
+    Asset, AssetId, AssetKind, Job, JobId, Metadata, NamespaceId, Placeholder, Sha256, Timestamp,
+    UserId, Variant,
 };
 
 /// A failure of the metadata store.
@@ -21,6 +38,10 @@ pub enum StoreError {
     /// A pagination cursor that this store did not issue (or that was altered).
     #[error("invalid cursor: pass a next_cursor from an earlier page unchanged")]
     InvalidCursor,
+    /// The change would break a uniqueness rule (a slug already taken, …); the message says
+    /// which.
+    #[error("{0}")]
+    Conflict(String),
     /// The database failed; the message names the operation.
     #[error("metadata store: {0}")]
     Backend(String),
@@ -101,48 +122,6 @@ pub struct AssetPatch {
     pub is_public: Option<bool>,
 }
 
-/// Sort orders for listing assets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AssetSort {
-    /// By creation time (then id).
-    CreatedAt,
-    /// By size in bytes (then id).
-    Size,
-    /// By title, case-insensitively (then id).
-    Title,
-}
-
-/// A listing request. Pagination is keyset-based: `cursor` is the opaque
-/// `next_cursor` of the previous page, stable under concurrent inserts.
-#[derive(Debug, Clone)]
-pub struct AssetQuery {
-    /// The namespace to list.
-    pub namespace: NamespaceId,
-    /// Only this kind.
-    pub kind: Option<AssetKind>,
-    /// Only this status.
-    pub status: Option<AssetStatus>,
-    /// Sort key.
-    pub sort: AssetSort,
-    /// Descending when true.
-    pub descending: bool,
-    /// Page size, 1–200.
-    pub limit: u32,
-    /// Continue after this cursor.
-    pub cursor: Option<String>,
-}
-
-/// One page of a listing.
-#[derive(Debug, Clone)]
-pub struct Page<T> {
-    /// The items on this page.
-    pub items: Vec<T>,
-    /// Pass as `cursor` to get the next page; `None` on the last page.
-    pub next_cursor: Option<String>,
-    /// How many items match the filters in all pages.
-    pub total: u64,
-}
-
 /// A variant made by processing, to be recorded.
 #[derive(Debug, Clone)]
 pub struct NewVariant {
@@ -178,6 +157,8 @@ pub struct Processed {
     pub variants: Vec<NewVariant>,
     /// Text for search (PDF text, text files), already capped by the caller.
     pub text: Option<String>,
+    /// 64-bit perceptual hash (dHash) of the asset's picture, for near-duplicate search.
+    pub phash: Option<u64>,
     /// Transcode profiles to queue as jobs, in the same transaction.
     pub transcodes: Vec<String>,
 }
@@ -234,7 +215,10 @@ pub trait MetadataStore: Send + Sync + 'static {
     ) -> Result<Option<Asset>, StoreError>;
     /// An asset by id, deleted or not.
     async fn get_asset(&self, id: AssetId) -> Result<Option<Asset>, StoreError>;
-    /// A page of live assets.
+    /// A page of assets matching a search (text, filters, sort); see [`AssetQuery`].
+    ///
+    /// Errors: [`StoreError::InvalidCursor`] for a cursor this store did not issue for the
+    /// same sort.
     async fn list_assets(&self, query: &AssetQuery) -> Result<Page<Asset>, StoreError>;
     /// Applies a patch; `None` when the asset does not exist.
     async fn update_asset(
@@ -242,8 +226,6 @@ pub trait MetadataStore: Send + Sync + 'static {
         id: AssetId,
         patch: &AssetPatch,
     ) -> Result<Option<Asset>, StoreError>;
-    /// Soft-deletes an asset; `false` when it does not exist.
-    async fn soft_delete_asset(&self, id: AssetId) -> Result<bool, StoreError>;
     /// Removes an asset and its variants for good, returning the keys nobody references
     /// any more (its variants, and its original when no other asset uses that blob).
     async fn purge_asset(&self, id: AssetId) -> Result<Option<Unreferenced>, StoreError>;
@@ -298,4 +280,129 @@ pub trait MetadataStore: Send + Sync + 'static {
     /// Puts jobs left `running` by a stopped process back in the queue (embedded mode,
     /// at start-up, where no other process can hold a lease); returns how many.
     async fn requeue_running_jobs(&self) -> Result<u64, StoreError>;
+
+    /// Applies one action to assets of a namespace in one transaction: every asset or none.
+    /// Deleting moves to the trash (see [`BulkAction`]); ids may repeat.
+    async fn bulk(
+        &self,
+        namespace: NamespaceId,
+        action: &BulkAction,
+        ids: &[AssetId],
+    ) -> Result<BulkReport, StoreError>;
+    /// Purges up to `limit` assets that went to the trash before `deleted_before`, and
+    /// returns the storage keys no asset references any more (their variants, and originals
+    /// no other asset, live or in the trash, shares); `None` when no such asset is left.
+    async fn purge_trash(
+        &self,
+        deleted_before: Timestamp,
+        limit: u32,
+    ) -> Result<Option<Unreferenced>, StoreError>;
+
+    /// The namespace's tags by name, with their live asset counts.
+    async fn list_tags(&self, namespace: NamespaceId) -> Result<Vec<Tag>, StoreError>;
+    /// A tag of the namespace.
+    async fn get_tag(&self, namespace: NamespaceId, id: TagId) -> Result<Option<Tag>, StoreError>;
+    /// Creates a tag. Errors: [`StoreError::Conflict`] when the slug is taken.
+    async fn create_tag(&self, namespace: NamespaceId, new: &NewTag) -> Result<Tag, StoreError>;
+    /// Changes a tag; `None` when it does not exist in the namespace.
+    async fn update_tag(
+        &self,
+        namespace: NamespaceId,
+        id: TagId,
+        patch: &TagPatch,
+    ) -> Result<Option<Tag>, StoreError>;
+    /// Deletes a tag and takes it off every asset; `false` when it does not exist.
+    async fn delete_tag(&self, namespace: NamespaceId, id: TagId) -> Result<bool, StoreError>;
+    /// The tags of these assets, each asset's by name.
+    async fn asset_tags(&self, ids: &[AssetId]) -> Result<Vec<AssetTag>, StoreError>;
+
+    /// The namespace's collections by title.
+    async fn list_collections(&self, namespace: NamespaceId)
+    -> Result<Vec<Collection>, StoreError>;
+    /// A collection of the namespace.
+    async fn get_collection(
+        &self,
+        namespace: NamespaceId,
+        id: CollectionId,
+    ) -> Result<Option<Collection>, StoreError>;
+    /// Creates a collection. Errors: [`StoreError::Conflict`] when the slug is taken,
+    /// [`StoreError::NotFound`] when the cover asset is not in the namespace.
+    async fn create_collection(
+        &self,
+        namespace: NamespaceId,
+        new: &NewCollection,
+    ) -> Result<Collection, StoreError>;
+    /// Changes a collection; `None` when it does not exist in the namespace. Errors as
+    /// [`MetadataStore::create_collection`].
+    async fn update_collection(
+        &self,
+        namespace: NamespaceId,
+        id: CollectionId,
+        patch: &CollectionPatch,
+    ) -> Result<Option<Collection>, StoreError>;
+    /// Deletes a collection (not its assets); `false` when it does not exist.
+    async fn delete_collection(
+        &self,
+        namespace: NamespaceId,
+        id: CollectionId,
+    ) -> Result<bool, StoreError>;
+    /// The collection's live items in order: `limit` from position `offset` on.
+    async fn collection_items(
+        &self,
+        id: CollectionId,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<CollectionItem>, StoreError>;
+    /// Inserts assets at `position` (0-based; `None` appends), in the given order; assets
+    /// already in the collection move there. Errors: [`StoreError::NotFound`] naming the
+    /// first id that is not a live asset of the collection's namespace.
+    async fn insert_items(
+        &self,
+        id: CollectionId,
+        assets: &[AssetId],
+        position: Option<u32>,
+    ) -> Result<(), StoreError>;
+    /// Sets the order of the items: `assets` must list every item exactly once.
+    /// Errors: [`StoreError::Conflict`] when it does not.
+    async fn reorder_items(&self, id: CollectionId, assets: &[AssetId]) -> Result<(), StoreError>;
+
+    /// Records that an asset is used (again): creates the usage, or refreshes its
+    /// `last_used_at`.
+    async fn record_usage(&self, asset: AssetId, usage: &UsageRef) -> Result<Usage, StoreError>;
+    /// Removes usages of an asset by an entity: one usage type, or all when `usage_type` is
+    /// `None`. Returns how many were removed.
+    async fn remove_usage(
+        &self,
+        asset: AssetId,
+        entity_type: &str,
+        entity_id: &str,
+        usage_type: Option<&str>,
+    ) -> Result<u64, StoreError>;
+    /// Where an asset is used, most recent first.
+    async fn list_usage(&self, asset: AssetId) -> Result<Vec<Usage>, StoreError>;
+
+    /// The perceptual hashes of the namespace's live assets that have one.
+    async fn perceptual_hashes(
+        &self,
+        namespace: NamespaceId,
+    ) -> Result<Vec<(AssetId, u64)>, StoreError>;
+
+    /// Adds delivery counts (batched by the delivery path) to the daily totals.
+    async fn record_deliveries(&self, counts: &[DeliveryCount]) -> Result<(), StoreError>;
+    /// Storage per kind (namespace) and per namespace (instance).
+    async fn storage_report(&self, namespace: NamespaceId) -> Result<StorageReport, StoreError>;
+    /// Uploads per day from `from_day` on (days since the epoch, UTC); days without
+    /// uploads are left out.
+    async fn uploads_per_day(
+        &self,
+        namespace: NamespaceId,
+        from_day: i64,
+    ) -> Result<Vec<DayUploads>, StoreError>;
+    /// The most delivered live assets from `from_day` on, most views first.
+    async fn top_assets(
+        &self,
+        namespace: NamespaceId,
+        from_day: i64,
+        limit: u32,
+    ) -> Result<Vec<AssetViews>, StoreError>;
 }

@@ -1,13 +1,23 @@
 //! JSON shapes of the API. Only these types face clients; domain types stay free of
 //! presentation concerns.
+//!
+//! - this module: assets, variants and jobs;
+//! - [`organise`]: tags, collections, usage and bulk results;
+//! - [`analytics`]: reports.
 
+pub mod analytics;
+pub mod organise;
+
+use medialib_core::organise::AssetTag;
 use medialib_core::{Asset, Job, Metadata, OutputFormat, Placeholder, Timestamp, Variant};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 
 use crate::state::AppState;
+pub use organise::AssetTagDto;
 
-fn rfc3339(t: Timestamp) -> String {
+/// Formats a timestamp as RFC 3339 (UTC).
+pub fn rfc3339(t: Timestamp) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
@@ -52,8 +62,14 @@ pub struct AssetDto {
     pub created_at: String,
     /// RFC 3339.
     pub updated_at: String,
-    /// RFC 3339, when soft-deleted.
+    /// RFC 3339, when soft-deleted (the asset is in the trash).
     pub deleted_at: Option<String>,
+    /// RFC 3339, when the content was captured (from its metadata), once processed.
+    pub taken_at: Option<String>,
+    /// How many places use the asset (see `/api/v1/assets/{id}/usage`).
+    pub usage_count: u64,
+    /// Its tags, by name.
+    pub tags: Vec<AssetTagDto>,
     /// Extracted metadata, once processed: the kind's facts, tagged with `kind`.
     pub metadata: Option<Metadata>,
     /// Placeholders of the asset's picture, once processed.
@@ -181,8 +197,15 @@ pub fn path_segment(name: &str) -> String {
 }
 
 impl AssetDto {
-    /// Renders an asset with its variants and (optionally) its jobs.
-    pub fn new(state: &AppState, a: &Asset, variants: &[Variant], jobs: Option<&[Job]>) -> Self {
+    /// Renders an asset with its variants, its tags (any slice holding them; others' are
+    /// skipped) and, optionally, its jobs.
+    pub fn new(
+        state: &AppState,
+        a: &Asset,
+        variants: &[Variant],
+        tags: &[AssetTag],
+        jobs: Option<&[Job]>,
+    ) -> Self {
         let (renditions, pictures): (Vec<&Variant>, Vec<&Variant>) =
             variants.iter().partition(|v| is_rendition(v.format));
         let this = state.url(&format!("/api/v1/assets/{}", a.id));
@@ -207,6 +230,13 @@ impl AssetDto {
             created_at: rfc3339(a.created_at),
             updated_at: rfc3339(a.updated_at),
             deleted_at: a.deleted_at.map(rfc3339),
+            taken_at: a.taken_at.map(rfc3339),
+            usage_count: a.usage_count,
+            tags: tags
+                .iter()
+                .filter(|t| t.asset == a.id)
+                .map(AssetTagDto::from_tag)
+                .collect(),
             metadata: a.metadata.clone(),
             placeholder: a.placeholder.clone(),
             variants: pictures

@@ -1,0 +1,78 @@
+//! What analytics reports: storage, uploads and deliveries.
+
+use crate::{AssetId, Timestamp};
+
+/// Counts of one kind of asset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KindStorage {
+    /// `image`, `video`, …
+    pub kind: crate::AssetKind,
+    /// Live assets.
+    pub assets: u64,
+    /// Their original sizes, in bytes.
+    pub bytes: u64,
+    /// Their variants' and renditions' sizes, in bytes.
+    pub variant_bytes: u64,
+}
+
+/// Storage used by one namespace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamespaceStorage {
+    /// The namespace's slug.
+    pub namespace: String,
+    /// Live assets.
+    pub assets: u64,
+    /// Stored originals (deduplicated blobs, including those the trash holds), in bytes.
+    pub blob_bytes: u64,
+}
+
+/// Where the bytes are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorageReport {
+    /// Per kind, for the caller's namespace.
+    pub by_kind: Vec<KindStorage>,
+    /// Soft-deleted assets waiting for the purge, and their original sizes in bytes.
+    pub trash: (u64, u64),
+    /// Per namespace, for the whole instance.
+    pub by_namespace: Vec<NamespaceStorage>,
+}
+
+/// Uploads on one day (UTC).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayUploads {
+    /// Days since 1970-01-01.
+    pub day: i64,
+    /// Assets created that day (deleted ones included).
+    pub assets: u64,
+    /// Their original sizes, in bytes.
+    pub bytes: u64,
+}
+
+/// Deliveries of one asset on one day (UTC), as counted by the delivery path.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DeliveryCount {
+    /// The asset delivered (original or any variant).
+    pub asset: AssetId,
+    /// Days since 1970-01-01.
+    pub day: i64,
+    /// Responses with a body (200 and 206).
+    pub views: u64,
+    /// Body bytes sent.
+    pub bytes: u64,
+}
+
+/// An asset's deliveries over a period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssetViews {
+    /// The asset.
+    pub asset: AssetId,
+    /// Responses with a body.
+    pub views: u64,
+    /// Body bytes sent.
+    pub bytes: u64,
+}
+
+/// Days since the Unix epoch of a timestamp (UTC).
+pub fn epoch_day(t: Timestamp) -> i64 {
+    t.unix_timestamp().div_euclid(86_400)
+}

@@ -1,0 +1,100 @@
+//! Periodic upkeep: delivery counts written in batches, and the trash purged after its
+//! retention period.
+//!
+//! The delivery path must not wait for the database, so it only adds to counters in
+//! memory ([`DeliveryStats::record`]); a task writes them every
+//! `maintenance.stats_flush_seconds` in one transaction, and once more at shutdown.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use medialib_core::store::{DeliveryCount, epoch_day};
+use medialib_core::{AssetId, StorageKey, Timestamp};
+use tokio::task::JoinHandle;
+
+use crate::state::AppState;
+
+/// Purged per database round, so one purge never holds the write lock for long.
+const PURGE_BATCH: u32 = 100;
+
+/// Views and bytes served since the last flush, per asset and UTC day.
+#[derive(Debug, Default)]
+pub struct DeliveryStats {
+    counts: Mutex<HashMap<(AssetId, i64), (u64, u64)>>,
+}
+
+impl DeliveryStats {
+    /// Counts one response with a body of `bytes` bytes (an original or any variant).
+    pub fn record(&self, asset: AssetId, bytes: u64) {
+        let day = epoch_day(Timestamp::now_utc());
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = counts.entry((asset, day)).or_default();
+        entry.0 += 1;
+        entry.1 += bytes;
+    }
+
+    /// Takes the counts so far, leaving zero.
+    fn take(&self) -> Vec<DeliveryCount> {
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        counts
+            .drain()
+            .map(|((asset, day), (views, bytes))| DeliveryCount {
+                asset,
+                day,
+                views,
+                bytes,
+            })
+            .collect()
+    }
+}
+
+/// Writes the delivery counts gathered so far. Counts that cannot be written are logged
+/// and dropped: statistics must never hold up delivery.
+pub async fn flush_stats(state: &AppState) {
+    let counts = state.deliveries.take();
+    if counts.is_empty() {
+        return;
+    }
+    if let Err(e) = state.store.record_deliveries(&counts).await {
+        tracing::warn!(error = %e, rows = counts.len(), "delivery counts lost");
+    }
+}
+
+/// Purges assets deleted longer ago than the retention period, and the blobs no asset
+/// references any more. Returns how many storage keys were deleted.
+pub async fn purge_trash(state: &AppState) -> anyhow::Result<usize> {
+    let retention = Duration::from_secs(state.settings.maintenance.trash_retention_seconds);
+    let before = Timestamp::now_utc() - retention;
+    let mut deleted = 0;
+    while let Some(unreferenced) = state.store.purge_trash(before, PURGE_BATCH).await? {
+        // Rows are gone first: a crash here leaves unreferenced blobs, never rows
+        // pointing at missing bytes.
+        for key in unreferenced.keys {
+            state.blobs.delete(&StorageKey::from_stored(key)).await?;
+            deleted += 1;
+        }
+    }
+    Ok(deleted)
+}
+
+/// Runs the upkeep until the server shuts down, then flushes the counts one last time.
+pub fn spawn(state: AppState) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let m = &state.settings.maintenance;
+        let mut flush = tokio::time::interval(Duration::from_secs(m.stats_flush_seconds));
+        let mut purge = tokio::time::interval(Duration::from_secs(m.purge_interval_seconds));
+        loop {
+            tokio::select! {
+                _ = state.shutdown.cancelled() => break,
+                _ = flush.tick() => flush_stats(&state).await,
+                _ = purge.tick() => match purge_trash(&state).await {
+                    Ok(0) => {}
+                    Ok(keys) => tracing::info!(keys, "purged the trash"),
+                    Err(e) => tracing::warn!(error = %e, "trash purge failed; retrying later"),
+                },
+            }
+        }
+        flush_stats(&state).await;
+    })
+}

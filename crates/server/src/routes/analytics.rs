@@ -1,0 +1,139 @@
+//! `/api/v1/analytics`: storage, uploads per day, most delivered assets and processing
+//! failures, for the caller's namespace.
+
+use axum::Json;
+use axum::extract::State;
+use medialib_core::store::{AssetQuery, epoch_day};
+use medialib_core::{AssetId, AssetStatus, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use super::assets::render_page;
+use super::extract::ApiQuery;
+use crate::auth::Auth;
+use crate::dto::AssetDto;
+use crate::dto::analytics::{DayDto, StorageDto, TopAssetDto};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// `GET /api/v1/analytics/storage`: live assets and bytes per kind, the trash, and
+/// stored bytes per namespace.
+pub(crate) async fn storage(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<StorageDto>, ApiError> {
+    let report = state.store.storage_report(auth.0.namespace).await?;
+    Ok(Json(report.into()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Period {
+    /// Days back from today (UTC), 1–366; default 30.
+    days: Option<u32>,
+    /// Rows, 1–100; default 10 (`top`, `failures`).
+    limit: Option<u32>,
+}
+
+impl Period {
+    /// The first day of the period (days since the epoch) and the row limit.
+    fn parse(&self) -> Result<(i64, u32), ApiError> {
+        let days = self.days.unwrap_or(30);
+        let limit = self.limit.unwrap_or(10);
+        if !(1..=366).contains(&days) || !(1..=100).contains(&limit) {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "days must be 1-366 and limit 1-100",
+            ));
+        }
+        Ok((epoch_day(Timestamp::now_utc()) - i64::from(days) + 1, limit))
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct Uploads {
+    /// One entry per day of the period, oldest first (days without uploads count 0).
+    days: Vec<DayDto>,
+}
+
+/// `GET /api/v1/analytics/uploads?days=30`: assets uploaded per day (UTC).
+pub(crate) async fn uploads(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(period): ApiQuery<Period>,
+) -> Result<Json<Uploads>, ApiError> {
+    let (from_day, _) = period.parse()?;
+    let rows = state
+        .store
+        .uploads_per_day(auth.0.namespace, from_day)
+        .await?;
+    let today = epoch_day(Timestamp::now_utc());
+    let days = (from_day..=today)
+        .map(|day| {
+            let row = rows.iter().find(|r| r.day == day);
+            DayDto::new(day, row.map_or(0, |r| r.assets), row.map_or(0, |r| r.bytes))
+        })
+        .collect();
+    Ok(Json(Uploads { days }))
+}
+
+#[derive(Serialize)]
+pub(crate) struct Top {
+    items: Vec<TopAssetDto>,
+}
+
+/// `GET /api/v1/analytics/top?days=30&limit=10`: live assets by deliveries (views of the
+/// original and every variant), most first.
+pub(crate) async fn top(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(period): ApiQuery<Period>,
+) -> Result<Json<Top>, ApiError> {
+    let (from_day, limit) = period.parse()?;
+    let rows = state
+        .store
+        .top_assets(auth.0.namespace, from_day, limit)
+        .await?;
+    let mut assets = Vec::with_capacity(rows.len());
+    for row in &rows {
+        assets.extend(state.store.get_asset(row.asset).await?);
+    }
+    let dtos = render_page(&state, &assets).await?;
+    let items = dtos
+        .into_iter()
+        .map(|asset| {
+            let id: Option<AssetId> = asset.id.parse().ok();
+            let row = rows.iter().find(|r| Some(r.asset) == id);
+            TopAssetDto {
+                views: row.map_or(0, |r| r.views),
+                bytes: row.map_or(0, |r| r.bytes),
+                asset,
+            }
+        })
+        .collect();
+    Ok(Json(Top { items }))
+}
+
+#[derive(Serialize)]
+pub(crate) struct Failures {
+    /// Failed assets in the namespace, all pages.
+    total: u64,
+    /// The most recent, each with its `error` and jobs' errors.
+    items: Vec<AssetDto>,
+}
+
+/// `GET /api/v1/analytics/failures?limit=10`: assets whose processing failed, newest
+/// first.
+pub(crate) async fn failures(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(period): ApiQuery<Period>,
+) -> Result<Json<Failures>, ApiError> {
+    let (_, limit) = period.parse()?;
+    let mut query = AssetQuery::newest(auth.0.namespace, limit);
+    query.filter.status = Some(AssetStatus::Failed);
+    let page = state.store.list_assets(&query).await?;
+    Ok(Json(Failures {
+        total: page.total,
+        items: render_page(&state, &page.items).await?,
+    }))
+}

@@ -1,0 +1,340 @@
+//! `/api/v1/collections`: collections and their ordered items.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use medialib_core::organise::{Collection, CollectionId};
+use medialib_core::store::{BulkAction, CollectionPatch, NewCollection};
+use medialib_core::{Asset, AssetId};
+use serde::{Deserialize, Serialize};
+
+use super::assets::{nullable, render_page};
+use super::bulk::MAX_BULK_IDS;
+use super::extract::{ApiJson, ApiQuery, parse_id};
+use super::tags::{check_color, check_slug};
+use crate::auth::Auth;
+use crate::dto::AssetDto;
+use crate::dto::organise::CollectionDto;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Serialize)]
+pub(crate) struct CollectionList {
+    items: Vec<CollectionDto>,
+}
+
+/// `GET /api/v1/collections`: the namespace's collections by title.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<CollectionList>, ApiError> {
+    let items = state.store.list_collections(auth.0.namespace).await?;
+    Ok(Json(CollectionList {
+        items: items.into_iter().map(CollectionDto::from).collect(),
+    }))
+}
+
+fn check_text(field: &str, value: Option<&str>, max: usize) -> Result<(), ApiError> {
+    match value {
+        Some(v) if v.trim().is_empty() => {
+            Err(ApiError::invalid(format!("{field} must not be empty")))
+        }
+        Some(v) if v.chars().count() > max => Err(ApiError::invalid(format!(
+            "{field} is longer than {max} characters"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn asset_id(raw: &str) -> Result<AssetId, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::invalid(format!("{raw:?} is not an asset id")))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateCollection {
+    title: String,
+    slug: Option<String>,
+    description: Option<String>,
+    kind: Option<String>,
+    color: Option<String>,
+    #[serde(default)]
+    is_public: bool,
+    cover_asset_id: Option<String>,
+}
+
+/// `POST /api/v1/collections` with `{title, slug?, description?, kind?, color?, is_public?,
+/// cover_asset_id?}` → 201 and the collection.
+///
+/// Errors: 422 for bad values, 409 `conflict` when the slug is taken, 404 for a cover
+/// asset that does not exist.
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(body): ApiJson<CreateCollection>,
+) -> Result<(StatusCode, Json<CollectionDto>), ApiError> {
+    check_text("title", Some(&body.title), 500)?;
+    check_text("kind", body.kind.as_deref(), 100)?;
+    check_color(body.color.as_deref())?;
+    check_slug(body.slug.as_deref())?;
+    if body.slug.is_none() && medialib_core::organise::slugify(&body.title).is_empty() {
+        return Err(ApiError::invalid(
+            "the title has no letters or digits to make a slug from: give a slug",
+        ));
+    }
+    let new = NewCollection {
+        title: body.title.trim().to_owned(),
+        slug: body.slug,
+        description: body.description,
+        kind: body.kind.unwrap_or_default(),
+        color: body.color,
+        is_public: body.is_public,
+        cover_asset: body.cover_asset_id.as_deref().map(asset_id).transpose()?,
+    };
+    let collection = state
+        .store
+        .create_collection(auth.0.namespace, &new)
+        .await?;
+    Ok((StatusCode::CREATED, Json(collection.into())))
+}
+
+/// Loads a collection of the caller's namespace, or 404.
+async fn load(state: &AppState, auth: &Auth, raw: &str) -> Result<Collection, ApiError> {
+    let id = CollectionId(parse_id::<i64>(raw, "collection")?);
+    state
+        .store
+        .get_collection(auth.0.namespace, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("collection {raw}")))
+}
+
+/// `GET /api/v1/collections/{id}`.
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<CollectionDto>, ApiError> {
+    Ok(Json(load(&state, &auth, &id).await?.into()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PatchCollection {
+    title: Option<String>,
+    slug: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    description: Option<Option<String>>,
+    kind: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    color: Option<Option<String>>,
+    is_public: Option<bool>,
+    #[serde(default, deserialize_with = "nullable")]
+    cover_asset_id: Option<Option<String>>,
+}
+
+/// `PATCH /api/v1/collections/{id}`; absent fields stay, `null` clears optional ones.
+pub(crate) async fn patch(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PatchCollection>,
+) -> Result<Json<CollectionDto>, ApiError> {
+    let collection = load(&state, &auth, &id).await?;
+    check_text("title", body.title.as_deref(), 500)?;
+    check_text("kind", body.kind.as_deref(), 100)?;
+    check_color(body.color.clone().flatten().as_deref())?;
+    check_slug(body.slug.as_deref())?;
+    let cover_asset = match body.cover_asset_id {
+        Some(Some(raw)) => Some(Some(asset_id(&raw)?)),
+        Some(None) => Some(None),
+        None => None,
+    };
+    let patch = CollectionPatch {
+        title: body.title.map(|t| t.trim().to_owned()),
+        slug: body.slug,
+        description: body.description,
+        kind: body.kind,
+        color: body.color,
+        is_public: body.is_public,
+        cover_asset,
+    };
+    let updated = state
+        .store
+        .update_collection(auth.0.namespace, collection.id, &patch)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("collection {id}")))?;
+    Ok(Json(updated.into()))
+}
+
+/// `DELETE /api/v1/collections/{id}`: deletes the collection, not its assets.
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let collection = load(&state, &auth, &id).await?;
+    state
+        .store
+        .delete_collection(auth.0.namespace, collection.id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ItemsParams {
+    offset: Option<u32>,
+    limit: Option<u32>,
+}
+
+/// An item of a collection: the asset with its place.
+#[derive(Serialize)]
+pub(crate) struct ItemDto {
+    /// 0-based position.
+    position: u32,
+    /// RFC 3339.
+    added_at: String,
+    asset: AssetDto,
+}
+
+#[derive(Serialize)]
+pub(crate) struct ItemPage {
+    items: Vec<ItemDto>,
+    /// Live items in the collection.
+    total: u64,
+    /// Pass as `offset` for the next page; `null` on the last.
+    next_offset: Option<u32>,
+}
+
+/// `GET /api/v1/collections/{id}/items?offset=0&limit=50`: the items in order.
+pub(crate) async fn items(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiQuery(params): ApiQuery<ItemsParams>,
+) -> Result<Json<ItemPage>, ApiError> {
+    let collection = load(&state, &auth, &id).await?;
+    let offset = params.offset.unwrap_or(0);
+    let limit = params.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            format!("limit {limit} must be 1-200"),
+        ));
+    }
+    let items = state
+        .store
+        .collection_items(collection.id, offset, limit)
+        .await?;
+    let mut assets: Vec<Asset> = Vec::with_capacity(items.len());
+    for item in &items {
+        let asset = state.store.get_asset(item.asset).await?;
+        assets.extend(asset);
+    }
+    let dtos = render_page(&state, &assets).await?;
+    let shown = items.len() as u32;
+    Ok(Json(ItemPage {
+        items: items
+            .into_iter()
+            .zip(dtos)
+            .map(|(item, asset)| ItemDto {
+                position: item.position,
+                added_at: crate::dto::rfc3339(item.added_at),
+                asset,
+            })
+            .collect(),
+        total: collection.item_count,
+        next_offset: (u64::from(offset + shown) < collection.item_count && shown == limit)
+            .then_some(offset + shown),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ItemsBody {
+    asset_ids: Vec<String>,
+    /// Where to insert (0-based); appended when absent.
+    position: Option<u32>,
+}
+
+fn ids(raw: &[String]) -> Result<Vec<AssetId>, ApiError> {
+    if raw.is_empty() || raw.len() > MAX_BULK_IDS {
+        return Err(ApiError::invalid(format!(
+            "give 1-{MAX_BULK_IDS} asset_ids, not {}",
+            raw.len()
+        )));
+    }
+    raw.iter().map(|r| asset_id(r)).collect()
+}
+
+/// `POST /api/v1/collections/{id}/items` with `{asset_ids, position?}`: inserts the assets
+/// at the position (or appends them); assets already in the collection move there.
+///
+/// Errors: 404 naming an asset that is not live in the namespace (nothing is changed).
+pub(crate) async fn add_items(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ItemsBody>,
+) -> Result<Json<CollectionDto>, ApiError> {
+    let collection = load(&state, &auth, &id).await?;
+    let assets = ids(&body.asset_ids)?;
+    state
+        .store
+        .insert_items(collection.id, &assets, body.position)
+        .await?;
+    Ok(Json(load(&state, &auth, &id).await?.into()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OrderBody {
+    asset_ids: Vec<String>,
+}
+
+/// `PUT /api/v1/collections/{id}/items` with `{asset_ids}`: the new order, naming every
+/// item exactly once.
+///
+/// Errors: 409 `conflict` when the list is not exactly the collection's items.
+pub(crate) async fn reorder(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<OrderBody>,
+) -> Result<Json<CollectionDto>, ApiError> {
+    let collection = load(&state, &auth, &id).await?;
+    let assets: Vec<AssetId> = body
+        .asset_ids
+        .iter()
+        .map(|r| asset_id(r))
+        .collect::<Result<_, _>>()?;
+    state.store.reorder_items(collection.id, &assets).await?;
+    Ok(Json(load(&state, &auth, &id).await?.into()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RemoveBody {
+    asset_ids: Vec<String>,
+}
+
+/// `DELETE /api/v1/collections/{id}/items` with `{asset_ids}`: removes the assets from the
+/// collection (live assets not in it are ignored).
+///
+/// Errors: 404 naming an id that is not a live asset of the namespace (nothing is changed).
+pub(crate) async fn remove_items(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RemoveBody>,
+) -> Result<Json<CollectionDto>, ApiError> {
+    let collection = load(&state, &auth, &id).await?;
+    let assets = ids(&body.asset_ids)?;
+    let action = BulkAction::RemoveFromCollection(collection.id);
+    let report = state.store.bulk(auth.0.namespace, &action, &assets).await?;
+    if let Some((missing, _)) = report.results.iter().find(|(_, r)| r.is_err()) {
+        return Err(ApiError::not_found(format!("asset {missing}")));
+    }
+    Ok(Json(load(&state, &auth, &id).await?.into()))
+}

@@ -1,0 +1,72 @@
+//! `GET /api/v1/assets/duplicates`: groups of near-duplicate pictures.
+
+use axum::Json;
+use axum::extract::State;
+use medialib_core::similarity::near_duplicate_groups;
+use serde::{Deserialize, Serialize};
+
+use super::assets::render_page;
+use super::extract::ApiQuery;
+use crate::auth::Auth;
+use crate::dto::AssetDto;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Params {
+    /// The most bits two 64-bit perceptual hashes may differ in, 0–16; default 6.
+    threshold: Option<u32>,
+    /// Groups, 1–100, largest first; default 20.
+    limit: Option<u32>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Group {
+    items: Vec<AssetDto>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Groups {
+    threshold: u32,
+    /// Groups found in all, before `limit`.
+    total: usize,
+    groups: Vec<Group>,
+}
+
+/// `GET /api/v1/assets/duplicates?threshold=6&limit=20`: live assets whose pictures look
+/// alike (dHash Hamming distance ≤ threshold, joined transitively). Byte-identical files
+/// cannot appear: dedup keeps one asset per content hash and namespace.
+pub(crate) async fn duplicates(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(params): ApiQuery<Params>,
+) -> Result<Json<Groups>, ApiError> {
+    let threshold = params.threshold.unwrap_or(6);
+    let limit = params.limit.unwrap_or(20);
+    if threshold > 16 || !(1..=100).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "threshold must be 0-16 and limit 1-100",
+        ));
+    }
+    let hashes = state.store.perceptual_hashes(auth.0.namespace).await?;
+    let all = tokio::task::spawn_blocking(move || near_duplicate_groups(&hashes, threshold))
+        .await
+        .map_err(ApiError::internal)?;
+    let mut groups = Vec::new();
+    for ids in all.iter().take(limit as usize) {
+        let mut assets = Vec::with_capacity(ids.len());
+        for id in ids {
+            assets.extend(state.store.get_asset(*id).await?);
+        }
+        groups.push(Group {
+            items: render_page(&state, &assets).await?,
+        });
+    }
+    Ok(Json(Groups {
+        threshold,
+        total: all.len(),
+        groups,
+    }))
+}

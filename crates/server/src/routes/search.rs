@@ -1,0 +1,286 @@
+//! Finding assets: `GET /api/v1/assets` (search, filters, sort, pages), `GET
+//! /api/v1/assets/unused` and `GET /api/v1/assets/duplicates`.
+
+use axum::Json;
+use axum::extract::State;
+use medialib_core::organise::CollectionId;
+use medialib_core::store::{AssetFilter, AssetQuery, AssetSort, Orientation, TagMatch};
+use medialib_core::{AssetKind, AssetStatus, Timestamp, UserId};
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+
+use super::assets::render_page;
+use super::extract::ApiQuery;
+use crate::auth::Auth;
+use crate::dto::AssetDto;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Query parameters of `GET /api/v1/assets`. Lists are comma-separated; dates are RFC 3339
+/// or `YYYY-MM-DD` (midnight UTC); ranges are `[from, to)`, sizes and dimensions inclusive.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SearchParams {
+    /// Full-text query (prefix match on every word).
+    q: Option<String>,
+    /// Kinds, e.g. `image,video`.
+    kind: Option<String>,
+    /// A MIME type, or a family such as `image/*`.
+    mime: Option<String>,
+    status: Option<String>,
+    /// Tag slugs, e.g. `beach,sunset`.
+    tags: Option<String>,
+    /// `all` (default) or `any`.
+    tag_match: Option<String>,
+    collection: Option<i64>,
+    uploaded_by: Option<i64>,
+    created_from: Option<String>,
+    created_to: Option<String>,
+    taken_from: Option<String>,
+    taken_to: Option<String>,
+    size_min: Option<u64>,
+    size_max: Option<u64>,
+    width_min: Option<u32>,
+    width_max: Option<u32>,
+    height_min: Option<u32>,
+    height_max: Option<u32>,
+    /// `landscape`, `portrait` or `square`.
+    orientation: Option<String>,
+    has_gps: Option<bool>,
+    /// `true` lists the trash.
+    deleted: Option<bool>,
+    in_use: Option<bool>,
+    /// `relevance`, `created_at`, `taken_at`, `title` or `size`; `-` prefix for descending.
+    /// Default: `relevance` with `q`, else `-created_at`.
+    sort: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// A page of assets.
+#[derive(Serialize)]
+pub(crate) struct AssetPage {
+    items: Vec<AssetDto>,
+    /// Pass as `cursor` for the next page; `null` on the last.
+    next_cursor: Option<String>,
+    /// Matches in all pages.
+    total: u64,
+}
+
+fn invalid(message: String) -> ApiError {
+    ApiError::bad_request("invalid_query", message)
+}
+
+fn parse<T: std::str::FromStr<Err = String>>(raw: Option<&str>) -> Result<Option<T>, ApiError> {
+    raw.map(str::parse).transpose().map_err(invalid)
+}
+
+fn list(raw: Option<&str>) -> Vec<String> {
+    raw.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Parses RFC 3339 or a bare `YYYY-MM-DD` date (midnight UTC).
+fn parse_time(name: &str, raw: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
+    let Some(raw) = raw else { return Ok(None) };
+    if let Ok(t) = Timestamp::parse(raw, &Rfc3339) {
+        return Ok(Some(t));
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(raw, &format)
+        .map(|d| Some(d.midnight().assume_utc()))
+        .map_err(|_| {
+            invalid(format!(
+                "{name} {raw:?} is not a date: use RFC 3339 (2026-11-24T10:00:00Z) or 2026-11-24"
+            ))
+        })
+}
+
+/// `sort` → key and direction; relevance is the default with a text query.
+fn parse_sort(raw: Option<&str>, has_text: bool) -> Result<(AssetSort, bool), ApiError> {
+    let raw = raw.unwrap_or(if has_text { "relevance" } else { "-created_at" });
+    let (descending, key) = match raw.strip_prefix('-') {
+        Some(key) => (true, key),
+        None => (false, raw),
+    };
+    let sort: AssetSort = key.parse().map_err(|_| {
+        invalid(format!(
+            "sort {raw:?} is not one of relevance, created_at, taken_at, title, size \
+             (prefix - for descending)"
+        ))
+    })?;
+    if sort == AssetSort::Relevance {
+        if !has_text {
+            return Err(invalid("sort=relevance needs a search text in q".into()));
+        }
+        // Relevance reads best first; `-relevance` asks for the worst first.
+        return Ok((sort, !descending));
+    }
+    Ok((sort, descending))
+}
+
+impl SearchParams {
+    /// The store query for these parameters in the caller's namespace.
+    fn query(self, auth: &Auth) -> Result<AssetQuery, ApiError> {
+        let text = self.q.filter(|q| !q.trim().is_empty());
+        if text.as_ref().is_some_and(|q| q.len() > 500) {
+            return Err(invalid("q is longer than 500 bytes".into()));
+        }
+        let has_words = text
+            .as_deref()
+            .is_some_and(|q| !medialib_core::store::search_words(q).is_empty());
+        let (sort, descending) = parse_sort(self.sort.as_deref(), has_words)?;
+        let limit = self.limit.unwrap_or(50);
+        if !(1..=200).contains(&limit) {
+            return Err(invalid(format!("limit {limit} must be 1-200")));
+        }
+        let kinds = list(self.kind.as_deref())
+            .iter()
+            .map(|k| k.parse::<AssetKind>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(invalid)?;
+        let tags = list(self.tags.as_deref());
+        if tags.len() > 50 {
+            return Err(invalid("at most 50 tags per search".into()));
+        }
+        let filter = AssetFilter {
+            kinds,
+            mime: self.mime.filter(|m| !m.is_empty()),
+            status: parse::<AssetStatus>(self.status.as_deref())?,
+            tags,
+            tag_match: parse::<TagMatch>(self.tag_match.as_deref())?.unwrap_or_default(),
+            collection: self.collection.map(CollectionId),
+            uploaded_by: self.uploaded_by.map(UserId),
+            created_from: parse_time("created_from", self.created_from.as_deref())?,
+            created_to: parse_time("created_to", self.created_to.as_deref())?,
+            taken_from: parse_time("taken_from", self.taken_from.as_deref())?,
+            taken_to: parse_time("taken_to", self.taken_to.as_deref())?,
+            size_min: self.size_min,
+            size_max: self.size_max,
+            width_min: self.width_min,
+            width_max: self.width_max,
+            height_min: self.height_min,
+            height_max: self.height_max,
+            orientation: parse::<Orientation>(self.orientation.as_deref())?,
+            has_gps: self.has_gps,
+            deleted: self.deleted.unwrap_or(false),
+            in_use: self.in_use,
+        };
+        Ok(AssetQuery {
+            namespace: auth.0.namespace,
+            text,
+            filter,
+            sort,
+            descending,
+            limit,
+            cursor: self.cursor,
+        })
+    }
+}
+
+async fn page(state: &AppState, query: &AssetQuery) -> Result<Json<AssetPage>, ApiError> {
+    let page = state.store.list_assets(query).await?;
+    Ok(Json(AssetPage {
+        items: render_page(state, &page.items).await?,
+        next_cursor: page.next_cursor,
+        total: page.total,
+    }))
+}
+
+/// `GET /api/v1/assets?q=&kind=&tags=&…&sort=&limit=&cursor=`: search and list assets.
+///
+/// Errors: 400 `invalid_query` for a bad parameter, 400 `invalid_cursor` for a cursor from
+/// another query.
+pub(crate) async fn search(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(params): ApiQuery<SearchParams>,
+) -> Result<Json<AssetPage>, ApiError> {
+    let query = params.query(&auth)?;
+    page(&state, &query).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UnusedParams {
+    /// `30d` (default), `12h`, `2w`, `90m`, `3600s`.
+    older_than: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// Parses `30d`, `12h`, `2w`, `90m` or `3600s` into seconds.
+fn parse_age(raw: &str) -> Result<i64, ApiError> {
+    let bad = || {
+        invalid(format!(
+            "older_than {raw:?} is not an age such as 30d, 12h, 2w, 90m or 3600s"
+        ))
+    };
+    let (number, unit) = raw.split_at(raw.len().saturating_sub(1));
+    let n: i64 = number.parse().map_err(|_| bad())?;
+    let unit = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(unit).filter(|s| *s >= 0).ok_or_else(bad)
+}
+
+/// `GET /api/v1/assets/unused?older_than=30d`: live assets without any recorded usage,
+/// uploaded before the age given, oldest first.
+pub(crate) async fn unused(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(params): ApiQuery<UnusedParams>,
+) -> Result<Json<AssetPage>, ApiError> {
+    let age = parse_age(params.older_than.as_deref().unwrap_or("30d"))?;
+    let before = Timestamp::now_utc() - time::Duration::seconds(age);
+    let query = SearchParams {
+        limit: params.limit,
+        cursor: params.cursor,
+        sort: Some("created_at".into()),
+        in_use: Some(false),
+        ..SearchParams::default()
+    };
+    let mut query = query.query(&auth)?;
+    query.filter.created_to = Some(before);
+    page(&state, &query).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_and_dates_parse_or_say_why_not() {
+        assert_eq!(parse_age("30d").unwrap(), 30 * 86_400);
+        assert_eq!(parse_age("0s").unwrap(), 0);
+        assert!(parse_age("30").is_err());
+        assert!(parse_age("d").is_err());
+        assert!(parse_age("-1d").is_err());
+        let day = parse_time("x", Some("2026-11-24")).unwrap().unwrap();
+        assert_eq!(day.unix_timestamp(), 1_795_478_400);
+        assert!(parse_time("x", Some("24/11/2026")).is_err());
+    }
+
+    #[test]
+    fn relevance_needs_text_and_reads_best_first() {
+        assert_eq!(
+            parse_sort(None, true).unwrap(),
+            (AssetSort::Relevance, true)
+        );
+        assert_eq!(
+            parse_sort(None, false).unwrap(),
+            (AssetSort::CreatedAt, true)
+        );
+        assert!(parse_sort(Some("relevance"), false).is_err());
+        assert!(parse_sort(Some("colour"), false).is_err());
+    }
+}

@@ -1,0 +1,189 @@
+//! `/api/v1/tags` (the namespace's tags) and `/api/v1/assets/{id}/tags` (an asset's).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use medialib_core::organise::{TagId, slugify};
+use medialib_core::store::{BulkAction, NewTag, TagPatch};
+use serde::{Deserialize, Serialize};
+
+use super::assets::{load, render};
+use super::bulk::{apply_one, check_tag_names, tag_action};
+use super::extract::{ApiJson, parse_id};
+use crate::auth::Auth;
+use crate::dto::AssetDto;
+use crate::dto::organise::TagDto;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Serialize)]
+pub(crate) struct TagList {
+    items: Vec<TagDto>,
+}
+
+/// `GET /api/v1/tags`: every tag of the namespace by name, with live asset counts.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<TagList>, ApiError> {
+    let items = state.store.list_tags(auth.0.namespace).await?;
+    Ok(Json(TagList {
+        items: items.into_iter().map(TagDto::from).collect(),
+    }))
+}
+
+/// Checks a `#rrggbb` colour.
+pub(crate) fn check_color(color: Option<&str>) -> Result<(), ApiError> {
+    match color {
+        Some(c)
+            if !(c.len() == 7
+                && c.starts_with('#')
+                && c[1..].chars().all(|ch| ch.is_ascii_hexdigit())) =>
+        {
+            Err(ApiError::invalid(format!("color {c:?} is not #rrggbb")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks a slug given by a client: what [`slugify`] would make of it.
+pub(crate) fn check_slug(slug: Option<&str>) -> Result<(), ApiError> {
+    match slug {
+        Some(s) if s.is_empty() || slugify(s) != s || s.len() > 100 => Err(ApiError::invalid(
+            format!("slug {s:?} must be lower-case letters and digits joined by -"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateTag {
+    name: String,
+    slug: Option<String>,
+    color: Option<String>,
+    description: Option<String>,
+}
+
+/// `POST /api/v1/tags` with `{name, slug?, color?, description?}` → 201 and the tag.
+///
+/// Errors: 422 for an empty name or bad colour or slug, 409 `conflict` when the slug is
+/// taken.
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(body): ApiJson<CreateTag>,
+) -> Result<(StatusCode, Json<TagDto>), ApiError> {
+    check_tag_names(std::slice::from_ref(&body.name))?;
+    check_color(body.color.as_deref())?;
+    check_slug(body.slug.as_deref())?;
+    let new = NewTag {
+        name: body.name.trim().to_owned(),
+        slug: body.slug,
+        color: body.color,
+        description: body.description,
+    };
+    let tag = state.store.create_tag(auth.0.namespace, &new).await?;
+    Ok((StatusCode::CREATED, Json(tag.into())))
+}
+
+fn tag_id(raw: &str) -> Result<TagId, ApiError> {
+    parse_id::<i64>(raw, "tag").map(TagId)
+}
+
+/// `GET /api/v1/tags/{id}`.
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<TagDto>, ApiError> {
+    let id = tag_id(&id)?;
+    let tag = state.store.get_tag(auth.0.namespace, id).await?;
+    tag.map(|t| Json(t.into()))
+        .ok_or_else(|| ApiError::not_found(format!("tag {}", id.0)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PatchTag {
+    name: Option<String>,
+    #[serde(default, deserialize_with = "super::assets::nullable")]
+    color: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::assets::nullable")]
+    description: Option<Option<String>>,
+}
+
+/// `PATCH /api/v1/tags/{id}` with `{name?, color?, description?}`; the slug stays.
+pub(crate) async fn patch(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PatchTag>,
+) -> Result<Json<TagDto>, ApiError> {
+    let id = tag_id(&id)?;
+    if let Some(name) = &body.name {
+        check_tag_names(std::slice::from_ref(name))?;
+    }
+    check_color(body.color.clone().flatten().as_deref())?;
+    let patch = TagPatch {
+        name: body.name.map(|n| n.trim().to_owned()),
+        color: body.color,
+        description: body.description,
+    };
+    let tag = state.store.update_tag(auth.0.namespace, id, &patch).await?;
+    tag.map(|t| Json(t.into()))
+        .ok_or_else(|| ApiError::not_found(format!("tag {}", id.0)))
+}
+
+/// `DELETE /api/v1/tags/{id}`: deletes the tag and takes it off every asset.
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = tag_id(&id)?;
+    if state.store.delete_tag(auth.0.namespace, id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!("tag {}", id.0)))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TagAsset {
+    /// Tag names; missing tags are created.
+    tags: Vec<String>,
+    source: Option<String>,
+    confidence: Option<f64>,
+}
+
+/// `POST /api/v1/assets/{id}/tags` with `{tags: [names], source?, confidence?}`: puts
+/// tags on the asset (creating missing ones) and returns the asset.
+pub(crate) async fn assign(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<TagAsset>,
+) -> Result<Json<AssetDto>, ApiError> {
+    let asset = load(&state, &auth, &id).await?;
+    check_tag_names(&body.tags)?;
+    let action = tag_action(body.tags, body.source.as_deref(), body.confidence)?;
+    apply_one(&state, &auth, &action, asset.id).await?;
+    Ok(Json(
+        render(&state, &load(&state, &auth, &id).await?).await?,
+    ))
+}
+
+/// `DELETE /api/v1/assets/{id}/tags/{slug}`: takes a tag off the asset (a tag it does not
+/// carry is not an error).
+pub(crate) async fn unassign(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, slug)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let asset = load(&state, &auth, &id).await?;
+    let action = BulkAction::Untag { slugs: vec![slug] };
+    apply_one(&state, &auth, &action, asset.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

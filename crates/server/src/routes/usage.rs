@@ -1,0 +1,114 @@
+//! `/api/v1/assets/{id}/usage`: where an asset is used, recorded by the systems using it.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use medialib_core::organise::UsageRef;
+use serde::{Deserialize, Serialize};
+
+use super::assets::load;
+use super::extract::{ApiJson, ApiQuery};
+use crate::auth::Auth;
+use crate::dto::organise::UsageDto;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Serialize)]
+pub(crate) struct UsageList {
+    items: Vec<UsageDto>,
+}
+
+/// Checks one identifying field: 1–200 characters.
+fn check(field: &str, value: &str) -> Result<(), ApiError> {
+    if value.trim().is_empty() || value.chars().count() > 200 {
+        return Err(ApiError::invalid(format!(
+            "{field} must be 1-200 characters"
+        )));
+    }
+    Ok(())
+}
+
+/// `GET /api/v1/assets/{id}/usage`: where the asset is used, most recent first.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<UsageList>, ApiError> {
+    let asset = load(&state, &auth, &id).await?;
+    let items = state.store.list_usage(asset.id).await?;
+    Ok(Json(UsageList {
+        items: items.into_iter().map(UsageDto::from).collect(),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RecordUsage {
+    entity_type: String,
+    entity_id: String,
+    usage_type: String,
+}
+
+/// `POST /api/v1/assets/{id}/usage` with `{entity_type, entity_id, usage_type}`: records
+/// the usage (again: `last_used_at` moves) → 201 with the usage.
+///
+/// Errors: 404 for an asset that is not live; 422 for empty or over-long fields.
+pub(crate) async fn record(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RecordUsage>,
+) -> Result<(StatusCode, Json<UsageDto>), ApiError> {
+    let asset = load(&state, &auth, &id).await?;
+    if asset.deleted_at.is_some() {
+        return Err(ApiError::not_found(format!("asset {}", asset.id)));
+    }
+    check("entity_type", &body.entity_type)?;
+    check("entity_id", &body.entity_id)?;
+    check("usage_type", &body.usage_type)?;
+    let usage = UsageRef {
+        entity_type: body.entity_type,
+        entity_id: body.entity_id,
+        usage_type: body.usage_type,
+    };
+    let recorded = state.store.record_usage(asset.id, &usage).await?;
+    Ok((StatusCode::CREATED, Json(recorded.into())))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RemoveUsage {
+    entity_type: String,
+    entity_id: String,
+    /// Only this usage type; all of the entity's usages when absent.
+    usage_type: Option<String>,
+}
+
+/// `DELETE /api/v1/assets/{id}/usage?entity_type=&entity_id=[&usage_type=]`: removes the
+/// entity's usages of the asset → 204.
+///
+/// Errors: 404 when the asset has no such usage.
+pub(crate) async fn remove(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiQuery(params): ApiQuery<RemoveUsage>,
+) -> Result<StatusCode, ApiError> {
+    let asset = load(&state, &auth, &id).await?;
+    let removed = state
+        .store
+        .remove_usage(
+            asset.id,
+            &params.entity_type,
+            &params.entity_id,
+            params.usage_type.as_deref(),
+        )
+        .await?;
+    if removed == 0 {
+        return Err(ApiError::not_found(format!(
+            "usage of asset {} by {} {}",
+            asset.id, params.entity_type, params.entity_id
+        )));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
