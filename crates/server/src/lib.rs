@@ -64,6 +64,7 @@ impl App {
             staging_dir: Arc::new(staging.path().to_owned()),
             jobs_queued: Arc::new(Notify::new()),
             deliveries: Arc::default(),
+            blob_gate: Arc::default(),
             shutdown: CancellationToken::new(),
         };
         Ok(Self {

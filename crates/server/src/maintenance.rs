@@ -67,7 +67,11 @@ pub async fn purge_trash(state: &AppState) -> anyhow::Result<usize> {
     let retention = Duration::from_secs(state.settings.maintenance.trash_retention_seconds);
     let before = Timestamp::now_utc() - retention;
     let mut deleted = 0;
-    while let Some(unreferenced) = state.store.purge_trash(before, PURGE_BATCH).await? {
+    loop {
+        let _gate = state.blob_gate.write().await;
+        let Some(unreferenced) = state.store.purge_trash(before, PURGE_BATCH).await? else {
+            break;
+        };
         // Rows are gone first: a crash here leaves unreferenced blobs, never rows
         // pointing at missing bytes.
         for key in unreferenced.keys {

@@ -110,6 +110,7 @@ pub async fn ingest(
 
         let info = validate::validate(state, &staged, &detected).await?;
         let key = StorageKey::original(uploader.namespace, &staged.sha256);
+        let _gate = state.blob_gate.read().await;
         let existed = state.blobs.exists(&key).await?;
         state.blobs.put_file(&key, &staged.path).await?;
 

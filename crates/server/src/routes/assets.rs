@@ -156,6 +156,7 @@ pub(crate) async fn delete(
     if params.purge {
         // Rows first, then bytes: a crash in between leaves unreferenced blobs for gc,
         // never rows pointing at missing bytes.
+        let _gate = state.blob_gate.write().await;
         if let Some(unreferenced) = state.store.purge_asset(asset.id).await? {
             for key in unreferenced.keys {
                 state.blobs.delete(&StorageKey::from_stored(key)).await?;

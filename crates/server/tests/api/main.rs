@@ -8,5 +8,6 @@ mod documents;
 mod errors;
 mod helpers;
 mod jobs;
+mod organise;
 mod orientation;
 mod upload;
