@@ -29,13 +29,13 @@ pub fn near_duplicate_groups(hashes: &[(AssetId, u64)], max_distance: u32) -> Ve
     }
     let mut groups: Vec<Vec<AssetId>> = Vec::new();
     let mut group_of_root = std::collections::HashMap::new();
-    for i in 0..n {
+    for (i, (id, _)) in hashes.iter().enumerate() {
         let r = root(&mut parent, i);
         let g = *group_of_root.entry(r).or_insert_with(|| {
             groups.push(Vec::new());
             groups.len() - 1
         });
-        groups[g].push(hashes[i].0);
+        groups[g].push(*id);
     }
     groups.retain(|g| g.len() > 1);
     groups.sort_by_key(|g| std::cmp::Reverse(g.len()));

@@ -5,6 +5,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use medialib_core::{BlobError, StoreError};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// An API error. Build one with the constructors; each sets the status that matches.
 #[derive(Debug, Clone)]
@@ -17,13 +18,15 @@ pub struct ApiError {
     pub message: String,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: ErrorDto<'a>,
+/// The body of every error response: `{"error": {"code", "message"}}`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody<'a> {
+    /// What went wrong.
+    pub error: ErrorDto<'a>,
 }
 
-/// The JSON shape of an error, also used inside per-file upload results.
-#[derive(Serialize)]
+/// The JSON shape of an error, also used inside per-file and per-asset results.
+#[derive(Serialize, ToSchema)]
 pub struct ErrorDto<'a> {
     /// Stable code.
     pub code: &'a str,
@@ -86,7 +89,8 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, axum::Json(Body { error: self.dto() })).into_response();
+        let mut response =
+            (self.status, axum::Json(ErrorBody { error: self.dto() })).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

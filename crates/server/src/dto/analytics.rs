@@ -2,11 +2,12 @@
 
 use medialib_core::store::StorageReport;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::AssetDto;
 
 /// Storage of one kind of asset.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct KindStorageDto {
     /// `image`, `video`, …
     pub kind: &'static str,
@@ -19,7 +20,7 @@ pub struct KindStorageDto {
 }
 
 /// Storage of one namespace.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct NamespaceStorageDto {
     /// Namespace slug.
     pub namespace: String,
@@ -30,7 +31,7 @@ pub struct NamespaceStorageDto {
 }
 
 /// Assets in the trash.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TrashDto {
     /// Soft-deleted assets waiting for the purge.
     pub assets: u64,
@@ -39,7 +40,7 @@ pub struct TrashDto {
 }
 
 /// `GET /api/v1/analytics/storage`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct StorageDto {
     /// Per kind, in the caller's namespace.
     pub by_kind: Vec<KindStorageDto>,
@@ -80,7 +81,7 @@ impl From<StorageReport> for StorageDto {
 }
 
 /// Uploads on one day (UTC).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct DayDto {
     /// `YYYY-MM-DD`.
     pub date: String,
@@ -105,7 +106,7 @@ impl DayDto {
 }
 
 /// A much-delivered asset.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TopAssetDto {
     /// Responses with a body in the period (original and variants).
     pub views: u64,

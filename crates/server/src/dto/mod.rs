@@ -2,8 +2,8 @@
 //! presentation concerns.
 //!
 //! - this module: assets, variants and jobs;
-//! - [`organise`]: tags, collections, usage and bulk results;
-//! - [`analytics`]: reports.
+//! - [`organise`] — tags, collections, usage and bulk results;
+//! - [`analytics`] — reports.
 
 pub mod analytics;
 pub mod organise;
@@ -12,6 +12,7 @@ use medialib_core::organise::AssetTag;
 use medialib_core::{Asset, Job, Metadata, OutputFormat, Placeholder, Timestamp, Variant};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
 
 use crate::state::AppState;
 pub use organise::AssetTagDto;
@@ -22,7 +23,7 @@ pub fn rfc3339(t: Timestamp) -> String {
 }
 
 /// An asset as the API returns it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AssetDto {
     /// UUIDv7.
     pub id: String,
@@ -71,8 +72,11 @@ pub struct AssetDto {
     /// Its tags, by name.
     pub tags: Vec<AssetTagDto>,
     /// Extracted metadata, once processed: the kind's facts, tagged with `kind`.
+    #[schema(value_type = Option<Object>)]
     pub metadata: Option<Metadata>,
-    /// Placeholders of the asset's picture, once processed.
+    /// Placeholders of the asset's picture, once processed: `blurhash`, `thumbhash`
+    /// (base64) and `dominant_color` (`#rrggbb`).
+    #[schema(value_type = Option<Object>)]
     pub placeholder: Option<Placeholder>,
     /// Picture and data variants made so far (thumbnail…hero, poster, waveform).
     pub variants: Vec<VariantDto>,
@@ -90,7 +94,7 @@ pub struct AssetDto {
 }
 
 /// URLs related to an asset.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Links {
     /// The asset in the API.
     #[serde(rename = "self")]
@@ -102,7 +106,7 @@ pub struct Links {
 }
 
 /// A variant or rendition as the API returns it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct VariantDto {
     /// Spec or profile name.
     pub name: String,
@@ -124,7 +128,7 @@ pub struct VariantDto {
 }
 
 /// A job as the API returns it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct JobDto {
     /// UUIDv7.
     pub id: String,

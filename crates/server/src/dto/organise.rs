@@ -4,11 +4,12 @@ use medialib_core::AssetId;
 use medialib_core::organise::{AssetTag, Collection, Tag, Usage};
 use medialib_core::store::BulkRefusal;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::rfc3339;
 
 /// A tag on an asset.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AssetTagDto {
     /// Tag id.
     pub id: i64,
@@ -40,7 +41,7 @@ impl AssetTagDto {
 }
 
 /// A tag of the namespace.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TagDto {
     /// Tag id.
     pub id: i64,
@@ -73,7 +74,7 @@ impl From<Tag> for TagDto {
 }
 
 /// A collection.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CollectionDto {
     /// Collection id.
     pub id: i64,
@@ -121,7 +122,7 @@ impl From<Collection> for CollectionDto {
 }
 
 /// A recorded usage of an asset.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct UsageDto {
     /// The kind of entity using the asset, e.g. `article`.
     pub entity_type: String,
@@ -148,7 +149,7 @@ impl From<Usage> for UsageDto {
 }
 
 /// The outcome of a bulk action for one asset.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct BulkResultDto {
     /// The asset id.
     pub id: String,
@@ -161,7 +162,7 @@ pub struct BulkResultDto {
 }
 
 /// Why a bulk action refused an asset.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct RefusalDto {
     /// `not_found`, `asset_in_use`, `not_deleted` or `duplicate_exists`.
     pub code: &'static str,

@@ -6,17 +6,28 @@ use axum::extract::State;
 use medialib_core::store::{AssetQuery, epoch_day};
 use medialib_core::{AssetId, AssetStatus, Timestamp};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::assets::render_page;
 use super::extract::ApiQuery;
 use crate::auth::Auth;
 use crate::dto::AssetDto;
 use crate::dto::analytics::{DayDto, StorageDto, TopAssetDto};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 /// `GET /api/v1/analytics/storage`: live assets and bytes per kind, the trash, and
 /// stored bytes per namespace.
+#[utoipa::path(
+    operation_id = "analytics_storage",
+    get,
+    path = "/analytics/storage",
+    tag = "analytics",
+    responses(
+        (status = 200, description = "storage report", body = StorageDto),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+    )
+)]
 pub(crate) async fn storage(
     State(state): State<AppState>,
     auth: Auth,
@@ -25,7 +36,8 @@ pub(crate) async fn storage(
     Ok(Json(report.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Period {
     /// Days back from today (UTC), 1–366; default 30.
@@ -49,13 +61,25 @@ impl Period {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct Uploads {
     /// One entry per day of the period, oldest first (days without uploads count 0).
     days: Vec<DayDto>,
 }
 
 /// `GET /api/v1/analytics/uploads?days=30`: assets uploaded per day (UTC).
+#[utoipa::path(
+    operation_id = "analytics_uploads",
+    get,
+    path = "/analytics/uploads",
+    tag = "analytics",
+    params(Period),
+    responses(
+        (status = 200, description = "uploads per day", body = Uploads),
+        (status = 400, description = "a bad query parameter", body = ErrorBody),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+    )
+)]
 pub(crate) async fn uploads(
     State(state): State<AppState>,
     auth: Auth,
@@ -76,13 +100,25 @@ pub(crate) async fn uploads(
     Ok(Json(Uploads { days }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct Top {
     items: Vec<TopAssetDto>,
 }
 
 /// `GET /api/v1/analytics/top?days=30&limit=10`: live assets by deliveries (views of the
 /// original and every variant), most first.
+#[utoipa::path(
+    operation_id = "analytics_top",
+    get,
+    path = "/analytics/top",
+    tag = "analytics",
+    params(Period),
+    responses(
+        (status = 200, description = "most delivered assets", body = Top),
+        (status = 400, description = "a bad query parameter", body = ErrorBody),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+    )
+)]
 pub(crate) async fn top(
     State(state): State<AppState>,
     auth: Auth,
@@ -113,7 +149,7 @@ pub(crate) async fn top(
     Ok(Json(Top { items }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct Failures {
     /// Failed assets in the namespace, all pages.
     total: u64,
@@ -123,6 +159,18 @@ pub(crate) struct Failures {
 
 /// `GET /api/v1/analytics/failures?limit=10`: assets whose processing failed, newest
 /// first.
+#[utoipa::path(
+    operation_id = "analytics_failures",
+    get,
+    path = "/analytics/failures",
+    tag = "analytics",
+    params(Period),
+    responses(
+        (status = 200, description = "failed assets, newest first", body = Failures),
+        (status = 400, description = "a bad query parameter", body = ErrorBody),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+    )
+)]
 pub(crate) async fn failures(
     State(state): State<AppState>,
     auth: Auth,

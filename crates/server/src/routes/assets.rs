@@ -8,12 +8,13 @@ use axum::response::{IntoResponse, Response};
 use medialib_core::store::{AssetPatch, BulkAction};
 use medialib_core::{Asset, AssetId, StorageKey};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::bulk;
 use super::extract::{ApiJson, ApiQuery, parse_id};
 use crate::auth::{Auth, can_read};
 use crate::dto::{AssetDto, VariantDto};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 /// Loads an asset the caller may see; 404 otherwise (also across namespaces).
@@ -51,6 +52,18 @@ pub(crate) async fn render_page(
 }
 
 /// `GET /api/v1/assets/{id}`.
+#[utoipa::path(
+    operation_id = "assets_get",
+    get,
+    path = "/assets/{id}",
+    tag = "assets",
+    params(("id" = String, Path, description = "asset id (UUIDv7)")),
+    responses(
+        (status = 200, description = "the asset, its variants, tags and jobs", body = AssetDto),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+    )
+)]
 pub(crate) async fn get(
     State(state): State<AppState>,
     auth: Auth,
@@ -62,13 +75,15 @@ pub(crate) async fn get(
 
 /// Body of `PATCH /api/v1/assets/{id}`; absent fields stay as they are, `null` clears
 /// description and alt text.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PatchBody {
     title: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     description: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     alt_text: Option<Option<String>>,
     is_public: Option<bool>,
 }
@@ -90,6 +105,20 @@ fn check_len(field: &str, value: Option<&str>, max: usize) -> Result<(), ApiErro
 }
 
 /// `PATCH /api/v1/assets/{id}` with `{title?, description?, alt_text?, is_public?}`.
+#[utoipa::path(
+    operation_id = "assets_patch",
+    patch,
+    path = "/assets/{id}",
+    tag = "assets",
+    params(("id" = String, Path, description = "asset id (UUIDv7)")),
+    request_body = PatchBody,
+    responses(
+        (status = 200, description = "the changed asset", body = AssetDto),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+        (status = 422, description = "invalid values", body = ErrorBody),
+    )
+)]
 pub(crate) async fn patch(
     State(state): State<AppState>,
     auth: Auth,
@@ -125,7 +154,8 @@ pub(crate) async fn patch(
     Ok(Json(render(&state, &updated).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DeleteParams {
     #[serde(default)]
@@ -140,6 +170,19 @@ pub(crate) struct DeleteParams {
 ///
 /// Errors: 404 when not found (or already in the trash, without `purge`); 409
 /// `asset_in_use` when usages are recorded, unless `force=true`.
+#[utoipa::path(
+    operation_id = "assets_delete",
+    delete,
+    path = "/assets/{id}",
+    tag = "assets",
+    params(("id" = String, Path, description = "asset id (UUIDv7)"), DeleteParams),
+    responses(
+        (status = 204, description = "moved to the trash (or purged)"),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+        (status = 409, description = "in use (asset_in_use); pass force=true", body = ErrorBody),
+    )
+)]
 pub(crate) async fn delete(
     State(state): State<AppState>,
     auth: Auth,
@@ -172,6 +215,19 @@ pub(crate) async fn delete(
 ///
 /// Errors: 404 when not found; 409 `not_deleted` when it is not in the trash, 409
 /// `duplicate_exists` when a live asset holds the same bytes.
+#[utoipa::path(
+    operation_id = "assets_restore",
+    post,
+    path = "/assets/{id}/restore",
+    tag = "assets",
+    params(("id" = String, Path, description = "asset id (UUIDv7)")),
+    responses(
+        (status = 200, description = "the restored asset", body = AssetDto),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+        (status = 409, description = "not in the trash, or a live asset has the same bytes", body = ErrorBody),
+    )
+)]
 pub(crate) async fn restore(
     State(state): State<AppState>,
     auth: Auth,
@@ -183,7 +239,7 @@ pub(crate) async fn restore(
     Ok(Json(render(&state, &restored).await?))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct VariantsBody {
     items: Vec<VariantDto>,
 }
@@ -192,6 +248,18 @@ pub(crate) struct VariantsBody {
 /// as `text/plain; charset=utf-8`, at most 1 MiB.
 ///
 /// Errors: 404 when the asset does not exist or has no text.
+#[utoipa::path(
+    operation_id = "assets_text",
+    get,
+    path = "/assets/{id}/text",
+    tag = "assets",
+    params(("id" = String, Path, description = "asset id (UUIDv7)")),
+    responses(
+        (status = 200, description = "the extracted text", body = String, content_type = "text/plain"),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+    )
+)]
 pub(crate) async fn text(
     State(state): State<AppState>,
     auth: Auth,
@@ -207,6 +275,18 @@ pub(crate) async fn text(
 }
 
 /// `GET /api/v1/assets/{id}/variants`.
+#[utoipa::path(
+    operation_id = "assets_variants",
+    get,
+    path = "/assets/{id}/variants",
+    tag = "assets",
+    params(("id" = String, Path, description = "asset id (UUIDv7)")),
+    responses(
+        (status = 200, description = "variants and renditions", body = VariantsBody),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+    )
+)]
 pub(crate) async fn variants(
     State(state): State<AppState>,
     auth: Auth,

@@ -9,18 +9,19 @@ use medialib_core::AssetId;
 use medialib_core::organise::{CollectionId, TagSource, slugify};
 use medialib_core::store::{BulkAction, BulkRefusal, BulkReport};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::extract::ApiJson;
 use crate::auth::Auth;
 use crate::dto::organise::{BulkResultDto, RefusalDto};
-use crate::error::{ApiError, ErrorDto};
+use crate::error::{ApiError, ErrorBody, ErrorDto};
 use crate::state::AppState;
 
 /// The most ids one request may name.
 pub(crate) const MAX_BULK_IDS: usize = 1000;
 
 /// Body of `POST /api/v1/assets/bulk`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BulkBody {
     /// `tag`, `untag`, `delete`, `restore`, `add_to_collection`, `remove_from_collection`
@@ -45,8 +46,8 @@ pub(crate) struct BulkBody {
 }
 
 /// The response of a bulk request.
-#[derive(Serialize)]
-struct BulkBodyOut<'a> {
+#[derive(Serialize, ToSchema)]
+struct BulkOutcome<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<ErrorDto<'a>>,
     /// Whether the action was applied (to every asset) or not at all.
@@ -148,6 +149,20 @@ fn results(report: &BulkReport) -> Vec<BulkResultDto> {
 /// `bulk_refused` with the same results (the refused ones say why) when not.
 ///
 /// Errors: 422 for an unknown action or missing parameters, 404 for an unknown collection.
+#[utoipa::path(
+    operation_id = "bulk_assets",
+    post,
+    path = "/assets/bulk",
+    tag = "assets",
+    request_body = BulkBody,
+    responses(
+        (status = 200, description = "applied to every asset", body = BulkOutcome),
+        (status = 409, description = "some assets were refused; nothing changed", body = BulkOutcome),
+        (status = 404, description = "unknown collection", body = ErrorBody),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 422, description = "invalid values", body = ErrorBody),
+    )
+)]
 pub(crate) async fn bulk(
     State(state): State<AppState>,
     auth: Auth,
@@ -173,7 +188,7 @@ pub(crate) async fn bulk(
     let report = state.store.bulk(auth.0.namespace, &action, &ids).await?;
     let results = results(&report);
     if report.applied {
-        return Ok(Json(BulkBodyOut {
+        return Ok(Json(BulkOutcome {
             error: None,
             applied: true,
             results,
@@ -185,7 +200,7 @@ pub(crate) async fn bulk(
         "{refused} of {} assets were refused; nothing was changed",
         report.results.len()
     );
-    let body = BulkBodyOut {
+    let body = BulkOutcome {
         error: Some(ErrorDto {
             code: "bulk_refused",
             message: &message,

@@ -7,6 +7,7 @@ use medialib_core::organise::{Collection, CollectionId};
 use medialib_core::store::{BulkAction, CollectionPatch, NewCollection};
 use medialib_core::{Asset, AssetId};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::assets::{nullable, render_page};
 use super::bulk::MAX_BULK_IDS;
@@ -15,15 +16,25 @@ use super::tags::{check_color, check_slug};
 use crate::auth::Auth;
 use crate::dto::AssetDto;
 use crate::dto::organise::CollectionDto;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct CollectionList {
     items: Vec<CollectionDto>,
 }
 
 /// `GET /api/v1/collections`: the namespace's collections by title.
+#[utoipa::path(
+    operation_id = "collections_list",
+    get,
+    path = "/collections",
+    tag = "collections",
+    responses(
+        (status = 200, description = "collections by title", body = CollectionList),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+    )
+)]
 pub(crate) async fn list(
     State(state): State<AppState>,
     auth: Auth,
@@ -51,7 +62,7 @@ fn asset_id(raw: &str) -> Result<AssetId, ApiError> {
         .map_err(|_| ApiError::invalid(format!("{raw:?} is not an asset id")))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateCollection {
     title: String,
@@ -69,6 +80,20 @@ pub(crate) struct CreateCollection {
 ///
 /// Errors: 422 for bad values, 409 `conflict` when the slug is taken, 404 for a cover
 /// asset that does not exist.
+#[utoipa::path(
+    operation_id = "collections_create",
+    post,
+    path = "/collections",
+    tag = "collections",
+    request_body = CreateCollection,
+    responses(
+        (status = 201, description = "created", body = CollectionDto),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "unknown cover asset", body = ErrorBody),
+        (status = 409, description = "slug taken", body = ErrorBody),
+        (status = 422, description = "invalid values", body = ErrorBody),
+    )
+)]
 pub(crate) async fn create(
     State(state): State<AppState>,
     auth: Auth,
@@ -110,6 +135,18 @@ async fn load(state: &AppState, auth: &Auth, raw: &str) -> Result<Collection, Ap
 }
 
 /// `GET /api/v1/collections/{id}`.
+#[utoipa::path(
+    operation_id = "collections_get",
+    get,
+    path = "/collections/{id}",
+    tag = "collections",
+    params(("id" = i64, Path, description = "collection id")),
+    responses(
+        (status = 200, description = "the collection", body = CollectionDto),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+    )
+)]
 pub(crate) async fn get(
     State(state): State<AppState>,
     auth: Auth,
@@ -118,22 +155,40 @@ pub(crate) async fn get(
     Ok(Json(load(&state, &auth, &id).await?.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PatchCollection {
     title: Option<String>,
     slug: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     description: Option<Option<String>>,
     kind: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     color: Option<Option<String>>,
     is_public: Option<bool>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     cover_asset_id: Option<Option<String>>,
 }
 
 /// `PATCH /api/v1/collections/{id}`; absent fields stay, `null` clears optional ones.
+#[utoipa::path(
+    operation_id = "collections_patch",
+    patch,
+    path = "/collections/{id}",
+    tag = "collections",
+    params(("id" = i64, Path, description = "collection id")),
+    request_body = PatchCollection,
+    responses(
+        (status = 200, description = "the changed collection", body = CollectionDto),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+        (status = 409, description = "slug taken", body = ErrorBody),
+        (status = 422, description = "invalid values", body = ErrorBody),
+    )
+)]
 pub(crate) async fn patch(
     State(state): State<AppState>,
     auth: Auth,
@@ -168,6 +223,18 @@ pub(crate) async fn patch(
 }
 
 /// `DELETE /api/v1/collections/{id}`: deletes the collection, not its assets.
+#[utoipa::path(
+    operation_id = "collections_delete",
+    delete,
+    path = "/collections/{id}",
+    tag = "collections",
+    params(("id" = i64, Path, description = "collection id")),
+    responses(
+        (status = 204, description = "deleted (its assets stay)"),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+    )
+)]
 pub(crate) async fn delete(
     State(state): State<AppState>,
     auth: Auth,
@@ -181,7 +248,8 @@ pub(crate) async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ItemsParams {
     offset: Option<u32>,
@@ -189,7 +257,7 @@ pub(crate) struct ItemsParams {
 }
 
 /// An item of a collection: the asset with its place.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct ItemDto {
     /// 0-based position.
     position: u32,
@@ -198,7 +266,7 @@ pub(crate) struct ItemDto {
     asset: AssetDto,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct ItemPage {
     items: Vec<ItemDto>,
     /// Live items in the collection.
@@ -208,6 +276,19 @@ pub(crate) struct ItemPage {
 }
 
 /// `GET /api/v1/collections/{id}/items?offset=0&limit=50`: the items in order.
+#[utoipa::path(
+    operation_id = "collections_items",
+    get,
+    path = "/collections/{id}/items",
+    tag = "collections",
+    params(("id" = i64, Path, description = "collection id"), ItemsParams),
+    responses(
+        (status = 200, description = "items in order", body = ItemPage),
+        (status = 400, description = "a bad query parameter", body = ErrorBody),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+    )
+)]
 pub(crate) async fn items(
     State(state): State<AppState>,
     auth: Auth,
@@ -250,7 +331,7 @@ pub(crate) async fn items(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ItemsBody {
     asset_ids: Vec<String>,
@@ -272,6 +353,20 @@ fn ids(raw: &[String]) -> Result<Vec<AssetId>, ApiError> {
 /// at the position (or appends them); assets already in the collection move there.
 ///
 /// Errors: 404 naming an asset that is not live in the namespace (nothing is changed).
+#[utoipa::path(
+    operation_id = "collections_add_items",
+    post,
+    path = "/collections/{id}/items",
+    tag = "collections",
+    params(("id" = i64, Path, description = "collection id")),
+    request_body = ItemsBody,
+    responses(
+        (status = 200, description = "the collection after the change", body = CollectionDto),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+        (status = 422, description = "invalid values", body = ErrorBody),
+    )
+)]
 pub(crate) async fn add_items(
     State(state): State<AppState>,
     auth: Auth,
@@ -287,7 +382,7 @@ pub(crate) async fn add_items(
     Ok(Json(load(&state, &auth, &id).await?.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct OrderBody {
     asset_ids: Vec<String>,
@@ -297,6 +392,21 @@ pub(crate) struct OrderBody {
 /// item exactly once.
 ///
 /// Errors: 409 `conflict` when the list is not exactly the collection's items.
+#[utoipa::path(
+    operation_id = "collections_reorder",
+    put,
+    path = "/collections/{id}/items",
+    tag = "collections",
+    params(("id" = i64, Path, description = "collection id")),
+    request_body = OrderBody,
+    responses(
+        (status = 200, description = "the collection after the change", body = CollectionDto),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+        (status = 409, description = "the order does not name every item once", body = ErrorBody),
+        (status = 422, description = "invalid values", body = ErrorBody),
+    )
+)]
 pub(crate) async fn reorder(
     State(state): State<AppState>,
     auth: Auth,
@@ -313,7 +423,7 @@ pub(crate) async fn reorder(
     Ok(Json(load(&state, &auth, &id).await?.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RemoveBody {
     asset_ids: Vec<String>,
@@ -323,6 +433,20 @@ pub(crate) struct RemoveBody {
 /// collection (live assets not in it are ignored).
 ///
 /// Errors: 404 naming an id that is not a live asset of the namespace (nothing is changed).
+#[utoipa::path(
+    operation_id = "collections_remove_items",
+    delete,
+    path = "/collections/{id}/items",
+    tag = "collections",
+    params(("id" = i64, Path, description = "collection id")),
+    request_body = RemoveBody,
+    responses(
+        (status = 200, description = "the collection after the change", body = CollectionDto),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+        (status = 422, description = "invalid values", body = ErrorBody),
+    )
+)]
 pub(crate) async fn remove_items(
     State(state): State<AppState>,
     auth: Auth,

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use medialib_core::{Asset, AssetId, OutputFormat, Sha256, StorageKey};
 
 use crate::auth::{MaybeAuth, can_read};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 /// What to send: the blob, its type, hash and size, and how browsers should save it.
@@ -50,6 +50,22 @@ async fn load(state: &AppState, auth: &MaybeAuth, raw_id: &str) -> Result<Asset,
 
 /// `GET|HEAD /files/{id}/{filename}`. The filename is cosmetic (for links that read
 /// well); `Content-Disposition` always uses the stored, sanitised one.
+#[utoipa::path(
+    operation_id = "delivery_original",
+    get,
+    path = "/files/{id}/{filename}",
+    tag = "delivery",
+    params(("id" = String, Path, description = "asset id (UUIDv7)"), ("filename" = String, Path, description = "any name; the stored one is sent in Content-Disposition")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "the original file (HEAD and Range supported)", body = Vec<u8>, content_type = "application/octet-stream"),
+        (status = 206, description = "a byte range"),
+        (status = 304, description = "not modified (If-None-Match)"),
+        (status = 401, description = "a private asset without a token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+        (status = 416, description = "a range outside the file", body = ErrorBody),
+    )
+)]
 pub(crate) async fn original(
     State(state): State<AppState>,
     auth: MaybeAuth,
@@ -74,6 +90,22 @@ pub(crate) async fn original(
 }
 
 /// `GET|HEAD /variants/{id}/{name}.{ext}`.
+#[utoipa::path(
+    operation_id = "delivery_variant",
+    get,
+    path = "/variants/{id}/{file}",
+    tag = "delivery",
+    params(("id" = String, Path, description = "asset id (UUIDv7)"), ("file" = String, Path, description = "`{name}.{ext}`, e.g. `thumbnail.webp`")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "the variant (HEAD and Range supported)", body = Vec<u8>, content_type = "application/octet-stream"),
+        (status = 206, description = "a byte range"),
+        (status = 304, description = "not modified (If-None-Match)"),
+        (status = 401, description = "a private asset without a token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+        (status = 416, description = "a range outside the file", body = ErrorBody),
+    )
+)]
 pub(crate) async fn variant(
     State(state): State<AppState>,
     auth: MaybeAuth,

@@ -8,10 +8,22 @@ use medialib_core::{Job, JobId, JobStatus};
 use super::extract::parse_id;
 use crate::auth::{Auth, can_read};
 use crate::dto::JobDto;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 /// `GET /api/v1/jobs/{id}`.
+#[utoipa::path(
+    operation_id = "jobs_get",
+    get,
+    path = "/jobs/{id}",
+    tag = "jobs",
+    params(("id" = String, Path, description = "job id (UUIDv7)")),
+    responses(
+        (status = 200, description = "the job", body = JobDto),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+    )
+)]
 pub(crate) async fn get(
     State(state): State<AppState>,
     auth: Auth,
@@ -26,6 +38,19 @@ pub(crate) async fn get(
 /// recorded. Cancelling a processing job marks its asset failed.
 ///
 /// Errors: 404 for an unknown job, 409 when the job has already ended.
+#[utoipa::path(
+    operation_id = "jobs_cancel",
+    post,
+    path = "/jobs/{id}/cancel",
+    tag = "jobs",
+    params(("id" = String, Path, description = "job id (UUIDv7)")),
+    responses(
+        (status = 200, description = "the cancelled job", body = JobDto),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+        (status = 409, description = "the job has already ended", body = ErrorBody),
+    )
+)]
 pub(crate) async fn cancel(
     State(state): State<AppState>,
     auth: Auth,

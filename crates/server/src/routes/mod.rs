@@ -10,6 +10,7 @@
 //! - `upload`: multipart upload.
 //! - `jobs`: job state and cancel.
 //! - `delivery`: originals and variants for browsers and CDNs.
+//! - `openapi`: the API description, its docs page, and health.
 //! - `extract`: extractors that answer in the API's error shape.
 
 mod analytics;
@@ -20,6 +21,7 @@ mod delivery;
 mod duplicates;
 mod extract;
 mod jobs;
+mod openapi;
 mod search;
 mod tags;
 mod upload;
@@ -28,76 +30,70 @@ mod usage;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Builds the whole HTTP application.
+/// Builds the whole HTTP application: the API under `/api/v1`, delivery, health, and the
+/// API description (`/api/v1/openapi.json`, `/api/v1/docs`).
 pub fn router(state: AppState) -> Router {
-    let body_limit = usize::try_from(state.settings.limits.max_request_bytes).unwrap_or(usize::MAX);
-    let api = Router::new()
-        .route(
-            "/assets",
-            get(search::search)
-                .post(upload::upload)
-                .layer(DefaultBodyLimit::max(body_limit)),
-        )
-        .route("/assets/unused", get(search::unused))
-        .route("/assets/duplicates", get(duplicates::duplicates))
-        .route("/assets/bulk", post(bulk::bulk))
-        .route(
-            "/assets/{id}",
-            get(assets::get).patch(assets::patch).delete(assets::delete),
-        )
-        .route("/assets/{id}/restore", post(assets::restore))
-        .route("/assets/{id}/variants", get(assets::variants))
-        .route("/assets/{id}/text", get(assets::text))
-        .route("/assets/{id}/tags", post(tags::assign))
-        .route("/assets/{id}/tags/{slug}", delete(tags::unassign))
-        .route(
-            "/assets/{id}/usage",
-            get(usage::list).post(usage::record).delete(usage::remove),
-        )
-        .route("/tags", get(tags::list).post(tags::create))
-        .route(
-            "/tags/{id}",
-            get(tags::get).patch(tags::patch).delete(tags::delete),
-        )
-        .route(
-            "/collections",
-            get(collections::list).post(collections::create),
-        )
-        .route(
-            "/collections/{id}",
-            get(collections::get)
-                .patch(collections::patch)
-                .delete(collections::delete),
-        )
-        .route(
-            "/collections/{id}/items",
-            get(collections::items)
-                .post(collections::add_items)
-                .put(collections::reorder)
-                .delete(collections::remove_items),
-        )
-        .route("/analytics/storage", get(analytics::storage))
-        .route("/analytics/uploads", get(analytics::uploads))
-        .route("/analytics/top", get(analytics::top))
-        .route("/analytics/failures", get(analytics::failures))
-        .route("/jobs/{id}", get(jobs::get))
-        .route("/jobs/{id}/cancel", post(jobs::cancel))
-        .fallback(not_found);
-    Router::new()
-        .nest("/api/v1", api)
-        .route("/files/{id}/{filename}", get(delivery::original))
-        .route("/variants/{id}/{file}", get(delivery::variant))
-        .route("/healthz", get(|| async { "ok" }))
+    let (app, spec) = documented(&state).split_for_parts();
+    app.merge(openapi::routes(spec))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Every route, each registered with its OpenAPI operation so that none can be served
+/// undocumented (`routes!` takes both from the handler's `#[utoipa::path]`).
+fn documented(state: &AppState) -> OpenApiRouter<AppState> {
+    let body_limit = usize::try_from(state.settings.limits.max_request_bytes).unwrap_or(usize::MAX);
+    let (schemas, paths, upload) = routes!(upload::upload);
+    let upload = upload.layer(DefaultBodyLimit::max(body_limit));
+    let api = OpenApiRouter::new()
+        .routes(routes!(search::search))
+        .routes((schemas, paths, upload))
+        .routes(routes!(search::unused))
+        .routes(routes!(duplicates::duplicates))
+        .routes(routes!(bulk::bulk))
+        .routes(routes!(assets::get, assets::patch, assets::delete))
+        .routes(routes!(assets::restore))
+        .routes(routes!(assets::variants))
+        .routes(routes!(assets::text))
+        .routes(routes!(tags::assign))
+        .routes(routes!(tags::unassign))
+        .routes(routes!(usage::list, usage::record, usage::remove))
+        .routes(routes!(tags::list, tags::create))
+        .routes(routes!(tags::get, tags::patch, tags::delete))
+        .routes(routes!(collections::list, collections::create))
+        .routes(routes!(
+            collections::get,
+            collections::patch,
+            collections::delete
+        ))
+        .routes(routes!(
+            collections::items,
+            collections::add_items,
+            collections::reorder,
+            collections::remove_items
+        ))
+        .routes(routes!(jobs::get))
+        .routes(routes!(jobs::cancel))
+        .routes(routes!(analytics::storage))
+        .routes(routes!(analytics::uploads))
+        .routes(routes!(analytics::top))
+        .routes(routes!(analytics::failures))
+        .fallback(not_found);
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .nest("/api/v1", api)
+        .routes(routes!(delivery::original))
+        .routes(routes!(delivery::variant))
+        .routes(routes!(openapi::health))
 }
 
 async fn not_found() -> ApiError {

@@ -8,17 +8,19 @@ use medialib_core::store::{AssetFilter, AssetQuery, AssetSort, Orientation, TagM
 use medialib_core::{AssetKind, AssetStatus, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
+use utoipa::{IntoParams, ToSchema};
 
 use super::assets::render_page;
 use super::extract::ApiQuery;
 use crate::auth::Auth;
 use crate::dto::AssetDto;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 /// Query parameters of `GET /api/v1/assets`. Lists are comma-separated; dates are RFC 3339
 /// or `YYYY-MM-DD` (midnight UTC); ranges are `[from, to)`, sizes and dimensions inclusive.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SearchParams {
     /// Full-text query (prefix match on every word).
@@ -58,7 +60,7 @@ pub(crate) struct SearchParams {
 }
 
 /// A page of assets.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct AssetPage {
     items: Vec<AssetDto>,
     /// Pass as `cursor` for the next page; `null` on the last.
@@ -195,6 +197,18 @@ async fn page(state: &AppState, query: &AssetQuery) -> Result<Json<AssetPage>, A
 ///
 /// Errors: 400 `invalid_query` for a bad parameter, 400 `invalid_cursor` for a cursor from
 /// another query.
+#[utoipa::path(
+    operation_id = "search_assets",
+    get,
+    path = "/assets",
+    tag = "assets",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "a page of matches", body = AssetPage),
+        (status = 400, description = "a bad query parameter", body = ErrorBody),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+    )
+)]
 pub(crate) async fn search(
     State(state): State<AppState>,
     auth: Auth,
@@ -204,7 +218,8 @@ pub(crate) async fn search(
     page(&state, &query).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UnusedParams {
     /// `30d` (default), `12h`, `2w`, `90m`, `3600s`.
@@ -235,6 +250,18 @@ fn parse_age(raw: &str) -> Result<i64, ApiError> {
 
 /// `GET /api/v1/assets/unused?older_than=30d`: live assets without any recorded usage,
 /// uploaded before the age given, oldest first.
+#[utoipa::path(
+    operation_id = "unused_assets",
+    get,
+    path = "/assets/unused",
+    tag = "assets",
+    params(UnusedParams),
+    responses(
+        (status = 200, description = "assets nobody uses, oldest first", body = AssetPage),
+        (status = 400, description = "a bad query parameter", body = ErrorBody),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+    )
+)]
 pub(crate) async fn unused(
     State(state): State<AppState>,
     auth: Auth,

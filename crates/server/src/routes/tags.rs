@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use medialib_core::organise::{TagId, slugify};
 use medialib_core::store::{BulkAction, NewTag, TagPatch};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::assets::{load, render};
 use super::bulk::{apply_one, check_tag_names, tag_action};
@@ -13,15 +14,25 @@ use super::extract::{ApiJson, parse_id};
 use crate::auth::Auth;
 use crate::dto::AssetDto;
 use crate::dto::organise::TagDto;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct TagList {
     items: Vec<TagDto>,
 }
 
 /// `GET /api/v1/tags`: every tag of the namespace by name, with live asset counts.
+#[utoipa::path(
+    operation_id = "tags_list",
+    get,
+    path = "/tags",
+    tag = "tags",
+    responses(
+        (status = 200, description = "tags by name", body = TagList),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+    )
+)]
 pub(crate) async fn list(
     State(state): State<AppState>,
     auth: Auth,
@@ -56,7 +67,7 @@ pub(crate) fn check_slug(slug: Option<&str>) -> Result<(), ApiError> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateTag {
     name: String,
@@ -69,6 +80,19 @@ pub(crate) struct CreateTag {
 ///
 /// Errors: 422 for an empty name or bad colour or slug, 409 `conflict` when the slug is
 /// taken.
+#[utoipa::path(
+    operation_id = "tags_create",
+    post,
+    path = "/tags",
+    tag = "tags",
+    request_body = CreateTag,
+    responses(
+        (status = 201, description = "created", body = TagDto),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 409, description = "slug taken", body = ErrorBody),
+        (status = 422, description = "invalid values", body = ErrorBody),
+    )
+)]
 pub(crate) async fn create(
     State(state): State<AppState>,
     auth: Auth,
@@ -92,6 +116,18 @@ fn tag_id(raw: &str) -> Result<TagId, ApiError> {
 }
 
 /// `GET /api/v1/tags/{id}`.
+#[utoipa::path(
+    operation_id = "tags_get",
+    get,
+    path = "/tags/{id}",
+    tag = "tags",
+    params(("id" = i64, Path, description = "tag id")),
+    responses(
+        (status = 200, description = "the tag", body = TagDto),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+    )
+)]
 pub(crate) async fn get(
     State(state): State<AppState>,
     auth: Auth,
@@ -103,17 +139,33 @@ pub(crate) async fn get(
         .ok_or_else(|| ApiError::not_found(format!("tag {}", id.0)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PatchTag {
     name: Option<String>,
     #[serde(default, deserialize_with = "super::assets::nullable")]
+    #[schema(value_type = Option<String>)]
     color: Option<Option<String>>,
     #[serde(default, deserialize_with = "super::assets::nullable")]
+    #[schema(value_type = Option<String>)]
     description: Option<Option<String>>,
 }
 
 /// `PATCH /api/v1/tags/{id}` with `{name?, color?, description?}`; the slug stays.
+#[utoipa::path(
+    operation_id = "tags_patch",
+    patch,
+    path = "/tags/{id}",
+    tag = "tags",
+    params(("id" = i64, Path, description = "tag id")),
+    request_body = PatchTag,
+    responses(
+        (status = 200, description = "the changed tag", body = TagDto),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+        (status = 422, description = "invalid values", body = ErrorBody),
+    )
+)]
 pub(crate) async fn patch(
     State(state): State<AppState>,
     auth: Auth,
@@ -136,6 +188,18 @@ pub(crate) async fn patch(
 }
 
 /// `DELETE /api/v1/tags/{id}`: deletes the tag and takes it off every asset.
+#[utoipa::path(
+    operation_id = "tags_delete",
+    delete,
+    path = "/tags/{id}",
+    tag = "tags",
+    params(("id" = i64, Path, description = "tag id")),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+    )
+)]
 pub(crate) async fn delete(
     State(state): State<AppState>,
     auth: Auth,
@@ -149,7 +213,7 @@ pub(crate) async fn delete(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TagAsset {
     /// Tag names; missing tags are created.
@@ -160,6 +224,20 @@ pub(crate) struct TagAsset {
 
 /// `POST /api/v1/assets/{id}/tags` with `{tags: [names], source?, confidence?}`: puts
 /// tags on the asset (creating missing ones) and returns the asset.
+#[utoipa::path(
+    operation_id = "tags_assign",
+    post,
+    path = "/assets/{id}/tags",
+    tag = "tags",
+    params(("id" = String, Path, description = "asset id (UUIDv7)")),
+    request_body = TagAsset,
+    responses(
+        (status = 200, description = "the tagged asset", body = AssetDto),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+        (status = 422, description = "invalid values", body = ErrorBody),
+    )
+)]
 pub(crate) async fn assign(
     State(state): State<AppState>,
     auth: Auth,
@@ -177,6 +255,18 @@ pub(crate) async fn assign(
 
 /// `DELETE /api/v1/assets/{id}/tags/{slug}`: takes a tag off the asset (a tag it does not
 /// carry is not an error).
+#[utoipa::path(
+    operation_id = "tags_unassign",
+    delete,
+    path = "/assets/{id}/tags/{slug}",
+    tag = "tags",
+    params(("id" = String, Path, description = "asset id (UUIDv7)"), ("slug" = String, Path, description = "tag slug")),
+    responses(
+        (status = 204, description = "untagged"),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+    )
+)]
 pub(crate) async fn unassign(
     State(state): State<AppState>,
     auth: Auth,

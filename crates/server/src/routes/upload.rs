@@ -11,10 +11,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::Auth;
 use crate::dto::AssetDto;
-use crate::error::{ApiError, ErrorDto};
+use crate::error::{ApiError, ErrorBody, ErrorDto};
 use crate::ingest::{self, Declared, IngestOutcome, staging};
 use crate::state::AppState;
 
@@ -26,7 +27,7 @@ enum FileResult {
     Rejected(String, ApiError),
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(untagged)]
 enum ResultDto<'a> {
     Asset {
@@ -40,8 +41,51 @@ enum ResultDto<'a> {
     },
 }
 
+/// The answer to a request with several files: one result per `file` part, in order.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UploadResults<'a> {
+    results: Vec<ResultDto<'a>>,
+}
+
+/// The multipart form (for the API description; the handler reads the parts as they
+/// stream in).
+#[derive(ToSchema)]
+#[expect(
+    dead_code,
+    reason = "describes the form for the API description; never built"
+)]
+pub(crate) struct UploadForm {
+    /// A file to upload; repeat the part for several (at most `limits.max_files_per_request`).
+    #[schema(format = Binary, value_type = String)]
+    file: Vec<u8>,
+    /// Title of the files after it (default: the filename without extension).
+    title: Option<String>,
+    /// Description of the files after it.
+    description: Option<String>,
+    /// Alt text of the files after it.
+    alt_text: Option<String>,
+    /// `true` to deliver the files after it without a token.
+    is_public: Option<bool>,
+}
+
 /// Handles the upload; a single file answers with the asset (201, or 200 with
 /// `"duplicate": true`) or its error, several answer 200 with `{"results":[…]}`.
+#[utoipa::path(
+    operation_id = "upload_upload",
+    post,
+    path = "/assets",
+    tag = "assets",
+    request_body(content_type = "multipart/form-data", content = UploadForm, description = "one or more `file` parts; text fields apply to the files after them"),
+    responses(
+        (status = 201, description = "one file, stored", body = AssetDto),
+        (status = 200, description = "several files (one result each), or one file already stored (`duplicate: true`, the asset)", body = UploadResults),
+        (status = 400, description = "not multipart, or no file part", body = ErrorBody),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 413, description = "a file or the request over a limit", body = ErrorBody),
+        (status = 415, description = "an unsupported type, or an extension contradicting the content", body = ErrorBody),
+        (status = 422, description = "corrupt or invalid content", body = ErrorBody),
+    )
+)]
 pub(crate) async fn upload(
     State(state): State<AppState>,
     auth: Auth,
@@ -124,7 +168,7 @@ pub(crate) async fn upload(
                     },
                 })
                 .collect();
-            Ok(Json(serde_json::json!({ "results": dtos })).into_response())
+            Ok(Json(UploadResults { results: dtos }).into_response())
         }
     }
 }

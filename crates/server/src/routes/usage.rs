@@ -5,15 +5,16 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use medialib_core::organise::UsageRef;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::assets::load;
 use super::extract::{ApiJson, ApiQuery};
 use crate::auth::Auth;
 use crate::dto::organise::UsageDto;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct UsageList {
     items: Vec<UsageDto>,
 }
@@ -29,6 +30,18 @@ fn check(field: &str, value: &str) -> Result<(), ApiError> {
 }
 
 /// `GET /api/v1/assets/{id}/usage`: where the asset is used, most recent first.
+#[utoipa::path(
+    operation_id = "usage_list",
+    get,
+    path = "/assets/{id}/usage",
+    tag = "usage",
+    params(("id" = String, Path, description = "asset id (UUIDv7)")),
+    responses(
+        (status = 200, description = "usages, most recent first", body = UsageList),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+    )
+)]
 pub(crate) async fn list(
     State(state): State<AppState>,
     auth: Auth,
@@ -41,7 +54,7 @@ pub(crate) async fn list(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RecordUsage {
     entity_type: String,
@@ -53,6 +66,20 @@ pub(crate) struct RecordUsage {
 /// the usage (again: `last_used_at` moves) → 201 with the usage.
 ///
 /// Errors: 404 for an asset that is not live; 422 for empty or over-long fields.
+#[utoipa::path(
+    operation_id = "usage_record",
+    post,
+    path = "/assets/{id}/usage",
+    tag = "usage",
+    params(("id" = String, Path, description = "asset id (UUIDv7)")),
+    request_body = RecordUsage,
+    responses(
+        (status = 201, description = "recorded", body = UsageDto),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+        (status = 422, description = "invalid values", body = ErrorBody),
+    )
+)]
 pub(crate) async fn record(
     State(state): State<AppState>,
     auth: Auth,
@@ -75,7 +102,8 @@ pub(crate) async fn record(
     Ok((StatusCode::CREATED, Json(recorded.into())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RemoveUsage {
     entity_type: String,
@@ -88,6 +116,19 @@ pub(crate) struct RemoveUsage {
 /// entity's usages of the asset → 204.
 ///
 /// Errors: 404 when the asset has no such usage.
+#[utoipa::path(
+    operation_id = "usage_remove",
+    delete,
+    path = "/assets/{id}/usage",
+    tag = "usage",
+    params(("id" = String, Path, description = "asset id (UUIDv7)"), RemoveUsage),
+    responses(
+        (status = 204, description = "removed"),
+        (status = 400, description = "a bad query parameter", body = ErrorBody),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+    )
+)]
 pub(crate) async fn remove(
     State(state): State<AppState>,
     auth: Auth,

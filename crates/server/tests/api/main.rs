@@ -8,6 +8,7 @@ mod documents;
 mod errors;
 mod helpers;
 mod jobs;
+mod openapi;
 mod organise;
 mod orientation;
 mod upload;

@@ -215,7 +215,7 @@ impl Library {
             Timestamp::from_unix_timestamp(1_500_000_000 + self.rng.below(300_000_000) as i64)
                 .unwrap()
         });
-        let gps = self.rng.chance(25).then(|| GpsPosition {
+        let gps = self.rng.chance(25).then_some(GpsPosition {
             latitude: 48.85,
             longitude: 2.35,
             altitude: None,

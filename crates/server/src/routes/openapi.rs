@@ -1,0 +1,77 @@
+//! The API description (OpenAPI 3.1, generated from the handlers' `#[utoipa::path]`
+//! attributes and the DTOs' schemas), served as JSON and as an interactive page, and the
+//! health check.
+
+use axum::Router;
+use axum::routing::get;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_scalar::{Scalar, Servable};
+
+use crate::error::ErrorBody;
+use crate::state::AppState;
+
+/// The description's fixed parts; the paths come from the router.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "medialib",
+        description = "Upload, process, organise, find and deliver images, video, audio, \
+            documents and 3D models. Every API call needs `Authorization: Bearer <token>`; \
+            errors are `{\"error\": {\"code\", \"message\"}}` with the matching status.",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&BearerToken),
+    security(("bearer" = [])),
+    components(schemas(ErrorBody)),
+    tags(
+        (name = "assets", description = "Upload, search, read, edit, delete and restore assets"),
+        (name = "tags", description = "Tags of the namespace and on assets"),
+        (name = "collections", description = "Ordered sets of assets"),
+        (name = "usage", description = "Where assets are used"),
+        (name = "jobs", description = "Background processing and transcodes"),
+        (name = "analytics", description = "Storage, uploads, deliveries, failures"),
+        (name = "delivery", description = "Originals and variants for browsers and CDNs"),
+        (name = "meta", description = "Health")
+    )
+)]
+pub(crate) struct ApiDoc;
+
+/// Declares the `bearer` security scheme the operations refer to.
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// `GET /api/v1/openapi.json` (the description) and `GET /api/v1/docs` (Scalar's
+/// interactive page for it; the page loads its script from a CDN in the browser).
+pub(crate) fn routes(spec: utoipa::openapi::OpenApi) -> Router<AppState> {
+    let json = spec.to_json().unwrap_or_else(|_| "{}".into());
+    let page: Router<AppState> = Scalar::with_url("/api/v1/docs", spec).into();
+    Router::new()
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { ([("content-type", "application/json")], json) }),
+        )
+        .merge(page)
+}
+
+/// `GET /healthz`: `ok` while the process serves requests.
+#[utoipa::path(
+    operation_id = "health",
+    get,
+    path = "/healthz",
+    tag = "meta",
+    security(()),
+    responses((status = 200, description = "serving", body = String, content_type = "text/plain"))
+)]
+pub(crate) async fn health() -> &'static str {
+    "ok"
+}
