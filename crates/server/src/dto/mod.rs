@@ -22,6 +22,13 @@ pub fn rfc3339(t: Timestamp) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
+/// A list answered whole, without pages: `{"items": […]}`.
+#[derive(Serialize, ToSchema)]
+pub struct Items<T> {
+    /// The entries.
+    pub items: Vec<T>,
+}
+
 /// An asset as the API returns it.
 #[derive(Serialize, ToSchema)]
 pub struct AssetDto {

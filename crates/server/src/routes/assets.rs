@@ -7,12 +7,13 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use medialib_core::store::{AssetPatch, BulkAction};
 use medialib_core::{Asset, AssetId, StorageKey};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::bulk;
 use super::extract::{ApiJson, ApiQuery, parse_id};
 use crate::auth::{Auth, can_read};
+use crate::dto::Items;
 use crate::dto::{AssetDto, VariantDto};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -239,11 +240,6 @@ pub(crate) async fn restore(
     Ok(Json(render(&state, &restored).await?))
 }
 
-#[derive(Serialize, ToSchema)]
-pub(crate) struct VariantsBody {
-    items: Vec<VariantDto>,
-}
-
 /// `GET /api/v1/assets/{id}/text`: the text extracted for search (PDF text, text files),
 /// as `text/plain; charset=utf-8`, at most 1 MiB.
 ///
@@ -282,7 +278,7 @@ pub(crate) async fn text(
     tag = "assets",
     params(("id" = String, Path, description = "asset id (UUIDv7)")),
     responses(
-        (status = 200, description = "variants and renditions", body = VariantsBody),
+        (status = 200, description = "variants and renditions", body = Items<VariantDto>),
         (status = 401, description = "no or unknown token", body = ErrorBody),
         (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
     )
@@ -291,7 +287,7 @@ pub(crate) async fn variants(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-) -> Result<Json<VariantsBody>, ApiError> {
+) -> Result<Json<Items<VariantDto>>, ApiError> {
     let asset = load(&state, &auth, &id).await?;
     let items = state
         .store
@@ -300,5 +296,5 @@ pub(crate) async fn variants(
         .iter()
         .map(|v| VariantDto::from_variant(&state, v))
         .collect();
-    Ok(Json(VariantsBody { items }))
+    Ok(Json(Items { items }))
 }

@@ -15,14 +15,10 @@ use super::extract::{ApiJson, ApiQuery, parse_id};
 use super::tags::{check_color, check_slug};
 use crate::auth::Auth;
 use crate::dto::AssetDto;
+use crate::dto::Items;
 use crate::dto::organise::CollectionDto;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
-
-#[derive(Serialize, ToSchema)]
-pub(crate) struct CollectionList {
-    items: Vec<CollectionDto>,
-}
 
 /// `GET /api/v1/collections`: the namespace's collections by title.
 #[utoipa::path(
@@ -31,16 +27,16 @@ pub(crate) struct CollectionList {
     path = "/collections",
     tag = "collections",
     responses(
-        (status = 200, description = "collections by title", body = CollectionList),
+        (status = 200, description = "collections by title", body = Items<CollectionDto>),
         (status = 401, description = "no or unknown token", body = ErrorBody),
     )
 )]
 pub(crate) async fn list(
     State(state): State<AppState>,
     auth: Auth,
-) -> Result<Json<CollectionList>, ApiError> {
+) -> Result<Json<Items<CollectionDto>>, ApiError> {
     let items = state.store.list_collections(auth.0.namespace).await?;
-    Ok(Json(CollectionList {
+    Ok(Json(Items {
         items: items.into_iter().map(CollectionDto::from).collect(),
     }))
 }

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use medialib_core::organise::{TagId, slugify};
 use medialib_core::store::{BulkAction, NewTag, TagPatch};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::assets::{load, render};
@@ -13,14 +13,10 @@ use super::bulk::{apply_one, check_tag_names, tag_action};
 use super::extract::{ApiJson, parse_id};
 use crate::auth::Auth;
 use crate::dto::AssetDto;
+use crate::dto::Items;
 use crate::dto::organise::TagDto;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
-
-#[derive(Serialize, ToSchema)]
-pub(crate) struct TagList {
-    items: Vec<TagDto>,
-}
 
 /// `GET /api/v1/tags`: every tag of the namespace by name, with live asset counts.
 #[utoipa::path(
@@ -29,16 +25,16 @@ pub(crate) struct TagList {
     path = "/tags",
     tag = "tags",
     responses(
-        (status = 200, description = "tags by name", body = TagList),
+        (status = 200, description = "tags by name", body = Items<TagDto>),
         (status = 401, description = "no or unknown token", body = ErrorBody),
     )
 )]
 pub(crate) async fn list(
     State(state): State<AppState>,
     auth: Auth,
-) -> Result<Json<TagList>, ApiError> {
+) -> Result<Json<Items<TagDto>>, ApiError> {
     let items = state.store.list_tags(auth.0.namespace).await?;
-    Ok(Json(TagList {
+    Ok(Json(Items {
         items: items.into_iter().map(TagDto::from).collect(),
     }))
 }

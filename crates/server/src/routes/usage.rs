@@ -4,20 +4,16 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use medialib_core::organise::UsageRef;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::assets::load;
 use super::extract::{ApiJson, ApiQuery};
 use crate::auth::Auth;
+use crate::dto::Items;
 use crate::dto::organise::UsageDto;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
-
-#[derive(Serialize, ToSchema)]
-pub(crate) struct UsageList {
-    items: Vec<UsageDto>,
-}
 
 /// Checks one identifying field: 1–200 characters.
 fn check(field: &str, value: &str) -> Result<(), ApiError> {
@@ -37,7 +33,7 @@ fn check(field: &str, value: &str) -> Result<(), ApiError> {
     tag = "usage",
     params(("id" = String, Path, description = "asset id (UUIDv7)")),
     responses(
-        (status = 200, description = "usages, most recent first", body = UsageList),
+        (status = 200, description = "usages, most recent first", body = Items<UsageDto>),
         (status = 401, description = "no or unknown token", body = ErrorBody),
         (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
     )
@@ -46,10 +42,10 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-) -> Result<Json<UsageList>, ApiError> {
+) -> Result<Json<Items<UsageDto>>, ApiError> {
     let asset = load(&state, &auth, &id).await?;
     let items = state.store.list_usage(asset.id).await?;
-    Ok(Json(UsageList {
+    Ok(Json(Items {
         items: items.into_iter().map(UsageDto::from).collect(),
     }))
 }
