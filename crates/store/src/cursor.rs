@@ -21,6 +21,8 @@ pub(crate) struct Cursor {
     pub(crate) keys: Vec<SortValue>,
     /// Hex of the asset id's 16 bytes.
     pub(crate) id: String,
+    /// The total counted on the first page, repeated on the next ones.
+    pub(crate) total: u64,
 }
 
 impl Cursor {
@@ -45,6 +47,7 @@ mod tests {
             sort: "relevance".into(),
             keys: vec![SortValue::Int(9), SortValue::Text("Sunset".into())],
             id: "00ff".into(),
+            total: 12,
         };
         assert_eq!(Cursor::decode(&c.encode()), Some(c));
         assert_eq!(Cursor::decode("not a cursor"), None);

@@ -232,6 +232,8 @@ pub trait MetadataStore: Send + Sync + 'static {
 
     /// The asset's variants, in spec order.
     async fn list_variants(&self, id: AssetId) -> Result<Vec<Variant>, StoreError>;
+    /// The variants of several assets (a page of results), each asset's in spec order.
+    async fn variants_of(&self, ids: &[AssetId]) -> Result<Vec<Variant>, StoreError>;
     /// Records a successful processing run and marks the asset ready; returns keys of
     /// earlier variants the new set no longer uses.
     async fn record_processed(

@@ -10,7 +10,8 @@ use crate::{AssetKind, AssetStatus, NamespaceId, Timestamp, UserId};
 /// Sort orders for listing assets. Every order ends with the asset id, so it is total.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AssetSort {
-    /// By how well the text query matches (needs [`AssetQuery::text`]), then newest first.
+    /// By how well the text query matches (needs [`AssetQuery::text`]), then by upload
+    /// order (newest first when descending).
     ///
     /// The score depends only on the asset itself, never on the rest of the library (unlike
     /// BM25, whose statistics move with every insert), so pages stay stable: 8 when a query

@@ -37,19 +37,26 @@ pub(crate) async fn render(state: &AppState, asset: &Asset) -> Result<AssetDto, 
     Ok(AssetDto::new(state, asset, &variants, &tags, Some(&jobs)))
 }
 
-/// Renders a page of assets with their variants and tags (tags in one query).
+/// Renders a page of assets with their variants and tags: two queries for the page, not
+/// two per asset.
 pub(crate) async fn render_page(
     state: &AppState,
     assets: &[Asset],
 ) -> Result<Vec<AssetDto>, ApiError> {
     let ids: Vec<AssetId> = assets.iter().map(|a| a.id).collect();
     let tags = state.store.asset_tags(&ids).await?;
-    let mut items = Vec::with_capacity(assets.len());
-    for asset in assets {
-        let variants = state.store.list_variants(asset.id).await?;
-        items.push(AssetDto::new(state, asset, &variants, &tags, None));
-    }
-    Ok(items)
+    let variants = state.store.variants_of(&ids).await?;
+    Ok(assets
+        .iter()
+        .map(|asset| {
+            let own: Vec<_> = variants
+                .iter()
+                .filter(|v| v.asset_id == asset.id)
+                .cloned()
+                .collect();
+            AssetDto::new(state, asset, &own, &tags, None)
+        })
+        .collect())
 }
 
 /// `GET /api/v1/assets/{id}`.

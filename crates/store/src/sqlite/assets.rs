@@ -237,6 +237,31 @@ pub(crate) async fn list_variants(
     rows.iter().map(rows::variant).collect()
 }
 
+pub(crate) async fn variants_of(
+    pool: &SqlitePool,
+    ids: &[AssetId],
+) -> Result<Vec<Variant>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "SELECT asset_id, name, format, width, height, duration_s, size, sha256, storage_key,
+            created_at
+         FROM variant WHERE asset_id IN (",
+    );
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(id_bytes(*id));
+    }
+    qb.push(") ORDER BY asset_id, position");
+    let rows = qb
+        .build()
+        .fetch_all(pool)
+        .await
+        .map_err(backend("list variants"))?;
+    rows.iter().map(rows::variant).collect()
+}
+
 pub(crate) async fn record_processed(
     pool: &SqlitePool,
     id: AssetId,

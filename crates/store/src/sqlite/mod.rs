@@ -149,6 +149,10 @@ impl MetadataStore for SqliteStore {
         assets::list_variants(&self.pool, id).await
     }
 
+    async fn variants_of(&self, ids: &[AssetId]) -> Result<Vec<Variant>, StoreError> {
+        assets::variants_of(&self.pool, ids).await
+    }
+
     async fn record_processed(
         &self,
         id: AssetId,

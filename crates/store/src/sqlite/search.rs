@@ -1,46 +1,60 @@
 //! Searching assets: FTS5 full-text matching, filters, sort orders and keyset pages.
 //!
-//! One query shape serves every request: `asset` (joined to the relevance scores of the
-//! full-text hits when sorting by relevance), the filters as a WHERE clause, the keyset
-//! condition `(keys…, id) > (cursor…)` as a row value, and `ORDER BY keys…, id`.
+//! A page is read in two steps. The first finds the page's asset ids and sort keys from
+//! indexes alone: the filters are answered by covering indexes over live assets, the
+//! order by a per-sort index or, for relevance, by scores computed from the full-text
+//! index. The second reads the rows of those ids only. The total is counted the same way,
+//! on the first page only; later pages carry it in their cursor.
+//!
+//! Index choices are forced where SQLite, without statistics, picks plans that are
+//! quadratic at 100 000 assets (a range scan of another index per full-text hit).
+
+use std::collections::HashMap;
 
 use medialib_core::store::{
     AssetFilter, AssetQuery, AssetSort, Orientation, Page, TagMatch, search_words,
 };
-use medialib_core::{Asset, StoreError};
+use medialib_core::{Asset, AssetId, StoreError};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use super::backend;
-use super::rows::{self, asset_columns, to_ms};
+use super::rows::{self, asset_columns, to_ms, uuid};
 use crate::cursor::{Cursor, SortValue};
 
-/// Relevance per asset, computed from the asset alone (see [`AssetSort::Relevance`]):
-/// `highlight` marks matched words with `char(1)`, so a column scores when it has one
-/// (an empty column is NULL, hence the `coalesce`). `MATERIALIZED` keeps the full-text
-/// match driving the scan: `highlight` needs the match's position lists.
-const SCORED_HITS: &str = "WITH hits AS MATERIALIZED (SELECT rowid AS hit_rowid, \
-     8 * coalesce(instr(highlight(asset_fts, 0, char(1), ''), char(1)) > 0, 0) \
-     + 4 * coalesce(instr(highlight(asset_fts, 1, char(1), ''), char(1)) > 0, 0) \
-     + 2 * coalesce(instr(highlight(asset_fts, 2, char(1), ''), char(1)) > 0, 0) + 1 AS score \
-     FROM asset_fts WHERE asset_fts MATCH ";
+/// The FTS5 queries for a search text: all words, each as a quoted prefix (`"sun"*`),
+/// required together; and per scored column group, any of the words (see
+/// [`AssetSort::Relevance`]). `None` when the text has no words.
+struct TextQuery {
+    all: String,
+    title: String,
+    tags: String,
+    meta: String,
+}
 
-/// The FTS5 query for a search text: every word, each as a quoted prefix (`"sun"*`), all
-/// required. `None` when the text has no words.
-fn match_expression(text: &str) -> Option<String> {
-    let words = search_words(text);
-    (!words.is_empty()).then(|| {
-        words
+impl TextQuery {
+    fn new(text: &str) -> Option<Self> {
+        let words: Vec<String> = search_words(text)
             .iter()
             .map(|w| format!("\"{w}\"*"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    })
+            .collect();
+        if words.is_empty() {
+            return None;
+        }
+        let any = words.join(" OR ");
+        Some(Self {
+            all: words.join(" "),
+            title: format!("{{title}} : ({any})"),
+            tags: format!("{{tags}} : ({any})"),
+            meta: format!("{{meta}} : ({any})"),
+        })
+    }
 }
 
 /// The sort key expressions, in order, before the id.
 fn sort_keys(sort: AssetSort) -> &'static [&'static str] {
     match sort {
-        AssetSort::Relevance => &["hits.score", "asset.created_at"],
+        // The upload order: `search_rowid` grows with every new asset.
+        AssetSort::Relevance => &["hits.score", "asset.search_rowid"],
         AssetSort::CreatedAt => &["asset.created_at"],
         AssetSort::TakenAt => &["coalesce(asset.taken_at, asset.created_at)"],
         AssetSort::Title => &["asset.title COLLATE NOCASE"],
@@ -48,48 +62,77 @@ fn sort_keys(sort: AssetSort) -> &'static [&'static str] {
     }
 }
 
+/// The index that joins full-text hits to assets without reading rows.
+fn search_index(q: &AssetQuery) -> &'static str {
+    if q.filter.deleted {
+        "asset_by_search_rowid"
+    } else {
+        "asset_live_search"
+    }
+}
+
 pub(crate) async fn list(pool: &SqlitePool, q: &AssetQuery) -> Result<Page<Asset>, StoreError> {
-    let fts = q.text.as_deref().and_then(match_expression);
+    let text = q.text.as_deref().and_then(TextQuery::new);
     let relevance = q.sort == AssetSort::Relevance;
-    if relevance && fts.is_none() {
+    if relevance && text.is_none() {
         return Err(StoreError::Conflict(
             "sorting by relevance needs a search text with at least one word".into(),
         ));
     }
-
-    let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM asset");
-    push_filters(&mut count, q, fts.as_deref());
-    let total: i64 = count
-        .build_query_scalar()
-        .fetch_one(pool)
-        .await
-        .map_err(backend("count assets"))?;
-
     let keys = sort_keys(q.sort);
-    let mut qb = QueryBuilder::<Sqlite>::new("");
-    if relevance {
-        qb.push(SCORED_HITS)
-            .push_bind(fts.clone())
-            .push(") SELECT ")
-            .push(asset_columns!())
-            .push(
-                ", hits.score AS score FROM asset JOIN hits ON hits.hit_rowid = asset.search_rowid",
-            );
-    } else {
-        qb.push(concat!("SELECT ", asset_columns!(), " FROM asset"));
-    }
-    // With relevance, the hits join already applies the text match.
-    push_filters(&mut qb, q, if relevance { None } else { fts.as_deref() });
+    let cursor = q
+        .cursor
+        .as_deref()
+        .map(|raw| {
+            Cursor::decode(raw)
+                .filter(|c| c.sort == q.sort.as_str() && c.keys.len() == keys.len())
+                .ok_or(StoreError::InvalidCursor)
+        })
+        .transpose()?;
+    let total = match &cursor {
+        Some(c) => c.total,
+        None => count(pool, q, text.as_ref()).await?,
+    };
 
+    // Step 1: the page's ids and sort keys.
+    let mut qb = QueryBuilder::<Sqlite>::new("");
+    if let (true, Some(t)) = (relevance, &text) {
+        // A column group scores when any word matches in it; each group is one more
+        // full-text lookup, far cheaper than re-reading the text (`highlight`).
+        qb.push("WITH hits AS MATERIALIZED (SELECT rowid AS hit_rowid, 8 * (rowid IN (SELECT rowid FROM asset_fts WHERE asset_fts MATCH ")
+            .push_bind(t.title.clone())
+            .push(")) + 4 * (rowid IN (SELECT rowid FROM asset_fts WHERE asset_fts MATCH ")
+            .push_bind(t.tags.clone())
+            .push(")) + 2 * (rowid IN (SELECT rowid FROM asset_fts WHERE asset_fts MATCH ")
+            .push_bind(t.meta.clone())
+            .push(")) + 1 AS score FROM asset_fts WHERE asset_fts MATCH ")
+            .push_bind(t.all.clone())
+            .push(format!(
+                ") SELECT asset.id AS id, hits.score AS k0, asset.search_rowid AS k1 \
+                 FROM hits CROSS JOIN asset INDEXED BY {} ON asset.search_rowid = hits.hit_rowid",
+                search_index(q)
+            ));
+        push_filters(&mut qb, q);
+    } else {
+        qb.push(format!(
+            "SELECT asset.id AS id, {} AS k0 FROM asset",
+            keys[0]
+        ));
+        push_filters(&mut qb, q);
+        if let Some(t) = &text {
+            qb.push(
+                " AND asset.search_rowid IN (SELECT rowid FROM asset_fts WHERE asset_fts MATCH ",
+            )
+            .push_bind(t.all.clone())
+            .push(")");
+        }
+    }
     let (cmp, dir) = if q.descending {
         ("<", "DESC")
     } else {
         (">", "ASC")
     };
-    if let Some(raw) = &q.cursor {
-        let cursor = Cursor::decode(raw)
-            .filter(|c| c.sort == q.sort.as_str() && c.keys.len() == keys.len())
-            .ok_or(StoreError::InvalidCursor)?;
+    if let Some(cursor) = &cursor {
         let id = uuid::Uuid::try_parse(&cursor.id).map_err(|_| StoreError::InvalidCursor)?;
         // Keyset pagination: rows strictly after the last one in the sort order, so pages
         // stay stable while new assets arrive.
@@ -109,40 +152,38 @@ pub(crate) async fn list(pool: &SqlitePool, q: &AssetQuery) -> Result<Page<Asset
         order.join(", ")
     ))
     .push_bind(i64::from(q.limit) + 1);
-
     let found = qb
         .build()
         .fetch_all(pool)
         .await
         .map_err(backend("search assets"))?;
+
     let more = found.len() > q.limit as usize;
-    let mut items = Vec::with_capacity(found.len().min(q.limit as usize));
-    let mut last_score = 0;
-    for row in found.iter().take(q.limit as usize) {
-        items.push(rows::asset(row)?);
-        if relevance {
-            last_score = sqlx::Row::try_get(row, "score").map_err(backend("read score"))?;
-        }
-    }
-    let next_cursor = match items.last() {
-        Some(last) if more => {
+    let found = &found[..found.len().min(q.limit as usize)];
+    let ids: Vec<AssetId> = found
+        .iter()
+        .map(|row| rows::get(row, "id").and_then(uuid).map(AssetId))
+        .collect::<Result<_, _>>()?;
+    let items = rows_of(pool, &ids).await?;
+
+    let next_cursor = match (found.last(), ids.last()) {
+        (Some(row), Some(last)) if more => {
+            let value = |col: &str| -> Result<SortValue, StoreError> {
+                Ok(match q.sort {
+                    AssetSort::Title if col == "k0" => SortValue::Text(rows::get(row, col)?),
+                    _ => SortValue::Int(rows::get(row, col)?),
+                })
+            };
             let keys = match q.sort {
-                AssetSort::Relevance => vec![
-                    SortValue::Int(last_score),
-                    SortValue::Int(to_ms(last.created_at)),
-                ],
-                AssetSort::CreatedAt => vec![SortValue::Int(to_ms(last.created_at))],
-                AssetSort::TakenAt => vec![SortValue::Int(to_ms(
-                    last.taken_at.unwrap_or(last.created_at),
-                ))],
-                AssetSort::Title => vec![SortValue::Text(last.title.clone())],
-                AssetSort::Size => vec![SortValue::Int(last.size as i64)],
+                AssetSort::Relevance => vec![value("k0")?, value("k1")?],
+                _ => vec![value("k0")?],
             };
             Some(
                 Cursor {
                     sort: q.sort.as_str().to_owned(),
                     keys,
-                    id: last.id.0.simple().to_string(),
+                    id: last.0.simple().to_string(),
+                    total,
                 }
                 .encode(),
             )
@@ -152,13 +193,99 @@ pub(crate) async fn list(pool: &SqlitePool, q: &AssetQuery) -> Result<Page<Asset
     Ok(Page {
         items,
         next_cursor,
-        total: total as u64,
+        total,
     })
 }
 
-/// Appends ` WHERE …` with the namespace, the trash flag, the text match (`fts`) and
-/// every filter that is set.
-fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &AssetQuery, fts: Option<&str>) {
+/// Every match of the query, counted from indexes.
+async fn count(
+    pool: &SqlitePool,
+    q: &AssetQuery,
+    text: Option<&TextQuery>,
+) -> Result<u64, StoreError> {
+    let mut qb = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM ");
+    match text {
+        Some(t) => {
+            qb.push(format!(
+                "asset_fts CROSS JOIN asset INDEXED BY {} ON asset.search_rowid = asset_fts.rowid",
+                search_index(q)
+            ));
+            push_filters(&mut qb, q);
+            qb.push(" AND asset_fts MATCH ").push_bind(t.all.clone());
+        }
+        // Tagged assets are counted from the tag side: a tag's members, looked up by id,
+        // are far fewer than the namespace's assets.
+        None if !q.filter.tags.is_empty() && !q.filter.deleted => {
+            qb.push("(SELECT at.asset_id AS member FROM asset_tag at JOIN tag t ON t.id = at.tag_id WHERE t.namespace_id = ")
+                .push_bind(q.namespace.0)
+                .push(" AND t.slug IN (");
+            let slugs = unique_slugs(&q.filter);
+            let mut list = qb.separated(", ");
+            for slug in &slugs {
+                list.push_bind(slug.clone());
+            }
+            qb.push(") GROUP BY at.asset_id");
+            if q.filter.tag_match == TagMatch::All {
+                qb.push(" HAVING count(*) = ").push_bind(slugs.len() as i64);
+            }
+            qb.push(") members CROSS JOIN asset INDEXED BY asset_live_by_id ON asset.id = members.member");
+            push_filters(&mut qb, q);
+        }
+        None => {
+            // Every filter column is in this index: the count never reads a row.
+            qb.push(if q.filter.deleted {
+                "asset"
+            } else {
+                "asset INDEXED BY asset_live_facets"
+            });
+            push_filters(&mut qb, q);
+        }
+    }
+    let total: i64 = qb
+        .build_query_scalar()
+        .fetch_one(pool)
+        .await
+        .map_err(backend("count assets"))?;
+    Ok(total as u64)
+}
+
+/// The rows of these assets, in the given order.
+async fn rows_of(pool: &SqlitePool, ids: &[AssetId]) -> Result<Vec<Asset>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new(concat!(
+        "SELECT ",
+        asset_columns!(),
+        " FROM asset WHERE id IN ("
+    ));
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(id.0.as_bytes().to_vec());
+    }
+    qb.push(")");
+    let found = qb
+        .build()
+        .fetch_all(pool)
+        .await
+        .map_err(backend("read assets"))?;
+    let mut by_id: HashMap<AssetId, Asset> = found
+        .iter()
+        .map(|row| rows::asset(row).map(|a| (a.id, a)))
+        .collect::<Result<_, _>>()?;
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+/// The tag slugs of a filter, each once.
+fn unique_slugs(f: &AssetFilter) -> Vec<String> {
+    let mut slugs = f.tags.clone();
+    slugs.sort();
+    slugs.dedup();
+    slugs
+}
+
+/// Appends ` WHERE …` with the namespace, the trash flag and every filter that is set.
+fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &AssetQuery) {
     let f: &AssetFilter = &q.filter;
     qb.push(" WHERE asset.namespace_id = ")
         .push_bind(q.namespace.0);
@@ -167,11 +294,6 @@ fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &AssetQuery, fts: Option<&str>
     } else {
         " AND asset.deleted_at IS NULL"
     });
-    if let Some(fts) = fts {
-        qb.push(" AND asset.search_rowid IN (SELECT rowid FROM asset_fts WHERE asset_fts MATCH ")
-            .push_bind(fts.to_owned())
-            .push(")");
-    }
     if !f.kinds.is_empty() {
         qb.push(" AND asset.kind IN (");
         let mut list = qb.separated(", ");
@@ -197,9 +319,7 @@ fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &AssetQuery, fts: Option<&str>
         qb.push(" AND asset.status = ").push_bind(status.as_str());
     }
     if !f.tags.is_empty() {
-        let mut slugs = f.tags.clone();
-        slugs.sort();
-        slugs.dedup();
+        let slugs = unique_slugs(f);
         qb.push(
             " AND asset.id IN (SELECT at.asset_id FROM asset_tag at JOIN tag t ON t.id = at.tag_id \
              WHERE t.namespace_id = ",
@@ -266,10 +386,12 @@ mod tests {
 
     #[test]
     fn search_text_becomes_required_prefixes() {
+        let t = TextQuery::new("Sun SET \"x\" IMG_01").unwrap();
+        assert_eq!(t.all, "\"sun\"* \"set\"* \"x\"* \"img\"* \"01\"*");
         assert_eq!(
-            match_expression("Sun SET \"x\" IMG_01").as_deref(),
-            Some("\"sun\"* \"set\"* \"x\"* \"img\"* \"01\"*")
+            t.title,
+            "{title} : (\"sun\"* OR \"set\"* OR \"x\"* OR \"img\"* OR \"01\"*)"
         );
-        assert_eq!(match_expression(" -- "), None);
+        assert!(TextQuery::new(" -- ").is_none());
     }
 }

@@ -123,7 +123,7 @@ fn keys(a: &Model, q: &AssetQuery) -> Vec<Key> {
             let words = search_words(q.text.as_deref().unwrap_or_default());
             vec![
                 Key::Int(score(a, &words).unwrap_or(0)),
-                Key::Int(ms(a.created_at)),
+                Key::Int(a.seq as i64),
             ]
         }
         AssetSort::CreatedAt => vec![Key::Int(ms(a.created_at))],

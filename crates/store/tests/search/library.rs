@@ -64,6 +64,8 @@ impl Rng {
 #[derive(Debug, Clone)]
 pub struct Model {
     pub id: AssetId,
+    /// Upload order (0, 1, 2…): relevance ties go to the newest.
+    pub seq: usize,
     pub kind: AssetKind,
     pub mime: String,
     pub title: String,
@@ -175,6 +177,7 @@ impl Library {
         };
         let mut model = Model {
             id,
+            seq: self.assets.len(),
             kind,
             mime: mime.into(),
             title,
