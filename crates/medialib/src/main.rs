@@ -54,7 +54,8 @@ enum Command {
     },
     /// Remove staging files left by crashed uploads.
     Gc,
-    /// Benchmarks against reference tools: `image` (vipsthumbnail), `video` (ffmpeg).
+    /// Benchmarks against reference tools: `image` (vipsthumbnail), `video` (ffmpeg),
+    /// `search` (the same SQL in SQLite alone).
     Bench(cli::bench::Options),
 }
 

@@ -4,14 +4,17 @@
 //! - `image`: a 12 MP JPEG's ingest against `vipsthumbnail`, and peak RSS.
 //! - `video`: a 60 s 1080p clip's probe + poster + variants, and its `mp4_720p`
 //!   transcode against the identical ffmpeg command run by hand.
+//! - `search`: five representative searches over a generated library of 100 000 assets,
+//!   against the same queries in SQLite alone (Python's `sqlite3`).
 //!
-//! Each starts `medialib serve` as a child process on a fresh data directory, so the
-//! server's timings and memory are its own.
+//! Each starts `medialib serve` as a child process on a fresh data directory (`search`:
+//! one it seeded first), so the server's timings and memory are its own.
 
 mod image;
+mod search;
 mod video;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
@@ -34,6 +37,8 @@ enum Which {
     Image(image::Options),
     /// Video poster and transcode of a generated 60 s 1080p clip against ffmpeg.
     Video(video::Options),
+    /// Five searches over a generated library of 100 000 assets against SQLite alone.
+    Search(search::Options),
 }
 
 /// Runs the chosen benchmark and prints a Markdown report.
@@ -41,6 +46,7 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
     match options.what {
         Which::Image(o) => image::run(settings, o).await,
         Which::Video(o) => video::run(o).await,
+        Which::Search(o) => search::run(o).await,
     }
 }
 
@@ -62,13 +68,25 @@ impl Server {
     /// Starts `medialib serve` on a free port and a fresh data directory, with an extra
     /// configuration file when given.
     async fn start(config: Option<&str>) -> anyhow::Result<Server> {
-        let data = tempfile::tempdir()?;
+        let scratch = tempfile::tempdir()?;
+        let data = scratch.path().join("data");
+        Server::start_in(scratch, data, config).await
+    }
+
+    /// Starts `medialib serve` on a free port and the data directory `data` (which may
+    /// already hold a database). `scratch` holds the configuration file and is removed
+    /// when the server stops.
+    async fn start_in(
+        scratch: tempfile::TempDir,
+        data: PathBuf,
+        config: Option<&str>,
+    ) -> anyhow::Result<Server> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
         let mut cmd = Command::new(std::env::current_exe()?);
         if let Some(toml) = config {
-            let path = data.path().join("bench.toml");
+            let path = scratch.path().join("bench.toml");
             std::fs::write(&path, toml)?;
             cmd.arg("--config").arg(path);
         }
@@ -79,7 +97,7 @@ impl Server {
                 &format!("127.0.0.1:{port}"),
                 "--data-dir",
             ])
-            .arg(data.path().join("data"))
+            .arg(data)
             .env("MEDIALIB_ADMIN_TOKEN", TOKEN)
             .env("RUST_LOG", "warn,nom_exif=error")
             .stdout(Stdio::null())
@@ -88,7 +106,7 @@ impl Server {
         let server = Server {
             child,
             base: format!("http://127.0.0.1:{port}"),
-            _data: data,
+            _data: scratch,
         };
         let started = Instant::now();
         while reqwest::get(format!("{}/healthz", server.base))
