@@ -31,7 +31,20 @@ struct TextQuery {
     meta: String,
 }
 
+/// The text columns: the user's words never match the `scope` column.
+const TEXT_COLUMNS: &str = "{title tags meta body}";
+
 impl TextQuery {
+    /// [`TextQuery::all`] restricted to the assets of `q`'s namespace, live or in the
+    /// trash (the `scope` token), so FTS5 answers it without the asset table.
+    fn scoped(&self, q: &AssetQuery) -> String {
+        let state = if q.filter.deleted { "trash" } else { "live" };
+        format!(
+            "({}) AND {{scope}} : \"ns{}{state}\"",
+            self.all, q.namespace.0
+        )
+    }
+
     fn new(text: &str) -> Option<Self> {
         let words: Vec<String> = search_words(text)
             .iter()
@@ -42,7 +55,7 @@ impl TextQuery {
         }
         let any = words.join(" OR ");
         Some(Self {
-            all: words.join(" "),
+            all: format!("{TEXT_COLUMNS} : ({})", words.join(" ")),
             title: format!("{{title}} : ({any})"),
             tags: format!("{{tags}} : ({any})"),
             meta: format!("{{meta}} : ({any})"),
@@ -94,24 +107,19 @@ pub(crate) async fn list(pool: &SqlitePool, q: &AssetQuery) -> Result<Page<Asset
         None => count(pool, q, text.as_ref()).await?,
     };
 
+    if let (true, Some(t)) = (relevance && only_text(&q.filter), &text) {
+        return relevance_in_fts(pool, q, t, cursor.as_ref(), total).await;
+    }
+
     // Step 1: the page's ids and sort keys.
     let mut qb = QueryBuilder::<Sqlite>::new("");
     if let (true, Some(t)) = (relevance, &text) {
-        // A column group scores when any word matches in it; each group is one more
-        // full-text lookup, far cheaper than re-reading the text (`highlight`).
-        qb.push("WITH hits AS MATERIALIZED (SELECT rowid AS hit_rowid, 8 * (rowid IN (SELECT rowid FROM asset_fts WHERE asset_fts MATCH ")
-            .push_bind(t.title.clone())
-            .push(")) + 4 * (rowid IN (SELECT rowid FROM asset_fts WHERE asset_fts MATCH ")
-            .push_bind(t.tags.clone())
-            .push(")) + 2 * (rowid IN (SELECT rowid FROM asset_fts WHERE asset_fts MATCH ")
-            .push_bind(t.meta.clone())
-            .push(")) + 1 AS score FROM asset_fts WHERE asset_fts MATCH ")
-            .push_bind(t.all.clone())
-            .push(format!(
-                ") SELECT asset.id AS id, hits.score AS k0, asset.search_rowid AS k1 \
+        push_scored_hits(&mut qb, t, t.all.clone());
+        qb.push(format!(
+            " SELECT asset.id AS id, hits.score AS k0, asset.search_rowid AS k1 \
                  FROM hits CROSS JOIN asset INDEXED BY {} ON asset.search_rowid = hits.hit_rowid",
-                search_index(q)
-            ));
+            search_index(q)
+        ));
         push_filters(&mut qb, q);
     } else {
         qb.push(format!(
@@ -197,6 +205,145 @@ pub(crate) async fn list(pool: &SqlitePool, q: &AssetQuery) -> Result<Page<Asset
     })
 }
 
+/// Whether the filter names nothing but the namespace and the trash flag. Lists every
+/// field, so that a new filter cannot be forgotten here.
+fn only_text(f: &AssetFilter) -> bool {
+    let AssetFilter {
+        kinds,
+        mime,
+        status,
+        tags,
+        tag_match: _,
+        collection,
+        uploaded_by,
+        created_from,
+        created_to,
+        taken_from,
+        taken_to,
+        size_min,
+        size_max,
+        width_min,
+        width_max,
+        height_min,
+        height_max,
+        orientation,
+        has_gps,
+        deleted: _,
+        in_use,
+    } = f;
+    kinds.is_empty()
+        && tags.is_empty()
+        && mime.is_none()
+        && status.is_none()
+        && collection.is_none()
+        && uploaded_by.is_none()
+        && [created_from, created_to, taken_from, taken_to]
+            .iter()
+            .all(|t| t.is_none())
+        && [size_min, size_max].iter().all(|v| v.is_none())
+        && [width_min, width_max, height_min, height_max]
+            .iter()
+            .all(|v| v.is_none())
+        && orientation.is_none()
+        && has_gps.is_none()
+        && in_use.is_none()
+}
+
+/// The scored hits of a text query, for [`relevance_in_fts`] and the general path.
+fn push_scored_hits(qb: &mut QueryBuilder<Sqlite>, t: &TextQuery, matching: String) {
+    // A column group scores when any word matches in it; each group is one more
+    // full-text lookup, far cheaper than re-reading the text (`highlight`).
+    qb.push("WITH hits AS MATERIALIZED (SELECT rowid AS hit_rowid, 8 * (rowid IN (SELECT rowid FROM asset_fts WHERE asset_fts MATCH ")
+        .push_bind(t.title.clone())
+        .push(")) + 4 * (rowid IN (SELECT rowid FROM asset_fts WHERE asset_fts MATCH ")
+        .push_bind(t.tags.clone())
+        .push(")) + 2 * (rowid IN (SELECT rowid FROM asset_fts WHERE asset_fts MATCH ")
+        .push_bind(t.meta.clone())
+        .push(")) + 1 AS score FROM asset_fts WHERE asset_fts MATCH ")
+        .push_bind(matching)
+        .push(")");
+}
+
+/// A relevance page of a text-only search, ranked and paged inside FTS5: the scope token
+/// stands for the namespace and trash filters, and the upload order is the full-text
+/// rowid, so only the page's 50 rows are read from the asset table.
+async fn relevance_in_fts(
+    pool: &SqlitePool,
+    q: &AssetQuery,
+    t: &TextQuery,
+    cursor: Option<&Cursor>,
+    total: u64,
+) -> Result<Page<Asset>, StoreError> {
+    let mut qb = QueryBuilder::<Sqlite>::new("");
+    push_scored_hits(&mut qb, t, t.scoped(q));
+    qb.push(" SELECT hit_rowid, score FROM hits");
+    let (cmp, dir) = if q.descending {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    if let Some(cursor) = cursor {
+        let [SortValue::Int(score), SortValue::Int(seq)] = cursor.keys[..] else {
+            return Err(StoreError::InvalidCursor);
+        };
+        qb.push(format!(" WHERE (score, hit_rowid) {cmp} ("))
+            .push_bind(score)
+            .push(", ")
+            .push_bind(seq)
+            .push(")");
+    }
+    qb.push(format!(" ORDER BY score {dir}, hit_rowid {dir} LIMIT "))
+        .push_bind(i64::from(q.limit) + 1);
+    let found: Vec<(i64, i64)> = qb
+        .build_query_as()
+        .fetch_all(pool)
+        .await
+        .map_err(backend("search assets"))?;
+    let more = found.len() > q.limit as usize;
+    let found = &found[..found.len().min(q.limit as usize)];
+    let mut ids_of =
+        QueryBuilder::<Sqlite>::new("SELECT search_rowid, id FROM asset WHERE search_rowid IN (");
+    let mut list = ids_of.separated(", ");
+    for (seq, _) in found {
+        list.push_bind(*seq);
+    }
+    ids_of.push(")");
+    let by_seq: HashMap<i64, Vec<u8>> = if found.is_empty() {
+        HashMap::new()
+    } else {
+        ids_of
+            .build_query_as::<(i64, Vec<u8>)>()
+            .fetch_all(pool)
+            .await
+            .map_err(backend("find assets"))?
+            .into_iter()
+            .collect()
+    };
+    let ids: Vec<AssetId> = found
+        .iter()
+        .filter_map(|(seq, _)| by_seq.get(seq).cloned())
+        .map(|bytes| uuid(bytes).map(AssetId))
+        .collect::<Result<_, _>>()?;
+    let items = rows_of(pool, &ids).await?;
+    let next_cursor = match (found.last(), ids.last()) {
+        (Some((seq, score)), Some(last)) if more => Some(
+            Cursor {
+                sort: q.sort.as_str().to_owned(),
+                keys: vec![SortValue::Int(*score), SortValue::Int(*seq)],
+                id: last.0.simple().to_string(),
+                total,
+            }
+            .encode(),
+        ),
+        _ => None,
+    };
+    Ok(Page {
+        items,
+        next_cursor,
+        total,
+    })
+}
+
 /// Every match of the query, counted from indexes.
 async fn count(
     pool: &SqlitePool,
@@ -205,6 +352,10 @@ async fn count(
 ) -> Result<u64, StoreError> {
     let mut qb = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM ");
     match text {
+        Some(t) if only_text(&q.filter) => {
+            qb.push("asset_fts WHERE asset_fts MATCH ")
+                .push_bind(t.scoped(q));
+        }
         Some(t) => {
             qb.push(format!(
                 "asset_fts CROSS JOIN asset INDEXED BY {} ON asset.search_rowid = asset_fts.rowid",
@@ -387,7 +538,10 @@ mod tests {
     #[test]
     fn search_text_becomes_required_prefixes() {
         let t = TextQuery::new("Sun SET \"x\" IMG_01").unwrap();
-        assert_eq!(t.all, "\"sun\"* \"set\"* \"x\"* \"img\"* \"01\"*");
+        assert_eq!(
+            t.all,
+            "{title tags meta body} : (\"sun\"* \"set\"* \"x\"* \"img\"* \"01\"*)"
+        );
         assert_eq!(
             t.title,
             "{title} : (\"sun\"* OR \"set\"* OR \"x\"* OR \"img\"* OR \"01\"*)"
