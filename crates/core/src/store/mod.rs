@@ -215,6 +215,8 @@ pub trait MetadataStore: Send + Sync + 'static {
     ) -> Result<Option<Asset>, StoreError>;
     /// An asset by id, deleted or not.
     async fn get_asset(&self, id: AssetId) -> Result<Option<Asset>, StoreError>;
+    /// Assets by id, deleted or not, in the order of `ids`; unknown ids are left out.
+    async fn get_assets(&self, ids: &[AssetId]) -> Result<Vec<Asset>, StoreError>;
     /// A page of assets matching a search (text, filters, sort); see [`AssetQuery`].
     ///
     /// Errors: [`StoreError::InvalidCursor`] for a cursor this store did not issue for the

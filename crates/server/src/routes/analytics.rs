@@ -129,10 +129,8 @@ pub(crate) async fn top(
         .store
         .top_assets(auth.0.namespace, from_day, limit)
         .await?;
-    let mut assets = Vec::with_capacity(rows.len());
-    for row in &rows {
-        assets.extend(state.store.get_asset(row.asset).await?);
-    }
+    let ids: Vec<AssetId> = rows.iter().map(|r| r.asset).collect();
+    let assets = state.store.get_assets(&ids).await?;
     let dtos = render_page(&state, &assets).await?;
     let items = dtos
         .into_iter()

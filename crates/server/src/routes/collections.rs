@@ -3,9 +3,9 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use medialib_core::AssetId;
 use medialib_core::organise::{Collection, CollectionId};
 use medialib_core::store::{BulkAction, CollectionPatch, NewCollection};
-use medialib_core::{Asset, AssetId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -304,11 +304,8 @@ pub(crate) async fn items(
         .store
         .collection_items(collection.id, offset, limit)
         .await?;
-    let mut assets: Vec<Asset> = Vec::with_capacity(items.len());
-    for item in &items {
-        let asset = state.store.get_asset(item.asset).await?;
-        assets.extend(asset);
-    }
+    let ids: Vec<AssetId> = items.iter().map(|i| i.asset).collect();
+    let assets = state.store.get_assets(&ids).await?;
     let dtos = render_page(&state, &assets).await?;
     let shown = items.len() as u32;
     Ok(Json(ItemPage {

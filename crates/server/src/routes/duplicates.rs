@@ -70,10 +70,7 @@ pub(crate) async fn duplicates(
         .map_err(ApiError::internal)?;
     let mut groups = Vec::new();
     for ids in all.iter().take(limit as usize) {
-        let mut assets = Vec::with_capacity(ids.len());
-        for id in ids {
-            assets.extend(state.store.get_asset(*id).await?);
-        }
+        let assets = state.store.get_assets(ids).await?;
         groups.push(Group {
             items: render_page(&state, &assets).await?,
         });

@@ -129,6 +129,10 @@ impl MetadataStore for SqliteStore {
         assets::get(&self.pool, id).await
     }
 
+    async fn get_assets(&self, ids: &[AssetId]) -> Result<Vec<Asset>, StoreError> {
+        search::rows_of(&self.pool, ids).await
+    }
+
     async fn list_assets(&self, query: &AssetQuery) -> Result<Page<Asset>, StoreError> {
         search::list(&self.pool, query).await
     }

@@ -401,7 +401,7 @@ async fn count(
 }
 
 /// The rows of these assets, in the given order.
-async fn rows_of(pool: &SqlitePool, ids: &[AssetId]) -> Result<Vec<Asset>, StoreError> {
+pub(crate) async fn rows_of(pool: &SqlitePool, ids: &[AssetId]) -> Result<Vec<Asset>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
