@@ -39,6 +39,11 @@ use medialib_core::{
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+/// Bytes of the database file each connection maps into memory (SQLite `mmap_size`).
+const MMAP_BYTES: u64 = 1 << 30;
+/// Bytes of page cache per connection (SQLite `cache_size`, given in KiB when negative).
+const CACHE_BYTES: u64 = 32 << 20;
+
 /// The embedded metadata store.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -76,9 +81,21 @@ impl SqliteStore {
             // the last transactions, never corrupt the file.
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // Searches read tens of thousands of index entries: with SQLite's default
+            // 2 MB page cache they came from `pread` each time, which made a filtered
+            // text count 2.7x slower than the same SQL in one warm connection. Pages are
+            // mapped instead of copied, and each connection keeps 32 MB of them.
+            .pragma("mmap_size", MMAP_BYTES.to_string())
+            .pragma("cache_size", format!("-{}", CACHE_BYTES / 1024))
+            // The scored hits of a search and its sorts are temporary tables: in memory,
+            // not in temporary files.
+            .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // A connection to a local file does not go stale; the check before every
+            // acquire was one more round trip to its thread per query.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(backend("open database"))?;

@@ -66,8 +66,9 @@ impl TextQuery {
 /// The sort key expressions, in order, before the id.
 fn sort_keys(sort: AssetSort) -> &'static [&'static str] {
     match sort {
-        // The upload order: `search_rowid` grows with every new asset.
-        AssetSort::Relevance => &["hits.score", "asset.search_rowid"],
+        // Ranked by `relevance_in_fts` and `relevance_filtered`, which name these keys
+        // `score` and `seq`; the upload order, `search_rowid`, grows with every new asset.
+        AssetSort::Relevance => &["score", "asset.search_rowid"],
         AssetSort::CreatedAt => &["asset.created_at"],
         AssetSort::TakenAt => &["coalesce(asset.taken_at, asset.created_at)"],
         AssetSort::Title => &["asset.title COLLATE NOCASE"],
@@ -102,38 +103,32 @@ pub(crate) async fn list(pool: &SqlitePool, q: &AssetQuery) -> Result<Page<Asset
                 .ok_or(StoreError::InvalidCursor)
         })
         .transpose()?;
+    if let (true, Some(t)) = (relevance, &text) {
+        return if only_text(&q.filter) {
+            let total = match &cursor {
+                Some(c) => c.total,
+                None => count(pool, q, text.as_ref()).await?,
+            };
+            relevance_in_fts(pool, q, t, cursor.as_ref(), total).await
+        } else {
+            relevance_filtered(pool, q, t, cursor.as_ref()).await
+        };
+    }
     let total = match &cursor {
         Some(c) => c.total,
         None => count(pool, q, text.as_ref()).await?,
     };
 
-    if let (true, Some(t)) = (relevance && only_text(&q.filter), &text) {
-        return relevance_in_fts(pool, q, t, cursor.as_ref(), total).await;
-    }
-
     // Step 1: the page's ids and sort keys.
-    let mut qb = QueryBuilder::<Sqlite>::new("");
-    if let (true, Some(t)) = (relevance, &text) {
-        push_scored_hits(&mut qb, t, t.all.clone());
-        qb.push(format!(
-            " SELECT asset.id AS id, hits.score AS k0, asset.search_rowid AS k1 \
-                 FROM hits CROSS JOIN asset INDEXED BY {} ON asset.search_rowid = hits.hit_rowid",
-            search_index(q)
-        ));
-        push_filters(&mut qb, q);
-    } else {
-        qb.push(format!(
-            "SELECT asset.id AS id, {} AS k0 FROM asset",
-            keys[0]
-        ));
-        push_filters(&mut qb, q);
-        if let Some(t) = &text {
-            qb.push(
-                " AND asset.search_rowid IN (SELECT rowid FROM asset_fts WHERE asset_fts MATCH ",
-            )
+    let mut qb = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT asset.id AS id, {} AS k0 FROM asset",
+        keys[0]
+    ));
+    push_filters(&mut qb, q, Tags::Filter);
+    if let Some(t) = &text {
+        qb.push(" AND asset.search_rowid IN (SELECT rowid FROM asset_fts WHERE asset_fts MATCH ")
             .push_bind(t.all.clone())
             .push(")");
-        }
     }
     let (cmp, dir) = if q.descending {
         ("<", "DESC")
@@ -182,14 +177,10 @@ pub(crate) async fn list(pool: &SqlitePool, q: &AssetQuery) -> Result<Page<Asset
                     _ => SortValue::Int(rows::get(row, col)?),
                 })
             };
-            let keys = match q.sort {
-                AssetSort::Relevance => vec![value("k0")?, value("k1")?],
-                _ => vec![value("k0")?],
-            };
             Some(
                 Cursor {
                     sort: q.sort.as_str().to_owned(),
-                    keys,
+                    keys: vec![value("k0")?],
                     id: last.0.simple().to_string(),
                     total,
                 }
@@ -249,19 +240,117 @@ fn only_text(f: &AssetFilter) -> bool {
         && in_use.is_none()
 }
 
-/// The scored hits of a text query, for [`relevance_in_fts`] and the general path.
-fn push_scored_hits(qb: &mut QueryBuilder<Sqlite>, t: &TextQuery, matching: String) {
-    // A column group scores when any word matches in it; each group is one more
-    // full-text lookup, far cheaper than re-reading the text (`highlight`).
-    qb.push("WITH hits AS MATERIALIZED (SELECT rowid AS hit_rowid, 8 * (rowid IN (SELECT rowid FROM asset_fts WHERE asset_fts MATCH ")
-        .push_bind(t.title.clone())
-        .push(")) + 4 * (rowid IN (SELECT rowid FROM asset_fts WHERE asset_fts MATCH ")
-        .push_bind(t.tags.clone())
-        .push(")) + 2 * (rowid IN (SELECT rowid FROM asset_fts WHERE asset_fts MATCH ")
-        .push_bind(t.meta.clone())
-        .push(")) + 1 AS score FROM asset_fts WHERE asset_fts MATCH ")
-        .push_bind(matching)
-        .push(")");
+/// Appends the relevance score of the full-text row `rowid` (an SQL expression) for the
+/// text `t`: a column group scores when any word matches in it (see
+/// [`AssetSort::Relevance`]). Each group is one more full-text lookup, built once per
+/// query, far cheaper than re-reading the text (`highlight`).
+fn push_score(qb: &mut QueryBuilder<Sqlite>, t: &TextQuery, rowid: &str) {
+    for (weight, group) in [(8, &t.title), (4, &t.tags), (2, &t.meta)] {
+        qb.push(format!(
+            "{weight} * ({rowid} IN (SELECT rowid FROM asset_fts WHERE asset_fts MATCH "
+        ))
+        .push_bind(group.clone())
+        .push(")) + ");
+    }
+    qb.push("1");
+}
+
+/// Appends ` ORDER BY score, seq, id LIMIT n` in the query's direction, after ` WHERE
+/// (score, seq, id) < cursor` on a later page. `id` is left out when `seq` is unique.
+fn push_relevance_page(
+    qb: &mut QueryBuilder<Sqlite>,
+    q: &AssetQuery,
+    cursor: Option<&Cursor>,
+    id: Option<&str>,
+) -> Result<(), StoreError> {
+    let (cmp, dir) = if q.descending {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    if let Some(cursor) = cursor {
+        let [SortValue::Int(score), SortValue::Int(seq)] = cursor.keys[..] else {
+            return Err(StoreError::InvalidCursor);
+        };
+        let id_key = id.map(|id| format!(", {id}")).unwrap_or_default();
+        qb.push(format!(" WHERE (score, seq{id_key}) {cmp} ("))
+            .push_bind(score)
+            .push(", ")
+            .push_bind(seq);
+        if id.is_some() {
+            let id = uuid::Uuid::try_parse(&cursor.id).map_err(|_| StoreError::InvalidCursor)?;
+            qb.push(", ").push_bind(id.as_bytes().to_vec());
+        }
+        qb.push(")");
+    }
+    let id_order = id.map(|id| format!(", {id} {dir}")).unwrap_or_default();
+    qb.push(format!(" ORDER BY score {dir}, seq {dir}{id_order} LIMIT "))
+        .push_bind(i64::from(q.limit) + 1);
+    Ok(())
+}
+
+/// A relevance page of a text search with filters, in one query: the full-text hits
+/// that pass the filters (read from a covering index), then the scores of those alone,
+/// their count (on a first page) and the page.
+async fn relevance_filtered(
+    pool: &SqlitePool,
+    q: &AssetQuery,
+    t: &TextQuery,
+    cursor: Option<&Cursor>,
+) -> Result<Page<Asset>, StoreError> {
+    let mut qb = QueryBuilder::<Sqlite>::new(format!(
+        "WITH found AS MATERIALIZED (SELECT asset.id AS id, asset.search_rowid AS seq \
+         FROM asset_fts CROSS JOIN asset INDEXED BY {} ON asset.search_rowid = asset_fts.rowid",
+        search_index(q)
+    ));
+    push_filters(&mut qb, q, Tags::Filter);
+    qb.push(" AND asset_fts MATCH ")
+        .push_bind(t.all.clone())
+        .push("), scored AS (SELECT id, seq, ");
+    push_score(&mut qb, t, "seq");
+    qb.push(" AS score FROM found) SELECT id, score, seq, ");
+    // The count of every match rides along on a first page: the sort reads them all.
+    qb.push(if cursor.is_some() {
+        "0"
+    } else {
+        "count(*) OVER ()"
+    });
+    qb.push(" FROM scored");
+    push_relevance_page(&mut qb, q, cursor, Some("id"))?;
+    let found: Vec<(Vec<u8>, i64, i64, i64)> = qb
+        .build_query_as()
+        .fetch_all(pool)
+        .await
+        .map_err(backend("search assets"))?;
+    let total = match (cursor, found.first()) {
+        (Some(c), _) => c.total,
+        (None, Some(first)) => first.3 as u64,
+        (None, None) => 0,
+    };
+    let more = found.len() > q.limit as usize;
+    let found = &found[..found.len().min(q.limit as usize)];
+    let ids: Vec<AssetId> = found
+        .iter()
+        .map(|(id, ..)| uuid(id.clone()).map(AssetId))
+        .collect::<Result<_, _>>()?;
+    let items = rows_of(pool, &ids).await?;
+    let next_cursor = match (found.last(), ids.last()) {
+        (Some((_, score, seq, _)), Some(last)) if more => Some(
+            Cursor {
+                sort: q.sort.as_str().to_owned(),
+                keys: vec![SortValue::Int(*score), SortValue::Int(*seq)],
+                id: last.0.simple().to_string(),
+                total,
+            }
+            .encode(),
+        ),
+        _ => None,
+    };
+    Ok(Page {
+        items,
+        next_cursor,
+        total,
+    })
 }
 
 /// A relevance page of a text-only search, ranked and paged inside FTS5: the scope token
@@ -274,26 +363,12 @@ async fn relevance_in_fts(
     cursor: Option<&Cursor>,
     total: u64,
 ) -> Result<Page<Asset>, StoreError> {
-    let mut qb = QueryBuilder::<Sqlite>::new("");
-    push_scored_hits(&mut qb, t, t.scoped(q));
-    qb.push(" SELECT hit_rowid, score FROM hits");
-    let (cmp, dir) = if q.descending {
-        ("<", "DESC")
-    } else {
-        (">", "ASC")
-    };
-    if let Some(cursor) = cursor {
-        let [SortValue::Int(score), SortValue::Int(seq)] = cursor.keys[..] else {
-            return Err(StoreError::InvalidCursor);
-        };
-        qb.push(format!(" WHERE (score, hit_rowid) {cmp} ("))
-            .push_bind(score)
-            .push(", ")
-            .push_bind(seq)
-            .push(")");
-    }
-    qb.push(format!(" ORDER BY score {dir}, hit_rowid {dir} LIMIT "))
-        .push_bind(i64::from(q.limit) + 1);
+    let mut qb = QueryBuilder::<Sqlite>::new("WITH hits AS MATERIALIZED (SELECT rowid AS seq, ");
+    push_score(&mut qb, t, "rowid");
+    qb.push(" AS score FROM asset_fts WHERE asset_fts MATCH ")
+        .push_bind(t.scoped(q))
+        .push(") SELECT seq, score FROM hits");
+    push_relevance_page(&mut qb, q, cursor, None)?;
     let found: Vec<(i64, i64)> = qb
         .build_query_as()
         .fetch_all(pool)
@@ -361,7 +436,7 @@ async fn count(
                 "asset_fts CROSS JOIN asset INDEXED BY {} ON asset.search_rowid = asset_fts.rowid",
                 search_index(q)
             ));
-            push_filters(&mut qb, q);
+            push_filters(&mut qb, q, Tags::Filter);
             qb.push(" AND asset_fts MATCH ").push_bind(t.all.clone());
         }
         // Tagged assets are counted from the tag side: a tag's members, looked up by id,
@@ -380,7 +455,7 @@ async fn count(
                 qb.push(" HAVING count(*) = ").push_bind(slugs.len() as i64);
             }
             qb.push(") members CROSS JOIN asset INDEXED BY asset_live_by_id ON asset.id = members.member");
-            push_filters(&mut qb, q);
+            push_filters(&mut qb, q, Tags::Joined);
         }
         None => {
             // Every filter column is in this index: the count never reads a row.
@@ -389,7 +464,7 @@ async fn count(
             } else {
                 "asset INDEXED BY asset_live_facets"
             });
-            push_filters(&mut qb, q);
+            push_filters(&mut qb, q, Tags::Filter);
         }
     }
     let total: i64 = qb
@@ -435,8 +510,17 @@ fn unique_slugs(f: &AssetFilter) -> Vec<String> {
     slugs
 }
 
+/// How [`push_filters`] treats the tag filter.
+#[derive(Clone, Copy, PartialEq)]
+enum Tags {
+    /// As a condition on the asset.
+    Filter,
+    /// Left out: the query already reads the tags' members.
+    Joined,
+}
+
 /// Appends ` WHERE …` with the namespace, the trash flag and every filter that is set.
-fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &AssetQuery) {
+fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &AssetQuery, tags: Tags) {
     let f: &AssetFilter = &q.filter;
     qb.push(" WHERE asset.namespace_id = ")
         .push_bind(q.namespace.0);
@@ -469,7 +553,7 @@ fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &AssetQuery) {
     if let Some(status) = f.status {
         qb.push(" AND asset.status = ").push_bind(status.as_str());
     }
-    if !f.tags.is_empty() {
+    if !f.tags.is_empty() && tags == Tags::Filter {
         let slugs = unique_slugs(f);
         qb.push(
             " AND asset.id IN (SELECT at.asset_id FROM asset_tag at JOIN tag t ON t.id = at.tag_id \

@@ -215,3 +215,39 @@ fn median(mut v: Vec<Duration>) -> Duration {
 fn shown(path: &Path) -> String {
     path.display().to_string()
 }
+
+/// CPU time counters of the whole machine, in clock ticks, from the `cpu` line of
+/// `/proc/stat` (proc(5)): all time, and the steal time a hypervisor gave to other guests.
+#[derive(Clone, Copy)]
+struct CpuTicks {
+    total: u64,
+    steal: u64,
+}
+
+impl CpuTicks {
+    /// `None` where `/proc/stat` cannot be read (not Linux).
+    fn now() -> Option<CpuTicks> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let fields: Vec<u64> = stat
+            .lines()
+            .next()?
+            .strip_prefix("cpu ")?
+            .split_whitespace()
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .ok()?;
+        Some(CpuTicks {
+            // user nice system idle iowait irq softirq steal; guest time is inside user.
+            total: fields.iter().take(8).sum(),
+            steal: *fields.get(7)?,
+        })
+    }
+
+    /// The share of CPU time stolen since `self`, in percent: a benchmark on a busy host
+    /// runs slower than the code does.
+    fn steal_percent_since(self) -> Option<f64> {
+        let now = CpuTicks::now()?;
+        let total = now.total.checked_sub(self.total)?;
+        (total > 0).then(|| (now.steal - self.steal) as f64 * 100.0 / total as f64)
+    }
+}

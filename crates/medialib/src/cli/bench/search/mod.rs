@@ -25,7 +25,7 @@ use anyhow::{Context, bail};
 use medialib_core::NamespaceId;
 use serde_json::{Value, json};
 
-use super::{Server, client, shown};
+use super::{CpuTicks, Server, client, shown};
 use library::seed;
 
 mod library;
@@ -155,13 +155,14 @@ pub async fn run(options: Options) -> anyhow::Result<ExitCode> {
             params: format!("sort=-created_at&cursor={cursor}"),
         },
     ];
-    let mut server_side = Vec::new();
-    for search in &searches {
-        eprintln!("timing {} over HTTP", search.name);
-        server_side.push(time_http(&client, &server, &search.params, options.runs).await?);
-    }
+    eprintln!("timing {} searches over HTTP", searches.len());
+    let ticks = CpuTicks::now();
+    let server_side = time_http(&client, &server, &searches, options.runs).await?;
+    let http_steal = ticks.and_then(CpuTicks::steal_percent_since);
     eprintln!("timing the same searches in SQLite alone");
+    let ticks = CpuTicks::now();
     let (engine, mut reference) = run_reference(&db, options.runs, &created_from, &cursor, live)?;
+    let reference_steal = ticks.and_then(CpuTicks::steal_percent_since);
     drop(server);
 
     println!("| measure | value |");
@@ -191,6 +192,12 @@ pub async fn run(options: Options) -> anyhow::Result<ExitCode> {
     println!(
         "| machine | {} CPUs; reference: {engine} |",
         std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    let percent = |p: Option<f64>| p.map_or("unknown".into(), |p| format!("{p:.0} %"));
+    println!(
+        "| CPU time stolen by the host | {} while medialib ran, {} while SQLite ran |",
+        percent(http_steal),
+        percent(reference_steal)
     );
     println!();
     println!(
@@ -290,45 +297,58 @@ async fn deep_cursor(
     Ok((pages * 200, cursor.unwrap_or_default()))
 }
 
-/// Times `runs` requests of one search, one at a time, after [`WARM_UP`] untimed ones.
+/// Times every search `runs` times over HTTP, after [`WARM_UP`] rounds, in rounds of one
+/// request per search: a burst of load from elsewhere on the machine then slows every
+/// search alike instead of the one that happened to be running.
 async fn time_http(
     client: &reqwest::Client,
     server: &Server,
-    params: &str,
+    searches: &[Search],
     runs: usize,
-) -> anyhow::Result<Measured> {
-    let url = server.url(&format!("/api/v1/assets?{params}"));
-    let mut times = Vec::with_capacity(runs);
-    let mut last = None;
-    for run in 0..WARM_UP + runs {
-        let started = Instant::now();
-        let response = client.get(&url).send().await?;
-        let status = response.status();
-        let body = response.bytes().await?;
-        let took = started.elapsed();
-        if status != 200 {
-            bail!(
-                "GET {url} answered {status}: {}",
-                String::from_utf8_lossy(&body)
-            );
-        }
-        if run >= WARM_UP {
-            times.push(took);
-        }
-        last = Some(body);
-    }
-    let page: Value = serde_json::from_slice(&last.context("no request was made")?)?;
-    let ids = page["items"]
-        .as_array()
-        .context("items missing")?
+) -> anyhow::Result<Vec<Measured>> {
+    let urls: Vec<String> = searches
         .iter()
-        .map(|item| item["id"].as_str().unwrap_or_default().replace('-', ""))
+        .map(|s| server.url(&format!("/api/v1/assets?{}", s.params)))
         .collect();
-    Ok(Measured {
-        times,
-        total: page["total"].as_u64().context("total missing")?,
-        ids,
-    })
+    let mut times = vec![Vec::with_capacity(runs); searches.len()];
+    let mut last = vec![None; searches.len()];
+    for round in 0..WARM_UP + runs {
+        for (i, url) in urls.iter().enumerate() {
+            let started = Instant::now();
+            let response = client.get(url).send().await?;
+            let status = response.status();
+            let body = response.bytes().await?;
+            let took = started.elapsed();
+            if status != 200 {
+                bail!(
+                    "GET {url} answered {status}: {}",
+                    String::from_utf8_lossy(&body)
+                );
+            }
+            if round >= WARM_UP {
+                times[i].push(took);
+            }
+            last[i] = Some(body);
+        }
+    }
+    times
+        .into_iter()
+        .zip(last)
+        .map(|(times, body)| {
+            let page: Value = serde_json::from_slice(&body.context("no request was made")?)?;
+            let ids = page["items"]
+                .as_array()
+                .context("items missing")?
+                .iter()
+                .map(|item| item["id"].as_str().unwrap_or_default().replace('-', ""))
+                .collect();
+            Ok(Measured {
+                times,
+                total: page["total"].as_u64().context("total missing")?,
+                ids,
+            })
+        })
+        .collect()
 }
 
 /// Runs `reference.py` on the database; returns the SQLite it ran on and what it
