@@ -62,6 +62,18 @@ pub struct Settings {
     pub jobs: JobSettings,
     /// Trash and delivery statistics upkeep.
     pub maintenance: MaintenanceSettings,
+    /// Resumable (tus) uploads.
+    pub uploads: UploadSettings,
+}
+
+/// Resumable (tus) upload settings. The largest upload is `limits.max_upload_bytes`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadSettings {
+    /// How long an upload stays resumable after its last byte arrived, in seconds; then
+    /// the maintenance task removes it (a finished upload's record too, after the same
+    /// time). Sent as `Upload-Expires`. Default 86 400 (24 h).
+    pub expire_seconds: u64,
 }
 
 /// Upload and decode limits.
@@ -179,6 +191,9 @@ impl Default for Settings {
                 purge_interval_seconds: 3600,
                 stats_flush_seconds: 10,
             },
+            uploads: UploadSettings {
+                expire_seconds: 86_400,
+            },
         }
     }
 }
@@ -207,7 +222,7 @@ impl Settings {
         }
         // Only variables that name a setting: others with the prefix (a test's
         // MEDIALIB_CORPUS, say) are not typos in the configuration.
-        const KEYS: [&str; 9] = [
+        const KEYS: [&str; 11] = [
             "listen",
             "data_dir",
             "public_base_url",
@@ -217,6 +232,8 @@ impl Settings {
             "images__",
             "video__",
             "jobs__",
+            "maintenance__",
+            "uploads__",
         ];
         figment = figment.merge(
             Env::prefixed("MEDIALIB_")
@@ -239,6 +256,9 @@ impl Settings {
             return err(
                 "maintenance.purge_interval_seconds and stats_flush_seconds must be > 0".into(),
             );
+        }
+        if self.uploads.expire_seconds == 0 {
+            return err("uploads.expire_seconds must be > 0".into());
         }
         if self.images.variants.is_empty() {
             return err("images.variants must list at least one variant".into());

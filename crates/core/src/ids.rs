@@ -61,6 +61,12 @@ uuid_id!(
     "job id"
 );
 
+uuid_id!(
+    /// Identifies a resumable upload session (UUIDv7): the last segment of its URL.
+    UploadId,
+    "upload id"
+);
+
 /// Identifies a namespace (workspace, tenant). The embedded default has one, id 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct NamespaceId(pub i64);

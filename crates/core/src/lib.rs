@@ -12,6 +12,7 @@
 //! - [`job`]: background jobs and their typed payloads.
 //! - [`config`]: layered settings (defaults → `medialib.toml` → `MEDIALIB_*` env → flags).
 //! - [`store`]: the [`MetadataStore`] trait and its inputs and outputs.
+//! - [`upload`]: resumable (tus) upload sessions.
 //! - [`blob`]: the [`BlobStore`] trait and [`StorageKey`].
 #![deny(missing_docs)]
 
@@ -24,17 +25,19 @@ pub mod metadata;
 pub mod organise;
 pub mod similarity;
 pub mod store;
+pub mod upload;
 pub mod variant;
 
 pub use asset::{Asset, AssetKind, AssetStatus, GpsPosition, ImageMetadata, Placeholder};
 pub use blob::{BlobError, BlobStore, ByteStream, StorageKey};
 pub use config::{Secret, Settings};
-pub use ids::{AssetId, JobId, NamespaceId, Sha256, UserId};
+pub use ids::{AssetId, JobId, NamespaceId, Sha256, UploadId, UserId};
 pub use job::{Job, JobKind, JobStatus};
 pub use metadata::{
     AudioMetadata, AudioTags, BoundingBox, DocumentMetadata, Metadata, ModelMetadata, VideoMetadata,
 };
 pub use store::{MetadataStore, StoreError};
+pub use upload::{Concat, UploadSession};
 pub use variant::{Fit, OutputFormat, TranscodeProfile, Variant, VariantSpec};
 
 /// A point in time, always UTC.

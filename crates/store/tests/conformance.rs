@@ -7,8 +7,9 @@ use medialib_core::store::{
     AssetPatch, BulkAction, IngestRecord, JobOutcome, NewAsset, NewVariant, Processed,
 };
 use medialib_core::{
-    AssetId, AssetKind, AssetStatus, ImageMetadata, JobKind, JobStatus, Metadata, MetadataStore,
-    NamespaceId, OutputFormat, Placeholder, Sha256, Timestamp, VideoMetadata,
+    AssetId, AssetKind, AssetStatus, Concat, ImageMetadata, JobKind, JobStatus, Metadata,
+    MetadataStore, NamespaceId, OutputFormat, Placeholder, Sha256, Timestamp, UploadId,
+    UploadSession, VideoMetadata,
 };
 use medialib_store::SqliteStore;
 
@@ -460,4 +461,65 @@ async fn cancelling_processing_fails_the_asset_and_a_failed_transcode_does_not()
         .unwrap();
     let asset = store.get_asset(v.id).await.unwrap().unwrap();
     assert_eq!(asset.status, AssetStatus::Ready);
+}
+
+#[tokio::test]
+async fn upload_sessions_keep_offsets_concatenation_and_expiry() {
+    let (_d, store) = fresh().await;
+    store.create_admin_token("t", &Sha256([7; 32])).await.unwrap();
+    let user = store.authenticate(&Sha256([7; 32])).await.unwrap().unwrap().user;
+    let now = Timestamp::now_utc();
+    // Milliseconds are what the store keeps.
+    let now = now - Duration::from_nanos(u64::from(now.nanosecond() % 1_000_000));
+    let session = |concat, expires_at| UploadSession {
+        id: UploadId::new(),
+        namespace: NamespaceId(1),
+        user,
+        length: 1000,
+        offset: 0,
+        metadata: [("filename".to_owned(), "a b.jpg".to_owned())].into(),
+        concat,
+        asset: None,
+        created_at: now,
+        expires_at,
+    };
+    let part = session(Some(Concat::Partial), now + Duration::from_secs(60));
+    let whole = session(
+        Some(Concat::Final(vec![part.id, UploadId::new()])),
+        now + Duration::from_secs(120),
+    );
+    let stale = session(None, now - Duration::from_secs(1));
+    for s in [&part, &whole, &stale] {
+        store.create_upload(s).await.unwrap();
+        assert_eq!(store.get_upload(s.id).await.unwrap().as_ref(), Some(s));
+    }
+
+    let later = now + Duration::from_secs(600);
+    store.set_upload_offset(part.id, 400, later).await.unwrap();
+    let read = store.get_upload(part.id).await.unwrap().unwrap();
+    assert_eq!((read.offset, read.expires_at), (400, later));
+    assert!(!read.is_complete());
+    // The offset can never pass the length.
+    assert!(store.set_upload_offset(part.id, 1001, later).await.is_err());
+
+    let asset = created(store.create_asset(new_asset(1, "a", 1000)).await.unwrap());
+    store.finish_upload(whole.id, asset.id, later).await.unwrap();
+    assert_eq!(
+        store.get_upload(whole.id).await.unwrap().unwrap().asset,
+        Some(asset.id)
+    );
+
+    assert_eq!(store.expired_uploads(now).await.unwrap(), vec![stale.id]);
+    assert_eq!(
+        store.expired_uploads(later).await.unwrap().len(),
+        3,
+        "every session expires"
+    );
+    assert!(store.delete_upload(stale.id).await.unwrap());
+    assert!(!store.delete_upload(stale.id).await.unwrap());
+    assert!(store.get_upload(stale.id).await.unwrap().is_none());
+    assert!(matches!(
+        store.set_upload_offset(stale.id, 1, later).await,
+        Err(medialib_core::StoreError::NotFound(_))
+    ));
 }

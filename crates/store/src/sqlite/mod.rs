@@ -8,6 +8,7 @@
 //! - `analytics`: delivery counts and reports.
 //! - `jobs`: the job queue (claim with a lease, finish, requeue).
 //! - `tokens`: API tokens and principals.
+//! - `uploads`: resumable upload sessions.
 
 mod analytics;
 mod assets;
@@ -18,6 +19,7 @@ mod rows;
 mod search;
 mod tags;
 mod tokens;
+mod uploads;
 mod usage;
 
 use std::path::Path;
@@ -34,7 +36,8 @@ use medialib_core::store::{
     Principal, Processed, StorageReport, TagPatch, Unreferenced,
 };
 use medialib_core::{
-    Asset, AssetId, Job, JobId, MetadataStore, NamespaceId, Sha256, StoreError, Timestamp, Variant,
+    Asset, AssetId, Job, JobId, MetadataStore, NamespaceId, Sha256, StoreError, Timestamp,
+    UploadId, UploadSession, Variant,
 };
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -389,5 +392,39 @@ impl MetadataStore for SqliteStore {
         limit: u32,
     ) -> Result<Vec<AssetViews>, StoreError> {
         analytics::top_assets(&self.pool, namespace, from_day, limit).await
+    }
+
+    async fn create_upload(&self, session: &UploadSession) -> Result<(), StoreError> {
+        uploads::create(&self.pool, session).await
+    }
+
+    async fn get_upload(&self, id: UploadId) -> Result<Option<UploadSession>, StoreError> {
+        uploads::get_one(&self.pool, id).await
+    }
+
+    async fn set_upload_offset(
+        &self,
+        id: UploadId,
+        offset: u64,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        uploads::set_offset(&self.pool, id, offset, expires_at).await
+    }
+
+    async fn finish_upload(
+        &self,
+        id: UploadId,
+        asset: AssetId,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        uploads::finish(&self.pool, id, asset, expires_at).await
+    }
+
+    async fn delete_upload(&self, id: UploadId) -> Result<bool, StoreError> {
+        uploads::delete(&self.pool, id).await
+    }
+
+    async fn expired_uploads(&self, now: Timestamp) -> Result<Vec<UploadId>, StoreError> {
+        uploads::expired(&self.pool, now).await
     }
 }
