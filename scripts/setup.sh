@@ -11,6 +11,8 @@ packages=(
   libvips42 ffmpeg poppler-utils
   # benchmark reference: vipsthumbnail
   libvips-tools
+  # upload tests: `python3 -m venv` for the tuspy client (tests/clients)
+  python3-venv
 )
 
 missing=()
@@ -23,4 +25,38 @@ if ((${#missing[@]})); then
   [[ $(id -u) -ne 0 ]] && sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Real tus clients (tus-js-client, Uppy, tuspy) that the upload integration
+# tests spawn; see tests/clients/README.md. They are installed locally, never
+# globally, so tests do not depend on whatever else is on the machine.
+clients="$(cd "$(dirname "$0")/.." && pwd)/tests/clients"
+
+# Node is not in the apt list above: Debian 12 ships Node 18, the clients need
+# 20+ (use NodeSource or similar).
+if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null; then
+  echo "setup: tests/clients needs Node.js >= 20 with npm on PATH" >&2
+  exit 1
+fi
+# npm writes node_modules/.package-lock.json on every install, so an older one
+# means package-lock.json changed since the last install.
+if [[ ! -f $clients/node_modules/.package-lock.json || $clients/node_modules/.package-lock.json -ot $clients/package-lock.json ]]; then
+  echo "setup: installing tests/clients npm packages"
+  npm ci --prefix "$clients" --no-audit --no-fund
+fi
+
+# A venv whose interpreter no longer runs (e.g. Python was upgraded) is rebuilt.
+venv="$clients/.venv"
+if ! "$venv/bin/python" -c '' 2>/dev/null; then
+  echo "setup: creating tests/clients/.venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+fi
+# The stamp holds the hash of the requirements last installed, so pip (and the
+# network) is only touched when requirements.txt changes.
+want="$(sha256sum "$clients/requirements.txt" | cut -d' ' -f1)"
+if [[ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$want" ]]; then
+  echo "setup: installing tests/clients/requirements.txt"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$clients/requirements.txt"
+  echo "$want" > "$venv/.requirements.sha256"
 fi

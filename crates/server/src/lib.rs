@@ -3,6 +3,7 @@
 //! - [`App`]: opens the embedded stores for a [`Settings`] and serves them.
 //! - `routes`: the axum router (API, delivery), one module per resource.
 //! - [`ingest`]: the one ingest path (staging, sniffing, validation, dedup, recording).
+//! - [`tus`]: resumable uploads (tus 1.0) that end in that ingest path.
 //! - [`worker`]: background job workers and [`worker::run_next_job`].
 //! - [`maintenance`]: periodic upkeep (trash purge, delivery counts).
 //! - `auth`: bearer tokens and principals.
@@ -18,6 +19,7 @@ pub mod ingest;
 pub mod maintenance;
 mod routes;
 pub mod state;
+pub mod tus;
 pub mod worker;
 
 use std::future::Future;
@@ -57,11 +59,13 @@ impl App {
             .await
             .with_context(|| format!("open {}", settings.database_path().display()))?;
         let blobs = ObjectBlobStore::local(&data_dir.join("blobs"))?;
+        let uploads = tus::UploadFiles::open(data_dir).context("create uploads")?;
         let state = AppState {
             settings: Arc::new(settings),
             store: Arc::new(store),
             blobs: Arc::new(blobs),
             staging_dir: Arc::new(staging.path().to_owned()),
+            uploads: Arc::new(uploads),
             jobs_queued: Arc::new(Notify::new()),
             deliveries: Arc::default(),
             blob_gate: Arc::default(),

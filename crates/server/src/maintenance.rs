@@ -1,5 +1,5 @@
-//! Periodic upkeep: delivery counts written in batches, and the trash purged after its
-//! retention period.
+//! Periodic upkeep: delivery counts written in batches, the trash purged after its
+//! retention period, and expired uploads removed.
 //!
 //! The delivery path must not wait for the database, so it only adds to counters in
 //! memory ([`DeliveryStats::record`]); a task writes them every
@@ -92,11 +92,18 @@ pub fn spawn(state: AppState) -> JoinHandle<()> {
             tokio::select! {
                 _ = state.shutdown.cancelled() => break,
                 _ = flush.tick() => flush_stats(&state).await,
-                _ = purge.tick() => match purge_trash(&state).await {
-                    Ok(0) => {}
-                    Ok(keys) => tracing::info!(keys, "purged the trash"),
-                    Err(e) => tracing::warn!(error = %e, "trash purge failed; retrying later"),
-                },
+                _ = purge.tick() => {
+                    match purge_trash(&state).await {
+                        Ok(0) => {}
+                        Ok(keys) => tracing::info!(keys, "purged the trash"),
+                        Err(e) => tracing::warn!(error = %e, "trash purge failed; retrying later"),
+                    }
+                    match crate::tus::remove_expired(&state).await {
+                        Ok(0) => {}
+                        Ok(uploads) => tracing::info!(uploads, "removed expired uploads"),
+                        Err(e) => tracing::warn!(error = %e.message, "upload cleanup failed; retrying later"),
+                    }
+                }
             }
         }
         flush_stats(&state).await;

@@ -8,6 +8,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::maintenance::DeliveryStats;
+use crate::tus::UploadFiles;
 
 /// Shared application state; cheap to clone.
 #[derive(Clone)]
@@ -20,6 +21,8 @@ pub struct AppState {
     pub blobs: Arc<dyn BlobStore>,
     /// This process's staging directory for uploads in flight (see `ingest::staging`).
     pub staging_dir: Arc<PathBuf>,
+    /// The bytes of resumable (tus) upload sessions, which outlive the process.
+    pub uploads: Arc<UploadFiles>,
     /// Woken when a job is queued, so idle workers start at once instead of polling.
     pub jobs_queued: Arc<Notify>,
     /// Orders blob writes against blob deletions. An upload holds it shared from storing

@@ -466,8 +466,16 @@ async fn cancelling_processing_fails_the_asset_and_a_failed_transcode_does_not()
 #[tokio::test]
 async fn upload_sessions_keep_offsets_concatenation_and_expiry() {
     let (_d, store) = fresh().await;
-    store.create_admin_token("t", &Sha256([7; 32])).await.unwrap();
-    let user = store.authenticate(&Sha256([7; 32])).await.unwrap().unwrap().user;
+    store
+        .create_admin_token("t", &Sha256([7; 32]))
+        .await
+        .unwrap();
+    let user = store
+        .authenticate(&Sha256([7; 32]))
+        .await
+        .unwrap()
+        .unwrap()
+        .user;
     let now = Timestamp::now_utc();
     // Milliseconds are what the store keeps.
     let now = now - Duration::from_nanos(u64::from(now.nanosecond() % 1_000_000));
@@ -503,7 +511,10 @@ async fn upload_sessions_keep_offsets_concatenation_and_expiry() {
     assert!(store.set_upload_offset(part.id, 1001, later).await.is_err());
 
     let asset = created(store.create_asset(new_asset(1, "a", 1000)).await.unwrap());
-    store.finish_upload(whole.id, asset.id, later).await.unwrap();
+    store
+        .finish_upload(whole.id, asset.id, later)
+        .await
+        .unwrap();
     assert_eq!(
         store.get_upload(whole.id).await.unwrap().unwrap().asset,
         Some(asset.id)

@@ -7,7 +7,7 @@
 //! - `tags`, `collections`, `usage`: organising.
 //! - `duplicates`: near-duplicate groups.
 //! - `analytics`: reports.
-//! - `upload`: multipart upload.
+//! - `upload`: multipart upload (resumable uploads are [`crate::tus`]).
 //! - `jobs`: job state and cancel.
 //! - `delivery`: originals and variants for browsers and CDNs.
 //! - `openapi`: the API description, its docs page, and health.
@@ -55,9 +55,16 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
     let body_limit = usize::try_from(state.settings.limits.max_request_bytes).unwrap_or(usize::MAX);
     let (schemas, paths, upload) = routes!(upload::upload);
     let upload = upload.layer(DefaultBodyLimit::max(body_limit));
+    // tus answers every request with Tus-Resumable; bodies are streamed to files, each
+    // bounded by its upload's length.
+    let tus_header = axum::middleware::map_response(crate::tus::resumable_header);
+    let (s1, p1, uploads) = routes!(crate::tus::options, crate::tus::create);
+    let (s2, p2, upload_one) = routes!(crate::tus::head, crate::tus::patch, crate::tus::delete);
     let api = OpenApiRouter::new()
         .routes(routes!(search::search))
         .routes((schemas, paths, upload))
+        .routes((s1, p1, uploads.layer(tus_header.clone())))
+        .routes((s2, p2, upload_one.layer(tus_header)))
         .routes(routes!(search::unused))
         .routes(routes!(duplicates::duplicates))
         .routes(routes!(bulk::bulk))

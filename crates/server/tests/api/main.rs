@@ -11,4 +11,5 @@ mod jobs;
 mod openapi;
 mod organise;
 mod orientation;
+mod tus;
 mod upload;

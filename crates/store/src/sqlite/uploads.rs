@@ -94,15 +94,14 @@ pub(crate) async fn set_offset(
     offset: u64,
     expires_at: Timestamp,
 ) -> Result<(), StoreError> {
-    let done = sqlx::query(
-        "UPDATE upload_session SET upload_offset = ?, expires_at = ? WHERE id = ?",
-    )
-    .bind(offset as i64)
-    .bind(to_ms(expires_at))
-    .bind(id.0.as_bytes().to_vec())
-    .execute(pool)
-    .await
-    .map_err(backend("record upload offset"))?;
+    let done =
+        sqlx::query("UPDATE upload_session SET upload_offset = ?, expires_at = ? WHERE id = ?")
+            .bind(offset as i64)
+            .bind(to_ms(expires_at))
+            .bind(id.0.as_bytes().to_vec())
+            .execute(pool)
+            .await
+            .map_err(backend("record upload offset"))?;
     match done.rows_affected() {
         0 => Err(StoreError::NotFound(format!("upload {id}"))),
         _ => Ok(()),

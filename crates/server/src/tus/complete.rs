@@ -1,0 +1,193 @@
+//! Finishing uploads: ingesting a complete file (or one assembled from partial uploads)
+//! and filing the asset under the tags and collection its metadata names.
+
+use std::collections::BTreeMap;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use medialib_core::organise::{CollectionId, TagSource};
+use medialib_core::store::BulkAction;
+use medialib_core::{AssetId, Concat, NamespaceId, Timestamp, UploadId, UploadSession};
+
+use super::{expiry, location, locked, progress, remove, session_of};
+use crate::auth::Auth;
+use crate::error::ApiError;
+use crate::ingest::{self, Declared, IngestOutcome};
+use crate::state::AppState;
+
+/// `POST` with `Upload-Concat: final;…`: checks the parts (the caller's, partial,
+/// complete), writes them into one file, ingests it, and removes the parts.
+pub(super) async fn assemble(
+    state: &AppState,
+    auth: &Auth,
+    parts: Vec<UploadId>,
+    metadata: BTreeMap<String, String>,
+) -> Result<Response, ApiError> {
+    let mut writing = Vec::with_capacity(parts.len());
+    let mut length = 0u64;
+    for part in &parts {
+        let session = session_of(state, auth, &part.to_string()).await?;
+        if session.concat != Some(Concat::Partial) || !session.is_complete() {
+            return Err(ApiError::bad_request(
+                "invalid_concatenation",
+                format!("upload {part} is not a finished partial upload (Upload-Concat: partial)"),
+            ));
+        }
+        writing.push(state.uploads.try_lock(*part).ok_or(locked(*part))?);
+        length += session.length;
+    }
+    let max = state.settings.limits.max_upload_bytes;
+    if length > max {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "file_too_large",
+            format!("the parts add up to {length} bytes, over the {max}-byte upload limit"),
+        ));
+    }
+    let now = Timestamp::now_utc();
+    let mut session = UploadSession {
+        id: UploadId::new(),
+        namespace: auth.0.namespace,
+        user: auth.0.user,
+        length,
+        offset: length,
+        metadata,
+        concat: Some(Concat::Final(parts.clone())),
+        asset: None,
+        created_at: now,
+        expires_at: expiry(state),
+    };
+    let (size, sha256) = state
+        .uploads
+        .assemble(session.id, &parts)
+        .await
+        .map_err(ApiError::internal)?;
+    let staged = state
+        .uploads
+        .staged_as(session.id, size, sha256)
+        .await
+        .map_err(ApiError::internal)?;
+    state.store.create_upload(&session).await?;
+    let outcome = finish(state, &session, staged).await;
+    drop(writing);
+    for part in &parts {
+        remove(state, *part).await?;
+    }
+    session.asset = Some(outcome?);
+    tracing::info!(upload = %session.id, parts = parts.len(), length, "upload assembled");
+    let mut response = progress(&session);
+    *response.status_mut() = StatusCode::CREATED;
+    response.headers_mut().insert(
+        header::LOCATION,
+        HeaderValue::try_from(location(session.id)).expect("ids are ASCII"),
+    );
+    Ok(response)
+}
+
+/// Ingests a complete upload and records the asset it became; a rejected file removes
+/// the session, whose bytes the ingest has already deleted.
+pub(super) async fn finish(
+    state: &AppState,
+    session: &UploadSession,
+    staged: ingest::staging::StagedFile,
+) -> Result<AssetId, ApiError> {
+    let m = &session.metadata;
+    let text = |key: &str| m.get(key).filter(|v| !v.trim().is_empty()).cloned();
+    let declared = Declared {
+        filename: text("filename")
+            .or_else(|| text("name"))
+            .unwrap_or_else(|| "upload".into()),
+        title: text("title"),
+        description: text("description"),
+        alt_text: text("alt_text"),
+        is_public: false,
+    };
+    let uploader = ingest::Uploader {
+        namespace: session.namespace,
+        user: Some(session.user),
+    };
+    let outcome = ingest::ingest(state, uploader, staged, declared).await;
+    let asset = match outcome {
+        Ok(IngestOutcome::Created(asset) | IngestOutcome::Duplicate(asset)) => asset,
+        Err(e) => {
+            tracing::info!(upload = %session.id, code = e.code, "upload rejected");
+            remove(state, session.id).await?;
+            return Err(e);
+        }
+    };
+    organise(state, session.namespace, asset.id, m).await?;
+    state
+        .store
+        .finish_upload(session.id, asset.id, expiry(state))
+        .await?;
+    state.uploads.forget(session.id);
+    tracing::info!(upload = %session.id, asset = %asset.id, "upload finished");
+    Ok(asset.id)
+}
+
+/// The collection named by the `collection` metadata (an id or a slug), checked when the
+/// upload is created so that a wrong one fails before any byte is sent.
+pub(super) async fn collection_of(
+    state: &AppState,
+    namespace: NamespaceId,
+    metadata: &BTreeMap<String, String>,
+) -> Result<Option<CollectionId>, ApiError> {
+    let Some(wanted) = metadata
+        .get("collection")
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+    else {
+        return Ok(None);
+    };
+    let found = state
+        .store
+        .list_collections(namespace)
+        .await?
+        .into_iter()
+        .find(|c| c.slug == wanted || c.id.0.to_string() == wanted);
+    found.map(|c| Some(c.id)).ok_or_else(|| {
+        ApiError::bad_request(
+            "unknown_collection",
+            format!("Upload-Metadata names collection {wanted:?}, which does not exist"),
+        )
+    })
+}
+
+/// Puts the uploaded asset on the `tags` (comma-separated names) and into the
+/// `collection` of the upload's metadata.
+async fn organise(
+    state: &AppState,
+    namespace: NamespaceId,
+    asset: AssetId,
+    metadata: &BTreeMap<String, String>,
+) -> Result<(), ApiError> {
+    let names: Vec<String> = metadata
+        .get("tags")
+        .map(|t| {
+            t.split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    if !names.is_empty() {
+        let action = BulkAction::Tag {
+            names,
+            source: TagSource::User,
+            confidence: None,
+        };
+        state.store.bulk(namespace, &action, &[asset]).await?;
+    }
+    if let Some(collection) = collection_of(state, namespace, metadata).await? {
+        state
+            .store
+            .bulk(
+                namespace,
+                &BulkAction::AddToCollection(collection),
+                &[asset],
+            )
+            .await?;
+    }
+    Ok(())
+}
