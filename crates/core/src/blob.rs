@@ -75,7 +75,8 @@ pub type ByteStream = BoxStream<'static, Result<Bytes, BlobError>>;
 /// none of it. Implemented over `object_store` by `medialib-blob`.
 #[async_trait]
 pub trait BlobStore: Send + Sync + 'static {
-    /// Stores the file at `path` under `key`, replacing any blob there.
+    /// Stores the file at `path` under `key`, replacing any blob there. The file must not
+    /// change afterwards (it may be deleted): a local store may link it instead of copying.
     async fn put_file(&self, key: &StorageKey, path: &Path) -> Result<(), BlobError>;
     /// Stores `bytes` under `key`, replacing any blob there.
     async fn put_bytes(&self, key: &StorageKey, bytes: Bytes) -> Result<(), BlobError>;

@@ -4,7 +4,7 @@
 //! the metadata store says how many of their bytes count.
 
 use std::collections::HashMap;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -12,13 +12,13 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use medialib_core::{Sha256, UploadId};
 use sha1::Digest;
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 use super::headers::Algorithm;
 use crate::ingest::staging::{HEAD_BYTES, StagedFile};
 
-/// Bytes buffered between the request body and the file.
-const WRITE_BUFFER: usize = 256 * 1024;
+/// Bytes buffered between the request body and the file: a block fills from the
+/// network while the previous one is hashed and written, so a request holds two.
+const BLOCK: usize = 1024 * 1024;
 
 /// Upload files and the sessions being written.
 pub struct UploadFiles {
@@ -29,10 +29,20 @@ pub struct UploadFiles {
 /// The SHA-256 of a session's bytes, kept while this process receives them in order,
 /// so that finishing does not read the file again. After a restart, or a request that
 /// did not continue where the hash stopped, the file is hashed when it is complete.
-#[derive(Default)]
 pub struct Running {
     hashed: u64,
     hasher: Option<sha2::Sha256>,
+}
+
+impl Default for Running {
+    /// The hash of no bytes: right for a new session, and for one resumed after a
+    /// restart it is discarded by the first `append` (its offset is not 0).
+    fn default() -> Self {
+        Self {
+            hashed: 0,
+            hasher: Some(sha2::Sha256::new()),
+        }
+    }
 }
 
 /// The right to write one session, held for the length of a request.
@@ -81,6 +91,92 @@ impl ChunkHasher {
             Self::Sha1(h) => h.finalize().to_vec(),
             Self::Sha256(h) => h.finalize().to_vec(),
         }
+    }
+}
+
+/// Where a request's bytes go: the session's file, the running SHA-256 of the session
+/// and the request's `Upload-Checksum` hash.
+struct Sink {
+    file: std::fs::File,
+    whole: Option<sha2::Sha256>,
+    chunk: Option<ChunkHasher>,
+}
+
+impl Sink {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if let Some(h) = self.whole.as_mut() {
+            h.update(bytes);
+        }
+        if let Some(h) = self.chunk.as_mut() {
+            h.update(bytes);
+        }
+        self.file.write_all(bytes)
+    }
+}
+
+/// A block being hashed and written; it gives back the sink and the block's buffer.
+type InFlight = tokio::task::JoinHandle<io::Result<(Sink, Vec<u8>)>>;
+
+/// Writes a request body in blocks of [`BLOCK`] bytes on the blocking pool, one block in
+/// flight while the next fills: hashing and writing (about 1 GB/s each here) overlap
+/// with receiving.
+struct BlockWriter {
+    sink: Option<Sink>,
+    in_flight: Option<InFlight>,
+    block: Vec<u8>,
+}
+
+impl BlockWriter {
+    fn new(sink: Sink) -> Self {
+        Self {
+            sink: Some(sink),
+            in_flight: None,
+            block: Vec::with_capacity(BLOCK),
+        }
+    }
+
+    async fn push(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        while !bytes.is_empty() {
+            let take = (BLOCK - self.block.len()).min(bytes.len());
+            self.block.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            if self.block.len() == BLOCK {
+                self.hand_off().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for the block in flight, then sends the current one.
+    async fn hand_off(&mut self) -> io::Result<()> {
+        let spare = self.settle().await?;
+        let full = std::mem::replace(&mut self.block, spare);
+        let mut sink = self.sink.take().expect("settled");
+        self.in_flight = Some(tokio::task::spawn_blocking(move || {
+            sink.write(&full)?;
+            Ok((sink, full))
+        }));
+        Ok(())
+    }
+
+    /// Waits for the block in flight; returns its emptied buffer for reuse.
+    async fn settle(&mut self) -> io::Result<Vec<u8>> {
+        let Some(task) = self.in_flight.take() else {
+            return Ok(Vec::with_capacity(BLOCK));
+        };
+        let (sink, mut used) = task.await.map_err(io::Error::other)??;
+        self.sink = Some(sink);
+        used.clear();
+        Ok(used)
+    }
+
+    /// Writes what is left and returns the sink.
+    async fn finish(mut self) -> io::Result<Sink> {
+        if !self.block.is_empty() {
+            self.hand_off().await?;
+        }
+        self.settle().await?;
+        Ok(self.sink.take().expect("settled"))
     }
 }
 
@@ -165,16 +261,26 @@ impl UploadFiles {
     where
         S: Stream<Item = Result<Bytes, E>>,
     {
-        let mut file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .open(self.path(id))
-            .await?;
-        file.set_len(offset).await?;
-        file.seek(io::SeekFrom::Start(offset)).await?;
-        let mut writer = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
+        let path = self.path(id);
+        let file = tokio::task::spawn_blocking(move || -> io::Result<std::fs::File> {
+            let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
+            file.set_len(offset)?;
+            file.seek(io::SeekFrom::Start(offset))?;
+            Ok(file)
+        })
+        .await
+        .map_err(io::Error::other)??;
         let in_order = running.hashed == offset && running.hasher.is_some();
         let before = in_order.then(|| running.hasher.clone()).flatten();
-        let mut chunk_hasher = checksum.as_ref().map(|(a, _)| ChunkHasher::new(*a));
+        let mut writer = BlockWriter::new(Sink {
+            file,
+            whole: if in_order {
+                running.hasher.take()
+            } else {
+                None
+            },
+            chunk: checksum.as_ref().map(|(a, _)| ChunkHasher::new(*a)),
+        });
         let mut received = 0u64;
         let mut complete = true;
         let mut body = std::pin::pin!(body);
@@ -190,17 +296,10 @@ impl UploadFiles {
                 break Err(AppendError::TooLong { remaining });
             }
             received += chunk.len() as u64;
-            writer.write_all(&chunk).await?;
-            if let (true, Some(h)) = (in_order, running.hasher.as_mut()) {
-                h.update(&chunk);
-            }
-            if let Some(h) = chunk_hasher.as_mut() {
-                h.update(&chunk);
-            }
+            writer.push(&chunk).await?;
         };
-        writer.flush().await?;
-        let file = writer.into_inner();
-        let matches = match (checksum, chunk_hasher) {
+        let sink = writer.finish().await?;
+        let matches = match (checksum, sink.chunk) {
             (Some((_, expected)), Some(h)) => complete && h.finish() == expected,
             _ => true,
         };
@@ -210,17 +309,12 @@ impl UploadFiles {
             Err(AppendError::ChecksumMismatch)
         });
         if let Err(e) = outcome {
-            file.set_len(offset).await?;
-            if in_order {
-                running.hasher = before;
-            }
+            sink.file.set_len(offset)?;
+            running.hasher = before;
             return Err(e);
         }
-        if in_order {
-            running.hashed = offset + received;
-        } else {
-            running.hasher = None;
-        }
+        running.hasher = sink.whole;
+        running.hashed = offset + received;
         Ok(offset + received)
     }
 
@@ -280,7 +374,7 @@ impl UploadFiles {
 fn copy_hashing(sources: &[PathBuf], target: Option<&Path>) -> io::Result<(u64, Sha256)> {
     let mut out = match target {
         Some(path) => Some(io::BufWriter::with_capacity(
-            WRITE_BUFFER,
+            BLOCK,
             std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)

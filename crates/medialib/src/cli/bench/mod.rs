@@ -12,6 +12,7 @@
 
 mod image;
 mod search;
+mod upload;
 mod video;
 
 use std::path::{Path, PathBuf};
@@ -39,6 +40,8 @@ enum Which {
     Video(video::Options),
     /// Five searches over a generated library of 100 000 assets against SQLite alone.
     Search(search::Options),
+    /// A 1 GiB file through tus in 8 MiB PATCHes against curl PUT to a sink, and RSS.
+    Upload(upload::Options),
 }
 
 /// Runs the chosen benchmark and prints a Markdown report.
@@ -47,6 +50,7 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
         Which::Image(o) => image::run(settings, o).await,
         Which::Video(o) => video::run(o).await,
         Which::Search(o) => search::run(o).await,
+        Which::Upload(o) => upload::run(o).await,
     }
 }
 
@@ -127,13 +131,22 @@ impl Server {
 
     /// Peak resident set size, in KiB, from `/proc/{pid}/status`.
     fn peak_rss_kib(&self) -> anyhow::Result<u64> {
+        self.proc_status_kib("VmHWM:")
+    }
+
+    /// Resident set size now, in KiB.
+    fn rss_kib(&self) -> anyhow::Result<u64> {
+        self.proc_status_kib("VmRSS:")
+    }
+
+    fn proc_status_kib(&self, field: &str) -> anyhow::Result<u64> {
         let pid = self.child.id();
         let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
         status
             .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .find_map(|l| l.strip_prefix(field))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .context("VmHWM missing from /proc status")
+            .with_context(|| format!("{field} missing from /proc status"))
     }
 }
 

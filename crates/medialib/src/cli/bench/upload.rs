@@ -1,0 +1,306 @@
+//! `medialib bench upload`: a large file through tus (`/api/v1/uploads`, 8 MB `PATCH`
+//! requests, the last of which ingests it) against `curl` uploading the same file with
+//! one `PUT` to a sink that discards it, in the same run; and the server's memory.
+//!
+//! The file is a generated WAV (8 channels of 32-bit samples at 192 kHz: 6.1 MB a
+//! second), because only real media passes ingest. Each run changes a few samples, so
+//! that every upload is new bytes rather than a duplicate of the previous run.
+
+use std::io::{Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use axum::body::Body;
+use futures_util::StreamExt;
+use indicatif::{ProgressBar, ProgressStyle};
+use sha2::Digest;
+use tokio::io::AsyncReadExt;
+
+use super::{Server, client, median};
+
+/// Bytes a second of the generated WAV: 8 channels × 4 bytes × 192 000 Hz.
+const WAV_BYTES_PER_SECOND: u64 = 8 * 4 * 192_000;
+
+/// Flags of `medialib bench upload`.
+#[derive(clap::Args)]
+pub struct Options {
+    /// Size of the uploaded file, in MiB.
+    #[arg(long, default_value_t = 1024)]
+    mib: u64,
+    /// Size of each tus PATCH request, in MiB.
+    #[arg(long, default_value_t = 8)]
+    patch_mib: u64,
+    /// Timed runs of each side (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+}
+
+/// Runs the benchmark and prints a Markdown report.
+pub async fn run(options: Options) -> anyhow::Result<ExitCode> {
+    if options.runs == 0 || options.mib == 0 || options.patch_mib == 0 {
+        bail!("--mib, --patch-mib and --runs must be at least 1");
+    }
+    let dir = tempfile::tempdir()?;
+    let file = generate(dir.path(), options.mib)?;
+    let size = std::fs::metadata(&file)?.len();
+
+    let sink = Sink::start().await?;
+    let config = format!(
+        "[limits]\nmax_upload_bytes = {}\nmax_request_bytes = {}\n",
+        size * 2,
+        size * 2
+    );
+    let mut curl = Vec::new();
+    let mut kept = Vec::new();
+    let mut tus = Vec::new();
+    let (mut idle_kib, mut peak_kib) = (0u64, 0u64);
+    for run in 0..options.runs {
+        // Each run starts with no dirty pages left by the one before.
+        sync()?;
+        curl.push(sink.put_with_curl(&file, "/sink")?);
+        sync()?;
+        kept.push(sink.put_with_curl(&file, "/keep")?);
+        sync()?;
+        // A fresh server per run: the processing job of the previous upload (a pass
+        // over 1 GiB of audio) must not compete with this one.
+        let server = Server::start(Some(&config)).await?;
+        let idle = server.rss_kib()?;
+        make_unique(&file, run)?;
+        tus.push(upload_with_tus(&server, &file, options.patch_mib << 20).await?);
+        let peak = server.peak_rss_kib()?;
+        if peak.saturating_sub(idle) >= peak_kib.saturating_sub(idle_kib) {
+            (idle_kib, peak_kib) = (idle, peak);
+        }
+    }
+
+    let mib_per_s = |d: Duration| size as f64 / d.as_secs_f64() / f64::from(1 << 20);
+    let (ours, reference) = (median(tus.clone()), median(curl.clone()));
+    let ratio = mib_per_s(ours) / mib_per_s(reference);
+    let listed = |v: &[Duration]| {
+        v.iter()
+            .map(|d| format!("{:.2} s", d.as_secs_f64()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!("| measure | value |");
+    println!("|---|---|");
+    println!(
+        "| file | {:.0} MiB WAV, generated with ffmpeg |",
+        size as f64 / f64::from(1 << 20)
+    );
+    println!(
+        "| medialib tus | {:.0} MiB/s (median of {}: {}), {} MiB PATCHes, ending with ingest (sniff, ffprobe, a hard link into the blob store) |",
+        mib_per_s(ours),
+        options.runs,
+        listed(&tus),
+        options.patch_mib
+    );
+    println!(
+        "| curl PUT to a sink | {:.0} MiB/s (median of {}: {}), one request to an axum route that discards the body |",
+        mib_per_s(reference),
+        options.runs,
+        listed(&curl)
+    );
+    println!(
+        "| ratio | {ratio:.2}× (target ≥ 0.8×: {}) |",
+        if ratio >= 0.8 { "met" } else { "**missed**" }
+    );
+    let floor = median(kept.clone());
+    println!(
+        "| curl PUT to a sink that keeps it | {:.0} MiB/s (median of {}: {}): SHA-256 and a file write per chunk, the least a server that stores uploads does; medialib {:.2}× |",
+        mib_per_s(floor),
+        options.runs,
+        listed(&kept),
+        mib_per_s(ours) / mib_per_s(floor)
+    );
+    let over = peak_kib.saturating_sub(idle_kib) as f64 / 1024.0;
+    println!(
+        "| server RSS (worst run) | idle {:.0} MiB, peak {:.0} MiB: {over:.0} MiB above idle (target ≤ 50: {}) |",
+        idle_kib as f64 / 1024.0,
+        peak_kib as f64 / 1024.0,
+        if over <= 50.0 { "met" } else { "**missed**" }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes dirty pages to disk (`sync`).
+fn sync() -> anyhow::Result<()> {
+    let status = Command::new("sync").status().context("run sync")?;
+    if !status.success() {
+        bail!("sync failed");
+    }
+    Ok(())
+}
+
+/// A WAV of at least `mib` MiB: a 440 Hz sine on 8 channels.
+fn generate(dir: &Path, mib: u64) -> anyhow::Result<PathBuf> {
+    let path = dir.join("upload.wav");
+    let seconds = ((mib << 20) as f64 / WAV_BYTES_PER_SECOND as f64).ceil();
+    eprintln!("generating a {mib} MiB WAV ({seconds} s) with ffmpeg");
+    let status = Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+        ])
+        .arg("sine=frequency=440:sample_rate=192000")
+        .args(["-ac", "8", "-c:a", "pcm_s32le", "-t"])
+        .arg(seconds.to_string())
+        .arg(&path)
+        .stdin(Stdio::null())
+        .status()
+        .context("run ffmpeg (./scripts/setup.sh installs it)")?;
+    if !status.success() {
+        bail!("ffmpeg could not generate the WAV");
+    }
+    Ok(path)
+}
+
+/// Changes a few samples in the middle of the file, so run `run` uploads new bytes.
+fn make_unique(path: &Path, run: usize) -> anyhow::Result<()> {
+    let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
+    let middle = file.seek(SeekFrom::End(0))? / 2;
+    file.seek(SeekFrom::Start(middle & !3))?;
+    file.write_all(&(run as u64 + 1).to_le_bytes())?;
+    Ok(())
+}
+
+/// Uploads the file with tus: create, then `PATCH`es of `patch` bytes read from disk;
+/// the time to the response of the last one, which carries the asset.
+async fn upload_with_tus(server: &Server, path: &Path, patch: u64) -> anyhow::Result<Duration> {
+    let client = client()?;
+    let size = std::fs::metadata(path)?.len();
+    let bar = ProgressBar::new(size).with_style(ProgressStyle::with_template(
+        "tus {bar:40} {bytes}/{total_bytes} {bytes_per_sec}",
+    )?);
+    let started = Instant::now();
+    let created = client
+        .post(server.url("/api/v1/uploads"))
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", size)
+        .header("Upload-Metadata", "filename dXBsb2FkLndhdg==")
+        .send()
+        .await?;
+    if created.status() != 201 {
+        bail!("creating the upload answered {}", created.status());
+    }
+    let location = created
+        .headers()
+        .get("Location")
+        .and_then(|v| v.to_str().ok())
+        .context("no Location")?
+        .to_owned();
+    let mut file = tokio::fs::File::open(path).await?;
+    let mut offset = 0u64;
+    let mut asset = None;
+    while offset < size {
+        let mut chunk = vec![0u8; patch.min(size - offset) as usize];
+        file.read_exact(&mut chunk).await?;
+        let len = chunk.len() as u64;
+        let response = client
+            .patch(server.url(&location))
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Offset", offset)
+            .header("Content-Type", "application/offset+octet-stream")
+            .body(chunk)
+            .send()
+            .await?;
+        if response.status() != 204 {
+            bail!(
+                "PATCH at {offset} answered {}: {}",
+                response.status(),
+                response.text().await.unwrap_or_default()
+            );
+        }
+        asset = response.headers().get("Medialib-Asset-Id").cloned();
+        offset += len;
+        bar.set_position(offset);
+    }
+    let took = started.elapsed();
+    bar.finish_and_clear();
+    asset.context("the last PATCH named no asset")?;
+    Ok(took)
+}
+
+/// An HTTP server in this process: `/sink` reads a request body and drops it, `/keep`
+/// hashes it and writes it to a temporary file.
+struct Sink {
+    url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Sink {
+    async fn start() -> anyhow::Result<Sink> {
+        async fn discard(body: Body) -> String {
+            let mut stream = body.into_data_stream();
+            let mut bytes = 0usize;
+            while let Some(Ok(chunk)) = stream.next().await {
+                bytes += chunk.len();
+            }
+            bytes.to_string()
+        }
+        /// What any server that keeps an upload must do at least: hash it and write it
+        /// to a file.
+        async fn keep(body: Body) -> String {
+            let Ok(mut file) = tokio::task::spawn_blocking(tempfile::tempfile).await else {
+                return "0".into();
+            };
+            let mut hasher = sha2::Sha256::new();
+            let mut stream = body.into_data_stream();
+            let mut bytes = 0usize;
+            while let Some(Ok(chunk)) = stream.next().await {
+                bytes += chunk.len();
+                hasher.update(&chunk);
+                if let Ok(f) = file.as_mut()
+                    && f.write_all(&chunk).is_err()
+                {
+                    return "0".into();
+                }
+            }
+            let _ = hasher.finalize();
+            bytes.to_string()
+        }
+        let app = axum::Router::new()
+            .route("/sink", axum::routing::put(discard))
+            .route("/keep", axum::routing::put(keep));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Sink { url, task })
+    }
+
+    /// `curl -T file` to `route`; the wall-clock time of the whole command.
+    fn put_with_curl(&self, path: &Path, route: &str) -> anyhow::Result<Duration> {
+        let started = Instant::now();
+        let output = Command::new("curl")
+            .args(["--silent", "--show-error", "--fail", "-T"])
+            .arg(path)
+            .arg(format!("{}{route}", self.url))
+            .stdin(Stdio::null())
+            .output()
+            .context("run curl (./scripts/setup.sh installs it)")?;
+        let took = started.elapsed();
+        if !output.status.success() {
+            bail!("curl failed: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        let received: u64 = String::from_utf8_lossy(&output.stdout).trim().parse()?;
+        if received != std::fs::metadata(path)?.len() {
+            bail!("the sink received {received} bytes");
+        }
+        Ok(took)
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
