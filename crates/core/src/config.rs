@@ -64,6 +64,20 @@ pub struct Settings {
     pub maintenance: MaintenanceSettings,
     /// Resumable (tus) uploads.
     pub uploads: UploadSettings,
+    /// Storage quotas of namespaces that set none of their own.
+    pub quotas: Quotas,
+}
+
+/// Default storage quotas per namespace; a namespace's own (`namespace.quota_bytes`,
+/// `quota_assets`) take precedence. Unset means unlimited. Checked before bytes are
+/// accepted where the size is declared, and as they stream otherwise.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quotas {
+    /// Bytes of originals a namespace may store (live and trashed). Default: unlimited.
+    pub bytes: Option<u64>,
+    /// Live assets a namespace may hold. Default: unlimited.
+    pub assets: Option<u64>,
 }
 
 /// Resumable (tus) upload settings. The largest upload is `limits.max_upload_bytes`.
@@ -194,6 +208,7 @@ impl Default for Settings {
             uploads: UploadSettings {
                 expire_seconds: 86_400,
             },
+            quotas: Quotas::default(),
         }
     }
 }
@@ -222,7 +237,7 @@ impl Settings {
         }
         // Only variables that name a setting: others with the prefix (a test's
         // MEDIALIB_CORPUS, say) are not typos in the configuration.
-        const KEYS: [&str; 11] = [
+        const KEYS: [&str; 12] = [
             "listen",
             "data_dir",
             "public_base_url",
@@ -234,6 +249,7 @@ impl Settings {
             "jobs__",
             "maintenance__",
             "uploads__",
+            "quotas__",
         ];
         figment = figment.merge(
             Env::prefixed("MEDIALIB_")

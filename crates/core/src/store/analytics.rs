@@ -26,6 +26,20 @@ pub struct NamespaceStorage {
     pub blob_bytes: u64,
 }
 
+/// What a namespace stores, against its quotas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NamespaceUsage {
+    /// Bytes of its originals (live and in the trash: both are stored), counted once per
+    /// blob.
+    pub bytes: u64,
+    /// Its live assets.
+    pub assets: u64,
+    /// The namespace's own byte quota (`namespace.quota_bytes`), if set.
+    pub quota_bytes: Option<u64>,
+    /// The namespace's own asset quota (`namespace.quota_assets`), if set.
+    pub quota_assets: Option<u64>,
+}
+
 /// Where the bytes are.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StorageReport {

@@ -395,6 +395,8 @@ pub trait MetadataStore: Send + Sync + 'static {
 
     /// Adds delivery counts (batched by the delivery path) to the daily totals.
     async fn record_deliveries(&self, counts: &[DeliveryCount]) -> Result<(), StoreError>;
+    /// What the namespace stores and its own quotas.
+    async fn namespace_usage(&self, namespace: NamespaceId) -> Result<NamespaceUsage, StoreError>;
     /// Storage per kind (namespace) and per namespace (instance).
     async fn storage_report(&self, namespace: NamespaceId) -> Result<StorageReport, StoreError>;
     /// Uploads per day from `from_day` on (days since the epoch, UTC); days without

@@ -6,6 +6,7 @@
 //! this call stored is deleted again if recording fails.
 
 pub mod filename;
+pub mod quota;
 pub mod staging;
 pub mod validate;
 
@@ -72,14 +73,15 @@ pub fn stage_error(e: StageError) -> ApiError {
             e.to_string(),
         ),
         StageError::Client(_) => ApiError::bad_request("upload_interrupted", e.to_string()),
-        StageError::Disk(_) => ApiError::internal(e),
+        StageError::Disk(e) => ApiError::disk(e),
     }
 }
 
 /// Ingests one staged file for `uploader`.
 ///
 /// Errors: 415 for an unrecognised or unsupported type or an extension that contradicts
-/// the content, 413 over a limit (image pixels, video duration or resolution), 422 for
+/// the content, 413 over a limit (image pixels, video duration or resolution, the
+/// namespace's quota; a duplicate passes), 422 for
 /// corrupt or invalid data (with the decoder's or tool's reason), 500 for storage failures.
 pub async fn ingest(
     state: &AppState,
@@ -108,6 +110,7 @@ pub async fn ingest(
             return Ok(IngestOutcome::Duplicate(existing));
         }
 
+        quota::check(state, uploader.namespace, staged.size).await?;
         let info = validate::validate(state, &staged, &detected).await?;
         let key = StorageKey::original(uploader.namespace, &staged.sha256);
         let _gate = state.blob_gate.read().await;

@@ -180,7 +180,11 @@ async fn upload_one(
     declared: &Declared,
     filename: &str,
 ) -> Result<FileResult, ApiError> {
-    let limit = state.settings.limits.max_upload_bytes;
+    let max = state.settings.limits.max_upload_bytes;
+    // The size is not declared: the quota's room caps the stream instead. A file that
+    // turns out to be a duplicate would have passed, but it must be read to know.
+    let room = ingest::quota::room(state, auth.0.namespace).await?;
+    let limit = room.map_or(max, |room| room.min(max));
     let mut field = field;
     let staged = staging::stage(&state.staging_dir, &mut field, limit).await;
     let staged = match staged {
@@ -188,8 +192,12 @@ async fn upload_one(
         Err(e @ staging::StageError::TooLarge { .. }) => {
             // Read the rest of this part without keeping it, so the next part can be
             // reached; the request body limit bounds how much that can be.
+            let mut size = limit;
             while let Some(chunk) = field.next().await {
-                chunk.map_err(multipart_error)?;
+                size += chunk.map_err(multipart_error)?.len() as u64;
+            }
+            if limit < max {
+                return Err(ingest::quota::over_bytes(state, auth.0.namespace, size).await);
             }
             return Err(ingest::stage_error(e));
         }

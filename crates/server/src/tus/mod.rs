@@ -134,7 +134,7 @@ fn append_error(e: AppendError) -> ApiError {
             "checksum_mismatch",
             e.to_string(),
         ),
-        AppendError::Disk(e) => ApiError::internal(e),
+        AppendError::Disk(e) => ApiError::disk(e),
     }
 }
 
@@ -185,7 +185,7 @@ pub(crate) async fn options(State(state): State<AppState>) -> Response {
         (status = 400, description = "a missing or malformed header, or an unknown collection", body = ErrorBody),
         (status = 401, description = "no or unknown token", body = ErrorBody),
         (status = 412, description = "Tus-Resumable is not 1.0.0", body = ErrorBody),
-        (status = 413, description = "Upload-Length over Tus-Max-Size", body = ErrorBody),
+        (status = 413, description = "Upload-Length over Tus-Max-Size, or over the namespace's quota", body = ErrorBody),
         (status = 415, description = "the assembled file's type is not supported", body = ErrorBody),
         (status = 422, description = "the assembled file is corrupt", body = ErrorBody),
     )
@@ -229,6 +229,7 @@ pub(crate) async fn create(
             format!("the file is larger than the {max}-byte upload limit (Tus-Max-Size)"),
         ));
     }
+    crate::ingest::quota::check(&state, auth.0.namespace, length).await?;
     if length == 0 && concat.is_none() {
         // The multipart path's answer, before a session that could never be ingested.
         return Err(ApiError::new(

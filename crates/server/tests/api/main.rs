@@ -11,5 +11,6 @@ mod jobs;
 mod openapi;
 mod organise;
 mod orientation;
+mod quotas;
 mod tus;
 mod upload;

@@ -1,7 +1,8 @@
 //! Delivery counts and the reports built on them and on the asset table.
 
 use medialib_core::store::{
-    AssetViews, DayUploads, DeliveryCount, KindStorage, NamespaceStorage, StorageReport,
+    AssetViews, DayUploads, DeliveryCount, KindStorage, NamespaceStorage, NamespaceUsage,
+    StorageReport,
 };
 use medialib_core::{AssetId, NamespaceId, StoreError};
 use sqlx::SqlitePool;
@@ -37,6 +38,31 @@ pub(crate) async fn record_deliveries(
         .map_err(backend("record deliveries"))?;
     }
     tx.commit().await.map_err(backend("commit"))
+}
+
+pub(crate) async fn usage(
+    pool: &SqlitePool,
+    ns: NamespaceId,
+) -> Result<NamespaceUsage, StoreError> {
+    let (bytes, assets, quota_bytes, quota_assets): (i64, i64, Option<i64>, Option<i64>) =
+        sqlx::query_as(
+            "SELECT (SELECT coalesce(sum(size), 0) FROM blob WHERE namespace_id = n.id),
+                (SELECT count(*) FROM asset INDEXED BY asset_live_facets
+                 WHERE namespace_id = n.id AND deleted_at IS NULL),
+                n.quota_bytes, n.quota_assets
+             FROM namespace n WHERE n.id = ?",
+        )
+        .bind(ns.0)
+        .fetch_optional(pool)
+        .await
+        .map_err(backend("namespace usage"))?
+        .ok_or_else(|| StoreError::NotFound(format!("namespace {}", ns.0)))?;
+    Ok(NamespaceUsage {
+        bytes: bytes as u64,
+        assets: assets as u64,
+        quota_bytes: quota_bytes.map(|q| q as u64),
+        quota_assets: quota_assets.map(|q| q as u64),
+    })
 }
 
 pub(crate) async fn storage(

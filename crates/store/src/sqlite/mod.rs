@@ -32,8 +32,8 @@ use medialib_core::organise::{
 };
 use medialib_core::store::{
     AssetPatch, AssetQuery, AssetViews, BulkAction, BulkReport, CollectionPatch, DayUploads,
-    DeliveryCount, IngestRecord, JobOutcome, NewAsset, NewCollection, NewTag, NewVariant, Page,
-    Principal, Processed, StorageReport, TagPatch, Unreferenced,
+    DeliveryCount, IngestRecord, JobOutcome, NamespaceUsage, NewAsset, NewCollection, NewTag,
+    NewVariant, Page, Principal, Processed, StorageReport, TagPatch, Unreferenced,
 };
 use medialib_core::{
     Asset, AssetId, Job, JobId, MetadataStore, NamespaceId, Sha256, StoreError, Timestamp,
@@ -371,6 +371,10 @@ impl MetadataStore for SqliteStore {
 
     async fn record_deliveries(&self, counts: &[DeliveryCount]) -> Result<(), StoreError> {
         analytics::record_deliveries(&self.pool, counts).await
+    }
+
+    async fn namespace_usage(&self, namespace: NamespaceId) -> Result<NamespaceUsage, StoreError> {
+        analytics::usage(&self.pool, namespace).await
     }
 
     async fn storage_report(&self, namespace: NamespaceId) -> Result<StorageReport, StoreError> {

@@ -1,0 +1,57 @@
+//! Namespace quotas: bytes of originals and live assets, each from the namespace's own
+//! row or else `quotas.*` in the settings. An upload over one gets 413 with the usage
+//! and the limit; a duplicate costs nothing and always passes. Two uploads that race may
+//! both pass: the quota is checked, not reserved.
+
+use axum::http::StatusCode;
+use medialib_core::NamespaceId;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The namespace's room: bytes left under its byte quota, `None` without one. Errors
+/// with 413 when it cannot take one more asset (asset quota reached, or no byte left).
+pub async fn room(state: &AppState, namespace: NamespaceId) -> Result<Option<u64>, ApiError> {
+    let usage = state.store.namespace_usage(namespace).await?;
+    let defaults = &state.settings.quotas;
+    if let Some(limit) = usage.quota_assets.or(defaults.assets)
+        && usage.assets >= limit
+    {
+        return Err(exceeded(format!(
+            "the namespace holds {} of its {limit} assets; delete some or raise the quota",
+            usage.assets
+        )));
+    }
+    Ok(usage
+        .quota_bytes
+        .or(defaults.bytes)
+        .map(|limit| limit.saturating_sub(usage.bytes)))
+}
+
+/// 413 unless one more asset of `bytes` bytes fits the namespace's quotas.
+pub async fn check(state: &AppState, namespace: NamespaceId, bytes: u64) -> Result<(), ApiError> {
+    match room(state, namespace).await? {
+        Some(left) if bytes > left => Err(over_bytes(state, namespace, bytes).await),
+        _ => Ok(()),
+    }
+}
+
+/// The 413 for an upload of `bytes` bytes that does not fit the byte quota.
+pub async fn over_bytes(state: &AppState, namespace: NamespaceId, bytes: u64) -> ApiError {
+    let usage = match state.store.namespace_usage(namespace).await {
+        Ok(usage) => usage,
+        Err(e) => return e.into(),
+    };
+    let limit = usage
+        .quota_bytes
+        .or(state.settings.quotas.bytes)
+        .unwrap_or(0);
+    exceeded(format!(
+        "the namespace stores {} of its {limit} bytes; this file needs {bytes} more",
+        usage.bytes
+    ))
+}
+
+fn exceeded(message: String) -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "quota_exceeded", message)
+}
