@@ -66,6 +66,25 @@ pub struct Settings {
     pub uploads: UploadSettings,
     /// Storage quotas of namespaces that set none of their own.
     pub quotas: Quotas,
+    /// Request rates per API token.
+    pub rate_limits: RateLimits,
+}
+
+/// Request rates per API token (requests without one share a bucket), for uploads
+/// (`POST /api/v1/assets`, `/api/v1/uploads…`) and for the rest of the API separately.
+/// A client over its rate gets 429 with `Retry-After`. Delivery is not limited here: a
+/// CDN in front absorbs it. 0 turns a limit off.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimits {
+    /// API requests a second, sustained. Default 100.
+    pub api_per_second: u32,
+    /// API requests allowed at once above the sustained rate. Default 500.
+    pub api_burst: u32,
+    /// Upload requests (each tus PATCH counts) a second, sustained. Default 50.
+    pub uploads_per_second: u32,
+    /// Upload requests allowed at once above the sustained rate. Default 200.
+    pub uploads_burst: u32,
 }
 
 /// Default storage quotas per namespace; a namespace's own (`namespace.quota_bytes`,
@@ -209,6 +228,12 @@ impl Default for Settings {
                 expire_seconds: 86_400,
             },
             quotas: Quotas::default(),
+            rate_limits: RateLimits {
+                api_per_second: 100,
+                api_burst: 500,
+                uploads_per_second: 50,
+                uploads_burst: 200,
+            },
         }
     }
 }
@@ -237,7 +262,7 @@ impl Settings {
         }
         // Only variables that name a setting: others with the prefix (a test's
         // MEDIALIB_CORPUS, say) are not typos in the configuration.
-        const KEYS: [&str; 12] = [
+        const KEYS: [&str; 13] = [
             "listen",
             "data_dir",
             "public_base_url",
@@ -250,6 +275,7 @@ impl Settings {
             "maintenance__",
             "uploads__",
             "quotas__",
+            "rate_limits__",
         ];
         figment = figment.merge(
             Env::prefixed("MEDIALIB_")

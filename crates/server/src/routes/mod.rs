@@ -12,6 +12,7 @@
 //! - `delivery`: originals and variants for browsers and CDNs.
 //! - `openapi`: the API description, its docs page, and health.
 //! - `extract`: extractors that answer in the API's error shape.
+//! - `rate`: rate limits per token, for uploads and for the rest of the API.
 
 mod analytics;
 mod assets;
@@ -22,6 +23,7 @@ mod duplicates;
 mod extract;
 mod jobs;
 mod openapi;
+mod rate;
 mod search;
 mod tags;
 mod upload;
@@ -60,11 +62,12 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
     let tus_header = axum::middleware::map_response(crate::tus::resumable_header);
     let (s1, p1, uploads) = routes!(crate::tus::options, crate::tus::create);
     let (s2, p2, upload_one) = routes!(crate::tus::head, crate::tus::patch, crate::tus::delete);
-    let api = OpenApiRouter::new()
-        .routes(routes!(search::search))
+    let uploading = OpenApiRouter::new()
         .routes((schemas, paths, upload))
         .routes((s1, p1, uploads.layer(tus_header.clone())))
-        .routes((s2, p2, upload_one.layer(tus_header)))
+        .routes((s2, p2, upload_one.layer(tus_header)));
+    let api = OpenApiRouter::new()
+        .routes(routes!(search::search))
         .routes(routes!(search::unused))
         .routes(routes!(duplicates::duplicates))
         .routes(routes!(bulk::bulk))
@@ -94,8 +97,17 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(analytics::storage))
         .routes(routes!(analytics::uploads))
         .routes(routes!(analytics::top))
-        .routes(routes!(analytics::failures))
-        .fallback(not_found);
+        .routes(routes!(analytics::failures));
+    let limits = &state.settings.rate_limits;
+    let uploading = match rate::layer(limits.uploads_per_second, limits.uploads_burst) {
+        Some(limit) => uploading.layer(limit),
+        None => uploading,
+    };
+    let api = match rate::layer(limits.api_per_second, limits.api_burst) {
+        Some(limit) => api.layer(limit),
+        None => api,
+    };
+    let api = api.merge(uploading).fallback(not_found);
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest("/api/v1", api)
         .routes(routes!(delivery::original))

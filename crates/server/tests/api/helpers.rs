@@ -20,14 +20,18 @@ pub struct TestApp {
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
-/// Default settings for tests: the given data dir and the admin token.
+/// Default settings for tests: the given data dir and the admin token, and no rate
+/// limits (tests poll fast; `rate_limits.rs` turns them on).
 pub fn settings(data_dir: &Path) -> Settings {
-    Settings {
+    let mut settings = Settings {
         data_dir: data_dir.to_owned(),
         admin_token: Some(medialib_core::Secret::new(TOKEN.into())),
         workers: 2,
         ..Settings::default()
-    }
+    };
+    settings.rate_limits.api_per_second = 0;
+    settings.rate_limits.uploads_per_second = 0;
+    settings
 }
 
 pub async fn spawn_app() -> TestApp {

@@ -12,5 +12,6 @@ mod openapi;
 mod organise;
 mod orientation;
 mod quotas;
+mod rate_limits;
 mod tus;
 mod upload;

@@ -78,8 +78,9 @@ impl Server {
     }
 
     /// Starts `medialib serve` on a free port and the data directory `data` (which may
-    /// already hold a database). `scratch` holds the configuration file and is removed
-    /// when the server stops.
+    /// already hold a database), with `config` (TOML that starts with a table header)
+    /// and no rate limits. `scratch` holds the configuration file and is removed when the
+    /// server stops.
     async fn start_in(
         scratch: tempfile::TempDir,
         data: PathBuf,
@@ -89,11 +90,14 @@ impl Server {
             .local_addr()?
             .port();
         let mut cmd = Command::new(std::env::current_exe()?);
-        if let Some(toml) = config {
-            let path = scratch.path().join("bench.toml");
-            std::fs::write(&path, toml)?;
-            cmd.arg("--config").arg(path);
-        }
+        // A benchmark is one client as fast as it can go: no rate limits.
+        let toml = format!(
+            "{}\n[rate_limits]\napi_per_second = 0\nuploads_per_second = 0\n",
+            config.unwrap_or_default()
+        );
+        let path = scratch.path().join("bench.toml");
+        std::fs::write(&path, toml)?;
+        cmd.arg("--config").arg(path);
         let child = cmd
             .args([
                 "serve",
