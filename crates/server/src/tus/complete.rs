@@ -61,12 +61,12 @@ pub(super) async fn assemble(
         .uploads
         .assemble(session.id, &parts)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(ApiError::disk)?;
     let staged = state
         .uploads
         .staged_as(session.id, size, sha256)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(ApiError::disk)?;
     state.store.create_upload(&session).await?;
     let outcome = finish(state, &session, staged).await;
     drop(writing);

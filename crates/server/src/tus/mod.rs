@@ -255,7 +255,7 @@ pub(crate) async fn create(
         .uploads
         .create(session.id)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(ApiError::disk)?;
     if let Err(e) = state.store.create_upload(&session).await {
         let _ = state.uploads.remove(session.id).await;
         return Err(e.into());
@@ -446,7 +446,7 @@ pub(crate) async fn delete(
 /// Removes a session's record and bytes (termination, expiry, a finished concatenation).
 pub(crate) async fn remove(state: &AppState, id: UploadId) -> Result<(), ApiError> {
     state.store.delete_upload(id).await?;
-    state.uploads.remove(id).await.map_err(ApiError::internal)?;
+    state.uploads.remove(id).await.map_err(ApiError::disk)?;
     state.uploads.forget(id);
     Ok(())
 }
@@ -474,7 +474,7 @@ async fn settled(state: &AppState, mut session: UploadSession) -> Result<UploadS
         .uploads
         .len(session.id)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(ApiError::disk)?;
     if on_disk < session.offset {
         tracing::warn!(upload = %session.id, recorded = session.offset, on_disk, "upload file is shorter than recorded; resuming from what is on disk");
         session.offset = on_disk;
@@ -541,7 +541,7 @@ async fn receive(
             .uploads
             .staged(session.id, session.length, &mut writing)
             .await
-            .map_err(ApiError::internal)?;
+            .map_err(ApiError::disk)?;
         session.asset = Some(finish(state, &session, staged).await?);
     }
     Ok(progress(&session))
