@@ -33,14 +33,13 @@ fi
 clients="$(cd "$(dirname "$0")/.." && pwd)/tests/clients"
 
 # Node is not in the apt list above: Debian 12 ships Node 18, the clients need
-# 20+ (use NodeSource or similar).
+# 20+ (use NodeSource or similar). Without it the server still builds and runs;
+# only the tus-js-client and Uppy tests fail, saying what is missing.
 if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null; then
-  echo "setup: tests/clients needs Node.js >= 20 with npm on PATH" >&2
-  exit 1
-fi
+  echo "setup: warning: tests/clients needs Node.js >= 20 with npm on PATH; skipped" >&2
 # npm writes node_modules/.package-lock.json on every install, so an older one
 # means package-lock.json changed since the last install.
-if [[ ! -f $clients/node_modules/.package-lock.json || $clients/node_modules/.package-lock.json -ot $clients/package-lock.json ]]; then
+elif [[ ! -f $clients/node_modules/.package-lock.json || $clients/node_modules/.package-lock.json -ot $clients/package-lock.json ]]; then
   echo "setup: installing tests/clients npm packages"
   npm ci --prefix "$clients" --no-audit --no-fund
 fi
