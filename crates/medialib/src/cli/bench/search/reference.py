@@ -5,7 +5,7 @@ For each search it times what the store runs for one page: the count of all matc
 a first page only: later pages carry it in their cursor; a relevance search with filters
 counts in its keys query), the keys query (the ids of the
 page of 50 and one row more, which tells whether another page follows, from indexes), and
-the rows of the page. The SQL follows crates/store/src/sqlite/search.rs and the schema in
+the rows of the page. The SQL follows crates/store/src/sqlite/search/ and the schema in
 crates/store/migrations: live assets of namespace 1, full-text matches from asset_fts
 (every word a quoted prefix), relevance as the column groups any word is found in (title 8,
 tags 4, filename/alt text/camera 2, +1) then upload order, keyset pages on (sort keys, id).

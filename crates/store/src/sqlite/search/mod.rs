@@ -8,6 +8,8 @@
 //!
 //! Index choices are forced where SQLite, without statistics, picks plans that are
 //! quadratic at 100 000 assets (a range scan of another index per full-text hit).
+//!
+//! `relevance`: pages sorted by relevance, scored from the full-text index.
 
 use std::collections::HashMap;
 
@@ -17,9 +19,12 @@ use medialib_core::store::{
 use medialib_core::{Asset, AssetId, StoreError};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
+mod relevance;
+
 use super::backend;
 use super::rows::{self, asset_columns, to_ms, uuid};
 use crate::cursor::{Cursor, SortValue};
+use relevance::{relevance_filtered, relevance_in_fts};
 
 /// The FTS5 queries for a search text: all words, each as a quoted prefix (`"sun"*`),
 /// required together; and per scored column group, any of the words (see
@@ -238,185 +243,6 @@ fn only_text(f: &AssetFilter) -> bool {
         && orientation.is_none()
         && has_gps.is_none()
         && in_use.is_none()
-}
-
-/// Appends the relevance score of the full-text row `rowid` (an SQL expression) for the
-/// text `t`: a column group scores when any word matches in it (see
-/// [`AssetSort::Relevance`]). Each group is one more full-text lookup, built once per
-/// query, far cheaper than re-reading the text (`highlight`).
-fn push_score(qb: &mut QueryBuilder<Sqlite>, t: &TextQuery, rowid: &str) {
-    for (weight, group) in [(8, &t.title), (4, &t.tags), (2, &t.meta)] {
-        qb.push(format!(
-            "{weight} * ({rowid} IN (SELECT rowid FROM asset_fts WHERE asset_fts MATCH "
-        ))
-        .push_bind(group.clone())
-        .push(")) + ");
-    }
-    qb.push("1");
-}
-
-/// Appends ` ORDER BY score, seq, id LIMIT n` in the query's direction, after ` WHERE
-/// (score, seq, id) < cursor` on a later page. `id` is left out when `seq` is unique.
-fn push_relevance_page(
-    qb: &mut QueryBuilder<Sqlite>,
-    q: &AssetQuery,
-    cursor: Option<&Cursor>,
-    id: Option<&str>,
-) -> Result<(), StoreError> {
-    let (cmp, dir) = if q.descending {
-        ("<", "DESC")
-    } else {
-        (">", "ASC")
-    };
-    if let Some(cursor) = cursor {
-        let [SortValue::Int(score), SortValue::Int(seq)] = cursor.keys[..] else {
-            return Err(StoreError::InvalidCursor);
-        };
-        let id_key = id.map(|id| format!(", {id}")).unwrap_or_default();
-        qb.push(format!(" WHERE (score, seq{id_key}) {cmp} ("))
-            .push_bind(score)
-            .push(", ")
-            .push_bind(seq);
-        if id.is_some() {
-            let id = uuid::Uuid::try_parse(&cursor.id).map_err(|_| StoreError::InvalidCursor)?;
-            qb.push(", ").push_bind(id.as_bytes().to_vec());
-        }
-        qb.push(")");
-    }
-    let id_order = id.map(|id| format!(", {id} {dir}")).unwrap_or_default();
-    qb.push(format!(" ORDER BY score {dir}, seq {dir}{id_order} LIMIT "))
-        .push_bind(i64::from(q.limit) + 1);
-    Ok(())
-}
-
-/// A relevance page of a text search with filters, in one query: the full-text hits
-/// that pass the filters (read from a covering index), then the scores of those alone,
-/// their count (on a first page) and the page.
-async fn relevance_filtered(
-    pool: &SqlitePool,
-    q: &AssetQuery,
-    t: &TextQuery,
-    cursor: Option<&Cursor>,
-) -> Result<Page<Asset>, StoreError> {
-    let mut qb = QueryBuilder::<Sqlite>::new(format!(
-        "WITH found AS MATERIALIZED (SELECT asset.id AS id, asset.search_rowid AS seq \
-         FROM asset_fts CROSS JOIN asset INDEXED BY {} ON asset.search_rowid = asset_fts.rowid",
-        search_index(q)
-    ));
-    push_filters(&mut qb, q, Tags::Filter);
-    qb.push(" AND asset_fts MATCH ")
-        .push_bind(t.all.clone())
-        .push("), scored AS (SELECT id, seq, ");
-    push_score(&mut qb, t, "seq");
-    qb.push(" AS score FROM found) SELECT id, score, seq, ");
-    // The count of every match rides along on a first page: the sort reads them all.
-    qb.push(if cursor.is_some() {
-        "0"
-    } else {
-        "count(*) OVER ()"
-    });
-    qb.push(" FROM scored");
-    push_relevance_page(&mut qb, q, cursor, Some("id"))?;
-    let found: Vec<(Vec<u8>, i64, i64, i64)> = qb
-        .build_query_as()
-        .fetch_all(pool)
-        .await
-        .map_err(backend("search assets"))?;
-    let total = match (cursor, found.first()) {
-        (Some(c), _) => c.total,
-        (None, Some(first)) => first.3 as u64,
-        (None, None) => 0,
-    };
-    let more = found.len() > q.limit as usize;
-    let found = &found[..found.len().min(q.limit as usize)];
-    let ids: Vec<AssetId> = found
-        .iter()
-        .map(|(id, ..)| uuid(id.clone()).map(AssetId))
-        .collect::<Result<_, _>>()?;
-    let items = rows_of(pool, &ids).await?;
-    let next_cursor = match (found.last(), ids.last()) {
-        (Some((_, score, seq, _)), Some(last)) if more => Some(
-            Cursor {
-                sort: q.sort.as_str().to_owned(),
-                keys: vec![SortValue::Int(*score), SortValue::Int(*seq)],
-                id: last.0.simple().to_string(),
-                total,
-            }
-            .encode(),
-        ),
-        _ => None,
-    };
-    Ok(Page {
-        items,
-        next_cursor,
-        total,
-    })
-}
-
-/// A relevance page of a text-only search, ranked and paged inside FTS5: the scope token
-/// stands for the namespace and trash filters, and the upload order is the full-text
-/// rowid, so only the page's 50 rows are read from the asset table.
-async fn relevance_in_fts(
-    pool: &SqlitePool,
-    q: &AssetQuery,
-    t: &TextQuery,
-    cursor: Option<&Cursor>,
-    total: u64,
-) -> Result<Page<Asset>, StoreError> {
-    let mut qb = QueryBuilder::<Sqlite>::new("WITH hits AS MATERIALIZED (SELECT rowid AS seq, ");
-    push_score(&mut qb, t, "rowid");
-    qb.push(" AS score FROM asset_fts WHERE asset_fts MATCH ")
-        .push_bind(t.scoped(q))
-        .push(") SELECT seq, score FROM hits");
-    push_relevance_page(&mut qb, q, cursor, None)?;
-    let found: Vec<(i64, i64)> = qb
-        .build_query_as()
-        .fetch_all(pool)
-        .await
-        .map_err(backend("search assets"))?;
-    let more = found.len() > q.limit as usize;
-    let found = &found[..found.len().min(q.limit as usize)];
-    let mut ids_of =
-        QueryBuilder::<Sqlite>::new("SELECT search_rowid, id FROM asset WHERE search_rowid IN (");
-    let mut list = ids_of.separated(", ");
-    for (seq, _) in found {
-        list.push_bind(*seq);
-    }
-    ids_of.push(")");
-    let by_seq: HashMap<i64, Vec<u8>> = if found.is_empty() {
-        HashMap::new()
-    } else {
-        ids_of
-            .build_query_as::<(i64, Vec<u8>)>()
-            .fetch_all(pool)
-            .await
-            .map_err(backend("find assets"))?
-            .into_iter()
-            .collect()
-    };
-    let ids: Vec<AssetId> = found
-        .iter()
-        .filter_map(|(seq, _)| by_seq.get(seq).cloned())
-        .map(|bytes| uuid(bytes).map(AssetId))
-        .collect::<Result<_, _>>()?;
-    let items = rows_of(pool, &ids).await?;
-    let next_cursor = match (found.last(), ids.last()) {
-        (Some((seq, score)), Some(last)) if more => Some(
-            Cursor {
-                sort: q.sort.as_str().to_owned(),
-                keys: vec![SortValue::Int(*score), SortValue::Int(*seq)],
-                id: last.0.simple().to_string(),
-                total,
-            }
-            .encode(),
-        ),
-        _ => None,
-    };
-    Ok(Page {
-        items,
-        next_cursor,
-        total,
-    })
 }
 
 /// Every match of the query, counted from indexes.
