@@ -353,30 +353,43 @@ fn clients() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/clients")
 }
 
-/// Runs a client script; returns its exit status and the JSON lines it printed.
-fn run_client(program: &Path, script: &str, args: &[&str]) -> (bool, Vec<Value>) {
-    let dir = clients();
-    let output = Command::new(program)
-        .arg(dir.join(script))
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "run {} {script}: {e} (./scripts/setup.sh installs the clients)",
-                program.display()
-            )
-        });
-    let lines = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("{script} printed {l:?}")))
+/// Runs a client script with `args` then `files` on the blocking pool; asserts it
+/// succeeded and returns the JSON lines it printed.
+async fn run_client(
+    program: PathBuf,
+    script: &'static str,
+    args: &[&str],
+    files: &[PathBuf],
+) -> Vec<Value> {
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string())
+        .chain(files.iter().map(|f| f.to_str().unwrap().to_owned()))
         .collect();
-    if !output.status.success() {
-        eprintln!(
-            "{script} stderr: {}",
+    tokio::task::spawn_blocking(move || {
+        let output = Command::new(&program)
+            .arg(clients().join(script))
+            .args(&args)
+            .output()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "run {} {script}: {e} (./scripts/setup.sh installs the clients)",
+                    program.display()
+                )
+            });
+        let lines: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("{script} printed {l:?}")))
+            .collect();
+        assert!(
+            output.status.success(),
+            "{script} failed: {lines:?}\n{}",
             String::from_utf8_lossy(&output.stderr)
         );
-    }
-    (output.status.success(), lines)
+        lines
+    })
+    .await
+    .unwrap()
 }
 
 fn node() -> PathBuf {
@@ -414,23 +427,20 @@ async fn tuspy_resumes_an_upload_after_the_server_restarts() {
         python.exists(),
         "tests/clients/.venv is missing: run ./scripts/setup.sh"
     );
+    let chunks = ["--token", TOKEN, "--chunk-size", "65536"];
     let endpoint = app.url("/api/v1/uploads");
-    let file_arg = file.to_str().unwrap();
-    let common = ["--token", TOKEN, "--chunk-size", "65536"];
-    let (ok, first) = tokio::task::spawn_blocking({
-        let python = python.clone();
-        let endpoint = endpoint.clone();
-        let file_arg = file_arg.to_owned();
-        move || {
-            let mut args = vec!["--endpoint", &endpoint, "--stop-after", "300000"];
-            args.extend(common);
-            args.push(&file_arg);
-            run_client(&python, "tuspy_upload.py", &args)
-        }
-    })
-    .await
-    .unwrap();
-    assert!(ok, "{first:?}");
+    let args = [
+        &["--endpoint", endpoint.as_str(), "--stop-after", "300000"][..],
+        &chunks,
+    ]
+    .concat();
+    let first = run_client(
+        python.clone(),
+        "tuspy_upload.py",
+        &args,
+        std::slice::from_ref(&file),
+    )
+    .await;
     let stopped_at = first[0]["offset"].as_u64().unwrap();
     assert!((300_000..889_829).contains(&stopped_at), "{first:?}");
 
@@ -443,18 +453,19 @@ async fn tuspy_resumes_an_upload_after_the_server_restarts() {
         header(head.headers(), "Upload-Offset"),
         stopped_at.to_string()
     );
-    let resume_url = app.url(path);
-    let endpoint = app.url("/api/v1/uploads");
-    let file_arg = file_arg.to_owned();
-    let (ok, second) = tokio::task::spawn_blocking(move || {
-        let mut args = vec!["--endpoint", &endpoint, "--url", &resume_url];
-        args.extend(common);
-        args.push(&file_arg);
-        run_client(&python, "tuspy_upload.py", &args)
-    })
-    .await
-    .unwrap();
-    assert!(ok, "{second:?}");
+    let (endpoint, resume) = (app.url("/api/v1/uploads"), app.url(path));
+    let args = [
+        &["--endpoint", endpoint.as_str(), "--url", resume.as_str()][..],
+        &chunks,
+    ]
+    .concat();
+    let second = run_client(
+        python,
+        "tuspy_upload.py",
+        &args,
+        std::slice::from_ref(&file),
+    )
+    .await;
     assert_eq!(second[0]["offset"], 889_829);
     assert_eq!(second[0]["asset_id"], second[0]["patch_asset_id"]);
     assert_assets_match(&app, &second, &[file]).await;
@@ -469,18 +480,8 @@ async fn tus_js_client_uploads_in_three_parallel_parts() {
         corpus().join("docs/google-doc-document.pdf"),
     ];
     let endpoint = app.url("/api/v1/uploads");
-    let args: Vec<String> = ["--endpoint", &endpoint, "--token", TOKEN, "--parallel", "3"]
-        .into_iter()
-        .map(str::to_owned)
-        .chain(files.iter().map(|f| f.to_str().unwrap().to_owned()))
-        .collect();
-    let (ok, lines) = tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        run_client(&node(), "tus_js.mjs", &args)
-    })
-    .await
-    .unwrap();
-    assert!(ok, "{lines:?}");
+    let args = ["--endpoint", &endpoint, "--token", TOKEN, "--parallel", "3"];
+    let lines = run_client(node(), "tus_js.mjs", &args, &files).await;
     assert_assets_match(&app, &lines, &files).await;
     assert!(upload_files(&app).is_empty(), "the parts were removed");
 }
@@ -494,25 +495,15 @@ async fn uppy_uploads_a_batch() {
         corpus().join("docs/pdflatex-4-pages.pdf"),
     ];
     let endpoint = app.url("/api/v1/uploads");
-    let args: Vec<String> = [
+    let args = [
         "--endpoint",
         &endpoint,
         "--token",
         TOKEN,
         "--meta",
         "tags=batch",
-    ]
-    .into_iter()
-    .map(str::to_owned)
-    .chain(files.iter().map(|f| f.to_str().unwrap().to_owned()))
-    .collect();
-    let (ok, lines) = tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        run_client(&node(), "uppy.mjs", &args)
-    })
-    .await
-    .unwrap();
-    assert!(ok, "{lines:?}");
+    ];
+    let lines = run_client(node(), "uppy.mjs", &args, &files).await;
     assert_assets_match(&app, &lines, &files).await;
     let (_, tagged) = app.get_json("/api/v1/assets?tags=batch").await;
     assert_eq!(tagged["total"], 3);
