@@ -57,17 +57,19 @@ pub(super) async fn assemble(
         created_at: now,
         expires_at: expiry(state),
     };
-    let (size, sha256) = state
-        .uploads
-        .assemble(session.id, &parts)
-        .await
-        .map_err(ApiError::disk)?;
-    let staged = state
-        .uploads
-        .staged_as(session.id, size, sha256)
-        .await
-        .map_err(ApiError::disk)?;
+    // The row first: a failure from here on removes it with whatever file was written.
     state.store.create_upload(&session).await?;
+    let staged = match state.uploads.assemble(session.id, &parts).await {
+        Ok((size, sha256)) => state.uploads.staged_as(session.id, size, sha256).await,
+        Err(e) => Err(e),
+    };
+    let staged = match staged {
+        Ok(staged) => staged,
+        Err(e) => {
+            remove(state, session.id).await?;
+            return Err(ApiError::disk(e));
+        }
+    };
     let outcome = finish(state, &session, staged).await;
     drop(writing);
     for part in &parts {
