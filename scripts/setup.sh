@@ -9,6 +9,8 @@ packages=(
   # runtime: libvips decodes HEIF/AVIF/JXL/SVG; ffmpeg/ffprobe for video and audio;
   # poppler-utils (pdfinfo, pdftoppm, pdftotext) for PDF
   libvips42 ffmpeg poppler-utils
+  # import from https URLs: the system's root certificates
+  ca-certificates
   # benchmark references: vipsthumbnail; curl for the upload benchmark
   libvips-tools curl
   # upload tests: `python3 -m venv` for the tuspy client (tests/clients)

@@ -68,6 +68,25 @@ pub struct Settings {
     pub quotas: Quotas,
     /// Request rates per API token.
     pub rate_limits: RateLimits,
+    /// Import from URL.
+    pub import: ImportSettings,
+}
+
+/// Import from URL (`POST /api/v1/assets/import`). The fetched file obeys
+/// `limits.max_upload_bytes` and the namespace's quota like any upload.
+///
+/// The server refuses to fetch from loopback, private (RFC 1918, IPv6 unique local),
+/// link-local (cloud metadata at 169.254.169.254 among them), CGNAT and other
+/// non-public addresses, so a user cannot make it reach inside its network.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportSettings {
+    /// Longest a whole fetch may take (connecting, redirects and the body), in seconds.
+    /// Default 120.
+    pub timeout_seconds: u64,
+    /// Networks fetched from even though they are not public, in CIDR notation
+    /// (`["10.1.2.0/24"]`): an intranet media server, say. Default: none.
+    pub allow_networks: Vec<ipnet::IpNet>,
 }
 
 /// Request rates per API token (requests without one share a bucket), for uploads
@@ -234,6 +253,10 @@ impl Default for Settings {
                 uploads_per_second: 50,
                 uploads_burst: 200,
             },
+            import: ImportSettings {
+                timeout_seconds: 120,
+                allow_networks: Vec::new(),
+            },
         }
     }
 }
@@ -262,7 +285,7 @@ impl Settings {
         }
         // Only variables that name a setting: others with the prefix (a test's
         // MEDIALIB_CORPUS, say) are not typos in the configuration.
-        const KEYS: [&str; 13] = [
+        const KEYS: [&str; 14] = [
             "listen",
             "data_dir",
             "public_base_url",
@@ -276,6 +299,7 @@ impl Settings {
             "uploads__",
             "quotas__",
             "rate_limits__",
+            "import__",
         ];
         figment = figment.merge(
             Env::prefixed("MEDIALIB_")
@@ -301,6 +325,9 @@ impl Settings {
         }
         if self.uploads.expire_seconds == 0 {
             return err("uploads.expire_seconds must be > 0".into());
+        }
+        if self.import.timeout_seconds == 0 {
+            return err("import.timeout_seconds must be > 0".into());
         }
         if self.images.variants.is_empty() {
             return err("images.variants must list at least one variant".into());
@@ -392,6 +419,29 @@ mod tests {
             assert_eq!(s.listen.port(), 9000);
             assert_eq!(s.limits.max_image_side, 640);
             assert_eq!(s.limits.max_image_pixels, 100_000_000);
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's closure signature, not ours
+    fn import_networks_are_cidrs() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "medialib.toml",
+                "[import]\ntimeout_seconds = 5\nallow_networks = [\"10.1.0.0/16\", \"fd12::/64\"]",
+            )?;
+            let s = Settings::load(None).expect("loads");
+            let networks: Vec<String> = s
+                .import
+                .allow_networks
+                .iter()
+                .map(|n| n.to_string())
+                .collect();
+            assert_eq!(networks, ["10.1.0.0/16", "fd12::/64"]);
+            jail.create_file("medialib.toml", "[import]\nallow_networks = [\"10.1.0.0\"]")?;
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(err.contains("allow_networks"), "{err}");
             Ok(())
         });
     }

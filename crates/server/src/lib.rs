@@ -4,6 +4,7 @@
 //! - `routes`: the axum router (API, delivery), one module per resource.
 //! - [`ingest`]: the one ingest path (staging, sniffing, validation, dedup, recording).
 //! - [`tus`]: resumable uploads (tus 1.0) that end in that ingest path.
+//! - [`import`]: import from URL, behind an SSRF guard, into that ingest path.
 //! - [`worker`]: background job workers and [`worker::run_next_job`].
 //! - [`maintenance`]: periodic upkeep (trash purge, delivery counts).
 //! - `auth`: bearer tokens and principals.
@@ -15,6 +16,7 @@
 pub mod auth;
 pub mod dto;
 pub mod error;
+pub mod import;
 pub mod ingest;
 pub mod maintenance;
 mod routes;
@@ -60,12 +62,15 @@ impl App {
             .with_context(|| format!("open {}", settings.database_path().display()))?;
         let blobs = ObjectBlobStore::local(&data_dir.join("blobs"))?;
         let uploads = tus::UploadFiles::open(data_dir).context("create uploads")?;
+        let importer =
+            import::Importer::new(&settings.import).context("create the import client")?;
         let state = AppState {
             settings: Arc::new(settings),
             store: Arc::new(store),
             blobs: Arc::new(blobs),
             staging_dir: Arc::new(staging.path().to_owned()),
             uploads: Arc::new(uploads),
+            importer,
             jobs_queued: Arc::new(Notify::new()),
             deliveries: Arc::default(),
             blob_gate: Arc::default(),

@@ -7,6 +7,7 @@ use medialib_core::{BlobStore, MetadataStore, Settings};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use crate::import::Importer;
 use crate::maintenance::DeliveryStats;
 use crate::tus::UploadFiles;
 
@@ -23,6 +24,8 @@ pub struct AppState {
     pub staging_dir: Arc<PathBuf>,
     /// The bytes of resumable (tus) upload sessions, which outlive the process.
     pub uploads: Arc<UploadFiles>,
+    /// The HTTP client that imports from URLs, behind the SSRF guard.
+    pub importer: Importer,
     /// Woken when a job is queued, so idle workers start at once instead of polling.
     pub jobs_queued: Arc<Notify>,
     /// Orders blob writes against blob deletions. An upload holds it shared from storing

@@ -1,4 +1,4 @@
-//! The one ingest path. Multipart uploads, the CLI import (and later tus and URL import)
+//! The one ingest path. Multipart uploads, tus uploads, URL imports and the CLI import
 //! all stage their bytes and then call [`ingest`]:
 //! sniff → check extension → dedup → validate → store blob → record asset + job.
 //!
@@ -6,6 +6,7 @@
 //! this call stored is deleted again if recording fails.
 
 pub mod filename;
+pub mod organise;
 pub mod quota;
 pub mod staging;
 pub mod validate;

@@ -8,6 +8,7 @@
 //! - `duplicates`: near-duplicate groups.
 //! - `analytics`: reports.
 //! - `upload`: multipart upload (resumable uploads are [`crate::tus`]).
+//! - `import`: import from URL (the fetching is [`crate::import`]).
 //! - `jobs`: job state and cancel.
 //! - `delivery`: originals and variants for browsers and CDNs.
 //! - `openapi`: the API description, its docs page, and health.
@@ -21,6 +22,7 @@ mod collections;
 mod delivery;
 mod duplicates;
 mod extract;
+mod import;
 mod jobs;
 mod openapi;
 mod rate;
@@ -57,6 +59,7 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
     let body_limit = usize::try_from(state.settings.limits.max_request_bytes).unwrap_or(usize::MAX);
     let (schemas, paths, upload) = routes!(upload::upload);
     let upload = upload.layer(DefaultBodyLimit::max(body_limit));
+    let (s0, p0, import) = routes!(import::import);
     // tus answers every request with Tus-Resumable; bodies are streamed to files, each
     // bounded by its upload's length.
     let tus_header = axum::middleware::map_response(crate::tus::resumable_header);
@@ -64,6 +67,7 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
     let (s2, p2, upload_one) = routes!(crate::tus::head, crate::tus::patch, crate::tus::delete);
     let uploading = OpenApiRouter::new()
         .routes((schemas, paths, upload))
+        .routes((s0, p0, import))
         .routes((s1, p1, uploads.layer(tus_header.clone())))
         .routes((s2, p2, upload_one.layer(tus_header)));
     let api = OpenApiRouter::new()

@@ -208,13 +208,23 @@ async fn upload_one(
         ..declared.clone()
     };
     let outcome = ingest::ingest(state, (&auth.0).into(), staged, declared).await?;
-    let (status, asset, duplicate) = match &outcome {
+    let (status, dto) = render(state, &outcome).await?;
+    Ok(FileResult::Done(status, Box::new(dto)))
+}
+
+/// The answer for one ingested file: 201 and the new asset, or 200 and the existing one
+/// with `"duplicate": true`.
+pub(super) async fn render(
+    state: &AppState,
+    outcome: &IngestOutcome,
+) -> Result<(StatusCode, AssetDto), ApiError> {
+    let (status, asset, duplicate) = match outcome {
         IngestOutcome::Created(a) => (StatusCode::CREATED, a, false),
         IngestOutcome::Duplicate(a) => (StatusCode::OK, a, true),
     };
     let mut dto = super::assets::render(state, asset).await?;
     dto.duplicate = Some(duplicate);
-    Ok(FileResult::Done(status, Box::new(dto)))
+    Ok((status, dto))
 }
 
 async fn read_text(field: Field<'_>, name: &str) -> Result<String, ApiError> {

@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use medialib_core::organise::{CollectionId, TagSource};
-use medialib_core::store::BulkAction;
+use medialib_core::organise::CollectionId;
 use medialib_core::{AssetId, Concat, NamespaceId, Timestamp, UploadId, UploadSession};
 
 use super::{expiry, location, locked, progress, remove, session_of};
@@ -141,13 +140,8 @@ pub(super) async fn collection_of(
     else {
         return Ok(None);
     };
-    let found = state
-        .store
-        .list_collections(namespace)
-        .await?
-        .into_iter()
-        .find(|c| c.slug == wanted || c.id.0.to_string() == wanted);
-    found.map(|c| Some(c.id)).ok_or_else(|| {
+    let found = ingest::organise::find_collection(state, namespace, wanted).await?;
+    found.map(Some).ok_or_else(|| {
         ApiError::bad_request(
             "unknown_collection",
             format!("Upload-Metadata names collection {wanted:?}, which does not exist"),
@@ -163,33 +157,10 @@ async fn organise(
     asset: AssetId,
     metadata: &BTreeMap<String, String>,
 ) -> Result<(), ApiError> {
-    let names: Vec<String> = metadata
+    let tags = metadata
         .get("tags")
-        .map(|t| {
-            t.split(',')
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
+        .map(|t| t.split(',').map(str::to_owned).collect())
         .unwrap_or_default();
-    if !names.is_empty() {
-        let action = BulkAction::Tag {
-            names,
-            source: TagSource::User,
-            confidence: None,
-        };
-        state.store.bulk(namespace, &action, &[asset]).await?;
-    }
-    if let Some(collection) = collection_of(state, namespace, metadata).await? {
-        state
-            .store
-            .bulk(
-                namespace,
-                &BulkAction::AddToCollection(collection),
-                &[asset],
-            )
-            .await?;
-    }
-    Ok(())
+    let collection = collection_of(state, namespace, metadata).await?;
+    ingest::organise::file(state, namespace, asset, tags, collection).await
 }

@@ -7,6 +7,7 @@ mod delivery;
 mod documents;
 mod errors;
 mod helpers;
+mod import;
 mod jobs;
 mod openapi;
 mod organise;
