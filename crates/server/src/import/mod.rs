@@ -92,9 +92,7 @@ impl Importer {
     ///
     /// Errors when the TLS configuration cannot be built (no usable root certificates).
     pub fn new(settings: &ImportSettings) -> Result<Self, reqwest::Error> {
-        // reqwest is built without a default crypto provider (see Cargo.toml); a second
-        // install (another Importer, a test) finds one already there, which is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_crypto_provider();
         let policy = Arc::new(AddressPolicy::new(settings.allow_networks.clone()));
         let on_redirect = Arc::clone(&policy);
         let timeout = Duration::from_secs(settings.timeout_seconds);
@@ -209,6 +207,15 @@ impl Fetched {
             _ => self.filename.clone(),
         }
     }
+}
+
+/// Makes ring the process's TLS crypto provider. reqwest is built without one (its
+/// default, aws-lc, takes minutes to build), so every reqwest client in the process
+/// needs this to have run first: [`Importer::new`] calls it, and so should a binary
+/// that builds clients of its own. Later calls do nothing.
+pub fn install_crypto_provider() {
+    // Err only when a provider is installed already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 fn filename(url: &Url) -> String {

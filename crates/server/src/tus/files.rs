@@ -13,12 +13,9 @@ use futures_util::{Stream, StreamExt};
 use medialib_core::{Sha256, UploadId};
 use sha1::Digest;
 
+use super::blocks::{BLOCK, BlockWriter, ChunkHasher, Hashes};
 use super::headers::Algorithm;
 use crate::ingest::staging::{HEAD_BYTES, StagedFile};
-
-/// Bytes buffered between the request body and the file: a block fills from the
-/// network while the previous one is hashed and written, so a request holds two.
-const BLOCK: usize = 1024 * 1024;
 
 /// Upload files and the sessions being written.
 pub struct UploadFiles {
@@ -64,120 +61,6 @@ pub enum AppendError {
     /// The local disk failed.
     #[error("upload file: {0}")]
     Disk(#[from] io::Error),
-}
-
-enum ChunkHasher {
-    Sha1(sha1::Sha1),
-    Sha256(sha2::Sha256),
-}
-
-impl ChunkHasher {
-    fn new(algorithm: Algorithm) -> Self {
-        match algorithm {
-            Algorithm::Sha1 => Self::Sha1(sha1::Sha1::new()),
-            Algorithm::Sha256 => Self::Sha256(sha2::Sha256::new()),
-        }
-    }
-
-    fn update(&mut self, bytes: &[u8]) {
-        match self {
-            Self::Sha1(h) => h.update(bytes),
-            Self::Sha256(h) => h.update(bytes),
-        }
-    }
-
-    fn finish(self) -> Vec<u8> {
-        match self {
-            Self::Sha1(h) => h.finalize().to_vec(),
-            Self::Sha256(h) => h.finalize().to_vec(),
-        }
-    }
-}
-
-/// Where a request's bytes go: the session's file, the running SHA-256 of the session
-/// and the request's `Upload-Checksum` hash.
-struct Sink {
-    file: std::fs::File,
-    whole: Option<sha2::Sha256>,
-    chunk: Option<ChunkHasher>,
-}
-
-impl Sink {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
-        if let Some(h) = self.whole.as_mut() {
-            h.update(bytes);
-        }
-        if let Some(h) = self.chunk.as_mut() {
-            h.update(bytes);
-        }
-        self.file.write_all(bytes)
-    }
-}
-
-/// A block being hashed and written; it gives back the sink and the block's buffer.
-type InFlight = tokio::task::JoinHandle<io::Result<(Sink, Vec<u8>)>>;
-
-/// Writes a request body in blocks of [`BLOCK`] bytes on the blocking pool, one block in
-/// flight while the next fills: hashing and writing (about 1 GB/s each here) overlap
-/// with receiving.
-struct BlockWriter {
-    sink: Option<Sink>,
-    in_flight: Option<InFlight>,
-    block: Vec<u8>,
-}
-
-impl BlockWriter {
-    fn new(sink: Sink) -> Self {
-        Self {
-            sink: Some(sink),
-            in_flight: None,
-            block: Vec::with_capacity(BLOCK),
-        }
-    }
-
-    async fn push(&mut self, mut bytes: &[u8]) -> io::Result<()> {
-        while !bytes.is_empty() {
-            let take = (BLOCK - self.block.len()).min(bytes.len());
-            self.block.extend_from_slice(&bytes[..take]);
-            bytes = &bytes[take..];
-            if self.block.len() == BLOCK {
-                self.hand_off().await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Waits for the block in flight, then sends the current one.
-    async fn hand_off(&mut self) -> io::Result<()> {
-        let spare = self.settle().await?;
-        let full = std::mem::replace(&mut self.block, spare);
-        let mut sink = self.sink.take().expect("settled");
-        self.in_flight = Some(tokio::task::spawn_blocking(move || {
-            sink.write(&full)?;
-            Ok((sink, full))
-        }));
-        Ok(())
-    }
-
-    /// Waits for the block in flight; returns its emptied buffer for reuse.
-    async fn settle(&mut self) -> io::Result<Vec<u8>> {
-        let Some(task) = self.in_flight.take() else {
-            return Ok(Vec::with_capacity(BLOCK));
-        };
-        let (sink, mut used) = task.await.map_err(io::Error::other)??;
-        self.sink = Some(sink);
-        used.clear();
-        Ok(used)
-    }
-
-    /// Writes what is left and returns the sink.
-    async fn finish(mut self) -> io::Result<Sink> {
-        if !self.block.is_empty() {
-            self.hand_off().await?;
-        }
-        self.settle().await?;
-        Ok(self.sink.take().expect("settled"))
-    }
 }
 
 impl UploadFiles {
@@ -272,15 +155,15 @@ impl UploadFiles {
         .map_err(io::Error::other)??;
         let in_order = running.hashed == offset && running.hasher.is_some();
         let before = in_order.then(|| running.hasher.clone()).flatten();
-        let mut writer = BlockWriter::new(Sink {
-            file,
+        let hashes = Hashes {
             whole: if in_order {
                 running.hasher.take()
             } else {
                 None
             },
             chunk: checksum.as_ref().map(|(a, _)| ChunkHasher::new(*a)),
-        });
+        };
+        let mut writer = BlockWriter::new(file, hashes);
         let mut received = 0u64;
         let mut complete = true;
         let mut body = std::pin::pin!(body);
@@ -296,10 +179,10 @@ impl UploadFiles {
                 break Err(AppendError::TooLong { remaining });
             }
             received += chunk.len() as u64;
-            writer.push(&chunk).await?;
+            writer.push(chunk).await?;
         };
-        let sink = writer.finish().await?;
-        let matches = match (checksum, sink.chunk) {
+        let (file, hashes) = writer.finish().await?;
+        let matches = match (checksum, hashes.chunk) {
             (Some((_, expected)), Some(h)) => complete && h.finish() == expected,
             _ => true,
         };
@@ -309,11 +192,11 @@ impl UploadFiles {
             Err(AppendError::ChecksumMismatch)
         });
         if let Err(e) = outcome {
-            sink.file.set_len(offset)?;
+            file.set_len(offset)?;
             running.hasher = before;
             return Err(e);
         }
-        running.hasher = sink.whole;
+        running.hasher = hashes.whole;
         running.hashed = offset + received;
         Ok(offset + received)
     }

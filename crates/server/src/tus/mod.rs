@@ -6,6 +6,7 @@
 //! - `headers`: the protocol's headers, parsed and formatted.
 //! - `files`: the bytes of sessions, one file each, and the lock that lets one request
 //!   at a time write a session.
+//! - `blocks`: a request body hashed and written in blocks, off the async threads.
 //! - `complete`: ingesting a finished upload, or one assembled from partial uploads.
 //!
 //! A session is created with its length (`POST`), filled by `PATCH` requests at its
@@ -14,6 +15,7 @@
 //! and a `HEAD` afterwards, name the asset in `Medialib-Asset-Id`. A session belongs to
 //! the user who created it: for anyone else it does not exist (404).
 
+mod blocks;
 mod complete;
 mod files;
 pub mod headers;
