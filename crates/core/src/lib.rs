@@ -7,6 +7,7 @@
 //! - [`asset`]: assets, their kinds, status, metadata and placeholders.
 //! - [`metadata`]: what processing learned, per kind ([`Metadata`]).
 //! - [`organise`]: tags, collections and usage.
+//! - [`access`]: roles, token scopes and the [`access::Principal`] a request acts as.
 //! - [`similarity`]: near-duplicate groups from perceptual hashes.
 //! - [`variant`]: variant specifications (what to make) and stored variants (what was made).
 //! - [`job`]: background jobs and their typed payloads.
@@ -16,6 +17,7 @@
 //! - [`blob`]: the [`BlobStore`] trait and [`StorageKey`].
 #![deny(missing_docs)]
 
+pub mod access;
 pub mod asset;
 pub mod blob;
 pub mod config;

@@ -54,6 +54,15 @@ enum Command {
     },
     /// Remove staging files left by crashed uploads.
     Gc,
+    /// Namespaces (workspaces): create, list.
+    #[command(subcommand)]
+    Namespace(cli::access::NamespaceCommand),
+    /// Users: create, list, set a role in a namespace.
+    #[command(subcommand)]
+    User(cli::access::UserCommand),
+    /// API tokens: create one for a user in a namespace.
+    #[command(subcommand)]
+    Token(cli::access::TokenCommand),
     /// Benchmarks against reference tools: `image` (vipsthumbnail), `video` (ffmpeg),
     /// `search` (the same SQL in SQLite alone).
     Bench(cli::bench::Options),
@@ -83,6 +92,9 @@ fn main() -> ExitCode {
                     no_process,
                 } => cli::import::run(settings, &paths, public, !no_process).await,
                 Command::Gc => cli::gc::run(&settings),
+                Command::Namespace(c) => cli::access::namespace_command(&settings, c).await,
+                Command::User(c) => cli::access::user_command(&settings, c).await,
+                Command::Token(c) => cli::access::token_command(&settings, c).await,
                 Command::Bench(options) => cli::bench::run(&settings, options).await,
             }
         })

@@ -55,6 +55,11 @@ impl ApiError {
             "send a valid API token as `Authorization: Bearer <token>`",
         )
     }
+    /// 403: the caller's role or token scopes do not allow this, on something they can
+    /// see. The message says what would.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
     /// 404: no such resource (also for resources of other namespaces, so existence does
     /// not leak).
     pub fn not_found(what: impl std::fmt::Display) -> Self {

@@ -11,6 +11,7 @@
 //!
 //! Upload sessions ([`UploadSession`]) are recorded here too; their bytes are not.
 
+pub mod access;
 pub mod analytics;
 pub mod organise;
 pub mod query;
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+pub use access::*;
 pub use analytics::*;
 pub use organise::*;
 pub use query::*;
@@ -47,15 +49,6 @@ pub enum StoreError {
     /// The database failed; the message names the operation.
     #[error("metadata store: {0}")]
     Backend(String),
-}
-
-/// The caller behind an API token.
-#[derive(Debug, Clone)]
-pub struct Principal {
-    /// The user the token belongs to.
-    pub user: UserId,
-    /// The namespace the token acts in.
-    pub namespace: NamespaceId,
 }
 
 /// A new asset to record, with the blob it references and the job that processes it.
@@ -195,16 +188,9 @@ pub enum JobOutcome {
 /// Persistent metadata: the only source of truth for what exists and what references
 /// which blob.
 #[async_trait]
-pub trait MetadataStore: Send + Sync + 'static {
+pub trait MetadataStore: AccessStore + Send + Sync + 'static {
     /// The namespace used by the embedded default (created by migrations).
     async fn default_namespace(&self) -> Result<NamespaceId, StoreError>;
-
-    /// Whether any API token exists (to decide whether to create the first one).
-    async fn has_tokens(&self) -> Result<bool, StoreError>;
-    /// Creates the instance admin user if missing and stores a token hash for it.
-    async fn create_admin_token(&self, name: &str, token_hash: &Sha256) -> Result<(), StoreError>;
-    /// Finds the principal behind a token hash and records `last_used_at`.
-    async fn authenticate(&self, token_hash: &Sha256) -> Result<Option<Principal>, StoreError>;
 
     /// Records an asset, its blob and its processing job atomically, or reports the live
     /// asset that already holds these bytes in the namespace.

@@ -1,5 +1,6 @@
 //! One module per subcommand, plus logging set-up.
 
+pub mod access;
 pub mod bench;
 pub mod gc;
 pub mod import;

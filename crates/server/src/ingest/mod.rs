@@ -12,7 +12,8 @@ pub mod staging;
 pub mod validate;
 
 use axum::http::StatusCode;
-use medialib_core::store::{IngestRecord, NewAsset, Principal};
+use medialib_core::access::Principal;
+use medialib_core::store::{IngestRecord, NewAsset};
 use medialib_core::{Asset, AssetId, NamespaceId, StorageKey, UserId};
 use medialib_media::Detected;
 use tracing::{Instrument, info_span};

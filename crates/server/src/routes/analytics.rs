@@ -32,7 +32,7 @@ pub(crate) async fn storage(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<Json<StorageDto>, ApiError> {
-    let report = state.store.storage_report(auth.0.namespace).await?;
+    let report = state.store.storage_report(auth.namespace).await?;
     Ok(Json(report.into()))
 }
 
@@ -88,7 +88,7 @@ pub(crate) async fn uploads(
     let (from_day, _) = period.parse()?;
     let rows = state
         .store
-        .uploads_per_day(auth.0.namespace, from_day)
+        .uploads_per_day(auth.namespace, from_day)
         .await?;
     let today = epoch_day(Timestamp::now_utc());
     let days = (from_day..=today)
@@ -127,7 +127,7 @@ pub(crate) async fn top(
     let (from_day, limit) = period.parse()?;
     let rows = state
         .store
-        .top_assets(auth.0.namespace, from_day, limit)
+        .top_assets(auth.namespace, from_day, limit)
         .await?;
     let ids: Vec<AssetId> = rows.iter().map(|r| r.asset).collect();
     let assets = state.store.get_assets(&ids).await?;
@@ -175,7 +175,7 @@ pub(crate) async fn failures(
     ApiQuery(period): ApiQuery<Period>,
 ) -> Result<Json<Failures>, ApiError> {
     let (_, limit) = period.parse()?;
-    let mut query = AssetQuery::newest(auth.0.namespace, limit);
+    let mut query = AssetQuery::newest(auth.namespace, limit);
     query.filter.status = Some(AssetStatus::Failed);
     let page = state.store.list_assets(&query).await?;
     Ok(Json(Failures {

@@ -12,20 +12,25 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::bulk;
 use super::extract::{ApiJson, ApiQuery, parse_id};
-use crate::auth::{Auth, can_read};
+use crate::auth::{Auth, Write, can_read, require_change};
 use crate::dto::Items;
 use crate::dto::{AssetDto, VariantDto};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
+use medialib_core::access::Principal;
 
 /// Loads an asset the caller may see; 404 otherwise (also across namespaces).
-pub(crate) async fn load(state: &AppState, auth: &Auth, raw_id: &str) -> Result<Asset, ApiError> {
+pub(crate) async fn load(
+    state: &AppState,
+    auth: &Principal,
+    raw_id: &str,
+) -> Result<Asset, ApiError> {
     let id: AssetId = parse_id(raw_id, "asset")?;
     state
         .store
         .get_asset(id)
         .await?
-        .filter(|a| can_read(&auth.0, a))
+        .filter(|a| can_read(auth, a))
         .ok_or_else(|| ApiError::not_found(format!("asset {id}")))
 }
 
@@ -129,11 +134,12 @@ fn check_len(field: &str, value: Option<&str>, max: usize) -> Result<(), ApiErro
 )]
 pub(crate) async fn patch(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PatchBody>,
 ) -> Result<Json<AssetDto>, ApiError> {
     let asset = load(&state, &auth, &id).await?;
+    require_change(&auth, &asset)?;
     if body.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
         return Err(ApiError::invalid("title must not be empty"));
     }
@@ -193,11 +199,12 @@ pub(crate) struct DeleteParams {
 )]
 pub(crate) async fn delete(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     Path(id): Path<String>,
     ApiQuery(params): ApiQuery<DeleteParams>,
 ) -> Result<Response, ApiError> {
     let asset = load(&state, &auth, &id).await?;
+    require_change(&auth, &asset)?;
     if asset.deleted_at.is_none() {
         let action = BulkAction::Delete {
             force: params.force,
@@ -238,10 +245,11 @@ pub(crate) async fn delete(
 )]
 pub(crate) async fn restore(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     Path(id): Path<String>,
 ) -> Result<Json<AssetDto>, ApiError> {
     let asset = load(&state, &auth, &id).await?;
+    require_change(&auth, &asset)?;
     bulk::apply_one(&state, &auth, &BulkAction::Restore, asset.id).await?;
     let restored = load(&state, &auth, &id).await?;
     Ok(Json(render(&state, &restored).await?))

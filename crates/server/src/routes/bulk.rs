@@ -6,16 +6,18 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use medialib_core::AssetId;
+use medialib_core::access::Role;
 use medialib_core::organise::{CollectionId, TagSource, slugify};
 use medialib_core::store::{BulkAction, BulkRefusal, BulkReport};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::ApiJson;
-use crate::auth::Auth;
+use crate::auth::{Auth, Write};
 use crate::dto::organise::{BulkResultDto, RefusalDto};
 use crate::error::{ApiError, ErrorBody, ErrorDto};
 use crate::state::AppState;
+use medialib_core::access::Principal;
 
 /// The most ids one request may name.
 pub(crate) const MAX_BULK_IDS: usize = 1000;
@@ -165,7 +167,7 @@ fn results(report: &BulkReport) -> Vec<BulkResultDto> {
 )]
 pub(crate) async fn bulk(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     ApiJson(body): ApiJson<BulkBody>,
 ) -> Result<Response, ApiError> {
     let action = body.action()?;
@@ -185,7 +187,22 @@ pub(crate) async fn bulk(
         return Err(ApiError::invalid(format!("{bad:?} is not an asset id")));
     }
     let ids: Vec<AssetId> = ids.into_iter().flatten().collect();
-    let report = state.store.bulk(auth.0.namespace, &action, &ids).await?;
+    if changes_assets(&action) && auth.role != Role::Admin {
+        let others = state
+            .store
+            .get_assets(&ids)
+            .await?
+            .into_iter()
+            .filter(|a| a.namespace == auth.namespace && !auth.may_change(a))
+            .count();
+        if others > 0 {
+            return Err(ApiError::forbidden(format!(
+                "{others} of these assets were uploaded by someone else: an editor may \
+                 delete, restore or publish only their own assets; nothing was changed"
+            )));
+        }
+    }
+    let report = state.store.bulk(auth.namespace, &action, &ids).await?;
     let results = results(&report);
     if report.applied {
         return Ok(Json(BulkOutcome {
@@ -211,14 +228,23 @@ pub(crate) async fn bulk(
     Ok((StatusCode::CONFLICT, Json(body)).into_response())
 }
 
+/// Whether the action changes the assets themselves (an editor's own only), rather than
+/// organising them (any asset).
+fn changes_assets(action: &BulkAction) -> bool {
+    matches!(
+        action,
+        BulkAction::Delete { .. } | BulkAction::Restore | BulkAction::SetPublic(_)
+    )
+}
+
 /// Applies an action to one asset; a refusal becomes the matching API error (404 or 409).
 pub(crate) async fn apply_one(
     state: &AppState,
-    auth: &Auth,
+    auth: &Principal,
     action: &BulkAction,
     id: AssetId,
 ) -> Result<(), ApiError> {
-    let report = state.store.bulk(auth.0.namespace, action, &[id]).await?;
+    let report = state.store.bulk(auth.namespace, action, &[id]).await?;
     match report.results.into_iter().next() {
         Some((_, Err(refusal))) => {
             let dto = RefusalDto::new(id, &refusal);

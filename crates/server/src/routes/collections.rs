@@ -13,12 +13,13 @@ use super::assets::{nullable, render_page};
 use super::bulk::MAX_BULK_IDS;
 use super::extract::{ApiJson, ApiQuery, parse_id};
 use super::tags::{check_color, check_slug};
-use crate::auth::Auth;
+use crate::auth::{Auth, Write};
 use crate::dto::AssetDto;
 use crate::dto::Items;
 use crate::dto::organise::CollectionDto;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
+use medialib_core::access::Principal;
 
 /// `GET /api/v1/collections`: the namespace's collections by title.
 #[utoipa::path(
@@ -35,7 +36,7 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<Json<Items<CollectionDto>>, ApiError> {
-    let items = state.store.list_collections(auth.0.namespace).await?;
+    let items = state.store.list_collections(auth.namespace).await?;
     Ok(Json(Items {
         items: items.into_iter().map(CollectionDto::from).collect(),
     }))
@@ -92,7 +93,7 @@ pub(crate) struct CreateCollection {
 )]
 pub(crate) async fn create(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     ApiJson(body): ApiJson<CreateCollection>,
 ) -> Result<(StatusCode, Json<CollectionDto>), ApiError> {
     check_text("title", Some(&body.title), 500)?;
@@ -113,19 +114,16 @@ pub(crate) async fn create(
         is_public: body.is_public,
         cover_asset: body.cover_asset_id.as_deref().map(asset_id).transpose()?,
     };
-    let collection = state
-        .store
-        .create_collection(auth.0.namespace, &new)
-        .await?;
+    let collection = state.store.create_collection(auth.namespace, &new).await?;
     Ok((StatusCode::CREATED, Json(collection.into())))
 }
 
 /// Loads a collection of the caller's namespace, or 404.
-async fn load(state: &AppState, auth: &Auth, raw: &str) -> Result<Collection, ApiError> {
+async fn load(state: &AppState, auth: &Principal, raw: &str) -> Result<Collection, ApiError> {
     let id = CollectionId(parse_id::<i64>(raw, "collection")?);
     state
         .store
-        .get_collection(auth.0.namespace, id)
+        .get_collection(auth.namespace, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("collection {raw}")))
 }
@@ -187,7 +185,7 @@ pub(crate) struct PatchCollection {
 )]
 pub(crate) async fn patch(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PatchCollection>,
 ) -> Result<Json<CollectionDto>, ApiError> {
@@ -212,7 +210,7 @@ pub(crate) async fn patch(
     };
     let updated = state
         .store
-        .update_collection(auth.0.namespace, collection.id, &patch)
+        .update_collection(auth.namespace, collection.id, &patch)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("collection {id}")))?;
     Ok(Json(updated.into()))
@@ -233,13 +231,13 @@ pub(crate) async fn patch(
 )]
 pub(crate) async fn delete(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let collection = load(&state, &auth, &id).await?;
     state
         .store
-        .delete_collection(auth.0.namespace, collection.id)
+        .delete_collection(auth.namespace, collection.id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -362,7 +360,7 @@ fn ids(raw: &[String]) -> Result<Vec<AssetId>, ApiError> {
 )]
 pub(crate) async fn add_items(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ItemsBody>,
 ) -> Result<Json<CollectionDto>, ApiError> {
@@ -402,7 +400,7 @@ pub(crate) struct OrderBody {
 )]
 pub(crate) async fn reorder(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<OrderBody>,
 ) -> Result<Json<CollectionDto>, ApiError> {
@@ -442,14 +440,14 @@ pub(crate) struct RemoveBody {
 )]
 pub(crate) async fn remove_items(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RemoveBody>,
 ) -> Result<Json<CollectionDto>, ApiError> {
     let collection = load(&state, &auth, &id).await?;
     let assets = ids(&body.asset_ids)?;
     let action = BulkAction::RemoveFromCollection(collection.id);
-    let report = state.store.bulk(auth.0.namespace, &action, &assets).await?;
+    let report = state.store.bulk(auth.namespace, &action, &assets).await?;
     if let Some((missing, _)) = report.results.iter().find(|(_, r)| r.is_err()) {
         return Err(ApiError::not_found(format!("asset {missing}")));
     }

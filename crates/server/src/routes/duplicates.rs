@@ -64,7 +64,7 @@ pub(crate) async fn duplicates(
             "threshold must be 0-16 and limit 1-100",
         ));
     }
-    let hashes = state.store.perceptual_hashes(auth.0.namespace).await?;
+    let hashes = state.store.perceptual_hashes(auth.namespace).await?;
     let all = tokio::task::spawn_blocking(move || near_duplicate_groups(&hashes, threshold))
         .await
         .map_err(ApiError::internal)?;

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::extract::ApiJson;
-use crate::auth::Auth;
+use crate::auth::{Auth, Write};
 use crate::dto::AssetDto;
 use crate::error::{ApiError, ErrorBody};
 use crate::import::ImportError;
@@ -61,10 +61,10 @@ pub(crate) struct ImportRequest {
 )]
 pub(crate) async fn import(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     ApiJson(body): ApiJson<ImportRequest>,
 ) -> Result<Response, ApiError> {
-    let namespace = auth.0.namespace;
+    let namespace = auth.namespace;
     let collection = match body.collection.as_deref() {
         Some(wanted) => Some(
             ingest::organise::find_collection(&state, namespace, wanted)
@@ -102,7 +102,7 @@ pub(crate) async fn import(
         alt_text: body.alt_text,
         is_public: body.is_public,
     };
-    let outcome = ingest::ingest(&state, (&auth.0).into(), fetched.staged, declared).await?;
+    let outcome = ingest::ingest(&state, (&*auth).into(), fetched.staged, declared).await?;
     let asset = match &outcome {
         IngestOutcome::Created(asset) | IngestOutcome::Duplicate(asset) => asset.id,
     };

@@ -3,13 +3,14 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use medialib_core::{Job, JobId, JobStatus};
+use medialib_core::{Asset, Job, JobId, JobStatus};
 
 use super::extract::parse_id;
-use crate::auth::{Auth, can_read};
+use crate::auth::{Auth, Write, can_read, require_change};
 use crate::dto::JobDto;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
+use medialib_core::access::Principal;
 
 /// `GET /api/v1/jobs/{id}`.
 #[utoipa::path(
@@ -29,7 +30,7 @@ pub(crate) async fn get(
     auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Json<JobDto>, ApiError> {
-    let job = load(&state, &auth, &id).await?;
+    let (job, _) = load(&state, &auth, &id).await?;
     Ok(Json(JobDto::from_job(&job)))
 }
 
@@ -53,10 +54,11 @@ pub(crate) async fn get(
 )]
 pub(crate) async fn cancel(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     Path(id): Path<String>,
 ) -> Result<Json<JobDto>, ApiError> {
-    let job = load(&state, &auth, &id).await?;
+    let (job, asset) = load(&state, &auth, &id).await?;
+    require_change(&auth, &asset)?;
     let after = state
         .store
         .cancel_job(job.id)
@@ -73,21 +75,19 @@ pub(crate) async fn cancel(
     Ok(Json(JobDto::from_job(&after)))
 }
 
-/// A job the caller may see: whoever may see its asset.
-async fn load(state: &AppState, auth: &Auth, id: &str) -> Result<Job, ApiError> {
+/// A job the caller may see (whoever may see its asset), and its asset.
+async fn load(state: &AppState, auth: &Principal, id: &str) -> Result<(Job, Asset), ApiError> {
     let id: JobId = parse_id(id, "job")?;
     let job = state
         .store
         .get_job(id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("job {id}")))?;
-    let visible = state
+    let asset = state
         .store
         .get_asset(job.asset_id)
         .await?
-        .is_some_and(|a| can_read(&auth.0, &a));
-    if !visible {
-        return Err(ApiError::not_found(format!("job {id}")));
-    }
-    Ok(job)
+        .filter(|a| can_read(auth, a))
+        .ok_or_else(|| ApiError::not_found(format!("job {id}")))?;
+    Ok((job, asset))
 }

@@ -10,6 +10,7 @@
 //! - `upload`: multipart upload (resumable uploads are [`crate::tus`]).
 //! - `import`: import from URL (the fetching is [`crate::import`]).
 //! - `jobs`: job state and cancel.
+//! - `tokens`: the caller's API tokens; `members`: roles in the namespace (admins).
 //! - `delivery`: originals and variants for browsers and CDNs.
 //! - `openapi`: the API description, its docs page, and health.
 //! - `extract`: extractors that answer in the API's error shape.
@@ -24,10 +25,12 @@ mod duplicates;
 mod extract;
 mod import;
 mod jobs;
+mod members;
 mod openapi;
 mod rate;
 mod search;
 mod tags;
+mod tokens;
 mod upload;
 mod usage;
 
@@ -101,7 +104,11 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(analytics::storage))
         .routes(routes!(analytics::uploads))
         .routes(routes!(analytics::top))
-        .routes(routes!(analytics::failures));
+        .routes(routes!(analytics::failures))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(members::list))
+        .routes(routes!(members::set, members::remove));
     let limits = &state.settings.rate_limits;
     let uploading = match rate::layer(limits.uploads_per_second, limits.uploads_burst) {
         Some(limit) => uploading.layer(limit),

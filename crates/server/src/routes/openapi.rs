@@ -31,6 +31,8 @@ use crate::state::AppState;
         (name = "usage", description = "Where assets are used"),
         (name = "jobs", description = "Background processing and transcodes"),
         (name = "analytics", description = "Storage, uploads, deliveries, failures"),
+        (name = "tokens", description = "The caller's API tokens"),
+        (name = "members", description = "Roles in the namespace (its admins)"),
         (name = "delivery", description = "Originals and variants for browsers and CDNs"),
         (name = "meta", description = "Health")
     )

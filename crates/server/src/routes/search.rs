@@ -16,6 +16,7 @@ use crate::auth::Auth;
 use crate::dto::AssetDto;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
+use medialib_core::access::Principal;
 
 /// Query parameters of `GET /api/v1/assets`. Lists are comma-separated; dates are RFC 3339
 /// or `YYYY-MM-DD` (midnight UTC); ranges are `[from, to)`, sizes and dimensions inclusive.
@@ -127,7 +128,7 @@ fn parse_sort(raw: Option<&str>, has_text: bool) -> Result<(AssetSort, bool), Ap
 
 impl SearchParams {
     /// The store query for these parameters in the caller's namespace.
-    fn query(self, auth: &Auth) -> Result<AssetQuery, ApiError> {
+    fn query(self, auth: &Principal) -> Result<AssetQuery, ApiError> {
         let text = self.q.filter(|q| !q.trim().is_empty());
         if text.as_ref().is_some_and(|q| q.len() > 500) {
             return Err(invalid("q is longer than 500 bytes".into()));
@@ -173,7 +174,7 @@ impl SearchParams {
             in_use: self.in_use,
         };
         Ok(AssetQuery {
-            namespace: auth.0.namespace,
+            namespace: auth.namespace,
             text,
             filter,
             sort,

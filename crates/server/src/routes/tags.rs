@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::assets::{load, render};
 use super::bulk::{apply_one, check_tag_names, tag_action};
 use super::extract::{ApiJson, parse_id};
-use crate::auth::Auth;
+use crate::auth::{Auth, Write};
 use crate::dto::AssetDto;
 use crate::dto::Items;
 use crate::dto::organise::TagDto;
@@ -33,7 +33,7 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<Json<Items<TagDto>>, ApiError> {
-    let items = state.store.list_tags(auth.0.namespace).await?;
+    let items = state.store.list_tags(auth.namespace).await?;
     Ok(Json(Items {
         items: items.into_iter().map(TagDto::from).collect(),
     }))
@@ -91,7 +91,7 @@ pub(crate) struct CreateTag {
 )]
 pub(crate) async fn create(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     ApiJson(body): ApiJson<CreateTag>,
 ) -> Result<(StatusCode, Json<TagDto>), ApiError> {
     check_tag_names(std::slice::from_ref(&body.name))?;
@@ -103,7 +103,7 @@ pub(crate) async fn create(
         color: body.color,
         description: body.description,
     };
-    let tag = state.store.create_tag(auth.0.namespace, &new).await?;
+    let tag = state.store.create_tag(auth.namespace, &new).await?;
     Ok((StatusCode::CREATED, Json(tag.into())))
 }
 
@@ -130,7 +130,7 @@ pub(crate) async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<TagDto>, ApiError> {
     let id = tag_id(&id)?;
-    let tag = state.store.get_tag(auth.0.namespace, id).await?;
+    let tag = state.store.get_tag(auth.namespace, id).await?;
     tag.map(|t| Json(t.into()))
         .ok_or_else(|| ApiError::not_found(format!("tag {}", id.0)))
 }
@@ -164,7 +164,7 @@ pub(crate) struct PatchTag {
 )]
 pub(crate) async fn patch(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PatchTag>,
 ) -> Result<Json<TagDto>, ApiError> {
@@ -178,7 +178,7 @@ pub(crate) async fn patch(
         color: body.color,
         description: body.description,
     };
-    let tag = state.store.update_tag(auth.0.namespace, id, &patch).await?;
+    let tag = state.store.update_tag(auth.namespace, id, &patch).await?;
     tag.map(|t| Json(t.into()))
         .ok_or_else(|| ApiError::not_found(format!("tag {}", id.0)))
 }
@@ -198,11 +198,11 @@ pub(crate) async fn patch(
 )]
 pub(crate) async fn delete(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = tag_id(&id)?;
-    if state.store.delete_tag(auth.0.namespace, id).await? {
+    if state.store.delete_tag(auth.namespace, id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(format!("tag {}", id.0)))
@@ -236,7 +236,7 @@ pub(crate) struct TagAsset {
 )]
 pub(crate) async fn assign(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<TagAsset>,
 ) -> Result<Json<AssetDto>, ApiError> {
@@ -265,7 +265,7 @@ pub(crate) async fn assign(
 )]
 pub(crate) async fn unassign(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     Path((id, slug)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let asset = load(&state, &auth, &id).await?;

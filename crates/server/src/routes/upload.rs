@@ -13,11 +13,12 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Auth;
+use crate::auth::{Auth, Write};
 use crate::dto::AssetDto;
 use crate::error::{ApiError, ErrorBody, ErrorDto};
 use crate::ingest::{self, Declared, IngestOutcome, staging};
 use crate::state::AppState;
+use medialib_core::access::Principal;
 
 /// Longest text field accepted, in bytes.
 const MAX_FIELD_BYTES: usize = 16 * 1024;
@@ -88,7 +89,7 @@ pub(crate) struct UploadForm {
 )]
 pub(crate) async fn upload(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
     let mut multipart = multipart.map_err(|e| {
@@ -175,7 +176,7 @@ pub(crate) async fn upload(
 
 async fn upload_one(
     state: &AppState,
-    auth: &Auth,
+    auth: &Principal,
     field: Field<'_>,
     declared: &Declared,
     filename: &str,
@@ -183,7 +184,7 @@ async fn upload_one(
     let max = state.settings.limits.max_upload_bytes;
     // The size is not declared: the quota's room caps the stream instead. A file that
     // turns out to be a duplicate would have passed, but it must be read to know.
-    let room = ingest::quota::room(state, auth.0.namespace).await?;
+    let room = ingest::quota::room(state, auth.namespace).await?;
     let limit = room.map_or(max, |room| room.min(max));
     let mut field = field;
     let staged = staging::stage(&state.staging_dir, &mut field, limit).await;
@@ -197,7 +198,7 @@ async fn upload_one(
                 size += chunk.map_err(multipart_error)?.len() as u64;
             }
             if limit < max {
-                return Err(ingest::quota::over_bytes(state, auth.0.namespace, size).await);
+                return Err(ingest::quota::over_bytes(state, auth.namespace, size).await);
             }
             return Err(ingest::stage_error(e));
         }
@@ -207,7 +208,7 @@ async fn upload_one(
         filename: filename.to_owned(),
         ..declared.clone()
     };
-    let outcome = ingest::ingest(state, (&auth.0).into(), staged, declared).await?;
+    let outcome = ingest::ingest(state, auth.into(), staged, declared).await?;
     let (status, dto) = render(state, &outcome).await?;
     Ok(FileResult::Done(status, Box::new(dto)))
 }

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::assets::load;
 use super::extract::{ApiJson, ApiQuery};
-use crate::auth::Auth;
+use crate::auth::{Auth, Write};
 use crate::dto::Items;
 use crate::dto::organise::UsageDto;
 use crate::error::{ApiError, ErrorBody};
@@ -78,7 +78,7 @@ pub(crate) struct RecordUsage {
 )]
 pub(crate) async fn record(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RecordUsage>,
 ) -> Result<(StatusCode, Json<UsageDto>), ApiError> {
@@ -127,7 +127,7 @@ pub(crate) struct RemoveUsage {
 )]
 pub(crate) async fn remove(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     Path(id): Path<String>,
     ApiQuery(params): ApiQuery<RemoveUsage>,
 ) -> Result<StatusCode, ApiError> {

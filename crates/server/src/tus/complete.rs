@@ -9,16 +9,16 @@ use medialib_core::organise::CollectionId;
 use medialib_core::{AssetId, Concat, NamespaceId, Timestamp, UploadId, UploadSession};
 
 use super::{expiry, location, locked, progress, remove, session_of};
-use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::ingest::{self, Declared, IngestOutcome};
 use crate::state::AppState;
+use medialib_core::access::Principal;
 
 /// `POST` with `Upload-Concat: final;…`: checks the parts (the caller's, partial,
 /// complete), writes them into one file, ingests it, and removes the parts.
 pub(super) async fn assemble(
     state: &AppState,
-    auth: &Auth,
+    auth: &Principal,
     parts: Vec<UploadId>,
     metadata: BTreeMap<String, String>,
 ) -> Result<Response, ApiError> {
@@ -46,8 +46,8 @@ pub(super) async fn assemble(
     let now = Timestamp::now_utc();
     let mut session = UploadSession {
         id: UploadId::new(),
-        namespace: auth.0.namespace,
-        user: auth.0.user,
+        namespace: auth.namespace,
+        user: auth.user,
         length,
         offset: length,
         metadata,

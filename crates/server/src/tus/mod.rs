@@ -28,13 +28,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use medialib_core::{Concat, Timestamp, UploadId, UploadSession};
 
-use crate::auth::Auth;
+use crate::auth::{Auth, Write};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use complete::{assemble, collection_of, finish};
 use files::AppendError;
 pub use files::UploadFiles;
 use headers::{ASSET_ID, ConcatHeader, OFFSET_OCTET_STREAM, VERSION};
+use medialib_core::access::Principal;
 
 /// `Tus-Resumable` on every response, as the protocol requires.
 pub async fn resumable_header(mut response: Response) -> Response {
@@ -99,11 +100,15 @@ fn location(id: UploadId) -> String {
 }
 
 /// The session `id` if it belongs to the caller and has not expired.
-async fn session_of(state: &AppState, auth: &Auth, id: &str) -> Result<UploadSession, ApiError> {
+async fn session_of(
+    state: &AppState,
+    auth: &Principal,
+    id: &str,
+) -> Result<UploadSession, ApiError> {
     let not_found = || ApiError::not_found(format!("upload {id}"));
     let id: UploadId = id.parse().map_err(|_| not_found())?;
     let session = state.store.get_upload(id).await?.ok_or_else(not_found)?;
-    if session.user != auth.0.user || session.namespace != auth.0.namespace {
+    if session.user != auth.user || session.namespace != auth.namespace {
         return Err(not_found());
     }
     if session.expires_at <= Timestamp::now_utc() {
@@ -194,7 +199,7 @@ pub(crate) async fn options(State(state): State<AppState>) -> Response {
 )]
 pub(crate) async fn create(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -206,7 +211,7 @@ pub(crate) async fn create(
         .transpose()
         .map_err(bad_header)?
         .unwrap_or_default();
-    collection_of(&state, auth.0.namespace, &metadata).await?;
+    collection_of(&state, auth.namespace, &metadata).await?;
     let concat = header(&headers, "Upload-Concat")
         .map(headers::parse_concat)
         .transpose()
@@ -231,7 +236,7 @@ pub(crate) async fn create(
             format!("the file is larger than the {max}-byte upload limit (Tus-Max-Size)"),
         ));
     }
-    crate::ingest::quota::check(&state, auth.0.namespace, length).await?;
+    crate::ingest::quota::check(&state, auth.namespace, length).await?;
     if length == 0 && concat.is_none() {
         // The multipart path's answer, before a session that could never be ingested.
         return Err(ApiError::new(
@@ -243,8 +248,8 @@ pub(crate) async fn create(
     let now = Timestamp::now_utc();
     let session = UploadSession {
         id: UploadId::new(),
-        namespace: auth.0.namespace,
-        user: auth.0.user,
+        namespace: auth.namespace,
+        user: auth.user,
         length,
         offset: 0,
         metadata,
@@ -296,7 +301,7 @@ pub(crate) async fn create(
 )]
 pub(crate) async fn head(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -361,7 +366,7 @@ pub(crate) async fn head(
 )]
 pub(crate) async fn patch(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -428,7 +433,7 @@ pub(crate) async fn patch(
 )]
 pub(crate) async fn delete(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Auth<Write>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {

@@ -10,6 +10,7 @@
 //! - `tokens`: API tokens and principals.
 //! - `uploads`: resumable upload sessions.
 
+mod access;
 mod analytics;
 mod assets;
 mod bulk;
@@ -33,7 +34,7 @@ use medialib_core::organise::{
 use medialib_core::store::{
     AssetPatch, AssetQuery, AssetViews, BulkAction, BulkReport, CollectionPatch, DayUploads,
     DeliveryCount, IngestRecord, JobOutcome, NamespaceUsage, NewAsset, NewCollection, NewTag,
-    NewVariant, Page, Principal, Processed, StorageReport, TagPatch, Unreferenced,
+    NewVariant, Page, Processed, StorageReport, TagPatch, Unreferenced,
 };
 use medialib_core::{
     Asset, AssetId, Job, JobId, MetadataStore, NamespaceId, Sha256, StoreError, Timestamp,
@@ -119,18 +120,6 @@ impl SqliteStore {
 impl MetadataStore for SqliteStore {
     async fn default_namespace(&self) -> Result<NamespaceId, StoreError> {
         Ok(NamespaceId(1))
-    }
-
-    async fn has_tokens(&self) -> Result<bool, StoreError> {
-        tokens::has_tokens(&self.pool).await
-    }
-
-    async fn create_admin_token(&self, name: &str, hash: &Sha256) -> Result<(), StoreError> {
-        tokens::create_admin_token(&self.pool, name, hash).await
-    }
-
-    async fn authenticate(&self, hash: &Sha256) -> Result<Option<Principal>, StoreError> {
-        tokens::authenticate(&self.pool, hash).await
     }
 
     async fn create_asset(&self, new: NewAsset) -> Result<IngestRecord, StoreError> {

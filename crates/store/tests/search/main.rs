@@ -5,7 +5,9 @@
 mod expect;
 mod library;
 
-use medialib_core::store::{AssetFilter, AssetQuery, AssetSort, Orientation, TagMatch};
+use medialib_core::store::{
+    AccessStore, AssetFilter, AssetQuery, AssetSort, Orientation, TagMatch,
+};
 use medialib_core::{
     AssetId, AssetKind, AssetStatus, MetadataStore, Sha256, StoreError, Timestamp, UserId,
 };

@@ -1,0 +1,256 @@
+//! `medialib namespace …`, `medialib user …`, `medialib token create`: the operator's
+//! side of namespaces, users, roles and tokens, straight on the metadata store.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use medialib_core::access::{Role, Scopes};
+use medialib_core::store::{AccessStore, Namespace, NewToken, User};
+use medialib_core::{Settings, Timestamp};
+use medialib_server::auth::{generate_token, hash_token};
+use medialib_store::SqliteStore;
+
+/// `medialib namespace …`
+#[derive(Subcommand)]
+pub enum NamespaceCommand {
+    /// Create a namespace (workspace).
+    Create {
+        /// URL-safe unique name, e.g. `sports-desk`.
+        slug: String,
+        /// Display name (default: the slug).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List namespaces.
+    List,
+}
+
+/// `medialib user …`
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create a user.
+    Create {
+        /// Unique login name.
+        name: String,
+        /// Email address.
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// List users and their roles.
+    List,
+    /// Give a user a role in a namespace (`none` removes it).
+    SetRole {
+        /// The user's login name.
+        name: String,
+        /// Namespace slug.
+        #[arg(long, default_value = "default")]
+        namespace: String,
+        /// `viewer`, `editor`, `admin` or `none`.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+/// `medialib token …`
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token and print it (it is shown once; only its hash is stored).
+    Create {
+        /// The user it belongs to (login name).
+        #[arg(long)]
+        user: String,
+        /// Namespace slug it acts in; the user needs a role there.
+        #[arg(long, default_value = "default")]
+        namespace: String,
+        /// Comma-separated scopes: read, write, admin.
+        #[arg(long, default_value = "read,write")]
+        scopes: String,
+        /// Lifetime, e.g. `90d`, `12h`, `30m` (default: no expiry).
+        #[arg(long)]
+        ttl: Option<String>,
+        /// A label for the token.
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+async fn open(settings: &Settings) -> anyhow::Result<SqliteStore> {
+    let path = settings.database_path();
+    SqliteStore::open(&path)
+        .await
+        .with_context(|| format!("open {}", path.display()))
+}
+
+async fn namespace(store: &SqliteStore, slug: &str) -> anyhow::Result<Namespace> {
+    let all = store.list_namespaces().await?;
+    all.into_iter()
+        .find(|n| n.slug == slug)
+        .with_context(|| format!("no namespace {slug:?} (medialib namespace list)"))
+}
+
+async fn user(store: &SqliteStore, name: &str) -> anyhow::Result<User> {
+    store
+        .find_user(name)
+        .await?
+        .with_context(|| format!("no user {name:?} (medialib user list)"))
+}
+
+/// Runs a `namespace` command.
+pub async fn namespace_command(
+    settings: &Settings,
+    command: NamespaceCommand,
+) -> anyhow::Result<ExitCode> {
+    let store = open(settings).await?;
+    match command {
+        NamespaceCommand::Create { slug, name } => {
+            if slug.is_empty() || medialib_core::organise::slugify(&slug) != slug {
+                bail!("a namespace slug is lowercase letters, digits and dashes, like sports-desk");
+            }
+            let created = store
+                .create_namespace(&slug, name.as_deref().unwrap_or(&slug))
+                .await?;
+            println!("created namespace {} (id {})", created.slug, created.id.0);
+        }
+        NamespaceCommand::List => {
+            for n in store.list_namespaces().await? {
+                println!("{}\t{}\t{}", n.id.0, n.slug, n.name);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs a `user` command.
+pub async fn user_command(settings: &Settings, command: UserCommand) -> anyhow::Result<ExitCode> {
+    let store = open(settings).await?;
+    match command {
+        UserCommand::Create { name, email } => {
+            if name.trim().is_empty() {
+                bail!("a user needs a name");
+            }
+            let created = store
+                .create_user(name.trim(), email.as_deref(), None)
+                .await?;
+            println!("created user {} (id {})", created.name, created.id.0);
+        }
+        UserCommand::List => {
+            let namespaces = store.list_namespaces().await?;
+            for u in store.list_users().await? {
+                let roles: Vec<String> = store
+                    .memberships(u.id)
+                    .await?
+                    .iter()
+                    .map(|m| {
+                        let slug = namespaces
+                            .iter()
+                            .find(|n| n.id == m.namespace)
+                            .map_or("?", |n| n.slug.as_str());
+                        format!("{slug}:{}", m.role)
+                    })
+                    .collect();
+                let owner = if u.is_owner { " (owner)" } else { "" };
+                println!("{}\t{}{owner}\t{}", u.id.0, u.name, roles.join(","));
+            }
+        }
+        UserCommand::SetRole {
+            name,
+            namespace: slug,
+            role,
+        } => {
+            let user = user(&store, &name).await?;
+            let ns = namespace(&store, &slug).await?;
+            let role = match role.as_str() {
+                "none" => None,
+                other => Some(other.parse::<Role>().map_err(anyhow::Error::msg)?),
+            };
+            store.set_role(user.id, ns.id, role).await?;
+            match role {
+                Some(role) => println!("{} is {role} in {}", user.name, ns.slug),
+                None => println!("{} has no role in {} any more", user.name, ns.slug),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs a `token` command.
+pub async fn token_command(settings: &Settings, command: TokenCommand) -> anyhow::Result<ExitCode> {
+    let store = open(settings).await?;
+    let TokenCommand::Create {
+        user: name,
+        namespace: slug,
+        scopes,
+        ttl,
+        label,
+    } = command;
+    let user = user(&store, &name).await?;
+    let ns = namespace(&store, &slug).await?;
+    let member = store
+        .memberships(user.id)
+        .await?
+        .iter()
+        .any(|m| m.namespace == ns.id);
+    if !member && !user.is_owner {
+        bail!(
+            "{} has no role in {}: medialib user set-role {} --namespace {} --role viewer|editor|admin",
+            user.name,
+            ns.slug,
+            user.name,
+            ns.slug
+        );
+    }
+    let scopes: Scopes = scopes.parse().map_err(anyhow::Error::msg)?;
+    let expires_at = ttl
+        .as_deref()
+        .map(parse_ttl)
+        .transpose()?
+        .map(|d| Timestamp::now_utc() + d);
+    let token = generate_token();
+    store
+        .create_token(NewToken {
+            user: user.id,
+            namespace: ns.id,
+            name: label,
+            hash: hash_token(&token),
+            scopes,
+            expires_at,
+        })
+        .await?;
+    println!("{token}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `90d`, `12h`, `30m`, `45s`.
+fn parse_ttl(raw: &str) -> anyhow::Result<Duration> {
+    let (number, unit) = raw.split_at(raw.len().saturating_sub(1));
+    let n: u64 = number
+        .parse()
+        .with_context(|| format!("--ttl {raw:?}: expected a number and a unit, like 90d"))?;
+    let seconds = match unit {
+        "d" => n * 86_400,
+        "h" => n * 3600,
+        "m" => n * 60,
+        "s" => n,
+        _ => bail!("--ttl {raw:?}: the unit is d, h, m or s"),
+    };
+    if seconds == 0 {
+        bail!("--ttl must be more than 0");
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttls_read_with_their_unit() {
+        assert_eq!(parse_ttl("90d").unwrap(), Duration::from_secs(90 * 86_400));
+        assert_eq!(parse_ttl("12h").unwrap(), Duration::from_secs(12 * 3600));
+        assert!(parse_ttl("12").is_err());
+        assert!(parse_ttl("0d").is_err());
+        assert!(parse_ttl("d").is_err());
+    }
+}
