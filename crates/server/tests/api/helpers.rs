@@ -14,6 +14,8 @@ pub const TOKEN: &str = "test-admin-token-0123456789";
 
 pub struct TestApp {
     pub base: String,
+    /// The server's state, for fixtures the API does not make (users, roles, tokens).
+    pub state: medialib_server::AppState,
     pub client: reqwest::Client,
     pub data: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
@@ -49,6 +51,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings), workers: bool) ->
 async fn start(data: tempfile::TempDir, settings: Settings, workers: bool) -> TestApp {
     let app = App::open(settings).await.unwrap();
     assert!(app.ensure_admin_token().await.unwrap().is_none());
+    let state = app.state.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = oneshot::channel::<()>();
@@ -66,6 +69,7 @@ async fn start(data: tempfile::TempDir, settings: Settings, workers: bool) -> Te
     );
     TestApp {
         base,
+        state,
         client: reqwest::Client::builder()
             .default_headers(headers)
             .build()
