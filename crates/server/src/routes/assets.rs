@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use medialib_core::access::Principal;
 use medialib_core::store::{AssetPatch, BulkAction};
 use medialib_core::{Asset, AssetId, StorageKey};
 use serde::Deserialize;
@@ -17,7 +18,6 @@ use crate::dto::Items;
 use crate::dto::{AssetDto, VariantDto};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
-use medialib_core::access::Principal;
 
 /// Loads an asset the caller may see; 404 otherwise (also across namespaces).
 pub(crate) async fn load(

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use medialib_core::AssetId;
+use medialib_core::access::Principal;
 use medialib_core::access::Role;
 use medialib_core::organise::{CollectionId, TagSource, slugify};
 use medialib_core::store::{BulkAction, BulkRefusal, BulkReport};
@@ -17,7 +18,6 @@ use crate::auth::{Auth, Write};
 use crate::dto::organise::{BulkResultDto, RefusalDto};
 use crate::error::{ApiError, ErrorBody, ErrorDto};
 use crate::state::AppState;
-use medialib_core::access::Principal;
 
 /// The most ids one request may name.
 pub(crate) const MAX_BULK_IDS: usize = 1000;

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use medialib_core::AssetId;
+use medialib_core::access::Principal;
 use medialib_core::organise::{Collection, CollectionId};
 use medialib_core::store::{BulkAction, CollectionPatch, NewCollection};
 use serde::{Deserialize, Serialize};
@@ -19,7 +20,6 @@ use crate::dto::Items;
 use crate::dto::organise::CollectionDto;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
-use medialib_core::access::Principal;
 
 /// `GET /api/v1/collections`: the namespace's collections by title.
 #[utoipa::path(

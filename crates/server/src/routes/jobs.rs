@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use medialib_core::access::Principal;
 use medialib_core::{Asset, Job, JobId, JobStatus};
 
 use super::extract::parse_id;
@@ -10,7 +11,6 @@ use crate::auth::{Auth, Write, can_read, require_change};
 use crate::dto::JobDto;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
-use medialib_core::access::Principal;
 
 /// `GET /api/v1/jobs/{id}`.
 #[utoipa::path(

@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use medialib_core::access::Principal;
 use medialib_core::organise::CollectionId;
 use medialib_core::store::{AssetFilter, AssetQuery, AssetSort, Orientation, TagMatch};
 use medialib_core::{AssetKind, AssetStatus, Timestamp, UserId};
@@ -16,7 +17,6 @@ use crate::auth::Auth;
 use crate::dto::AssetDto;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
-use medialib_core::access::Principal;
 
 /// Query parameters of `GET /api/v1/assets`. Lists are comma-separated; dates are RFC 3339
 /// or `YYYY-MM-DD` (midnight UTC); ranges are `[from, to)`, sizes and dimensions inclusive.

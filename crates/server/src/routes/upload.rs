@@ -10,6 +10,7 @@ use axum::extract::multipart::{Field, Multipart, MultipartRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
+use medialib_core::access::Principal;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -18,7 +19,6 @@ use crate::dto::AssetDto;
 use crate::error::{ApiError, ErrorBody, ErrorDto};
 use crate::ingest::{self, Declared, IngestOutcome, staging};
 use crate::state::AppState;
-use medialib_core::access::Principal;
 
 /// Longest text field accepted, in bytes.
 const MAX_FIELD_BYTES: usize = 16 * 1024;

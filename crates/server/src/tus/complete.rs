@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
+use medialib_core::access::Principal;
 use medialib_core::organise::CollectionId;
 use medialib_core::{AssetId, Concat, NamespaceId, Timestamp, UploadId, UploadSession};
 
@@ -12,7 +13,6 @@ use super::{expiry, location, locked, progress, remove, session_of};
 use crate::error::ApiError;
 use crate::ingest::{self, Declared, IngestOutcome};
 use crate::state::AppState;
-use medialib_core::access::Principal;
 
 /// `POST` with `Upload-Concat: final;…`: checks the parts (the caller's, partial,
 /// complete), writes them into one file, ingests it, and removes the parts.

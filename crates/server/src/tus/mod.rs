@@ -26,6 +26,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use medialib_core::access::Principal;
 use medialib_core::{Concat, Timestamp, UploadId, UploadSession};
 
 use crate::auth::{Auth, Write};
@@ -35,7 +36,6 @@ use complete::{assemble, collection_of, finish};
 use files::AppendError;
 pub use files::UploadFiles;
 use headers::{ASSET_ID, ConcatHeader, OFFSET_OCTET_STREAM, VERSION};
-use medialib_core::access::Principal;
 
 /// `Tus-Resumable` on every response, as the protocol requires.
 pub async fn resumable_header(mut response: Response) -> Response {
