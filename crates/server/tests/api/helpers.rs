@@ -226,6 +226,16 @@ impl Drop for TestApp {
     }
 }
 
+/// The slugs of an asset's tags (its JSON), in the order the API gives them.
+pub fn tag_slugs(asset: &Value) -> Vec<&str> {
+    asset["tags"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no tags in {asset}"))
+        .iter()
+        .map(|t| t["slug"].as_str().unwrap())
+        .collect()
+}
+
 /// The shared corpus: `$MEDIALIB_CORPUS` or `../shared/corpus` beside the repository.
 pub fn corpus() -> PathBuf {
     std::env::var_os("MEDIALIB_CORPUS")

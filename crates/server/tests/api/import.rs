@@ -16,7 +16,7 @@ use axum::routing::get;
 use serde_json::{Value, json};
 use sha2::Digest;
 
-use crate::helpers::{TestApp, corpus, spawn_app_with};
+use crate::helpers::{TestApp, corpus, spawn_app_with, tag_slugs};
 
 const PHOTO: &str = "Iceland-sRGB.jpg";
 const MAX_UPLOAD: u64 = 1024 * 1024;
@@ -182,12 +182,7 @@ async fn an_import_fetches_the_file_follows_redirects_and_files_it() {
     assert_eq!(asset["title"], "Glacier");
     assert_eq!(asset["original_filename"], PHOTO);
     assert_eq!(asset["mime"], "image/jpeg");
-    let mut tags: Vec<&str> = asset["tags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["slug"].as_str().unwrap())
-        .collect();
+    let mut tags = tag_slugs(&asset);
     tags.sort();
     assert_eq!(tags, ["iceland", "wire"]);
     let (_, items) = app

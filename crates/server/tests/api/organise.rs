@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, corpus, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, corpus, spawn_app, spawn_app_with, tag_slugs};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -100,13 +100,7 @@ async fn search_filters_and_tags_find_what_the_files_contain() {
         )
         .await;
     assert_eq!(status, 200, "{tagged}");
-    let slugs: Vec<&str> = tagged["tags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["slug"].as_str().unwrap())
-        .collect();
-    assert_eq!(slugs, vec!["main-event", "press"]);
+    assert_eq!(tag_slugs(&tagged), ["main-event", "press"]);
     assert_eq!(tagged["tags"][0]["source"], "user");
     let (status, _) = app
         .send(

@@ -14,7 +14,7 @@ use reqwest::{Method, RequestBuilder};
 use serde_json::Value;
 use sha2::Digest;
 
-use crate::helpers::{TOKEN, TestApp, corpus, spawn_app, spawn_app_with};
+use crate::helpers::{TOKEN, TestApp, corpus, spawn_app, spawn_app_with, tag_slugs};
 
 const OCTETS: &str = "application/offset+octet-stream";
 
@@ -250,12 +250,7 @@ async fn the_protocol_answers_as_tus_1_0_says() {
     assert_eq!(asset["sha256"], sha256_hex(&source));
     assert_eq!(asset["title"], "Kick-off");
     assert_eq!(asset["original_filename"], "kick-off.jpg");
-    let mut tags: Vec<&str> = asset["tags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["slug"].as_str().unwrap())
-        .collect();
+    let mut tags = tag_slugs(&asset);
     tags.sort();
     assert_eq!(tags, ["goal", "match-day"]);
     let (_, items) = app

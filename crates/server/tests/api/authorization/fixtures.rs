@@ -1,0 +1,301 @@
+//! The matrix's fixtures: the six callers, and per cell the resources a route's path
+//! names, made fresh so that no cell sees another's changes.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use medialib_core::access::{Role, Scopes};
+use medialib_core::store::NewToken;
+use medialib_core::{NamespaceId, UserId};
+use medialib_server::auth::{generate_token, hash_token};
+use reqwest::Method;
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, corpus};
+
+/// The callers' tokens, `None` for anonymous.
+pub(super) struct Callers {
+    pub(super) tokens: [Option<String>; 6],
+}
+
+async fn token(app: &TestApp, user: UserId, namespace: NamespaceId) -> String {
+    let token = generate_token();
+    app.state
+        .store
+        .create_token(NewToken {
+            user,
+            namespace,
+            name: "matrix".into(),
+            hash: hash_token(&token),
+            scopes: Scopes::ALL,
+            expires_at: None,
+        })
+        .await
+        .unwrap();
+    token
+}
+
+pub(super) async fn callers(app: &TestApp) -> Callers {
+    let store = &app.state.store;
+    let home = NamespaceId(1);
+    let away = store.create_namespace("away", "Away").await.unwrap().id;
+    let mut users = Vec::new();
+    for (name, namespace, role) in [
+        ("viewer", home, Role::Viewer),
+        ("owner", home, Role::Editor),
+        ("other", home, Role::Editor),
+        ("admin2", home, Role::Admin),
+        ("foreign", away, Role::Admin),
+    ] {
+        let user = store.create_user(name, None, None).await.unwrap();
+        store
+            .set_role(user.id, namespace, Some(role))
+            .await
+            .unwrap();
+        users.push((user.id, namespace));
+    }
+    let mut tokens: [Option<String>; 6] = Default::default();
+    for (i, (user, namespace)) in users.iter().enumerate() {
+        tokens[i + 1] = Some(token(app, *user, *namespace).await);
+    }
+    Callers { tokens }
+}
+
+/// What the path's placeholders stand for in one cell.
+pub(super) struct Fixture {
+    pub(super) asset: String,
+    pub(super) filename: String,
+    pub(super) variant_file: String,
+    pub(super) tag: (String, String),
+    pub(super) collection: String,
+    pub(super) job: String,
+    pub(super) upload: String,
+    pub(super) token: String,
+    pub(super) member: UserId,
+}
+
+pub(super) static UNIQUE: AtomicU32 = AtomicU32::new(0);
+
+/// A PNG no other fixture has (dedup would hand back an older asset).
+pub(super) fn unique_png() -> Vec<u8> {
+    let n = UNIQUE.fetch_add(1, Ordering::Relaxed);
+    let pixels = image::RgbImage::from_fn(8, 8, |x, y| {
+        image::Rgb([n as u8, (n >> 8) as u8, (x * 8 + y) as u8])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    pixels.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+pub(super) async fn send(
+    app: &TestApp,
+    token: Option<&str>,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut request = app.anonymous().request(method, app.url(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.unwrap()
+}
+
+pub(super) async fn fixture(
+    app: &TestApp,
+    callers: &Callers,
+    processed: &(String, String),
+) -> Fixture {
+    let owner = callers.tokens[2].as_deref();
+    let admin = callers.tokens[4].as_deref();
+    let form = Form::new().part("file", Part::bytes(unique_png()).file_name("fixture.png"));
+    let asset: Value = app
+        .anonymous()
+        .post(app.url("/api/v1/assets"))
+        .bearer_auth(owner.unwrap())
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let asset_id = asset["id"].as_str().unwrap().to_owned();
+    let job = asset["jobs"][0]["id"].as_str().unwrap().to_owned();
+    let json_of = |r: reqwest::Response| async move { r.json::<Value>().await.unwrap() };
+    let tag = json_of(
+        send(
+            app,
+            admin,
+            Method::POST,
+            &format!("/api/v1/assets/{asset_id}/tags"),
+            Some(json!({"tags": [format!("t{}", UNIQUE.fetch_add(1, Ordering::Relaxed))]})),
+        )
+        .await,
+    )
+    .await;
+    let tag = &tag["tags"][0];
+    assert!(tag["id"].is_i64(), "{tag}");
+    let collection = json_of(
+        send(
+            app,
+            admin,
+            Method::POST,
+            "/api/v1/collections",
+            Some(json!({"title": format!("c{}", UNIQUE.fetch_add(1, Ordering::Relaxed))})),
+        )
+        .await,
+    )
+    .await;
+    let collection = collection["id"].to_string();
+    send(
+        app,
+        admin,
+        Method::POST,
+        &format!("/api/v1/collections/{collection}/items"),
+        Some(json!({"asset_ids": [asset_id]})),
+    )
+    .await;
+    send(
+        app,
+        admin,
+        Method::POST,
+        &format!("/api/v1/assets/{asset_id}/usage"),
+        Some(json!({"entity_type": "article", "entity_id": "7", "usage_type": "inline"})),
+    )
+    .await;
+    let upload = app
+        .anonymous()
+        .post(app.url("/api/v1/uploads"))
+        .bearer_auth(owner.unwrap())
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", "10")
+        .send()
+        .await
+        .unwrap();
+    let upload = upload.headers()["Location"]
+        .to_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let token = json_of(
+        send(
+            app,
+            owner,
+            Method::POST,
+            "/api/v1/tokens",
+            Some(json!({"name": "fixture"})),
+        )
+        .await,
+    )
+    .await;
+    let member = app
+        .state
+        .store
+        .create_user(
+            &format!("member{}", UNIQUE.fetch_add(1, Ordering::Relaxed)),
+            None,
+            None,
+        )
+        .await
+        .unwrap()
+        .id;
+    app.state
+        .store
+        .set_role(member, NamespaceId(1), Some(Role::Viewer))
+        .await
+        .unwrap();
+    Fixture {
+        asset: asset_id,
+        filename: "fixture.png".into(),
+        variant_file: processed.1.clone(),
+        tag: (
+            tag["id"].to_string(),
+            tag["slug"].as_str().unwrap().to_owned(),
+        ),
+        collection,
+        job,
+        upload,
+        token: token["id"].to_string(),
+        member,
+    }
+}
+
+/// The path with its placeholders filled; `{id}` means whatever the segment before it
+/// names. Text and variants are read from a processed PDF (`processed`), since the
+/// fixture image is never processed.
+pub(super) fn fill(path: &str, f: &Fixture, processed: &(String, String)) -> String {
+    let segments: Vec<&str> = path.split('/').collect();
+    if path.ends_with("/text") {
+        return format!("/api/v1/assets/{}/text", processed.0);
+    }
+    let mut out = Vec::new();
+    for (i, segment) in segments.iter().enumerate() {
+        let before = if i > 0 { segments[i - 1] } else { "" };
+        out.push(match (*segment, before) {
+            ("{id}", "assets" | "files") => f.asset.clone(),
+            ("{id}", "variants") => processed.0.clone(),
+            ("{id}", "tags") => f.tag.0.clone(),
+            ("{id}", "collections") => f.collection.clone(),
+            ("{id}", "jobs") => f.job.clone(),
+            ("{id}", "uploads") => f.upload.clone(),
+            ("{id}", "tokens") => f.token.clone(),
+            ("{user_id}", _) => f.member.0.to_string(),
+            ("{slug}", _) => f.tag.1.clone(),
+            ("{filename}", _) => f.filename.clone(),
+            ("{file}", _) => f.variant_file.clone(),
+            (other, _) => other.to_owned(),
+        });
+    }
+    out.join("/")
+}
+
+/// A PDF uploaded by the owning editor and processed: it has text and a preview.
+pub(super) async fn processed_pdf(app: &TestApp, callers: &Callers) -> (String, String) {
+    let bytes = std::fs::read(corpus().join("docs/minimal-document_1p.pdf")).unwrap();
+    let form = Form::new().part("file", Part::bytes(bytes).file_name("doc.pdf"));
+    let asset: Value = app
+        .anonymous()
+        .post(app.url("/api/v1/assets"))
+        .bearer_auth(callers.tokens[2].as_deref().unwrap())
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    while let medialib_server::worker::Step::Ran(_) =
+        medialib_server::worker::run_next_job(&app.state, "matrix")
+            .await
+            .unwrap()
+    {}
+    let id = asset["id"].as_str().unwrap().to_owned();
+    let (_, variants) = app.get_json(&format!("/api/v1/assets/{id}/variants")).await;
+    let url = variants["items"][0]["url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{variants}"));
+    (id, url.rsplit('/').next().unwrap().to_owned())
+}
+
+/// The routes the API description lists, as `METHOD path`.
+pub(super) async fn documented_routes(app: &TestApp) -> BTreeSet<String> {
+    let (_, spec) = app.get_json("/api/v1/openapi.json").await;
+    let mut routes = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "put", "patch", "delete", "head", "options"]
+                .contains(&method.as_str())
+            {
+                routes.insert(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    routes
+}
