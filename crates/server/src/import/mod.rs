@@ -120,6 +120,13 @@ impl Importer {
     }
 
     /// Fetches `url` into a new file in `dir`, keeping at most `limit` bytes.
+    ///
+    /// Errors: `InvalidUrl` when it does not parse; `Refused` for a scheme other than
+    /// http(s) or a non-public address (first hop, any redirect, or every address a name
+    /// resolves to); `TooManyRedirects`; `Timeout` after `import.timeout_seconds` in all;
+    /// `Status` for a final answer other than 2xx; `TooLarge` when `Content-Length` or the
+    /// bytes received pass `limit`; `Unreachable` for DNS, connection, TLS or body
+    /// failures; `Disk` when staging fails. Nothing is left in `dir` on error.
     pub async fn fetch(&self, url: &str, dir: &Path, limit: u64) -> Result<Fetched, ImportError> {
         let url = Url::parse(url.trim()).map_err(|e| ImportError::InvalidUrl(e.to_string()))?;
         guard::check_url(&self.policy, &url)?;
