@@ -142,6 +142,9 @@ pub struct Limits {
     pub max_image_pixels: u64,
     /// Longest side an image may declare, in pixels. Default 20 000.
     pub max_image_side: u32,
+    /// Longest one image decode through libvips may take (an SVG render; a HEIF, AVIF, JPEG XL
+    /// or TIFF decode), in seconds. Default 30.
+    pub image_decode_timeout_seconds: u64,
     /// Longest video or audio accepted, in seconds. Default 10 800 (3 h).
     pub max_duration_seconds: f64,
     /// Longest side of a video, in pixels. Default 7680 (8K).
@@ -218,6 +221,7 @@ impl Default for Settings {
                 max_request_bytes: 1024 * 1024 * 1024,
                 max_image_pixels: 100_000_000,
                 max_image_side: 20_000,
+                image_decode_timeout_seconds: 30,
                 max_duration_seconds: 10_800.0,
                 max_video_long_side: 7680,
                 max_video_short_side: 4320,

@@ -1,17 +1,24 @@
 //! Upload-time validation: header facts, size limits checked before any pixel is decoded, and
 //! a cheap proof that the pixel data decodes.
 
+use std::time::Duration;
+
 use crate::decode::{self, Header};
 use crate::exif::{self, ExifFacts};
 use crate::{ImageFormat, MediaError, frames};
 
-/// Size limits for images, checked against the declared size before decoding.
+/// Limits for images: sizes checked against the declared size before decoding, and a time
+/// limit on decoders whose cost the size does not bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ImageLimits {
     /// Maximum width × height in pixels (default 100 000 000).
     pub max_pixels: u64,
     /// Maximum width or height in pixels (default 20 000).
     pub max_side: u32,
+    /// Longest one libvips decode may take: an SVG render, or a HEIF, AVIF, JPEG XL or TIFF
+    /// decode (default 30 s). Past it the decode fails with [`MediaError::Timeout`]. JPEG, PNG,
+    /// GIF and WebP decoders do work bounded by the pixel limits and are not timed.
+    pub decode_timeout: Duration,
 }
 
 impl Default for ImageLimits {
@@ -19,6 +26,7 @@ impl Default for ImageLimits {
         Self {
             max_pixels: 100_000_000,
             max_side: 20_000,
+            decode_timeout: Duration::from_secs(30),
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod error;
 pub mod import;
 pub mod ingest;
 pub mod maintenance;
+mod media_limits;
 mod routes;
 pub mod state;
 pub mod tus;

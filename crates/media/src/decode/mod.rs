@@ -103,12 +103,13 @@ pub(crate) fn verify(
 ) -> Result<bool, MediaError> {
     match header {
         Header::Jpeg(h) => jpeg::decode(bytes, h, 0, 0, limits.max_pixels).map(|_| false),
-        Header::Vips(h) => vips::verify(bytes, format, h),
+        Header::Vips(h) => vips::verify(bytes, format, h, limits.decode_timeout),
         Header::ImageRs(_) => match image_rs::decode(bytes, format, alloc_budget(limits)) {
             Ok((raster, _)) => Ok(raster.has_transparency()),
             // Some TIFF features only show up in the pixel data (compression of later strips).
             Err(image_rs::Failure::Unsupported(_)) if format == ImageFormat::Tiff => {
-                vips::verify(bytes, format, &vips::header(bytes, format)?)
+                let h = vips::header(bytes, format)?;
+                vips::verify(bytes, format, &h, limits.decode_timeout)
             }
             Err(failure) => Err(failure.into()),
         },
@@ -153,13 +154,22 @@ pub(crate) fn decode(
             Err(image_rs::Failure::Unsupported(_)) if format == ImageFormat::Tiff => {
                 // The pipeline applies the EXIF orientation for this header, so libvips must not.
                 let h = vips::header(bytes, format)?;
-                let raster = vips::decode(bytes, format, &h, (stored_min_w, stored_min_h), false)?;
+                let stored_min = (stored_min_w, stored_min_h);
+                let raster =
+                    vips::decode(bytes, format, &h, stored_min, false, limits.decode_timeout)?;
                 Ok(Decoded { raster, icc: None })
             }
             Err(failure) => Err(failure.into()),
         },
         Header::Vips(h) => Ok(Decoded {
-            raster: vips::decode(bytes, format, h, (min_width, min_height), true)?,
+            raster: vips::decode(
+                bytes,
+                format,
+                h,
+                (min_width, min_height),
+                true,
+                limits.decode_timeout,
+            )?,
             icc: None,
         }),
     }

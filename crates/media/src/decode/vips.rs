@@ -9,6 +9,8 @@
 //! message returned belongs to this image (concurrent loads may still interleave messages).
 
 use std::sync::OnceLock;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
 
 use rs_vips::voption::{Setter, VOption};
 use rs_vips::{Vips, VipsImage};
@@ -98,13 +100,52 @@ fn error(format: ImageFormat, err: rs_vips::error::Error) -> MediaError {
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join("; ");
-    let decoder = match format {
+    MediaError::corrupt(decoder(format), reason)
+}
+
+fn decoder(format: ImageFormat) -> &'static str {
+    match format {
         ImageFormat::Heif | ImageFormat::Avif => "HEIF/AVIF decoder (libheif)",
         ImageFormat::Jxl => "JPEG XL decoder (libjxl)",
         ImageFormat::Svg => "SVG renderer (librsvg)",
         _ => "TIFF decoder (libtiff)",
-    };
-    MediaError::corrupt(decoder, reason)
+    }
+}
+
+/// Runs `pipeline`, which reads pixels from `source`, and kills the evaluation when it runs
+/// past `timeout`: an SVG of nested patterns costs seconds to minutes of rendering in a few
+/// kilobytes (librsvg bug 515), and a header check cannot tell. libvips checks the kill flag
+/// before computing each region of `source`, so the pipeline stops within one tile's work.
+///
+/// Errors: [`MediaError::Timeout`] naming the decoder, or the pipeline's own error.
+fn within<T>(
+    source: &VipsImage,
+    format: ImageFormat,
+    timeout: Duration,
+    pipeline: impl FnOnce() -> Result<T, MediaError>,
+) -> Result<T, MediaError> {
+    let (finished, finish) = mpsc::channel::<()>();
+    let (result, expired) = std::thread::scope(|scope| {
+        let watchdog = scope.spawn(move || {
+            let expired = finish.recv_timeout(timeout) == Err(RecvTimeoutError::Timeout);
+            if expired {
+                source.set_kill(true);
+            }
+            expired
+        });
+        let result = pipeline();
+        drop(finished);
+        (result, watchdog.join().unwrap_or(false))
+    });
+    match result {
+        // The kill may land just after the last region: the result is whole, keep it.
+        Ok(value) => Ok(value),
+        Err(_) if expired => Err(MediaError::Timeout {
+            tool: decoder(format).to_owned(),
+            seconds: timeout.as_secs(),
+        }),
+        Err(e) => Err(e),
+    }
 }
 
 /// Loads lazily (header only) with the format's own loader; pixels are read on demand.
@@ -154,11 +195,12 @@ pub(crate) fn header(bytes: &[u8], format: ImageFormat) -> Result<VipsHeader, Me
 }
 
 /// Decodes every pixel of the first image (SVG: renders it small), failing on any decoder
-/// error or truncation. Returns whether the image has transparent pixels.
+/// error or truncation, or after `timeout`. Returns whether the image has transparent pixels.
 pub(crate) fn verify(
     bytes: &[u8],
     format: ImageFormat,
     header: &VipsHeader,
+    timeout: Duration,
 ) -> Result<bool, MediaError> {
     let options = VOption::new().set("fail_on", "error");
     let options = if format == ImageFormat::Svg {
@@ -169,7 +211,9 @@ pub(crate) fn verify(
     };
     let image = load(bytes, format, options)?;
     // One pass over the pixels: `stats` needs them all, and reports each band's minimum.
-    let stats = image.stats().map_err(|e| error(format, e))?;
+    let stats = within(&image, format, timeout, || {
+        image.stats().map_err(|e| error(format, e))
+    })?;
     if !image.hasalpha() {
         return Ok(false);
     }
@@ -186,8 +230,8 @@ pub(crate) fn verify(
 }
 
 /// Decodes to 8-bit sRGB, fitted within `box_width × box_height` (never enlarged), turned
-/// upright when `rotate` is set, with the embedded ICC profile applied. SVGs are rendered at the target scale; the other
-/// loaders have no cheaper reduced decode.
+/// upright when `rotate` is set, with the embedded ICC profile applied. SVGs are rendered at
+/// the target scale; the other loaders have no cheaper reduced decode. Fails after `timeout`.
 ///
 /// The format's own loader is called rather than libvips' sniffing `thumbnail_buffer`, which
 /// does not recognise AVIF sequences (`avis` brand) in libvips 8.14.
@@ -197,6 +241,7 @@ pub(crate) fn decode(
     header: &VipsHeader,
     (box_width, box_height): (u32, u32),
     rotate: bool,
+    timeout: Duration,
 ) -> Result<Raster, MediaError> {
     let options = VOption::new().set("fail_on", "error");
     let options = if format == ImageFormat::Svg {
@@ -216,16 +261,18 @@ pub(crate) fn decode(
         .set("no_rotate", !rotate)
         // libvips 8.14 name: an embedded profile is imported and the result exported as sRGB.
         .set("export_profile", "srgb");
-    let image = source
-        .thumbnail_image_with_opts(width, thumbnail)
-        .and_then(|i| i.colourspace(rs_vips::enums::Interpretation::Srgb))
-        .and_then(|i| match i.get_format() {
-            Ok(rs_vips::enums::BandFormat::Uchar) => Ok(i),
-            _ => i.cast(rs_vips::enums::BandFormat::Uchar),
-        })
-        // Renders the whole pipeline once, so errors surface here and not as a null buffer.
-        .and_then(|i| i.copy_memory())
-        .map_err(|e| error(format, e))?;
+    let image = within(&source, format, timeout, || {
+        source
+            .thumbnail_image_with_opts(width, thumbnail)
+            .and_then(|i| i.colourspace(rs_vips::enums::Interpretation::Srgb))
+            .and_then(|i| match i.get_format() {
+                Ok(rs_vips::enums::BandFormat::Uchar) => Ok(i),
+                _ => i.cast(rs_vips::enums::BandFormat::Uchar),
+            })
+            // Renders the whole pipeline once, so errors surface here and not as a null buffer.
+            .and_then(|i| i.copy_memory())
+            .map_err(|e| error(format, e))
+    })?;
     let (w, h) = (image.get_width() as u32, image.get_height() as u32);
     let bands = image.get_bands();
     let data = image.write_to_memory();

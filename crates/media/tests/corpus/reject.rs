@@ -8,6 +8,14 @@ use medialib_media::{EncodeSettings, ImageLimits, process, sniff, validate};
 
 use crate::common::{Entry, manifest, no_panic};
 
+/// The decode timeout for the adversarial files: shorter than the default, so that a file the
+/// guard stops cannot pass for one that finishes, and the whole check stays quick.
+const DECODE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Beyond this, one file counts as hung: its validation and its processing may each run up to
+/// [`DECODE_TIMEOUT`], with room for the CI machine running other test binaries alongside.
+const HANG: Duration = Duration::from_secs(20);
+
 /// What happened to one file: `Ok(true)` accepted, `Ok(false)` refused with a message.
 fn outcome(entry: &Entry) -> Result<bool, String> {
     let bytes = entry.bytes();
@@ -16,7 +24,10 @@ fn outcome(entry: &Entry) -> Result<bool, String> {
     else {
         return Ok(false);
     };
-    let limits = ImageLimits::default();
+    let limits = ImageLimits {
+        decode_timeout: DECODE_TIMEOUT,
+        ..ImageLimits::default()
+    };
     match validate(&bytes, format, &limits) {
         Err(e) if e.to_string().trim().is_empty() => Err("empty error message".into()),
         Err(_) => Ok(false),
@@ -46,7 +57,7 @@ fn bad_images_are_refused_and_none_panics_or_hangs() {
         let started = Instant::now();
         let result = no_panic(&entry.path, || outcome(entry));
         let took = started.elapsed();
-        if took > Duration::from_secs(10) {
+        if took > HANG {
             failures.push(format!("{}: took {took:?}", entry.path));
         }
         match (result, entry.expect.as_str()) {
@@ -62,6 +73,31 @@ fn bad_images_are_refused_and_none_panics_or_hangs() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// librsvg's nested-pattern SVG renders for seconds from 8 KB: past the decode timeout the
+/// render is killed and the image refused, rather than holding a worker for as long as it takes.
+#[test]
+fn a_render_past_the_decode_timeout_is_stopped() {
+    let bytes = crate::common::entry("images-bad/svg_pattern_billion_laughs.svg").bytes();
+    let limits = ImageLimits {
+        decode_timeout: Duration::from_secs(1),
+        ..ImageLimits::default()
+    };
+    let format = medialib_media::ImageFormat::Svg;
+    let started = Instant::now();
+    // Rendered whole (1134 px wide) for the variants, this takes more than 2 s on its own.
+    let specs = VariantSpec::defaults();
+    let Err(err) = process(&bytes, format, &specs, &limits, &EncodeSettings::default()) else {
+        panic!("the render outlasts one second, yet the image was processed");
+    };
+    assert_eq!(err.code(), "processing_timeout", "{err}");
+    assert!(
+        err.to_string()
+            .contains("SVG renderer (librsvg) did not finish within 1 s"),
+        "{err}"
+    );
+    assert!(started.elapsed() < HANG, "took {:?}", started.elapsed());
 }
 
 /// The specific reasons matter to API users: they name the limit, or the decoder's complaint.
@@ -123,8 +159,8 @@ fn oversized_headers_are_refused_before_decoding() {
         "{message}"
     );
     let strict = ImageLimits {
-        max_pixels: 100_000_000,
         max_side: 4_000,
+        ..ImageLimits::default()
     };
     jpeg[sof + 5..sof + 9].copy_from_slice(&[0x00, 0x10, 0x13, 0x88]); // 5000x16
     let err = validate(&jpeg, medialib_media::ImageFormat::Jpeg, &strict).unwrap_err();

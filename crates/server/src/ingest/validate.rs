@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use medialib_core::AssetKind;
-use medialib_media::av::{AvLimits, Probed};
-use medialib_media::{Detected, ImageLimits, MediaError};
+use medialib_media::av::Probed;
+use medialib_media::{Detected, MediaError};
 
 use super::staging::StagedFile;
 use crate::error::ApiError;
+use crate::media_limits;
 use crate::state::AppState;
 
 /// What validation learned: the kind and type to record, and the facts known up front.
@@ -74,10 +75,7 @@ pub async fn validate(
     let kind = detected.kind;
     let validated = match (kind, detected.format) {
         (AssetKind::Image, Some(format)) => {
-            let limits = ImageLimits {
-                max_pixels: settings.limits.max_image_pixels,
-                max_side: settings.limits.max_image_side,
-            };
+            let limits = media_limits::image(&settings.limits);
             blocking(move || {
                 let bytes = read(&path)?;
                 let info = medialib_media::validate(&bytes, format, &limits)?;
@@ -92,12 +90,7 @@ pub async fn validate(
             .await?
         }
         (AssetKind::Video | AssetKind::Audio, _) => {
-            let limits = AvLimits {
-                max_duration_s: settings.limits.max_duration_seconds,
-                max_long_side: settings.limits.max_video_long_side,
-                max_short_side: settings.limits.max_video_short_side,
-                timeout,
-            };
+            let limits = media_limits::av(&settings.limits);
             blocking(move || {
                 Ok(match medialib_media::av::probe(&path, &limits)? {
                     Probed::Video(m) => Validated {

@@ -8,12 +8,13 @@ use std::time::Duration;
 use medialib_core::{
     Asset, AssetKind, Fit, Metadata, OutputFormat, StorageKey, TranscodeProfile, VariantSpec,
 };
-use medialib_media::av::{AvLimits, Probed};
+use medialib_media::av::Probed;
 use medialib_media::{EncodeSettings, ImageFormat, ImageLimits, MediaError};
 
 use super::original::LocalOriginal;
 use super::results::{Made, Output, Picture};
 use super::{Failure, blocking};
+use crate::media_limits;
 use crate::state::AppState;
 
 /// Most bytes of text kept for search from one document (1 MiB).
@@ -37,10 +38,7 @@ impl Pictures {
         let s = &state.settings;
         Self {
             specs: s.images.variants.clone(),
-            limits: ImageLimits {
-                max_pixels: s.limits.max_image_pixels,
-                max_side: s.limits.max_image_side,
-            },
+            limits: media_limits::image(&s.limits),
             encode: EncodeSettings {
                 webp_quality: s.images.webp_quality,
                 jpeg_quality: s.images.jpeg_quality,
@@ -88,12 +86,7 @@ pub(super) async fn run(state: &AppState, asset: &Asset) -> Result<Output, Failu
     let mime = asset.mime.clone();
     match asset.kind {
         AssetKind::Video | AssetKind::Audio => {
-            let limits = AvLimits {
-                max_duration_s: s.limits.max_duration_seconds,
-                max_long_side: s.limits.max_video_long_side,
-                max_short_side: s.limits.max_video_short_side,
-                timeout,
-            };
+            let limits = media_limits::av(&s.limits);
             let poster_at = s.video.poster_at_seconds;
             let profiles = s.video.profiles.clone();
             blocking("the video and audio pipeline", move || {
