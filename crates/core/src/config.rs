@@ -70,6 +70,36 @@ pub struct Settings {
     pub rate_limits: RateLimits,
     /// Import from URL.
     pub import: ImportSettings,
+    /// Keys and lifetimes of signed delivery URLs.
+    pub signing: SigningSettings,
+}
+
+/// Signed delivery URLs for private assets: `?exp=<unix seconds>&kid=<key id>&sig=<HMAC>`.
+///
+/// Several keys may be live at once so that keys can be rotated: the first signs new URLs,
+/// every one verifies. To rotate, put a new key first and drop the old one once the URLs it
+/// signed have expired (`max_ttl_seconds` at most). With no key configured, the server
+/// generates one and keeps it in `data_dir/signing.key` (fine for one process; processes
+/// that share a database must share configured keys).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningSettings {
+    /// The keys, the signing one first. Default: none (a generated key).
+    pub keys: Vec<SigningKey>,
+    /// Lifetime of a signed URL when the request names none, in seconds. Default 3600.
+    pub default_ttl_seconds: u64,
+    /// Longest lifetime a signed URL may be given, in seconds. Default 604 800 (7 days).
+    pub max_ttl_seconds: u64,
+}
+
+/// One key for signed URLs.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningKey {
+    /// Short public name sent as `kid` (letters, digits, `-` and `_`, at most 32).
+    pub id: String,
+    /// The HMAC-SHA256 key, at least 32 characters (`openssl rand -hex 32`).
+    pub secret: Secret,
 }
 
 /// Import from URL (`POST /api/v1/assets/import`). The fetched file obeys
@@ -261,7 +291,48 @@ impl Default for Settings {
                 timeout_seconds: 120,
                 allow_networks: Vec::new(),
             },
+            signing: SigningSettings {
+                keys: Vec::new(),
+                default_ttl_seconds: 3600,
+                max_ttl_seconds: 7 * 86_400,
+            },
         }
+    }
+}
+
+impl SigningSettings {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let err = |m: String| Err(ConfigError(m));
+        if !(1..=self.max_ttl_seconds).contains(&self.default_ttl_seconds) {
+            return err(format!(
+                "signing.default_ttl_seconds = {} must be between 1 and signing.max_ttl_seconds = {}",
+                self.default_ttl_seconds, self.max_ttl_seconds
+            ));
+        }
+        let mut ids = std::collections::HashSet::new();
+        for key in &self.keys {
+            let id_ok = (1..=32).contains(&key.id.len())
+                && key
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !id_ok {
+                return err(format!(
+                    "signing.keys: id {:?} must be 1-32 letters, digits, - or _",
+                    key.id
+                ));
+            }
+            if key.secret.expose().len() < 32 {
+                return err(format!(
+                    "signing.keys: the secret of key {:?} must be at least 32 characters",
+                    key.id
+                ));
+            }
+            if !ids.insert(key.id.as_str()) {
+                return err(format!("signing.keys: id {:?} is repeated", key.id));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -289,7 +360,7 @@ impl Settings {
         }
         // Only variables that name a setting: others with the prefix (a test's
         // MEDIALIB_CORPUS, say) are not typos in the configuration.
-        const KEYS: [&str; 14] = [
+        const KEYS: [&str; 15] = [
             "listen",
             "data_dir",
             "public_base_url",
@@ -304,6 +375,7 @@ impl Settings {
             "quotas__",
             "rate_limits__",
             "import__",
+            "signing__",
         ];
         figment = figment.merge(
             Env::prefixed("MEDIALIB_")
@@ -333,6 +405,7 @@ impl Settings {
         if self.import.timeout_seconds == 0 {
             return err("import.timeout_seconds must be > 0".into());
         }
+        self.signing.validate()?;
         if self.images.variants.is_empty() {
             return err("images.variants must list at least one variant".into());
         }

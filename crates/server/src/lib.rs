@@ -21,6 +21,7 @@ pub mod ingest;
 pub mod maintenance;
 mod media_limits;
 mod routes;
+pub mod signing;
 pub mod state;
 pub mod tus;
 pub mod worker;
@@ -65,6 +66,7 @@ impl App {
         let uploads = tus::UploadFiles::open(data_dir).context("create uploads")?;
         let importer =
             import::Importer::new(&settings.import).context("create the import client")?;
+        let signer = signing::Signer::open(&settings.signing, data_dir)?;
         let state = AppState {
             settings: Arc::new(settings),
             store: Arc::new(store),
@@ -72,6 +74,7 @@ impl App {
             staging_dir: Arc::new(staging.path().to_owned()),
             uploads: Arc::new(uploads),
             importer,
+            signer: Arc::new(signer),
             jobs_queued: Arc::new(Notify::new()),
             deliveries: Arc::default(),
             blob_gate: Arc::default(),

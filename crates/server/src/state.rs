@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::import::Importer;
 use crate::maintenance::DeliveryStats;
+use crate::signing::Signer;
 use crate::tus::UploadFiles;
 
 /// Shared application state; cheap to clone.
@@ -26,6 +27,8 @@ pub struct AppState {
     pub uploads: Arc<UploadFiles>,
     /// The HTTP client that imports from URLs, behind the SSRF guard.
     pub importer: Importer,
+    /// Signs and verifies delivery URLs of private assets.
+    pub signer: Arc<Signer>,
     /// Woken when a job is queued, so idle workers start at once instead of polling.
     pub jobs_queued: Arc<Notify>,
     /// Orders blob writes against blob deletions. An upload holds it shared from storing

@@ -185,12 +185,7 @@ impl VariantDto {
     /// Renders a variant with its delivery URL.
     pub fn from_variant(state: &AppState, v: &Variant) -> Self {
         Self {
-            url: state.url(&format!(
-                "/variants/{}/{}.{}",
-                v.asset_id,
-                v.name,
-                v.format.extension()
-            )),
+            url: state.url(&variant_path(v)),
             name: v.name.clone(),
             format: v.format.as_str(),
             mime: v.format.mime(),
@@ -202,9 +197,34 @@ impl VariantDto {
     }
 }
 
+/// Everything but RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`).
+///
+/// Unreserved characters stay as they are because proxies and CDNs may decode them
+/// (RFC 3986 §6.2.2.2), which would break a signature made over the encoded form.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Percent-encodes a filename for use as a URL path segment.
-pub fn path_segment(name: &str) -> String {
-    percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC).to_string()
+fn path_segment(name: &str) -> String {
+    percent_encoding::utf8_percent_encode(name, PATH_SEGMENT).to_string()
+}
+
+/// The delivery path of an asset's original: `/files/{id}/{filename}`, percent-encoded.
+pub fn original_path(a: &Asset) -> String {
+    format!("/files/{}/{}", a.id, path_segment(&a.original_filename))
+}
+
+/// The delivery path of a variant: `/variants/{asset id}/{name}.{ext}`.
+pub fn variant_path(v: &Variant) -> String {
+    format!(
+        "/variants/{}/{}.{}",
+        v.asset_id,
+        v.name,
+        v.format.extension()
+    )
 }
 
 impl AssetDto {
@@ -260,11 +280,7 @@ impl AssetDto {
                 .collect(),
             jobs: jobs.map(|jobs| jobs.iter().map(JobDto::from_job).collect()),
             links: Links {
-                original: state.url(&format!(
-                    "/files/{}/{}",
-                    a.id,
-                    path_segment(&a.original_filename)
-                )),
+                original: state.url(&original_path(a)),
                 variants: format!("{this}/variants"),
                 this,
             },

@@ -5,15 +5,21 @@
 //! and may be cached for a year as immutable. Conditional requests (RFC 9110 §13:
 //! `If-None-Match`, `If-Range`) and single byte ranges (RFC 9110 §14) are honoured;
 //! a multi-range request gets the whole body, which the RFC allows.
+//!
+//! A private asset is delivered to a token of its namespace, or to anyone holding a signed
+//! URL (see [`crate::signing`]); a signed response may be cached only privately and no longer
+//! than the signature stays valid.
 
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use medialib_core::{Asset, AssetId, OutputFormat, Sha256, StorageKey};
 
+use super::extract::ApiQuery;
 use crate::auth::{MaybeAuth, can_read};
 use crate::error::{ApiError, ErrorBody};
+use crate::signing::SignatureParams;
 use crate::state::AppState;
 
 /// What to send: the blob, its type, hash and size, and how browsers should save it.
@@ -24,12 +30,46 @@ struct Deliverable {
     sha256: Sha256,
     size: u64,
     filename: String,
-    is_public: bool,
+    caching: Caching,
 }
 
-/// Finds a live asset the caller may fetch. Private assets need a token of the same
-/// namespace: no token answers 401, another namespace 404.
-async fn load(state: &AppState, auth: &MaybeAuth, raw_id: &str) -> Result<Asset, ApiError> {
+/// Who may keep a copy, following from what let the caller in.
+#[derive(Clone, Copy)]
+enum Caching {
+    /// A public asset: shared caches too, for a year.
+    Public,
+    /// A private asset fetched with a token: the browser only.
+    Private,
+    /// A signed URL: the browser only, for the seconds the signature has left.
+    Signed(u64),
+}
+
+/// What the request carries to get in: a token, a signature, or nothing.
+struct Credentials {
+    auth: MaybeAuth,
+    /// The request's path as sent, which the signature covers.
+    path: String,
+    signature: SignatureParams,
+}
+
+/// Finds a live asset the caller may fetch. A request with signature parameters is judged
+/// by them alone, before the asset is looked up (403 for a bad one, whoever asks). Otherwise
+/// private assets need a token of the same namespace: no token answers 401, another
+/// namespace 404.
+async fn load(
+    state: &AppState,
+    credentials: &Credentials,
+    raw_id: &str,
+) -> Result<(Asset, Caching), ApiError> {
+    let signed = if credentials.signature.present() {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let left = state
+            .signer
+            .verify(&credentials.path, &credentials.signature, now)?;
+        Some(Caching::Signed(left))
+    } else {
+        None
+    };
     let not_found = || ApiError::not_found("file");
     let id: AssetId = raw_id.parse().map_err(|_| not_found())?;
     let asset = state
@@ -38,12 +78,15 @@ async fn load(state: &AppState, auth: &MaybeAuth, raw_id: &str) -> Result<Asset,
         .await?
         .filter(|a| a.deleted_at.is_none())
         .ok_or_else(not_found)?;
-    if asset.is_public {
-        return Ok(asset);
+    if let Some(caching) = signed {
+        return Ok((asset, caching));
     }
-    match &auth.0 {
+    if asset.is_public {
+        return Ok((asset, Caching::Public));
+    }
+    match &credentials.auth.0 {
         None => Err(ApiError::unauthorized()),
-        Some(p) if can_read(p, &asset) => Ok(asset),
+        Some(p) if can_read(p, &asset) => Ok((asset, Caching::Private)),
         Some(_) => Err(not_found()),
     }
 }
@@ -55,13 +98,14 @@ async fn load(state: &AppState, auth: &MaybeAuth, raw_id: &str) -> Result<Asset,
     get,
     path = "/files/{id}/{filename}",
     tag = "delivery",
-    params(("id" = String, Path, description = "asset id (UUIDv7)"), ("filename" = String, Path, description = "any name; the stored one is sent in Content-Disposition")),
+    params(("id" = String, Path, description = "asset id (UUIDv7)"), ("filename" = String, Path, description = "any name; the stored one is sent in Content-Disposition"), SignatureParams),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "the original file (HEAD and Range supported)", body = Vec<u8>, content_type = "application/octet-stream"),
         (status = 206, description = "a byte range"),
         (status = 304, description = "not modified (If-None-Match)"),
         (status = 401, description = "a private asset without a token", body = ErrorBody),
+        (status = 403, description = "a signed URL that is tampered, expired or signed with an unknown key (`invalid_signature`, `signature_expired`)", body = ErrorBody),
         (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
         (status = 416, description = "a range outside the file", body = ErrorBody),
     )
@@ -69,11 +113,18 @@ async fn load(state: &AppState, auth: &MaybeAuth, raw_id: &str) -> Result<Asset,
 pub(crate) async fn original(
     State(state): State<AppState>,
     auth: MaybeAuth,
+    uri: Uri,
+    ApiQuery(signature): ApiQuery<SignatureParams>,
     method: Method,
     headers: HeaderMap,
     Path((id, _filename)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let asset = load(&state, &auth, &id).await?;
+    let credentials = Credentials {
+        auth,
+        path: uri.path().to_owned(),
+        signature,
+    };
+    let (asset, caching) = load(&state, &credentials, &id).await?;
     let mime = medialib_media::ImageFormat::from_mime(&asset.mime)
         .map(|f| f.mime())
         .unwrap_or("application/octet-stream");
@@ -84,7 +135,7 @@ pub(crate) async fn original(
         sha256: asset.sha256,
         size: asset.size,
         filename: asset.original_filename.clone(),
-        is_public: asset.is_public,
+        caching,
     };
     send(&state, &method, &headers, d).await
 }
@@ -95,13 +146,14 @@ pub(crate) async fn original(
     get,
     path = "/variants/{id}/{file}",
     tag = "delivery",
-    params(("id" = String, Path, description = "asset id (UUIDv7)"), ("file" = String, Path, description = "`{name}.{ext}`, e.g. `thumbnail.webp`")),
+    params(("id" = String, Path, description = "asset id (UUIDv7)"), ("file" = String, Path, description = "`{name}.{ext}`, e.g. `thumbnail.webp`"), SignatureParams),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "the variant (HEAD and Range supported)", body = Vec<u8>, content_type = "application/octet-stream"),
         (status = 206, description = "a byte range"),
         (status = 304, description = "not modified (If-None-Match)"),
         (status = 401, description = "a private asset without a token", body = ErrorBody),
+        (status = 403, description = "a signed URL that is tampered, expired or signed with an unknown key (`invalid_signature`, `signature_expired`)", body = ErrorBody),
         (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
         (status = 416, description = "a range outside the file", body = ErrorBody),
     )
@@ -109,11 +161,18 @@ pub(crate) async fn original(
 pub(crate) async fn variant(
     State(state): State<AppState>,
     auth: MaybeAuth,
+    uri: Uri,
+    ApiQuery(signature): ApiQuery<SignatureParams>,
     method: Method,
     headers: HeaderMap,
     Path((id, file)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let asset = load(&state, &auth, &id).await?;
+    let credentials = Credentials {
+        auth,
+        path: uri.path().to_owned(),
+        signature,
+    };
+    let (asset, caching) = load(&state, &credentials, &id).await?;
     let not_found = || ApiError::not_found(format!("variant {file:?}"));
     let (name, ext) = file.rsplit_once('.').ok_or_else(not_found)?;
     let format = OutputFormat::from_extension(ext).ok_or_else(not_found)?;
@@ -132,7 +191,7 @@ pub(crate) async fn variant(
         sha256: variant.sha256,
         size: variant.size,
         filename: format!("{stem}-{name}.{}", format.extension()),
-        is_public: asset.is_public,
+        caching,
     };
     send(&state, &method, &headers, d).await
 }
@@ -146,15 +205,14 @@ async fn send(
     let etag = format!("\"{}\"", d.sha256);
     let mut headers = HeaderMap::new();
     headers.insert(header::ETAG, value(&etag));
-    // Private bytes must never sit in a shared cache (a CDN would serve them to anyone).
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(if d.is_public {
-            "public, max-age=31536000, immutable"
-        } else {
-            "private, max-age=31536000, immutable"
-        }),
-    );
+    // Private bytes must never sit in a shared cache (a CDN would serve them to anyone),
+    // and a signed copy must not outlive its signature.
+    let cache_control = match d.caching {
+        Caching::Public => HeaderValue::from_static("public, max-age=31536000, immutable"),
+        Caching::Private => HeaderValue::from_static("private, max-age=31536000, immutable"),
+        Caching::Signed(left) => value(&format!("private, max-age={}", left.min(31_536_000))),
+    };
+    headers.insert(header::CACHE_CONTROL, cache_control);
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,

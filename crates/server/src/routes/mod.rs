@@ -3,6 +3,7 @@
 //!
 //! - `search`: search and list assets, unused assets.
 //! - `assets`: get, patch, delete, restore, variants, extracted text.
+//! - `signed_url`: signed delivery URLs for private assets.
 //! - `bulk`: one action on many assets.
 //! - `tags`, `collections`, `usage`: organising.
 //! - `duplicates`: near-duplicate groups.
@@ -29,6 +30,7 @@ mod members;
 mod openapi;
 mod rate;
 mod search;
+mod signed_url;
 mod tags;
 mod tokens;
 mod upload;
@@ -82,6 +84,7 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(assets::restore))
         .routes(routes!(assets::variants))
         .routes(routes!(assets::text))
+        .routes(routes!(signed_url::signed_url))
         .routes(routes!(tags::assign))
         .routes(routes!(tags::unassign))
         .routes(routes!(usage::list, usage::record, usage::remove))

@@ -82,10 +82,21 @@ async fn start(data: tempfile::TempDir, settings: Settings, workers: bool) -> Te
 
 impl TestApp {
     /// Stops the server and starts a new one on the same data directory.
-    pub async fn restart(mut self, workers: bool) -> TestApp {
+    pub async fn restart(self, workers: bool) -> TestApp {
+        self.restart_with(|_| {}, workers).await
+    }
+
+    /// Stops the server and starts a new one on the same data directory with tweaked
+    /// settings.
+    pub async fn restart_with(
+        mut self,
+        tweak: impl FnOnce(&mut Settings),
+        workers: bool,
+    ) -> TestApp {
         self.shutdown().await;
         let data = std::mem::replace(&mut self.data, tempfile::tempdir().unwrap());
-        let s = settings(data.path());
+        let mut s = settings(data.path());
+        tweak(&mut s);
         start(data, s, workers).await
     }
 

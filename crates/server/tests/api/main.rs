@@ -15,6 +15,7 @@ mod organise;
 mod orientation;
 mod quotas;
 mod rate_limits;
+mod signed_urls;
 mod tokens;
 mod tus;
 mod upload;
