@@ -1,7 +1,11 @@
-//! The `medialib` binary end to end: import, gc, and bad configuration.
+//! The `medialib` binary end to end: import, gc, namespaces, users and tokens, and bad
+//! configuration.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use medialib_core::access::Role;
+use medialib_core::store::{AccessStore, AuditFilter, AuditStore};
 
 fn corpus() -> PathBuf {
     std::env::var_os("MEDIALIB_CORPUS")
@@ -87,6 +91,107 @@ fn a_bad_setting_is_a_clear_error() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.to_lowercase().contains("webp_quality"), "{stderr}");
+}
+
+/// Runs `medialib <args>`; returns whether it succeeded, its stdout and its stderr.
+fn run(data: &Path, args: &[&str]) -> (bool, String, String) {
+    let out = medialib(data).args(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn namespaces_users_roles_and_tokens_from_the_command_line() {
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path();
+    let ok = |args: &[&str]| {
+        let (success, stdout, stderr) = run(data, args);
+        assert!(success, "{args:?}: {stderr}");
+        stdout
+    };
+    assert!(
+        ok(&["namespace", "create", "sports-desk", "--name", "Sports"]).contains("sports-desk")
+    );
+    assert!(ok(&["namespace", "list"]).contains("sports-desk\tSports"));
+    let (success, _, stderr) = run(data, &["namespace", "create", "Sports Desk"]);
+    assert!(!success && stderr.contains("lowercase"), "{stderr}");
+
+    ok(&["user", "create", "ana", "--email", "ana@example.org"]);
+    let (success, _, stderr) = run(
+        data,
+        &[
+            "token",
+            "create",
+            "--user",
+            "ana",
+            "--namespace",
+            "sports-desk",
+        ],
+    );
+    assert!(
+        !success && stderr.contains("ana has no role in sports-desk"),
+        "{stderr}"
+    );
+    ok(&[
+        "user",
+        "set-role",
+        "ana",
+        "--namespace",
+        "sports-desk",
+        "--role",
+        "editor",
+    ]);
+    assert!(ok(&["user", "list"]).contains("ana\tsports-desk:editor"));
+    let (success, _, stderr) = run(data, &["user", "set-role", "ana", "--role", "boss"]);
+    assert!(!success && stderr.contains("boss"), "{stderr}");
+    let token = ok(&[
+        "token",
+        "create",
+        "--user",
+        "ana",
+        "--namespace",
+        "sports-desk",
+        "--scopes",
+        "read",
+        "--ttl",
+        "1d",
+    ]);
+    let token = token.trim();
+    assert!(token.starts_with("mlk_") && token.len() == 68, "{token}");
+
+    // The token is Ana's, read-only, in sports-desk; both changes are in its audit log.
+    let store = medialib_store::SqliteStore::open(&data.join("medialib.db"))
+        .await
+        .unwrap();
+    let principal = store
+        .authenticate(&medialib_server::auth::hash_token(token))
+        .await
+        .unwrap()
+        .unwrap();
+    let desk = store.list_namespaces().await.unwrap();
+    let desk = desk.iter().find(|n| n.slug == "sports-desk").unwrap();
+    assert_eq!(principal.namespace, desk.id);
+    assert_eq!(principal.role, Role::Editor);
+    assert_eq!(principal.scopes.to_string(), "read");
+    let filter = AuditFilter {
+        action: None,
+        user: None,
+        before: None,
+        limit: 10,
+    };
+    let events = store.audit_events(desk.id, &filter).await.unwrap();
+    let actions: Vec<_> = events
+        .iter()
+        .map(|e| (e.action.as_str(), e.user.is_none()))
+        .collect();
+    assert_eq!(
+        actions,
+        [("cli_token_create", true), ("cli_user_set_role", true)]
+    );
+    assert_eq!(events[1].target, Some(principal.user.0.to_string()));
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

@@ -11,6 +11,7 @@ use medialib_core::{Asset, Sha256};
 use rand::RngCore;
 use sha2::Digest;
 
+use crate::audit::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -70,6 +71,9 @@ impl<L: Level> FromRequestParts<AppState> for Auth<L> {
         let principal = principal(parts, state)
             .await?
             .ok_or_else(ApiError::unauthorized)?;
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            caller.set(&principal);
+        }
         require(&principal, L::ACCESS)?;
         Ok(Auth(principal, PhantomData))
     }

@@ -13,6 +13,7 @@
 //! - `state`: [`AppState`], shared by handlers and workers.
 #![deny(missing_docs)]
 
+mod audit;
 pub mod auth;
 pub mod dto;
 pub mod error;
@@ -130,6 +131,8 @@ impl App {
         let upkeep = maintenance::spawn(state.clone());
         let app = router(state);
         let stop = cancel.clone();
+        // The peer address is the IP the audit log records.
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 shutdown.await;

@@ -7,12 +7,14 @@
 //! - this module: the trait, errors, and the ingest and processing inputs;
 //! - [`query`]: search, filters, sorting and pages;
 //! - [`organise`]: tags, collections and bulk actions;
-//! - [`analytics`]: storage, uploads and delivery counts.
+//! - [`analytics`]: storage, uploads and delivery counts;
+//! - [`access`]: namespaces, users, roles and tokens; [`audit`]: the audit log.
 //!
 //! Upload sessions ([`UploadSession`]) are recorded here too; their bytes are not.
 
 pub mod access;
 pub mod analytics;
+pub mod audit;
 pub mod organise;
 pub mod query;
 
@@ -22,6 +24,7 @@ use async_trait::async_trait;
 
 pub use access::*;
 pub use analytics::*;
+pub use audit::*;
 pub use organise::*;
 pub use query::*;
 
@@ -188,7 +191,7 @@ pub enum JobOutcome {
 /// Persistent metadata: the only source of truth for what exists and what references
 /// which blob.
 #[async_trait]
-pub trait MetadataStore: AccessStore + Send + Sync + 'static {
+pub trait MetadataStore: AccessStore + AuditStore + Send + Sync + 'static {
     /// The namespace used by the embedded default (created by migrations).
     async fn default_namespace(&self) -> Result<NamespaceId, StoreError>;
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use medialib_core::access::{Role, Scopes};
-use medialib_core::store::{AccessStore, Namespace, NewToken, User};
-use medialib_core::{Settings, Timestamp};
+use medialib_core::store::{AccessStore, AuditStore, Namespace, NewAuditEvent, NewToken, User};
+use medialib_core::{NamespaceId, Settings, Timestamp};
 use medialib_server::auth::{generate_token, hash_token};
 use medialib_store::SqliteStore;
 
@@ -166,6 +166,7 @@ pub async fn user_command(settings: &Settings, command: UserCommand) -> anyhow::
                 other => Some(other.parse::<Role>().map_err(anyhow::Error::msg)?),
             };
             store.set_role(user.id, ns.id, role).await?;
+            record(&store, ns.id, "cli_user_set_role", user.id.0).await?;
             match role {
                 Some(role) => println!("{} is {role} in {}", user.name, ns.slug),
                 None => println!("{} has no role in {} any more", user.name, ns.slug),
@@ -208,7 +209,7 @@ pub async fn token_command(settings: &Settings, command: TokenCommand) -> anyhow
         .transpose()?
         .map(|d| Timestamp::now_utc() + d);
     let token = generate_token();
-    store
+    let created = store
         .create_token(NewToken {
             user: user.id,
             namespace: ns.id,
@@ -218,8 +219,29 @@ pub async fn token_command(settings: &Settings, command: TokenCommand) -> anyhow
             expires_at,
         })
         .await?;
+    record(&store, ns.id, "cli_token_create", created.id).await?;
     println!("{token}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Records a command's write in the namespace's audit log: no user, no IP, status 0.
+async fn record(
+    store: &SqliteStore,
+    namespace: NamespaceId,
+    action: &str,
+    target: i64,
+) -> anyhow::Result<()> {
+    store
+        .record_audit(NewAuditEvent {
+            namespace,
+            user: None,
+            action: action.to_owned(),
+            target: Some(target.to_string()),
+            status: 0,
+            ip: None,
+        })
+        .await
+        .context("record the change in the audit log")
 }
 
 /// `90d`, `12h`, `30m`, `45s`.

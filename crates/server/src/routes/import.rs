@@ -42,7 +42,7 @@ pub(crate) struct ImportRequest {
 /// Fetches the URL (at most 5 redirects, `import.timeout_seconds` in all, no more than
 /// `limits.max_upload_bytes` and the namespace's quota) and ingests the file.
 #[utoipa::path(
-    operation_id = "import_import",
+    operation_id = "assets_import",
     post,
     path = "/assets/import",
     tag = "assets",

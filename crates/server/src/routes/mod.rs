@@ -12,6 +12,7 @@
 //! - `import`: import from URL (the fetching is [`crate::import`]).
 //! - `jobs`: job state and cancel.
 //! - `tokens`: the caller's API tokens; `members`: roles in the namespace (admins).
+//! - `audit`: the namespace's audit log (admins; recording is [`crate::audit`]).
 //! - `delivery`: originals and variants for browsers and CDNs.
 //! - `openapi`: the API description, its docs page, and health.
 //! - `extract`: extractors that answer in the API's error shape.
@@ -19,6 +20,7 @@
 
 mod analytics;
 mod assets;
+mod audit;
 mod bulk;
 mod collections;
 mod delivery;
@@ -36,6 +38,8 @@ mod tokens;
 mod upload;
 mod usage;
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -44,6 +48,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::audit::Actions;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -51,7 +56,11 @@ use crate::state::AppState;
 /// API description (`/api/v1/openapi.json`, `/api/v1/docs`).
 pub fn router(state: AppState) -> Router {
     let (app, spec) = documented(&state).split_for_parts();
-    app.merge(openapi::routes(spec))
+    let actions = Arc::new(Actions::from_spec(&spec));
+    let audit =
+        axum::middleware::from_fn_with_state((state.clone(), actions), crate::audit::record);
+    app.layer(audit)
+        .merge(openapi::routes(spec))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(TraceLayer::new_for_http())
@@ -111,7 +120,8 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
         .routes(routes!(members::list))
-        .routes(routes!(members::set, members::remove));
+        .routes(routes!(members::set, members::remove))
+        .routes(routes!(audit::list));
     let limits = &state.settings.rate_limits;
     let uploading = match rate::layer(limits.uploads_per_second, limits.uploads_burst) {
         Some(limit) => uploading.layer(limit),

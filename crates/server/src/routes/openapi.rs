@@ -33,6 +33,7 @@ use crate::state::AppState;
         (name = "analytics", description = "Storage, uploads, deliveries, failures"),
         (name = "tokens", description = "The caller's API tokens"),
         (name = "members", description = "Roles in the namespace (its admins)"),
+        (name = "audit", description = "Who wrote what, when and from where (admins)"),
         (name = "delivery", description = "Originals and variants for browsers and CDNs"),
         (name = "meta", description = "Health")
     )

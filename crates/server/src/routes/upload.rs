@@ -72,7 +72,7 @@ pub(crate) struct UploadForm {
 /// Handles the upload; a single file answers with the asset (201, or 200 with
 /// `"duplicate": true`) or its error, several answer 200 with `{"results":[…]}`.
 #[utoipa::path(
-    operation_id = "upload_upload",
+    operation_id = "assets_upload",
     post,
     path = "/assets",
     tag = "assets",

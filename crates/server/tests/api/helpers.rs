@@ -4,8 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use medialib_core::Settings;
+use medialib_core::access::{Role, Scopes};
+use medialib_core::store::NewToken;
+use medialib_core::{NamespaceId, Settings, UserId};
 use medialib_server::App;
+use medialib_server::auth::{generate_token, hash_token};
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -248,6 +251,34 @@ pub fn tag_slugs(asset: &Value) -> Vec<&str> {
 }
 
 /// The shared corpus: `$MEDIALIB_CORPUS` or `../shared/corpus` beside the repository.
+/// A new user with `role` in `namespace` and an all-scopes token for them there.
+pub async fn member(
+    app: &TestApp,
+    name: &str,
+    namespace: NamespaceId,
+    role: Role,
+) -> (UserId, String) {
+    let store = &app.state.store;
+    let user = store.create_user(name, None, None).await.unwrap();
+    store
+        .set_role(user.id, namespace, Some(role))
+        .await
+        .unwrap();
+    let token = generate_token();
+    store
+        .create_token(NewToken {
+            user: user.id,
+            namespace,
+            name: "test".into(),
+            hash: hash_token(&token),
+            scopes: Scopes::ALL,
+            expires_at: None,
+        })
+        .await
+        .unwrap();
+    (user.id, token)
+}
+
 pub fn corpus() -> PathBuf {
     std::env::var_os("MEDIALIB_CORPUS")
         .map(PathBuf::from)

@@ -1,6 +1,7 @@
 //! HTTP integration tests: one binary, one module per feature. Every test starts its own
 //! server on a free loopback port with a fresh data directory (`helpers::spawn_app`).
 
+mod audit;
 mod authorization;
 mod av;
 mod corpus;

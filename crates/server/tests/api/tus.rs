@@ -37,7 +37,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
 }
 
 /// Creates an upload of `length` bytes; returns its path.
-async fn create(app: &TestApp, length: usize, metadata: &[(&str, &str)]) -> String {
+pub(crate) async fn create(app: &TestApp, length: usize, metadata: &[(&str, &str)]) -> String {
     let metadata: Vec<String> = metadata
         .iter()
         .map(|(k, v)| format!("{k} {}", STANDARD.encode(v)))
@@ -52,7 +52,12 @@ async fn create(app: &TestApp, length: usize, metadata: &[(&str, &str)]) -> Stri
     header(response.headers(), "Location").to_owned()
 }
 
-async fn patch(app: &TestApp, path: &str, offset: usize, bytes: &[u8]) -> reqwest::Response {
+pub(crate) async fn patch(
+    app: &TestApp,
+    path: &str,
+    offset: usize,
+    bytes: &[u8],
+) -> reqwest::Response {
     tus(app, Method::PATCH, path)
         .header("Upload-Offset", offset.to_string())
         .header("Content-Type", OCTETS)

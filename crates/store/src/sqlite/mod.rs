@@ -13,6 +13,7 @@
 mod access;
 mod analytics;
 mod assets;
+mod audit;
 mod bulk;
 mod collections;
 mod jobs;

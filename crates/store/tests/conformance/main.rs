@@ -14,6 +14,7 @@ use medialib_core::{
 use medialib_store::SqliteStore;
 
 mod access;
+mod audit;
 
 pub(crate) async fn fresh() -> (tempfile::TempDir, Box<dyn MetadataStore>) {
     let dir = tempfile::tempdir().unwrap();

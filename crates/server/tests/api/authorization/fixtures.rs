@@ -4,36 +4,17 @@
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use medialib_core::access::{Role, Scopes};
-use medialib_core::store::NewToken;
+use medialib_core::access::Role;
 use medialib_core::{NamespaceId, UserId};
-use medialib_server::auth::{generate_token, hash_token};
 use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, corpus};
+use crate::helpers::{TestApp, corpus, member};
 
 /// The callers' tokens, `None` for anonymous.
 pub(super) struct Callers {
     pub(super) tokens: [Option<String>; 6],
-}
-
-async fn token(app: &TestApp, user: UserId, namespace: NamespaceId) -> String {
-    let token = generate_token();
-    app.state
-        .store
-        .create_token(NewToken {
-            user,
-            namespace,
-            name: "matrix".into(),
-            hash: hash_token(&token),
-            scopes: Scopes::ALL,
-            expires_at: None,
-        })
-        .await
-        .unwrap();
-    token
 }
 
 pub(super) async fn callers(app: &TestApp) -> Callers {
@@ -48,16 +29,11 @@ pub(super) async fn callers(app: &TestApp) -> Callers {
         ("admin2", home, Role::Admin),
         ("foreign", away, Role::Admin),
     ] {
-        let user = store.create_user(name, None, None).await.unwrap();
-        store
-            .set_role(user.id, namespace, Some(role))
-            .await
-            .unwrap();
-        users.push((user.id, namespace));
+        users.push(member(app, name, namespace, role).await.1);
     }
     let mut tokens: [Option<String>; 6] = Default::default();
-    for (i, (user, namespace)) in users.iter().enumerate() {
-        tokens[i + 1] = Some(token(app, *user, *namespace).await);
+    for (i, token) in users.into_iter().enumerate() {
+        tokens[i + 1] = Some(token);
     }
     Callers { tokens }
 }

@@ -49,7 +49,7 @@ fn row(method: Method, path: &'static str, body: Option<&'static str>, expect: [
 
 /// The table. Reads: viewers and up, 404 across namespaces. Organising (tags,
 /// collections, usage): editors and up. Changing an asset: its uploader or an admin.
-/// Members: admins. Tokens: everyone, their own only.
+/// Members and the audit log: admins. Tokens: everyone, their own only.
 fn table() -> Vec<Row> {
     use Method as M;
     const READ: [u16; 6] = [401, 200, 200, 200, 200, 404];
@@ -254,6 +254,13 @@ fn table() -> Vec<Row> {
             "/api/v1/members/{user_id}",
             None,
             [401, 403, 403, 403, 204, 404],
+        ),
+        // Each admin reads their own namespace's log.
+        row(
+            M::GET,
+            "/api/v1/audit",
+            None,
+            [401, 403, 403, 403, 200, 200],
         ),
         // Private asset delivery: a token of its namespace; anonymous callers are asked
         // for one.
