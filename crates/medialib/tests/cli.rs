@@ -177,12 +177,13 @@ async fn namespaces_users_roles_and_tokens_from_the_command_line() {
     assert_eq!(principal.role, Role::Editor);
     assert_eq!(principal.scopes.to_string(), "read");
     let filter = AuditFilter {
+        namespace: Some(desk.id),
         action: None,
         user: None,
         before: None,
         limit: 10,
     };
-    let events = store.audit_events(desk.id, &filter).await.unwrap();
+    let events = store.audit_events(&filter).await.unwrap();
     let actions: Vec<_> = events
         .iter()
         .map(|e| (e.action.as_str(), e.user.is_none()))

@@ -39,6 +39,12 @@ pub trait AccessStore {
     async fn find_user(&self, name: &str) -> Result<Option<User>, StoreError>;
     /// The user with this id.
     async fn get_user(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    /// Anonymizes a user (GDPR erasure), in one transaction: the name becomes
+    /// `deleted-user-{id}`, the email and password are removed, every token is revoked,
+    /// every role removed, and the IP addresses of their audit events cleared. The row,
+    /// their assets and their audit events stay, attributed to the anonymized user.
+    /// Anonymizing twice changes nothing more. `None` when there is no such user.
+    async fn anonymize_user(&self, user: UserId) -> Result<Option<User>, StoreError>;
     /// Gives `user` the `role` in `namespace`, or removes them from it (`None`).
     async fn set_role(
         &self,

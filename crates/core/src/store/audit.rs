@@ -11,12 +11,8 @@ use crate::{NamespaceId, Timestamp, UserId};
 pub trait AuditStore {
     /// Appends an event.
     async fn record_audit(&self, event: NewAuditEvent) -> Result<(), StoreError>;
-    /// The namespace's events matching `filter`, newest first, at most `filter.limit`.
-    async fn audit_events(
-        &self,
-        namespace: NamespaceId,
-        filter: &AuditFilter,
-    ) -> Result<Vec<AuditEvent>, StoreError>;
+    /// The events matching `filter`, newest first, at most `filter.limit`.
+    async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError>;
 }
 
 /// An event to record.
@@ -42,6 +38,8 @@ pub struct NewAuditEvent {
 pub struct AuditEvent {
     /// Id, increasing with time.
     pub id: i64,
+    /// The namespace acted in.
+    pub namespace: NamespaceId,
     /// Who acted, with their current name (`deleted-user-{id}` once anonymized).
     pub user: Option<(UserId, String)>,
     /// What was done (see [`NewAuditEvent::action`]).
@@ -59,6 +57,8 @@ pub struct AuditEvent {
 /// Which events to read.
 #[derive(Debug, Clone)]
 pub struct AuditFilter {
+    /// Only this namespace's (`None`: every namespace, for a user's data export).
+    pub namespace: Option<NamespaceId>,
     /// Only this action.
     pub action: Option<String>,
     /// Only this user's.

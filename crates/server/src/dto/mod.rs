@@ -66,6 +66,9 @@ pub struct AssetDto {
     pub status: &'static str,
     /// Why processing failed.
     pub error: Option<String>,
+    /// Id of the user who uploaded it (`null` for command-line imports); an anonymized
+    /// user keeps their id, under the name `deleted-user-{id}`.
+    pub uploaded_by: Option<i64>,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.
@@ -258,6 +261,7 @@ impl AssetDto {
             page_count: a.page_count,
             status: a.status.as_str(),
             error: a.error.clone(),
+            uploaded_by: a.uploaded_by.map(|u| u.0),
             created_at: rfc3339(a.created_at),
             updated_at: rfc3339(a.updated_at),
             deleted_at: a.deleted_at.map(rfc3339),

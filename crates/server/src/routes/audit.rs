@@ -121,13 +121,14 @@ pub(crate) async fn list(
         })
         .transpose()?;
     let filter = AuditFilter {
+        namespace: Some(auth.namespace),
         action: query.action,
         user: query.user_id.map(UserId),
         before,
         // One more than asked, to know whether another page follows.
         limit: limit + 1,
     };
-    let mut events = state.store.audit_events(auth.namespace, &filter).await?;
+    let mut events = state.store.audit_events(&filter).await?;
     let more = events.len() > limit as usize;
     events.truncate(limit as usize);
     let next_cursor = more

@@ -13,6 +13,7 @@
 //! - `jobs`: job state and cancel.
 //! - `tokens`: the caller's API tokens; `members`: roles in the namespace (admins).
 //! - `audit`: the namespace's audit log (admins; recording is [`crate::audit`]).
+//! - `users`: a user's data export and anonymization (GDPR).
 //! - `delivery`: originals and variants for browsers and CDNs.
 //! - `openapi`: the API description, its docs page, and health.
 //! - `extract`: extractors that answer in the API's error shape.
@@ -37,6 +38,7 @@ mod tags;
 mod tokens;
 mod upload;
 mod usage;
+mod users;
 
 use std::sync::Arc;
 
@@ -121,7 +123,9 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::revoke))
         .routes(routes!(members::list))
         .routes(routes!(members::set, members::remove))
-        .routes(routes!(audit::list));
+        .routes(routes!(audit::list))
+        .routes(routes!(users::export))
+        .routes(routes!(users::anonymize));
     let limits = &state.settings.rate_limits;
     let uploading = match rate::layer(limits.uploads_per_second, limits.uploads_burst) {
         Some(limit) => uploading.layer(limit),

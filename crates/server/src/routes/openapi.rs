@@ -34,6 +34,7 @@ use crate::state::AppState;
         (name = "tokens", description = "The caller's API tokens"),
         (name = "members", description = "Roles in the namespace (its admins)"),
         (name = "audit", description = "Who wrote what, when and from where (admins)"),
+        (name = "users", description = "A user's data: export and anonymization (GDPR)"),
         (name = "delivery", description = "Originals and variants for browsers and CDNs"),
         (name = "meta", description = "Health")
     )

@@ -258,16 +258,18 @@ pub async fn member(
     namespace: NamespaceId,
     role: Role,
 ) -> (UserId, String) {
+    let user = app.state.store.create_user(name, None, None).await.unwrap();
+    (user.id, join(app, user.id, namespace, role).await)
+}
+
+/// Gives `user` the `role` in `namespace`; returns a new all-scopes token for them there.
+pub async fn join(app: &TestApp, user: UserId, namespace: NamespaceId, role: Role) -> String {
     let store = &app.state.store;
-    let user = store.create_user(name, None, None).await.unwrap();
-    store
-        .set_role(user.id, namespace, Some(role))
-        .await
-        .unwrap();
+    store.set_role(user, namespace, Some(role)).await.unwrap();
     let token = generate_token();
     store
         .create_token(NewToken {
-            user: user.id,
+            user,
             namespace,
             name: "test".into(),
             hash: hash_token(&token),
@@ -276,7 +278,7 @@ pub async fn member(
         })
         .await
         .unwrap();
-    (user.id, token)
+    token
 }
 
 pub fn corpus() -> PathBuf {

@@ -20,3 +20,4 @@ mod signed_urls;
 mod tokens;
 mod tus;
 mod upload;
+mod users;

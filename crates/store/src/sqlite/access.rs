@@ -53,6 +53,10 @@ impl AccessStore for SqliteStore {
         get_user(&self.pool, id).await
     }
 
+    async fn anonymize_user(&self, user: UserId) -> Result<Option<User>, StoreError> {
+        anonymize_user(&self.pool, user).await
+    }
+
     async fn set_role(
         &self,
         user: UserId,
@@ -255,6 +259,44 @@ async fn set_role(
         }
     }
     tx.commit().await.map_err(backend("commit"))
+}
+
+async fn anonymize_user(pool: &SqlitePool, user: UserId) -> Result<Option<User>, StoreError> {
+    let now = now_ms();
+    let mut tx = begin_write(pool).await?;
+    let found = sqlx::query(
+        "UPDATE user SET name = 'deleted-user-' || id, email = NULL, password_hash = NULL,
+             anonymized_at = coalesce(anonymized_at, ?)
+         WHERE id = ?",
+    )
+    .bind(now)
+    .bind(user.0)
+    .execute(&mut *tx)
+    .await
+    .map_err(backend("anonymize user"))?
+    .rows_affected()
+        > 0;
+    if !found {
+        return Ok(None);
+    }
+    sqlx::query("UPDATE api_token SET revoked_at = coalesce(revoked_at, ?) WHERE user_id = ?")
+        .bind(now)
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend("revoke the user's tokens"))?;
+    sqlx::query("DELETE FROM membership WHERE user_id = ?")
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend("remove the user's roles"))?;
+    sqlx::query("UPDATE audit_event SET ip = NULL WHERE user_id = ?")
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend("clear the user's audit IPs"))?;
+    tx.commit().await.map_err(backend("commit"))?;
+    get_user(pool, user).await
 }
 
 async fn memberships(pool: &SqlitePool, user: UserId) -> Result<Vec<Membership>, StoreError> {

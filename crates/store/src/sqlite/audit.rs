@@ -28,21 +28,17 @@ impl AuditStore for SqliteStore {
         Ok(())
     }
 
-    async fn audit_events(
-        &self,
-        namespace: NamespaceId,
-        filter: &AuditFilter,
-    ) -> Result<Vec<AuditEvent>, StoreError> {
+    async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError> {
         let rows = sqlx::query(
-            "SELECT e.id, e.user_id, u.name, e.action, e.target, e.status, e.ip, e.created_at
+            "SELECT e.id, e.namespace_id, e.user_id, u.name, e.action, e.target, e.status, e.ip, e.created_at
              FROM audit_event e LEFT JOIN user u ON u.id = e.user_id
-             WHERE e.namespace_id = ?1
+             WHERE (?1 IS NULL OR e.namespace_id = ?1)
                AND (?2 IS NULL OR e.action = ?2)
                AND (?3 IS NULL OR e.user_id = ?3)
                AND (?4 IS NULL OR e.id < ?4)
              ORDER BY e.id DESC LIMIT ?5",
         )
-        .bind(namespace.0)
+        .bind(filter.namespace.map(|n| n.0))
         .bind(&filter.action)
         .bind(filter.user.map(|u| u.0))
         .bind(filter.before)
@@ -54,6 +50,7 @@ impl AuditStore for SqliteStore {
             .iter()
             .map(|r| AuditEvent {
                 id: r.get("id"),
+                namespace: NamespaceId(r.get("namespace_id")),
                 user: r.get::<Option<i64>, _>("user_id").map(|id| {
                     (
                         UserId(id),

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use medialib_core::access::{Role, Scopes};
-use medialib_core::store::NewToken;
-use medialib_core::{NamespaceId, Sha256, StoreError, Timestamp};
+use medialib_core::store::{AuditFilter, NewAuditEvent, NewToken};
+use medialib_core::{NamespaceId, Sha256, StoreError, Timestamp, UserId};
 
 use crate::fresh;
 
@@ -89,4 +89,75 @@ async fn tokens_resolve_to_the_users_role_until_revoked_or_expired() {
     assert!(store.authenticate(&hash(4)).await.unwrap().is_some());
     store.set_role(ana.id, desk.id, None).await.unwrap();
     assert!(store.authenticate(&hash(4)).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn anonymizing_a_user_removes_what_identifies_them_and_keeps_the_rest() {
+    let (_d, store) = fresh().await;
+    let home = NamespaceId(1);
+    let ana = store
+        .create_user(
+            "ana",
+            Some("ana@example.org"),
+            Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"),
+        )
+        .await
+        .unwrap();
+    store
+        .set_role(ana.id, home, Some(Role::Editor))
+        .await
+        .unwrap();
+    let hash = Sha256([9; 32]);
+    store
+        .create_token(NewToken {
+            user: ana.id,
+            namespace: home,
+            name: "laptop".into(),
+            hash,
+            scopes: Scopes::ALL,
+            expires_at: None,
+        })
+        .await
+        .unwrap();
+    store
+        .record_audit(NewAuditEvent {
+            namespace: home,
+            user: Some(ana.id),
+            action: "assets_upload".into(),
+            target: Some("a1".into()),
+            status: 201,
+            ip: Some("192.0.2.7".into()),
+        })
+        .await
+        .unwrap();
+    assert!(store.authenticate(&hash).await.unwrap().is_some());
+
+    let gone = store.anonymize_user(ana.id).await.unwrap().unwrap();
+    assert_eq!(gone.name, format!("deleted-user-{}", ana.id.0));
+    assert_eq!((gone.email, gone.has_password), (None, false));
+    let at = gone.anonymized_at.expect("anonymized_at");
+    assert!(store.authenticate(&hash).await.unwrap().is_none());
+    assert!(store.memberships(ana.id).await.unwrap().is_empty());
+    let tokens = store.list_tokens(ana.id).await.unwrap();
+    assert!(tokens[0].revoked_at.is_some());
+    let filter = AuditFilter {
+        namespace: None,
+        action: None,
+        user: Some(ana.id),
+        before: None,
+        limit: 10,
+    };
+    let events = store.audit_events(&filter).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].ip, None);
+    assert_eq!(events[0].user, Some((ana.id, gone.name.clone())));
+    // The name and email are free again.
+    store
+        .create_user("ana", Some("ana@example.org"), None)
+        .await
+        .unwrap();
+
+    let again = store.anonymize_user(ana.id).await.unwrap().unwrap();
+    assert_eq!(again.anonymized_at, Some(at));
+    assert!(store.anonymize_user(UserId(999)).await.unwrap().is_none());
 }

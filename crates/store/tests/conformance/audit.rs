@@ -28,12 +28,13 @@ async fn audit_events_read_newest_first_per_namespace_with_filters() {
         store.record_audit(e).await.unwrap();
     }
     let all = AuditFilter {
+        namespace: Some(home),
         action: None,
         user: None,
         before: None,
         limit: 10,
     };
-    let home_events = store.audit_events(home, &all).await.unwrap();
+    let home_events = store.audit_events(&all).await.unwrap();
     let actions: Vec<_> = home_events.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
@@ -48,7 +49,11 @@ async fn audit_events_read_newest_first_per_namespace_with_filters() {
     );
     assert_eq!(home_events[0].user, None);
 
-    let away_events = store.audit_events(away, &all).await.unwrap();
+    let away_only = AuditFilter {
+        namespace: Some(away),
+        ..all.clone()
+    };
+    let away_events = store.audit_events(&away_only).await.unwrap();
     assert_eq!(away_events.len(), 1);
     assert_eq!(away_events[0].target.as_deref(), Some("b1"));
 
@@ -56,18 +61,25 @@ async fn audit_events_read_newest_first_per_namespace_with_filters() {
         action: Some("assets_upload".into()),
         ..all.clone()
     };
-    assert_eq!(store.audit_events(home, &uploads).await.unwrap().len(), 1);
+    assert_eq!(store.audit_events(&uploads).await.unwrap().len(), 1);
     let by_ana = AuditFilter {
         user: Some(ana),
         ..all.clone()
     };
-    assert_eq!(store.audit_events(home, &by_ana).await.unwrap().len(), 2);
+    assert_eq!(store.audit_events(&by_ana).await.unwrap().len(), 2);
+    let everywhere = AuditFilter {
+        namespace: None,
+        ..by_ana.clone()
+    };
+    let by_ana_everywhere = store.audit_events(&everywhere).await.unwrap();
+    assert_eq!(by_ana_everywhere.len(), 3);
+    assert_eq!(by_ana_everywhere[0].namespace, away);
     let older = AuditFilter {
         before: Some(home_events[0].id),
         limit: 1,
         ..all
     };
-    let page = store.audit_events(home, &older).await.unwrap();
+    let page = store.audit_events(&older).await.unwrap();
     assert_eq!(page.len(), 1);
     assert_eq!(page[0].id, patch.id);
 }

@@ -49,7 +49,7 @@ fn row(method: Method, path: &'static str, body: Option<&'static str>, expect: [
 
 /// The table. Reads: viewers and up, 404 across namespaces. Organising (tags,
 /// collections, usage): editors and up. Changing an asset: its uploader or an admin.
-/// Members and the audit log: admins. Tokens: everyone, their own only.
+/// Members, the audit log and users' data: admins. Tokens: everyone, their own only.
 fn table() -> Vec<Row> {
     use Method as M;
     const READ: [u16; 6] = [401, 200, 200, 200, 200, 404];
@@ -261,6 +261,20 @@ fn table() -> Vec<Row> {
             "/api/v1/audit",
             None,
             [401, 403, 403, 403, 200, 200],
+        ),
+        // A user's data: their namespace's admins (the fixture user is a viewer there,
+        // not one of the callers); other namespaces do not see them.
+        row(
+            M::GET,
+            "/api/v1/users/{user_id}/export",
+            None,
+            [401, 403, 403, 403, 200, 404],
+        ),
+        row(
+            M::POST,
+            "/api/v1/users/{user_id}/anonymize",
+            None,
+            [401, 403, 403, 403, 200, 404],
         ),
         // Private asset delivery: a token of its namespace; anonymous callers are asked
         // for one.
