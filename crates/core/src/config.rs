@@ -72,6 +72,20 @@ pub struct Settings {
     pub import: ImportSettings,
     /// Keys and lifetimes of signed delivery URLs.
     pub signing: SigningSettings,
+    /// Browser sessions (password login to the web UI).
+    pub sessions: SessionSettings,
+}
+
+/// Browser sessions: a password login sets an HttpOnly, SameSite=Lax cookie that
+/// authenticates like a token with every scope the user's role allows.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionSettings {
+    /// A session unused for this long ends, in seconds. Default 3600.
+    pub idle_timeout_seconds: u64,
+    /// A session ends this long after login however busy, in seconds. Default 604 800
+    /// (7 days).
+    pub max_age_seconds: u64,
 }
 
 /// Signed delivery URLs for private assets: `?exp=<unix seconds>&kid=<key id>&sig=<HMAC>`.
@@ -296,6 +310,10 @@ impl Default for Settings {
                 default_ttl_seconds: 3600,
                 max_ttl_seconds: 7 * 86_400,
             },
+            sessions: SessionSettings {
+                idle_timeout_seconds: 3600,
+                max_age_seconds: 7 * 86_400,
+            },
         }
     }
 }
@@ -360,7 +378,7 @@ impl Settings {
         }
         // Only variables that name a setting: others with the prefix (a test's
         // MEDIALIB_CORPUS, say) are not typos in the configuration.
-        const KEYS: [&str; 15] = [
+        const KEYS: [&str; 16] = [
             "listen",
             "data_dir",
             "public_base_url",
@@ -376,6 +394,7 @@ impl Settings {
             "rate_limits__",
             "import__",
             "signing__",
+            "sessions__",
         ];
         figment = figment.merge(
             Env::prefixed("MEDIALIB_")
@@ -406,6 +425,13 @@ impl Settings {
             return err("import.timeout_seconds must be > 0".into());
         }
         self.signing.validate()?;
+        let sessions = &self.sessions;
+        if !(1..=sessions.max_age_seconds).contains(&sessions.idle_timeout_seconds) {
+            return err(format!(
+                "sessions.idle_timeout_seconds = {} must be between 1 and sessions.max_age_seconds = {}",
+                sessions.idle_timeout_seconds, sessions.max_age_seconds
+            ));
+        }
         if self.images.variants.is_empty() {
             return err("images.variants must list at least one variant".into());
         }

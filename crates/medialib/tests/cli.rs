@@ -6,6 +6,7 @@ use std::process::Command;
 
 use medialib_core::access::Role;
 use medialib_core::store::{AccessStore, AuditFilter, AuditStore};
+use medialib_server::session::verify_password;
 
 fn corpus() -> PathBuf {
     std::env::var_os("MEDIALIB_CORPUS")
@@ -103,6 +104,29 @@ fn run(data: &Path, args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// Runs `medialib <args>` with `input` on standard input.
+fn run_with_input(data: &Path, args: &[&str], input: &str) -> (bool, String) {
+    use std::io::Write;
+    let mut child = medialib(data)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 #[tokio::test]
 async fn namespaces_users_roles_and_tokens_from_the_command_line() {
     let data = tempfile::tempdir().unwrap();
@@ -193,6 +217,29 @@ async fn namespaces_users_roles_and_tokens_from_the_command_line() {
         [("cli_token_create", true), ("cli_user_set_role", true)]
     );
     assert_eq!(events[1].target, Some(principal.user.0.to_string()));
+
+    // Passwords for the web UI, from standard input, stored as argon2id hashes.
+    let (success, stderr) = run_with_input(
+        data,
+        &["user", "create", "bo", "--password-stdin"],
+        "short\n",
+    );
+    assert!(!success && stderr.contains("at least 8"), "{stderr}");
+    let (success, stderr) = run_with_input(
+        data,
+        &["user", "create", "bo", "--password-stdin"],
+        "correct horse\n",
+    );
+    assert!(success, "{stderr}");
+    let (success, stderr) =
+        run_with_input(data, &["user", "set-password", "ana"], "battery staple\n");
+    assert!(success, "{stderr}");
+    for (name, password) in [("bo", "correct horse"), ("ana", "battery staple")] {
+        let (_, hash) = store.password_hash(name).await.unwrap().unwrap();
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(verify_password(password.into(), Some(hash.clone())).await);
+        assert!(!verify_password("guess".into(), Some(hash)).await);
+    }
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

@@ -1,5 +1,6 @@
-//! Bearer-token authentication. Tokens are 256-bit random strings; only their SHA-256
-//! is stored, so a leaked database does not leak usable tokens.
+//! Authentication: bearer tokens, or the browser's session cookie. Tokens and session
+//! ids are 256-bit random strings; only their SHA-256 is stored, so a leaked database
+//! does not leak usable credentials.
 
 use std::marker::PhantomData;
 
@@ -13,6 +14,7 @@ use sha2::Digest;
 
 use crate::audit::Caller;
 use crate::error::ApiError;
+use crate::session;
 use crate::state::AppState;
 
 /// Prefix of every token medialib generates, so secret scanners can spot leaked ones.
@@ -113,9 +115,12 @@ pub fn require_change(principal: &Principal, asset: &Asset) -> Result<(), ApiErr
 /// A caller who may be anonymous (delivery of public assets).
 pub struct MaybeAuth(pub Option<Principal>);
 
+/// The caller: by bearer token (an unknown one is 401), else by session cookie (an ended
+/// session is anonymous, so that public files still load with a stale cookie). A write
+/// by session cookie must come from this origin (see [`crate::session`]).
 async fn principal(parts: &Parts, state: &AppState) -> Result<Option<Principal>, ApiError> {
     let Some(value) = parts.headers.get(AUTHORIZATION) else {
-        return Ok(None);
+        return session_principal(parts, state).await;
     };
     let token = value
         .to_str()
@@ -130,6 +135,20 @@ async fn principal(parts: &Parts, state: &AppState) -> Result<Option<Principal>,
         .await?
         .map(Some)
         .ok_or_else(ApiError::unauthorized)
+}
+
+async fn session_principal(parts: &Parts, state: &AppState) -> Result<Option<Principal>, ApiError> {
+    let Some(id) = session::cookie_id(&parts.headers) else {
+        return Ok(None);
+    };
+    let limits = session::limits(&state.settings);
+    let Some(principal) = state.store.session(&hash_token(&id), limits).await? else {
+        return Ok(None);
+    };
+    if !parts.method.is_safe() {
+        session::same_origin(&parts.headers, &state.settings)?;
+    }
+    Ok(Some(principal))
 }
 
 impl FromRequestParts<AppState> for MaybeAuth {

@@ -22,6 +22,7 @@ pub mod ingest;
 pub mod maintenance;
 mod media_limits;
 mod routes;
+pub mod session;
 pub mod signing;
 pub mod state;
 pub mod tus;

@@ -1,5 +1,5 @@
 //! Periodic upkeep: delivery counts written in batches, the trash purged after its
-//! retention period, and expired uploads removed.
+//! retention period, expired uploads removed, and ended browser sessions deleted.
 //!
 //! The delivery path must not wait for the database, so it only adds to counters in
 //! memory ([`DeliveryStats::record`]); a task writes them every
@@ -97,6 +97,12 @@ pub fn spawn(state: AppState) -> JoinHandle<()> {
                         Ok(0) => {}
                         Ok(keys) => tracing::info!(keys, "purged the trash"),
                         Err(e) => tracing::warn!(error = %e, "trash purge failed; retrying later"),
+                    }
+                    let limits = crate::session::limits(&state.settings);
+                    match state.store.purge_sessions(limits).await {
+                        Ok(0) => {}
+                        Ok(sessions) => tracing::info!(sessions, "removed ended sessions"),
+                        Err(e) => tracing::warn!(error = %e, "session cleanup failed; retrying later"),
                     }
                     match crate::tus::remove_expired(&state).await {
                         Ok(0) => {}

@@ -33,6 +33,12 @@ pub trait AccessStore {
         email: Option<&str>,
         password_hash: Option<&str>,
     ) -> Result<User, StoreError>;
+    /// Sets (`Some`, an argon2id PHC string) or removes a user's password. `false` when
+    /// there is no such user, or they were anonymized.
+    async fn set_password(&self, user: UserId, hash: Option<&str>) -> Result<bool, StoreError>;
+    /// The user with this login name and their password hash, when they have a password
+    /// and are not anonymized.
+    async fn password_hash(&self, name: &str) -> Result<Option<(User, String)>, StoreError>;
     /// Every user, oldest first.
     async fn list_users(&self) -> Result<Vec<User>, StoreError>;
     /// The user with this login name.
@@ -41,7 +47,7 @@ pub trait AccessStore {
     async fn get_user(&self, id: UserId) -> Result<Option<User>, StoreError>;
     /// Anonymizes a user (GDPR erasure), in one transaction: the name becomes
     /// `deleted-user-{id}`, the email and password are removed, every token is revoked,
-    /// every role removed, and the IP addresses of their audit events cleared. The row,
+    /// every session ended, every role removed, and the IP addresses of their audit events cleared. The row,
     /// their assets and their audit events stay, attributed to the anonymized user.
     /// Anonymizing twice changes nothing more. `None` when there is no such user.
     async fn anonymize_user(&self, user: UserId) -> Result<Option<User>, StoreError>;

@@ -8,7 +8,8 @@
 //! - [`query`]: search, filters, sorting and pages;
 //! - [`organise`]: tags, collections and bulk actions;
 //! - [`analytics`]: storage, uploads and delivery counts;
-//! - [`access`]: namespaces, users, roles and tokens; [`audit`]: the audit log.
+//! - [`access`]: namespaces, users, roles and tokens; [`sessions`]: browser sessions;
+//!   [`audit`]: the audit log.
 //!
 //! Upload sessions ([`UploadSession`]) are recorded here too; their bytes are not.
 
@@ -17,6 +18,7 @@ pub mod analytics;
 pub mod audit;
 pub mod organise;
 pub mod query;
+pub mod sessions;
 
 use std::time::Duration;
 
@@ -27,6 +29,7 @@ pub use analytics::*;
 pub use audit::*;
 pub use organise::*;
 pub use query::*;
+pub use sessions::*;
 
 use crate::organise::{
     AssetTag, Collection, CollectionId, CollectionItem, Tag, TagId, Usage, UsageRef,
@@ -191,7 +194,7 @@ pub enum JobOutcome {
 /// Persistent metadata: the only source of truth for what exists and what references
 /// which blob.
 #[async_trait]
-pub trait MetadataStore: AccessStore + AuditStore + Send + Sync + 'static {
+pub trait MetadataStore: AccessStore + AuditStore + SessionStore + Send + Sync + 'static {
     /// The namespace used by the embedded default (created by migrations).
     async fn default_namespace(&self) -> Result<NamespaceId, StoreError>;
 

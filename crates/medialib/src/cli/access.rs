@@ -10,6 +10,7 @@ use medialib_core::access::{Role, Scopes};
 use medialib_core::store::{AccessStore, AuditStore, Namespace, NewAuditEvent, NewToken, User};
 use medialib_core::{NamespaceId, Settings, Timestamp};
 use medialib_server::auth::{generate_token, hash_token};
+use medialib_server::session::hash_password;
 use medialib_store::SqliteStore;
 
 /// `medialib namespace …`
@@ -37,6 +38,14 @@ pub enum UserCommand {
         /// Email address.
         #[arg(long)]
         email: Option<String>,
+        /// Read a password for the web UI from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a user's password for the web UI, read from the first line of standard input.
+    SetPassword {
+        /// The user's login name.
+        name: String,
     },
     /// List users and their roles.
     List,
@@ -75,6 +84,9 @@ pub enum TokenCommand {
         label: String,
     },
 }
+
+/// Shortest password accepted (NIST SP 800-63B asks for at least 8).
+const MIN_PASSWORD_CHARS: usize = 8;
 
 async fn open(settings: &Settings) -> anyhow::Result<SqliteStore> {
     let path = settings.database_path();
@@ -126,14 +138,30 @@ pub async fn namespace_command(
 pub async fn user_command(settings: &Settings, command: UserCommand) -> anyhow::Result<ExitCode> {
     let store = open(settings).await?;
     match command {
-        UserCommand::Create { name, email } => {
+        UserCommand::Create {
+            name,
+            email,
+            password_stdin,
+        } => {
             if name.trim().is_empty() {
                 bail!("a user needs a name");
             }
+            let hash = match password_stdin {
+                true => Some(password_hash().await?),
+                false => None,
+            };
             let created = store
-                .create_user(name.trim(), email.as_deref(), None)
+                .create_user(name.trim(), email.as_deref(), hash.as_deref())
                 .await?;
             println!("created user {} (id {})", created.name, created.id.0);
+        }
+        UserCommand::SetPassword { name } => {
+            let user = user(&store, &name).await?;
+            let hash = password_hash().await?;
+            if !store.set_password(user.id, Some(&hash)).await? {
+                bail!("{name} was anonymized and cannot sign in");
+            }
+            println!("set the password of {}", user.name);
         }
         UserCommand::List => {
             let namespaces = store.list_namespaces().await?;
@@ -222,6 +250,19 @@ pub async fn token_command(settings: &Settings, command: TokenCommand) -> anyhow
     record(&store, ns.id, "cli_token_create", created.id).await?;
     println!("{token}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads a password from the first line of standard input and hashes it (argon2id).
+async fn password_hash() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("read the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        bail!("a password needs at least {MIN_PASSWORD_CHARS} characters");
+    }
+    hash_password(password.to_owned()).await
 }
 
 /// Records a command's write in the namespace's audit log: no user, no IP, status 0.

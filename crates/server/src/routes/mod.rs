@@ -14,6 +14,7 @@
 //! - `tokens`: the caller's API tokens; `members`: roles in the namespace (admins).
 //! - `audit`: the namespace's audit log (admins; recording is [`crate::audit`]).
 //! - `users`: a user's data export and anonymization (GDPR).
+//! - `session`: password login and logout for browsers, and who the caller is.
 //! - `delivery`: originals and variants for browsers and CDNs.
 //! - `openapi`: the API description, its docs page, and health.
 //! - `extract`: extractors that answer in the API's error shape.
@@ -33,6 +34,7 @@ mod members;
 mod openapi;
 mod rate;
 mod search;
+mod session;
 mod signed_url;
 mod tags;
 mod tokens;
@@ -125,7 +127,8 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(members::set, members::remove))
         .routes(routes!(audit::list))
         .routes(routes!(users::export))
-        .routes(routes!(users::anonymize));
+        .routes(routes!(users::anonymize))
+        .routes(routes!(session::get, session::login, session::logout));
     let limits = &state.settings.rate_limits;
     let uploading = match rate::layer(limits.uploads_per_second, limits.uploads_burst) {
         Some(limit) => uploading.layer(limit),

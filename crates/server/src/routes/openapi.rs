@@ -35,6 +35,7 @@ use crate::state::AppState;
         (name = "members", description = "Roles in the namespace (its admins)"),
         (name = "audit", description = "Who wrote what, when and from where (admins)"),
         (name = "users", description = "A user's data: export and anonymization (GDPR)"),
+        (name = "session", description = "Password login for browsers (a session cookie), logout, and who the caller is"),
         (name = "delivery", description = "Originals and variants for browsers and CDNs"),
         (name = "meta", description = "Health")
     )

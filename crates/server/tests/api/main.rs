@@ -16,6 +16,7 @@ mod organise;
 mod orientation;
 mod quotas;
 mod rate_limits;
+mod sessions;
 mod signed_urls;
 mod tokens;
 mod tus;

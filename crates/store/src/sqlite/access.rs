@@ -41,6 +41,22 @@ impl AccessStore for SqliteStore {
         create_user(&self.pool, name, email, password_hash).await
     }
 
+    async fn set_password(&self, user: UserId, hash: Option<&str>) -> Result<bool, StoreError> {
+        let updated =
+            sqlx::query("UPDATE user SET password_hash = ? WHERE id = ? AND anonymized_at IS NULL")
+                .bind(hash)
+                .bind(user.0)
+                .execute(&self.pool)
+                .await
+                .map_err(backend("set password"))?
+                .rows_affected();
+        Ok(updated > 0)
+    }
+
+    async fn password_hash(&self, name: &str) -> Result<Option<(User, String)>, StoreError> {
+        password_hash(&self.pool, name).await
+    }
+
     async fn list_users(&self) -> Result<Vec<User>, StoreError> {
         list_users(&self.pool).await
     }
@@ -190,6 +206,23 @@ async fn create_user(
         .ok_or_else(|| StoreError::NotFound(format!("user {id}")))
 }
 
+async fn password_hash(
+    pool: &SqlitePool,
+    name: &str,
+) -> Result<Option<(User, String)>, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        user_columns!(),
+        ", u.password_hash FROM user u
+         WHERE u.name = ? AND u.password_hash IS NOT NULL AND u.anonymized_at IS NULL"
+    ))
+    .bind(name)
+    .fetch_optional(pool)
+    .await
+    .map_err(backend("read password"))?;
+    Ok(row.map(|r| (user(&r), r.get("password_hash"))))
+}
+
 async fn list_users(pool: &SqlitePool) -> Result<Vec<User>, StoreError> {
     let rows = sqlx::query(concat!(
         "SELECT ",
@@ -285,6 +318,11 @@ async fn anonymize_user(pool: &SqlitePool, user: UserId) -> Result<Option<User>,
         .execute(&mut *tx)
         .await
         .map_err(backend("revoke the user's tokens"))?;
+    sqlx::query("DELETE FROM ui_session WHERE user_id = ?")
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend("end the user's sessions"))?;
     sqlx::query("DELETE FROM membership WHERE user_id = ?")
         .bind(user.0)
         .execute(&mut *tx)

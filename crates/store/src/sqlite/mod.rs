@@ -19,6 +19,7 @@ mod collections;
 mod jobs;
 mod rows;
 mod search;
+mod sessions;
 mod tags;
 mod tokens;
 mod uploads;

@@ -15,6 +15,7 @@ use medialib_store::SqliteStore;
 
 mod access;
 mod audit;
+mod sessions;
 
 pub(crate) async fn fresh() -> (tempfile::TempDir, Box<dyn MetadataStore>) {
     let dir = tempfile::tempdir().unwrap();

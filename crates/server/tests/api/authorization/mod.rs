@@ -276,6 +276,16 @@ fn table() -> Vec<Row> {
             None,
             [401, 403, 403, 403, 200, 404],
         ),
+        // Sessions: anyone may ask who they are; a login checks the password, not the
+        // token; a logout without a session only clears the cookie.
+        row(M::GET, "/api/v1/session", None, ORGANISE_LIST),
+        row(
+            M::POST,
+            "/api/v1/session",
+            Some(r#"{"name":"nobody","password":"not this one"}"#),
+            [401; 6],
+        ),
+        row(M::DELETE, "/api/v1/session", None, [204; 6]),
         // Private asset delivery: a token of its namespace; anonymous callers are asked
         // for one.
         row(

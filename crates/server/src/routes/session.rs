@@ -1,0 +1,262 @@
+//! `/api/v1/session`: password login and logout for the browser (the web UI), and who the
+//! caller is. The cookie and its protections are [`crate::session`].
+
+use axum::Json;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use medialib_core::NamespaceId;
+use medialib_core::access::Principal;
+use medialib_core::store::User;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::audit::Caller;
+use crate::auth::{Auth, hash_token};
+use crate::error::{ApiError, ErrorBody};
+use crate::session;
+use crate::state::AppState;
+
+/// Body of `POST /api/v1/session`, as a form (`application/x-www-form-urlencoded`) or
+/// JSON.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Login {
+    /// Login name.
+    name: String,
+    password: String,
+    /// Slug of the namespace to work in (default: the first one the user has a role in).
+    namespace: Option<String>,
+    /// A path on this server to go to after login (`/ui/`): the answer is then
+    /// `303 See Other` there instead of JSON, for HTML forms.
+    redirect: Option<String>,
+}
+
+/// The signed-in caller.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SessionDto {
+    user_id: i64,
+    name: String,
+    namespace_id: i64,
+    namespace: String,
+    /// `viewer`, `editor` or `admin`.
+    role: String,
+    /// `read,write,admin`, or fewer.
+    scopes: String,
+    /// `session` (the cookie) or `token`.
+    via: &'static str,
+}
+
+/// `GET /api/v1/session`: who the caller is, by token or session cookie.
+#[utoipa::path(
+    operation_id = "session_get",
+    get,
+    path = "/session",
+    tag = "session",
+    responses(
+        (status = 200, description = "the caller", body = SessionDto),
+        (status = 401, description = "no token, and no live session", body = ErrorBody),
+    )
+)]
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+) -> Result<Json<SessionDto>, ApiError> {
+    let via = if headers.contains_key(header::AUTHORIZATION) {
+        "token"
+    } else {
+        "session"
+    };
+    Ok(Json(describe(&state, &auth, via).await?))
+}
+
+/// `POST /api/v1/session`: checks the name and password and starts a session: the
+/// answer sets the `medialib_session` cookie.
+///
+/// Errors: 401 `invalid_credentials` for a wrong name or password (the same answer
+/// for both, in the same time); 403 `cross_origin_request` from another site's page;
+/// 403 when the user has no role in the namespace; 422 for a redirect off this server.
+#[utoipa::path(
+    operation_id = "session_login",
+    post,
+    path = "/session",
+    tag = "session",
+    security(()),
+    request_body(content = Login, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "signed in; Set-Cookie: medialib_session", body = SessionDto),
+        (status = 303, description = "signed in, to `redirect`; Set-Cookie: medialib_session"),
+        (status = 400, description = "malformed body", body = ErrorBody),
+        (status = 401, description = "wrong name or password", body = ErrorBody),
+        (status = 403, description = "from another site, or no role in the namespace", body = ErrorBody),
+        (status = 422, description = "missing field, or a redirect off this server", body = ErrorBody),
+    )
+)]
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    caller: Option<Extension<Caller>>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let headers = request.headers().clone();
+    session::same_origin(&headers, &state.settings)?;
+    let login = read_login(request).await?;
+    if let Some(to) = &login.redirect {
+        local_path(to)?;
+    }
+    let found = state.store.password_hash(&login.name).await?;
+    let (user, hash) = match found {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    let matches = session::verify_password(login.password, hash).await;
+    let Some(user) = user.filter(|_| matches) else {
+        tracing::warn!(name = %login.name, "failed login");
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "wrong name or password",
+        ));
+    };
+    let namespace = working_namespace(&state, &user, login.namespace.as_deref()).await?;
+    let id = session::new_id();
+    state
+        .store
+        .create_session(&hash_token(&id), user.id, namespace)
+        .await?;
+    let principal = state
+        .store
+        .session(&hash_token(&id), session::limits(&state.settings))
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    // The login is a write: the audit log records who signed in, from where.
+    if let Some(Extension(caller)) = caller {
+        caller.set(&principal);
+    }
+    tracing::info!(user = user.id.0, namespace = namespace.0, "signed in");
+    let cookie = session::set_cookie(&state.settings, &headers, Some(&id));
+    let mut response = match &login.redirect {
+        Some(to) => Redirect::to(to).into_response(),
+        None => Json(describe(&state, &principal, "session").await?).into_response(),
+    };
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+/// `DELETE /api/v1/session`: ends the session and removes the cookie. Without a session
+/// it only removes the cookie.
+#[utoipa::path(
+    operation_id = "session_logout",
+    delete,
+    path = "/session",
+    tag = "session",
+    security(()),
+    responses(
+        (status = 204, description = "signed out; Set-Cookie removes medialib_session"),
+        (status = 403, description = "from another site's page", body = ErrorBody),
+    )
+)]
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(id) = session::cookie_id(&headers) {
+        session::same_origin(&headers, &state.settings)?;
+        state.store.delete_session(&hash_token(&id)).await?;
+    }
+    let cookie = session::set_cookie(&state.settings, &headers, None);
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}
+
+/// The login fields, from a form or JSON body.
+async fn read_login(request: Request) -> Result<Login, ApiError> {
+    let json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if json {
+        let super::extract::ApiJson(login) =
+            super::extract::ApiJson::from_request(request, &()).await?;
+        return Ok(login);
+    }
+    Form::<Login>::from_request(request, &())
+        .await
+        .map(|Form(login)| login)
+        .map_err(|e| {
+            let status = e.status();
+            let code = if status == StatusCode::UNPROCESSABLE_ENTITY {
+                "invalid_request"
+            } else {
+                "invalid_body"
+            };
+            ApiError::new(status, code, e.body_text())
+        })
+}
+
+/// 422 unless `to` is a path on this server (`/…`, not `//host/…`).
+fn local_path(to: &str) -> Result<(), ApiError> {
+    let local = to.starts_with('/') && !to.starts_with("//") && !to.contains(['\\', '\r', '\n']);
+    if local {
+        return Ok(());
+    }
+    Err(ApiError::invalid(format!(
+        "redirect must be a path on this server, like /ui/, not {to:?}"
+    )))
+}
+
+/// The namespace a login works in: the one asked for, or the user's first (the owner's
+/// default is the embedded default namespace). 403 without a role there.
+async fn working_namespace(
+    state: &AppState,
+    user: &User,
+    slug: Option<&str>,
+) -> Result<NamespaceId, ApiError> {
+    let memberships = state.store.memberships(user.id).await?;
+    let namespaces = state.store.list_namespaces().await?;
+    let Some(slug) = slug else {
+        return match memberships.first() {
+            Some(m) => Ok(m.namespace),
+            None if user.is_owner => Ok(state.store.default_namespace().await?),
+            None => Err(ApiError::forbidden(format!(
+                "{} has no role in any namespace; ask an admin for one",
+                user.name
+            ))),
+        };
+    };
+    let namespace = namespaces
+        .iter()
+        .find(|n| n.slug == slug)
+        .filter(|n| user.is_owner || memberships.iter().any(|m| m.namespace == n.id));
+    namespace.map(|n| n.id).ok_or_else(|| {
+        ApiError::forbidden(format!("{} has no role in a namespace {slug:?}", user.name))
+    })
+}
+
+async fn describe(
+    state: &AppState,
+    principal: &Principal,
+    via: &'static str,
+) -> Result<SessionDto, ApiError> {
+    let user = state
+        .store
+        .get_user(principal.user)
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    let namespace = state
+        .store
+        .list_namespaces()
+        .await?
+        .into_iter()
+        .find(|n| n.id == principal.namespace)
+        .ok_or_else(|| ApiError::not_found(format!("namespace {}", principal.namespace.0)))?;
+    Ok(SessionDto {
+        user_id: user.id.0,
+        name: user.name,
+        namespace_id: namespace.id.0,
+        namespace: namespace.slug,
+        role: principal.role.to_string(),
+        scopes: principal.scopes.to_string(),
+        via,
+    })
+}
