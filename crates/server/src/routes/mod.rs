@@ -59,7 +59,8 @@ use crate::state::AppState;
 /// Builds the whole HTTP application: the API under `/api/v1`, delivery, health, and the
 /// API description (`/api/v1/openapi.json`, `/api/v1/docs`).
 pub fn router(state: AppState) -> Router {
-    let (app, spec) = documented(&state).split_for_parts();
+    let (app, mut spec) = documented(&state).split_for_parts();
+    openapi::add_auth_errors(&mut spec);
     let actions = Arc::new(Actions::from_spec(&spec));
     let audit =
         axum::middleware::from_fn_with_state((state.clone(), actions), crate::audit::record);

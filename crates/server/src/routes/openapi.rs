@@ -4,7 +4,10 @@
 
 use axum::Router;
 use axum::routing::get;
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 use utoipa_scalar::{Scalar, Servable};
 
@@ -53,6 +56,49 @@ impl Modify for BearerToken {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
     }
+}
+
+/// Adds the answers every operation behind a token can give to those whose description
+/// does not list them: 401 (no, unknown, revoked or expired credentials) and 403 (the
+/// role or the token's scopes fall short, or a cookie write came from another site).
+/// Operations that state their own `security` (public ones) are left as they are.
+pub(crate) fn add_auth_errors(spec: &mut utoipa::openapi::OpenApi) {
+    for item in spec.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+            &mut item.head,
+        ];
+        for operation in operations.into_iter().flatten() {
+            if operation.security.is_some() {
+                continue;
+            }
+            for (status, description) in [
+                ("401", "no, unknown, revoked or expired credentials"),
+                ("403", "the role or the token's scopes do not allow it"),
+            ] {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| error_response(description));
+            }
+        }
+    }
+}
+
+fn error_response(description: &str) -> RefOr<Response> {
+    let content = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("ErrorBody")))
+        .build();
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/json", content)
+        .build()
+        .into()
 }
 
 /// `GET /api/v1/openapi.json` (the description) and `GET /api/v1/docs` (Scalar's

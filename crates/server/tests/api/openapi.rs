@@ -51,6 +51,19 @@ async fn every_route_is_described_and_every_description_is_served() {
         .map(|op| op["operationId"].as_str().unwrap())
         .collect();
     ids.sort();
+    // Every operation behind a token says it can answer 401 and 403.
+    for (path, item) in paths {
+        for (method, op) in METHODS.iter().filter_map(|m| Some((m, item.get(*m)?))) {
+            if op.get("security").is_none() {
+                for status in ["401", "403"] {
+                    assert!(
+                        op["responses"].get(status).is_some(),
+                        "{method} {path} does not document {status}"
+                    );
+                }
+            }
+        }
+    }
     let count = ids.len();
     ids.dedup();
     assert_eq!(ids.len(), count, "operation ids repeat");
