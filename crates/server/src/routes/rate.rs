@@ -1,5 +1,5 @@
-//! Rate limits per API token (`tower_governor`): one bucket per token for uploads and
-//! one for the rest of the API, set by `rate_limits.*`. Over its rate a client gets 429
+//! Rate limits per API token or browser session (`tower_governor`): one bucket per
+//! caller for uploads and one for the rest of the API, set by `rate_limits.*`. Over its rate a client gets 429
 //! in the API's error shape with `Retry-After` (seconds).
 
 use axum::body::Body;
@@ -13,8 +13,9 @@ use tower_governor::key_extractor::KeyExtractor;
 
 use crate::error::ApiError;
 
-/// The rate-limiting key: the SHA-256 of the `Authorization` header, so that the
-/// limiter's table never holds a token; requests without one share the zero key.
+/// The rate-limiting key: the SHA-256 of the `Authorization` header, else of the session
+/// cookie's id, so that the limiter's table never holds a credential; requests with
+/// neither share the zero key.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct TokenKey;
 
@@ -22,11 +23,12 @@ impl KeyExtractor for TokenKey {
     type Key = [u8; 32];
 
     fn extract<T>(&self, req: &Request<T>) -> Result<Self::Key, GovernorError> {
-        Ok(req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .map(|v| sha2::Sha256::digest(v.as_bytes()).into())
-            .unwrap_or_default())
+        let headers = req.headers();
+        let key = match headers.get(header::AUTHORIZATION) {
+            Some(token) => Some(sha2::Sha256::digest(token.as_bytes())),
+            None => crate::session::cookie_id(headers).map(|id| sha2::Sha256::digest(id)),
+        };
+        Ok(key.map(Into::into).unwrap_or_default())
     }
 }
 

@@ -1,4 +1,4 @@
-//! Rate limits per token: 429 in the API's error shape with `Retry-After`, uploads and
+//! Rate limits per token or session: 429 in the API's error shape with `Retry-After`, uploads and
 //! the rest of the API counted apart.
 
 use reqwest::Method;
@@ -56,6 +56,19 @@ async fn a_token_over_its_rate_gets_429_with_retry_after() {
         401,
         "another key, not limited by the first token's use"
     );
+
+    // Each browser session has its own bucket too.
+    let with_cookie = |id: &str| {
+        anonymous
+            .get(app.url("/api/v1/assets"))
+            .header("Cookie", format!("medialib_session={id}"))
+            .send()
+    };
+    for _ in 0..3 {
+        assert_eq!(with_cookie("one").await.unwrap().status(), 401);
+    }
+    assert_eq!(with_cookie("one").await.unwrap().status(), 429);
+    assert_eq!(with_cookie("two").await.unwrap().status(), 401);
 
     // The rate refills.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
