@@ -26,7 +26,7 @@ impl KeyExtractor for TokenKey {
         let headers = req.headers();
         let key = match headers.get(header::AUTHORIZATION) {
             Some(token) => Some(sha2::Sha256::digest(token.as_bytes())),
-            None => crate::session::cookie_id(headers).map(|id| sha2::Sha256::digest(id)),
+            None => crate::session::cookie_id(headers).map(sha2::Sha256::digest),
         };
         Ok(key.map(Into::into).unwrap_or_default())
     }
