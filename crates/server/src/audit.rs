@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use axum::body::Body;
+use axum::body::{Body, HttpBody};
 use axum::extract::{ConnectInfo, MatchedPath, RawPathParams, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
@@ -154,18 +154,20 @@ async fn created_ids(response: Response) -> (Response, Vec<String>) {
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if !is_json {
+    // Only a body already whole in memory and small is read: reading a streamed or large
+    // one could fail half-way, and then the client would get nothing.
+    let small = response
+        .body()
+        .size_hint()
+        .exact()
+        .is_some_and(|n| n <= MAX_READ_BYTES as u64);
+    if !(is_json && small) {
         return (response, Vec::new());
     }
     let (parts, body) = response.into_parts();
-    let bytes = match axum::body::to_bytes(body, MAX_READ_BYTES).await {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            // Too large or broken mid-way: the body is gone, so answer what a broken
-            // body would have produced anyway.
-            tracing::warn!(error = %e, "could not read a response body for the audit log");
-            return (Response::from_parts(parts, Body::empty()), Vec::new());
-        }
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_READ_BYTES).await else {
+        // Cannot happen for a whole body within the limit; nothing left to send either way.
+        return (Response::from_parts(parts, Body::empty()), Vec::new());
     };
     let ids = serde_json::from_slice::<serde_json::Value>(&bytes)
         .map(|json| ids_in(&json))

@@ -22,8 +22,9 @@ pub trait SessionStore {
     /// The principal of a live session: one used within `limits.idle` and created within
     /// `limits.max_age`, whose user is not anonymized and still has a role in its
     /// namespace (or is the owner). Its scopes are all the role allows. Records the use
-    /// (at most every quarter of the idle timeout, and at least once a minute). An ended
-    /// session is deleted and `None` returned.
+    /// when the last record is older than a quarter of the idle timeout or a minute,
+    /// whichever is shorter, so that not every request writes. An ended session is
+    /// deleted and `None` returned.
     async fn session(
         &self,
         id_hash: &Sha256,
