@@ -10,28 +10,8 @@ use crate::helpers::{TestApp, corpus, member, spawn_app_with};
 
 /// The namespace's audit log as `token` sees it (`query` after `?`).
 async fn audit(app: &TestApp, token: &str, query: &str) -> (u16, Value) {
-    let response = app
-        .anonymous()
-        .get(app.url(&format!("/api/v1/audit?{query}")))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
-
-async fn send(app: &TestApp, token: &str, method: Method, path: &str, body: Value) -> Value {
-    let response = app
-        .anonymous()
-        .request(method, app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let body = response.json().await.unwrap_or(Value::Null);
-    json!({"status": status, "body": body})
+    let path = format!("/api/v1/audit?{query}");
+    app.request_as(token, Method::GET, &path, None).await
 }
 
 /// `(action, target, status, user name)` of each event, newest first.
@@ -69,70 +49,59 @@ async fn writes_are_recorded_and_only_admins_read_them() {
     // An editor uploads and edits; reads and a request that fails validation are not
     // recorded, a refused write is.
     let bytes = std::fs::read(corpus().join("images/webp/hopper_lossy.webp")).unwrap();
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes).file_name("hopper.webp"),
-    );
-    let uploaded: Value = app
-        .anonymous()
-        .post(app.url("/api/v1/assets"))
-        .bearer_auth(&editor)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, uploaded) = app.upload_as(&editor, "hopper.webp", bytes).await;
+    assert_eq!(status, 201, "{uploaded}");
     let asset = uploaded["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/assets/{asset}");
-    let edited = send(
-        &app,
-        &editor,
-        Method::PATCH,
-        &path,
-        json!({"title": "Hopper"}),
-    )
-    .await;
-    assert_eq!(edited["status"], 200);
-    let invalid = send(&app, &editor, Method::PATCH, &path, json!({"colour": 1})).await;
-    assert_eq!(invalid["status"], 422);
-    let read = send(&app, &editor, Method::GET, &path, Value::Null).await;
-    assert_eq!(read["status"], 200);
-    let refused = send(
-        &app,
-        &viewer,
-        Method::POST,
-        "/api/v1/tags",
-        json!({"name": "x"}),
-    )
-    .await;
-    assert_eq!(refused["status"], 403);
+    let edited = app
+        .request_as(
+            &editor,
+            Method::PATCH,
+            &path,
+            Some(json!({"title": "Hopper"})),
+        )
+        .await;
+    assert_eq!(edited.0, 200);
+    let invalid = app
+        .request_as(&editor, Method::PATCH, &path, Some(json!({"colour": 1})))
+        .await;
+    assert_eq!(invalid.0, 422);
+    let read = app.request_as(&editor, Method::GET, &path, None).await;
+    assert_eq!(read.0, 200);
+    let refused = app
+        .request_as(
+            &viewer,
+            Method::POST,
+            "/api/v1/tags",
+            Some(json!({"name": "x"})),
+        )
+        .await;
+    assert_eq!(refused.0, 403);
 
     // An admin changes a role and creates a token: the token's secret is not recorded.
     let role_path = format!("/api/v1/members/{}", editor_id.0);
-    let role = send(
-        &app,
-        &admin,
-        Method::PUT,
-        &role_path,
-        json!({"role": "admin"}),
-    )
-    .await;
-    assert_eq!(role["status"], 200);
-    let token = send(
-        &app,
-        &admin,
-        Method::POST,
-        "/api/v1/tokens",
-        json!({"name": "ci"}),
-    )
-    .await;
-    assert_eq!(token["status"], 201);
+    let role = app
+        .request_as(
+            &admin,
+            Method::PUT,
+            &role_path,
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+    assert_eq!(role.0, 200);
+    let token = app
+        .request_as(
+            &admin,
+            Method::POST,
+            "/api/v1/tokens",
+            Some(json!({"name": "ci"})),
+        )
+        .await;
+    assert_eq!(token.0, 201);
 
     let (status, page) = audit(&app, &admin, "").await;
     assert_eq!(status, 200, "{page}");
-    let token_id = token["body"]["id"].to_string();
+    let token_id = token.1["id"].to_string();
     assert_eq!(
         summary(&page),
         [
@@ -148,7 +117,7 @@ async fn writes_are_recorded_and_only_admins_read_them() {
             ("assets_upload".into(), asset.clone(), 201, "ed".into()),
         ]
     );
-    let secret = token["body"]["token"].as_str().unwrap();
+    let secret = token.1["token"].as_str().unwrap();
     assert!(!page.to_string().contains(secret));
     for event in page["items"].as_array().unwrap() {
         assert_eq!(event["ip"], "127.0.0.1", "{event}");

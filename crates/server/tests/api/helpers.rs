@@ -145,6 +145,42 @@ impl TestApp {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// `method path` with `token` (and `body` as JSON when given); returns status and JSON
+    /// body (`null` when there is none).
+    pub async fn request_as(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self
+            .anonymous()
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Uploads `bytes` as one `file` part with `token`; returns status and JSON body.
+    pub async fn upload_as(&self, token: &str, filename: &str, bytes: Vec<u8>) -> (u16, Value) {
+        let form = Form::new().part("file", Part::bytes(bytes).file_name(filename.to_owned()));
+        let response = self
+            .anonymous()
+            .post(self.url("/api/v1/assets"))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
         let response = self.client.get(self.url(path)).send().await.unwrap();
         let status = response.status().as_u16();

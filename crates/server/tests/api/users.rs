@@ -7,45 +7,22 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TOKEN, TestApp, corpus, join, member, spawn_app_with};
 
-async fn call(app: &TestApp, token: &str, method: Method, path: &str) -> (u16, Value) {
-    let response = app
-        .anonymous()
-        .request(method, app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 async fn export(app: &TestApp, token: &str, user: i64) -> (u16, Value) {
     let path = format!("/api/v1/users/{user}/export");
-    call(app, token, Method::GET, &path).await
+    app.request_as(token, Method::GET, &path, None).await
 }
 
 async fn anonymize(app: &TestApp, token: &str, user: i64) -> (u16, Value) {
     let path = format!("/api/v1/users/{user}/anonymize");
-    call(app, token, Method::POST, &path).await
+    app.request_as(token, Method::POST, &path, None).await
 }
 
+/// Uploads a corpus file with `token`; returns the new asset's id.
 async fn upload_as(app: &TestApp, token: &str, file: &str) -> String {
     let bytes = std::fs::read(corpus().join(file)).unwrap();
-    let name = file.rsplit('/').next().unwrap().to_owned();
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes).file_name(name),
-    );
-    let response = app
-        .anonymous()
-        .post(app.url("/api/v1/assets"))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let asset: Value = response.json().await.unwrap();
+    let name = file.rsplit('/').next().unwrap();
+    let (status, asset) = app.upload_as(token, name, bytes).await;
+    assert_eq!(status, 201, "{asset}");
     asset["id"].as_str().unwrap().to_owned()
 }
 
@@ -80,13 +57,14 @@ async fn a_users_data_is_exported_and_anonymized_with_their_assets_kept() {
     let kept = upload_as(&app, &ana_home, "images/webp/hopper_lossy.webp").await;
     let trashed = upload_as(&app, &ana_home, "images/jpeg/cmyk.jpg").await;
     let elsewhere = upload_as(&app, &ana_away, "images/bmp/hopper.bmp").await;
-    let (status, _) = call(
-        &app,
-        &ana_home,
-        Method::DELETE,
-        &format!("/api/v1/assets/{trashed}"),
-    )
-    .await;
+    let (status, _) = app
+        .request_as(
+            &ana_home,
+            Method::DELETE,
+            &format!("/api/v1/assets/{trashed}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 204);
 
     // Ana exports everything about herself, from either namespace.
@@ -162,7 +140,9 @@ async fn a_users_data_is_exported_and_anonymized_with_their_assets_kept() {
     assert_eq!(gone["name"], anonymous_name.as_str());
     assert!(gone["email"].is_null() && !gone["anonymized_at"].is_null());
     assert_eq!(
-        call(&app, &ana_home, Method::GET, "/api/v1/assets").await.0,
+        app.request_as(&ana_home, Method::GET, "/api/v1/assets", None)
+            .await
+            .0,
         401
     );
     assert_eq!(
@@ -193,13 +173,14 @@ async fn a_users_data_is_exported_and_anonymized_with_their_assets_kept() {
     assert!(!after.to_string().contains("ana@example.org"));
 
     // The erasures, and the refused attempts, are in the audit log.
-    let (_, log) = call(
-        &app,
-        TOKEN,
-        Method::GET,
-        "/api/v1/audit?action=users_anonymize",
-    )
-    .await;
+    let (_, log) = app
+        .request_as(
+            TOKEN,
+            Method::GET,
+            "/api/v1/audit?action=users_anonymize",
+            None,
+        )
+        .await;
     let attempts: Vec<_> = log["items"]
         .as_array()
         .unwrap()

@@ -88,18 +88,10 @@ pub(super) async fn fixture(
 ) -> Fixture {
     let owner = callers.tokens[2].as_deref();
     let admin = callers.tokens[4].as_deref();
-    let form = Form::new().part("file", Part::bytes(unique_png()).file_name("fixture.png"));
-    let asset: Value = app
-        .anonymous()
-        .post(app.url("/api/v1/assets"))
-        .bearer_auth(owner.unwrap())
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, asset) = app
+        .upload_as(owner.unwrap(), "fixture.png", unique_png())
+        .await;
+    assert_eq!(status, 201, "{asset}");
     let asset_id = asset["id"].as_str().unwrap().to_owned();
     let job = asset["jobs"][0]["id"].as_str().unwrap().to_owned();
     let json_of = |r: reqwest::Response| async move { r.json::<Value>().await.unwrap() };
