@@ -74,6 +74,19 @@ pub struct Settings {
     pub signing: SigningSettings,
     /// Browser sessions (password login to the web UI).
     pub sessions: SessionSettings,
+    /// The admin web UI (`/ui/`).
+    pub ui: UiSettings,
+}
+
+/// The admin web UI.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct UiSettings {
+    /// Origins (`https://cms.example.com`: scheme, host and port, no path) whose pages may
+    /// embed the media picker (`/ui/picker`) in an iframe or open it as a popup, and receive
+    /// the selection by `postMessage`. This server's own origin is always allowed.
+    /// Default: none.
+    pub picker_origins: Vec<String>,
 }
 
 /// Browser sessions: a password login sets an HttpOnly, SameSite=Lax cookie that
@@ -314,8 +327,23 @@ impl Default for Settings {
                 idle_timeout_seconds: 3600,
                 max_age_seconds: 7 * 86_400,
             },
+            ui: UiSettings::default(),
         }
     }
+}
+
+/// `http(s)://host[:port]`, as browsers write `Origin` and `MessageEvent.origin`
+/// (RFC 6454 §6.1): nothing after the authority, not even `/`.
+fn is_origin(origin: &str) -> bool {
+    let authority = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    authority.is_some_and(|a| {
+        !a.is_empty()
+            && !a.contains(|c: char| {
+                c == '/' || c == '?' || c == '#' || c == '@' || c.is_whitespace()
+            })
+    })
 }
 
 impl SigningSettings {
@@ -425,6 +453,11 @@ impl Settings {
             return err("import.timeout_seconds must be > 0".into());
         }
         self.signing.validate()?;
+        if let Some(bad) = self.ui.picker_origins.iter().find(|o| !is_origin(o)) {
+            return err(format!(
+                "ui.picker_origins: {bad:?} is not an origin like https://cms.example.com (scheme and host, optional port, no path)"
+            ));
+        }
         let sessions = &self.sessions;
         if !(1..=sessions.max_age_seconds).contains(&sessions.idle_timeout_seconds) {
             return err(format!(
@@ -506,6 +539,31 @@ mod tests {
         let mut s = Settings::default();
         s.images.variants.push(VariantSpec::defaults().remove(0));
         assert!(s.validate().unwrap_err().to_string().contains("repeated"));
+    }
+
+    #[test]
+    fn picker_origins_must_be_bare_origins() {
+        let mut s = Settings::default();
+        for good in ["https://cms.example.com", "http://127.0.0.1:3000"] {
+            s.ui.picker_origins = vec![good.into()];
+            s.validate().unwrap();
+        }
+        for bad in [
+            "cms.example.com",
+            "https://cms.example.com/",
+            "https://a.com/x",
+            "ftp://a.com",
+            "https://",
+        ] {
+            s.ui.picker_origins = vec![bad.into()];
+            assert!(
+                s.validate()
+                    .unwrap_err()
+                    .to_string()
+                    .contains("ui.picker_origins"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

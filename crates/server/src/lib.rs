@@ -2,6 +2,7 @@
 //!
 //! - [`App`]: opens the embedded stores for a [`Settings`] and serves them.
 //! - `routes`: the axum router (API, delivery), one module per resource.
+//! - `ui`: the admin web UI at `/ui/` (pages, picker, embedded static files).
 //! - [`ingest`]: the one ingest path (staging, sniffing, validation, dedup, recording).
 //! - [`tus`]: resumable uploads (tus 1.0) that end in that ingest path.
 //! - [`import`]: import from URL, behind an SSRF guard, into that ingest path.
@@ -26,6 +27,7 @@ pub mod session;
 pub mod signing;
 pub mod state;
 pub mod tus;
+mod ui;
 pub mod worker;
 
 use std::future::Future;

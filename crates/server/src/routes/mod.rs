@@ -34,7 +34,7 @@ mod members;
 mod openapi;
 mod rate;
 mod search;
-mod session;
+pub(crate) mod session;
 mod signed_url;
 mod tags;
 mod tokens;
@@ -56,8 +56,8 @@ use crate::audit::Actions;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Builds the whole HTTP application: the API under `/api/v1`, delivery, health, and the
-/// API description (`/api/v1/openapi.json`, `/api/v1/docs`).
+/// Builds the whole HTTP application: the API under `/api/v1`, delivery, health, the
+/// API description (`/api/v1/openapi.json`, `/api/v1/docs`) and the web UI (`/ui/`).
 pub fn router(state: AppState) -> Router {
     let (app, mut spec) = documented(&state).split_for_parts();
     openapi::add_auth_errors(&mut spec);
@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         axum::middleware::from_fn_with_state((state.clone(), actions), crate::audit::record);
     app.layer(audit)
         .merge(openapi::routes(spec))
+        .merge(crate::ui::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(TraceLayer::new_for_http())

@@ -36,16 +36,16 @@ pub(crate) struct Login {
 /// The signed-in caller.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct SessionDto {
-    user_id: i64,
-    name: String,
-    namespace_id: i64,
-    namespace: String,
+    pub(crate) user_id: i64,
+    pub(crate) name: String,
+    pub(crate) namespace_id: i64,
+    pub(crate) namespace: String,
     /// `viewer`, `editor` or `admin`.
-    role: String,
+    pub(crate) role: String,
     /// `read,write,admin`, or fewer.
-    scopes: String,
+    pub(crate) scopes: String,
     /// `session` (the cookie) or `token`.
-    via: &'static str,
+    pub(crate) via: &'static str,
 }
 
 /// `GET /api/v1/session`: who the caller is, by token or session cookie.
@@ -119,7 +119,9 @@ pub(crate) async fn login(
             "wrong name or password",
         ));
     };
-    let namespace = working_namespace(&state, &user, login.namespace.as_deref()).await?;
+    // An HTML form sends an empty field for "my first namespace".
+    let slug = login.namespace.as_deref().filter(|s| !s.is_empty());
+    let namespace = working_namespace(&state, &user, slug).await?;
     let id = session::new_id();
     state
         .store
@@ -233,7 +235,9 @@ async fn working_namespace(
     })
 }
 
-async fn describe(
+/// The caller as the API and the UI show them: user, namespace, role, scopes; `via` is
+/// `session` or `token`.
+pub(crate) async fn describe(
     state: &AppState,
     principal: &Principal,
     via: &'static str,

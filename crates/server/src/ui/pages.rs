@@ -1,0 +1,211 @@
+//! The UI's pages. Each renders its frame on the server (navigation, who is signed in,
+//! forms and their labels); its module in `web/static/js` fills it from the JSON API.
+
+use askama::Template;
+use axum::extract::{FromRequestParts, OriginalUri, Path, Query};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::auth::MaybeAuth;
+use crate::routes::session::{SessionDto, describe};
+use crate::state::AppState;
+
+/// The signed-in user of a page. Without a live session (or token) the page answers
+/// `303` to the login page, which comes back here afterwards.
+pub(super) struct SignedIn(pub(super) SessionDto);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let next = parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| "/ui/".to_owned(), |p| p.as_str().to_owned());
+        let to_login =
+            || Redirect::to(&format!("/ui/login?next={}", percent_encode(&next))).into_response();
+        let Ok(MaybeAuth(Some(principal))) = MaybeAuth::from_request_parts(parts, state).await
+        else {
+            return Err(to_login());
+        };
+        match describe(state, &principal, "session").await {
+            Ok(me) => Ok(SignedIn(me)),
+            Err(_) => Err(to_login()),
+        }
+    }
+}
+
+/// What every page's frame shows: the user, the namespace and the current section.
+pub(super) struct Frame {
+    pub(super) me: SessionDto,
+    /// The navigation entry to mark current: `library`, `collections`, `tags`,
+    /// `analytics`, or none.
+    pub(super) section: &'static str,
+}
+
+impl Frame {
+    fn new(SignedIn(me): SignedIn, section: &'static str) -> Self {
+        Self { me, section }
+    }
+
+    /// Editors and admins may upload and change; viewers only look.
+    pub(super) fn can_write(&self) -> bool {
+        self.me.role != "viewer" && self.me.scopes.contains("write")
+    }
+}
+
+/// Renders a template as an HTML page; a template error (a bug, not the user's) is a
+/// plain 500.
+pub(super) fn render(page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "UI template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the page could not be drawn",
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "library.html")]
+struct Library {
+    frame: Frame,
+}
+
+/// `GET /ui/`: the media library (search, filters, upload, bulk actions).
+pub(super) async fn library(me: SignedIn) -> Response {
+    render(&Library {
+        frame: Frame::new(me, "library"),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "asset.html")]
+struct AssetPage {
+    frame: Frame,
+    id: String,
+}
+
+/// `GET /ui/assets/{id}`: one asset: preview, variants, metadata, usage, editing.
+pub(super) async fn asset(me: SignedIn, Path(id): Path<String>) -> Response {
+    render(&AssetPage {
+        frame: Frame::new(me, "library"),
+        id,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "collections.html")]
+struct Collections {
+    frame: Frame,
+}
+
+/// `GET /ui/collections`: the namespace's collections; create one.
+pub(super) async fn collections(me: SignedIn) -> Response {
+    render(&Collections {
+        frame: Frame::new(me, "collections"),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "collection.html")]
+struct CollectionPage {
+    frame: Frame,
+    id: String,
+}
+
+/// `GET /ui/collections/{id}`: one collection: edit it, add, remove and reorder items.
+pub(super) async fn collection(me: SignedIn, Path(id): Path<String>) -> Response {
+    render(&CollectionPage {
+        frame: Frame::new(me, "collections"),
+        id,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "tags.html")]
+struct Tags {
+    frame: Frame,
+}
+
+/// `GET /ui/tags`: the namespace's tags; create, rename, delete.
+pub(super) async fn tags(me: SignedIn) -> Response {
+    render(&Tags {
+        frame: Frame::new(me, "tags"),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "analytics.html")]
+struct Analytics {
+    frame: Frame,
+}
+
+/// `GET /ui/analytics`: storage by kind, uploads over time, top and unused assets.
+pub(super) async fn analytics(me: SignedIn) -> Response {
+    render(&Analytics {
+        frame: Frame::new(me, "analytics"),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct Login {
+    next: String,
+    namespace: String,
+}
+
+/// Query of the login page.
+#[derive(Deserialize)]
+pub(super) struct LoginQuery {
+    /// Where to go after login: a path on this server (anything else means `/ui/`).
+    next: Option<String>,
+    /// The namespace to sign in to (the picker asks for one).
+    namespace: Option<String>,
+}
+
+/// `GET /ui/login`: the login form. It posts to `POST /api/v1/session`.
+pub(super) async fn login(Query(query): Query<LoginQuery>) -> Response {
+    let next = query
+        .next
+        .filter(|n| n.starts_with("/ui") && !n.contains(['\\', '\r', '\n']))
+        .unwrap_or_else(|| "/ui/".into());
+    render(&Login {
+        next,
+        namespace: query.namespace.unwrap_or_default(),
+    })
+}
+
+/// A page that says what went wrong and links back to the library.
+#[derive(Template)]
+#[template(path = "problem.html")]
+pub(super) struct Problem {
+    pub(super) title: &'static str,
+    pub(super) message: String,
+}
+
+impl Problem {
+    /// The page, with `status`.
+    pub(super) fn respond(self, status: StatusCode) -> Response {
+        (status, render(&self)).into_response()
+    }
+}
+
+/// Any other `/ui/…` path: an HTML 404 with a way back.
+pub(super) async fn not_found(OriginalUri(uri): OriginalUri) -> Response {
+    Problem {
+        title: "Page not found",
+        message: format!("There is no page at {}.", uri.path()),
+    }
+    .respond(StatusCode::NOT_FOUND)
+}
+
+/// `s` as one query-string value.
+pub(super) fn percent_encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}

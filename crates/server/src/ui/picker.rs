@@ -1,0 +1,164 @@
+//! The embeddable media picker, `/ui/picker`: another app frames it (or opens it as a
+//! popup), the user searches, filters, uploads and selects, and the picker posts the
+//! selection to the app's window with `postMessage`.
+//!
+//! The app names its origin in `origin`; the picker answers only if that origin is this
+//! server's or one of `ui.picker_origins`, allows only it to frame the page
+//! (`frame-ancestors`), and posts messages to it alone.
+
+use askama::Template;
+use axum::extract::{OriginalUri, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::CSP;
+use super::pages::{Frame, Problem, SignedIn, percent_encode, render};
+use crate::state::AppState;
+
+/// The kinds the picker can offer (`mediaTypes`).
+const KINDS: [&str; 6] = ["image", "video", "audio", "document", "model3d", "other"];
+
+/// Query of `/ui/picker`, named as host apps write them.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct PickerQuery {
+    /// Whether several assets may be chosen. Default false.
+    #[serde(default)]
+    multiple: bool,
+    /// The most that may be chosen when `multiple` (0 or absent: no limit).
+    max_items: Option<u32>,
+    /// Kinds offered, comma-separated (`image,video`). Default: every kind.
+    media_types: Option<String>,
+    /// Slug of the namespace to pick from; the user signs in to it if needed.
+    namespace: Option<String>,
+    /// The host page's origin (`https://cms.example.com`), which receives the selection.
+    /// Default: this server's own origin.
+    origin: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "picker.html")]
+struct Picker {
+    frame: Frame,
+    multiple: bool,
+    max_items: u32,
+    kinds: Vec<&'static str>,
+    /// The origin messages go to; empty means this page's own.
+    origin: String,
+}
+
+/// `GET /ui/picker`: the picker page.
+///
+/// Errors (an HTML page): 400 for an unknown media type, or an origin that is not this
+/// server's and not in `ui.picker_origins`.
+pub(super) async fn page(
+    State(state): State<AppState>,
+    Query(query): Query<PickerQuery>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    me: Result<SignedIn, Response>,
+) -> Response {
+    let origins = &state.settings.ui.picker_origins;
+    let origin = query.origin.clone().unwrap_or_default();
+    if !origin.is_empty() && !origins.contains(&origin) && !is_own(&origin, &headers) {
+        return Problem {
+            title: "This site may not use the picker",
+            message: format!(
+                "{origin} is not allowed to embed the media picker. An administrator can \
+                 add it to ui.picker_origins in medialib.toml."
+            ),
+        }
+        .respond(StatusCode::BAD_REQUEST);
+    }
+    let kinds = match kinds(query.media_types.as_deref()) {
+        Ok(kinds) => kinds,
+        Err(message) => {
+            return Problem {
+                title: "The picker was opened with a wrong option",
+                message,
+            }
+            .respond(StatusCode::BAD_REQUEST);
+        }
+    };
+    let me = match me {
+        Ok(me) => me,
+        Err(to_login) => return with_login_namespace(to_login, query.namespace.as_deref()),
+    };
+    if let Some(wanted) = query.namespace.as_deref().filter(|n| *n != me.0.namespace) {
+        let next = percent_encode(uri.path_and_query().map_or("/ui/picker", |p| p.as_str()));
+        let wanted_q = percent_encode(wanted);
+        return Redirect::to(&format!("/ui/login?next={next}&namespace={wanted_q}"))
+            .into_response();
+    }
+    let picker = Picker {
+        frame: Frame {
+            me: me.0,
+            section: "",
+        },
+        multiple: query.multiple,
+        max_items: if query.multiple {
+            query.max_items.unwrap_or(0)
+        } else {
+            1
+        },
+        kinds,
+        origin: origin.clone(),
+    };
+    let mut response = render(&picker);
+    let ancestors = if origin.is_empty() {
+        "'self'".to_owned()
+    } else {
+        format!("'self' {origin}")
+    };
+    if let Ok(policy) = HeaderValue::from_str(&format!("{CSP}; frame-ancestors {ancestors}")) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    response
+}
+
+/// The kinds named in `mediaTypes`, or all. Errors name the unknown one.
+fn kinds(raw: Option<&str>) -> Result<Vec<&'static str>, String> {
+    let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
+        return Ok(KINDS.to_vec());
+    };
+    raw.split(',')
+        .map(|k| {
+            let k = k.trim();
+            KINDS
+                .iter()
+                .copied()
+                .find(|known| *known == k)
+                .ok_or_else(|| format!("mediaTypes: {k:?} is not one of {}", KINDS.join(", ")))
+        })
+        .collect()
+}
+
+/// Whether `origin` is this server's own (by the `Host` the browser used).
+fn is_own(origin: &str, headers: &HeaderMap) -> bool {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let authority = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"));
+    host.is_some_and(|h| authority == Some(h))
+}
+
+/// The login redirect of a signed-out picker, asking for the picker's namespace.
+fn with_login_namespace(to_login: Response, namespace: Option<&str>) -> Response {
+    let (Some(namespace), Some(location)) = (
+        namespace,
+        to_login
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|l| l.to_str().ok()),
+    ) else {
+        return to_login;
+    };
+    Redirect::to(&format!(
+        "{location}&namespace={}",
+        percent_encode(namespace)
+    ))
+    .into_response()
+}

@@ -1,0 +1,222 @@
+//! A headless Chromium for one test: its own chromedriver on a free port and a fresh
+//! profile, closed on drop.
+
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+/// Long enough for a cold page plus image processing on a busy 2-core CI machine.
+pub const WAIT: Duration = Duration::from_secs(45);
+
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium session (1280×900).
+    ///
+    /// Panics, saying what to install, when Chromium or chromedriver are missing.
+    pub async fn start() -> Browser {
+        for tool in [CHROMEDRIVER, CHROMIUM] {
+            assert!(
+                std::path::Path::new(tool).exists(),
+                "{tool} is missing: install Debian's chromium and chromium-driver \
+                 (scripts/setup.sh does), or run the other tests with \
+                 `cargo test -p medialib-server --test api`"
+            );
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        // Its own process group, so that the Chromium it starts ends with it.
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .process_group(0)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let profile = tempfile::tempdir().unwrap();
+        // Chromium's background services try to reach Google, which this machine refuses.
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--window-size=1280,900",
+            &format!("--user-data-dir={}", profile.path().display()),
+        ];
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": CHROMIUM, "args": args},
+        });
+        let Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let url = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        let client = loop {
+            match ClientBuilder::new(connector.clone())
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => break client,
+                Err(e) if started.elapsed() > Duration::from_secs(30) => {
+                    panic!("no WebDriver session from chromedriver: {e}")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        };
+        Browser {
+            client,
+            driver,
+            _profile: profile,
+        }
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+    }
+
+    /// Runs `script` (a function body; `arguments[i]` are `args`) and returns its value.
+    pub async fn run(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client.execute(script, args).await.unwrap()
+    }
+
+    /// Waits until the JavaScript expression `condition` is truthy; panics after `WAIT`,
+    /// naming `what`.
+    pub async fn wait_until(&self, what: &str, condition: &str) {
+        let script = format!("return Boolean({condition});");
+        let started = Instant::now();
+        loop {
+            if self.run(&script, vec![]).await == Value::Bool(true) {
+                return;
+            }
+            if started.elapsed() > WAIT {
+                let url = self.client.current_url().await.unwrap();
+                self.screenshot(&format!("failed-{}", what.replace(' ', "-")))
+                    .await;
+                panic!("waited {WAIT:?} for {what} at {url}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The first element matching `css`.
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    /// Types `text` into the field `css` (after clearing it).
+    pub async fn fill(&self, css: &str, text: &str) {
+        let field = self.find(css).await;
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap();
+    }
+
+    /// The text content of every element matching `css`.
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let found = self
+            .run(
+                "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent.trim());",
+                vec![json!(css)],
+            )
+            .await;
+        serde_json::from_value(found).unwrap()
+    }
+
+    /// Saves the viewport as `target/ui-screenshots/{name}.png`.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        let dir = screenshots();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    /// Signs in on the login page (where any signed-out page redirects) as `name`.
+    pub async fn sign_in(&self, base: &str, name: &str, password: &str) {
+        self.goto(&format!("{base}/ui/")).await;
+        self.wait_until("the login page", "location.pathname === '/ui/login'")
+            .await;
+        self.screenshot("login").await;
+        self.fill("#name", name).await;
+        self.fill("#password", password).await;
+        self.click("#login button[type=submit]").await;
+        self.wait_until("the library after login", "location.pathname === '/ui/'")
+            .await;
+    }
+
+    /// Drops files on the element `css` as a user dragging them from the desktop would
+    /// (a synthetic `drop` event whose DataTransfer holds real `File`s).
+    pub async fn drop_files(&self, css: &str, files: &[(String, Vec<u8>)]) {
+        use base64::Engine;
+        let files: Vec<Value> = files
+            .iter()
+            .map(|(name, bytes)| {
+                json!({"name": name, "b64": base64::engine::general_purpose::STANDARD.encode(bytes)})
+            })
+            .collect();
+        self.run(
+            "const transfer = new DataTransfer();
+             for (const f of arguments[1]) {
+               const bytes = Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0));
+               transfer.items.add(new File([bytes], f.name));
+             }
+             document.querySelector(arguments[0]).dispatchEvent(
+               new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));",
+            vec![json!(css), Value::Array(files)],
+        )
+        .await;
+    }
+}
+
+impl Browser {
+    /// Ends the WebDriver session (Chromium quits).
+    pub async fn close(self) {
+        self.client.clone().close().await.unwrap();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // Also after a failed test: chromedriver and every Chromium process it started.
+        // `--` matters: procps' kill reads a bare `-<pid>` after a signal as `-1`, every
+        // process of this user.
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &group])
+            .status();
+        let _ = self.driver.wait();
+    }
+}
+
+/// `target/ui-screenshots` in the workspace.
+pub fn screenshots() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/ui-screenshots")
+}

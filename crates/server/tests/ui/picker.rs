@@ -1,0 +1,148 @@
+//! The embeddable picker: a page of another origin frames it, the user picks two images,
+//! and the page receives them by `postMessage`.
+
+use std::sync::{Arc, OnceLock};
+
+use axum::response::Html;
+use serde_json::Value;
+
+use crate::browser::Browser;
+use crate::helpers::spawn_app_with;
+use crate::library::{PASSWORD, editor, three_images};
+
+/// The host page of the README's snippet: frames the picker, shows what it receives.
+fn host_page(medialib: &str) -> String {
+    format!(
+        r#"<!doctype html><html lang="en"><head><title>Host app</title></head><body>
+<h1>Host app</h1>
+<pre id="received"></pre>
+<script>
+const MEDIALIB = "{medialib}";
+const picker = new URL("/ui/picker", MEDIALIB);
+picker.search = new URLSearchParams({{
+  origin: location.origin, multiple: "true", maxItems: "2", mediaTypes: "image",
+}});
+const frame = document.createElement("iframe");
+frame.src = picker;
+frame.title = "Choose media";
+frame.width = 1000;
+frame.height = 700;
+document.body.append(frame);
+window.addEventListener("message", (event) => {{
+  if (event.origin !== MEDIALIB) return;
+  if (event.data.type === "medialib:select") {{
+    document.getElementById("received").textContent = JSON.stringify(event.data.assets);
+  }}
+}});
+</script></body></html>"#
+    )
+}
+
+/// Serves the page in `page` (set once the server's address is known) at `/` on a free
+/// loopback port; returns the origin.
+async fn serve_host(page: Arc<OnceLock<String>>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::get(move || async move { Html(page.get().cloned().unwrap_or_default()) }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    origin
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_page_receives_two_picked_images() {
+    // The server must allow the host's origin before it starts, and the host page
+    // names the server: the host listens first, its page is filled in afterwards.
+    let page = Arc::new(OnceLock::new());
+    let host_origin = serve_host(page.clone()).await;
+    let allowed = host_origin.clone();
+    let app = spawn_app_with(move |s| s.ui.picker_origins = vec![allowed], true).await;
+    page.set(host_page(&app.base)).unwrap();
+    editor(&app, "picker").await;
+    let browser = Browser::start().await;
+    browser.sign_in(&app.base, "picker", PASSWORD).await;
+    browser.drop_files("[data-dropzone]", &three_images()).await;
+    browser
+        .wait_until(
+            "three processed images",
+            "document.querySelectorAll('#assets .thumb.loaded').length === 3",
+        )
+        .await;
+
+    browser.goto(&host_origin).await;
+    browser
+        .wait_until("the picker frame", "document.querySelector('iframe')")
+        .await;
+    browser.find("iframe").await.enter_frame().await.unwrap();
+    browser
+        .wait_until(
+            "images in the picker",
+            "document.querySelectorAll('#assets .thumb.loaded').length === 3",
+        )
+        .await;
+    let cards = browser
+        .client
+        .find_all(fantoccini::Locator::Css("#assets .asset-pick"))
+        .await
+        .unwrap();
+    for card in &cards {
+        card.click().await.unwrap();
+    }
+    // maxItems=2: the third click is refused.
+    browser
+        .wait_until(
+            "two selected",
+            "document.querySelectorAll('#assets .asset-pick[aria-pressed=true]').length === 2",
+        )
+        .await;
+    let chosen = browser
+        .run(
+            "return [...document.querySelectorAll('#assets .asset-pick[aria-pressed=true]')].map(b => b.dataset.pick);",
+            vec![],
+        )
+        .await;
+    browser.screenshot("picker").await;
+    browser.click("#picker-choose").await;
+
+    browser.client.enter_parent_frame().await.unwrap();
+    browser
+        .wait_until(
+            "the selection in the host page",
+            "document.getElementById('received').textContent",
+        )
+        .await;
+    browser.screenshot("picker-host").await;
+    let received = browser.texts("#received").await.remove(0);
+    let received: Vec<Value> = serde_json::from_str(&received).unwrap();
+    let ids: Vec<&str> = received.iter().map(|a| a["id"].as_str().unwrap()).collect();
+    let chosen: Vec<&str> = chosen
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    for id in &chosen {
+        assert!(ids.contains(id), "{id} in {ids:?}");
+    }
+    for asset in &received {
+        assert_eq!(asset["kind"], "image");
+        let url = asset["url"].as_str().unwrap();
+        assert!(
+            url.starts_with(&app.base),
+            "absolute URL on medialib: {url}"
+        );
+        let original = app.client.get(url).send().await.unwrap();
+        assert_eq!(original.status(), 200, "{url}");
+        assert!(
+            asset["variants"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|v| v["name"] == "thumbnail")
+        );
+    }
+    browser.close().await;
+}

@@ -1,0 +1,199 @@
+// The asset page: a preview that fits the kind, the variants with copy-URL buttons, the
+// metadata (with a map link for GPS), where the asset is used, and editing: title, alt
+// text, description, public, tags; move to the trash and restore.
+import "./frame.js";
+import { api } from "./api.js";
+import { canWrite, copy, formatBytes, formatDate, formatDuration, h, toast } from "./dom.js";
+import { altOf, pickVariant } from "./thumbs.js";
+
+const root = document.getElementById("asset");
+const id = root.dataset.assetId;
+const absolute = (url) => new URL(url, location.origin).href;
+
+/** The preview: picture, <video> with renditions, <audio> with its waveform, page, poster. */
+function preview(asset) {
+  const picture = pickVariant(asset, ["large", "medium", "hero", "small", "poster", "thumbnail"]);
+  const poster = pickVariant(asset, ["poster", "large", "medium"]);
+  switch (asset.kind) {
+    case "video": {
+      const video = h("video", { controls: true, preload: "metadata", poster: poster?.url, "aria-label": altOf(asset) });
+      for (const r of asset.renditions) video.append(h("source", { src: r.url, type: r.mime }));
+      video.append(h("source", { src: asset.links.original, type: asset.mime }));
+      return h("div", { class: "preview" }, video);
+    }
+    case "audio": {
+      const wave = asset.variants.find((v) => v.name === "waveform" && v.format === "png");
+      return h("div", { class: "preview audio" },
+        picture ? h("img", { src: picture.url, alt: `Cover art of ${asset.title}` }) : null,
+        wave ? h("img", { src: wave.url, alt: `Waveform of ${asset.title}` }) : null,
+        h("audio", { controls: true, preload: "metadata", src: asset.links.original, "aria-label": asset.title }));
+    }
+    default:
+      if (picture) {
+        const label = asset.kind === "document" ? `First page of ${asset.title}` : asset.kind === "model3d" ? `Rendering of ${asset.title}` : altOf(asset);
+        return h("div", { class: "preview" }, h("img", { src: picture.url, alt: label }));
+      }
+      return h("div", { class: "preview" }, h("p", { class: "kind-label" },
+        asset.status === "processing" ? "Processing… the preview appears when it is ready." : "No preview for this file."));
+  }
+}
+
+/** One row per variant and rendition: name, format, size, bytes, a copy-URL button. */
+function variants(asset) {
+  const rows = [...asset.variants, ...asset.renditions].map((v) =>
+    h("tr", {},
+      h("td", {}, v.name),
+      h("td", {}, v.format),
+      h("td", {}, v.width && v.height ? `${v.width}×${v.height}` : v.duration_s ? formatDuration(v.duration_s) : "—"),
+      h("td", {}, formatBytes(v.bytes)),
+      h("td", {}, h("button", { type: "button", class: "button small", onclick: () => copy(absolute(v.url)), "aria-label": `Copy URL of ${v.name} ${v.format}` }, "Copy URL"))));
+  const original = h("tr", {},
+    h("td", {}, "original"), h("td", {}, asset.mime),
+    h("td", {}, asset.width && asset.height ? `${asset.width}×${asset.height}` : asset.duration_s ? formatDuration(asset.duration_s) : "—"),
+    h("td", {}, formatBytes(asset.size)),
+    h("td", {}, h("button", { type: "button", class: "button small", onclick: () => copy(absolute(asset.links.original)), "aria-label": "Copy URL of the original" }, "Copy URL")));
+  return h("section", { class: "card", "aria-labelledby": "variants-heading" },
+    h("h2", { id: "variants-heading" }, "Files"),
+    h("table", { class: "table" },
+      h("thead", {}, h("tr", {}, ["Name", "Format", "Size", "Bytes", ""].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, original, rows)));
+}
+
+const LABELS = { f_number: "f-number", iso: "ISO", icc_profile: "ICC profile", exposure_time_s: "exposure (s)", focal_length_mm: "focal length (mm)", duration_s: "duration" };
+const label = (key) => LABELS[key] || key.replaceAll("_", " ");
+
+/** The metadata as a definition list; GPS links to OpenStreetMap. */
+function metadata(asset) {
+  const list = h("dl", { class: "facts" });
+  const add = (key, value) => list.append(h("dt", {}, label(key)), h("dd", {}, value));
+  add("type", asset.mime);
+  add("uploaded", formatDate(asset.created_at));
+  if (asset.taken_at) add("taken", formatDate(asset.taken_at));
+  for (const [key, value] of Object.entries(asset.metadata || {})) {
+    if (value === null || value === undefined || key === "kind" || value === "") continue;
+    if (key === "gps") {
+      const { latitude, longitude } = value;
+      const map = `https://www.openstreetmap.org/?mlat=${latitude}&mlon=${longitude}#map=15/${latitude}/${longitude}`;
+      add("location", h("a", { href: map, target: "_blank", rel: "noopener noreferrer" }, `${latitude.toFixed(5)}, ${longitude.toFixed(5)} (map)`));
+    } else if (key === "duration_s") {
+      add(key, formatDuration(value));
+    } else if (typeof value === "object") {
+      const parts = Array.isArray(value) ? value : Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : v}`);
+      if (parts.length) add(key, parts.join("; "));
+    } else {
+      add(key, String(value));
+    }
+  }
+  return h("section", { class: "card", "aria-labelledby": "metadata-heading" }, h("h2", { id: "metadata-heading" }, "Metadata"), list);
+}
+
+async function usage(asset) {
+  const section = h("section", { class: "card", "aria-labelledby": "usage-heading" }, h("h2", { id: "usage-heading" }, "Where it is used"));
+  try {
+    const { items } = await api(`/assets/${asset.id}/usage`);
+    section.append(items.length
+      ? h("ul", {}, items.map((u) => h("li", {}, `${u.entity_type} ${u.entity_id} (${u.usage_type}), last ${formatDate(u.last_used_at)}`)))
+      : h("p", { class: "muted" }, "Not used anywhere yet. Apps record usage with POST /api/v1/assets/{id}/usage."));
+  } catch (e) {
+    section.append(h("p", { class: "form-error" }, e.message));
+  }
+  return section;
+}
+
+/** Tag chips with remove buttons and an input that adds (and creates) tags. */
+function tags(asset) {
+  const chips = asset.tags.map((t) =>
+    h("span", { class: "chip" },
+      h("a", { href: `/ui/?tags=${encodeURIComponent(t.slug)}` }, t.name),
+      canWrite() ? h("button", { type: "button", "aria-label": `Remove tag ${t.name}`, onclick: () => change(() => api(`/assets/${asset.id}/tags/${encodeURIComponent(t.slug)}`, { method: "DELETE" }), `Removed ${t.name}`) }, "×") : null));
+  const form = canWrite() ? h("form", { class: "inline", id: "add-tag" },
+    h("label", { for: "tag-input", class: "visually-hidden" }, "New tag"),
+    h("input", { id: "tag-input", placeholder: "Add a tag", required: true, maxlength: 100 }),
+    h("button", { type: "submit", class: "button small" }, "Add tag")) : null;
+  form?.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const name = form.querySelector("input").value.trim();
+    if (name) change(() => api(`/assets/${asset.id}/tags`, { method: "POST", body: { tags: [name] } }), `Tagged “${name}”`);
+  });
+  return h("section", { class: "card", "aria-labelledby": "tags-heading" },
+    h("h2", { id: "tags-heading" }, "Tags"),
+    h("div", { class: "tag-editor", id: "asset-tags" }, chips.length ? chips : h("span", { class: "muted" }, "No tags yet.")),
+    form);
+}
+
+/** The edit form: title, alt text, description, public; trash or restore. */
+function editor(asset) {
+  const field = (name, text, input) => h("div", { class: "field" }, h("label", { for: `edit-${name}` }, text), input);
+  const form = h("form", { class: "edit-form", id: "edit" },
+    field("title", "Title", h("input", { id: "edit-title", name: "title", value: asset.title, required: true, maxlength: 500 })),
+    field("alt", "Alt text (describes the picture for people who cannot see it)", h("input", { id: "edit-alt", name: "alt_text", value: asset.alt_text ?? "" })),
+    field("description", "Description", h("textarea", { id: "edit-description", name: "description" }, asset.description ?? "")),
+    h("div", { class: "field checkbox" }, h("input", { id: "edit-public", name: "is_public", type: "checkbox", checked: asset.is_public }), h("label", { for: "edit-public" }, "Public (anyone with the URL can see it)")),
+    h("div", { class: "actions" },
+      h("button", { type: "submit", class: "button primary" }, "Save"),
+      asset.deleted_at
+        ? h("button", { type: "button", class: "button", onclick: () => change(() => api(`/assets/${asset.id}/restore`, { method: "POST" }), "Restored") }, "Restore")
+        : h("button", { type: "button", class: "button danger", onclick: trash }, "Move to trash")));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const body = {
+      title: data.get("title").trim(),
+      alt_text: data.get("alt_text").trim() || null,
+      description: data.get("description").trim() || null,
+      is_public: data.get("is_public") !== null,
+    };
+    change(() => api(`/assets/${asset.id}`, { method: "PATCH", body }), "Saved");
+  });
+
+  async function trash() {
+    try {
+      await api(`/assets/${asset.id}`, { method: "DELETE" });
+    } catch (e) {
+      if (e.code !== "asset_in_use" || !confirm(`${e.message}\n\nMove it to the trash anyway?`)) {
+        if (e.code !== "asset_in_use") toast(e.message, "error");
+        return;
+      }
+      await api(`/assets/${asset.id}`, { method: "DELETE", query: { force: true } }).catch((e2) => toast(e2.message, "error"));
+    }
+    toast("Moved to the trash");
+    show();
+  }
+  return h("section", { class: "card", "aria-labelledby": "edit-heading" }, h("h2", { id: "edit-heading" }, "Details"), form);
+}
+
+/** Runs a change, says it was done (or why not), and redraws. */
+async function change(run, done) {
+  try {
+    await run();
+    toast(done);
+    await show();
+  } catch (e) {
+    toast(e.message, "error");
+  }
+}
+
+async function show() {
+  let asset;
+  try {
+    asset = await api(`/assets/${id}`);
+  } catch (e) {
+    root.replaceChildren(h("div", { class: "state" }, h("p", {}, e.status === 404 ? "There is no such asset (or it was purged from the trash)." : `The asset could not be loaded: ${e.message}`),
+      h("a", { class: "button", href: "/ui/" }, "Back to the library")));
+    root.removeAttribute("aria-busy");
+    return;
+  }
+  document.title = `${asset.title} · medialib`;
+  const head = h("div", { class: "page-head" }, h("h1", {}, asset.title),
+    asset.deleted_at ? h("span", { class: "chip" }, "In the trash") : null,
+    asset.status !== "ready" ? h("span", { class: "chip" }, asset.status) : null);
+  const info = h("p", { class: "muted" }, `${asset.original_filename} · ${formatBytes(asset.size)}`);
+  if (asset.error) info.append(h("span", { class: "form-error" }, ` ${asset.error}`));
+  const main = h("div", {}, head, info, preview(asset), variants(asset));
+  const side = h("div", { class: "side" }, canWrite() ? editor(asset) : null, tags(asset), metadata(asset), await usage(asset));
+  root.replaceChildren(main, side);
+  root.removeAttribute("aria-busy");
+  if (asset.status === "processing") setTimeout(show, 2000);
+}
+
+show();

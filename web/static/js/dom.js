@@ -1,0 +1,100 @@
+// Small DOM helpers shared by the pages.
+
+/**
+ * Creates an element: h("a", {href: "/", class: "x"}, "text", child).
+ * Attributes set to false/null/undefined are left out; `on*` functions become listeners;
+ * `dataset` takes an object. Text children are text nodes, never HTML.
+ */
+export function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes || {})) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name.startsWith("on") && typeof value === "function") {
+      element.addEventListener(name.slice(2), value);
+    } else if (name === "dataset") {
+      Object.assign(element.dataset, value);
+    } else {
+      element.setAttribute(name, value === true ? "" : String(value));
+    }
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+/** Shows a short message in the page's live region; `kind` is "info" or "error". */
+export function toast(message, kind = "info") {
+  const box = document.getElementById("toasts");
+  if (!box) return;
+  const item = h("div", { class: `toast ${kind}`, role: kind === "error" ? "alert" : null }, message);
+  box.append(item);
+  setTimeout(() => item.remove(), kind === "error" ? 8000 : 4000);
+}
+
+/** Bytes as B, KiB, MiB, GiB (binary units, one decimal). */
+export function formatBytes(bytes) {
+  if (bytes === null || bytes === undefined) return "";
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** An RFC 3339 time as the reader's local date and time. */
+export function formatDate(rfc3339) {
+  if (!rfc3339) return "";
+  const date = new Date(rfc3339);
+  return Number.isNaN(date.getTime()) ? rfc3339 : date.toLocaleString();
+}
+
+/** Seconds as m:ss or h:mm:ss. */
+export function formatDuration(seconds) {
+  if (seconds === null || seconds === undefined) return "";
+  const s = Math.round(seconds);
+  const hh = Math.floor(s / 3600);
+  const mm = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, "0");
+  return hh ? `${hh}:${String(mm).padStart(2, "0")}:${ss}` : `${mm}:${ss}`;
+}
+
+/** `fn` called once `ms` have passed without another call. */
+export function debounce(fn, ms) {
+  let timer;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}
+
+/** Whether the signed-in user may upload and edit (from the page's <body>). */
+export function canWrite() {
+  return document.body.dataset.canWrite === "true";
+}
+
+/** Shows `message` (and an optional action button) in a state box, or hides it. */
+export function showState(box, message, action) {
+  box.replaceChildren();
+  if (!message) {
+    box.hidden = true;
+    return;
+  }
+  box.append(h("p", {}, message));
+  if (action) box.append(h("button", { type: "button", class: "button", onclick: action.run }, action.label));
+  box.hidden = false;
+}
+
+/** Copies `text` to the clipboard and says so. */
+export async function copy(text, what = "URL") {
+  try {
+    await navigator.clipboard.writeText(text);
+    toast(`${what} copied`);
+  } catch {
+    window.prompt(`Copy the ${what}:`, text);
+  }
+}

@@ -1,0 +1,128 @@
+// The embeddable picker. The host page opens /ui/picker?origin=…&multiple=…&maxItems=…
+// &mediaTypes=…&namespace=… in an iframe or a popup and listens for messages:
+//   {type: "medialib:ready"}                          once the picker has loaded;
+//   {type: "medialib:select", assets: [Picked, …]}    when the user chooses;
+//   {type: "medialib:cancel"}                          when the user cancels.
+// Messages go only to the origin the server allowed (ui.picker_origins), never "*".
+// A popup closes itself after choosing or cancelling.
+import { canWrite, h, toast } from "./dom.js";
+import { createBrowser, facts, fillTags, thumbnail } from "./browse.js";
+import { createUploader } from "./upload.js";
+
+const body = document.body.dataset;
+const multiple = body.multiple === "true";
+const maxItems = Number(body.maxItems) || 0;
+const kinds = body.kinds.split(",");
+const origin = body.origin || location.origin;
+const host = window.opener || (window.parent !== window ? window.parent : null);
+const chosen = new Map();
+
+const count = document.getElementById("picker-count");
+const choose = document.getElementById("picker-choose");
+const list = document.getElementById("assets");
+
+function post(message) {
+  host?.postMessage(message, origin);
+}
+
+/** What the host receives for each asset: enough to show and link it without a call. */
+function picked(asset) {
+  const absolute = (url) => new URL(url, location.origin).href;
+  return {
+    id: asset.id,
+    kind: asset.kind,
+    mime: asset.mime,
+    title: asset.title,
+    alt_text: asset.alt_text,
+    width: asset.width,
+    height: asset.height,
+    duration_s: asset.duration_s,
+    size: asset.size,
+    is_public: asset.is_public,
+    url: absolute(asset.links.original),
+    variants: asset.variants.map((v) => ({ name: v.name, format: v.format, width: v.width, height: v.height, url: absolute(v.url) })),
+  };
+}
+
+function update() {
+  const n = chosen.size;
+  count.textContent = n === 0 ? "Nothing selected" : `${n} selected`;
+  choose.disabled = n === 0;
+  for (const button of list.querySelectorAll("[data-pick]")) {
+    const on = chosen.has(button.dataset.pick);
+    button.setAttribute("aria-pressed", String(on));
+    button.closest("li").classList.toggle("selected", on);
+  }
+}
+
+function toggle(asset) {
+  if (chosen.has(asset.id)) {
+    chosen.delete(asset.id);
+  } else if (!multiple) {
+    chosen.clear();
+    chosen.set(asset.id, asset);
+  } else if (maxItems && chosen.size >= maxItems) {
+    toast(`You can choose up to ${maxItems}.`, "error");
+  } else {
+    chosen.set(asset.id, asset);
+  }
+  update();
+}
+
+function card(asset) {
+  return h("li", { class: `asset-card${chosen.has(asset.id) ? " selected" : ""}`, dataset: { id: asset.id, status: asset.status } },
+    h("button", {
+      type: "button",
+      class: "asset-pick",
+      "aria-pressed": String(chosen.has(asset.id)),
+      dataset: { pick: asset.id },
+      onclick: () => toggle(asset),
+      ondblclick: () => {
+        if (!multiple) send();
+      },
+    },
+    thumbnail(asset),
+    h("span", { class: "asset-title" }, asset.title),
+    h("span", { class: "asset-facts muted" }, facts(asset))));
+}
+
+function send() {
+  if (chosen.size === 0) return;
+  post({ type: "medialib:select", assets: [...chosen.values()].map(picked) });
+  if (window.opener) window.close();
+}
+
+const browser = createBrowser({
+  form: document.getElementById("filters"),
+  list,
+  state: document.getElementById("library-state"),
+  more: document.getElementById("load-more"),
+  card,
+  fixed: () => {
+    const kind = document.getElementById("kind").value;
+    return { kind: kind || kinds.join(",") };
+  },
+});
+
+choose.addEventListener("click", send);
+document.getElementById("picker-cancel").addEventListener("click", () => {
+  post({ type: "medialib:cancel" });
+  if (window.opener) window.close();
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") document.getElementById("picker-cancel").click();
+});
+
+const uploader = document.querySelector("[data-uploader]");
+if (uploader && canWrite()) {
+  createUploader(uploader, {
+    onAsset(asset) {
+      browser.prepend(asset);
+      if (kinds.includes(asset.kind)) toggle(asset);
+    },
+  });
+}
+
+await fillTags(document.getElementById("tags")).catch((e) => toast(e.message, "error"));
+browser.load(true);
+post({ type: "medialib:ready" });

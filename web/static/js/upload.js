@@ -1,0 +1,197 @@
+// The uploader: drop files (or choose them) and each becomes a resumable tus upload
+// (tus-js-client, vendored) to /api/v1/uploads with its own progress bar, pause, resume,
+// retry and cancel. A file is also kept in IndexedDB until it is uploaded, so a page
+// reload picks it up again and tus resumes at the offset the server has. Files larger
+// than KEEP_MAX_BYTES are not copied into the browser's storage: after a reload they are
+// listed as interrupted and resume when the same file is dropped again.
+import { api } from "./api.js";
+import { formatBytes, h, toast } from "./dom.js";
+
+const ENDPOINT = "/api/v1/uploads";
+const KEEP_MAX_BYTES = 512 * 1024 * 1024;
+const STORE = "files";
+
+/** A tiny IndexedDB wrapper: one object store of {key, file}. */
+const kept = {
+  db: null,
+  async open() {
+    if (!("indexedDB" in window)) return null;
+    this.db ??= await new Promise((resolve) => {
+      const request = indexedDB.open("medialib-uploads", 1);
+      request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "key" });
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => resolve(null);
+    });
+    return this.db;
+  },
+  async run(mode, action) {
+    const db = await this.open();
+    if (!db) return null;
+    return new Promise((resolve) => {
+      const request = action(db.transaction(STORE, mode).objectStore(STORE));
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => resolve(null);
+    });
+  },
+  put(key, file) {
+    return this.run("readwrite", (store) => store.put({ key, file }));
+  },
+  remove(key) {
+    return this.run("readwrite", (store) => store.delete(key));
+  },
+  all() {
+    return this.run("readonly", (store) => store.getAll());
+  },
+};
+
+/** The server's error message in a failed tus request, else tus-js-client's. */
+function explain(error) {
+  const body = error.originalResponse?.getBody?.();
+  try {
+    const message = JSON.parse(body)?.error?.message;
+    if (message) return message;
+  } catch {
+    // Not our JSON: fall through.
+  }
+  const status = error.originalResponse?.getStatus?.();
+  if (status === 0 || !status) return "The connection was lost. Retry to continue where it stopped.";
+  return `The upload failed (${status}).`;
+}
+
+/**
+ * Wires an uploader section (web/templates/uploader.html). `onAsset(asset)` is called
+ * with each asset created (as GET /api/v1/assets/{id} returns it).
+ */
+export function createUploader(root, { onAsset }) {
+  const dropzone = root.querySelector("[data-dropzone]");
+  const input = root.querySelector("[data-upload-input]");
+  const list = root.querySelector("[data-upload-list]");
+
+  for (const type of ["dragenter", "dragover"]) {
+    dropzone.addEventListener(type, (event) => {
+      event.preventDefault();
+      dropzone.classList.add("over");
+    });
+  }
+  dropzone.addEventListener("dragleave", () => dropzone.classList.remove("over"));
+  dropzone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    dropzone.classList.remove("over");
+    for (const file of event.dataTransfer?.files || []) add(file);
+  });
+  input.addEventListener("change", () => {
+    for (const file of input.files) add(file);
+    input.value = "";
+  });
+
+  async function add(file, key = crypto.randomUUID()) {
+    list.querySelector(`[data-resume="${CSS.escape(`${file.name}/${file.size}`)}"]`)?.remove();
+    if (file.size <= KEEP_MAX_BYTES) await kept.put(key, file);
+    const progress = h("progress", { max: 100, value: 0, "aria-label": `Upload of ${file.name}` });
+    const status = h("span", { class: "upload-status" }, "Starting…");
+    const pause = h("button", { type: "button", class: "button small" }, "Pause");
+    const retry = h("button", { type: "button", class: "button small", hidden: true }, "Retry");
+    const cancel = h("button", { type: "button", class: "button small quiet" }, "Cancel");
+    const row = h("li", { class: "upload-item", dataset: { state: "uploading" } },
+      h("span", { class: "upload-name" }, file.name),
+      h("span", { class: "upload-size muted" }, formatBytes(file.size)),
+      progress, status, h("span", { class: "upload-actions" }, pause, retry, cancel));
+    list.prepend(row);
+    const setState = (state, text) => {
+      row.dataset.state = state;
+      status.textContent = text;
+    };
+
+    const upload = new window.tus.Upload(file, {
+      endpoint: ENDPOINT,
+      retryDelays: [0, 1000, 3000, 5000, 10000],
+      removeFingerprintOnSuccess: true,
+      metadata: { filename: file.name, filetype: file.type || "application/octet-stream" },
+      onProgress(sent, total) {
+        const percent = total ? Math.floor((sent / total) * 100) : 0;
+        progress.value = percent;
+        setState("uploading", `${percent}%`);
+      },
+      async onSuccess({ lastResponse }) {
+        kept.remove(key);
+        progress.value = 100;
+        pause.hidden = true;
+        cancel.hidden = true;
+        const id = lastResponse.getHeader("Medialib-Asset-Id");
+        setState("done", "Uploaded");
+        if (!id) return;
+        try {
+          const asset = await api(`/assets/${id}`);
+          row.querySelector(".upload-name").replaceChildren(h("a", { href: `/ui/assets/${id}` }, file.name));
+          onAsset(asset);
+        } catch (e) {
+          toast(e.message, "error");
+        }
+      },
+      onError(error) {
+        setState("failed", explain(error));
+        pause.hidden = true;
+        retry.hidden = false;
+      },
+    });
+
+    pause.addEventListener("click", () => {
+      if (row.dataset.state === "paused") {
+        pause.textContent = "Pause";
+        setState("uploading", "Resuming…");
+        upload.start();
+      } else {
+        upload.abort();
+        pause.textContent = "Resume";
+        setState("paused", `Paused at ${progress.value}%`);
+      }
+    });
+    retry.addEventListener("click", () => {
+      retry.hidden = true;
+      pause.hidden = false;
+      setState("uploading", "Retrying…");
+      upload.start();
+    });
+    cancel.addEventListener("click", async () => {
+      kept.remove(key);
+      row.remove();
+      // Terminates the upload on the server too (tus termination), freeing its space.
+      await upload.abort(true).catch(() => {});
+    });
+
+    const previous = await upload.findPreviousUploads();
+    if (previous.length) upload.resumeFromPreviousUpload(previous[0]);
+    upload.start();
+  }
+
+  /** Uploads interrupted by a reload: kept files resume; others are listed. */
+  async function restore() {
+    const files = (await kept.all()) || [];
+    const names = new Set();
+    for (const { key, file } of files) {
+      names.add(`${file.name}/${file.size}`);
+      add(file, key);
+    }
+    const storage = window.tus.defaultOptions.urlStorage;
+    const unfinished = (await storage.findAllUploads().catch(() => [])) || [];
+    for (const entry of unfinished) {
+      const name = entry.metadata?.filename || "a file";
+      if (names.has(`${name}/${entry.size}`)) continue;
+      const forget = h("button", { type: "button", class: "button small quiet" }, "Forget");
+      const row = h("li", { class: "upload-item", dataset: { state: "interrupted", resume: `${name}/${entry.size}` } },
+        h("span", { class: "upload-name" }, name),
+        h("span", { class: "upload-size muted" }, formatBytes(entry.size)),
+        h("span", { class: "upload-status" }, "Interrupted. Drop or choose the same file to resume."),
+        h("span", { class: "upload-actions" }, forget));
+      forget.addEventListener("click", async () => {
+        await storage.removeUpload(entry.urlStorageKey);
+        fetch(entry.uploadUrl, { method: "DELETE", headers: { "Tus-Resumable": "1.0.0" } }).catch(() => {});
+        row.remove();
+      });
+      list.append(row);
+    }
+  }
+
+  restore();
+  return { add };
+}
