@@ -15,6 +15,9 @@ packages=(
   libvips-tools curl
   # upload tests: `python3 -m venv` for the tuspy client (tests/clients)
   python3-venv
+  # browser tests of the web UI (crates/server/tests/ui): headless Chromium and its
+  # WebDriver server
+  chromium chromium-driver
 )
 
 missing=()

@@ -88,8 +88,8 @@ async function storage() {
       ? [`In the trash: ${plural(trash.assets, "asset", "assets")}, ${formatBytes(trash.bytes)} (not counted above). `, h("a", { href: "/ui/?deleted=true" }, "Open the trash")]
       : "The trash is empty."));
 
-  // Every namespace's storage: for admins only.
-  if (document.body.dataset.role === "admin" && report.by_namespace?.length) {
+  // Only the instance owner gets other namespaces' sizes; for anyone else the list is empty.
+  if (report.by_namespace?.length) {
     parts.push(h("details", { class: "namespaces" },
       h("summary", {}, `All namespaces (${report.by_namespace.length})`),
       dataTable({

@@ -46,7 +46,7 @@ pub struct StorageDto {
     pub by_kind: Vec<KindStorageDto>,
     /// The caller's namespace's trash.
     pub trash: TrashDto,
-    /// Per namespace, instance-wide.
+    /// Per namespace, instance-wide; empty unless the caller is the instance owner.
     pub by_namespace: Vec<NamespaceStorageDto>,
 }
 

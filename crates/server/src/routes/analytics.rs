@@ -16,8 +16,9 @@ use crate::dto::analytics::{DayDto, StorageDto, TopAssetDto};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-/// `GET /api/v1/analytics/storage`: live assets and bytes per kind, the trash, and
-/// stored bytes per namespace.
+/// `GET /api/v1/analytics/storage`: live assets and bytes per kind, the trash, and, for
+/// the instance owner only, stored bytes per namespace (other namespaces' sizes are not
+/// anyone else's business).
 #[utoipa::path(
     operation_id = "analytics_storage",
     get,
@@ -32,7 +33,15 @@ pub(crate) async fn storage(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<Json<StorageDto>, ApiError> {
-    let report = state.store.storage_report(auth.namespace).await?;
+    let mut report = state.store.storage_report(auth.namespace).await?;
+    let owner = state
+        .store
+        .get_user(auth.user)
+        .await?
+        .is_some_and(|u| u.is_owner);
+    if !owner {
+        report.by_namespace.clear();
+    }
     Ok(Json(report.into()))
 }
 

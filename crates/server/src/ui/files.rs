@@ -14,6 +14,7 @@ use crate::error::ApiError;
 #[folder = "../../web/"]
 #[include = "static/**"]
 #[include = "vendor/**"]
+#[exclude = "vendor/vendor.txt"]
 struct Web;
 
 /// `GET /ui/static/{path}` and `/ui/vendor/{path}`: the file, with its SHA-256 as a

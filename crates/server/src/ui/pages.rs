@@ -205,7 +205,14 @@ pub(super) async fn not_found(OriginalUri(uri): OriginalUri) -> Response {
     .respond(StatusCode::NOT_FOUND)
 }
 
+/// Everything but RFC 3986's unreserved characters, which stay readable.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// `s` as one query-string value.
 pub(super) fn percent_encode(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    percent_encoding::utf8_percent_encode(s, QUERY_VALUE).to_string()
 }

@@ -16,8 +16,15 @@ use super::CSP;
 use super::pages::{Frame, Problem, SignedIn, percent_encode, render};
 use crate::state::AppState;
 
-/// The kinds the picker can offer (`mediaTypes`).
-const KINDS: [&str; 6] = ["image", "video", "audio", "document", "model3d", "other"];
+/// The kinds the picker can offer (`mediaTypes`), with their names in the type filter.
+const KINDS: [(&str, &str); 6] = [
+    ("image", "Images"),
+    ("video", "Videos"),
+    ("audio", "Audio"),
+    ("document", "Documents"),
+    ("model3d", "3D models"),
+    ("other", "Other files"),
+];
 
 /// Query of `/ui/picker`, named as host apps write them.
 #[derive(Deserialize)]
@@ -43,7 +50,10 @@ struct Picker {
     frame: Frame,
     multiple: bool,
     max_items: u32,
-    kinds: Vec<&'static str>,
+    /// The kinds offered: value and name.
+    kinds: Vec<(&'static str, &'static str)>,
+    /// The same values, comma-separated, for the page's script.
+    kinds_csv: String,
     /// The origin messages go to; empty means this page's own.
     origin: String,
 }
@@ -102,6 +112,7 @@ pub(super) async fn page(
         } else {
             1
         },
+        kinds_csv: kinds.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(","),
         kinds,
         origin: origin.clone(),
     };
@@ -120,7 +131,7 @@ pub(super) async fn page(
 }
 
 /// The kinds named in `mediaTypes`, or all. Errors name the unknown one.
-fn kinds(raw: Option<&str>) -> Result<Vec<&'static str>, String> {
+fn kinds(raw: Option<&str>) -> Result<Vec<(&'static str, &'static str)>, String> {
     let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
         return Ok(KINDS.to_vec());
     };
@@ -130,8 +141,11 @@ fn kinds(raw: Option<&str>) -> Result<Vec<&'static str>, String> {
             KINDS
                 .iter()
                 .copied()
-                .find(|known| *known == k)
-                .ok_or_else(|| format!("mediaTypes: {k:?} is not one of {}", KINDS.join(", ")))
+                .find(|(known, _)| *known == k)
+                .ok_or_else(|| {
+                    let known: Vec<&str> = KINDS.iter().map(|(k, _)| *k).collect();
+                    format!("mediaTypes: {k:?} is not one of {}", known.join(", "))
+                })
         })
         .collect()
 }

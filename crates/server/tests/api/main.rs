@@ -22,3 +22,4 @@ mod tokens;
 mod tus;
 mod upload;
 mod users;
+mod web_ui;

@@ -3,9 +3,11 @@
 
 use std::time::Duration;
 
+use medialib_core::NamespaceId;
+use medialib_core::access::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, corpus, spawn_app, spawn_app_with, tag_slugs};
+use crate::helpers::{TestApp, corpus, member, spawn_app, spawn_app_with, tag_slugs};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -508,6 +510,20 @@ async fn near_duplicates_and_delivery_analytics() {
     let (_, storage) = app.get_json("/api/v1/analytics/storage").await;
     assert_eq!(storage["by_kind"][0]["kind"], "image");
     assert_eq!(storage["by_kind"][0]["assets"], 3);
+    // The owner (the admin token's user) sees every namespace's size; an admin of one
+    // namespace sees none of them.
+    assert_eq!(storage["by_namespace"][0]["namespace"], "default");
+    let (_, token) = member(&app, "ns-admin", NamespaceId(1), Role::Admin).await;
+    let (_, theirs) = app
+        .request_as(
+            &token,
+            reqwest::Method::GET,
+            "/api/v1/analytics/storage",
+            None,
+        )
+        .await;
+    assert_eq!(theirs["by_kind"], storage["by_kind"]);
+    assert_eq!(theirs["by_namespace"], json!([]));
     let (_, uploads) = app.get_json("/api/v1/analytics/uploads?days=7").await;
     let days = uploads["days"].as_array().unwrap();
     assert_eq!(days.len(), 7);

@@ -11,3 +11,4 @@ mod browser;
 mod helpers;
 mod library;
 mod picker;
+mod resume;

@@ -1,0 +1,123 @@
+//! An upload survives a page reload: the file waits in IndexedDB, and tus resumes the
+//! same upload session instead of starting over.
+
+use axum::http::Method;
+use fantoccini::wd::WebDriverCompatibleCommand;
+use serde_json::{Value, json};
+
+use crate::browser::Browser;
+use crate::helpers::{TOKEN, corpus, spawn_app};
+use crate::library::{PASSWORD, editor};
+
+/// chromedriver's network throttling (`/session/{id}/chromium/network_conditions`):
+/// `Some(bytes per second)` slows uploads down, `None` lifts it.
+#[derive(Debug)]
+struct UploadThrottle(Option<u64>);
+
+impl WebDriverCompatibleCommand for UploadThrottle {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/chromium/network_conditions",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (Method, Option<String>) {
+        match self.0 {
+            Some(rate) => {
+                let conditions = json!({"network_conditions": {
+                    "offline": false, "latency": 0,
+                    "download_throughput": 100_000_000, "upload_throughput": rate,
+                }});
+                (Method::POST, Some(conditions.to_string()))
+            }
+            None => (Method::DELETE, None),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_resumes_after_a_page_reload() {
+    let app = spawn_app().await;
+    editor(&app, "resumer").await;
+    let browser = Browser::start().await;
+    browser.sign_in(&app.base, "resumer", PASSWORD).await;
+
+    let path = corpus().join("images/camera/nikon_d70s_gps.jpg");
+    let bytes = std::fs::read(&path).unwrap();
+    // ~890 KB at 100 KB/s: about nine seconds, long enough to reload in the middle.
+    browser
+        .client
+        .issue_cmd(UploadThrottle(Some(100_000)))
+        .await
+        .unwrap();
+    browser
+        .drop_files("[data-dropzone]", &[("nikon_d70s_gps.jpg".into(), bytes)])
+        .await;
+    browser
+        .wait_until(
+            "a fifth of the upload",
+            "Number(document.querySelector('.upload-item progress')?.value) >= 20",
+        )
+        .await;
+    browser.client.refresh().await.unwrap();
+
+    // The reloaded page finds the file in IndexedDB and carries on, from the offset the
+    // server has.
+    browser
+        .wait_until(
+            "the upload listed again",
+            "document.querySelector('.upload-item')",
+        )
+        .await;
+    browser.screenshot("upload-resumed").await;
+    browser
+        .client
+        .issue_cmd(UploadThrottle(None))
+        .await
+        .unwrap();
+    browser
+        .wait_until(
+            "the resumed upload to finish",
+            "document.querySelector('.upload-item[data-state=done]')",
+        )
+        .await;
+    browser
+        .wait_until(
+            "its thumbnail",
+            "document.querySelector('#assets .thumb.loaded')",
+        )
+        .await;
+
+    // One upload session, created once and finished once: resumed, not restarted.
+    let audit: Value = app
+        .client
+        .get(app.url("/api/v1/audit?limit=100"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .filter(|a| a.starts_with("uploads_"))
+        .collect();
+    assert_eq!(
+        actions.iter().filter(|a| **a == "uploads_create").count(),
+        1,
+        "{actions:?}"
+    );
+    assert!(actions.contains(&"uploads_patch"), "{actions:?}");
+    let (_, assets) = app.get_json("/api/v1/assets").await;
+    assert_eq!(assets["total"], 1);
+    browser.close().await;
+}
