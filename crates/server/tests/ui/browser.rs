@@ -159,12 +159,20 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 
+    /// Saves a screenshot of the page as `name` and fails the test on any accessibility
+    /// problem `a11y.js` finds (labels, alt text, names, contrast).
+    pub async fn check_page(&self, name: &str) {
+        self.screenshot(name).await;
+        let problems = self.run(include_str!("a11y.js"), vec![]).await;
+        assert_eq!(problems, json!([]), "accessibility of the {name} page");
+    }
+
     /// Signs in on the login page (where any signed-out page redirects) as `name`.
     pub async fn sign_in(&self, base: &str, name: &str, password: &str) {
         self.goto(&format!("{base}/ui/")).await;
         self.wait_until("the login page", "location.pathname === '/ui/login'")
             .await;
-        self.screenshot("login").await;
+        self.check_page("login").await;
         self.fill("#name", name).await;
         self.fill("#password", password).await;
         self.click("#login button[type=submit]").await;

@@ -10,5 +10,6 @@ mod browser;
 #[path = "../api/helpers.rs"]
 mod helpers;
 mod library;
+mod pages;
 mod picker;
 mod resume;

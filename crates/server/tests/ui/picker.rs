@@ -103,7 +103,7 @@ async fn a_host_page_receives_two_picked_images() {
             vec![],
         )
         .await;
-    browser.screenshot("picker").await;
+    browser.check_page("picker").await;
     browser.click("#picker-choose").await;
 
     browser.client.enter_parent_frame().await.unwrap();
