@@ -60,7 +60,9 @@ export function thumbnail(asset, names = ["thumbnail", "small"]) {
     const label = asset.status === "processing" ? "Processing…" : asset.status === "failed" ? "Failed" : LABELS[asset.kind] || "File";
     box.append(h("span", { class: "kind-label" }, label));
   }
-  if (asset.kind === "video" || asset.kind === "audio") {
+  // A picture of a video or a song (poster, cover art) says what it is; a kind label
+  // already does.
+  if (variant && (asset.kind === "video" || asset.kind === "audio")) {
     box.append(h("span", { class: "badge" }, asset.kind === "video" ? "▶ Video" : "♪ Audio"));
   }
   return box;
