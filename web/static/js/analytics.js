@@ -155,7 +155,7 @@ async function uploads() {
 async function top() {
   const { items } = await api("/analytics/top", { query: { days: DAYS, limit: 10 } });
   if (items.length === 0) {
-    return empty(`No views in the last ${DAYS} days.`, "Views count every delivery of an original or a variant; counts are saved every few seconds.");
+    return empty(`No views in the last ${DAYS} days.`, "Views count every delivery of an original or a variant, except to this admin UI; counts are saved every few seconds.");
   }
   const rows = [...items].sort((a, b) => b.views - a.views);
   const most = Math.max(...rows.map((r) => r.views), 1);

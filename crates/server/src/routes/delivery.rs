@@ -268,7 +268,11 @@ async fn send(
         return Ok((status, headers).into_response());
     }
     let stream = state.blobs.get_range(&d.key, range.clone()).await?;
-    state.deliveries.record(d.asset, range.end - range.start);
+    // The web UI's own thumbnails and previews are staff at work, not the audience: a
+    // request with the session cookie is not counted as a view.
+    if crate::session::cookie_id(req).is_none() {
+        state.deliveries.record(d.asset, range.end - range.start);
+    }
     Ok((status, headers, Body::from_stream(stream)).into_response())
 }
 

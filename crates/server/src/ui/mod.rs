@@ -50,6 +50,19 @@ const CSP: &str = "default-src 'self'; img-src 'self' data: blob:; media-src 'se
                    style-src 'self'; script-src 'self'; connect-src 'self'; \
                    object-src 'none'; base-uri 'none'; form-action 'self'";
 
+/// Lets `origins` (and this server) frame the page, instead of no one.
+pub(super) fn allow_framing(response: &mut Response, origins: &[String]) {
+    let ancestors: Vec<&str> = std::iter::once("'self'")
+        .chain(origins.iter().map(String::as_str))
+        .collect();
+    let policy = format!("{CSP}; frame-ancestors {}", ancestors.join(" "));
+    if let Ok(policy) = HeaderValue::from_str(&policy) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+}
+
 /// Security headers for pages. A handler that sets its own Content-Security-Policy (the
 /// picker's `frame-ancestors`) keeps it.
 async fn page_headers(mut response: Response) -> Response {

@@ -2,7 +2,7 @@
 //! forms and their labels); its module in `web/static/js` fills it from the JSON API.
 
 use askama::Template;
-use axum::extract::{FromRequestParts, OriginalUri, Path, Query};
+use axum::extract::{FromRequestParts, OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -169,16 +169,26 @@ pub(super) struct LoginQuery {
     namespace: Option<String>,
 }
 
-/// `GET /ui/login`: the login form. It posts to `POST /api/v1/session`.
-pub(super) async fn login(Query(query): Query<LoginQuery>) -> Response {
+/// `GET /ui/login`: the login form. It posts to `POST /api/v1/session`. On the way to
+/// the picker, the origins allowed to frame the picker may frame this page too, so that
+/// a signed-out user can sign in inside the host app's iframe.
+pub(super) async fn login(
+    State(state): State<AppState>,
+    Query(query): Query<LoginQuery>,
+) -> Response {
     let next = query
         .next
         .filter(|n| n.starts_with("/ui") && !n.contains(['\\', '\r', '\n']))
         .unwrap_or_else(|| "/ui/".into());
-    render(&Login {
+    let to_picker = next.starts_with("/ui/picker");
+    let mut response = render(&Login {
         next,
         namespace: query.namespace.unwrap_or_default(),
-    })
+    });
+    if to_picker {
+        super::allow_framing(&mut response, &state.settings.ui.picker_origins);
+    }
+    response
 }
 
 /// A page that says what went wrong and links back to the library.

@@ -7,12 +7,13 @@
 //! (`frame-ancestors`), and posts messages to it alone.
 
 use askama::Template;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{OriginalUri, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::CSP;
+use super::allow_framing;
 use super::pages::{Frame, Problem, SignedIn, percent_encode, render};
 use crate::state::AppState;
 
@@ -64,11 +65,21 @@ struct Picker {
 /// server's and not in `ui.picker_origins`.
 pub(super) async fn page(
     State(state): State<AppState>,
-    Query(query): Query<PickerQuery>,
+    query: Result<Query<PickerQuery>, QueryRejection>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     me: Result<SignedIn, Response>,
 ) -> Response {
+    let query = match query {
+        Ok(Query(query)) => query,
+        Err(e) => {
+            return Problem {
+                title: "The picker was opened with a wrong option",
+                message: e.body_text(),
+            }
+            .respond(StatusCode::BAD_REQUEST);
+        }
+    };
     let origins = &state.settings.ui.picker_origins;
     let origin = query.origin.clone().unwrap_or_default();
     if !origin.is_empty() && !origins.contains(&origin) && !is_own(&origin, &headers) {
@@ -117,16 +128,12 @@ pub(super) async fn page(
         origin: origin.clone(),
     };
     let mut response = render(&picker);
-    let ancestors = if origin.is_empty() {
-        "'self'".to_owned()
+    let host: &[String] = if origin.is_empty() {
+        &[]
     } else {
-        format!("'self' {origin}")
+        std::slice::from_ref(&origin)
     };
-    if let Ok(policy) = HeaderValue::from_str(&format!("{CSP}; frame-ancestors {ancestors}")) {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, policy);
-    }
+    allow_framing(&mut response, host);
     response
 }
 

@@ -495,6 +495,16 @@ async fn near_duplicates_and_delivery_analytics() {
         .await
         .unwrap();
     assert_eq!(response.status(), 206);
+    // The web UI's requests (with the session cookie) are not views.
+    let cookie = crate::web_ui::signed_in(&app, "staff").await;
+    let staff = reqwest::Client::new()
+        .get(app.url(original_url))
+        .header(reqwest::header::COOKIE, cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(staff.status(), 200);
+    staff.bytes().await.unwrap();
     let counted = wait_until(|| async {
         let (_, top) = app.get_json("/api/v1/analytics/top?days=1").await;
         top["items"][0]["views"] == 5
