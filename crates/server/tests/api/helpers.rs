@@ -14,6 +14,8 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 pub const TOKEN: &str = "test-admin-token-0123456789";
+/// The password of users made by `editor_with_password`.
+pub const PASSWORD: &str = "correct horse battery";
 
 pub struct TestApp {
     pub base: String,
@@ -296,6 +298,20 @@ pub async fn member(
 ) -> (UserId, String) {
     let user = app.state.store.create_user(name, None, None).await.unwrap();
     (user.id, join(app, user.id, namespace, role).await)
+}
+
+/// A new user `name` who signs in with `PASSWORD`, an editor in the default namespace.
+pub async fn editor_with_password(app: &TestApp, name: &str) -> UserId {
+    let store = &app.state.store;
+    let hash = medialib_server::session::hash_password(PASSWORD.into())
+        .await
+        .unwrap();
+    let user = store.create_user(name, None, Some(&hash)).await.unwrap();
+    store
+        .set_role(user.id, NamespaceId(1), Some(Role::Editor))
+        .await
+        .unwrap();
+    user.id
 }
 
 /// Gives `user` the `role` in `namespace`; returns a new all-scopes token for them there.

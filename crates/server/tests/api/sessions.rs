@@ -4,28 +4,11 @@
 
 use std::time::Duration;
 
-use medialib_core::NamespaceId;
-use medialib_core::access::Role;
-use medialib_server::session::hash_password;
 use reqwest::header::{COOKIE, SET_COOKIE};
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{Value, json};
 
-use crate::helpers::{TOKEN, TestApp, spawn_app_with};
-
-const PASSWORD: &str = "correct horse battery";
-
-/// A user `name` with the password, an editor in the default namespace.
-async fn editor_with_password(app: &TestApp, name: &str) -> i64 {
-    let store = &app.state.store;
-    let hash = hash_password(PASSWORD.into()).await.unwrap();
-    let user = store.create_user(name, None, Some(&hash)).await.unwrap();
-    store
-        .set_role(user.id, NamespaceId(1), Some(Role::Editor))
-        .await
-        .unwrap();
-    user.id.0
-}
+use crate::helpers::{PASSWORD, TOKEN, TestApp, editor_with_password, spawn_app_with};
 
 async fn login(app: &TestApp, form: &[(&str, &str)]) -> Response {
     app.anonymous()
@@ -68,7 +51,7 @@ async fn code(request: RequestBuilder) -> (u16, String) {
 #[tokio::test]
 async fn a_password_login_opens_a_session_that_acts_like_a_token() {
     let app = spawn_app_with(|_| {}, false).await;
-    let ana = editor_with_password(&app, "ana").await;
+    let ana = editor_with_password(&app, "ana").await.0;
 
     // Wrong password and unknown user: the same 401, and no cookie.
     for (name, password) in [("ana", "wrong password"), ("nobody", PASSWORD)] {
@@ -200,7 +183,7 @@ async fn a_password_login_opens_a_session_that_acts_like_a_token() {
 #[tokio::test]
 async fn form_logins_redirect_and_sessions_end_when_idle_or_access_is_lost() {
     let app = spawn_app_with(|s| s.sessions.idle_timeout_seconds = 2, false).await;
-    let ana = editor_with_password(&app, "ana").await;
+    let ana = editor_with_password(&app, "ana").await.0;
 
     // An HTML form login, behind a TLS proxy: a 303 to the page, a Secure cookie.
     let browser = reqwest::Client::builder()
@@ -257,7 +240,7 @@ async fn form_logins_redirect_and_sessions_end_when_idle_or_access_is_lost() {
     let roleless = login(&app, &[("name", "ana"), ("password", PASSWORD)]).await;
     assert_eq!(roleless.status(), 403);
 
-    let bob = editor_with_password(&app, "bob").await;
+    let bob = editor_with_password(&app, "bob").await.0;
     let cookie = session_cookie(&login(&app, &[("name", "bob"), ("password", PASSWORD)]).await);
     let erase = app
         .anonymous()

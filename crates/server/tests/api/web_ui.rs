@@ -1,9 +1,6 @@
 //! The web UI over plain HTTP (the browser tests are `tests/ui`): redirects to login,
 //! security headers, embedded files with ETags, and the picker's checks on its options.
 
-use medialib_core::NamespaceId;
-use medialib_core::access::Role;
-use medialib_server::session::hash_password;
 use reqwest::StatusCode;
 use reqwest::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, ETAG, IF_NONE_MATCH, LOCATION,
@@ -11,9 +8,8 @@ use reqwest::header::{
 };
 use reqwest::redirect::Policy;
 
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::helpers::{PASSWORD, TestApp, editor_with_password, spawn_app_with};
 
-const PASSWORD: &str = "correct horse battery";
 const HOST: &str = "https://cms.example.com";
 
 /// A client that shows redirects instead of following them.
@@ -25,14 +21,8 @@ fn client() -> reqwest::Client {
 }
 
 /// Signs in `name` (an editor in the default namespace); returns the Cookie header value.
-async fn signed_in(app: &TestApp, name: &str) -> String {
-    let store = &app.state.store;
-    let hash = hash_password(PASSWORD.into()).await.unwrap();
-    let user = store.create_user(name, None, Some(&hash)).await.unwrap();
-    store
-        .set_role(user.id, NamespaceId(1), Some(Role::Editor))
-        .await
-        .unwrap();
+pub async fn signed_in(app: &TestApp, name: &str) -> String {
+    editor_with_password(app, name).await;
     let response = client()
         .post(app.url("/api/v1/session"))
         .header("Sec-Fetch-Site", "same-origin")
@@ -238,6 +228,19 @@ async fn the_picker_checks_its_options_and_who_may_frame_it() {
         assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{query}");
         assert!(refused.text().await.unwrap().contains(says), "{query}");
     }
+    let malformed = get(&app, "/ui/picker?multiple=maybe", Some(&cookie)).await;
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    assert!(malformed.text().await.unwrap().contains("multiple"));
+    // Signing in on the way to the picker happens inside the host's frame.
+    let login = get(&app, "/ui/login?next=/ui/picker", None).await;
+    let policy = login.headers()[CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        policy.ends_with(&format!("frame-ancestors 'self' {HOST}")),
+        "{policy}"
+    );
     // Another namespace than the session's: sign in there.
     let other = get(&app, "/ui/picker?namespace=brand-b", Some(&cookie)).await;
     assert_eq!(other.status(), StatusCode::SEE_OTHER);

@@ -1,26 +1,10 @@
 //! An editor's day in the library: sign in, drop three files, watch them upload and
 //! appear, search, open one, tag it, and filter the library by that tag.
 
-use medialib_core::NamespaceId;
-use medialib_core::access::Role;
-use medialib_server::session::hash_password;
 use serde_json::json;
 
 use crate::browser::Browser;
-use crate::helpers::{TestApp, corpus, spawn_app};
-
-pub const PASSWORD: &str = "correct horse battery";
-
-/// An editor `name` in the default namespace who signs in with `PASSWORD`.
-pub async fn editor(app: &TestApp, name: &str) {
-    let store = &app.state.store;
-    let hash = hash_password(PASSWORD.into()).await.unwrap();
-    let user = store.create_user(name, None, Some(&hash)).await.unwrap();
-    store
-        .set_role(user.id, NamespaceId(1), Some(Role::Editor))
-        .await
-        .unwrap();
-}
+use crate::helpers::{PASSWORD, corpus, editor_with_password, spawn_app};
 
 /// Three corpus images: name and bytes.
 pub fn three_images() -> Vec<(String, Vec<u8>)> {
@@ -41,7 +25,7 @@ pub fn three_images() -> Vec<(String, Vec<u8>)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upload_search_tag_and_filter_in_the_library() {
     let app = spawn_app().await;
-    editor(&app, "editor").await;
+    editor_with_password(&app, "editor").await;
     let browser = Browser::start().await;
     browser.sign_in(&app.base, "editor", PASSWORD).await;
     browser

@@ -8,8 +8,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::browser::Browser;
-use crate::helpers::{corpus, spawn_app};
-use crate::library::{PASSWORD, editor};
+use crate::helpers::{PASSWORD, corpus, editor_with_password, spawn_app};
 
 /// Processing a video (poster and transcodes) on a busy CI machine.
 const PROCESSING: Duration = Duration::from_secs(120);
@@ -17,7 +16,7 @@ const PROCESSING: Duration = Duration::from_secs(120);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_and_each_kind_of_preview() {
     let app = spawn_app().await;
-    editor(&app, "viewer-of-all").await;
+    editor_with_password(&app, "viewer-of-all").await;
     // Each kind, and the element its asset page previews it with.
     let kinds = [
         (

@@ -7,8 +7,8 @@ use axum::response::Html;
 use serde_json::Value;
 
 use crate::browser::Browser;
-use crate::helpers::spawn_app_with;
-use crate::library::{PASSWORD, editor, three_images};
+use crate::helpers::{PASSWORD, editor_with_password, spawn_app_with};
+use crate::library::three_images;
 
 /// The host page of the README's snippet: frames the picker, shows what it receives.
 fn host_page(medialib: &str) -> String {
@@ -60,7 +60,7 @@ async fn a_host_page_receives_two_picked_images() {
     let allowed = host_origin.clone();
     let app = spawn_app_with(move |s| s.ui.picker_origins = vec![allowed], true).await;
     page.set(host_page(&app.base)).unwrap();
-    editor(&app, "picker").await;
+    editor_with_password(&app, "picker").await;
     let browser = Browser::start().await;
     browser.sign_in(&app.base, "picker", PASSWORD).await;
     browser.drop_files("[data-dropzone]", &three_images()).await;

@@ -3,11 +3,10 @@
 
 use axum::http::Method;
 use fantoccini::wd::WebDriverCompatibleCommand;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::browser::Browser;
-use crate::helpers::{TOKEN, corpus, spawn_app};
-use crate::library::{PASSWORD, editor};
+use crate::helpers::{PASSWORD, corpus, editor_with_password, spawn_app};
 
 /// chromedriver's network throttling (`/session/{id}/chromium/network_conditions`):
 /// `Some(bytes per second)` slows uploads down, `None` lifts it.
@@ -43,7 +42,7 @@ impl WebDriverCompatibleCommand for UploadThrottle {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_resumes_after_a_page_reload() {
     let app = spawn_app().await;
-    editor(&app, "resumer").await;
+    editor_with_password(&app, "resumer").await;
     let browser = Browser::start().await;
     browser.sign_in(&app.base, "resumer", PASSWORD).await;
 
@@ -94,16 +93,8 @@ async fn an_upload_resumes_after_a_page_reload() {
         .await;
 
     // One upload session, created once and finished once: resumed, not restarted.
-    let audit: Value = app
-        .client
-        .get(app.url("/api/v1/audit?limit=100"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, audit) = app.get_json("/api/v1/audit?limit=100").await;
+    assert_eq!(status, 200, "{audit}");
     let actions: Vec<&str> = audit["items"]
         .as_array()
         .unwrap()
