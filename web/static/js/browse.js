@@ -140,21 +140,27 @@ export function createBrowser({ form, list, state, more, card, fixed = () => ({}
   return { load, query, prepend, replace };
 }
 
-/** Fills a <select> with the namespace's tags (value: slug). */
+/**
+ * Replaces the options of a <select> after its first ("Any …") with `options`
+ * ([value, text] pairs), keeping the chosen value.
+ */
+function fillSelect(select, options) {
+  const keep = select.value;
+  select.replaceChildren(select.options[0], ...options.map(([value, text]) => h("option", { value }, text)));
+  select.value = keep;
+}
+
+/** Fills (or refills) a <select> with the namespace's tags (value: slug). */
 export async function fillTags(select) {
   const tags = await all("/tags");
-  const keep = select.value;
-  for (const tag of tags) select.append(h("option", { value: tag.slug }, tag.name));
-  select.value = keep;
+  fillSelect(select, tags.map((t) => [t.slug, t.name]));
   return tags;
 }
 
-/** Fills a <select> with the namespace's collections (value: id). */
+/** Fills (or refills) a <select> with the namespace's collections (value: id). */
 export async function fillCollections(select) {
   const collections = await all("/collections");
-  const keep = select.value;
-  for (const c of collections) select.append(h("option", { value: c.id }, c.title));
-  select.value = keep;
+  fillSelect(select, collections.map((c) => [c.id, c.title]));
   return collections;
 }
 

@@ -86,20 +86,23 @@ function updateBulk() {
   document.getElementById("bulk-count").textContent = `${selected.size} selected`;
 }
 
+/** Applies a bulk action to the selection; on success says `done` and reloads. */
 async function bulk(body, done) {
   try {
     const outcome = await api("/assets/bulk", { method: "POST", body: { ids: [...selected], ...body } });
     if (!outcome.applied) {
       const refused = outcome.results.find((r) => r.error);
       toast(refused ? refused.error.message : outcome.error?.message ?? "Nothing was changed.", "error");
-      return;
+      return false;
     }
     toast(done);
     selected.clear();
     updateBulk();
     browser.load(true);
+    return true;
   } catch (e) {
     toast(e.message, "error");
+    return false;
   }
 }
 
@@ -107,8 +110,12 @@ if (bulkBar) {
   document.getElementById("bulk-tag").addEventListener("submit", (event) => {
     event.preventDefault();
     const input = document.getElementById("bulk-tag-input");
-    bulk({ action: "tag", tags: [input.value.trim()] }, `Tagged “${input.value.trim()}”`);
+    const tag = input.value.trim();
     input.value = "";
+    // A new tag becomes a filter at once.
+    bulk({ action: "tag", tags: [tag] }, `Tagged “${tag}”`).then((applied) => {
+      if (applied) fillTags(document.getElementById("tags")).catch(() => {});
+    });
   });
   document.getElementById("bulk-collection").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -117,7 +124,8 @@ if (bulkBar) {
     bulk({ action: "add_to_collection", collection_id: Number(select.value) }, `Added to ${name}`);
   });
   document.getElementById("bulk-delete").addEventListener("click", () => {
-    if (confirm(`Move ${selected.size} assets to the trash?`)) bulk({ action: "delete" }, "Moved to the trash");
+    const what = selected.size === 1 ? "1 asset" : `${selected.size} assets`;
+    if (confirm(`Move ${what} to the trash?`)) bulk({ action: "delete" }, "Moved to the trash");
   });
   document.getElementById("bulk-restore").addEventListener("click", () => bulk({ action: "restore" }, "Restored"));
   document.getElementById("bulk-clear").addEventListener("click", () => {

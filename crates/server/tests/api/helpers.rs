@@ -300,6 +300,21 @@ pub async fn member(
     (user.id, join(app, user.id, namespace, role).await)
 }
 
+/// Checks `check` every 100 ms until it holds (true) or 10 s have passed (false).
+pub async fn eventually<F, Fut>(check: F) -> bool
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..100 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
 /// A new user `name` who signs in with `PASSWORD`, an editor in the default namespace.
 pub async fn editor_with_password(app: &TestApp, name: &str) -> UserId {
     let store = &app.state.store;

@@ -7,7 +7,7 @@ use medialib_core::NamespaceId;
 use medialib_core::access::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, corpus, member, spawn_app, spawn_app_with, tag_slugs};
+use crate::helpers::{TestApp, corpus, eventually, member, spawn_app, spawn_app_with, tag_slugs};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -409,7 +409,7 @@ async fn the_purge_removes_blobs_only_when_no_asset_references_them() {
 
     // The first is purged once its retention has passed; the blob stays for the second.
     let purged =
-        wait_until(|| async { app.get_json(&format!("/api/v1/assets/{first}")).await.0 == 404 })
+        eventually(|| async { app.get_json(&format!("/api/v1/assets/{first}")).await.0 == 404 })
             .await;
     assert!(purged, "the trashed asset was not purged");
     assert_eq!(app.blob_files("originals").len(), 1);
@@ -424,25 +424,11 @@ async fn the_purge_removes_blobs_only_when_no_asset_references_them() {
         .send("DELETE", &format!("/api/v1/assets/{second}"), None)
         .await;
     assert_eq!(status, 204);
-    let empty = wait_until(|| async {
+    let empty = eventually(|| async {
         app.blob_files("originals").is_empty() && app.blob_files("variants").is_empty()
     })
     .await;
     assert!(empty, "blobs left: {:?}", app.blob_files(""));
-}
-
-async fn wait_until<F, Fut>(check: F) -> bool
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..100 {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
 }
 
 #[tokio::test]
@@ -505,7 +491,7 @@ async fn near_duplicates_and_delivery_analytics() {
         .unwrap();
     assert_eq!(staff.status(), 200);
     staff.bytes().await.unwrap();
-    let counted = wait_until(|| async {
+    let counted = eventually(|| async {
         let (_, top) = app.get_json("/api/v1/analytics/top?days=1").await;
         top["items"][0]["views"] == 5
     })

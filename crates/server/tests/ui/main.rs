@@ -5,6 +5,7 @@
 //! Every page visited is saved as a PNG under `target/ui-screenshots/`.
 
 mod browser;
+mod curate;
 // The API tests' harness (server on a free port, corpus); not every helper is used here.
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
