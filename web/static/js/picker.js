@@ -5,6 +5,7 @@
 //   {type: "medialib:cancel"}                          when the user cancels.
 // Messages go only to the origin the server allowed (ui.picker_origins), never "*".
 // A popup closes itself after choosing or cancelling.
+import { api } from "./api.js";
 import { canWrite, h, toast } from "./dom.js";
 import { createBrowser, facts, fillTags, thumbnail } from "./browse.js";
 import { createUploader } from "./upload.js";
@@ -55,10 +56,10 @@ function update() {
   }
 }
 
-function toggle(asset) {
-  if (chosen.has(asset.id)) {
-    chosen.delete(asset.id);
-  } else if (!multiple) {
+/** Adds `asset` to the choice (in single mode: makes it the choice), within `maxItems`. */
+function select(asset) {
+  if (chosen.has(asset.id)) return;
+  if (!multiple) {
     chosen.clear();
     chosen.set(asset.id, asset);
   } else if (maxItems && chosen.size >= maxItems) {
@@ -69,6 +70,15 @@ function toggle(asset) {
   update();
 }
 
+function toggle(asset) {
+  if (chosen.has(asset.id)) {
+    chosen.delete(asset.id);
+    update();
+  } else {
+    select(asset);
+  }
+}
+
 function card(asset) {
   return h("li", { class: `asset-card${chosen.has(asset.id) ? " selected" : ""}`, dataset: { id: asset.id, status: asset.status } },
     h("button", {
@@ -77,8 +87,11 @@ function card(asset) {
       "aria-pressed": String(chosen.has(asset.id)),
       dataset: { pick: asset.id },
       onclick: () => toggle(asset),
+      // The two clicks before a double-click toggled it twice: choose it outright.
       ondblclick: () => {
-        if (!multiple) send();
+        if (multiple) return;
+        select(asset);
+        send();
       },
     },
     thumbnail(asset),
@@ -86,10 +99,22 @@ function card(asset) {
     h("span", { class: "asset-facts muted" }, facts(asset))));
 }
 
-function send() {
+/**
+ * Sends the choice. Each asset is read again first: one uploaded here was chosen while
+ * still processing, before it had its variants and dimensions.
+ */
+async function send() {
   if (chosen.size === 0) return;
-  post({ type: "medialib:select", assets: [...chosen.values()].map(picked) });
-  if (window.opener) window.close();
+  choose.disabled = true;
+  try {
+    const assets = await Promise.all([...chosen.keys()].map((id) => api(`/assets/${encodeURIComponent(id)}`)));
+    post({ type: "medialib:select", assets: assets.map(picked) });
+    if (window.opener) window.close();
+  } catch (e) {
+    toast(`The choice could not be sent: ${e.message}`, "error");
+  } finally {
+    choose.disabled = chosen.size === 0;
+  }
 }
 
 const browser = createBrowser({
@@ -109,16 +134,29 @@ document.getElementById("picker-cancel").addEventListener("click", () => {
   post({ type: "medialib:cancel" });
   if (window.opener) window.close();
 });
+// Escape cancels, except in a field, where it belongs to the field (clearing a search).
 document.addEventListener("keydown", (event) => {
-  if (event.key === "Escape") document.getElementById("picker-cancel").click();
+  if (event.key === "Escape" && !event.target.closest("input, select, textarea")) {
+    document.getElementById("picker-cancel").click();
+  }
 });
 
 const uploader = document.querySelector("[data-uploader]");
 if (uploader && canWrite()) {
+  // The file dialog offers only the kinds asked for, when a MIME pattern can say so.
+  const patterns = { image: "image/*", video: "video/*", audio: "audio/*" };
+  if (kinds.every((k) => patterns[k])) {
+    uploader.querySelector("[data-upload-input]").accept = kinds.map((k) => patterns[k]).join(",");
+  }
+  const offered = [...document.getElementById("kind").options].filter((o) => o.value).map((o) => o.textContent);
   createUploader(uploader, {
     onAsset(asset) {
+      if (!kinds.includes(asset.kind)) {
+        toast(`${asset.title} was uploaded to the library, but only ${offered.join(", ")} can be chosen here.`, "error");
+        return;
+      }
       browser.prepend(asset);
-      if (kinds.includes(asset.kind)) toggle(asset);
+      select(asset);
     },
   });
 }

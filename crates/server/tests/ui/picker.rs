@@ -7,7 +7,7 @@ use axum::response::Html;
 use serde_json::Value;
 
 use crate::browser::Browser;
-use crate::helpers::{PASSWORD, editor_with_password, spawn_app_with};
+use crate::helpers::{PASSWORD, corpus, editor_with_password, spawn_app_with};
 use crate::library::three_images;
 
 /// The host page of the README's snippet: frames the picker, shows what it receives.
@@ -63,11 +63,14 @@ async fn a_host_page_receives_two_picked_images() {
     editor_with_password(&app, "picker").await;
     let browser = Browser::start().await;
     browser.sign_in(&app.base, "picker", PASSWORD).await;
-    browser.drop_files("[data-dropzone]", &three_images()).await;
+    // Two images are in the library already; the third is uploaded inside the picker.
+    let mut images = three_images();
+    let in_picker = images.pop().unwrap();
+    browser.drop_files("[data-dropzone]", &images).await;
     browser
         .wait_until(
-            "three processed images",
-            "document.querySelectorAll('#assets .thumb.loaded').length === 3",
+            "two processed images",
+            "document.querySelectorAll('#assets .thumb.loaded').length === 2",
         )
         .await;
 
@@ -79,18 +82,48 @@ async fn a_host_page_receives_two_picked_images() {
     browser
         .wait_until(
             "images in the picker",
+            "document.querySelectorAll('#assets .thumb.loaded').length === 2",
+        )
+        .await;
+    // A PDF is not what the host asked for: uploaded, but not offered.
+    let pdf = corpus().join("docs/minimal-document_1p.pdf");
+    let pdf = (
+        "minimal-document_1p.pdf".to_owned(),
+        std::fs::read(pdf).unwrap(),
+    );
+    browser
+        .drop_files("[data-dropzone]", &[pdf, in_picker])
+        .await;
+    browser
+        .wait_until(
+            "the PDF refused and the image chosen as it finished",
+            "document.getElementById('toasts').textContent.includes('only Images can be chosen here') && \
+             document.querySelectorAll('#assets .asset-pick[aria-pressed=true]').length === 1",
+        )
+        .await;
+    browser
+        .wait_until(
+            "the picked upload processed",
             "document.querySelectorAll('#assets .thumb.loaded').length === 3",
         )
         .await;
+    assert_eq!(
+        browser
+            .texts("#assets .asset-pick[aria-pressed=true] .asset-title")
+            .await,
+        ["transparent_rgba"]
+    );
     let cards = browser
         .client
-        .find_all(fantoccini::Locator::Css("#assets .asset-pick"))
+        .find_all(fantoccini::Locator::Css(
+            "#assets .asset-pick[aria-pressed=false]",
+        ))
         .await
         .unwrap();
     for card in &cards {
         card.click().await.unwrap();
     }
-    // maxItems=2: the third click is refused.
+    // maxItems=2: the second click is refused.
     browser
         .wait_until(
             "two selected",
@@ -127,6 +160,13 @@ async fn a_host_page_receives_two_picked_images() {
     for id in &chosen {
         assert!(ids.contains(id), "{id} in {ids:?}");
     }
+    // The one uploaded here arrives as it is now, processed: with its size and variants.
+    assert!(
+        received
+            .iter()
+            .any(|a| a["title"] == "transparent_rgba" && a["width"] == 200),
+        "{received:?}"
+    );
     for asset in &received {
         assert_eq!(asset["kind"], "image");
         let url = asset["url"].as_str().unwrap();
