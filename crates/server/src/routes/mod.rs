@@ -66,7 +66,7 @@ pub fn router(state: AppState) -> Router {
         axum::middleware::from_fn_with_state((state.clone(), actions), crate::audit::record);
     app.layer(audit)
         .merge(openapi::routes(spec))
-        .merge(crate::ui::routes())
+        .merge(crate::ui::routes(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(TraceLayer::new_for_http())

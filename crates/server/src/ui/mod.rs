@@ -16,14 +16,16 @@ mod pages;
 mod picker;
 
 use axum::Router;
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{Redirect, Response};
 use axum::routing::get;
+use medialib_core::Settings;
 
 use crate::state::AppState;
 
 /// The UI's routes: pages, static files, and `/` → `/ui/`.
-pub(crate) fn routes() -> Router<AppState> {
+pub(crate) fn routes(state: &AppState) -> Router<AppState> {
     let pages = Router::new()
         .route("/ui/", get(pages::library))
         .route("/ui/login", get(pages::login))
@@ -34,7 +36,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/ui/analytics", get(pages::analytics))
         .route("/ui/picker", get(picker::page))
         .route("/ui/{*rest}", get(pages::not_found))
-        .layer(axum::middleware::map_response(page_headers));
+        .layer(axum::middleware::map_response_with_state(
+            state.clone(),
+            page_headers,
+        ));
     Router::new()
         .route("/", get(|| async { Redirect::to("/ui/") }))
         .route("/ui", get(|| async { Redirect::to("/ui/") }))
@@ -43,19 +48,36 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(pages)
 }
 
-/// The policy of every page: scripts, styles and API calls from this origin only;
-/// images and media also from `blob:`/`data:` (placeholders, local previews of files
-/// being uploaded).
-const CSP: &str = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; \
-                   style-src 'self'; script-src 'self'; connect-src 'self'; \
-                   object-src 'none'; base-uri 'none'; form-action 'self'";
+/// The policy of every page, less `frame-ancestors`: scripts, styles and API calls from
+/// this origin only; images and media also from `blob:`/`data:` (placeholders, local
+/// previews of files being uploaded) and from the origin of `public_base_url`, where the
+/// API's file URLs point when it is set (a CDN).
+fn policy(settings: &Settings) -> String {
+    let files = settings
+        .public_base_url
+        .as_deref()
+        .and_then(|base| url::Url::parse(base).ok())
+        .map(|base| base.origin())
+        .filter(|origin| origin.is_tuple())
+        .map(|origin| format!(" {}", origin.ascii_serialization()))
+        .unwrap_or_default();
+    format!(
+        "default-src 'self'; img-src 'self' data: blob:{files}; media-src 'self' blob:{files}; \
+         style-src 'self'; script-src 'self'; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'"
+    )
+}
 
 /// Lets `origins` (and this server) frame the page, instead of no one.
-pub(super) fn allow_framing(response: &mut Response, origins: &[String]) {
+pub(super) fn allow_framing(response: &mut Response, settings: &Settings, origins: &[String]) {
     let ancestors: Vec<&str> = std::iter::once("'self'")
         .chain(origins.iter().map(String::as_str))
         .collect();
-    let policy = format!("{CSP}; frame-ancestors {}", ancestors.join(" "));
+    let policy = format!(
+        "{}; frame-ancestors {}",
+        policy(settings),
+        ancestors.join(" ")
+    );
     if let Ok(policy) = HeaderValue::from_str(&policy) {
         response
             .headers_mut()
@@ -65,10 +87,10 @@ pub(super) fn allow_framing(response: &mut Response, origins: &[String]) {
 
 /// Security headers for pages. A handler that sets its own Content-Security-Policy (the
 /// picker's `frame-ancestors`) keeps it.
-async fn page_headers(mut response: Response) -> Response {
+async fn page_headers(State(state): State<AppState>, mut response: Response) -> Response {
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        let policy = format!("{CSP}; frame-ancestors 'none'");
+        let policy = format!("{}; frame-ancestors 'none'", policy(&state.settings));
         if let Ok(value) = HeaderValue::from_str(&policy) {
             headers.insert(header::CONTENT_SECURITY_POLICY, value);
         }

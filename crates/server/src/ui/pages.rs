@@ -92,7 +92,11 @@ struct AssetPage {
 }
 
 /// `GET /ui/assets/{id}`: one asset: preview, variants, metadata, usage, editing.
-pub(super) async fn asset(me: SignedIn, Path(id): Path<String>) -> Response {
+/// An id that is not a UUID is a 404 page.
+pub(super) async fn asset(me: SignedIn, uri: OriginalUri, Path(id): Path<String>) -> Response {
+    if uuid::Uuid::parse_str(&id).is_err() {
+        return not_found(uri).await;
+    }
     render(&AssetPage {
         frame: Frame::new(me, "library"),
         id,
@@ -120,7 +124,11 @@ struct CollectionPage {
 }
 
 /// `GET /ui/collections/{id}`: one collection: edit it, add, remove and reorder items.
-pub(super) async fn collection(me: SignedIn, Path(id): Path<String>) -> Response {
+/// An id that is not a number is a 404 page.
+pub(super) async fn collection(me: SignedIn, uri: OriginalUri, Path(id): Path<String>) -> Response {
+    if id.parse::<i64>().is_err() {
+        return not_found(uri).await;
+    }
     render(&CollectionPage {
         frame: Frame::new(me, "collections"),
         id,
@@ -186,7 +194,11 @@ pub(super) async fn login(
         namespace: query.namespace.unwrap_or_default(),
     });
     if to_picker {
-        super::allow_framing(&mut response, &state.settings.ui.picker_origins);
+        super::allow_framing(
+            &mut response,
+            &state.settings,
+            &state.settings.ui.picker_origins,
+        );
     }
     response
 }

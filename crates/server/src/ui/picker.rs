@@ -133,7 +133,7 @@ pub(super) async fn page(
     } else {
         std::slice::from_ref(&origin)
     };
-    allow_framing(&mut response, host);
+    allow_framing(&mut response, &state.settings, host);
     response
 }
 

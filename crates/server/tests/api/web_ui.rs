@@ -96,7 +96,7 @@ async fn pages_need_a_session_and_forbid_framing() {
     let cookie = signed_in(&app, "ada").await;
     for path in [
         "/ui/",
-        "/ui/assets/01234",
+        "/ui/assets/019ab3c2-0000-7000-8000-000000000000",
         "/ui/collections",
         "/ui/collections/1",
         "/ui/tags",
@@ -111,15 +111,13 @@ async fn pages_need_a_session_and_forbid_framing() {
             "{path}"
         );
     }
-    let missing = get(&app, "/ui/no/such/page", Some(&cookie)).await;
-    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    assert!(
-        missing
-            .text()
-            .await
-            .unwrap()
-            .contains("There is no page at /ui/no/such/page")
-    );
+    // Ids of the wrong shape are no page (not a page whose API calls go elsewhere).
+    for path in ["/ui/no/such/page", "/ui/assets/unused", "/ui/collections/x"] {
+        let missing = get(&app, path, Some(&cookie)).await;
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND, "{path}");
+        let says = format!("There is no page at {path}");
+        assert!(missing.text().await.unwrap().contains(&says), "{path}");
+    }
 }
 
 #[tokio::test]
@@ -250,4 +248,26 @@ async fn the_picker_checks_its_options_and_who_may_frame_it() {
             .unwrap()
             .ends_with("&namespace=brand-b")
     );
+}
+
+#[tokio::test]
+async fn pages_may_show_files_from_the_public_base_url() {
+    let cdn = "https://cdn.example.com/media/";
+    let app = spawn_app_with(|s| s.public_base_url = Some(cdn.into()), false).await;
+    let cookie = signed_in(&app, "lin").await;
+    for path in ["/ui/", "/ui/picker"] {
+        let page = get(&app, path, Some(&cookie)).await;
+        assert_eq!(page.status(), StatusCode::OK, "{path}");
+        let policy = page.headers()[CONTENT_SECURITY_POLICY].to_str().unwrap();
+        for directive in [
+            "img-src 'self' data: blob: https://cdn.example.com;",
+            "media-src 'self' blob: https://cdn.example.com;",
+            "script-src 'self';",
+        ] {
+            assert!(
+                policy.contains(directive),
+                "{path}: {directive} in {policy}"
+            );
+        }
+    }
 }
