@@ -2,11 +2,13 @@
 // session cookie. Errors arrive as {"error": {"code", "message"}} and are thrown as
 // ApiError so pages can show the server's own explanation.
 
+/** An API error: HTTP `status`, the error's `code`, and the whole JSON `body` (or null). */
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, body = null) {
     super(message);
     this.status = status;
     this.code = code;
+    this.body = body;
   }
 }
 
@@ -52,6 +54,7 @@ export async function api(path, { method = "GET", query, body, signal } = {}) {
       response.status,
       error ? error.code : `http_${response.status}`,
       error ? error.message : `The server answered ${response.status} ${response.statusText}.`,
+      data,
     );
   }
   return data;

@@ -109,7 +109,7 @@ function tags(asset) {
   const form = canWrite() ? h("form", { class: "inline", id: "add-tag" },
     h("label", { for: "tag-input", class: "visually-hidden" }, "New tag"),
     h("input", { id: "tag-input", placeholder: "Add a tag", required: true, maxlength: 100 }),
-    h("button", { type: "submit", class: "button small" }, "Add tag")) : null;
+    h("button", { type: "submit", class: "button small", id: "add-tag-button" }, "Add tag")) : null;
   form?.addEventListener("submit", (event) => {
     event.preventDefault();
     const name = form.querySelector("input").value.trim();
@@ -130,7 +130,7 @@ function editor(asset) {
     field("description", "Description", h("textarea", { id: "edit-description", name: "description" }, asset.description ?? "")),
     h("div", { class: "field checkbox" }, h("input", { id: "edit-public", name: "is_public", type: "checkbox", checked: asset.is_public }), h("label", { for: "edit-public" }, "Public (anyone with the URL can see it)")),
     h("div", { class: "actions" },
-      h("button", { type: "submit", class: "button primary" }, "Save"),
+      h("button", { type: "submit", class: "button primary", id: "edit-save" }, "Save"),
       asset.deleted_at
         ? h("button", { type: "button", class: "button", onclick: () => change(() => api(`/assets/${asset.id}/restore`, { method: "POST" }), "Restored") }, "Restore")
         : h("button", { type: "button", class: "button danger", onclick: trash }, "Move to trash")));
@@ -154,7 +154,12 @@ function editor(asset) {
         if (e.code !== "asset_in_use") toast(e.message, "error");
         return;
       }
-      await api(`/assets/${asset.id}`, { method: "DELETE", query: { force: true } }).catch((e2) => toast(e2.message, "error"));
+      try {
+        await api(`/assets/${asset.id}`, { method: "DELETE", query: { force: true } });
+      } catch (forced) {
+        toast(forced.message, "error");
+        return;
+      }
     }
     toast("Moved to the trash");
     show();
@@ -173,27 +178,80 @@ async function change(run, done) {
   }
 }
 
+const load = () => api(`/assets/${encodeURIComponent(id)}`);
+
+/** The parts that change while the asset is processing, and the timer that polls them. */
+let live = null;
+let poll = null;
+
+/** The head, preview and files: what processing changes, besides the metadata. */
+function overview(asset) {
+  const head = h("div", { class: "page-head" }, h("h1", { tabindex: "-1" }, asset.title),
+    asset.deleted_at ? h("span", { class: "chip" }, "In the trash") : null,
+    asset.status !== "ready" ? h("span", { class: "chip" }, asset.status) : null);
+  const info = h("p", { class: "muted" }, `${asset.original_filename} · ${formatBytes(asset.size)}`);
+  if (asset.error) info.append(h("span", { class: "form-error" }, ` ${asset.error}`));
+  return h("div", {}, head, info, preview(asset), variants(asset));
+}
+
+/** Polls a processing asset every 2 s, redrawing only the overview and the metadata, so
+ * that what is being typed in the edit form stays. */
+function watch(asset) {
+  clearTimeout(poll);
+  if (asset.status !== "processing") return;
+  poll = setTimeout(async () => {
+    let fresh;
+    try {
+      fresh = await load();
+    } catch {
+      watch(asset);
+      return;
+    }
+    const next = { overview: overview(fresh), metadata: metadata(fresh) };
+    live.overview.replaceWith(next.overview);
+    live.metadata.replaceWith(next.metadata);
+    live = next;
+    watch(fresh);
+  }, 2000);
+}
+
+/** A way to find the focused control again after a redraw: its id or its name. */
+function focusKey() {
+  const active = document.activeElement;
+  if (!root.contains(active) || active === root) return null;
+  return { id: active.id, label: active.getAttribute("aria-label") };
+}
+
+/** Focuses the same control in the new page, else (a removed tag's button) the tag
+ * input, else the heading. */
+function refocus(key) {
+  if (!key) return;
+  const again = (key.id && document.getElementById(key.id))
+    || (key.label && root.querySelector(`[aria-label="${CSS.escape(key.label)}"]`))
+    || (key.label?.startsWith("Remove tag") && document.getElementById("tag-input"))
+    || root.querySelector("h1");
+  again?.focus();
+}
+
 async function show() {
   let asset;
   try {
-    asset = await api(`/assets/${id}`);
+    asset = await load();
   } catch (e) {
+    clearTimeout(poll);
     root.replaceChildren(h("div", { class: "state" }, h("p", {}, e.status === 404 ? "There is no such asset (or it was purged from the trash)." : `The asset could not be loaded: ${e.message}`),
       h("a", { class: "button", href: "/ui/" }, "Back to the library")));
     root.removeAttribute("aria-busy");
     return;
   }
   document.title = `${asset.title} · medialib`;
-  const head = h("div", { class: "page-head" }, h("h1", {}, asset.title),
-    asset.deleted_at ? h("span", { class: "chip" }, "In the trash") : null,
-    asset.status !== "ready" ? h("span", { class: "chip" }, asset.status) : null);
-  const info = h("p", { class: "muted" }, `${asset.original_filename} · ${formatBytes(asset.size)}`);
-  if (asset.error) info.append(h("span", { class: "form-error" }, ` ${asset.error}`));
-  const main = h("div", {}, head, info, preview(asset), variants(asset));
-  const side = h("div", { class: "side" }, canWrite() ? editor(asset) : null, tags(asset), metadata(asset), await usage(asset));
-  root.replaceChildren(main, side);
+  const key = focusKey();
+  live = { overview: overview(asset), metadata: metadata(asset) };
+  const side = h("div", { class: "side" }, canWrite() ? editor(asset) : null, tags(asset), live.metadata, await usage(asset));
+  root.replaceChildren(live.overview, side);
   root.removeAttribute("aria-busy");
-  if (asset.status === "processing") setTimeout(show, 2000);
+  refocus(key);
+  watch(asset);
 }
 
 show();

@@ -25,6 +25,7 @@ export function createBrowser({ form, list, state, more, card, fixed = () => ({}
   let generation = 0;
   let controller = null;
   const polling = new Map();
+  const clearFilters = { label: "Clear filters", run: () => { form.reset(); form.dispatchEvent(new Event("change")); } };
 
   function query() {
     const query = {};
@@ -62,16 +63,20 @@ export function createBrowser({ form, list, state, more, card, fixed = () => ({}
         showState(state, filtered
           ? "No assets match this search. Try other words or clear the filters."
           : "No assets yet. Drop files above, or choose files, to upload the first ones.",
-        filtered ? { label: "Clear filters", run: () => { form.reset(); form.dispatchEvent(new Event("change")); } } : null);
+        filtered ? clearFilters : null);
       } else {
         showState(state, null);
       }
     } catch (e) {
       if (e.name === "AbortError" || mine !== generation) return;
-      const message = e instanceof ApiError && e.status === 422
-        ? `The search was not understood: ${e.message}`
-        : `The library could not be loaded: ${e.message}`;
-      showState(state, message, { label: "Try again", run: () => load(true) });
+      // 400 (invalid_query, invalid_cursor): the same search fails again, so the way out
+      // is other filters; anything else may pass on a second try.
+      const misunderstood = e instanceof ApiError && (e.status === 400 || e.status === 422);
+      if (misunderstood) {
+        showState(state, `The search was not understood: ${e.message}`, clearFilters);
+      } else {
+        showState(state, `The library could not be loaded: ${e.message}`, { label: "Try again", run: () => load(true) });
+      }
     } finally {
       if (mine === generation) {
         more.disabled = false;
@@ -101,10 +106,18 @@ export function createBrowser({ form, list, state, more, card, fixed = () => ({}
     polling.set(asset.id, setTimeout(tick, POLL_MS));
   }
 
-  /** Redraws the card of `asset` if shown. */
+  /** Redraws the card of `asset` if shown; focus inside it moves to the same control
+   * (by its first class) in the new card. */
   function replace(asset) {
     const old = list.querySelector(`[data-id="${CSS.escape(asset.id)}"]`);
-    if (old) old.replaceWith(card(asset));
+    if (!old) return;
+    const focused = old.contains(document.activeElement) ? document.activeElement : null;
+    const fresh = card(asset);
+    old.replaceWith(fresh);
+    if (focused) {
+      const kind = focused.classList[0];
+      (kind && fresh.querySelector(`.${CSS.escape(kind)}`) || fresh.querySelector("a, button, input"))?.focus();
+    }
   }
 
   /** Shows a just-uploaded asset first, and follows its processing. */

@@ -11,6 +11,7 @@ const form = document.getElementById("filters");
 const list = document.getElementById("assets");
 const count = document.getElementById("result-count");
 const selected = new Set();
+let inTrash = false;
 
 /** Fills the form from the address (?q=…&tags=…). */
 function fromAddress() {
@@ -62,6 +63,11 @@ const browser = createBrowser({
     count.textContent = `${total} ${total === 1 ? "asset" : "assets"}${query.deleted ? " in the trash" : ""}`;
     toAddress(query);
     const trash = Boolean(query.deleted);
+    // A selection of live assets means nothing in the trash, and the other way round.
+    if (trash !== inTrash) {
+      inTrash = trash;
+      clearSelection();
+    }
     document.getElementById("bulk-delete")?.toggleAttribute("hidden", trash);
     document.getElementById("bulk-restore")?.toggleAttribute("hidden", !trash);
   },
@@ -86,24 +92,46 @@ function updateBulk() {
   document.getElementById("bulk-count").textContent = `${selected.size} selected`;
 }
 
-/** Applies a bulk action to the selection; on success says `done` and reloads. */
+/**
+ * Applies a bulk action to the selection; on success says `done` and reloads. A refusal
+ * (409, nothing changed) says why for the first refused asset; assets in use may then be
+ * moved to the trash anyway. Resolves to whether the action was applied.
+ */
 async function bulk(body, done) {
   try {
-    const outcome = await api("/assets/bulk", { method: "POST", body: { ids: [...selected], ...body } });
-    if (!outcome.applied) {
-      const refused = outcome.results.find((r) => r.error);
-      toast(refused ? refused.error.message : outcome.error?.message ?? "Nothing was changed.", "error");
+    await api("/assets/bulk", { method: "POST", body: { ids: [...selected], ...body } });
+  } catch (e) {
+    const refusals = (e.body?.results ?? []).filter((r) => r.error);
+    if (refusals.length === 0) {
+      toast(e.message, "error");
       return false;
     }
-    toast(done);
-    selected.clear();
-    updateBulk();
-    browser.load(true);
-    return true;
-  } catch (e) {
-    toast(e.message, "error");
+    const inUse = refusals.every((r) => r.error.code === "asset_in_use");
+    if (body.action === "delete" && inUse && !body.force) {
+      const what = refusals.length === 1 ? "1 asset is" : `${refusals.length} assets are`;
+      if (confirm(`${what} still used by an app. Move to the trash anyway?`)) return bulk({ ...body, force: true }, done);
+      return false;
+    }
+    toast(`${e.message}. ${refusals[0].error.message}`, "error");
     return false;
   }
+  toast(done);
+  clearSelection();
+  browser.load(true);
+  return true;
+}
+
+/**
+ * Empties the selection. The focus, if it was in the bulk bar that now hides, moves to
+ * the result count, so a keyboard user is not left on nothing.
+ */
+function clearSelection() {
+  const hadFocus = bulkBar?.contains(document.activeElement);
+  selected.clear();
+  for (const box of list.querySelectorAll("input.select")) box.checked = false;
+  for (const item of list.querySelectorAll(".selected")) item.classList.remove("selected");
+  updateBulk();
+  if (hadFocus) count.focus();
 }
 
 if (bulkBar) {
@@ -128,12 +156,7 @@ if (bulkBar) {
     if (confirm(`Move ${what} to the trash?`)) bulk({ action: "delete" }, "Moved to the trash");
   });
   document.getElementById("bulk-restore").addEventListener("click", () => bulk({ action: "restore" }, "Restored"));
-  document.getElementById("bulk-clear").addEventListener("click", () => {
-    selected.clear();
-    for (const box of list.querySelectorAll("input.select")) box.checked = false;
-    for (const item of list.querySelectorAll(".selected")) item.classList.remove("selected");
-    updateBulk();
-  });
+  document.getElementById("bulk-clear").addEventListener("click", clearSelection);
 }
 
 const uploader = document.querySelector("[data-uploader]");

@@ -59,6 +59,16 @@ function explain(error) {
 }
 
 /**
+ * Whether the server refused the file itself (413 too large, 415 type, 422 invalid or
+ * corrupt, 403, 507 quota), rather than the transfer (408, 409 offset, 423, 429).
+ */
+function refused(error) {
+  const status = error.originalResponse?.getStatus?.() ?? 0;
+  if (status === 507) return true;
+  return status >= 400 && status < 500 && ![401, 408, 409, 423, 429].includes(status);
+}
+
+/**
  * Wires an uploader section (web/templates/uploader.html). `onAsset(asset)` is called
  * with each asset created (as GET /api/v1/assets/{id} returns it).
  */
@@ -119,6 +129,7 @@ export function createUploader(root, { onAsset }) {
         cancel.hidden = true;
         const id = lastResponse.getHeader("Medialib-Asset-Id");
         setState("done", "Uploaded");
+        toast(`${file.name} uploaded`);
         if (!id) return;
         try {
           const asset = await api(`/assets/${id}`);
@@ -129,9 +140,17 @@ export function createUploader(root, { onAsset }) {
         }
       },
       onError(error) {
-        setState("failed", explain(error));
+        const why = explain(error);
+        setState("failed", why);
+        toast(`${file.name}: ${why}`, "error");
         pause.hidden = true;
-        retry.hidden = false;
+        // A file the server refused is refused again: no retry, and it is not resumed
+        // after a reload either. A lost connection or a busy server may pass later.
+        if (refused(error)) {
+          kept.remove(key);
+        } else {
+          retry.hidden = false;
+        }
       },
     });
 
