@@ -1,14 +1,18 @@
-//! Curating with the keyboard and the selection: bulk tag and add to a collection,
-//! reorder the collection with Move up/Move down, move to the trash and restore. Each
-//! step is checked in the API, not only on the page.
+//! Curating: bulk tag and add to a collection, reorder the collection with the keyboard,
+//! move to the trash (past a usage) and restore; and editing an asset while it is still
+//! processing. Each step is checked in the API, not only on the page.
 
 use fantoccini::key::Key;
+use medialib_core::NamespaceId;
+use medialib_core::access::Role;
+use medialib_server::worker::{Step, run_next_job};
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::browser::Browser;
 use crate::helpers::{
-    PASSWORD, TOKEN, TestApp, editor_with_password, eventually, spawn_app, tag_slugs,
+    PASSWORD, TOKEN, TestApp, corpus, editor_with_password, eventually, join, spawn_app,
+    spawn_app_with, tag_slugs,
 };
 use crate::library::three_images;
 
@@ -47,10 +51,25 @@ async fn order(app: &TestApp, collection: i64) -> Vec<String> {
 }
 
 /// The asset `id` as the admin sees it (trashed ones too).
-async fn asset(app: &TestApp, id: &str) -> Value {
+async fn asset_of(app: &TestApp, id: &str) -> Value {
     let (status, asset) = app.get_json(&format!("/api/v1/assets/{id}")).await;
     assert_eq!(status, 200, "{asset}");
     asset
+}
+
+/// Accepts the open `confirm()` dialog (waiting for it to open); returns its question.
+async fn answer_dialog(browser: &Browser) -> String {
+    let started = std::time::Instant::now();
+    loop {
+        match browser.client.get_alert_text().await {
+            Ok(question) => {
+                browser.client.accept_alert().await.unwrap();
+                return question;
+            }
+            Err(e) if started.elapsed() > crate::browser::WAIT => panic!("no dialog: {e}"),
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -100,9 +119,9 @@ async fn bulk_actions_reorder_by_keyboard_trash_and_restore() {
         )
         .await;
     for id in [first, second] {
-        assert_eq!(tag_slugs(&asset(&app, id).await), ["archive"]);
+        assert_eq!(tag_slugs(&asset_of(&app, id).await), ["archive"]);
     }
-    assert!(tag_slugs(&asset(&app, third).await).is_empty());
+    assert!(tag_slugs(&asset_of(&app, third).await).is_empty());
 
     // Add the same two to the collection.
     select(&browser, &[second, first]).await;
@@ -168,11 +187,24 @@ async fn bulk_actions_reorder_by_keyboard_trash_and_restore() {
             "document.querySelectorAll('#assets .asset-card').length === 3",
         )
         .await;
+    // An app uses it: the server refuses, the page says so and asks again.
+    let (status, usage) = app
+        .request_as(
+            TOKEN,
+            Method::POST,
+            &format!("/api/v1/assets/{third}/usage"),
+            Some(json!({"entity_type": "article", "entity_id": "42", "usage_type": "inline"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{usage}");
     select(&browser, &[third]).await;
     browser.click("#bulk-delete").await;
-    let question = browser.client.get_alert_text().await.unwrap();
-    assert_eq!(question, "Move 1 asset to the trash?");
-    browser.client.accept_alert().await.unwrap();
+    for question in [
+        "Move 1 asset to the trash?",
+        "1 asset is still used by an app. Move to the trash anyway?",
+    ] {
+        assert_eq!(answer_dialog(&browser).await, question);
+    }
     browser
         .wait_until(
             "two assets left",
@@ -180,7 +212,7 @@ async fn bulk_actions_reorder_by_keyboard_trash_and_restore() {
              document.getElementById('result-count').textContent === '2 assets'",
         )
         .await;
-    assert!(asset(&app, third).await["deleted_at"].is_string());
+    assert!(asset_of(&app, third).await["deleted_at"].is_string());
 
     browser.click("#deleted").await;
     browser
@@ -201,6 +233,60 @@ async fn bulk_actions_reorder_by_keyboard_trash_and_restore() {
             "document.getElementById('result-count').textContent === '0 assets in the trash'",
         )
         .await;
-    assert!(asset(&app, third).await["deleted_at"].is_null());
+    assert!(asset_of(&app, third).await["deleted_at"].is_null());
+    browser.close().await;
+}
+
+/// What an editor types on the page of an asset still processing stays there while the
+/// page follows the processing, and is saved afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_survive_processing() {
+    // No workers: the asset stays processing until the test runs its job.
+    let app = spawn_app_with(|_| {}, false).await;
+    let user = editor_with_password(&app, "writer").await;
+    let token = join(&app, user, NamespaceId(1), Role::Editor).await;
+    let image = corpus().join("images/camera/gps_DSCN0010.jpg");
+    let (status, asset) = app
+        .upload_as(&token, "gps_DSCN0010.jpg", std::fs::read(image).unwrap())
+        .await;
+    assert_eq!(status, 201, "{asset}");
+    assert_eq!(asset["status"], "processing");
+    let id = asset["id"].as_str().unwrap().to_owned();
+
+    let browser = Browser::start().await;
+    browser.sign_in(&app.base, "writer", PASSWORD).await;
+    browser.goto(&format!("{}/ui/assets/{id}", app.base)).await;
+    browser
+        .wait_until(
+            "the processing asset",
+            "document.querySelector('.preview')?.textContent.includes('Processing')",
+        )
+        .await;
+    let alt = "Farmhouse among vines";
+    browser.fill("#edit-alt", alt).await;
+    // Some polls while it is still processing, then the job, then the redrawn preview.
+    tokio::time::sleep(std::time::Duration::from_millis(4500)).await;
+    while let Step::Ran(_) = run_next_job(&app.state, "test").await.unwrap() {}
+    browser
+        .wait_until(
+            "the preview after processing",
+            "document.querySelector('.preview img[src*=variants]')",
+        )
+        .await;
+    let kept = browser
+        .run(
+            "const f = document.getElementById('edit-alt'); return [f.value, document.activeElement === f];",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        kept,
+        json!([alt, true]),
+        "the typed alt text and the focus stay"
+    );
+    browser.click("#edit-save").await;
+    let saved = eventually(|| async { asset_of(&app, &id).await["alt_text"] == alt }).await;
+    assert!(saved, "alt text saved");
+    browser.check_page("asset-processed").await;
     browser.close().await;
 }
