@@ -47,6 +47,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -69,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::ui::routes(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(CatchPanicLayer::custom(panicked))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -148,6 +150,18 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(openapi::health))
 }
 
+/// A handler that panicked (a bug) answers the API's JSON 500, and the panic is logged,
+/// instead of the client seeing its connection dropped.
+fn panicked(panic: Box<dyn std::any::Any + Send>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let what = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("no message");
+    ApiError::internal(format_args!("a handler panicked: {what}")).into_response()
+}
+
 async fn not_found() -> ApiError {
     ApiError::not_found("route")
 }
@@ -158,4 +172,32 @@ async fn method_not_allowed() -> ApiError {
         "method_not_allowed",
         "this method is not allowed on this route",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::Request;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn boom() -> &'static str {
+        panic!("index out of range")
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_a_json_500_not_a_dropped_connection() {
+        let app = Router::new()
+            .route("/", get(boom))
+            .layer(CatchPanicLayer::custom(panicked));
+        let response = app.oneshot(Request::new(Body::empty())).await.unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], "internal");
+    }
 }

@@ -229,14 +229,19 @@ pub(crate) struct UnusedParams {
     cursor: Option<String>,
 }
 
-/// Parses `30d`, `12h`, `2w`, `90m` or `3600s` into seconds.
-fn parse_age(raw: &str) -> Result<i64, ApiError> {
+/// The time `raw` (an age: `30d`, `12h`, `2w`, `90m` or `3600s`) before `now`.
+///
+/// Errors (400 `invalid_query`): not a whole number and one of those units, negative,
+/// or so old that the time is out of range.
+fn uploaded_before(raw: &str, now: Timestamp) -> Result<Timestamp, ApiError> {
     let bad = || {
         invalid(format!(
             "older_than {raw:?} is not an age such as 30d, 12h, 2w, 90m or 3600s"
         ))
     };
-    let (number, unit) = raw.split_at(raw.len().saturating_sub(1));
+    // By characters: the last may be any character, of any length in bytes.
+    let split = raw.char_indices().last().map_or(0, |(i, _)| i);
+    let (number, unit) = raw.split_at(split);
     let n: i64 = number.parse().map_err(|_| bad())?;
     let unit = match unit {
         "s" => 1,
@@ -246,7 +251,9 @@ fn parse_age(raw: &str) -> Result<i64, ApiError> {
         "w" => 604_800,
         _ => return Err(bad()),
     };
-    n.checked_mul(unit).filter(|s| *s >= 0).ok_or_else(bad)
+    let seconds = n.checked_mul(unit).filter(|s| *s >= 0).ok_or_else(bad)?;
+    now.checked_sub(time::Duration::seconds(seconds))
+        .ok_or_else(bad)
 }
 
 /// `GET /api/v1/assets/unused?older_than=30d`: live assets without any recorded usage,
@@ -268,8 +275,10 @@ pub(crate) async fn unused(
     auth: Auth,
     ApiQuery(params): ApiQuery<UnusedParams>,
 ) -> Result<Json<AssetPage>, ApiError> {
-    let age = parse_age(params.older_than.as_deref().unwrap_or("30d"))?;
-    let before = Timestamp::now_utc() - time::Duration::seconds(age);
+    let before = uploaded_before(
+        params.older_than.as_deref().unwrap_or("30d"),
+        Timestamp::now_utc(),
+    )?;
     let query = SearchParams {
         limit: params.limit,
         cursor: params.cursor,
@@ -288,11 +297,22 @@ mod tests {
 
     #[test]
     fn ages_and_dates_parse_or_say_why_not() {
-        assert_eq!(parse_age("30d").unwrap(), 30 * 86_400);
-        assert_eq!(parse_age("0s").unwrap(), 0);
-        assert!(parse_age("30").is_err());
-        assert!(parse_age("d").is_err());
-        assert!(parse_age("-1d").is_err());
+        let now = Timestamp::now_utc();
+        let age = |raw| uploaded_before(raw, now).map(|t| (now - t).whole_seconds());
+        assert_eq!(age("30d").unwrap(), 30 * 86_400);
+        assert_eq!(age("0s").unwrap(), 0);
+        for wrong in [
+            "30",
+            "d",
+            "",
+            "-1d",
+            "5é",
+            "é",
+            "999999999999w",
+            "99999999999d",
+        ] {
+            assert!(age(wrong).is_err(), "{wrong}");
+        }
         let day = parse_time("x", Some("2026-11-24")).unwrap().unwrap();
         assert_eq!(day.unix_timestamp(), 1_795_478_400);
         assert!(parse_time("x", Some("24/11/2026")).is_err());
