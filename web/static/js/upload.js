@@ -11,7 +11,26 @@ const ENDPOINT = "/api/v1/uploads";
 const KEEP_MAX_BYTES = 512 * 1024 * 1024;
 const STORE = "files";
 
-/** A tiny IndexedDB wrapper: one object store of {key, file}. */
+/**
+ * Whose uploads these are: the signed-in user in this namespace. Kept files and tus's
+ * resume entries carry it, so that another user (or namespace) in the same browser never
+ * resumes them, and signing out can forget them.
+ */
+const SCOPE = `${document.body.dataset.userId}@${document.body.dataset.namespace}`;
+
+/** tus-js-client's fingerprint of a file, scoped; its localStorage keys are
+ * `tus::{fingerprint}::{random}`, so this scope's all start with RESUME_PREFIX. */
+const fingerprint = (file) => `medialib/${SCOPE}/${[file.name, file.type, file.size, file.lastModified].join("/")}`;
+const RESUME_PREFIX = `tus::medialib/${SCOPE}/`;
+
+/** Forgets tus's resume entries for `file`: the server will not take it. */
+async function forgetResume(file) {
+  const storage = window.tus.defaultOptions.urlStorage;
+  const entries = (await storage.findUploadsByFingerprint(fingerprint(file)).catch(() => [])) || [];
+  for (const entry of entries) await storage.removeUpload(entry.urlStorageKey);
+}
+
+/** A tiny IndexedDB wrapper: one object store of {key, file, scope}. */
 const kept = {
   db: null,
   async open() {
@@ -34,15 +53,28 @@ const kept = {
     });
   },
   put(key, file) {
-    return this.run("readwrite", (store) => store.put({ key, file }));
+    return this.run("readwrite", (store) => store.put({ key, file, scope: SCOPE }));
   },
   remove(key) {
     return this.run("readwrite", (store) => store.delete(key));
   },
-  all() {
-    return this.run("readonly", (store) => store.getAll());
+  /** This scope's kept files. */
+  async all() {
+    const files = (await this.run("readonly", (store) => store.getAll())) || [];
+    return files.filter((kept) => kept.scope === SCOPE);
   },
 };
+
+/**
+ * Forgets this user's unfinished uploads in this browser (signing out): the kept files
+ * and tus's resume entries. The server expires the upload sessions themselves.
+ */
+export async function forgetUploads() {
+  for (const { key } of await kept.all()) await kept.remove(key);
+  for (const name of Object.keys(localStorage)) {
+    if (name.startsWith(RESUME_PREFIX)) localStorage.removeItem(name);
+  }
+}
 
 /** The server's error message in a failed tus request, else tus-js-client's. */
 function explain(error) {
@@ -116,6 +148,7 @@ export function createUploader(root, { onAsset }) {
       endpoint: ENDPOINT,
       retryDelays: [0, 1000, 3000, 5000, 10000],
       removeFingerprintOnSuccess: true,
+      fingerprint: async (f) => fingerprint(f),
       metadata: { filename: file.name, filetype: file.type || "application/octet-stream" },
       onProgress(sent, total) {
         const percent = total ? Math.floor((sent / total) * 100) : 0;
@@ -148,6 +181,7 @@ export function createUploader(root, { onAsset }) {
         // after a reload either. A lost connection or a busy server may pass later.
         if (refused(error)) {
           kept.remove(key);
+          forgetResume(file);
         } else {
           retry.hidden = false;
         }
@@ -193,7 +227,7 @@ export function createUploader(root, { onAsset }) {
     }
     const storage = window.tus.defaultOptions.urlStorage;
     const unfinished = (await storage.findAllUploads().catch(() => [])) || [];
-    for (const entry of unfinished) {
+    for (const entry of unfinished.filter((e) => e.urlStorageKey.startsWith(RESUME_PREFIX))) {
       const name = entry.metadata?.filename || "a file";
       if (names.has(`${name}/${entry.size}`)) continue;
       const forget = h("button", { type: "button", class: "button small quiet" }, "Forget");

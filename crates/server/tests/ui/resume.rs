@@ -112,3 +112,74 @@ async fn an_upload_resumes_after_a_page_reload() {
     assert_eq!(assets["total"], 1);
     browser.close().await;
 }
+
+/// An unfinished upload belongs to its user: signing out forgets it in the browser, and
+/// the next user to sign in there neither sees it nor uploads it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unfinished_upload_stays_with_its_user() {
+    let app = spawn_app().await;
+    editor_with_password(&app, "ana").await;
+    editor_with_password(&app, "ben").await;
+    let browser = Browser::start().await;
+    browser.sign_in(&app.base, "ana", PASSWORD).await;
+    let bytes = std::fs::read(corpus().join("images/camera/nikon_d70s_gps.jpg")).unwrap();
+    browser
+        .client
+        .issue_cmd(UploadThrottle(Some(100_000)))
+        .await
+        .unwrap();
+    browser
+        .drop_files("[data-dropzone]", &[("nikon_d70s_gps.jpg".into(), bytes)])
+        .await;
+    browser
+        .wait_until(
+            "a tenth of the upload",
+            "Number(document.querySelector('.upload-item progress')?.value) >= 10",
+        )
+        .await;
+    browser.click(".upload-item .upload-actions button").await;
+    browser
+        .wait_until(
+            "the paused upload",
+            "document.querySelector('.upload-item[data-state=paused]')",
+        )
+        .await;
+    let kept = "Object.keys(localStorage).filter(k => k.startsWith('tus::')).length";
+    browser
+        .wait_until("its resume entry", &format!("{kept} === 1"))
+        .await;
+    browser
+        .client
+        .issue_cmd(UploadThrottle(None))
+        .await
+        .unwrap();
+
+    browser.click("[data-action=logout]").await;
+    browser
+        .wait_until("the login page", "location.pathname === '/ui/login'")
+        .await;
+    assert_eq!(
+        browser.run(&format!("return {kept};"), vec![]).await,
+        json!(0)
+    );
+
+    browser.sign_in(&app.base, "ben", PASSWORD).await;
+    browser
+        .wait_until(
+            "ben's empty library",
+            "document.getElementById('library-state').textContent.includes('No assets yet')",
+        )
+        .await;
+    // Time enough for a restored upload to show and finish, had there been one.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let rows = browser
+        .run(
+            "return document.querySelectorAll('.upload-item').length;",
+            vec![],
+        )
+        .await;
+    assert_eq!(rows, json!(0), "no upload of ana's shown to ben");
+    let (_, assets) = app.get_json("/api/v1/assets").await;
+    assert_eq!(assets["total"], 0, "nothing uploaded: {assets}");
+    browser.close().await;
+}
