@@ -43,9 +43,9 @@ function empty(message, hint) {
 /** A small picture linking to the asset (the title next to it names the link). */
 function thumbLink(asset) {
   const thumb = thumbnail(asset);
-  thumb.setAttribute("aria-hidden", "true");
   thumb.querySelector("img")?.setAttribute("alt", "");
-  return h("a", { href: `/ui/assets/${asset.id}`, tabindex: "-1", class: "thumb-link" }, thumb);
+  // Out of the tab order and of the accessibility tree: the title's link is the one.
+  return h("a", { href: `/ui/assets/${asset.id}`, tabindex: "-1", "aria-hidden": "true", class: "thumb-link" }, thumb);
 }
 
 // ——— Storage by kind ———
@@ -67,7 +67,7 @@ async function storage() {
     const assets = kinds.reduce((sum, k) => sum + k.assets, 0);
     const originals = kinds.reduce((sum, k) => sum + k.bytes, 0);
     const variants = kinds.reduce((sum, k) => sum + k.variant_bytes, 0);
-    const summary = `${plural(assets, "asset", "assets")} take ${formatBytes(originals + variants)}: ` +
+    const summary = `${plural(assets, "asset", "assets")} ${assets === 1 ? "takes" : "take"} ${formatBytes(originals + variants)}: ` +
       `${formatBytes(originals)} of originals and ${formatBytes(variants)} of variants and renditions.`;
     const rows = kinds.map((k) => ({ label: KINDS[k.kind] || k.kind, values: [k.bytes, k.variant_bytes] }));
     const plot = h("div", { class: "chart-plot" });

@@ -4,7 +4,7 @@
 // cover, and a search that adds assets.
 import "./frame.js";
 import { api } from "./api.js";
-import { canWrite, debounce, formatBytes, formatDate, h, toast } from "./dom.js";
+import { canWrite, debounce, focusOn, formatBytes, formatDate, h, toast } from "./dom.js";
 import { facts } from "./browse.js";
 import { thumbnail } from "./thumbs.js";
 
@@ -111,13 +111,22 @@ function focusNear(index, action) {
   (next?.querySelector(`[data-action="${action}"]`) ?? itemsHeading).focus();
 }
 
-// Changes of order are saved one after another, so that the last one wins.
-let saving = Promise.resolve();
+// Changes to the items (order, add, remove) reach the server one after another: a PUT
+// of the order must name exactly the items the server has, so it may not overtake an
+// add or a remove, and it sends the order as it is when its turn comes.
+let changes = Promise.resolve();
+
+/** Runs `change` after every change queued before it. */
+function inTurn(change) {
+  const done = changes.then(change);
+  changes = done.catch(() => {});
+  return done;
+}
 
 function saveOrder(done) {
-  const order = items.map((asset) => asset.id);
-  saving = saving.then(async () => {
+  inTurn(async () => {
     try {
+      const order = items.map((asset) => asset.id);
       collection = await api(`${base}/items`, { method: "PUT", body: { asset_ids: order } });
       renderHead();
       toast(done);
@@ -141,8 +150,14 @@ function move(asset, by) {
 }
 
 async function remove(asset) {
+  let index;
   try {
-    collection = await api(`${base}/items`, { method: "DELETE", body: { asset_ids: [asset.id] } });
+    // The items change in the same turn, before any later change reads them.
+    await inTurn(async () => {
+      collection = await api(`${base}/items`, { method: "DELETE", body: { asset_ids: [asset.id] } });
+      index = items.indexOf(asset);
+      items = items.filter((a) => a !== asset);
+    });
   } catch (e) {
     toast(`${quote(asset)} was not removed: ${e.message}`, "error");
     return;
@@ -156,8 +171,6 @@ async function remove(asset) {
       toast(`The cover is still ${quote(asset)}: ${e.message}`, "error");
     }
   }
-  const index = items.indexOf(asset);
-  items = items.filter((a) => a !== asset);
   renderHead();
   renderItems();
   focusNear(index, "remove");
@@ -310,12 +323,14 @@ function markAdded() {
 async function add(asset) {
   if (items.some((a) => a.id === asset.id)) return;
   try {
-    collection = await api(`${base}/items`, { method: "POST", body: { asset_ids: [asset.id] } });
+    await inTurn(async () => {
+      collection = await api(`${base}/items`, { method: "POST", body: { asset_ids: [asset.id] } });
+      items.push(asset);
+    });
   } catch (e) {
     toast(`${quote(asset)} was not added: ${e.message}`, "error");
     return;
   }
-  items.push(asset);
   renderHead();
   renderItems();
   markAdded();
@@ -372,6 +387,8 @@ function adder() {
 // ---- The page ----
 
 async function show() {
+  // After "Try again", the focus goes to what replaces it: the title, or the new button.
+  const retried = root.contains(document.activeElement);
   try {
     [collection, items] = await Promise.all([api(base), loadItems()]);
   } catch (e) {
@@ -382,6 +399,7 @@ async function show() {
         ? h("a", { class: "button", href: "/ui/collections" }, "All collections")
         : h("button", { type: "button", class: "button", onclick: show }, "Try again")));
     root.removeAttribute("aria-busy");
+    if (retried) focusOn(root.querySelector("button"));
     return;
   }
   const head = h("div", { class: "page-head" }, title, publicChip,
@@ -396,6 +414,7 @@ async function show() {
   root.replaceChildren(head, summary, description,
     h("div", { class: `collection-detail${writer ? "" : " single"}` }, itemsCard, side));
   root.removeAttribute("aria-busy");
+  if (retried) focusOn(title);
 }
 
 show();

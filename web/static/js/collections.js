@@ -72,8 +72,9 @@ form?.addEventListener("submit", async (event) => {
   const data = new FormData(form);
   const title = data.get("name").trim();
   const description = data.get("description").trim();
-  if (!title) {
-    toast("Give the collection a name.", "error");
+  // The server makes the collection's slug from the letters and digits of its name.
+  if (!/[\p{L}\p{N}]/u.test(title)) {
+    toast(title ? "Give the collection a name with at least one letter or digit." : "Give the collection a name.", "error");
     form.elements.name.focus();
     return;
   }

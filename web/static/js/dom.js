@@ -39,7 +39,8 @@ export function formatBytes(bytes) {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let value = bytes;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
+  // Compared as shown (one decimal), so that 1023.97 KiB reads 1.0 MiB, not 1024.0 KiB.
+  while (unit < units.length - 1 && (unit === 0 ? value : Number(value.toFixed(1))) >= 1024) {
     value /= 1024;
     unit += 1;
   }
@@ -77,16 +78,30 @@ export function canWrite() {
   return document.body.dataset.canWrite === "true";
 }
 
-/** Shows `message` (and an optional action button) in a state box, or hides it. */
+/**
+ * Moves the focus to `element`, making it focusable from script if it is not (a heading
+ * or a box), so that a keyboard user is not left on a control that is gone.
+ */
+export function focusOn(element) {
+  if (!element) return;
+  if (!element.matches("a[href], button, input, select, textarea, [tabindex]")) element.tabIndex = -1;
+  element.focus();
+}
+
+/**
+ * Shows `message` (and an optional action button) in a state box, or hides it. Focus in
+ * the box (on its "Try again") moves to the new button, or to the page's heading when
+ * the box hides.
+ */
 export function showState(box, message, action) {
+  const hadFocus = box.contains(document.activeElement);
   box.replaceChildren();
-  if (!message) {
-    box.hidden = true;
-    return;
+  box.hidden = !message;
+  if (message) {
+    box.append(h("p", {}, message));
+    if (action) box.append(h("button", { type: "button", class: "button", onclick: action.run }, action.label));
   }
-  box.append(h("p", {}, message));
-  if (action) box.append(h("button", { type: "button", class: "button", onclick: action.run }, action.label));
-  box.hidden = false;
+  if (hadFocus) focusOn(box.hidden ? document.querySelector("main h1") : box.querySelector("button") ?? box);
 }
 
 /** Copies `text` to the clipboard and says so. */

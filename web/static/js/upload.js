@@ -5,7 +5,7 @@
 // than KEEP_MAX_BYTES are not copied into the browser's storage: after a reload they are
 // listed as interrupted and resume when the same file is dropped again.
 import { api } from "./api.js";
-import { formatBytes, h, toast } from "./dom.js";
+import { focusOn, formatBytes, h, toast } from "./dom.js";
 
 const ENDPOINT = "/api/v1/uploads";
 const KEEP_MAX_BYTES = 512 * 1024 * 1024;
@@ -109,6 +109,16 @@ export function createUploader(root, { onAsset }) {
   const input = root.querySelector("[data-upload-input]");
   const list = root.querySelector("[data-upload-list]");
 
+  /** Removes an upload's row. Focus in it moves to a neighbour's button, else to the file
+   * chooser. */
+  function dropRow(row) {
+    if (row.contains(document.activeElement)) {
+      const near = row.nextElementSibling ?? row.previousElementSibling;
+      focusOn(near?.querySelector("button:not([hidden])") ?? input);
+    }
+    row.remove();
+  }
+
   for (const type of ["dragenter", "dragover"]) {
     dropzone.addEventListener(type, (event) => {
       event.preventDefault();
@@ -207,7 +217,7 @@ export function createUploader(root, { onAsset }) {
     });
     cancel.addEventListener("click", async () => {
       kept.remove(key);
-      row.remove();
+      dropRow(row);
       // Terminates the upload on the server too (tus termination), freeing its space.
       await upload.abort(true).catch(() => {});
     });
@@ -239,7 +249,7 @@ export function createUploader(root, { onAsset }) {
       forget.addEventListener("click", async () => {
         await storage.removeUpload(entry.urlStorageKey);
         fetch(entry.uploadUrl, { method: "DELETE", headers: { "Tus-Resumable": "1.0.0" } }).catch(() => {});
-        row.remove();
+        dropRow(row);
       });
       list.append(row);
     }
