@@ -21,10 +21,14 @@ struct Web;
 /// strong ETag and `Cache-Control: no-cache`, so browsers revalidate (a 304 costs one
 /// round trip) and never run a stale script after an upgrade.
 ///
-/// Errors: 404 for a path not embedded.
+/// Errors: 404 for a path not embedded, or with a `..` or empty segment.
 pub(super) async fn serve(OriginalUri(uri): OriginalUri, headers: HeaderMap) -> Response {
     let path = uri.path().trim_start_matches("/ui/");
-    let Some(file) = Web::get(path) else {
+    // Debug builds read from disk, where `static/../templates/…` would leave the folder.
+    let plain = path
+        .split('/')
+        .all(|s| !s.is_empty() && s != "." && s != "..");
+    let Some(file) = Web::get(path).filter(|_| plain) else {
         return ApiError::not_found(format!("UI file {path}")).into_response();
     };
     let etag = format!("\"{}\"", hex::encode(file.metadata.sha256_hash()));

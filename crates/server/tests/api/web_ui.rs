@@ -160,6 +160,27 @@ async fn static_files_are_embedded_with_etags() {
         let status = get(&app, path, None).await.status();
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
+    // HTTP clients resolve `..` before sending; a raw request keeps it.
+    for path in ["/ui/static/../templates/base.html", "/ui/static//app.css"] {
+        let status_line = raw_get(&app, path).await;
+        assert!(
+            status_line.starts_with("HTTP/1.1 404"),
+            "{path}: {status_line}"
+        );
+    }
+}
+
+/// The status line of `GET path` sent byte for byte, as no URL library would send it.
+async fn raw_get(app: &TestApp, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let response = String::from_utf8_lossy(&response);
+    response.lines().next().unwrap_or_default().to_owned()
 }
 
 #[tokio::test]
