@@ -39,16 +39,10 @@ impl WebDriverCompatibleCommand for UploadThrottle {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_upload_resumes_after_a_page_reload() {
-    let app = spawn_app().await;
-    editor_with_password(&app, "resumer").await;
-    let browser = Browser::start().await;
-    browser.sign_in(&app.base, "resumer", PASSWORD).await;
-
-    let path = corpus().join("images/camera/nikon_d70s_gps.jpg");
-    let bytes = std::fs::read(&path).unwrap();
-    // ~890 KB at 100 KB/s: about nine seconds, long enough to reload in the middle.
+/// Throttles uploads, drops a corpus photo, and waits until `percent` of it is sent:
+/// ~890 KB at 100 KB/s takes about nine seconds, long enough to act in the middle.
+async fn slow_upload(browser: &Browser, percent: u32) {
+    let bytes = std::fs::read(corpus().join("images/camera/nikon_d70s_gps.jpg")).unwrap();
     browser
         .client
         .issue_cmd(UploadThrottle(Some(100_000)))
@@ -59,10 +53,20 @@ async fn an_upload_resumes_after_a_page_reload() {
         .await;
     browser
         .wait_until(
-            "a fifth of the upload",
-            "Number(document.querySelector('.upload-item progress')?.value) >= 20",
+            &format!("{percent}% of the upload"),
+            &format!("Number(document.querySelector('.upload-item progress')?.value) >= {percent}"),
         )
         .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_resumes_after_a_page_reload() {
+    let app = spawn_app().await;
+    editor_with_password(&app, "resumer").await;
+    let browser = Browser::start().await;
+    browser.sign_in(&app.base, "resumer", PASSWORD).await;
+
+    slow_upload(&browser, 20).await;
     browser.client.refresh().await.unwrap();
 
     // The reloaded page finds the file in IndexedDB and carries on, from the offset the
@@ -122,21 +126,7 @@ async fn an_unfinished_upload_stays_with_its_user() {
     editor_with_password(&app, "ben").await;
     let browser = Browser::start().await;
     browser.sign_in(&app.base, "ana", PASSWORD).await;
-    let bytes = std::fs::read(corpus().join("images/camera/nikon_d70s_gps.jpg")).unwrap();
-    browser
-        .client
-        .issue_cmd(UploadThrottle(Some(100_000)))
-        .await
-        .unwrap();
-    browser
-        .drop_files("[data-dropzone]", &[("nikon_d70s_gps.jpg".into(), bytes)])
-        .await;
-    browser
-        .wait_until(
-            "a tenth of the upload",
-            "Number(document.querySelector('.upload-item progress')?.value) >= 10",
-        )
-        .await;
+    slow_upload(&browser, 10).await;
     browser.click(".upload-item .upload-actions button").await;
     browser
         .wait_until(
