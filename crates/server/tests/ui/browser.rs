@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
@@ -14,6 +16,9 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// Long enough for a cold page plus image processing on a busy 2-core CI machine.
 pub const WAIT: Duration = Duration::from_secs(45);
+/// How many Tab presses `check_page` follows: past the skip link and the navigation,
+/// into the page's own controls.
+const FOCUS_STOPS: usize = 8;
 
 pub struct Browser {
     pub client: Client,
@@ -160,11 +165,29 @@ impl Browser {
     }
 
     /// Saves a screenshot of the page as `name` and fails the test on any accessibility
-    /// problem `a11y.js` finds (labels, alt text, names, contrast).
+    /// problem `a11y.js` finds (labels, alt text, names, contrast), or on a focus that
+    /// does not show (`focus.js`) as the Tab key moves through the first controls.
     pub async fn check_page(&self, name: &str) {
         self.screenshot(name).await;
         let problems = self.run(include_str!("a11y.js"), vec![]).await;
         assert_eq!(problems, json!([]), "accessibility of the {name} page");
+        self.run("document.activeElement?.blur();", vec![]).await;
+        for press in 1..=FOCUS_STOPS {
+            let tab = KeyActions::new("keyboard".into())
+                .then(KeyAction::Down {
+                    value: Key::Tab.into(),
+                })
+                .then(KeyAction::Up {
+                    value: Key::Tab.into(),
+                });
+            self.client.perform_actions(tab).await.unwrap();
+            let problem = self.run(include_str!("focus.js"), vec![]).await;
+            if problem == "end" && press > 1 {
+                break;
+            }
+            assert_eq!(problem, Value::Null, "Tab {press} on the {name} page");
+        }
+        self.run("document.activeElement?.blur();", vec![]).await;
     }
 
     /// Signs in on the login page (where any signed-out page redirects) as `name`.
