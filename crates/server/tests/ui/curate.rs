@@ -1,4 +1,4 @@
-//! Curating: bulk tag and add to a collection, reorder the collection with the keyboard,
+//! Curating: make a collection, bulk tag and add to it, reorder it with the keyboard,
 //! move to the trash (past a usage) and restore; and editing an asset while it is still
 //! processing. Each step is checked in the API, not only on the page.
 
@@ -76,20 +76,31 @@ async fn answer_dialog(browser: &Browser) -> String {
 async fn bulk_actions_reorder_by_keyboard_trash_and_restore() {
     let app = spawn_app().await;
     editor_with_password(&app, "curator").await;
-    let (status, collection) = app
-        .request_as(
-            TOKEN,
-            Method::POST,
-            "/api/v1/collections",
-            Some(json!({"title": "Match day"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{collection}");
-    let collection = collection["id"].as_i64().unwrap();
-
     let browser = Browser::start().await;
     browser.sign_in(&app.base, "curator", PASSWORD).await;
+
+    // A collection made on the collections page, which opens it once made.
+    browser.goto(&format!("{}/ui/collections", app.base)).await;
+    browser.fill("#new-name", "★ Match day").await;
+    browser
+        .click("#create-collection button[type=submit]")
+        .await;
+    browser
+        .wait_until(
+            "the new collection's page",
+            "/^\\/ui\\/collections\\/\\d+$/.test(location.pathname) && \
+             document.getElementById('collection-title')?.textContent === '★ Match day'",
+        )
+        .await;
+    let page = browser.client.current_url().await.unwrap();
+    let collection: i64 = page.path().rsplit('/').next().unwrap().parse().unwrap();
+    let (_, made) = app
+        .get_json(&format!("/api/v1/collections/{collection}"))
+        .await;
+    assert_eq!(made["slug"], "match-day", "{made}");
+
     // The editor's own uploads, which an editor may also delete and restore.
+    browser.goto(&format!("{}/ui/", app.base)).await;
     browser.drop_files("[data-dropzone]", &three_images()).await;
     browser
         .wait_until(
