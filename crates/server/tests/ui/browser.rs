@@ -141,6 +141,19 @@ impl Browser {
         field.send_keys(text).await.unwrap();
     }
 
+    /// Presses and releases `key` where the focus is, as a keyboard would.
+    pub async fn press(&self, key: Key) {
+        self.press_char(key.into()).await;
+    }
+
+    /// Types one character where the focus is (a key press of `c`).
+    pub async fn press_char(&self, c: char) {
+        let press = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: c })
+            .then(KeyAction::Up { value: c });
+        self.client.perform_actions(press).await.unwrap();
+    }
+
     pub async fn click(&self, css: &str) {
         self.find(css).await.click().await.unwrap();
     }
@@ -173,14 +186,7 @@ impl Browser {
         assert_eq!(problems, json!([]), "accessibility of the {name} page");
         self.run("document.activeElement?.blur();", vec![]).await;
         for press in 1..=FOCUS_STOPS {
-            let tab = KeyActions::new("keyboard".into())
-                .then(KeyAction::Down {
-                    value: Key::Tab.into(),
-                })
-                .then(KeyAction::Up {
-                    value: Key::Tab.into(),
-                });
-            self.client.perform_actions(tab).await.unwrap();
+            self.press(Key::Tab).await;
             let problem = self.run(include_str!("focus.js"), vec![]).await;
             if problem == "end" && press > 1 {
                 break;

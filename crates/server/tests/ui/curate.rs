@@ -301,3 +301,56 @@ async fn edits_survive_processing() {
     browser.check_page("asset-processed").await;
     browser.close().await;
 }
+
+/// The tags page, by keyboard: create a tag, rename it in place (Enter saves), delete it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tags_are_created_renamed_and_deleted() {
+    let app = spawn_app().await;
+    editor_with_password(&app, "tagger").await;
+    let browser = Browser::start().await;
+    browser.sign_in(&app.base, "tagger", PASSWORD).await;
+    browser.goto(&format!("{}/ui/tags", app.base)).await;
+    browser
+        .wait_until(
+            "the empty tags page",
+            "document.getElementById('tags-state').textContent.includes('No tags yet')",
+        )
+        .await;
+    browser.fill("#new-tag", "Kick-off").await;
+    browser.press(Key::Enter).await;
+    browser
+        .wait_until("the new tag", "document.querySelector('#tags tr')")
+        .await;
+    let (_, tags) = app.get_json("/api/v1/tags").await;
+    assert_eq!(tags["items"][0]["slug"], "kick-off", "{tags}");
+    let id = tags["items"][0]["id"].as_i64().unwrap();
+
+    browser.click("#tags [data-action=rename]").await;
+    // The field opens focused with the name selected: typing replaces it.
+    for c in "Second half".chars() {
+        browser.press_char(c).await;
+    }
+    browser.press(Key::Enter).await;
+    let renamed = eventually(|| async {
+        app.get_json(&format!("/api/v1/tags/{id}")).await.1["name"] == "Second half"
+    })
+    .await;
+    assert!(renamed, "renamed in place");
+    browser
+        .wait_until(
+            "the focus back on Rename",
+            "document.activeElement?.dataset.action === 'rename'",
+        )
+        .await;
+    browser.check_page("tags-edited").await;
+
+    browser.click("#tags [data-action=delete]").await;
+    assert_eq!(
+        answer_dialog(&browser).await,
+        "Delete the tag “Second half”?"
+    );
+    let deleted =
+        eventually(|| async { app.get_json(&format!("/api/v1/tags/{id}")).await.0 == 404 }).await;
+    assert!(deleted, "deleted");
+    browser.close().await;
+}
