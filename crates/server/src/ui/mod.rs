@@ -48,6 +48,17 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .merge(pages)
 }
 
+/// The kinds of asset, with their names in the pages' type filters (the library's, and the
+/// picker's `mediaTypes`).
+const KINDS: [(&str, &str); 6] = [
+    ("image", "Images"),
+    ("video", "Videos"),
+    ("audio", "Audio"),
+    ("document", "Documents"),
+    ("model3d", "3D models"),
+    ("other", "Other files"),
+];
+
 /// The policy of every page, less `frame-ancestors`: scripts, styles and API calls from
 /// this origin only; images and media also from `blob:`/`data:` (placeholders, local
 /// previews of files being uploaded) and from the origin of `public_base_url`, where the

@@ -75,12 +75,15 @@ pub(super) fn render(page: &impl Template) -> Response {
 #[template(path = "library.html")]
 struct Library {
     frame: Frame,
+    /// The type filter's options: value and name.
+    kinds: [(&'static str, &'static str); 6],
 }
 
 /// `GET /ui/`: the media library (search, filters, upload, bulk actions).
 pub(super) async fn library(me: SignedIn) -> Response {
     render(&Library {
         frame: Frame::new(me, "library"),
+        kinds: super::KINDS,
     })
 }
 

@@ -13,19 +13,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::allow_framing;
 use super::pages::{Frame, Problem, SignedIn, percent_encode, render};
+use super::{KINDS, allow_framing};
 use crate::state::AppState;
-
-/// The kinds the picker can offer (`mediaTypes`), with their names in the type filter.
-const KINDS: [(&str, &str); 6] = [
-    ("image", "Images"),
-    ("video", "Videos"),
-    ("audio", "Audio"),
-    ("document", "Documents"),
-    ("model3d", "3D models"),
-    ("other", "Other files"),
-];
 
 /// Query of `/ui/picker`, named as host apps write them.
 #[derive(Deserialize)]

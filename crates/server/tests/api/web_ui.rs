@@ -111,6 +111,11 @@ async fn pages_need_a_session_and_forbid_framing() {
             "{path}"
         );
     }
+    let library = get(&app, "/ui/", Some(&cookie)).await.text().await.unwrap();
+    for kind in ["image", "video", "audio", "document", "model3d", "other"] {
+        let option = format!(r#"<option value="{kind}">"#);
+        assert!(library.contains(&option), "the type filter offers {kind}");
+    }
     // Ids of the wrong shape are no page (not a page whose API calls go elsewhere).
     for path in ["/ui/no/such/page", "/ui/assets/unused", "/ui/collections/x"] {
         let missing = get(&app, path, Some(&cookie)).await;
