@@ -178,7 +178,6 @@ async fn method_not_allowed() -> ApiError {
 mod tests {
     use axum::body::Body;
     use axum::http::Request;
-    use axum::routing::get;
     use tower::ServiceExt;
 
     use super::*;
@@ -190,7 +189,7 @@ mod tests {
     #[tokio::test]
     async fn a_panic_is_a_json_500_not_a_dropped_connection() {
         let app = Router::new()
-            .route("/", get(boom))
+            .fallback(boom)
             .layer(CatchPanicLayer::custom(panicked));
         let response = app.oneshot(Request::new(Body::empty())).await.unwrap();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
