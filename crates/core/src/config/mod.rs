@@ -3,14 +3,19 @@
 //!
 //! Environment variables name nested keys with a double underscore:
 //! `MEDIALIB_LISTEN=127.0.0.1:9000`, `MEDIALIB_LIMITS__MAX_UPLOAD_BYTES=1048576`.
+//!
+//! This module is the settings' shape and defaults; `load` reads the layers and checks
+//! the result.
+
+mod load;
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
+
+pub use load::ConfigError;
 
 use crate::{TranscodeProfile, VariantSpec};
 
@@ -332,180 +337,7 @@ impl Default for Settings {
     }
 }
 
-/// `http(s)://host[:port]`, as browsers write `Origin` and `MessageEvent.origin`
-/// (RFC 6454 §6.1): nothing after the authority, not even `/`.
-fn is_origin(origin: &str) -> bool {
-    let authority = origin
-        .strip_prefix("https://")
-        .or_else(|| origin.strip_prefix("http://"));
-    authority.is_some_and(|a| {
-        !a.is_empty()
-            && !a.contains(|c: char| {
-                c == '/' || c == '?' || c == '#' || c == '@' || c.is_whitespace()
-            })
-    })
-}
-
-impl SigningSettings {
-    fn validate(&self) -> Result<(), ConfigError> {
-        let err = |m: String| Err(ConfigError(m));
-        if !(1..=self.max_ttl_seconds).contains(&self.default_ttl_seconds) {
-            return err(format!(
-                "signing.default_ttl_seconds = {} must be between 1 and signing.max_ttl_seconds = {}",
-                self.default_ttl_seconds, self.max_ttl_seconds
-            ));
-        }
-        let mut ids = std::collections::HashSet::new();
-        for key in &self.keys {
-            let id_ok = (1..=32).contains(&key.id.len())
-                && key
-                    .id
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-            if !id_ok {
-                return err(format!(
-                    "signing.keys: id {:?} must be 1-32 letters, digits, - or _",
-                    key.id
-                ));
-            }
-            if key.secret.expose().len() < 32 {
-                return err(format!(
-                    "signing.keys: the secret of key {:?} must be at least 32 characters",
-                    key.id
-                ));
-            }
-            if !ids.insert(key.id.as_str()) {
-                return err(format!("signing.keys: id {:?} is repeated", key.id));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Why settings could not be loaded.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid configuration: {0}")]
-pub struct ConfigError(String);
-
 impl Settings {
-    /// Loads defaults, then the TOML file (if it exists), then `MEDIALIB_*` variables.
-    ///
-    /// `file` defaults to `medialib.toml` in the working directory when `None`; an
-    /// explicitly named file must exist.
-    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
-        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
-        match file {
-            Some(path) if !path.exists() => {
-                return Err(ConfigError(format!(
-                    "config file {} does not exist",
-                    path.display()
-                )));
-            }
-            Some(path) => figment = figment.merge(Toml::file(path)),
-            None => figment = figment.merge(Toml::file("medialib.toml")),
-        }
-        // Only variables that name a setting: others with the prefix (a test's
-        // MEDIALIB_CORPUS, say) are not typos in the configuration.
-        const KEYS: [&str; 16] = [
-            "listen",
-            "data_dir",
-            "public_base_url",
-            "workers",
-            "admin_token",
-            "limits__",
-            "images__",
-            "video__",
-            "jobs__",
-            "maintenance__",
-            "uploads__",
-            "quotas__",
-            "rate_limits__",
-            "import__",
-            "signing__",
-            "sessions__",
-        ];
-        figment = figment.merge(
-            Env::prefixed("MEDIALIB_")
-                .filter(|key| {
-                    let key = key.as_str().to_ascii_lowercase();
-                    KEYS.iter().any(|k| key.starts_with(k))
-                })
-                .split("__"),
-        );
-        let settings: Settings = figment.extract().map_err(|e| ConfigError(e.to_string()))?;
-        settings.validate()?;
-        Ok(settings)
-    }
-
-    /// Checks values that types alone cannot.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        let err = |m: String| Err(ConfigError(m));
-        let m = &self.maintenance;
-        if m.purge_interval_seconds == 0 || m.stats_flush_seconds == 0 {
-            return err(
-                "maintenance.purge_interval_seconds and stats_flush_seconds must be > 0".into(),
-            );
-        }
-        if self.uploads.expire_seconds == 0 {
-            return err("uploads.expire_seconds must be > 0".into());
-        }
-        if self.import.timeout_seconds == 0 {
-            return err("import.timeout_seconds must be > 0".into());
-        }
-        self.signing.validate()?;
-        if let Some(bad) = self.ui.picker_origins.iter().find(|o| !is_origin(o)) {
-            return err(format!(
-                "ui.picker_origins: {bad:?} is not an origin like https://cms.example.com (scheme and host, optional port, no path)"
-            ));
-        }
-        let sessions = &self.sessions;
-        if !(1..=sessions.max_age_seconds).contains(&sessions.idle_timeout_seconds) {
-            return err(format!(
-                "sessions.idle_timeout_seconds = {} must be between 1 and sessions.max_age_seconds = {}",
-                sessions.idle_timeout_seconds, sessions.max_age_seconds
-            ));
-        }
-        if self.images.variants.is_empty() {
-            return err("images.variants must list at least one variant".into());
-        }
-        let mut names = std::collections::HashSet::new();
-        for spec in &self.images.variants {
-            spec.validate().map_err(ConfigError)?;
-            if !names.insert(spec.name.as_str()) {
-                return err(format!("images.variants: name {:?} is repeated", spec.name));
-            }
-        }
-        let mut names = std::collections::HashSet::new();
-        for profile in &self.video.profiles {
-            profile.validate().map_err(ConfigError)?;
-            if !names.insert(profile.name.as_str()) {
-                return err(format!(
-                    "video.profiles: name {:?} is repeated",
-                    profile.name
-                ));
-            }
-        }
-        if !(self.video.poster_at_seconds >= 0.0 && self.limits.max_duration_seconds > 0.0) {
-            return err(
-                "video.poster_at_seconds must be >= 0 and limits.max_duration_seconds > 0".into(),
-            );
-        }
-        for (what, q) in [
-            ("images.webp_quality", self.images.webp_quality),
-            ("images.jpeg_quality", self.images.jpeg_quality),
-        ] {
-            if !(1..=100).contains(&q) {
-                return err(format!("{what} = {q} must be 1-100"));
-            }
-        }
-        if self.limits.max_files_per_request == 0 || self.jobs.max_attempts == 0 {
-            return err(
-                "limits.max_files_per_request and jobs.max_attempts must be at least 1".into(),
-            );
-        }
-        Ok(())
-    }
-
     /// Number of processing workers: `workers`, or one per CPU when 0.
     pub fn worker_count(&self) -> usize {
         if self.workers > 0 {
@@ -524,88 +356,6 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn defaults_are_valid_and_match_the_spec() {
-        let s = Settings::default();
-        s.validate().unwrap();
-        let names: Vec<_> = s.images.variants.iter().map(|v| v.name.as_str()).collect();
-        assert_eq!(names, ["thumbnail", "small", "medium", "large", "hero"]);
-        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
-    }
-
-    #[test]
-    fn repeated_variant_names_are_rejected() {
-        let mut s = Settings::default();
-        s.images.variants.push(VariantSpec::defaults().remove(0));
-        assert!(s.validate().unwrap_err().to_string().contains("repeated"));
-    }
-
-    #[test]
-    fn picker_origins_must_be_bare_origins() {
-        let mut s = Settings::default();
-        for good in ["https://cms.example.com", "http://127.0.0.1:3000"] {
-            s.ui.picker_origins = vec![good.into()];
-            s.validate().unwrap();
-        }
-        for bad in [
-            "cms.example.com",
-            "https://cms.example.com/",
-            "https://a.com/x",
-            "ftp://a.com",
-            "https://",
-        ] {
-            s.ui.picker_origins = vec![bad.into()];
-            assert!(
-                s.validate()
-                    .unwrap_err()
-                    .to_string()
-                    .contains("ui.picker_origins"),
-                "{bad}"
-            );
-        }
-    }
-
-    #[test]
-    #[allow(clippy::result_large_err)] // figment::Jail's closure signature, not ours
-    fn environment_overrides_file_and_defaults() {
-        figment::Jail::expect_with(|jail| {
-            jail.create_file(
-                "medialib.toml",
-                "listen = \"127.0.0.1:9000\"\n[limits]\nmax_image_side = 500",
-            )?;
-            jail.set_env("MEDIALIB_LIMITS__MAX_IMAGE_SIDE", "640");
-            jail.set_env("MEDIALIB_CORPUS", "/not/a/setting");
-            let s = Settings::load(None).expect("loads");
-            assert_eq!(s.listen.port(), 9000);
-            assert_eq!(s.limits.max_image_side, 640);
-            assert_eq!(s.limits.max_image_pixels, 100_000_000);
-            Ok(())
-        });
-    }
-
-    #[test]
-    #[allow(clippy::result_large_err)] // figment::Jail's closure signature, not ours
-    fn import_networks_are_cidrs() {
-        figment::Jail::expect_with(|jail| {
-            jail.create_file(
-                "medialib.toml",
-                "[import]\ntimeout_seconds = 5\nallow_networks = [\"10.1.0.0/16\", \"fd12::/64\"]",
-            )?;
-            let s = Settings::load(None).expect("loads");
-            let networks: Vec<String> = s
-                .import
-                .allow_networks
-                .iter()
-                .map(|n| n.to_string())
-                .collect();
-            assert_eq!(networks, ["10.1.0.0/16", "fd12::/64"]);
-            jail.create_file("medialib.toml", "[import]\nallow_networks = [\"10.1.0.0\"]")?;
-            let err = Settings::load(None).unwrap_err().to_string();
-            assert!(err.contains("allow_networks"), "{err}");
-            Ok(())
-        });
-    }
 
     #[test]
     fn secrets_do_not_print() {
