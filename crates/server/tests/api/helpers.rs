@@ -300,6 +300,17 @@ pub async fn member(
     (user.id, join(app, user.id, namespace, role).await)
 }
 
+/// The asset ids of a page of collection items (`GET /api/v1/collections/{id}/items`),
+/// in order.
+pub fn item_ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["asset"]["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// Checks `check` every 100 ms until it holds (true) or 10 s have passed (false).
 pub async fn eventually<F, Fut>(check: F) -> bool
 where

@@ -7,7 +7,9 @@ use medialib_core::NamespaceId;
 use medialib_core::access::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, corpus, eventually, member, spawn_app, spawn_app_with, tag_slugs};
+use crate::helpers::{
+    TestApp, corpus, eventually, item_ids, member, spawn_app, spawn_app_with, tag_slugs,
+};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -220,16 +222,8 @@ async fn collections_keep_their_order_and_totals() {
         7958 + 14034 + 3565,
         "sum of the three originals"
     );
-    let order = |page: &Value| -> Vec<String> {
-        page["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["asset"]["id"].as_str().unwrap().to_owned())
-            .collect()
-    };
     let (_, page) = app.get_json(&items).await;
-    assert_eq!(order(&page), vec![c.clone(), a.clone(), b.clone()]);
+    assert_eq!(item_ids(&page), vec![c.clone(), a.clone(), b.clone()]);
     assert_eq!(page["items"][2]["position"], 2);
 
     let (status, _) = app
@@ -237,7 +231,7 @@ async fn collections_keep_their_order_and_totals() {
         .await;
     assert_eq!(status, 200);
     let (_, page) = app.get_json(&items).await;
-    assert_eq!(order(&page), vec![b.clone(), c.clone(), a.clone()]);
+    assert_eq!(item_ids(&page), vec![b.clone(), c.clone(), a.clone()]);
     let (status, body) = app
         .send("PUT", &items, Some(json!({"asset_ids": [b, c]})))
         .await;
@@ -259,14 +253,14 @@ async fn collections_keep_their_order_and_totals() {
         .await;
     assert_eq!(status, 200);
     let (_, page) = app.get_json(&items).await;
-    assert_eq!(order(&page), vec![b.clone(), c.clone(), a.clone()]);
+    assert_eq!(item_ids(&page), vec![b.clone(), c.clone(), a.clone()]);
 
     let (status, _) = app
         .send("DELETE", &items, Some(json!({"asset_ids": [c]})))
         .await;
     assert_eq!(status, 200);
     let (_, page) = app.get_json(&items).await;
-    assert_eq!(order(&page), vec![b, a]);
+    assert_eq!(item_ids(&page), vec![b, a]);
     let (status, _) = app
         .send(
             "POST",

@@ -42,6 +42,14 @@ pub async fn signed_in(app: &TestApp, name: &str) -> String {
     set.split(';').next().unwrap().to_owned()
 }
 
+/// The response's Content-Security-Policy.
+fn csp(response: &reqwest::Response) -> String {
+    response.headers()[CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
 async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> reqwest::Response {
     let mut request = client().get(app.url(path));
     if let Some(cookie) = cookie {
@@ -71,10 +79,7 @@ async fn pages_need_a_session_and_forbid_framing() {
     }
     let login = get(&app, "/ui/login?next=/ui/tags", None).await;
     assert_eq!(login.status(), StatusCode::OK);
-    let policy = login.headers()[CONTENT_SECURITY_POLICY]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let policy = csp(&login);
     assert!(
         policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"),
         "{policy}"
@@ -208,10 +213,7 @@ async fn the_picker_checks_its_options_and_who_may_frame_it() {
     )
     .await;
     assert_eq!(ok.status(), StatusCode::OK);
-    let policy = ok.headers()[CONTENT_SECURITY_POLICY]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let policy = csp(&ok);
     assert!(
         policy.ends_with(&format!("frame-ancestors 'self' {HOST}")),
         "{policy}"
@@ -228,10 +230,7 @@ async fn the_picker_checks_its_options_and_who_may_frame_it() {
     }
     // Without `multiple`, one item at most, and only this server may frame it.
     let single = get(&app, "/ui/picker", Some(&cookie)).await;
-    let policy = single.headers()[CONTENT_SECURITY_POLICY]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let policy = csp(&single);
     assert!(policy.ends_with("frame-ancestors 'self'"), "{policy}");
     assert!(
         single
@@ -257,10 +256,7 @@ async fn the_picker_checks_its_options_and_who_may_frame_it() {
     assert!(malformed.text().await.unwrap().contains("multiple"));
     // Signing in on the way to the picker happens inside the host's frame.
     let login = get(&app, "/ui/login?next=/ui/picker", None).await;
-    let policy = login.headers()[CONTENT_SECURITY_POLICY]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let policy = csp(&login);
     assert!(
         policy.ends_with(&format!("frame-ancestors 'self' {HOST}")),
         "{policy}"
@@ -284,7 +280,7 @@ async fn pages_may_show_files_from_the_public_base_url() {
     for path in ["/ui/", "/ui/picker"] {
         let page = get(&app, path, Some(&cookie)).await;
         assert_eq!(page.status(), StatusCode::OK, "{path}");
-        let policy = page.headers()[CONTENT_SECURITY_POLICY].to_str().unwrap();
+        let policy = csp(&page);
         for directive in [
             "img-src 'self' data: blob: https://cdn.example.com;",
             "media-src 'self' blob: https://cdn.example.com;",

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::browser::Browser;
 use crate::helpers::{
-    PASSWORD, TOKEN, TestApp, corpus, editor_with_password, eventually, join, spawn_app,
+    PASSWORD, TOKEN, TestApp, corpus, editor_with_password, eventually, item_ids, join, spawn_app,
     spawn_app_with, tag_slugs,
 };
 use crate::library::three_images;
@@ -42,12 +42,7 @@ async fn order(app: &TestApp, collection: i64) -> Vec<String> {
         .get_json(&format!("/api/v1/collections/{collection}/items"))
         .await;
     assert_eq!(status, 200, "{page}");
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["asset"]["id"].as_str().unwrap().to_owned())
-        .collect()
+    item_ids(&page)
 }
 
 /// The asset `id` as the admin sees it (trashed ones too).
