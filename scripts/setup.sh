@@ -11,8 +11,9 @@ packages=(
   libvips42 ffmpeg poppler-utils
   # import from https URLs: the system's root certificates
   ca-certificates
-  # benchmark references: vipsthumbnail; curl for the upload benchmark
-  libvips-tools curl
+  # benchmark references: vipsthumbnail; curl for the upload benchmark; nginx and the wrk
+  # load generator for the delivery benchmark
+  libvips-tools curl nginx-light wrk
   # upload tests: `python3 -m venv` for the tuspy client (tests/clients)
   python3-venv
   # browser tests of the web UI (crates/server/tests/ui): headless Chromium and its

@@ -8,7 +8,9 @@
 //! - [`import`]: import from URL, behind an SSRF guard, into that ingest path.
 //! - [`worker`]: background job workers and [`worker::run_next_job`].
 //! - [`maintenance`]: periodic upkeep (trash purge, delivery counts).
+//! - [`http`]: the one way a listener is served (`TCP_NODELAY` on every connection).
 //! - `auth`: bearer tokens and principals.
+//! - [`delivery_cache`]: asset facts and small files kept in memory for delivery.
 //! - `dto`: the JSON shapes clients see.
 //! - `error`: [`error::ApiError`], the one error type at the HTTP boundary.
 //! - `state`: [`AppState`], shared by handlers and workers.
@@ -16,8 +18,10 @@
 
 mod audit;
 pub mod auth;
+pub mod delivery_cache;
 pub mod dto;
 pub mod error;
+pub mod http;
 pub mod import;
 pub mod ingest;
 pub mod maintenance;
@@ -71,6 +75,7 @@ impl App {
         let importer =
             import::Importer::new(&settings.import).context("create the import client")?;
         let signer = signing::Signer::open(&settings.signing, data_dir)?;
+        let delivery_cache = delivery_cache::DeliveryCache::new(&settings.delivery);
         let state = AppState {
             settings: Arc::new(settings),
             store: Arc::new(store),
@@ -81,6 +86,7 @@ impl App {
             signer: Arc::new(signer),
             jobs_queued: Arc::new(Notify::new()),
             deliveries: Arc::default(),
+            delivery_cache: Arc::new(delivery_cache),
             blob_gate: Arc::default(),
             shutdown: CancellationToken::new(),
         };
@@ -134,15 +140,12 @@ impl App {
         let upkeep = maintenance::spawn(state.clone());
         let app = router(state);
         let stop = cancel.clone();
-        // The peer address is the IP the audit log records.
-        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                stop.cancel();
-            })
-            .await
-            .context("HTTP server")?;
+        http::serve(listener, app, async move {
+            shutdown.await;
+            stop.cancel();
+        })
+        .await
+        .context("HTTP server")?;
         cancel.cancel();
         for handle in handles {
             let _ = handle.await;

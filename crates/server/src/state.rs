@@ -7,6 +7,7 @@ use medialib_core::{BlobStore, MetadataStore, Settings};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use crate::delivery_cache::DeliveryCache;
 use crate::import::Importer;
 use crate::maintenance::DeliveryStats;
 use crate::signing::Signer;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub blob_gate: Arc<tokio::sync::RwLock<()>>,
     /// Delivery counts not yet written (see [`crate::maintenance`]).
     pub deliveries: Arc<DeliveryStats>,
+    /// Asset facts and small files that delivery keeps in memory.
+    pub delivery_cache: Arc<DeliveryCache>,
     /// Cancelled when the process shuts down: long jobs (transcodes) stop at once and
     /// keep their lease, so the next start runs them again.
     pub shutdown: CancellationToken,

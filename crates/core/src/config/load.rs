@@ -82,7 +82,7 @@ impl Settings {
         }
         // Only variables that name a setting: others with the prefix (a test's
         // MEDIALIB_CORPUS, say) are not typos in the configuration.
-        const KEYS: [&str; 16] = [
+        const KEYS: [&str; 17] = [
             "listen",
             "data_dir",
             "public_base_url",
@@ -99,6 +99,7 @@ impl Settings {
             "import__",
             "signing__",
             "sessions__",
+            "delivery__",
         ];
         figment = figment.merge(
             Env::prefixed("MEDIALIB_")

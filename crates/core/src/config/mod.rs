@@ -81,6 +81,20 @@ pub struct Settings {
     pub sessions: SessionSettings,
     /// The admin web UI (`/ui/`).
     pub ui: UiSettings,
+    /// Delivery of originals and variants.
+    pub delivery: DeliverySettings,
+}
+
+/// Delivery of originals and variants (the CDN origin).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverySettings {
+    /// Bytes of small files kept in memory, so hot thumbnails are sent without reading
+    /// the disk. 0 turns the memory cache off. Default 134 217 728 (128 MiB).
+    pub memory_cache_bytes: u64,
+    /// Largest file kept in that cache, in bytes; larger ones are streamed from storage.
+    /// Default 1 048 576 (1 MiB).
+    pub memory_cache_file_bytes: u64,
 }
 
 /// The admin web UI.
@@ -333,6 +347,10 @@ impl Default for Settings {
                 max_age_seconds: 7 * 86_400,
             },
             ui: UiSettings::default(),
+            delivery: DeliverySettings {
+                memory_cache_bytes: 128 * 1024 * 1024,
+                memory_cache_file_bytes: 1024 * 1024,
+            },
         }
     }
 }

@@ -209,6 +209,14 @@ pub trait MetadataStore: AccessStore + AuditStore + SessionStore + Send + Sync +
     ) -> Result<Option<Asset>, StoreError>;
     /// An asset by id, deleted or not.
     async fn get_asset(&self, id: AssetId) -> Result<Option<Asset>, StoreError>;
+    /// A counter that advances after every change, committed or attempted, to what
+    /// delivery reads: an asset's existence, visibility, trash state or filename, and its
+    /// variants and renditions. A cache of those facts is valid while the counter still
+    /// reads what it read before the facts were loaded (the server's delivery cache).
+    ///
+    /// It counts the changes made through this store value. A backend shared by several
+    /// processes must also advance it for the other processes' changes.
+    fn asset_generation(&self) -> u64;
     /// Assets by id, deleted or not, in the order of `ids`; unknown ids are left out.
     async fn get_assets(&self, ids: &[AssetId]) -> Result<Vec<Asset>, StoreError>;
     /// A page of assets matching a search (text, filters, sort); see [`AssetQuery`].

@@ -10,14 +10,17 @@
 //! URL (see [`crate::signing`]); a signed response may be cached only privately and no longer
 //! than the signature stays valid.
 
+use std::sync::Arc;
+
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use medialib_core::{Asset, AssetId, OutputFormat, Sha256, StorageKey};
+use medialib_core::{AssetId, OutputFormat, Sha256, StorageKey};
 
 use super::extract::ApiQuery;
 use crate::auth::{MaybeAuth, can_read};
+use crate::delivery_cache::Facts;
 use crate::error::{ApiError, ErrorBody};
 use crate::signing::SignatureParams;
 use crate::state::AppState;
@@ -55,12 +58,12 @@ struct Credentials {
 /// Finds a live asset the caller may fetch. A request with signature parameters is judged
 /// by them alone, before the asset is looked up (403 for a bad one, whoever asks). Otherwise
 /// private assets need a token of the same namespace: no token answers 401, another
-/// namespace 404.
+/// namespace 404. The asset's facts come from the delivery cache.
 async fn load(
     state: &AppState,
     credentials: &Credentials,
     raw_id: &str,
-) -> Result<(Asset, Caching), ApiError> {
+) -> Result<(Arc<Facts>, Caching), ApiError> {
     let signed = if credentials.signature.present() {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let left = state
@@ -72,21 +75,21 @@ async fn load(
     };
     let not_found = || ApiError::not_found("file");
     let id: AssetId = raw_id.parse().map_err(|_| not_found())?;
-    let asset = state
-        .store
-        .get_asset(id)
+    let facts = state
+        .delivery_cache
+        .facts(&*state.store, id)
         .await?
-        .filter(|a| a.deleted_at.is_none())
+        .filter(|f| f.asset.deleted_at.is_none())
         .ok_or_else(not_found)?;
     if let Some(caching) = signed {
-        return Ok((asset, caching));
+        return Ok((facts, caching));
     }
-    if asset.is_public {
-        return Ok((asset, Caching::Public));
+    if facts.asset.is_public {
+        return Ok((facts, Caching::Public));
     }
     match &credentials.auth.0 {
         None => Err(ApiError::unauthorized()),
-        Some(p) if can_read(p, &asset) => Ok((asset, Caching::Private)),
+        Some(p) if can_read(p, &facts.asset) => Ok((facts, Caching::Private)),
         Some(_) => Err(not_found()),
     }
 }
@@ -124,7 +127,8 @@ pub(crate) async fn original(
         path: uri.path().to_owned(),
         signature,
     };
-    let (asset, caching) = load(&state, &credentials, &id).await?;
+    let (facts, caching) = load(&state, &credentials, &id).await?;
+    let asset = &facts.asset;
     let mime = medialib_media::ImageFormat::from_mime(&asset.mime)
         .map(|f| f.mime())
         .unwrap_or("application/octet-stream");
@@ -172,21 +176,20 @@ pub(crate) async fn variant(
         path: uri.path().to_owned(),
         signature,
     };
-    let (asset, caching) = load(&state, &credentials, &id).await?;
+    let (facts, caching) = load(&state, &credentials, &id).await?;
     let not_found = || ApiError::not_found(format!("variant {file:?}"));
     let (name, ext) = file.rsplit_once('.').ok_or_else(not_found)?;
     let format = OutputFormat::from_extension(ext).ok_or_else(not_found)?;
-    let variant = state
-        .store
-        .list_variants(asset.id)
-        .await?
-        .into_iter()
+    let variant = facts
+        .variants
+        .iter()
         .find(|v| v.name == name && v.format == format)
         .ok_or_else(not_found)?;
+    let asset = &facts.asset;
     let stem = crate::ingest::filename::stem(&asset.original_filename);
     let d = Deliverable {
         asset: asset.id,
-        key: StorageKey::from_stored(variant.storage_key),
+        key: StorageKey::from_stored(variant.storage_key.clone()),
         mime: format.mime(),
         sha256: variant.sha256,
         size: variant.size,
@@ -267,13 +270,21 @@ async fn send(
     if method == Method::HEAD || range.is_empty() {
         return Ok((status, headers).into_response());
     }
-    let stream = state.blobs.get_range(&d.key, range.clone()).await?;
+    let cached = state
+        .delivery_cache
+        .file(&*state.blobs, &d.key, &d.sha256, d.size)
+        .await?;
+    let body = match cached {
+        // Within the file's length, which `requested_range` checked.
+        Some(bytes) => Body::from(bytes.slice(range.start as usize..range.end as usize)),
+        None => Body::from_stream(state.blobs.get_range(&d.key, range.clone()).await?),
+    };
     // The web UI's own thumbnails and previews are staff at work, not the audience: a
     // request with the session cookie is not counted as a view.
     if crate::session::cookie_id(req).is_none() {
         state.deliveries.record(d.asset, range.end - range.start);
     }
-    Ok((status, headers, Body::from_stream(stream)).into_response())
+    Ok((status, headers, body).into_response())
 }
 
 fn value(s: &str) -> HeaderValue {

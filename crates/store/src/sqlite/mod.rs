@@ -27,6 +27,8 @@ mod usage;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -54,6 +56,9 @@ const CACHE_BYTES: u64 = 32 << 20;
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// [`MetadataStore::asset_generation`]: one database file has one writer process
+    /// (the server), so counting this value's own writes counts them all.
+    generation: Arc<AtomicU64>,
 }
 
 pub(crate) fn backend(what: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
@@ -109,7 +114,18 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("migrate database: {e}")))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            generation: Arc::default(),
+        })
+    }
+
+    /// Advances the asset generation once `change` has ended, committed or not: a reader
+    /// that loaded facts before the commit then sees its cached copy outdated.
+    async fn changing<T>(&self, change: impl Future<Output = T>) -> T {
+        let result = change.await;
+        self.generation.fetch_add(1, Ordering::Release);
+        result
     }
 
     /// Closes the pool, waiting for connections to finish.
@@ -125,7 +141,7 @@ impl MetadataStore for SqliteStore {
     }
 
     async fn create_asset(&self, new: NewAsset) -> Result<IngestRecord, StoreError> {
-        assets::create(&self.pool, new).await
+        self.changing(assets::create(&self.pool, new)).await
     }
 
     async fn find_by_sha256(
@@ -138,6 +154,10 @@ impl MetadataStore for SqliteStore {
 
     async fn get_asset(&self, id: AssetId) -> Result<Option<Asset>, StoreError> {
         assets::get(&self.pool, id).await
+    }
+
+    fn asset_generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     async fn get_assets(&self, ids: &[AssetId]) -> Result<Vec<Asset>, StoreError> {
@@ -153,11 +173,11 @@ impl MetadataStore for SqliteStore {
         id: AssetId,
         patch: &AssetPatch,
     ) -> Result<Option<Asset>, StoreError> {
-        assets::update(&self.pool, id, patch).await
+        self.changing(assets::update(&self.pool, id, patch)).await
     }
 
     async fn purge_asset(&self, id: AssetId) -> Result<Option<Unreferenced>, StoreError> {
-        assets::purge(&self.pool, id).await
+        self.changing(assets::purge(&self.pool, id)).await
     }
 
     async fn list_variants(&self, id: AssetId) -> Result<Vec<Variant>, StoreError> {
@@ -173,7 +193,8 @@ impl MetadataStore for SqliteStore {
         id: AssetId,
         processed: Processed,
     ) -> Result<Unreferenced, StoreError> {
-        assets::record_processed(&self.pool, id, processed).await
+        self.changing(assets::record_processed(&self.pool, id, processed))
+            .await
     }
 
     async fn claim_job(&self, owner: &str, lease: Duration) -> Result<Option<Job>, StoreError> {
@@ -216,7 +237,8 @@ impl MetadataStore for SqliteStore {
         owner: &str,
         variant: NewVariant,
     ) -> Result<Option<Unreferenced>, StoreError> {
-        jobs::record_rendition(&self.pool, job, owner, variant).await
+        self.changing(jobs::record_rendition(&self.pool, job, owner, variant))
+            .await
     }
 
     async fn asset_text(&self, id: AssetId) -> Result<Option<String>, StoreError> {
@@ -233,7 +255,8 @@ impl MetadataStore for SqliteStore {
         action: &BulkAction,
         ids: &[AssetId],
     ) -> Result<BulkReport, StoreError> {
-        bulk::bulk(&self.pool, namespace, action, ids).await
+        self.changing(bulk::bulk(&self.pool, namespace, action, ids))
+            .await
     }
 
     async fn purge_trash(
@@ -241,7 +264,8 @@ impl MetadataStore for SqliteStore {
         deleted_before: Timestamp,
         limit: u32,
     ) -> Result<Option<Unreferenced>, StoreError> {
-        bulk::purge_trash(&self.pool, deleted_before, limit).await
+        self.changing(bulk::purge_trash(&self.pool, deleted_before, limit))
+            .await
     }
 
     async fn list_tags(&self, namespace: NamespaceId) -> Result<Vec<Tag>, StoreError> {

@@ -164,6 +164,72 @@ async fn running_jobs_are_requeued_after_a_restart() {
     assert_eq!(again.id, job.id);
 }
 
+/// Every change delivery reads advances the generation, so a delivery cache filled before
+/// it can never serve a trashed, purged, hidden or reprocessed asset.
+#[tokio::test]
+async fn changes_delivery_reads_advance_the_asset_generation() {
+    let (_d, store) = fresh().await;
+    let mut seen = store.asset_generation();
+    let mut advanced = |store: &dyn MetadataStore, what: &str| {
+        let now = store.asset_generation();
+        assert!(now > seen, "{what} left the asset generation at {now}");
+        seen = now;
+    };
+    let a = created(store.create_asset(new_asset(3, "g", 1)).await.unwrap());
+    advanced(&*store, "create_asset");
+    let public = AssetPatch {
+        is_public: Some(true),
+        ..Default::default()
+    };
+    store.update_asset(a.id, &public).await.unwrap();
+    advanced(&*store, "update_asset");
+    let processed = Processed {
+        metadata: Metadata::Image(ImageMetadata::default()),
+        placeholder: None,
+        taken_at: None,
+        variants: Vec::new(),
+        text: None,
+        phash: None,
+        transcodes: Vec::new(),
+    };
+    store.record_processed(a.id, processed).await.unwrap();
+    advanced(&*store, "record_processed");
+    for action in [
+        BulkAction::SetPublic(false),
+        BulkAction::Delete { force: false },
+        BulkAction::Restore,
+    ] {
+        store.bulk(NamespaceId(1), &action, &[a.id]).await.unwrap();
+        advanced(&*store, &format!("bulk {action:?}"));
+    }
+    store
+        .bulk(
+            NamespaceId(1),
+            &BulkAction::Delete { force: false },
+            &[a.id],
+        )
+        .await
+        .unwrap();
+    advanced(&*store, "bulk delete");
+    store
+        .purge_trash(Timestamp::now_utc() + time::Duration::minutes(1), 10)
+        .await
+        .unwrap();
+    advanced(&*store, "purge_trash");
+    let b = created(store.create_asset(new_asset(4, "h", 1)).await.unwrap());
+    advanced(&*store, "create_asset");
+    store.purge_asset(b.id).await.unwrap();
+    advanced(&*store, "purge_asset");
+    // Reads leave it alone.
+    store.get_asset(b.id).await.unwrap();
+    store.list_variants(a.id).await.unwrap();
+    assert_eq!(
+        store.asset_generation(),
+        seen,
+        "a read advanced the generation"
+    );
+}
+
 #[tokio::test]
 async fn processing_results_replace_variants_atomically() {
     let (_d, store) = fresh().await;
@@ -381,12 +447,17 @@ async fn processing_queues_transcodes_that_record_their_renditions() {
         "a worker that does not hold the lease must be told to stop"
     );
     assert_eq!(store.get_job(job.id).await.unwrap().unwrap().progress, 40);
+    let before = store.asset_generation();
     let replaced = store
         .record_rendition(job.id, "w", rendition(a.id, "mp4_720p"))
         .await
         .unwrap()
         .expect("the worker holds the job");
     assert!(replaced.keys.is_empty());
+    assert!(
+        store.asset_generation() > before,
+        "a new rendition is delivered, so it advances the asset generation"
+    );
     let job = store.get_job(job.id).await.unwrap().unwrap();
     assert_eq!((job.status, job.progress), (JobStatus::Succeeded, 100));
     let variants = store.list_variants(a.id).await.unwrap();

@@ -6,10 +6,13 @@
 //!   transcode against the identical ffmpeg command run by hand.
 //! - `search`: five representative searches over a generated library of 100 000 assets,
 //!   against the same queries in SQLite alone (Python's `sqlite3`).
+//! - `upload`: a 1 GiB file through tus against curl PUT to a sink.
+//! - `delivery`: cached delivery of variants and originals against nginx, under `wrk`.
 //!
 //! Each starts `medialib serve` as a child process on a fresh data directory (`search`:
 //! one it seeded first), so the server's timings and memory are its own.
 
+mod delivery;
 mod image;
 mod search;
 mod upload;
@@ -42,6 +45,8 @@ enum Which {
     Search(search::Options),
     /// A 1 GiB file through tus in 8 MiB PATCHes against curl PUT to a sink, and RSS.
     Upload(upload::Options),
+    /// Cached delivery of variants and originals against nginx serving the same bytes.
+    Delivery(delivery::Options),
 }
 
 /// Runs the chosen benchmark and prints a Markdown report.
@@ -51,6 +56,7 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
         Which::Video(o) => video::run(o).await,
         Which::Search(o) => search::run(o).await,
         Which::Upload(o) => upload::run(o).await,
+        Which::Delivery(o) => delivery::run(o).await,
     }
 }
 
@@ -131,6 +137,11 @@ impl Server {
 
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// The server's process id.
+    fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Peak resident set size, in KiB, from `/proc/{pid}/status`.

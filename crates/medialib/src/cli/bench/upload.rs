@@ -272,7 +272,7 @@ impl Sink {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}", listener.local_addr()?);
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+            let _ = medialib_server::http::serve(listener, app, std::future::pending()).await;
         });
         Ok(Sink { url, task })
     }
