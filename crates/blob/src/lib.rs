@@ -14,8 +14,7 @@ use medialib_core::{BlobError, BlobStore, ByteStream, StorageKey};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
+use tokio::io::AsyncReadExt;
 
 /// Chunk size for streaming a file into the store, in bytes. Bounds memory per upload.
 const CHUNK: usize = 1024 * 1024;
@@ -62,7 +61,8 @@ fn link_into_place(file: &Path, target: &Path) -> std::io::Result<()> {
     })
 }
 
-/// Streams `range` of the local blob `file` in [`READ_CHUNK`] pieces.
+/// Streams `range` of the local blob `file` in [`READ_CHUNK`] pieces, each one trip to
+/// the blocking pool (the first also opens the file), read at its offset (`pread`).
 async fn local_range(
     key: &StorageKey,
     file: &Path,
@@ -73,15 +73,51 @@ async fn local_range(
         std::io::ErrorKind::NotFound => BlobError::NotFound(owned.clone()),
         _ => BlobError::Backend(format!("{owned}: {e}")),
     };
-    let mut opened = tokio::fs::File::open(file).await.map_err(&io)?;
-    opened
-        .seek(std::io::SeekFrom::Start(range.start))
+    let (first, opened) = read_at(Source::Path(file.to_owned()), range.clone())
         .await
         .map_err(&io)?;
-    let part = opened.take(range.end.saturating_sub(range.start));
-    Ok(ReaderStream::with_capacity(part, READ_CHUNK)
+    let rest = futures_util::stream::try_unfold(
+        (Source::Open(opened), range.start + first.len() as u64),
+        move |(source, at)| async move {
+            if at >= range.end {
+                return Ok(None);
+            }
+            let (bytes, opened) = read_at(source, at..range.end).await?;
+            let next = at + bytes.len() as u64;
+            Ok(Some((bytes, (Source::Open(opened), next))))
+        },
+    );
+    Ok(futures_util::stream::once(async { Ok(first) })
+        .chain(rest)
         .map_err(io)
         .boxed())
+}
+
+/// A local blob to read: its path before the first read, then the open file.
+enum Source {
+    Path(PathBuf),
+    Open(Arc<std::fs::File>),
+}
+
+/// Reads up to [`READ_CHUNK`] bytes of `range` on the blocking pool; a file that ends
+/// early is an error, since the store recorded its length.
+async fn read_at(
+    source: Source,
+    range: Range<u64>,
+) -> std::io::Result<(Bytes, Arc<std::fs::File>)> {
+    use std::os::unix::fs::FileExt;
+    tokio::task::spawn_blocking(move || {
+        let file = match source {
+            Source::Path(path) => Arc::new(std::fs::File::open(path)?),
+            Source::Open(file) => file,
+        };
+        let len = (range.end - range.start).min(READ_CHUNK as u64) as usize;
+        let mut buf = vec![0; len];
+        file.read_exact_at(&mut buf, range.start)?;
+        Ok((Bytes::from(buf), file))
+    })
+    .await
+    .map_err(std::io::Error::other)?
 }
 
 fn path(key: &StorageKey) -> ObjectPath {

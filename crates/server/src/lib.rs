@@ -88,7 +88,7 @@ impl App {
             deliveries: Arc::default(),
             delivery_cache: Arc::new(delivery_cache),
             blob_gate: Arc::default(),
-            shutdown: CancellationToken::new(),
+            shutdown: Arc::new(CancellationToken::new()),
         };
         Ok(Self {
             state,
@@ -125,7 +125,7 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let state = self.state.clone();
-        let cancel = state.shutdown.clone();
+        let cancel = CancellationToken::clone(&state.shutdown);
         let handles = if workers {
             let requeued = state.store.requeue_running_jobs().await?;
             if requeued > 0 {

@@ -42,8 +42,9 @@ pub struct AppState {
     /// Asset facts and small files that delivery keeps in memory.
     pub delivery_cache: Arc<DeliveryCache>,
     /// Cancelled when the process shuts down: long jobs (transcodes) stop at once and
-    /// keep their lease, so the next start runs them again.
-    pub shutdown: CancellationToken,
+    /// keep their lease, so the next start runs them again. Behind an `Arc` because the
+    /// state is cloned for every request, and a token's own clone takes a lock.
+    pub shutdown: Arc<CancellationToken>,
 }
 
 impl AppState {

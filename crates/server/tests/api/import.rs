@@ -41,7 +41,11 @@ async fn source_server() -> SocketAddr {
 async fn serve(app: Router, addr: &str) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
     let local = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    tokio::spawn(async move {
+        medialib_server::http::serve(listener, app, std::future::pending())
+            .await
+            .unwrap()
+    });
     local
 }
 

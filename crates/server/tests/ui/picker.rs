@@ -47,7 +47,11 @@ async fn serve_host(page: Arc<OnceLock<String>>) -> String {
         "/",
         axum::routing::get(move || async move { Html(page.get().cloned().unwrap_or_default()) }),
     );
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    tokio::spawn(async move {
+        medialib_server::http::serve(listener, app, std::future::pending())
+            .await
+            .unwrap()
+    });
     origin
 }
 
