@@ -6,15 +6,16 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt};
-use medialib_core::{BlobError, BlobStore, ByteStream, StorageKey};
+use medialib_core::{BlobEntry, BlobError, BlobFile, BlobStore, ByteStream, StorageKey};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Chunk size for streaming a file into the store, in bytes. Bounds memory per upload.
 const CHUNK: usize = 1024 * 1024;
@@ -131,13 +132,16 @@ fn map_err(key: &StorageKey) -> impl Fn(object_store::Error) -> BlobError + '_ {
     }
 }
 
-#[async_trait]
-impl BlobStore for ObjectBlobStore {
+impl ObjectBlobStore {
+    /// The blob's own file on local storage; `None` for remote stores.
     fn local_path(&self, key: &StorageKey) -> Option<PathBuf> {
         // Keys are made by `StorageKey` (no `..`, no leading `/`), so joining stays inside.
         self.local_root.as_ref().map(|root| root.join(key.as_str()))
     }
+}
 
+#[async_trait]
+impl BlobStore for ObjectBlobStore {
     async fn put_file(&self, key: &StorageKey, file: &Path) -> Result<(), BlobError> {
         if let Some(target) = self.local_path(key) {
             // On the same filesystem a hard link stores the blob without writing its
@@ -216,6 +220,60 @@ impl BlobStore for ObjectBlobStore {
         }
     }
 
+    async fn get_to_file(&self, key: &StorageKey, scratch: &Path) -> Result<BlobFile, BlobError> {
+        if let Some(path) = self.local_path(key) {
+            return match tokio::fs::try_exists(&path).await {
+                Ok(true) => Ok(BlobFile::stored(path)),
+                Ok(false) => Err(BlobError::NotFound(key.as_str().to_owned())),
+                Err(e) => Err(BlobError::Backend(format!("{}: {e}", key.as_str()))),
+            };
+        }
+        let copy = BlobFile::copy(scratch.join(format!("blob-{}", uuid::Uuid::new_v4().simple())));
+        let io = |e: std::io::Error| {
+            BlobError::Backend(format!(
+                "copy {} to {}: {e}",
+                key.as_str(),
+                copy.path().display()
+            ))
+        };
+        let mut file = tokio::fs::File::create(copy.path()).await.map_err(io)?;
+        let mut stream = self
+            .inner
+            .get(&path(key))
+            .await
+            .map_err(map_err(key))?
+            .into_stream();
+        while let Some(chunk) = stream.try_next().await.map_err(map_err(key))? {
+            file.write_all(&chunk).await.map_err(io)?;
+        }
+        file.flush().await.map_err(io)?;
+        Ok(copy)
+    }
+
+    async fn presigned_get(
+        &self,
+        _key: &StorageKey,
+        _ttl: Duration,
+    ) -> Result<Option<String>, BlobError> {
+        // Only object storage can presign (object_store's `Signer`, behind its cloud
+        // features); the backends built here are local directories and memory.
+        Ok(None)
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<BlobEntry>, BlobError> {
+        let prefix = prefix.trim_end_matches('/');
+        let under = (!prefix.is_empty()).then(|| ObjectPath::from(prefix));
+        self.inner
+            .list(under.as_ref())
+            .map_ok(|meta| BlobEntry {
+                key: StorageKey::from_stored(meta.location.to_string()),
+                size: meta.size,
+            })
+            .try_collect()
+            .await
+            .map_err(|e| BlobError::Backend(format!("list {prefix:?}: {e}")))
+    }
+
     async fn exists(&self, key: &StorageKey) -> Result<bool, BlobError> {
         match self.inner.head(&path(key)).await {
             Ok(_) => Ok(true),
@@ -259,6 +317,66 @@ mod tests {
             store.get_bytes(&key).await,
             Err(BlobError::NotFound(_))
         ));
+    }
+
+    #[tokio::test]
+    async fn blobs_list_by_prefix_and_come_out_as_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let local = ObjectBlobStore::local(&dir.path().join("blobs")).unwrap();
+        // The same code path object storage takes: no local directory, no paths.
+        let remote = ObjectBlobStore {
+            inner: Arc::new(object_store::memory::InMemory::new()),
+            local_root: None,
+        };
+        let scratch = dir.path().join("scratch");
+        std::fs::create_dir(&scratch).unwrap();
+        for store in [&local, &remote] {
+            let a = StorageKey::from_stored("variants/a/thumbnail.webp".into());
+            let b = StorageKey::from_stored("variants/b/thumbnail.webp".into());
+            store
+                .put_bytes(&a, Bytes::from_static(b"aaa"))
+                .await
+                .unwrap();
+            store
+                .put_bytes(&b, Bytes::from_static(b"bbbbb"))
+                .await
+                .unwrap();
+            let under_a = store.list("variants/a").await.unwrap();
+            assert_eq!(
+                under_a,
+                [BlobEntry {
+                    key: a.clone(),
+                    size: 3
+                }]
+            );
+            assert_eq!(store.list("variants/").await.unwrap().len(), 2);
+            assert_eq!(store.list("").await.unwrap().len(), 2);
+            assert!(store.list("originals").await.unwrap().is_empty());
+
+            let file = store.get_to_file(&b, &scratch).await.unwrap();
+            assert_eq!(std::fs::read(file.path()).unwrap(), b"bbbbb");
+            let path = file.path().to_owned();
+            drop(file);
+            let is_copy = store.local_root.is_none();
+            assert_eq!(
+                path.exists(),
+                !is_copy,
+                "a copy is removed, the blob is kept"
+            );
+            let missing = StorageKey::from_stored("variants/c/none.webp".into());
+            assert!(matches!(
+                store.get_to_file(&missing, &scratch).await,
+                Err(BlobError::NotFound(_))
+            ));
+            assert_eq!(std::fs::read_dir(&scratch).unwrap().count(), 0);
+            assert_eq!(
+                store
+                    .presigned_get(&a, Duration::from_secs(60))
+                    .await
+                    .unwrap(),
+                None
+            );
+        }
     }
 
     #[tokio::test]

@@ -2,12 +2,13 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
 
-use crate::{AssetId, JobId, NamespaceId, OutputFormat, Sha256};
+use crate::{AssetId, Lease, NamespaceId, OutputFormat, Sha256};
 
 /// A key in the blob store: a `/`-separated relative path of safe characters.
 ///
@@ -15,8 +16,9 @@ use crate::{AssetId, JobId, NamespaceId, OutputFormat, Sha256};
 /// - originals: `originals/{namespace}/{sha[0..2]}/{sha[2..4]}/{sha}` (content-addressed,
 ///   so an original is stored once per namespace);
 /// - variants: `variants/{asset_id}/{name}.{ext}`;
-/// - renditions: `variants/{asset_id}/{name}.{job_id}.{ext}` (one key per transcode run, so a
-///   cancelled re-run never touches the rendition it would have replaced).
+/// - renditions: `variants/{asset_id}/{name}.{job_id}-{lease_token}.{ext}` (one key per claim
+///   of a transcode job, so a cancelled re-run, or a worker that lost its lease, never touches
+///   the rendition of another).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StorageKey(String);
 
@@ -37,11 +39,14 @@ impl StorageKey {
         Self(format!("variants/{asset}/{name}.{}", format.extension()))
     }
 
-    /// The key of a rendition made by transcode job `job`.
-    pub fn rendition(asset: AssetId, name: &str, job: JobId, format: OutputFormat) -> Self {
+    /// The key of a rendition made by the transcode job claim `lease`: a key of its own,
+    /// so a claim that lost its lease can delete what it made without touching the
+    /// rendition of the claim that took over.
+    pub fn rendition(asset: AssetId, name: &str, lease: Lease, format: OutputFormat) -> Self {
         Self(format!(
-            "variants/{asset}/{name}.{}.{}",
-            job.0.simple(),
+            "variants/{asset}/{name}.{}-{}.{}",
+            lease.job.0.simple(),
+            lease.token,
             format.extension()
         ))
     }
@@ -89,8 +94,70 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn delete(&self, key: &StorageKey) -> Result<(), BlobError>;
     /// Whether a blob exists under `key`.
     async fn exists(&self, key: &StorageKey) -> Result<bool, BlobError>;
-    /// The blob as a file on this machine, when the store keeps it in one (the local
-    /// filesystem backend), so that ffmpeg and poppler can read it without a copy.
-    /// `None` for remote stores: callers then copy the blob to a temporary file.
-    fn local_path(&self, key: &StorageKey) -> Option<PathBuf>;
+    /// The blob as a file on this machine, for tools that read files (ffmpeg, poppler):
+    /// on local storage the blob's own file, which the caller must not change; elsewhere
+    /// a copy streamed into a new file in the directory `scratch`, removed when the
+    /// [`BlobFile`] is dropped.
+    ///
+    /// Errors: [`BlobError::NotFound`], or a failure to read or to write the copy.
+    async fn get_to_file(&self, key: &StorageKey, scratch: &Path) -> Result<BlobFile, BlobError>;
+    /// A URL that lets anyone holding it `GET` the blob for `ttl`, signed with the store's
+    /// own credentials (an S3, GCS or Azure presigned URL); `None` where the store cannot
+    /// make one (local storage).
+    async fn presigned_get(
+        &self,
+        key: &StorageKey,
+        ttl: Duration,
+    ) -> Result<Option<String>, BlobError>;
+    /// Every blob whose key starts with the directory-like `prefix` (`originals/1`,
+    /// `variants/{asset}`; empty for all), with its size in bytes, in no particular order.
+    async fn list(&self, prefix: &str) -> Result<Vec<BlobEntry>, BlobError>;
+}
+
+/// A listed blob: its key and size in bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobEntry {
+    /// The storage key.
+    pub key: StorageKey,
+    /// Its length in bytes.
+    pub size: u64,
+}
+
+/// A blob as a local file (see [`BlobStore::get_to_file`]). A temporary copy is removed on
+/// drop; the local store's own file is left alone.
+#[derive(Debug)]
+pub struct BlobFile {
+    path: PathBuf,
+    temporary: bool,
+}
+
+impl BlobFile {
+    /// The blob's own file, kept on drop.
+    pub fn stored(path: PathBuf) -> Self {
+        Self {
+            path,
+            temporary: false,
+        }
+    }
+
+    /// A copy made for the caller, removed on drop.
+    pub fn copy(path: PathBuf) -> Self {
+        Self {
+            path,
+            temporary: true,
+        }
+    }
+
+    /// Where the bytes are.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for BlobFile {
+    fn drop(&mut self) {
+        if self.temporary {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }

@@ -99,3 +99,16 @@ pub struct Job {
     /// When it last changed.
     pub updated_at: Timestamp,
 }
+
+/// A worker's hold on a running job: the job, and the fencing token of the claim that gave
+/// it. Every write a worker makes for the job carries its lease, and the store refuses the
+/// write once the job was cancelled or ended, or claimed again after the lease expired:
+/// each claim takes a larger token, so a worker that stalled past its lease can never
+/// overwrite the work of the one that took over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lease {
+    /// The job held.
+    pub job: JobId,
+    /// The claim's fencing token; larger for every later claim of the job.
+    pub token: u64,
+}

@@ -31,10 +31,10 @@ pub mod upload;
 pub mod variant;
 
 pub use asset::{Asset, AssetKind, AssetStatus, GpsPosition, ImageMetadata, Placeholder};
-pub use blob::{BlobError, BlobStore, ByteStream, StorageKey};
+pub use blob::{BlobEntry, BlobError, BlobFile, BlobStore, ByteStream, StorageKey};
 pub use config::{Secret, Settings};
 pub use ids::{AssetId, JobId, NamespaceId, Sha256, UploadId, UserId};
-pub use job::{Job, JobKind, JobStatus};
+pub use job::{Job, JobKind, JobStatus, Lease};
 pub use metadata::{
     AudioMetadata, AudioTags, BoundingBox, DocumentMetadata, Metadata, ModelMetadata, VideoMetadata,
 };

@@ -116,8 +116,8 @@ impl App {
     }
 
     /// Serves HTTP on `listener` and, when `workers` is true, runs the job workers,
-    /// until `shutdown` completes. Jobs left running by a previous process are requeued
-    /// first (the embedded store has no other process holding leases).
+    /// until `shutdown` completes. Jobs left running by a stopped process are claimed
+    /// again once their leases expire; a live process's running jobs are never taken.
     pub async fn serve(
         self,
         listener: TcpListener,
@@ -127,10 +127,6 @@ impl App {
         let state = self.state.clone();
         let cancel = CancellationToken::clone(&state.shutdown);
         let handles = if workers {
-            let requeued = state.store.requeue_running_jobs().await?;
-            if requeued > 0 {
-                tracing::info!(requeued, "requeued jobs interrupted by the last stop");
-            }
             let count = state.settings.worker_count();
             tracing::info!(count, "starting job workers");
             worker::spawn_workers(state.clone(), count, cancel.clone())

@@ -123,6 +123,10 @@ impl Settings {
                 "maintenance.purge_interval_seconds and stats_flush_seconds must be > 0".into(),
             );
         }
+        if self.jobs.lease_seconds < 3 {
+            // Workers renew a lease every third of it: whole seconds, at least one.
+            return err("jobs.lease_seconds must be at least 3".into());
+        }
         if self.uploads.expire_seconds == 0 {
             return err("uploads.expire_seconds must be > 0".into());
         }

@@ -264,7 +264,9 @@ pub struct ImageSettings {
 pub struct JobSettings {
     /// Attempts before a job fails for good. Default 5.
     pub max_attempts: u32,
-    /// How long a claimed job is leased to its worker, in seconds. Default 300.
+    /// How long a claimed job is leased to its worker, in seconds: the worker renews it
+    /// every third of this while it works, and a job whose worker died is claimed again
+    /// after at most this long. Default 30.
     pub lease_seconds: u64,
     /// First retry delay in seconds; each further retry doubles it. Default 2.
     pub backoff_base_seconds: u64,
@@ -315,7 +317,7 @@ impl Default for Settings {
             },
             jobs: JobSettings {
                 max_attempts: 5,
-                lease_seconds: 300,
+                lease_seconds: 30,
                 backoff_base_seconds: 2,
             },
             maintenance: MaintenanceSettings {

@@ -35,8 +35,8 @@ use crate::organise::{
     AssetTag, Collection, CollectionId, CollectionItem, Tag, TagId, Usage, UsageRef,
 };
 use crate::{
-    Asset, AssetId, AssetKind, Job, JobId, Metadata, NamespaceId, Placeholder, Sha256, Timestamp,
-    UploadId, UploadSession, UserId, Variant,
+    Asset, AssetId, AssetKind, Job, JobId, Lease, Metadata, NamespaceId, Placeholder, Sha256,
+    Timestamp, UploadId, UploadSession, UserId, Variant,
 };
 
 /// A failure of the metadata store.
@@ -238,54 +238,58 @@ pub trait MetadataStore: AccessStore + AuditStore + SessionStore + Send + Sync +
     async fn list_variants(&self, id: AssetId) -> Result<Vec<Variant>, StoreError>;
     /// The variants of several assets (a page of results), each asset's in spec order.
     async fn variants_of(&self, ids: &[AssetId]) -> Result<Vec<Variant>, StoreError>;
-    /// Records a successful processing run and marks the asset ready; returns keys of
-    /// earlier variants the new set no longer uses.
+    /// Records a successful processing run under `lease`, in one transaction: the facts
+    /// and variants, the asset marked ready, its transcode jobs queued, and the job
+    /// succeeded. Returns the keys of earlier variants the new set no longer uses; `None`,
+    /// recording nothing, when the lease no longer holds (the job was cancelled, or claimed
+    /// again after the lease expired) or the asset is gone.
     async fn record_processed(
         &self,
-        id: AssetId,
+        lease: Lease,
         processed: Processed,
-    ) -> Result<Unreferenced, StoreError>;
+    ) -> Result<Option<Unreferenced>, StoreError>;
 
-    /// Claims the next due job for `owner` with a lease of `lease`; `None` when idle.
-    async fn claim_job(&self, owner: &str, lease: Duration) -> Result<Option<Job>, StoreError>;
-    /// Records how a claimed job's attempt ended.
-    async fn finish_job(&self, id: JobId, outcome: JobOutcome) -> Result<(), StoreError>;
+    /// Claims the next due job for `owner` (a name for logs) for `duration`: a queued job
+    /// whose `run_after` has passed, or a running one whose lease expired. `None` when none
+    /// is due. Each claim takes a new fencing token (see [`Lease`]).
+    async fn claim_job(
+        &self,
+        owner: &str,
+        duration: Duration,
+    ) -> Result<Option<(Job, Lease)>, StoreError>;
+    /// Records how the attempt under `lease` ended. Returns `false`, recording nothing,
+    /// when the lease no longer holds.
+    async fn finish_job(&self, lease: Lease, outcome: JobOutcome) -> Result<bool, StoreError>;
     /// A job by id.
     async fn get_job(&self, id: JobId) -> Result<Option<Job>, StoreError>;
     /// The most recent job of an asset.
     async fn latest_job(&self, asset: AssetId) -> Result<Option<Job>, StoreError>;
     /// Every job of an asset, oldest first.
     async fn list_jobs(&self, asset: AssetId) -> Result<Vec<Job>, StoreError>;
-    /// Records progress (0–100) of a running job and extends its lease by `lease`.
-    /// Returns `false` when `owner` no longer holds the job (cancelled, or the lease was
-    /// lost): the caller must stop working on it.
+    /// Extends `lease` by `duration` from now (the worker's heartbeat) and, when given,
+    /// records progress (0–100). Returns `false` when the lease no longer holds (the job
+    /// was cancelled or ended, or claimed again): the caller must stop working on it.
     async fn job_progress(
         &self,
-        id: JobId,
-        owner: &str,
-        progress: u8,
-        lease: Duration,
+        lease: Lease,
+        progress: Option<u8>,
+        duration: Duration,
     ) -> Result<bool, StoreError>;
     /// Cancels a queued or running job; a processing job's asset is marked failed.
     /// Returns the job as it is afterwards (unchanged when it had already ended), or
     /// `None` when it does not exist.
     async fn cancel_job(&self, id: JobId) -> Result<Option<Job>, StoreError>;
     /// Records a transcode job's rendition and marks the job succeeded, in one
-    /// transaction, only while `owner` still holds the job. Returns the storage key of
-    /// the rendition it replaced, for the caller to delete; `None` (and records nothing)
-    /// when `owner` no longer holds the job: it was cancelled, and the caller deletes the
-    /// blob it made.
+    /// transaction, only while `lease` holds. Returns the storage key of the rendition it
+    /// replaced, for the caller to delete; `None` (and records nothing) when the lease no
+    /// longer holds: the caller deletes the blob it made, which has a key of its own job.
     async fn record_rendition(
         &self,
-        job: JobId,
-        owner: &str,
+        lease: Lease,
         variant: NewVariant,
     ) -> Result<Option<Unreferenced>, StoreError>;
     /// The text extracted from an asset for search, if any.
     async fn asset_text(&self, id: AssetId) -> Result<Option<String>, StoreError>;
-    /// Puts jobs left `running` by a stopped process back in the queue (embedded mode,
-    /// at start-up, where no other process can hold a lease); returns how many.
-    async fn requeue_running_jobs(&self) -> Result<u64, StoreError>;
 
     /// Applies one action to assets of a namespace in one transaction: every asset or none.
     /// Deleting moves to the trash (see [`BulkAction`]); ids may repeat.
@@ -352,7 +356,10 @@ pub trait MetadataStore: AccessStore + AuditStore + SessionStore + Send + Sync +
         namespace: NamespaceId,
         id: CollectionId,
     ) -> Result<bool, StoreError>;
-    /// The collection's live items in order: `limit` from position `offset` on.
+    /// The collection's live items in order: `limit` of them after the first `offset`.
+    /// Offsets count listed (live) items, so consecutive pages neither overlap nor skip
+    /// when an item is in the trash; an item's `position` is its place in the whole order,
+    /// trashed items included.
     async fn collection_items(
         &self,
         id: CollectionId,

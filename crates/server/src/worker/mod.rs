@@ -5,17 +5,16 @@
 //! - `process`: the processing job of each asset kind (facts, picture variants, text).
 //! - `transcode`: one video or audio rendition, with live progress and cancel.
 //! - `results`: storing variant bytes and recording them.
-//! - `original`: the original as a local file for the external tools.
 
-mod original;
 mod process;
 mod results;
 mod transcode;
 
+use std::convert::Infallible;
 use std::time::Duration;
 
 use medialib_core::store::JobOutcome;
-use medialib_core::{Job, JobId, JobKind, Timestamp};
+use medialib_core::{Asset, BlobFile, Job, JobId, JobKind, Lease, StorageKey, Timestamp};
 use medialib_media::MediaError;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, info_span};
@@ -60,8 +59,8 @@ impl Failure {
 enum Done {
     /// Record it as succeeded.
     Succeeded,
-    /// The job already recorded its own end (a transcode records its rendition and its
-    /// success together) or was cancelled meanwhile: nothing more to write.
+    /// The job already recorded its own end (processing and transcodes record their
+    /// results and their success together) or lost its lease: nothing more to write.
     Recorded,
 }
 
@@ -71,14 +70,18 @@ pub async fn run_next_job(
     state: &AppState,
     owner: &str,
 ) -> Result<Step, medialib_core::StoreError> {
-    let lease = Duration::from_secs(state.settings.jobs.lease_seconds);
-    let Some(job) = state.store.claim_job(owner, lease).await? else {
+    let duration = Duration::from_secs(state.settings.jobs.lease_seconds);
+    let Some((job, lease)) = state.store.claim_job(owner, duration).await? else {
         return Ok(Step::Idle);
     };
-    let span = info_span!("job", id = %job.id, kind = %job.kind, asset = %job.asset_id, attempt = job.attempts);
+    let span = info_span!("job", id = %job.id, kind = %job.kind, asset = %job.asset_id, attempt = job.attempts, lease = lease.token);
     async {
         let started = std::time::Instant::now();
-        let outcome = match run(state, &job, owner).await {
+        let result = tokio::select! {
+            result = run(state, &job, lease) => result,
+            never = heartbeat(state, lease, duration) => match never {},
+        };
+        let outcome = match result {
             Ok(Done::Succeeded) => {
                 tracing::info!(ms = started.elapsed().as_millis() as u64, "job succeeded");
                 Some(JobOutcome::Succeeded)
@@ -100,14 +103,38 @@ pub async fn run_next_job(
                 })
             }
         };
-        match outcome {
-            Some(outcome) => state.store.finish_job(job.id, outcome).await,
-            None => Ok(()),
+        if let Some(outcome) = outcome
+            && !state.store.finish_job(lease, outcome).await?
+        {
+            tracing::warn!(
+                "the job was cancelled or claimed again meanwhile; its outcome is dropped"
+            );
         }
+        Ok::<_, medialib_core::StoreError>(())
     }
     .instrument(span)
     .await?;
     Ok(Step::Ran(job.id))
+}
+
+/// Renews `lease` every third of its `duration` while the job runs, so a live worker keeps
+/// its job however long it takes, and a dead one loses it within `duration`. Once the
+/// lease no longer holds it stops beating: the job's writes are refused from then on.
+async fn heartbeat(state: &AppState, lease: Lease, duration: Duration) -> Infallible {
+    let mut beat = tokio::time::interval(duration / 3);
+    beat.tick().await; // The first tick is now, right after the claim.
+    loop {
+        beat.tick().await;
+        match state.store.job_progress(lease, None, duration).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!("the job's lease no longer holds (cancelled or claimed again)");
+                return std::future::pending().await;
+            }
+            // Not fatal: the next beat tries again, and the lease has slack.
+            Err(e) => tracing::warn!(error = %e, "could not renew the job's lease"),
+        }
+    }
 }
 
 /// `base × 2^(attempt−1)`, capped at one hour.
@@ -119,7 +146,7 @@ fn backoff(state: &AppState, attempt: u32) -> Duration {
     )
 }
 
-async fn run(state: &AppState, job: &Job, owner: &str) -> Result<Done, Failure> {
+async fn run(state: &AppState, job: &Job, lease: Lease) -> Result<Done, Failure> {
     let Some(asset) = state
         .store
         .get_asset(job.asset_id)
@@ -129,17 +156,29 @@ async fn run(state: &AppState, job: &Job, owner: &str) -> Result<Done, Failure> 
         return Ok(Done::Succeeded); // Purged while queued: nothing left to do.
     };
     match job.kind {
-        JobKind::Transcode => transcode::run(state, job, owner, &asset).await,
+        JobKind::Transcode => transcode::run(state, job, lease, &asset).await,
         JobKind::ProcessImage
         | JobKind::ProcessVideo
         | JobKind::ProcessAudio
         | JobKind::ProcessDocument
         | JobKind::ProcessModel => {
             let processed = process::run(state, &asset).await?;
-            results::record_processed(state, &asset, processed).await?;
-            Ok(Done::Succeeded)
+            results::record_processed(state, &asset, lease, processed).await?;
+            Ok(Done::Recorded)
         }
     }
+}
+
+/// The original of `asset` as a file the external tools (ffmpeg, poppler) can open: the
+/// blob's own file on local storage, else a copy in this process's staging directory,
+/// removed when dropped.
+async fn original_file(state: &AppState, asset: &Asset) -> Result<BlobFile, Failure> {
+    let key = StorageKey::original(asset.namespace, &asset.sha256);
+    state
+        .blobs
+        .get_to_file(&key, &state.staging_dir)
+        .await
+        .map_err(Failure::transient)
 }
 
 /// Runs `work` on the blocking pool. A panic inside a decoder fails the job for good

@@ -11,9 +11,8 @@ use medialib_core::{
 use medialib_media::av::Probed;
 use medialib_media::{EncodeSettings, ImageFormat, ImageLimits, MediaError};
 
-use super::original::LocalOriginal;
 use super::results::{Made, Output, Picture};
-use super::{Failure, blocking};
+use super::{Failure, blocking, original_file};
 use crate::media_limits;
 use crate::state::AppState;
 
@@ -81,7 +80,7 @@ pub(super) async fn run(state: &AppState, asset: &Asset) -> Result<Output, Failu
     if asset.kind == AssetKind::Image {
         return image(state, asset, pictures).await;
     }
-    let original = LocalOriginal::open(state, asset).await?;
+    let original = original_file(state, asset).await?;
     let path = original.path().to_owned();
     let mime = asset.mime.clone();
     match asset.kind {

@@ -3,7 +3,9 @@
 
 use bytes::Bytes;
 use medialib_core::store::{NewVariant, Processed};
-use medialib_core::{Asset, Metadata, OutputFormat, Placeholder, Sha256, StorageKey, Timestamp};
+use medialib_core::{
+    Asset, Lease, Metadata, OutputFormat, Placeholder, Sha256, StorageKey, Timestamp,
+};
 use sha2::Digest;
 
 use super::Failure;
@@ -80,12 +82,15 @@ impl Output {
     }
 }
 
-/// Stores the variants' bytes, then records everything in one transaction; deletes the
-/// blobs nobody references afterwards (replaced variants, or all of them when the asset
-/// was purged meanwhile).
+/// Stores the variants' bytes, then records everything and ends the job in one
+/// transaction, if `lease` still holds. Deletes the blobs nobody references afterwards:
+/// replaced variants, or all of them when the asset was purged meanwhile. A job that lost
+/// its lease deletes nothing: the variant keys are the asset's, and the claim that took
+/// over may have recorded them.
 pub(super) async fn record_processed(
     state: &AppState,
     asset: &Asset,
+    lease: Lease,
     output: Output,
 ) -> Result<(), Failure> {
     let mut variants = Vec::with_capacity(output.variants.len());
@@ -111,29 +116,36 @@ pub(super) async fn record_processed(
     }
     let keys: Vec<String> = variants.iter().map(|v| v.storage_key.clone()).collect();
     let taken_at = output.metadata.taken_at().and_then(parse_taken_at);
+    let processed = Processed {
+        metadata: output.metadata,
+        placeholder: output.placeholder,
+        taken_at,
+        variants,
+        text: output.text,
+        phash: output.phash,
+        transcodes: output.transcodes,
+    };
     let recorded = state
         .store
-        .record_processed(
-            asset.id,
-            Processed {
-                metadata: output.metadata,
-                placeholder: output.placeholder,
-                taken_at,
-                variants,
-                text: output.text,
-                phash: output.phash,
-                transcodes: output.transcodes,
-            },
-        )
-        .await;
+        .record_processed(lease, processed)
+        .await
+        .map_err(Failure::transient)?;
     let stale = match recorded {
-        Ok(unreferenced) => {
+        Some(unreferenced) => {
             state.jobs_queued.notify_waiters();
             unreferenced.keys
         }
-        // Purged while processing: the variants just stored belong to nobody.
-        Err(medialib_core::StoreError::NotFound(_)) => keys,
-        Err(e) => return Err(Failure::transient(e)),
+        None => {
+            let gone = state.store.get_asset(asset.id).await;
+            match gone.map_err(Failure::transient)? {
+                // Purged while processing: the variants just stored belong to nobody.
+                None => keys,
+                Some(_) => {
+                    tracing::info!("processing was cancelled or claimed again; nothing recorded");
+                    Vec::new()
+                }
+            }
+        }
     };
     delete_blobs(state, stale).await
 }

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use medialib_core::store::NewVariant;
-use medialib_core::{Asset, Job, Metadata, Sha256, StorageKey};
+use medialib_core::{Asset, Job, Lease, Metadata, Sha256, StorageKey};
 use medialib_media::av::Probed;
 use medialib_media::{Cancel, MediaError};
 use sha2::Digest;
@@ -22,11 +22,11 @@ use crate::state::AppState;
 /// How often progress is written (and the cancel flag read back).
 const HEARTBEAT: Duration = Duration::from_millis(500);
 
-/// Runs transcode `job` of `asset` for worker `owner`.
+/// Runs transcode `job` of `asset` under `lease`.
 pub(super) async fn run(
     state: &AppState,
     job: &Job,
-    owner: &str,
+    lease: Lease,
     asset: &Asset,
 ) -> Result<Done, Failure> {
     let settings = &state.settings;
@@ -54,7 +54,7 @@ pub(super) async fn run(
             ));
         }
     };
-    let original = super::original::LocalOriginal::open(state, asset).await?;
+    let original = super::original_file(state, asset).await?;
     let output = tempfile::Builder::new()
         .prefix("transcode-")
         .tempfile_in(state.staging_dir.as_ref())
@@ -84,7 +84,7 @@ pub(super) async fn run(
         })
     };
     tokio::pin!(work);
-    let lease = Duration::from_secs(settings.jobs.lease_seconds);
+    let duration = Duration::from_secs(settings.jobs.lease_seconds);
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     let mut interrupted = false;
     let result = loop {
@@ -96,7 +96,7 @@ pub(super) async fn run(
             }
             _ = heartbeat.tick() => {
                 let progress = *progress_rx.borrow();
-                match state.store.job_progress(job.id, owner, progress, lease).await {
+                match state.store.job_progress(lease, Some(progress), duration).await {
                     Ok(true) => {}
                     Ok(false) => cancel.cancel(),
                     // Not fatal: the next beat tries again, and the lease has slack.
@@ -108,7 +108,7 @@ pub(super) async fn run(
     let (rendition, profile) = match result {
         Ok(Ok(done)) => done,
         Ok(Err(MediaError::Cancelled)) if interrupted => {
-            // Keep the lease: the next start requeues the job and it runs again.
+            // Keep the lease: once it expires, the next process claims the job again.
             tracing::info!("transcode interrupted by shutdown");
             return Ok(Done::Recorded);
         }
@@ -121,7 +121,7 @@ pub(super) async fn run(
     };
 
     let sha256 = hash_file(&output).await?;
-    let key = StorageKey::rendition(asset.id, &profile.name, job.id, profile.format);
+    let key = StorageKey::rendition(asset.id, &profile.name, lease, profile.format);
     state
         .blobs
         .put_file(&key, &output)
@@ -137,15 +137,16 @@ pub(super) async fn run(
         sha256,
         storage_key: key.as_str().to_owned(),
     };
-    match state.store.record_rendition(job.id, owner, variant).await {
+    match state.store.record_rendition(lease, variant).await {
         Ok(Some(replaced)) => {
             tracing::info!(profile = %profile.name, bytes = rendition.size, "rendition stored");
             delete_blobs(state, replaced.keys).await?;
             Ok(Done::Recorded)
         }
         Ok(None) => {
-            // Cancelled (or the asset purged) after ffmpeg finished: the rendition
-            // belongs to nobody.
+            // Cancelled, claimed again after the lease expired, or the asset purged,
+            // after ffmpeg finished: the rendition (its key is this claim's) belongs to
+            // nobody.
             delete_blobs(state, vec![key.as_str().to_owned()]).await?;
             Ok(Done::Recorded)
         }

@@ -142,8 +142,8 @@ async fn delete_hides_and_purge_removes_the_bytes() {
     app.wait_processed(&id, Duration::from_secs(60)).await;
     let api = app.url(&format!("/api/v1/assets/{id}"));
     let file_url = app.url(asset["links"]["original"].as_str().unwrap());
-    assert_eq!(app.blob_files("originals").len(), 1);
-    assert_eq!(app.blob_files("variants").len(), 10);
+    assert_eq!(app.blob_keys("originals").await.len(), 1);
+    assert_eq!(app.blob_keys("variants").await.len(), 10);
 
     assert_eq!(app.client.delete(&api).send().await.unwrap().status(), 204);
     let (_, deleted) = app.get_json(&format!("/api/v1/assets/{id}")).await;
@@ -155,7 +155,7 @@ async fn delete_hides_and_purge_removes_the_bytes() {
     let (_, list) = app.get_json("/api/v1/assets").await;
     assert_eq!(list["total"], 0);
     assert_eq!(
-        app.blob_files("originals").len(),
+        app.blob_keys("originals").await.len(),
         1,
         "soft delete keeps the bytes"
     );
@@ -168,7 +168,11 @@ async fn delete_hides_and_purge_removes_the_bytes() {
         .unwrap();
     assert_eq!(purged.status(), 204);
     assert_eq!(app.get_json(&format!("/api/v1/assets/{id}")).await.0, 404);
-    assert!(app.blob_files("").is_empty(), "{:?}", app.blob_files(""));
+    assert!(
+        app.blob_keys("").await.is_empty(),
+        "{:?}",
+        app.blob_keys("").await
+    );
 }
 
 /// One keep-alive connection, as a CDN or a browser keeps one: 50 GETs in a row of a

@@ -12,11 +12,11 @@ async fn assert_error(app: &TestApp, name: &str, bytes: Vec<u8>, status: u16, co
     );
 }
 
-fn assert_nothing_stored(app: &TestApp) {
+async fn assert_nothing_stored(app: &TestApp) {
     assert!(
-        app.blob_files("originals").is_empty(),
+        app.blob_keys("originals").await.is_empty(),
         "{:?}",
-        app.blob_files("")
+        app.blob_keys("").await
     );
     let staging = app.data.path().join("staging");
     for dir in std::fs::read_dir(staging).unwrap().flatten() {
@@ -96,7 +96,7 @@ async fn rejected_uploads_say_why_and_store_nothing() {
 
     let (_, list) = app.get_json("/api/v1/assets").await;
     assert_eq!(list["total"], 0);
-    assert_nothing_stored(&app);
+    assert_nothing_stored(&app).await;
 }
 
 #[tokio::test]

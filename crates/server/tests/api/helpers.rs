@@ -105,6 +105,17 @@ impl TestApp {
         start(data, s, workers).await
     }
 
+    /// Starts a second server with workers on this one's data directory: to the store, a
+    /// second process.
+    pub async fn spawn_beside(&self) -> TestApp {
+        start(
+            tempfile::tempdir().unwrap(),
+            settings(self.data.path()),
+            true,
+        )
+        .await
+    }
+
     pub async fn shutdown(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -249,24 +260,14 @@ impl TestApp {
         response.bytes().await.unwrap().to_vec()
     }
 
-    /// Files stored under the blob directory (originals and variants).
-    pub fn blob_files(&self, prefix: &str) -> Vec<PathBuf> {
-        let root = self.data.path().join("blobs").join(prefix);
-        let mut out = Vec::new();
-        let mut stack = vec![root];
-        while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            for e in entries.flatten() {
-                if e.file_type().unwrap().is_dir() {
-                    stack.push(e.path());
-                } else {
-                    out.push(e.path());
-                }
-            }
-        }
-        out
+    /// Keys of the blobs stored under `prefix` (`originals`, `variants/{id}`; empty for
+    /// all), as the blob store lists them.
+    pub async fn blob_keys(&self, prefix: &str) -> Vec<String> {
+        let listed = self.state.blobs.list(prefix).await.unwrap();
+        listed
+            .into_iter()
+            .map(|b| b.key.as_str().to_owned())
+            .collect()
     }
 }
 

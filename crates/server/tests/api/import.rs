@@ -141,7 +141,7 @@ async fn import_error(app: &TestApp, url: &str) -> (u16, String, String) {
 async fn assert_nothing_stored(app: &TestApp) {
     let (_, list) = app.get_json("/api/v1/assets").await;
     assert_eq!(list["total"], 0, "{list}");
-    assert!(app.blob_files("originals").is_empty());
+    assert!(app.blob_keys("originals").await.is_empty());
     let staging = app.data.path().join("staging");
     for dir in std::fs::read_dir(staging).unwrap().flatten() {
         let files: Vec<_> = std::fs::read_dir(dir.path())

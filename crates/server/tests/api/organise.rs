@@ -404,14 +404,14 @@ async fn the_purge_removes_blobs_only_when_no_asset_references_them() {
     // The same bytes again: a new live asset on the same blob as the one in the trash.
     let second = app.ready("images/camera/Canon_40D.jpg").await;
     assert_ne!(first, second);
-    assert_eq!(app.blob_files("originals").len(), 1);
+    assert_eq!(app.blob_keys("originals").await.len(), 1);
 
     // The first is purged once its retention has passed; the blob stays for the second.
     let purged =
         eventually(|| async { app.get_json(&format!("/api/v1/assets/{first}")).await.0 == 404 })
             .await;
     assert!(purged, "the trashed asset was not purged");
-    assert_eq!(app.blob_files("originals").len(), 1);
+    assert_eq!(app.blob_keys("originals").await.len(), 1);
     let (_, asset) = app.get_json(&format!("/api/v1/assets/{second}")).await;
     let original = app
         .fetch(asset["links"]["original"].as_str().unwrap())
@@ -424,10 +424,10 @@ async fn the_purge_removes_blobs_only_when_no_asset_references_them() {
         .await;
     assert_eq!(status, 204);
     let empty = eventually(|| async {
-        app.blob_files("originals").is_empty() && app.blob_files("variants").is_empty()
+        app.blob_keys("originals").await.is_empty() && app.blob_keys("variants").await.is_empty()
     })
     .await;
-    assert!(empty, "blobs left: {:?}", app.blob_files(""));
+    assert!(empty, "blobs left: {:?}", app.blob_keys("").await);
 }
 
 #[tokio::test]

@@ -32,7 +32,7 @@ async fn an_upload_over_the_byte_quota_is_refused_and_stores_nothing() {
         message.contains(&format!("stores {} of its {quota} bytes", a.len())),
         "{message}"
     );
-    assert_eq!(app.blob_files("originals").len(), 1);
+    assert_eq!(app.blob_keys("originals").await.len(), 1);
 
     // tus: refused at creation, from Upload-Length, before any byte is sent.
     let response = app

@@ -92,7 +92,7 @@ async fn the_same_bytes_twice_are_one_asset() {
     assert_eq!(status, 200, "{second}");
     assert_eq!(second["duplicate"], true);
     assert_eq!(second["id"], first["id"]);
-    assert_eq!(app.blob_files("originals").len(), 1);
+    assert_eq!(app.blob_keys("originals").await.len(), 1);
     let (_, list) = app.get_json("/api/v1/assets").await;
     assert_eq!(list["total"], 1);
 }

@@ -4,7 +4,7 @@ use medialib_core::store::{
     AssetPatch, IngestRecord, NewAsset, NewVariant, Processed, Unreferenced,
 };
 use medialib_core::{
-    Asset, AssetId, AssetStatus, JobId, JobKind, NamespaceId, Sha256, StoreError, Variant,
+    Asset, AssetId, AssetStatus, JobId, JobKind, Lease, NamespaceId, Sha256, StoreError, Variant,
 };
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
@@ -264,11 +264,15 @@ pub(crate) async fn variants_of(
 
 pub(crate) async fn record_processed(
     pool: &SqlitePool,
-    id: AssetId,
+    lease: Lease,
     processed: Processed,
-) -> Result<Unreferenced, StoreError> {
+) -> Result<Option<Unreferenced>, StoreError> {
     let now = now_ms();
     let mut tx = begin_write(pool).await?;
+    // Ending the job first makes the lease check and the writes one atomic step.
+    let Some(id) = super::jobs::end_under_lease(&mut tx, lease, now).await? else {
+        return Ok(None);
+    };
     // Renditions of the transcodes queued below stay until their jobs replace them: the
     // jobs write the same storage keys, so deleting them here could race with a job.
     let old: Vec<(String, String)> =
@@ -329,7 +333,7 @@ pub(crate) async fn record_processed(
     .await
     .map_err(backend("record processing"))?;
     if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound(format!("asset {id}")));
+        return Ok(None);
     }
     if !processed.transcodes.is_empty() {
         let max_attempts: i64 =
@@ -356,12 +360,12 @@ pub(crate) async fn record_processed(
         .iter()
         .map(|v| v.storage_key.as_str())
         .collect();
-    Ok(Unreferenced {
+    Ok(Some(Unreferenced {
         keys: old_keys
             .into_iter()
             .filter(|k| !new_keys.contains(&k.as_str()))
             .collect(),
-    })
+    }))
 }
 
 /// Writes one variant row, replacing one of the same name and format. `position` orders

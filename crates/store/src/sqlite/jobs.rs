@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use medialib_core::store::JobOutcome;
 use medialib_core::store::{NewVariant, Unreferenced};
-use medialib_core::{AssetId, Job, JobId, JobKind, StoreError};
-use sqlx::SqlitePool;
+use medialib_core::{AssetId, Job, JobId, JobKind, Lease, StoreError};
+use sqlx::{Row, Sqlite, SqlitePool};
 
 use super::rows::{self, now_ms, to_ms};
 use super::{backend, begin_write};
@@ -21,36 +21,71 @@ macro_rules! job_columns {
 pub(crate) async fn claim(
     pool: &SqlitePool,
     owner: &str,
-    lease: Duration,
-) -> Result<Option<Job>, StoreError> {
+    duration: Duration,
+) -> Result<Option<(Job, Lease)>, StoreError> {
     let now = now_ms();
     // One statement, so two workers can never claim the same job: SQLite runs writes
     // one at a time. A running job whose lease has expired is claimed again: its worker
-    // died without finishing it.
+    // died or stalled, and the new token fences it out.
     let row = sqlx::query(concat!(
         "UPDATE job SET status = 'running', lease_owner = ?1, lease_until = ?2,
-                attempts = attempts + 1, updated_at = ?3
+                lease_token = lease_token + 1, attempts = attempts + 1, updated_at = ?3
          WHERE id = (SELECT id FROM job
                      WHERE (status = 'queued' AND run_after <= ?3)
                         OR (status = 'running' AND lease_until < ?3)
                      ORDER BY run_after, id LIMIT 1)
-         RETURNING ",
+         RETURNING lease_token, ",
         job_columns!()
     ))
     .bind(owner)
-    .bind(now + lease.as_millis() as i64)
+    .bind(now + duration.as_millis() as i64)
     .bind(now)
     .fetch_optional(pool)
     .await
     .map_err(backend("claim job"))?;
-    row.as_ref().map(rows::job).transpose()
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let job = rows::job(&row)?;
+    let token: i64 = row
+        .try_get("lease_token")
+        .map_err(backend("read lease token"))?;
+    let lease = Lease {
+        job: job.id,
+        token: token as u64,
+    };
+    Ok(Some((job, lease)))
+}
+
+/// Marks the job held by `lease` succeeded inside `tx`; its asset's id, or `None` when the
+/// lease no longer holds (the job was cancelled, ended, or claimed again).
+pub(crate) async fn end_under_lease(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    lease: Lease,
+    now: i64,
+) -> Result<Option<AssetId>, StoreError> {
+    let asset: Option<Vec<u8>> = sqlx::query_scalar(
+        "UPDATE job SET status = 'succeeded', progress = 100, error = NULL,
+                lease_owner = NULL, lease_until = NULL, updated_at = ?
+         WHERE id = ? AND status = 'running' AND lease_token = ?
+         RETURNING asset_id",
+    )
+    .bind(now)
+    .bind(lease.job.0.as_bytes().as_slice())
+    .bind(lease.token as i64)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(backend("end job"))?;
+    asset
+        .map(|bytes| rows::uuid(bytes).map(AssetId))
+        .transpose()
 }
 
 pub(crate) async fn finish(
     pool: &SqlitePool,
-    id: JobId,
+    lease: Lease,
     outcome: JobOutcome,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let now = now_ms();
     let mut tx = begin_write(pool).await?;
     let (status, error, run_after) = match outcome {
@@ -65,23 +100,24 @@ pub(crate) async fn finish(
             progress = CASE WHEN ?1 = 'succeeded' THEN 100 ELSE progress END,
             error = ?2, run_after = coalesce(?3, run_after),
             lease_owner = NULL, lease_until = NULL, updated_at = ?4
-         WHERE id = ?5 AND status = 'running'
+         WHERE id = ?5 AND status = 'running' AND lease_token = ?6
          RETURNING status, asset_id, kind",
     )
     .bind(status)
     .bind(&error)
     .bind(run_after)
     .bind(now)
-    .bind(id.0.as_bytes().as_slice())
+    .bind(lease.job.0.as_bytes().as_slice())
+    .bind(lease.token as i64)
     .fetch_optional(&mut *tx)
     .await
     .map_err(backend("finish job"))?;
+    let Some((final_status, asset_id, kind)) = row else {
+        return Ok(false);
+    };
     // A failed transcode leaves the asset as it is: its original, poster and other
     // renditions are still good.
-    if let Some((final_status, asset_id, kind)) = row
-        && final_status == "failed"
-        && kind != JobKind::Transcode.as_str()
-    {
+    if final_status == "failed" && kind != JobKind::Transcode.as_str() {
         sqlx::query("UPDATE asset SET status = 'failed', error = ?, updated_at = ? WHERE id = ?")
             .bind(&error)
             .bind(now)
@@ -90,7 +126,8 @@ pub(crate) async fn finish(
             .await
             .map_err(backend("mark asset failed"))?;
     }
-    tx.commit().await.map_err(backend("commit"))
+    tx.commit().await.map_err(backend("commit"))?;
+    Ok(true)
 }
 
 pub(crate) async fn get(pool: &SqlitePool, id: JobId) -> Result<Option<Job>, StoreError> {
@@ -136,21 +173,20 @@ pub(crate) async fn list_for_asset(
 
 pub(crate) async fn progress(
     pool: &SqlitePool,
-    id: JobId,
-    owner: &str,
-    progress: u8,
-    lease: Duration,
+    lease: Lease,
+    progress: Option<u8>,
+    duration: Duration,
 ) -> Result<bool, StoreError> {
     let now = now_ms();
     let done = sqlx::query(
-        "UPDATE job SET progress = ?, lease_until = ?, updated_at = ?
-         WHERE id = ? AND status = 'running' AND lease_owner = ?",
+        "UPDATE job SET progress = coalesce(?, progress), lease_until = ?, updated_at = ?
+         WHERE id = ? AND status = 'running' AND lease_token = ?",
     )
-    .bind(i64::from(progress.min(100)))
-    .bind(now + lease.as_millis() as i64)
+    .bind(progress.map(|p| i64::from(p.min(100))))
+    .bind(now + duration.as_millis() as i64)
     .bind(now)
-    .bind(id.0.as_bytes().as_slice())
-    .bind(owner)
+    .bind(lease.job.0.as_bytes().as_slice())
+    .bind(lease.token as i64)
     .execute(pool)
     .await
     .map_err(backend("record job progress"))?;
@@ -191,28 +227,16 @@ pub(crate) async fn cancel(pool: &SqlitePool, id: JobId) -> Result<Option<Job>, 
 
 pub(crate) async fn record_rendition(
     pool: &SqlitePool,
-    id: JobId,
-    owner: &str,
+    lease: Lease,
     v: NewVariant,
 ) -> Result<Option<Unreferenced>, StoreError> {
     let now = now_ms();
     let mut tx = begin_write(pool).await?;
-    // Ending the job first makes the ownership check and the write one atomic step.
-    let asset_id: Option<Vec<u8>> = sqlx::query_scalar(
-        "UPDATE job SET status = 'succeeded', progress = 100, error = NULL,
-                lease_owner = NULL, lease_until = NULL, updated_at = ?
-         WHERE id = ? AND status = 'running' AND lease_owner = ?
-         RETURNING asset_id",
-    )
-    .bind(now)
-    .bind(id.0.as_bytes().as_slice())
-    .bind(owner)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(backend("finish transcode job"))?;
-    let Some(asset_id) = asset_id else {
+    // Ending the job first makes the lease check and the write one atomic step.
+    let Some(asset) = end_under_lease(&mut tx, lease, now).await? else {
         return Ok(None);
     };
+    let asset_id = asset.0.as_bytes().to_vec();
     let replaced: Option<String> = sqlx::query_scalar(
         "SELECT storage_key FROM variant WHERE asset_id = ? AND name = ? AND format = ?",
     )
@@ -230,17 +254,4 @@ pub(crate) async fn record_rendition(
             .filter(|k| *k != v.storage_key)
             .collect(),
     }))
-}
-
-pub(crate) async fn requeue_running(pool: &SqlitePool) -> Result<u64, StoreError> {
-    let done = sqlx::query(
-        "UPDATE job SET status = 'queued', lease_owner = NULL, lease_until = NULL,
-                run_after = ?1, updated_at = ?1
-         WHERE status = 'running'",
-    )
-    .bind(now_ms())
-    .execute(pool)
-    .await
-    .map_err(backend("requeue running jobs"))?;
-    Ok(done.rows_affected())
 }

@@ -41,7 +41,7 @@ use medialib_core::store::{
     NewVariant, Page, Processed, StorageReport, TagPatch, Unreferenced,
 };
 use medialib_core::{
-    Asset, AssetId, Job, JobId, MetadataStore, NamespaceId, Sha256, StoreError, Timestamp,
+    Asset, AssetId, Job, JobId, Lease, MetadataStore, NamespaceId, Sha256, StoreError, Timestamp,
     UploadId, UploadSession, Variant,
 };
 use sqlx::SqlitePool;
@@ -190,19 +190,23 @@ impl MetadataStore for SqliteStore {
 
     async fn record_processed(
         &self,
-        id: AssetId,
+        lease: Lease,
         processed: Processed,
-    ) -> Result<Unreferenced, StoreError> {
-        self.changing(assets::record_processed(&self.pool, id, processed))
+    ) -> Result<Option<Unreferenced>, StoreError> {
+        self.changing(assets::record_processed(&self.pool, lease, processed))
             .await
     }
 
-    async fn claim_job(&self, owner: &str, lease: Duration) -> Result<Option<Job>, StoreError> {
-        jobs::claim(&self.pool, owner, lease).await
+    async fn claim_job(
+        &self,
+        owner: &str,
+        duration: Duration,
+    ) -> Result<Option<(Job, Lease)>, StoreError> {
+        jobs::claim(&self.pool, owner, duration).await
     }
 
-    async fn finish_job(&self, id: JobId, outcome: JobOutcome) -> Result<(), StoreError> {
-        jobs::finish(&self.pool, id, outcome).await
+    async fn finish_job(&self, lease: Lease, outcome: JobOutcome) -> Result<bool, StoreError> {
+        jobs::finish(&self.pool, lease, outcome).await
     }
 
     async fn get_job(&self, id: JobId) -> Result<Option<Job>, StoreError> {
@@ -219,12 +223,11 @@ impl MetadataStore for SqliteStore {
 
     async fn job_progress(
         &self,
-        id: JobId,
-        owner: &str,
-        progress: u8,
-        lease: Duration,
+        lease: Lease,
+        progress: Option<u8>,
+        duration: Duration,
     ) -> Result<bool, StoreError> {
-        jobs::progress(&self.pool, id, owner, progress, lease).await
+        jobs::progress(&self.pool, lease, progress, duration).await
     }
 
     async fn cancel_job(&self, id: JobId) -> Result<Option<Job>, StoreError> {
@@ -233,20 +236,15 @@ impl MetadataStore for SqliteStore {
 
     async fn record_rendition(
         &self,
-        job: JobId,
-        owner: &str,
+        lease: Lease,
         variant: NewVariant,
     ) -> Result<Option<Unreferenced>, StoreError> {
-        self.changing(jobs::record_rendition(&self.pool, job, owner, variant))
+        self.changing(jobs::record_rendition(&self.pool, lease, variant))
             .await
     }
 
     async fn asset_text(&self, id: AssetId) -> Result<Option<String>, StoreError> {
         assets::text(&self.pool, id).await
-    }
-
-    async fn requeue_running_jobs(&self) -> Result<u64, StoreError> {
-        jobs::requeue_running(&self.pool).await
     }
 
     async fn bulk(

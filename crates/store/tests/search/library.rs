@@ -246,7 +246,19 @@ impl Library {
             phash: None,
             transcodes: Vec::new(),
         };
-        store.record_processed(model.id, processed).await.unwrap();
+        // Claims reach older jobs first: those of assets left unprocessed stay claimed,
+        // which leaves their assets processing, as the model says.
+        let lease = loop {
+            let (job, lease) = store
+                .claim_job("seed", std::time::Duration::from_secs(600))
+                .await
+                .unwrap()
+                .expect("the new asset's job is due");
+            if job.asset_id == model.id {
+                break lease;
+            }
+        };
+        store.record_processed(lease, processed).await.unwrap();
         model.taken_at = taken_at.map(|t| {
             // The store keeps milliseconds.
             Timestamp::from_unix_timestamp_nanos(t.unix_timestamp_nanos() / 1_000_000 * 1_000_000)

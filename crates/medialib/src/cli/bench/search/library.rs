@@ -257,7 +257,7 @@ async fn add_asset(store: &dyn MetadataStore, rng: &mut Rng, n: u32) -> anyhow::
         IngestRecord::Duplicate(a) => bail!("asset {n} duplicates {}", a.id),
     };
     let Some(job) = job else { return Ok(id) };
-    let claimed = store
+    let (claimed, lease) = store
         .claim_job("bench-seed", Duration::from_secs(600))
         .await?
         .context("the new asset's job is not queued")?;
@@ -266,12 +266,16 @@ async fn add_asset(store: &dyn MetadataStore, rng: &mut Rng, n: u32) -> anyhow::
     }
     if rng.chance(3) {
         let error = "seeded without an original".to_owned();
-        store.finish_job(job, JobOutcome::Failed { error }).await?;
+        store
+            .finish_job(lease, JobOutcome::Failed { error })
+            .await?;
         return Ok(id);
     }
     let processed = processed(rng, id, kind, ext, (width, height), duration_s);
-    store.record_processed(id, processed).await?;
-    store.finish_job(job, JobOutcome::Succeeded).await?;
+    store
+        .record_processed(lease, processed)
+        .await?
+        .context("the seeding lease was lost")?;
     Ok(id)
 }
 
