@@ -20,7 +20,8 @@ pub enum JobKind {
     ProcessDocument,
     /// Validate a 3D model, read its facts and render a preview into variants.
     ProcessModel,
-    /// Make one video or audio rendition with ffmpeg (`Job::profile` names it).
+    /// Make one video or audio rendition with ffmpeg ([`JobPayload::Transcode`] names the
+    /// profile).
     Transcode,
 }
 
@@ -44,6 +45,56 @@ impl JobKind {
             AssetKind::Model3d => Some(Self::ProcessModel),
             AssetKind::Other => None,
         }
+    }
+}
+
+/// What a job does, with what it needs to do it: workers dispatch on this, so a transcode
+/// without a profile cannot exist. Stored as its [`JobKind`] and the profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobPayload {
+    /// Process a new asset: [`JobKind::ProcessImage`] … [`JobKind::ProcessModel`].
+    Process(AssetKind),
+    /// Make the rendition of this transcode profile (`video.profiles[].name`).
+    Transcode {
+        /// The profile's name.
+        profile: String,
+    },
+}
+
+impl JobPayload {
+    /// The job that processes a new asset of `kind`; `None` for kinds stored as they are.
+    pub fn processing(kind: AssetKind) -> Option<JobPayload> {
+        JobKind::processing(kind).map(|_| Self::Process(kind))
+    }
+
+    /// The stored kind.
+    pub fn kind(&self) -> JobKind {
+        match self {
+            // `processing` only makes payloads for kinds that have a job.
+            Self::Process(kind) => JobKind::processing(*kind).unwrap_or(JobKind::ProcessImage),
+            Self::Transcode { .. } => JobKind::Transcode,
+        }
+    }
+
+    /// The transcode profile, for transcodes.
+    pub fn profile(&self) -> Option<&str> {
+        match self {
+            Self::Transcode { profile } => Some(profile),
+            Self::Process(_) => None,
+        }
+    }
+
+    /// Rebuilds a payload from its stored kind and profile; `None` for a transcode without
+    /// a profile, which no code path writes.
+    pub fn from_stored(kind: JobKind, profile: Option<String>) -> Option<JobPayload> {
+        Some(match kind {
+            JobKind::ProcessImage => Self::Process(AssetKind::Image),
+            JobKind::ProcessVideo => Self::Process(AssetKind::Video),
+            JobKind::ProcessAudio => Self::Process(AssetKind::Audio),
+            JobKind::ProcessDocument => Self::Process(AssetKind::Document),
+            JobKind::ProcessModel => Self::Process(AssetKind::Model3d),
+            JobKind::Transcode => Self::Transcode { profile: profile? },
+        })
     }
 }
 
@@ -78,10 +129,8 @@ pub struct Job {
     pub id: JobId,
     /// The asset it works on.
     pub asset_id: AssetId,
-    /// What it does.
-    pub kind: JobKind,
-    /// The transcode profile, for [`JobKind::Transcode`] jobs.
-    pub profile: Option<String>,
+    /// What it does, with what it needs.
+    pub payload: JobPayload,
     /// Where it is.
     pub status: JobStatus,
     /// Progress, 0–100.

@@ -34,7 +34,7 @@ pub use asset::{Asset, AssetKind, AssetStatus, GpsPosition, ImageMetadata, Place
 pub use blob::{BlobEntry, BlobError, BlobFile, BlobStore, ByteStream, StorageKey};
 pub use config::{Secret, Settings};
 pub use ids::{AssetId, JobId, NamespaceId, Sha256, UploadId, UserId};
-pub use job::{Job, JobKind, JobStatus, Lease};
+pub use job::{Job, JobKind, JobPayload, JobStatus, Lease};
 pub use metadata::{
     AudioMetadata, AudioTags, BoundingBox, DocumentMetadata, Metadata, ModelMetadata, VideoMetadata,
 };

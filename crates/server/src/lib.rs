@@ -87,7 +87,6 @@ impl App {
             jobs_queued: Arc::new(Notify::new()),
             deliveries: Arc::default(),
             delivery_cache: Arc::new(delivery_cache),
-            blob_gate: Arc::default(),
             shutdown: Arc::new(CancellationToken::new()),
         };
         Ok(Self {

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use medialib_core::store::{DeliveryCount, epoch_day};
+use medialib_core::store::{DeliveryCount, Unreferenced, epoch_day};
 use medialib_core::{AssetId, StorageKey, Timestamp};
 use tokio::task::JoinHandle;
 
@@ -67,19 +67,27 @@ pub async fn purge_trash(state: &AppState) -> anyhow::Result<usize> {
     let retention = Duration::from_secs(state.settings.maintenance.trash_retention_seconds);
     let before = Timestamp::now_utc() - retention;
     let mut deleted = 0;
-    loop {
-        let _gate = state.blob_gate.write().await;
-        let Some(unreferenced) = state.store.purge_trash(before, PURGE_BATCH).await? else {
-            break;
-        };
-        // Rows are gone first: a crash here leaves unreferenced blobs, never rows
-        // pointing at missing bytes.
-        for key in unreferenced.keys {
-            state.blobs.delete(&StorageKey::from_stored(key)).await?;
-            deleted += 1;
-        }
+    while let Some(unreferenced) = state.store.purge_trash(before, PURGE_BATCH).await? {
+        deleted += delete_unreferenced(state, unreferenced).await?;
     }
     Ok(deleted)
+}
+
+/// Deletes the blobs a purge freed, then releases the purge's holds on them; returns how
+/// many. Rows are gone first: a crash here leaves unreferenced blobs, never rows pointing
+/// at missing bytes, and the holds expire.
+pub async fn delete_unreferenced(
+    state: &AppState,
+    unreferenced: Unreferenced,
+) -> anyhow::Result<usize> {
+    for key in &unreferenced.keys {
+        state
+            .blobs
+            .delete(&StorageKey::from_stored(key.clone()))
+            .await?;
+    }
+    state.store.release_purged(&unreferenced.keys).await?;
+    Ok(unreferenced.keys.len())
 }
 
 /// Runs the upkeep until the server shuts down, then flushes the counts one last time.

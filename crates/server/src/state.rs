@@ -32,11 +32,6 @@ pub struct AppState {
     pub signer: Arc<Signer>,
     /// Woken when a job is queued, so idle workers start at once instead of polling.
     pub jobs_queued: Arc<Notify>,
-    /// Orders blob writes against blob deletions. An upload holds it shared from storing
-    /// the original until its row is recorded; a purge holds it exclusively from deleting
-    /// rows until the freed blobs are gone. Otherwise a purge could delete the file of a
-    /// blob that an upload of the same bytes has just started to reference again.
-    pub blob_gate: Arc<tokio::sync::RwLock<()>>,
     /// Delivery counts not yet written (see [`crate::maintenance`]).
     pub deliveries: Arc<DeliveryStats>,
     /// Asset facts and small files that delivery keeps in memory.

@@ -135,6 +135,8 @@ export function createUploader(root, { onAsset }) {
     for (const file of input.files) add(file);
     input.value = "";
   });
+  // A drop before this point is lost; scripted drops (the browser tests) wait for it.
+  dropzone.dataset.ready = "true";
 
   async function add(file, key = crypto.randomUUID()) {
     list.querySelector(`[data-resume="${CSS.escape(`${file.name}/${file.size}`)}"]`)?.remove();

@@ -165,11 +165,17 @@ pub struct Processed {
 }
 
 /// Storage keys that are no longer referenced after a purge, for the caller to delete.
+/// The originals among them stay held (see [`MetadataStore::hold_blob`]) until the caller
+/// calls [`MetadataStore::release_purged`] with these keys, once the bytes are gone.
 #[derive(Debug, Clone, Default)]
 pub struct Unreferenced {
     /// Keys of blobs to delete.
     pub keys: Vec<String>,
 }
+
+/// An upload's hold on an original's storage key (see [`MetadataStore::hold_blob`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlobHold(pub i64);
 
 /// How a job attempt ended.
 #[derive(Debug, Clone)]
@@ -231,8 +237,18 @@ pub trait MetadataStore: AccessStore + AuditStore + SessionStore + Send + Sync +
         patch: &AssetPatch,
     ) -> Result<Option<Asset>, StoreError>;
     /// Removes an asset and its variants for good, returning the keys nobody references
-    /// any more (its variants, and its original when no other asset uses that blob).
+    /// any more (its variants, and its original when no other asset uses that blob and no
+    /// upload holds it).
     async fn purge_asset(&self, id: AssetId) -> Result<Option<Unreferenced>, StoreError>;
+    /// Holds the original at `key` for an upload about to store its bytes, for at most
+    /// `ttl`: until released, no purge frees that blob. `None` while a purge is deleting
+    /// the blob at `key`: wait, then try again. This is what keeps an upload and a purge
+    /// of the same bytes, in any two processes, from losing them.
+    async fn hold_blob(&self, key: &str, ttl: Duration) -> Result<Option<BlobHold>, StoreError>;
+    /// Ends an upload's hold, once its asset row exists (or the upload gave up).
+    async fn release_blob(&self, hold: BlobHold) -> Result<(), StoreError>;
+    /// Ends a purge's holds on the originals it returned, once their bytes are deleted.
+    async fn release_purged(&self, keys: &[String]) -> Result<(), StoreError>;
 
     /// The asset's variants, in spec order.
     async fn list_variants(&self, id: AssetId) -> Result<Vec<Variant>, StoreError>;

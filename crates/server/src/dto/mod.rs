@@ -170,8 +170,8 @@ impl JobDto {
     pub fn from_job(job: &Job) -> Self {
         Self {
             id: job.id.to_string(),
-            kind: job.kind.as_str(),
-            profile: job.profile.clone(),
+            kind: job.payload.kind().as_str(),
+            profile: job.payload.profile().map(str::to_owned),
             status: job.status.as_str(),
             progress: job.progress,
             attempts: job.attempts,

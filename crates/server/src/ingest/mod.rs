@@ -11,9 +11,11 @@ pub mod quota;
 pub mod staging;
 pub mod validate;
 
+use std::time::Duration;
+
 use axum::http::StatusCode;
 use medialib_core::access::Principal;
-use medialib_core::store::{IngestRecord, NewAsset};
+use medialib_core::store::{BlobHold, IngestRecord, NewAsset};
 use medialib_core::{Asset, AssetId, NamespaceId, StorageKey, UserId};
 use medialib_media::Detected;
 use tracing::{Instrument, info_span};
@@ -115,10 +117,6 @@ pub async fn ingest(
         quota::check(state, uploader.namespace, staged.size).await?;
         let info = validate::validate(state, &staged, &detected).await?;
         let key = StorageKey::original(uploader.namespace, &staged.sha256);
-        let _gate = state.blob_gate.read().await;
-        let existed = state.blobs.exists(&key).await?;
-        state.blobs.put_file(&key, &staged.path).await?;
-
         let new = NewAsset {
             id: AssetId::new(),
             namespace: uploader.namespace,
@@ -141,23 +139,58 @@ pub async fn ingest(
             uploaded_by: uploader.user,
             max_attempts: state.settings.jobs.max_attempts,
         };
-        match state.store.create_asset(new).await {
-            Ok(IngestRecord::Created { asset, job }) => {
-                state.jobs_queued.notify_one();
-                tracing::info!(asset = %asset.id, kind = %asset.kind, job = ?job.map(|j| j.to_string()), "asset created");
-                Ok(IngestOutcome::Created(asset))
-            }
-            Ok(IngestRecord::Duplicate(asset)) => Ok(IngestOutcome::Duplicate(asset)),
-            Err(e) => {
-                if !existed {
-                    state.blobs.delete(&key).await?;
-                }
-                Err(e.into())
-            }
+        let hold = hold_original(state, &key).await?;
+        let stored = store(state, &key, &staged, new).await;
+        if let Err(e) = state.store.release_blob(hold).await {
+            // Not fatal: the hold expires by itself.
+            tracing::warn!(error = %e, "could not release the hold on the original");
         }
+        stored
     }
     .instrument(span)
     .await
+}
+
+/// How long an upload may hold its original's key: storing the bytes (a copy of up to
+/// `limits.max_upload_bytes` where storage is remote) and recording the asset.
+const UPLOAD_HOLD: Duration = Duration::from_secs(600);
+
+/// Holds the original's key for this upload (see `MetadataStore::hold_blob`), waiting
+/// while a purge of the same bytes, in any process, deletes them: that takes
+/// milliseconds, and the hold of a purge whose process died expires within a minute.
+async fn hold_original(state: &AppState, key: &StorageKey) -> Result<BlobHold, ApiError> {
+    loop {
+        if let Some(hold) = state.store.hold_blob(key.as_str(), UPLOAD_HOLD).await? {
+            return Ok(hold);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Writes the original under `key` and records the asset and its job; the bytes are
+/// deleted again when recording fails, unless they were stored before.
+async fn store(
+    state: &AppState,
+    key: &StorageKey,
+    staged: &StagedFile,
+    new: NewAsset,
+) -> Result<IngestOutcome, ApiError> {
+    let existed = state.blobs.exists(key).await?;
+    state.blobs.put_file(key, &staged.path).await?;
+    match state.store.create_asset(new).await {
+        Ok(IngestRecord::Created { asset, job }) => {
+            state.jobs_queued.notify_one();
+            tracing::info!(asset = %asset.id, kind = %asset.kind, job = ?job.map(|j| j.to_string()), "asset created");
+            Ok(IngestOutcome::Created(asset))
+        }
+        Ok(IngestRecord::Duplicate(asset)) => Ok(IngestOutcome::Duplicate(asset)),
+        Err(e) => {
+            if !existed {
+                state.blobs.delete(key).await?;
+            }
+            Err(e.into())
+        }
+    }
 }
 
 /// Decides the type from magic bytes and cross-checks the extension.

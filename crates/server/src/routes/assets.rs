@@ -7,7 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use medialib_core::access::Principal;
 use medialib_core::store::{AssetPatch, BulkAction};
-use medialib_core::{Asset, AssetId, StorageKey};
+use medialib_core::{Asset, AssetId};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -212,13 +212,10 @@ pub(crate) async fn delete(
         bulk::apply_one(&state, &auth, &action, asset.id).await?;
     }
     if params.purge {
-        // Rows first, then bytes: a crash in between leaves unreferenced blobs for gc,
-        // never rows pointing at missing bytes.
-        let _gate = state.blob_gate.write().await;
         if let Some(unreferenced) = state.store.purge_asset(asset.id).await? {
-            for key in unreferenced.keys {
-                state.blobs.delete(&StorageKey::from_stored(key)).await?;
-            }
+            crate::maintenance::delete_unreferenced(&state, unreferenced)
+                .await
+                .map_err(ApiError::internal)?;
         }
     } else if asset.deleted_at.is_some() {
         return Err(ApiError::not_found(format!("asset {}", asset.id)));

@@ -71,7 +71,7 @@ pub(crate) async fn cancel(
             format!("job {} has already ended ({})", job.id, after.status),
         ));
     }
-    tracing::info!(job = %job.id, kind = %job.kind, "job cancelled");
+    tracing::info!(job = %job.id, kind = %job.payload.kind(), "job cancelled");
     Ok(Json(JobDto::from_job(&after)))
 }
 

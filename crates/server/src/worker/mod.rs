@@ -14,7 +14,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use medialib_core::store::JobOutcome;
-use medialib_core::{Asset, BlobFile, Job, JobId, JobKind, Lease, StorageKey, Timestamp};
+use medialib_core::{Asset, BlobFile, Job, JobId, JobPayload, Lease, StorageKey, Timestamp};
 use medialib_media::MediaError;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, info_span};
@@ -74,7 +74,7 @@ pub async fn run_next_job(
     let Some((job, lease)) = state.store.claim_job(owner, duration).await? else {
         return Ok(Step::Idle);
     };
-    let span = info_span!("job", id = %job.id, kind = %job.kind, asset = %job.asset_id, attempt = job.attempts, lease = lease.token);
+    let span = info_span!("job", id = %job.id, kind = %job.payload.kind(), asset = %job.asset_id, attempt = job.attempts, lease = lease.token);
     async {
         let started = std::time::Instant::now();
         let result = tokio::select! {
@@ -155,13 +155,9 @@ async fn run(state: &AppState, job: &Job, lease: Lease) -> Result<Done, Failure>
     else {
         return Ok(Done::Succeeded); // Purged while queued: nothing left to do.
     };
-    match job.kind {
-        JobKind::Transcode => transcode::run(state, job, lease, &asset).await,
-        JobKind::ProcessImage
-        | JobKind::ProcessVideo
-        | JobKind::ProcessAudio
-        | JobKind::ProcessDocument
-        | JobKind::ProcessModel => {
+    match &job.payload {
+        JobPayload::Transcode { profile } => transcode::run(state, profile, lease, &asset).await,
+        JobPayload::Process(_) => {
             let processed = process::run(state, &asset).await?;
             results::record_processed(state, &asset, lease, processed).await?;
             Ok(Done::Recorded)

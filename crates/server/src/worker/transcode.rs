@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use medialib_core::store::NewVariant;
-use medialib_core::{Asset, Job, Lease, Metadata, Sha256, StorageKey};
+use medialib_core::{Asset, Lease, Metadata, Sha256, StorageKey};
 use medialib_media::av::Probed;
 use medialib_media::{Cancel, MediaError};
 use sha2::Digest;
@@ -22,18 +22,14 @@ use crate::state::AppState;
 /// How often progress is written (and the cancel flag read back).
 const HEARTBEAT: Duration = Duration::from_millis(500);
 
-/// Runs transcode `job` of `asset` under `lease`.
+/// Runs the transcode of `asset` to profile `name` under `lease`.
 pub(super) async fn run(
     state: &AppState,
-    job: &Job,
+    name: &str,
     lease: Lease,
     asset: &Asset,
 ) -> Result<Done, Failure> {
     let settings = &state.settings;
-    let name = job
-        .profile
-        .as_deref()
-        .ok_or_else(|| Failure::Permanent("a transcode job must name its profile".into()))?;
     let profile = settings
         .video
         .profiles

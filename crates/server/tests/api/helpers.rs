@@ -105,13 +105,13 @@ impl TestApp {
         start(data, s, workers).await
     }
 
-    /// Starts a second server with workers on this one's data directory: to the store, a
-    /// second process.
-    pub async fn spawn_beside(&self) -> TestApp {
+    /// Starts a second server on this one's data directory: to the store, a second
+    /// process.
+    pub async fn spawn_beside(&self, workers: bool) -> TestApp {
         start(
             tempfile::tempdir().unwrap(),
             settings(self.data.path()),
-            true,
+            workers,
         )
         .await
     }

@@ -53,7 +53,7 @@ async fn a_second_process_does_not_take_over_a_running_job() {
         .unwrap()
         .expect("the upload's job is due");
 
-    let second = first.spawn_beside().await;
+    let second = first.spawn_beside(true).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(
         store

@@ -14,6 +14,7 @@ mod jobs;
 mod openapi;
 mod organise;
 mod orientation;
+mod purge_race;
 mod quotas;
 mod rate_limits;
 mod sessions;

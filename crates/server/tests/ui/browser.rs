@@ -219,6 +219,10 @@ impl Browser {
                 json!({"name": name, "b64": base64::engine::general_purpose::STANDARD.encode(bytes)})
             })
             .collect();
+        // Under load the page's modules may still be loading: a drop before the drop zone
+        // is wired is lost.
+        let ready = format!("document.querySelector({css:?})?.dataset.ready === 'true'");
+        self.wait_until("the drop zone to be wired", &ready).await;
         self.run(
             "const transfer = new DataTransfer();
              for (const f of arguments[1]) {

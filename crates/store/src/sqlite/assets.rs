@@ -4,7 +4,7 @@ use medialib_core::store::{
     AssetPatch, IngestRecord, NewAsset, NewVariant, Processed, Unreferenced,
 };
 use medialib_core::{
-    Asset, AssetId, AssetStatus, JobId, JobKind, Lease, NamespaceId, Sha256, StoreError, Variant,
+    Asset, AssetId, AssetStatus, JobId, JobPayload, Lease, NamespaceId, Sha256, StoreError, Variant,
 };
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
@@ -38,8 +38,8 @@ pub(crate) async fn create(pool: &SqlitePool, new: NewAsset) -> Result<IngestRec
             .await
             .map_err(backend("find blob"))?;
 
-    let job_kind = JobKind::processing(new.kind);
-    let status = match job_kind {
+    let payload = JobPayload::processing(new.kind);
+    let status = match payload {
         Some(_) => AssetStatus::Processing,
         None => AssetStatus::Ready,
     };
@@ -82,8 +82,8 @@ pub(crate) async fn create(pool: &SqlitePool, new: NewAsset) -> Result<IngestRec
         });
     }
 
-    let job = match job_kind {
-        Some(kind) => Some(queue_job(&mut tx, new.id, kind, None, new.max_attempts, now).await?),
+    let job = match payload {
+        Some(payload) => Some(queue_job(&mut tx, new.id, &payload, new.max_attempts, now).await?),
         None => None,
     };
     tx.commit().await.map_err(backend("commit"))?;
@@ -96,8 +96,7 @@ pub(crate) async fn create(pool: &SqlitePool, new: NewAsset) -> Result<IngestRec
 async fn queue_job(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     asset: AssetId,
-    kind: JobKind,
-    profile: Option<&str>,
+    payload: &JobPayload,
     max_attempts: u32,
     now: i64,
 ) -> Result<JobId, StoreError> {
@@ -109,8 +108,8 @@ async fn queue_job(
     )
     .bind(job.0.as_bytes().as_slice())
     .bind(id_bytes(asset))
-    .bind(kind.as_str())
-    .bind(profile)
+    .bind(payload.kind().as_str())
+    .bind(payload.profile())
     .bind(i64::from(max_attempts))
     .bind(now)
     .bind(now)
@@ -208,14 +207,24 @@ pub(crate) async fn purge(
         .execute(&mut *tx)
         .await
         .map_err(backend("purge asset"))?;
+    let now = now_ms();
+    // A blob an upload holds is about to be referenced again: its row and bytes stay.
     let blob_key: Option<String> = sqlx::query_scalar(
-        "DELETE FROM blob WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM asset WHERE blob_id = ?1)
+        "DELETE FROM blob WHERE id = ?1
+             AND NOT EXISTS (SELECT 1 FROM asset WHERE blob_id = ?1)
+             AND NOT EXISTS (SELECT 1 FROM blob_hold h WHERE h.storage_key = blob.storage_key
+                             AND h.kind = 'upload' AND h.until > ?2)
          RETURNING storage_key",
     )
     .bind(blob_id)
+    .bind(now)
     .fetch_optional(&mut *tx)
     .await
     .map_err(backend("release blob"))?;
+    if let Some(key) = &blob_key {
+        // Held until the caller has deleted the bytes, so no upload writes them meanwhile.
+        super::holds::hold(&mut tx, key, "purge", now + super::holds::PURGE_MS).await?;
+    }
     keys.extend(blob_key);
     tx.commit().await.map_err(backend("commit"))?;
     Ok(Some(Unreferenced { keys }))
@@ -343,15 +352,10 @@ pub(crate) async fn record_processed(
                 .await
                 .map_err(backend("read job attempts"))?;
         for profile in &processed.transcodes {
-            queue_job(
-                &mut tx,
-                id,
-                JobKind::Transcode,
-                Some(profile),
-                max_attempts as u32,
-                now,
-            )
-            .await?;
+            let payload = JobPayload::Transcode {
+                profile: profile.clone(),
+            };
+            queue_job(&mut tx, id, &payload, max_attempts as u32, now).await?;
         }
     }
     tx.commit().await.map_err(backend("commit"))?;

@@ -6,7 +6,8 @@
 //! - `bulk`: actions on many assets at once, and the trash purge.
 //! - `tags`, `collections`, `usage`: how editors organise assets.
 //! - `analytics`: delivery counts and reports.
-//! - `jobs`: the job queue (claim with a lease, finish, requeue).
+//! - `jobs`: the job queue (claims under fenced leases, finish, cancel).
+//! - `holds`: holds on originals that order uploads and purges across processes.
 //! - `tokens`: API tokens and principals.
 //! - `uploads`: resumable upload sessions.
 
@@ -16,6 +17,7 @@ mod assets;
 mod audit;
 mod bulk;
 mod collections;
+mod holds;
 mod jobs;
 mod rows;
 mod search;
@@ -36,9 +38,9 @@ use medialib_core::organise::{
     AssetTag, Collection, CollectionId, CollectionItem, Tag, TagId, Usage, UsageRef,
 };
 use medialib_core::store::{
-    AssetPatch, AssetQuery, AssetViews, BulkAction, BulkReport, CollectionPatch, DayUploads,
-    DeliveryCount, IngestRecord, JobOutcome, NamespaceUsage, NewAsset, NewCollection, NewTag,
-    NewVariant, Page, Processed, StorageReport, TagPatch, Unreferenced,
+    AssetPatch, AssetQuery, AssetViews, BlobHold, BulkAction, BulkReport, CollectionPatch,
+    DayUploads, DeliveryCount, IngestRecord, JobOutcome, NamespaceUsage, NewAsset, NewCollection,
+    NewTag, NewVariant, Page, Processed, StorageReport, TagPatch, Unreferenced,
 };
 use medialib_core::{
     Asset, AssetId, Job, JobId, Lease, MetadataStore, NamespaceId, Sha256, StoreError, Timestamp,
@@ -178,6 +180,18 @@ impl MetadataStore for SqliteStore {
 
     async fn purge_asset(&self, id: AssetId) -> Result<Option<Unreferenced>, StoreError> {
         self.changing(assets::purge(&self.pool, id)).await
+    }
+
+    async fn hold_blob(&self, key: &str, ttl: Duration) -> Result<Option<BlobHold>, StoreError> {
+        holds::hold_for_upload(&self.pool, key, ttl).await
+    }
+
+    async fn release_blob(&self, hold: BlobHold) -> Result<(), StoreError> {
+        holds::release(&self.pool, hold).await
+    }
+
+    async fn release_purged(&self, keys: &[String]) -> Result<(), StoreError> {
+        holds::release_purged(&self.pool, keys).await
     }
 
     async fn list_variants(&self, id: AssetId) -> Result<Vec<Variant>, StoreError> {

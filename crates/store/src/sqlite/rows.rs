@@ -1,7 +1,8 @@
 //! Row mapping: SQLite rows to domain types, and timestamps to epoch milliseconds.
 
 use medialib_core::{
-    Asset, AssetId, Job, JobId, NamespaceId, Sha256, StoreError, Timestamp, UserId, Variant,
+    Asset, AssetId, Job, JobId, JobPayload, NamespaceId, Sha256, StoreError, Timestamp, UserId,
+    Variant,
 };
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
@@ -118,8 +119,11 @@ pub(crate) fn job(row: &SqliteRow) -> Result<Job, StoreError> {
     Ok(Job {
         id: JobId(uuid(get(row, "id")?)?),
         asset_id: AssetId(uuid(get(row, "asset_id")?)?),
-        kind: parse("job kind", get(row, "kind")?)?,
-        profile: get(row, "profile")?,
+        payload: JobPayload::from_stored(
+            parse("job kind", get(row, "kind")?)?,
+            get(row, "profile")?,
+        )
+        .ok_or_else(|| StoreError::Backend("a transcode job without a profile".into()))?,
         status: parse("job status", get(row, "status")?)?,
         progress: get::<i64>(row, "progress")?.clamp(0, 100) as u8,
         attempts: get::<i64>(row, "attempts")? as u32,

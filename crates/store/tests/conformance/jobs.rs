@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use medialib_core::store::{JobOutcome, NewVariant, Processed};
 use medialib_core::{
-    Asset, AssetId, AssetKind, AssetStatus, Job, JobKind, JobStatus, Lease, Metadata,
+    Asset, AssetId, AssetKind, AssetStatus, Job, JobKind, JobPayload, JobStatus, Lease, Metadata,
     MetadataStore, OutputFormat, Sha256, Timestamp, VideoMetadata,
 };
 
@@ -60,7 +60,7 @@ pub(crate) async fn video_with_running_transcode(
     let asset = created(store.create_asset(new).await.unwrap());
     process(store, asset.id, video_processed(&["mp4_720p"])).await;
     let (job, lease) = store.claim_job("w", MINUTE).await.unwrap().unwrap();
-    assert_eq!(job.kind, JobKind::Transcode);
+    assert_eq!(job.payload.kind(), JobKind::Transcode);
     (asset, job, lease)
 }
 
@@ -143,7 +143,7 @@ async fn processing_queues_transcodes_that_record_their_renditions() {
     new.kind = AssetKind::Video;
     let a = created(store.create_asset(new).await.unwrap());
     let (process_job, lease) = store.claim_job("w", MINUTE).await.unwrap().unwrap();
-    assert_eq!(process_job.kind, JobKind::ProcessVideo);
+    assert_eq!(process_job.payload, JobPayload::Process(AssetKind::Video));
     let gone = store
         .record_processed(lease, video_processed(&["mp4_720p"]))
         .await
@@ -170,8 +170,10 @@ async fn processing_queues_transcodes_that_record_their_renditions() {
 
     let (job, lease) = store.claim_job("w", MINUTE).await.unwrap().unwrap();
     assert_eq!(
-        (job.kind, job.profile.as_deref()),
-        (JobKind::Transcode, Some("mp4_720p"))
+        job.payload,
+        JobPayload::Transcode {
+            profile: "mp4_720p".into()
+        }
     );
     assert!(store.job_progress(lease, Some(40), MINUTE).await.unwrap());
     let forged = Lease {

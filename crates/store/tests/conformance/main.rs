@@ -15,6 +15,7 @@ use medialib_store::SqliteStore;
 mod access;
 mod analytics;
 mod audit;
+mod holds;
 mod jobs;
 mod organise;
 mod sessions;
