@@ -6,11 +6,9 @@ use medialib_core::access::{Role, Scopes};
 use medialib_core::store::{AuditFilter, NewAuditEvent, NewToken};
 use medialib_core::{NamespaceId, Sha256, StoreError, Timestamp, UserId};
 
-use crate::fresh;
+use crate::Store;
 
-#[tokio::test]
-async fn tokens_resolve_to_the_users_role_until_revoked_or_expired() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn tokens_resolve_to_the_users_role_until_revoked_or_expired(store: Store) {
     let hash = |n: u8| Sha256([n; 32]);
     store.create_admin_token("first", &hash(1)).await.unwrap();
     let owner = store.authenticate(&hash(1)).await.unwrap().unwrap();
@@ -91,9 +89,9 @@ async fn tokens_resolve_to_the_users_role_until_revoked_or_expired() {
     assert!(store.authenticate(&hash(4)).await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn anonymizing_a_user_removes_what_identifies_them_and_keeps_the_rest() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn anonymizing_a_user_removes_what_identifies_them_and_keeps_the_rest(
+    store: Store,
+) {
     let home = NamespaceId(1);
     let ana = store
         .create_user(

@@ -12,7 +12,7 @@ use medialib_core::{
 
 use crate::jobs::{rendition, video_with_running_transcode};
 use crate::organise::{HOME, asset, away, trash};
-use crate::{fresh, process};
+use crate::{Store, process};
 
 /// A day (since the epoch) to count deliveries on.
 const DAY: i64 = 20_000;
@@ -36,9 +36,7 @@ fn viewed(asset: &Asset, views: u64, bytes: u64) -> AssetViews {
 
 /// Deliveries add up per asset and day, over calls; the top assets are the namespace's
 /// live ones, most views first, counted from a day on, at most `limit`.
-#[tokio::test]
-async fn deliveries_add_up_and_rank_live_assets_by_views() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn deliveries_add_up_and_rank_live_assets_by_views(store: Store) {
     let store = store.as_ref();
     let [a, b, c, gone] = [
         asset(store, HOME, 1, 10).await,
@@ -150,9 +148,7 @@ fn usage(bytes: u64, assets: u64) -> NamespaceUsage {
 /// Storage counts live assets by kind with their originals and variants (renditions
 /// included), the trash apart, and per namespace the stored originals, trash included,
 /// each blob once; purging frees what no asset references any more.
-#[tokio::test]
-async fn storage_counts_live_assets_by_kind_the_trash_and_each_blob_once() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn storage_counts_live_assets_by_kind_the_trash_and_each_blob_once(store: Store) {
     let store = store.as_ref();
     // First, while its jobs are the only ones to claim: a 100-byte video with a 1000-byte
     // rendition.
@@ -217,9 +213,7 @@ async fn storage_counts_live_assets_by_kind_the_trash_and_each_blob_once() {
 
 /// Uploads per day count the namespace's assets created that day, trashed ones included,
 /// from the first day asked for; days without uploads are left out.
-#[tokio::test]
-async fn uploads_per_day_count_created_assets_including_the_trashed() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn uploads_per_day_count_created_assets_including_the_trashed(store: Store) {
     let store = store.as_ref();
     let made = [
         asset(store, HOME, 1, 10).await,
@@ -257,9 +251,7 @@ async fn uploads_per_day_count_created_assets_including_the_trashed() {
 }
 
 /// The reports of a namespace without assets are empty, not errors.
-#[tokio::test]
-async fn an_empty_namespace_reports_nothing_stored() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn an_empty_namespace_reports_nothing_stored(store: Store) {
     let store = store.as_ref();
     assert_eq!(store.namespace_usage(HOME).await.unwrap(), usage(0, 0));
     let report = sorted(store.storage_report(HOME).await.unwrap());

@@ -3,11 +3,9 @@
 use medialib_core::NamespaceId;
 use medialib_core::store::{AuditFilter, NewAuditEvent};
 
-use crate::fresh;
+use crate::Store;
 
-#[tokio::test]
-async fn audit_events_read_newest_first_per_namespace_with_filters() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn audit_events_read_newest_first_per_namespace_with_filters(store: Store) {
     let home = NamespaceId(1);
     let away = store.create_namespace("away", "Away").await.unwrap().id;
     let ana = store.create_user("ana", None, None).await.unwrap().id;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use medialib_core::store::BulkAction;
 use medialib_core::{MetadataStore, NamespaceId};
 
-use crate::{created, fresh, new_asset};
+use crate::{Store, created, new_asset};
 
 const TTL: Duration = Duration::from_secs(600);
 
@@ -29,9 +29,7 @@ async fn trashed(store: &dyn MetadataStore, sha_byte: u8) -> (medialib_core::Ass
 
 /// An upload that holds the key before the purge: the purge leaves the blob (row and
 /// bytes) to it.
-#[tokio::test]
-async fn a_purge_leaves_a_blob_an_upload_holds() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn a_purge_leaves_a_blob_an_upload_holds(store: Store) {
     let (asset, key) = trashed(store.as_ref(), 60).await;
     let hold = store
         .hold_blob(&key, TTL)
@@ -48,9 +46,7 @@ async fn a_purge_leaves_a_blob_an_upload_holds() {
 
 /// A purge that freed the blob first: uploads of the same bytes wait until its bytes are
 /// deleted and its holds released.
-#[tokio::test]
-async fn an_upload_waits_while_a_purge_deletes_the_bytes() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn an_upload_waits_while_a_purge_deletes_the_bytes(store: Store) {
     let (asset, key) = trashed(store.as_ref(), 61).await;
     let purged = store.purge_asset(asset.id).await.unwrap().unwrap();
     assert!(purged.keys.contains(&key), "{:?}", purged.keys);
@@ -66,9 +62,7 @@ async fn an_upload_waits_while_a_purge_deletes_the_bytes() {
 }
 
 /// A hold past its time belongs to a process that died: it keeps nothing.
-#[tokio::test]
-async fn an_expired_upload_hold_keeps_nothing() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn an_expired_upload_hold_keeps_nothing(store: Store) {
     let (asset, key) = trashed(store.as_ref(), 63).await;
     store
         .hold_blob(&key, Duration::ZERO)

@@ -9,7 +9,7 @@ use medialib_core::{
     MetadataStore, OutputFormat, Sha256, Timestamp, VideoMetadata,
 };
 
-use crate::{created, fresh, new_asset, process};
+use crate::{Store, created, new_asset, process};
 
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -64,9 +64,7 @@ pub(crate) async fn video_with_running_transcode(
     (asset, job, lease)
 }
 
-#[tokio::test]
-async fn jobs_are_claimed_once_retried_then_failed() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn jobs_are_claimed_once_retried_then_failed(store: Store) {
     let a = created(store.create_asset(new_asset(3, "j", 1)).await.unwrap());
     let (job, lease) = store.claim_job("w1", MINUTE).await.unwrap().unwrap();
     assert_eq!((job.asset_id, job.attempts, lease.job), (a.id, 1, job.id));
@@ -93,9 +91,9 @@ async fn jobs_are_claimed_once_retried_then_failed() {
 
 /// A worker that stalls past its lease loses the job to the next claim, and every write it
 /// still tries is refused: progress, results, its outcome.
-#[tokio::test]
-async fn an_expired_lease_passes_to_the_next_claim_and_fences_the_old_worker() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn an_expired_lease_passes_to_the_next_claim_and_fences_the_old_worker(
+    store: Store,
+) {
     let a = created(store.create_asset(new_asset(4, "r", 1)).await.unwrap());
     let (job, stalled) = store
         .claim_job("stalled", Duration::ZERO)
@@ -136,9 +134,7 @@ async fn an_expired_lease_passes_to_the_next_claim_and_fences_the_old_worker() {
 
 /// Processing records its results and ends its job together; its transcodes are queued
 /// in the same transaction, and each records its rendition and its end together.
-#[tokio::test]
-async fn processing_queues_transcodes_that_record_their_renditions() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn processing_queues_transcodes_that_record_their_renditions(store: Store) {
     let mut new = new_asset(40, "clip", 100);
     new.kind = AssetKind::Video;
     let a = created(store.create_asset(new).await.unwrap());
@@ -209,9 +205,7 @@ async fn processing_queues_transcodes_that_record_their_renditions() {
     assert_eq!(store.list_jobs(a.id).await.unwrap().len(), 2);
 }
 
-#[tokio::test]
-async fn a_cancelled_transcode_records_nothing_and_leaves_the_asset_ready() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn a_cancelled_transcode_records_nothing_and_leaves_the_asset_ready(store: Store) {
     let (a, job, lease) = video_with_running_transcode(store.as_ref(), 41).await;
     let cancelled = store.cancel_job(job.id).await.unwrap().unwrap();
     assert_eq!(cancelled.status, JobStatus::Cancelled);
@@ -242,9 +236,7 @@ async fn a_cancelled_transcode_records_nothing_and_leaves_the_asset_ready() {
 
 /// Cancelling a running processing job fails its asset for good: the worker, still busy,
 /// can no longer mark it ready when it finishes.
-#[tokio::test]
-async fn a_cancelled_processing_job_cannot_mark_its_asset_ready() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn a_cancelled_processing_job_cannot_mark_its_asset_ready(store: Store) {
     let a = created(store.create_asset(new_asset(44, "p", 1)).await.unwrap());
     let (job, lease) = store.claim_job("w", MINUTE).await.unwrap().unwrap();
     store.cancel_job(job.id).await.unwrap();
@@ -269,9 +261,9 @@ async fn a_cancelled_processing_job_cannot_mark_its_asset_ready() {
     );
 }
 
-#[tokio::test]
-async fn cancelling_processing_fails_the_asset_and_a_failed_transcode_does_not() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn cancelling_processing_fails_the_asset_and_a_failed_transcode_does_not(
+    store: Store,
+) {
     let a = created(store.create_asset(new_asset(42, "x", 1)).await.unwrap());
     let job = store.latest_job(a.id).await.unwrap().unwrap();
     store.cancel_job(job.id).await.unwrap();

@@ -1,30 +1,116 @@
-//! The `MetadataStore` contract, written against the trait so every backend runs the
-//! same suite. Each test gets a fresh SQLite file.
+//! The `MetadataStore` contract, written once against the trait and instantiated per
+//! backend by [`contract!`]: each test is a function of a fresh, empty store, and each
+//! backend's factory opens one. A new backend (PostgreSQL) adds one `contract!` line.
 
 use std::time::Duration;
 
-use medialib_core::store::{
-    AssetPatch, BulkAction, IngestRecord, NewAsset, NewVariant, Processed, Unreferenced,
-};
-use medialib_core::{
-    AssetId, AssetKind, AssetStatus, Concat, ImageMetadata, Metadata, MetadataStore, NamespaceId,
-    OutputFormat, Placeholder, Sha256, Timestamp, UploadId, UploadSession,
-};
+use medialib_core::store::{IngestRecord, NewAsset, Processed, Unreferenced};
+use medialib_core::{AssetId, AssetKind, MetadataStore, NamespaceId, Sha256};
 use medialib_store::SqliteStore;
 
 mod access;
 mod analytics;
+mod assets;
 mod audit;
 mod holds;
 mod jobs;
 mod organise;
 mod sessions;
 
-pub(crate) async fn fresh() -> (tempfile::TempDir, Box<dyn MetadataStore>) {
+/// A store of one backend, fresh and empty, for one test.
+pub(crate) type Store = Box<dyn MetadataStore>;
+
+/// Opens a fresh SQLite store in a new temporary directory, which must outlive it.
+async fn sqlite() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
     (dir, Box::new(store))
 }
+
+/// Instantiates every contract test for one backend: `contract!(name, factory)` makes a
+/// module `name` with one `#[tokio::test]` per test, each on a store from `factory()`.
+macro_rules! contract {
+    ($backend:ident, $factory:path) => {
+        mod $backend {
+            contract!(@groups $factory;
+            assets = assets {
+                same_bytes_in_a_namespace_are_one_asset,
+                patches_change_only_what_they_name,
+                changes_delivery_reads_advance_the_asset_generation,
+                processing_results_record_facts_variants_and_placeholders,
+                tokens_resolve_to_their_principal,
+                upload_sessions_keep_offsets_concatenation_and_expiry,
+                concurrent_writers_queue_instead_of_failing,
+            },
+            access = access {
+                tokens_resolve_to_the_users_role_until_revoked_or_expired,
+                anonymizing_a_user_removes_what_identifies_them_and_keeps_the_rest,
+            },
+            analytics = analytics {
+                deliveries_add_up_and_rank_live_assets_by_views,
+                storage_counts_live_assets_by_kind_the_trash_and_each_blob_once,
+                uploads_per_day_count_created_assets_including_the_trashed,
+                an_empty_namespace_reports_nothing_stored,
+            },
+            audit = audit {
+                audit_events_read_newest_first_per_namespace_with_filters,
+            },
+            holds = holds {
+                a_purge_leaves_a_blob_an_upload_holds,
+                an_upload_waits_while_a_purge_deletes_the_bytes,
+                an_expired_upload_hold_keeps_nothing,
+            },
+            jobs = jobs {
+                jobs_are_claimed_once_retried_then_failed,
+                an_expired_lease_passes_to_the_next_claim_and_fences_the_old_worker,
+                processing_queues_transcodes_that_record_their_renditions,
+                a_cancelled_transcode_records_nothing_and_leaves_the_asset_ready,
+                a_cancelled_processing_job_cannot_mark_its_asset_ready,
+                cancelling_processing_fails_the_asset_and_a_failed_transcode_does_not,
+            },
+            organise = organise {
+                tags_get_derived_or_given_slugs_and_a_taken_slug_conflicts,
+                tag_patches_keep_the_slug_and_deleting_a_tag_untags_its_assets,
+                tag_counts_are_live_assets_and_tags_stay_in_their_namespace,
+                bulk_tagging_creates_missing_tags_and_untagging_ignores_absent_ones,
+                a_refused_bulk_tag_changes_nothing,
+                usages_are_recorded_once_listed_most_recent_first_and_removed,
+                assets_in_use_are_deleted_only_with_force,
+            },
+            sessions = sessions {
+                sessions_end_when_idle_too_old_logged_out_or_their_user_loses_access,
+                passwords_are_set_read_by_name_and_gone_after_anonymizing,
+            },
+            collections = organise::collections {
+                collections_get_derived_slugs_and_a_taken_slug_conflicts,
+                collection_patches_change_only_what_they_name_in_their_namespace,
+                items_are_inserted_at_positions_and_paged_in_order,
+                inserting_anything_but_a_live_asset_of_the_namespace_is_not_found,
+                reordering_must_name_every_item_exactly_once,
+                bulk_actions_append_to_and_remove_from_collections,
+                trashed_items_are_hidden_until_restored,
+                pages_count_listed_items_when_an_item_is_trashed,
+            },
+            );
+        }
+    };
+    (@groups $factory:path; $($group:ident = $($module:ident)::+ { $($test:ident),* $(,)? }),* $(,)?) => {
+        $(
+            mod $group {
+                use crate::$($module)::+ as tests;
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $test() {
+                        let (_dir, store) = $factory().await;
+                        tests::$test(store).await;
+                    }
+                )*
+            }
+        )*
+    };
+}
+
+contract!(sqlite, crate::sqlite);
 
 pub(crate) fn new_asset(sha_byte: u8, title: &str, size: u64) -> NewAsset {
     let sha = Sha256([sha_byte; 32]);
@@ -74,300 +160,4 @@ pub(crate) fn created(r: IngestRecord) -> medialib_core::Asset {
         IngestRecord::Created { asset, .. } => asset,
         IngestRecord::Duplicate(a) => panic!("unexpected duplicate {}", a.id),
     }
-}
-
-#[tokio::test]
-async fn same_bytes_in_a_namespace_are_one_asset() {
-    let (_d, store) = fresh().await;
-    let first = created(store.create_asset(new_asset(1, "a", 5)).await.unwrap());
-    assert_eq!(first.status, AssetStatus::Processing);
-    match store.create_asset(new_asset(1, "again", 5)).await.unwrap() {
-        IngestRecord::Duplicate(a) => assert_eq!(a.id, first.id),
-        IngestRecord::Created { .. } => panic!("second copy created"),
-    }
-    // Once the first is deleted, the same bytes make a new asset on the same blob, and
-    // purging one keeps the blob for the other.
-    let report = store
-        .bulk(
-            NamespaceId(1),
-            &BulkAction::Delete { force: false },
-            &[first.id],
-        )
-        .await
-        .unwrap();
-    assert!(report.applied);
-    let second = created(store.create_asset(new_asset(1, "b", 5)).await.unwrap());
-    let purged = store.purge_asset(first.id).await.unwrap().unwrap();
-    assert!(purged.keys.is_empty(), "blob still used: {:?}", purged.keys);
-    let purged = store.purge_asset(second.id).await.unwrap().unwrap();
-    assert_eq!(
-        purged.keys,
-        vec![format!("originals/1/{}", Sha256([1; 32]))]
-    );
-    assert!(store.get_asset(second.id).await.unwrap().is_none());
-}
-
-#[tokio::test]
-async fn patches_change_only_what_they_name() {
-    let (_d, store) = fresh().await;
-    let a = created(store.create_asset(new_asset(2, "orig", 1)).await.unwrap());
-    let patch = AssetPatch {
-        alt_text: Some(Some("a dog".into())),
-        is_public: Some(true),
-        ..Default::default()
-    };
-    let b = store.update_asset(a.id, &patch).await.unwrap().unwrap();
-    assert_eq!(b.title, "orig");
-    assert_eq!(b.alt_text.as_deref(), Some("a dog"));
-    assert!(b.is_public);
-    assert!(
-        store
-            .update_asset(AssetId::new(), &patch)
-            .await
-            .unwrap()
-            .is_none()
-    );
-}
-
-/// Every change delivery reads advances the generation, so a delivery cache filled before
-/// it can never serve a trashed, purged, hidden or reprocessed asset.
-#[tokio::test]
-async fn changes_delivery_reads_advance_the_asset_generation() {
-    let (_d, store) = fresh().await;
-    let mut seen = store.asset_generation();
-    let mut advanced = |store: &dyn MetadataStore, what: &str| {
-        let now = store.asset_generation();
-        assert!(now > seen, "{what} left the asset generation at {now}");
-        seen = now;
-    };
-    let a = created(store.create_asset(new_asset(3, "g", 1)).await.unwrap());
-    advanced(&*store, "create_asset");
-    let public = AssetPatch {
-        is_public: Some(true),
-        ..Default::default()
-    };
-    store.update_asset(a.id, &public).await.unwrap();
-    advanced(&*store, "update_asset");
-    let processed = Processed {
-        metadata: Metadata::Image(ImageMetadata::default()),
-        placeholder: None,
-        taken_at: None,
-        variants: Vec::new(),
-        text: None,
-        phash: None,
-        transcodes: Vec::new(),
-    };
-    process(&*store, a.id, processed).await;
-    advanced(&*store, "record_processed");
-    for action in [
-        BulkAction::SetPublic(false),
-        BulkAction::Delete { force: false },
-        BulkAction::Restore,
-    ] {
-        store.bulk(NamespaceId(1), &action, &[a.id]).await.unwrap();
-        advanced(&*store, &format!("bulk {action:?}"));
-    }
-    store
-        .bulk(
-            NamespaceId(1),
-            &BulkAction::Delete { force: false },
-            &[a.id],
-        )
-        .await
-        .unwrap();
-    advanced(&*store, "bulk delete");
-    store
-        .purge_trash(Timestamp::now_utc() + time::Duration::minutes(1), 10)
-        .await
-        .unwrap();
-    advanced(&*store, "purge_trash");
-    let b = created(store.create_asset(new_asset(4, "h", 1)).await.unwrap());
-    advanced(&*store, "create_asset");
-    store.purge_asset(b.id).await.unwrap();
-    advanced(&*store, "purge_asset");
-    // Reads leave it alone.
-    store.get_asset(b.id).await.unwrap();
-    store.list_variants(a.id).await.unwrap();
-    assert_eq!(
-        store.asset_generation(),
-        seen,
-        "a read advanced the generation"
-    );
-}
-
-#[tokio::test]
-async fn processing_results_record_facts_variants_and_placeholders() {
-    let (_d, store) = fresh().await;
-    let a = created(store.create_asset(new_asset(5, "p", 1)).await.unwrap());
-    let variant = |name: &str| NewVariant {
-        name: name.into(),
-        format: OutputFormat::Webp,
-        width: Some(10),
-        height: Some(10),
-        duration_s: None,
-        size: 3,
-        sha256: Sha256([9; 32]),
-        storage_key: format!("variants/{}/{name}.webp", a.id),
-    };
-    let processed = |names: &[&str]| Processed {
-        metadata: Metadata::Image(ImageMetadata {
-            width: 30,
-            height: 40,
-            frame_count: 1,
-            ..Default::default()
-        }),
-        placeholder: Some(Placeholder {
-            blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj".into(),
-            thumbhash: "AAAA".into(),
-            dominant_color: "#112233".into(),
-        }),
-        taken_at: None,
-        variants: names.iter().map(|n| variant(n)).collect(),
-        text: None,
-        phash: None,
-        transcodes: Vec::new(),
-    };
-    let gone = process(&*store, a.id, processed(&["small", "large"])).await;
-    assert!(gone.keys.is_empty());
-    let asset = store.get_asset(a.id).await.unwrap().unwrap();
-    assert_eq!(
-        (asset.status, asset.width, asset.height),
-        (AssetStatus::Ready, Some(30), Some(40))
-    );
-    assert_eq!(asset.placeholder.unwrap().dominant_color, "#112233");
-    let names: Vec<_> = store
-        .list_variants(a.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|v| v.name)
-        .collect();
-    assert_eq!(names, ["small", "large"]);
-}
-
-#[tokio::test]
-async fn tokens_resolve_to_their_principal() {
-    let (_d, store) = fresh().await;
-    assert!(!store.has_tokens().await.unwrap());
-    let hash = Sha256([7; 32]);
-    store.create_admin_token("first", &hash).await.unwrap();
-    assert!(store.has_tokens().await.unwrap());
-    let p = store.authenticate(&hash).await.unwrap().unwrap();
-    assert_eq!(p.namespace, NamespaceId(1));
-    assert!(
-        store
-            .authenticate(&Sha256([8; 32]))
-            .await
-            .unwrap()
-            .is_none()
-    );
-}
-
-/// Regression (found by `medialib bench`): concurrent read-then-write transactions must
-/// queue for the write lock, not fail with "database is locked".
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_writers_queue_instead_of_failing() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = std::sync::Arc::new(SqliteStore::open(&dir.path().join("t.db")).await.unwrap());
-    let tasks: Vec<_> = (0..32u8)
-        .map(|i| {
-            let store = store.clone();
-            tokio::spawn(async move {
-                let asset = created(store.create_asset(new_asset(100 + i, "c", 1)).await?);
-                let processed = Processed {
-                    metadata: Metadata::Image(ImageMetadata::default()),
-                    placeholder: None,
-                    taken_at: None,
-                    variants: Vec::new(),
-                    text: None,
-                    phash: None,
-                    transcodes: Vec::new(),
-                };
-                // Whichever asset's job this claims (its asset may be purged meanwhile):
-                // the point is concurrent read-then-write transactions. The second record
-                // reads, then is refused, since the first ended the job.
-                let claimed = store.claim_job("c", Duration::from_secs(60)).await?;
-                if let Some((_, lease)) = claimed {
-                    store.record_processed(lease, processed.clone()).await?;
-                    assert!(store.record_processed(lease, processed).await?.is_none());
-                }
-                store.purge_asset(asset.id).await
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap().unwrap();
-    }
-}
-
-#[tokio::test]
-async fn upload_sessions_keep_offsets_concatenation_and_expiry() {
-    let (_d, store) = fresh().await;
-    store
-        .create_admin_token("t", &Sha256([7; 32]))
-        .await
-        .unwrap();
-    let user = store
-        .authenticate(&Sha256([7; 32]))
-        .await
-        .unwrap()
-        .unwrap()
-        .user;
-    let now = Timestamp::now_utc();
-    // Milliseconds are what the store keeps.
-    let now = now - Duration::from_nanos(u64::from(now.nanosecond() % 1_000_000));
-    let session = |concat, expires_at| UploadSession {
-        id: UploadId::new(),
-        namespace: NamespaceId(1),
-        user,
-        length: 1000,
-        offset: 0,
-        metadata: [("filename".to_owned(), "a b.jpg".to_owned())].into(),
-        concat,
-        asset: None,
-        created_at: now,
-        expires_at,
-    };
-    let part = session(Some(Concat::Partial), now + Duration::from_secs(60));
-    let whole = session(
-        Some(Concat::Final(vec![part.id, UploadId::new()])),
-        now + Duration::from_secs(120),
-    );
-    let stale = session(None, now - Duration::from_secs(1));
-    for s in [&part, &whole, &stale] {
-        store.create_upload(s).await.unwrap();
-        assert_eq!(store.get_upload(s.id).await.unwrap().as_ref(), Some(s));
-    }
-
-    let later = now + Duration::from_secs(600);
-    store.set_upload_offset(part.id, 400, later).await.unwrap();
-    let read = store.get_upload(part.id).await.unwrap().unwrap();
-    assert_eq!((read.offset, read.expires_at), (400, later));
-    assert!(!read.is_complete());
-    // The offset can never pass the length.
-    assert!(store.set_upload_offset(part.id, 1001, later).await.is_err());
-
-    let asset = created(store.create_asset(new_asset(1, "a", 1000)).await.unwrap());
-    store
-        .finish_upload(whole.id, asset.id, later)
-        .await
-        .unwrap();
-    assert_eq!(
-        store.get_upload(whole.id).await.unwrap().unwrap().asset,
-        Some(asset.id)
-    );
-
-    assert_eq!(store.expired_uploads(now).await.unwrap(), vec![stale.id]);
-    assert_eq!(
-        store.expired_uploads(later).await.unwrap().len(),
-        3,
-        "every session expires"
-    );
-    assert!(store.delete_upload(stale.id).await.unwrap());
-    assert!(!store.delete_upload(stale.id).await.unwrap());
-    assert!(store.get_upload(stale.id).await.unwrap().is_none());
-    assert!(matches!(
-        store.set_upload_offset(stale.id, 1, later).await,
-        Err(medialib_core::StoreError::NotFound(_))
-    ));
 }

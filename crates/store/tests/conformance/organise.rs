@@ -1,7 +1,7 @@
 //! Tags, bulk tagging and usage: the organising part of the contract. Collections are in
 //! [`collections`]; the helpers here serve both, and the analytics tests.
 
-mod collections;
+pub(crate) mod collections;
 
 use std::time::Duration;
 
@@ -9,7 +9,7 @@ use medialib_core::organise::{TagId, TagSource, UsageRef};
 use medialib_core::store::{BulkAction, BulkRefusal, NewTag, TagPatch};
 use medialib_core::{Asset, AssetId, MetadataStore, NamespaceId, Sha256, StoreError};
 
-use crate::{created, fresh, new_asset};
+use crate::{Store, created, new_asset};
 
 /// The default namespace, where `new_asset` puts assets.
 pub(crate) const HOME: NamespaceId = NamespaceId(1);
@@ -86,9 +86,7 @@ fn row(name: &str, slug: &str, count: u64) -> (String, String, u64) {
 
 /// A tag's slug is derived from its name unless given; slugs are unique per namespace, a
 /// taken one is a `Conflict` naming it, and tags list by name.
-#[tokio::test]
-async fn tags_get_derived_or_given_slugs_and_a_taken_slug_conflicts() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn tags_get_derived_or_given_slugs_and_a_taken_slug_conflicts(store: Store) {
     let store = store.as_ref();
     let new = NewTag {
         name: "Main Event 2026!".into(),
@@ -149,9 +147,7 @@ async fn tags_get_derived_or_given_slugs_and_a_taken_slug_conflicts() {
 
 /// A patch changes only the fields it names and a rename keeps the slug (links keep
 /// working); deleting a tag takes it off every asset.
-#[tokio::test]
-async fn tag_patches_keep_the_slug_and_deleting_a_tag_untags_its_assets() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn tag_patches_keep_the_slug_and_deleting_a_tag_untags_its_assets(store: Store) {
     let store = store.as_ref();
     let a = asset(store, HOME, 1, 10).await;
     let new = NewTag {
@@ -211,9 +207,7 @@ async fn tag_patches_keep_the_slug_and_deleting_a_tag_untags_its_assets() {
 
 /// A tag counts the live assets carrying it, not those in the trash; a namespace neither
 /// sees nor changes another's tags, nor tags another's assets.
-#[tokio::test]
-async fn tag_counts_are_live_assets_and_tags_stay_in_their_namespace() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn tag_counts_are_live_assets_and_tags_stay_in_their_namespace(store: Store) {
     let store = store.as_ref();
     let mut ids = Vec::new();
     for n in 1..=3 {
@@ -259,9 +253,9 @@ async fn tag_counts_are_live_assets_and_tags_stay_in_their_namespace() {
 /// Bulk tagging finds tags by the slug of each name and creates the missing ones; untagging
 /// by slug ignores tags an asset does not carry. `asset_tags` lists each asset's tags by
 /// name, with who assigned them and how confidently.
-#[tokio::test]
-async fn bulk_tagging_creates_missing_tags_and_untagging_ignores_absent_ones() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn bulk_tagging_creates_missing_tags_and_untagging_ignores_absent_ones(
+    store: Store,
+) {
     let store = store.as_ref();
     let (a, b, c) = (
         asset(store, HOME, 1, 10).await.id,
@@ -339,9 +333,7 @@ async fn bulk_tagging_creates_missing_tags_and_untagging_ignores_absent_ones() {
 
 /// One refused asset rolls the whole bulk request back: the others are not tagged and no
 /// missing tag is created.
-#[tokio::test]
-async fn a_refused_bulk_tag_changes_nothing() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn a_refused_bulk_tag_changes_nothing(store: Store) {
     let store = store.as_ref();
     let live = asset(store, HOME, 1, 10).await.id;
     let gone = asset(store, HOME, 2, 10).await.id;
@@ -382,9 +374,7 @@ async fn usages(store: &dyn MetadataStore, asset: AssetId) -> Vec<UsageRef> {
 
 /// Recording a usage again refreshes it rather than adding one; usages list most recently
 /// used first; removing takes one usage type of an entity, or all of them.
-#[tokio::test]
-async fn usages_are_recorded_once_listed_most_recent_first_and_removed() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn usages_are_recorded_once_listed_most_recent_first_and_removed(store: Store) {
     let store = store.as_ref();
     let a = asset(store, HOME, 1, 10).await.id;
     let other = asset(store, HOME, 2, 10).await.id;
@@ -432,9 +422,7 @@ async fn usages_are_recorded_once_listed_most_recent_first_and_removed() {
 
 /// Deleting refuses an asset in use (reporting how many usages it has) and so changes no
 /// asset of the request; `force` moves them all to the trash.
-#[tokio::test]
-async fn assets_in_use_are_deleted_only_with_force() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn assets_in_use_are_deleted_only_with_force(store: Store) {
     let store = store.as_ref();
     let free = asset(store, HOME, 1, 10).await.id;
     let used = asset(store, HOME, 2, 10).await.id;

@@ -6,16 +6,16 @@ use medialib_core::access::{Role, Scopes};
 use medialib_core::store::SessionLimits;
 use medialib_core::{NamespaceId, Sha256};
 
-use crate::fresh;
+use crate::Store;
 
 const LONG: SessionLimits = SessionLimits {
     idle: Duration::from_secs(3600),
     max_age: Duration::from_secs(86_400),
 };
 
-#[tokio::test]
-async fn sessions_end_when_idle_too_old_logged_out_or_their_user_loses_access() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn sessions_end_when_idle_too_old_logged_out_or_their_user_loses_access(
+    store: Store,
+) {
     let home = NamespaceId(1);
     let ana = store.create_user("ana", None, None).await.unwrap().id;
     store.set_role(ana, home, Some(Role::Editor)).await.unwrap();
@@ -85,9 +85,7 @@ async fn sessions_end_when_idle_too_old_logged_out_or_their_user_loses_access() 
     assert!(store.session(&id(7), LONG).await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn passwords_are_set_read_by_name_and_gone_after_anonymizing() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn passwords_are_set_read_by_name_and_gone_after_anonymizing(store: Store) {
     let ana = store.create_user("ana", None, None).await.unwrap().id;
     assert!(store.password_hash("ana").await.unwrap().is_none());
     assert!(

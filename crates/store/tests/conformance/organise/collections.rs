@@ -7,7 +7,7 @@ use medialib_core::store::{BulkAction, BulkRefusal, CollectionPatch, NewCollecti
 use medialib_core::{AssetId, MetadataStore, StoreError};
 
 use super::{HOME, asset, away, bulk_ok, trash};
-use crate::fresh;
+use crate::Store;
 
 fn titled(title: &str) -> NewCollection {
     NewCollection {
@@ -78,9 +78,7 @@ fn assert_not_found<T: std::fmt::Debug>(
 /// A collection's slug is derived from its title unless given, and its kind is `folder`
 /// unless given; a taken slug is a `Conflict`, a cover that is not an asset of the
 /// namespace `NotFound`. Collections list by title, per namespace.
-#[tokio::test]
-async fn collections_get_derived_slugs_and_a_taken_slug_conflicts() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn collections_get_derived_slugs_and_a_taken_slug_conflicts(store: Store) {
     let store = store.as_ref();
     let cover = asset(store, HOME, 1, 10).await.id;
     let new = NewCollection {
@@ -166,9 +164,7 @@ async fn collections_get_derived_slugs_and_a_taken_slug_conflicts() {
 /// A patch changes only the fields it names, under the same rules as creating; only the
 /// owning namespace sees, changes or deletes a collection, and deleting one keeps its
 /// assets.
-#[tokio::test]
-async fn collection_patches_change_only_what_they_name_in_their_namespace() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn collection_patches_change_only_what_they_name_in_their_namespace(store: Store) {
     let store = store.as_ref();
     let cover = asset(store, HOME, 1, 10).await.id;
     let new = NewCollection {
@@ -288,9 +284,7 @@ async fn collection_patches_change_only_what_they_name_in_their_namespace() {
 /// Items are inserted at a 0-based position or appended, in the given order; items already
 /// in the collection move there. Pages list them in order from an offset, and the
 /// collection counts them, sums their sizes and records the change.
-#[tokio::test]
-async fn items_are_inserted_at_positions_and_paged_in_order() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn items_are_inserted_at_positions_and_paged_in_order(store: Store) {
     let store = store.as_ref();
     let ids = assets(store, 5).await;
     let [a, b, c, d, e] = ids[..] else {
@@ -329,9 +323,9 @@ async fn items_are_inserted_at_positions_and_paged_in_order() {
 
 /// Only live assets of the collection's namespace can be inserted; the error names the
 /// first id that is not one.
-#[tokio::test]
-async fn inserting_anything_but_a_live_asset_of_the_namespace_is_not_found() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn inserting_anything_but_a_live_asset_of_the_namespace_is_not_found(
+    store: Store,
+) {
     let store = store.as_ref();
     let ids = assets(store, 2).await;
     let (own, gone) = (ids[0], ids[1]);
@@ -355,9 +349,7 @@ async fn inserting_anything_but_a_live_asset_of_the_namespace_is_not_found() {
 
 /// A new order must name every item exactly once; anything else is a `Conflict` and
 /// leaves the order as it was.
-#[tokio::test]
-async fn reordering_must_name_every_item_exactly_once() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn reordering_must_name_every_item_exactly_once(store: Store) {
     let store = store.as_ref();
     let ids = assets(store, 4).await;
     let [a, b, c, outsider] = ids[..] else {
@@ -386,9 +378,7 @@ async fn reordering_must_name_every_item_exactly_once() {
 
 /// Bulk adding appends the assets that are not in the collection yet (the others keep
 /// their place); bulk removing takes them out and closes the gap.
-#[tokio::test]
-async fn bulk_actions_append_to_and_remove_from_collections() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn bulk_actions_append_to_and_remove_from_collections(store: Store) {
     let store = store.as_ref();
     let ids = assets(store, 4).await;
     let [a, b, c, d] = ids[..] else {
@@ -413,9 +403,7 @@ async fn bulk_actions_append_to_and_remove_from_collections() {
 
 /// An item whose asset is in the trash is neither listed nor counted, cannot be added
 /// again, and is listed once more when the asset is restored.
-#[tokio::test]
-async fn trashed_items_are_hidden_until_restored() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn trashed_items_are_hidden_until_restored(store: Store) {
     let store = store.as_ref();
     let ids = assets(store, 3).await;
     let [a, b, c] = ids[..] else { unreachable!() };
@@ -443,9 +431,7 @@ async fn trashed_items_are_hidden_until_restored() {
 
 /// Offsets count listed items: with an item in the trash, the next page starts right after
 /// the last item shown, while positions keep the trashed item's place.
-#[tokio::test]
-async fn pages_count_listed_items_when_an_item_is_trashed() {
-    let (_d, store) = fresh().await;
+pub(crate) async fn pages_count_listed_items_when_an_item_is_trashed(store: Store) {
     let store = store.as_ref();
     let ids = assets(store, 4).await;
     let [a, b, c, d] = ids[..] else {

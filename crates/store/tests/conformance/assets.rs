@@ -1,0 +1,294 @@
+//! Assets, blobs, variants and upload sessions: creation and dedup, patches, processing
+//! results, the delivery generation, tokens, and concurrent writers.
+
+use std::time::Duration;
+
+use medialib_core::store::{AssetPatch, BulkAction, IngestRecord, NewVariant, Processed};
+use medialib_core::{
+    AssetId, AssetStatus, Concat, ImageMetadata, Metadata, MetadataStore, NamespaceId,
+    OutputFormat, Placeholder, Sha256, Timestamp, UploadId, UploadSession,
+};
+
+use crate::{Store, created, new_asset, process};
+
+pub(crate) async fn same_bytes_in_a_namespace_are_one_asset(store: Store) {
+    let first = created(store.create_asset(new_asset(1, "a", 5)).await.unwrap());
+    assert_eq!(first.status, AssetStatus::Processing);
+    match store.create_asset(new_asset(1, "again", 5)).await.unwrap() {
+        IngestRecord::Duplicate(a) => assert_eq!(a.id, first.id),
+        IngestRecord::Created { .. } => panic!("second copy created"),
+    }
+    // Once the first is deleted, the same bytes make a new asset on the same blob, and
+    // purging one keeps the blob for the other.
+    let report = store
+        .bulk(
+            NamespaceId(1),
+            &BulkAction::Delete { force: false },
+            &[first.id],
+        )
+        .await
+        .unwrap();
+    assert!(report.applied);
+    let second = created(store.create_asset(new_asset(1, "b", 5)).await.unwrap());
+    let purged = store.purge_asset(first.id).await.unwrap().unwrap();
+    assert!(purged.keys.is_empty(), "blob still used: {:?}", purged.keys);
+    let purged = store.purge_asset(second.id).await.unwrap().unwrap();
+    assert_eq!(
+        purged.keys,
+        vec![format!("originals/1/{}", Sha256([1; 32]))]
+    );
+    assert!(store.get_asset(second.id).await.unwrap().is_none());
+}
+
+pub(crate) async fn patches_change_only_what_they_name(store: Store) {
+    let a = created(store.create_asset(new_asset(2, "orig", 1)).await.unwrap());
+    let patch = AssetPatch {
+        alt_text: Some(Some("a dog".into())),
+        is_public: Some(true),
+        ..Default::default()
+    };
+    let b = store.update_asset(a.id, &patch).await.unwrap().unwrap();
+    assert_eq!(b.title, "orig");
+    assert_eq!(b.alt_text.as_deref(), Some("a dog"));
+    assert!(b.is_public);
+    assert!(
+        store
+            .update_asset(AssetId::new(), &patch)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// Every change delivery reads advances the generation, so a delivery cache filled before
+/// it can never serve a trashed, purged, hidden or reprocessed asset.
+pub(crate) async fn changes_delivery_reads_advance_the_asset_generation(store: Store) {
+    let mut seen = store.asset_generation();
+    let mut advanced = |store: &dyn MetadataStore, what: &str| {
+        let now = store.asset_generation();
+        assert!(now > seen, "{what} left the asset generation at {now}");
+        seen = now;
+    };
+    let a = created(store.create_asset(new_asset(3, "g", 1)).await.unwrap());
+    advanced(&*store, "create_asset");
+    let public = AssetPatch {
+        is_public: Some(true),
+        ..Default::default()
+    };
+    store.update_asset(a.id, &public).await.unwrap();
+    advanced(&*store, "update_asset");
+    let processed = Processed {
+        metadata: Metadata::Image(ImageMetadata::default()),
+        placeholder: None,
+        taken_at: None,
+        variants: Vec::new(),
+        text: None,
+        phash: None,
+        transcodes: Vec::new(),
+    };
+    process(&*store, a.id, processed).await;
+    advanced(&*store, "record_processed");
+    for action in [
+        BulkAction::SetPublic(false),
+        BulkAction::Delete { force: false },
+        BulkAction::Restore,
+    ] {
+        store.bulk(NamespaceId(1), &action, &[a.id]).await.unwrap();
+        advanced(&*store, &format!("bulk {action:?}"));
+    }
+    store
+        .bulk(
+            NamespaceId(1),
+            &BulkAction::Delete { force: false },
+            &[a.id],
+        )
+        .await
+        .unwrap();
+    advanced(&*store, "bulk delete");
+    store
+        .purge_trash(Timestamp::now_utc() + time::Duration::minutes(1), 10)
+        .await
+        .unwrap();
+    advanced(&*store, "purge_trash");
+    let b = created(store.create_asset(new_asset(4, "h", 1)).await.unwrap());
+    advanced(&*store, "create_asset");
+    store.purge_asset(b.id).await.unwrap();
+    advanced(&*store, "purge_asset");
+    // Reads leave it alone.
+    store.get_asset(b.id).await.unwrap();
+    store.list_variants(a.id).await.unwrap();
+    assert_eq!(
+        store.asset_generation(),
+        seen,
+        "a read advanced the generation"
+    );
+}
+
+pub(crate) async fn processing_results_record_facts_variants_and_placeholders(store: Store) {
+    let a = created(store.create_asset(new_asset(5, "p", 1)).await.unwrap());
+    let variant = |name: &str| NewVariant {
+        name: name.into(),
+        format: OutputFormat::Webp,
+        width: Some(10),
+        height: Some(10),
+        duration_s: None,
+        size: 3,
+        sha256: Sha256([9; 32]),
+        storage_key: format!("variants/{}/{name}.webp", a.id),
+    };
+    let processed = |names: &[&str]| Processed {
+        metadata: Metadata::Image(ImageMetadata {
+            width: 30,
+            height: 40,
+            frame_count: 1,
+            ..Default::default()
+        }),
+        placeholder: Some(Placeholder {
+            blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj".into(),
+            thumbhash: "AAAA".into(),
+            dominant_color: "#112233".into(),
+        }),
+        taken_at: None,
+        variants: names.iter().map(|n| variant(n)).collect(),
+        text: None,
+        phash: None,
+        transcodes: Vec::new(),
+    };
+    let gone = process(&*store, a.id, processed(&["small", "large"])).await;
+    assert!(gone.keys.is_empty());
+    let asset = store.get_asset(a.id).await.unwrap().unwrap();
+    assert_eq!(
+        (asset.status, asset.width, asset.height),
+        (AssetStatus::Ready, Some(30), Some(40))
+    );
+    assert_eq!(asset.placeholder.unwrap().dominant_color, "#112233");
+    let names: Vec<_> = store
+        .list_variants(a.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.name)
+        .collect();
+    assert_eq!(names, ["small", "large"]);
+}
+
+pub(crate) async fn tokens_resolve_to_their_principal(store: Store) {
+    assert!(!store.has_tokens().await.unwrap());
+    let hash = Sha256([7; 32]);
+    store.create_admin_token("first", &hash).await.unwrap();
+    assert!(store.has_tokens().await.unwrap());
+    let p = store.authenticate(&hash).await.unwrap().unwrap();
+    assert_eq!(p.namespace, NamespaceId(1));
+    assert!(
+        store
+            .authenticate(&Sha256([8; 32]))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// Regression (found by `medialib bench`): concurrent read-then-write transactions must
+/// queue for the write lock, not fail with "database is locked".
+pub(crate) async fn concurrent_writers_queue_instead_of_failing(store: Store) {
+    let store: std::sync::Arc<dyn MetadataStore> = store.into();
+    let tasks: Vec<_> = (0..32u8)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let asset = created(store.create_asset(new_asset(100 + i, "c", 1)).await?);
+                let processed = Processed {
+                    metadata: Metadata::Image(ImageMetadata::default()),
+                    placeholder: None,
+                    taken_at: None,
+                    variants: Vec::new(),
+                    text: None,
+                    phash: None,
+                    transcodes: Vec::new(),
+                };
+                // Whichever asset's job this claims (its asset may be purged meanwhile):
+                // the point is concurrent read-then-write transactions. The second record
+                // reads, then is refused, since the first ended the job.
+                let claimed = store.claim_job("c", Duration::from_secs(60)).await?;
+                if let Some((_, lease)) = claimed {
+                    store.record_processed(lease, processed.clone()).await?;
+                    assert!(store.record_processed(lease, processed).await?.is_none());
+                }
+                store.purge_asset(asset.id).await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+}
+
+pub(crate) async fn upload_sessions_keep_offsets_concatenation_and_expiry(store: Store) {
+    store
+        .create_admin_token("t", &Sha256([7; 32]))
+        .await
+        .unwrap();
+    let user = store
+        .authenticate(&Sha256([7; 32]))
+        .await
+        .unwrap()
+        .unwrap()
+        .user;
+    let now = Timestamp::now_utc();
+    // Milliseconds are what the store keeps.
+    let now = now - Duration::from_nanos(u64::from(now.nanosecond() % 1_000_000));
+    let session = |concat, expires_at| UploadSession {
+        id: UploadId::new(),
+        namespace: NamespaceId(1),
+        user,
+        length: 1000,
+        offset: 0,
+        metadata: [("filename".to_owned(), "a b.jpg".to_owned())].into(),
+        concat,
+        asset: None,
+        created_at: now,
+        expires_at,
+    };
+    let part = session(Some(Concat::Partial), now + Duration::from_secs(60));
+    let whole = session(
+        Some(Concat::Final(vec![part.id, UploadId::new()])),
+        now + Duration::from_secs(120),
+    );
+    let stale = session(None, now - Duration::from_secs(1));
+    for s in [&part, &whole, &stale] {
+        store.create_upload(s).await.unwrap();
+        assert_eq!(store.get_upload(s.id).await.unwrap().as_ref(), Some(s));
+    }
+
+    let later = now + Duration::from_secs(600);
+    store.set_upload_offset(part.id, 400, later).await.unwrap();
+    let read = store.get_upload(part.id).await.unwrap().unwrap();
+    assert_eq!((read.offset, read.expires_at), (400, later));
+    assert!(!read.is_complete());
+    // The offset can never pass the length.
+    assert!(store.set_upload_offset(part.id, 1001, later).await.is_err());
+
+    let asset = created(store.create_asset(new_asset(1, "a", 1000)).await.unwrap());
+    store
+        .finish_upload(whole.id, asset.id, later)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_upload(whole.id).await.unwrap().unwrap().asset,
+        Some(asset.id)
+    );
+
+    assert_eq!(store.expired_uploads(now).await.unwrap(), vec![stale.id]);
+    assert_eq!(
+        store.expired_uploads(later).await.unwrap().len(),
+        3,
+        "every session expires"
+    );
+    assert!(store.delete_upload(stale.id).await.unwrap());
+    assert!(!store.delete_upload(stale.id).await.unwrap());
+    assert!(store.get_upload(stale.id).await.unwrap().is_none());
+    assert!(matches!(
+        store.set_upload_offset(stale.id, 1, later).await,
+        Err(medialib_core::StoreError::NotFound(_))
+    ));
+}
