@@ -140,7 +140,10 @@ export function createUploader(root, { onAsset }) {
 
   async function add(file, key = crypto.randomUUID()) {
     list.querySelector(`[data-resume="${CSS.escape(`${file.name}/${file.size}`)}"]`)?.remove();
-    if (file.size <= KEEP_MAX_BYTES) await kept.put(key, file);
+    // The copy that lets the upload resume after a reload is written meanwhile: IndexedDB
+    // can take many seconds to commit on a busy disk, and the upload need not wait.
+    const keeping = file.size <= KEEP_MAX_BYTES ? kept.put(key, file) : Promise.resolve();
+    const forget = () => keeping.then(() => kept.remove(key));
     const progress = h("progress", { max: 100, value: 0, "aria-label": `Upload of ${file.name}` });
     const status = h("span", { class: "upload-status" }, "Starting…");
     const pause = h("button", { type: "button", class: "button small" }, "Pause");
@@ -168,7 +171,7 @@ export function createUploader(root, { onAsset }) {
         setState("uploading", `${percent}%`);
       },
       async onSuccess({ lastResponse }) {
-        kept.remove(key);
+        forget();
         progress.value = 100;
         pause.hidden = true;
         cancel.hidden = true;
@@ -192,7 +195,7 @@ export function createUploader(root, { onAsset }) {
         // A file the server refused is refused again: no retry, and it is not resumed
         // after a reload either. A lost connection or a busy server may pass later.
         if (refused(error)) {
-          kept.remove(key);
+          forget();
           forgetResume(file);
         } else {
           retry.hidden = false;
@@ -218,7 +221,7 @@ export function createUploader(root, { onAsset }) {
       upload.start();
     });
     cancel.addEventListener("click", async () => {
-      kept.remove(key);
+      forget();
       dropRow(row);
       // Terminates the upload on the server too (tus termination), freeing its space.
       await upload.abort(true).catch(() => {});

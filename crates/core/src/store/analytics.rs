@@ -1,5 +1,9 @@
 //! What analytics reports: storage, uploads and deliveries.
 
+use async_trait::async_trait;
+
+use super::StoreError;
+use crate::NamespaceId;
 use crate::{AssetId, Timestamp};
 
 /// Counts of one kind of asset.
@@ -89,4 +93,33 @@ pub struct AssetViews {
 /// Days since the Unix epoch of a timestamp (UTC).
 pub fn epoch_day(t: Timestamp) -> i64 {
     t.unix_timestamp().div_euclid(86_400)
+}
+
+/// Delivery counts and the reports built from them and from storage.
+#[async_trait]
+pub trait AnalyticsStore {
+    /// Adds delivery counts (batched by the delivery path) to the daily totals.
+    async fn record_deliveries(&self, counts: &[DeliveryCount]) -> Result<(), StoreError>;
+
+    /// What the namespace stores and its own quotas.
+    async fn namespace_usage(&self, namespace: NamespaceId) -> Result<NamespaceUsage, StoreError>;
+
+    /// Storage per kind (namespace) and per namespace (instance).
+    async fn storage_report(&self, namespace: NamespaceId) -> Result<StorageReport, StoreError>;
+
+    /// Uploads per day from `from_day` on (days since the epoch, UTC); days without
+    /// uploads are left out.
+    async fn uploads_per_day(
+        &self,
+        namespace: NamespaceId,
+        from_day: i64,
+    ) -> Result<Vec<DayUploads>, StoreError>;
+
+    /// The most delivered live assets from `from_day` on, most views first.
+    async fn top_assets(
+        &self,
+        namespace: NamespaceId,
+        from_day: i64,
+        limit: u32,
+    ) -> Result<Vec<AssetViews>, StoreError>;
 }

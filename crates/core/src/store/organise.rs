@@ -1,7 +1,12 @@
 //! Inputs and outputs of the organising operations: tags, collections, bulk actions.
 
-use crate::AssetId;
-use crate::organise::{CollectionId, TagSource};
+use async_trait::async_trait;
+
+use super::StoreError;
+use crate::organise::{
+    AssetTag, Collection, CollectionId, CollectionItem, Tag, TagId, TagSource, Usage, UsageRef,
+};
+use crate::{AssetId, NamespaceId};
 
 /// A tag to create. The slug is derived from the name when not given.
 #[derive(Debug, Clone, Default)]
@@ -124,4 +129,108 @@ pub struct BulkReport {
     /// Whether the action was applied: `false` when any asset was refused (then nothing
     /// changed at all).
     pub applied: bool,
+}
+
+/// How editors organise assets: tags, collections and usage.
+#[async_trait]
+pub trait OrganiseStore {
+    /// The namespace's tags by name, with their live asset counts.
+    async fn list_tags(&self, namespace: NamespaceId) -> Result<Vec<Tag>, StoreError>;
+
+    /// A tag of the namespace.
+    async fn get_tag(&self, namespace: NamespaceId, id: TagId) -> Result<Option<Tag>, StoreError>;
+
+    /// Creates a tag. Errors: [`StoreError::Conflict`] when the slug is taken.
+    async fn create_tag(&self, namespace: NamespaceId, new: &NewTag) -> Result<Tag, StoreError>;
+
+    /// Changes a tag; `None` when it does not exist in the namespace.
+    async fn update_tag(
+        &self,
+        namespace: NamespaceId,
+        id: TagId,
+        patch: &TagPatch,
+    ) -> Result<Option<Tag>, StoreError>;
+
+    /// Deletes a tag and takes it off every asset; `false` when it does not exist.
+    async fn delete_tag(&self, namespace: NamespaceId, id: TagId) -> Result<bool, StoreError>;
+
+    /// The tags of these assets, each asset's by name.
+    async fn asset_tags(&self, ids: &[AssetId]) -> Result<Vec<AssetTag>, StoreError>;
+
+    /// The namespace's collections by title.
+    async fn list_collections(&self, namespace: NamespaceId)
+    -> Result<Vec<Collection>, StoreError>;
+
+    /// A collection of the namespace.
+    async fn get_collection(
+        &self,
+        namespace: NamespaceId,
+        id: CollectionId,
+    ) -> Result<Option<Collection>, StoreError>;
+
+    /// Creates a collection. Errors: [`StoreError::Conflict`] when the slug is taken,
+    /// [`StoreError::NotFound`] when the cover asset is not in the namespace.
+    async fn create_collection(
+        &self,
+        namespace: NamespaceId,
+        new: &NewCollection,
+    ) -> Result<Collection, StoreError>;
+
+    /// Changes a collection; `None` when it does not exist in the namespace. Errors as
+    /// [`MetadataStore::create_collection`].
+    async fn update_collection(
+        &self,
+        namespace: NamespaceId,
+        id: CollectionId,
+        patch: &CollectionPatch,
+    ) -> Result<Option<Collection>, StoreError>;
+
+    /// Deletes a collection (not its assets); `false` when it does not exist.
+    async fn delete_collection(
+        &self,
+        namespace: NamespaceId,
+        id: CollectionId,
+    ) -> Result<bool, StoreError>;
+
+    /// The collection's live items in order: `limit` of them after the first `offset`.
+    /// Offsets count listed (live) items, so consecutive pages neither overlap nor skip
+    /// when an item is in the trash; an item's `position` is its place in the whole order,
+    /// trashed items included.
+    async fn collection_items(
+        &self,
+        id: CollectionId,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<CollectionItem>, StoreError>;
+
+    /// Inserts assets at `position` (0-based; `None` appends), in the given order; assets
+    /// already in the collection move there. Errors: [`StoreError::NotFound`] naming the
+    /// first id that is not a live asset of the collection's namespace.
+    async fn insert_items(
+        &self,
+        id: CollectionId,
+        assets: &[AssetId],
+        position: Option<u32>,
+    ) -> Result<(), StoreError>;
+
+    /// Sets the order of the items: `assets` must list every item exactly once.
+    /// Errors: [`StoreError::Conflict`] when it does not.
+    async fn reorder_items(&self, id: CollectionId, assets: &[AssetId]) -> Result<(), StoreError>;
+
+    /// Records that an asset is used (again): creates the usage, or refreshes its
+    /// `last_used_at`.
+    async fn record_usage(&self, asset: AssetId, usage: &UsageRef) -> Result<Usage, StoreError>;
+
+    /// Removes usages of an asset by an entity: one usage type, or all when `usage_type` is
+    /// `None`. Returns how many were removed.
+    async fn remove_usage(
+        &self,
+        asset: AssetId,
+        entity_type: &str,
+        entity_id: &str,
+        usage_type: Option<&str>,
+    ) -> Result<u64, StoreError>;
+
+    /// Where an asset is used, most recent first.
+    async fn list_usage(&self, asset: AssetId) -> Result<Vec<Usage>, StoreError>;
 }

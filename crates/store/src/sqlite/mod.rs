@@ -37,14 +37,15 @@ use async_trait::async_trait;
 use medialib_core::organise::{
     AssetTag, Collection, CollectionId, CollectionItem, Tag, TagId, Usage, UsageRef,
 };
+use medialib_core::store::{AnalyticsStore, AssetStore, JobQueue, OrganiseStore, UploadStore};
 use medialib_core::store::{
     AssetPatch, AssetQuery, AssetViews, BlobHold, BulkAction, BulkReport, CollectionPatch,
     DayUploads, DeliveryCount, IngestRecord, JobOutcome, NamespaceUsage, NewAsset, NewCollection,
     NewTag, NewVariant, Page, Processed, StorageReport, TagPatch, Unreferenced,
 };
 use medialib_core::{
-    Asset, AssetId, Job, JobId, Lease, MetadataStore, NamespaceId, Sha256, StoreError, Timestamp,
-    UploadId, UploadSession, Variant,
+    Asset, AssetId, Job, JobId, Lease, NamespaceId, Sha256, StoreError, Timestamp, UploadId,
+    UploadSession, Variant,
 };
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -137,7 +138,7 @@ impl SqliteStore {
 }
 
 #[async_trait]
-impl MetadataStore for SqliteStore {
+impl AssetStore for SqliteStore {
     async fn default_namespace(&self) -> Result<NamespaceId, StoreError> {
         Ok(NamespaceId(1))
     }
@@ -202,6 +203,39 @@ impl MetadataStore for SqliteStore {
         assets::variants_of(&self.pool, ids).await
     }
 
+    async fn asset_text(&self, id: AssetId) -> Result<Option<String>, StoreError> {
+        assets::text(&self.pool, id).await
+    }
+
+    async fn bulk(
+        &self,
+        namespace: NamespaceId,
+        action: &BulkAction,
+        ids: &[AssetId],
+    ) -> Result<BulkReport, StoreError> {
+        self.changing(bulk::bulk(&self.pool, namespace, action, ids))
+            .await
+    }
+
+    async fn purge_trash(
+        &self,
+        deleted_before: Timestamp,
+        limit: u32,
+    ) -> Result<Option<Unreferenced>, StoreError> {
+        self.changing(bulk::purge_trash(&self.pool, deleted_before, limit))
+            .await
+    }
+
+    async fn perceptual_hashes(
+        &self,
+        namespace: NamespaceId,
+    ) -> Result<Vec<(AssetId, u64)>, StoreError> {
+        usage::perceptual_hashes(&self.pool, namespace).await
+    }
+}
+
+#[async_trait]
+impl JobQueue for SqliteStore {
     async fn record_processed(
         &self,
         lease: Lease,
@@ -256,30 +290,10 @@ impl MetadataStore for SqliteStore {
         self.changing(jobs::record_rendition(&self.pool, lease, variant))
             .await
     }
+}
 
-    async fn asset_text(&self, id: AssetId) -> Result<Option<String>, StoreError> {
-        assets::text(&self.pool, id).await
-    }
-
-    async fn bulk(
-        &self,
-        namespace: NamespaceId,
-        action: &BulkAction,
-        ids: &[AssetId],
-    ) -> Result<BulkReport, StoreError> {
-        self.changing(bulk::bulk(&self.pool, namespace, action, ids))
-            .await
-    }
-
-    async fn purge_trash(
-        &self,
-        deleted_before: Timestamp,
-        limit: u32,
-    ) -> Result<Option<Unreferenced>, StoreError> {
-        self.changing(bulk::purge_trash(&self.pool, deleted_before, limit))
-            .await
-    }
-
+#[async_trait]
+impl OrganiseStore for SqliteStore {
     async fn list_tags(&self, namespace: NamespaceId) -> Result<Vec<Tag>, StoreError> {
         tags::list(&self.pool, namespace).await
     }
@@ -388,14 +402,10 @@ impl MetadataStore for SqliteStore {
     async fn list_usage(&self, asset: AssetId) -> Result<Vec<Usage>, StoreError> {
         usage::list(&self.pool, asset).await
     }
+}
 
-    async fn perceptual_hashes(
-        &self,
-        namespace: NamespaceId,
-    ) -> Result<Vec<(AssetId, u64)>, StoreError> {
-        usage::perceptual_hashes(&self.pool, namespace).await
-    }
-
+#[async_trait]
+impl AnalyticsStore for SqliteStore {
     async fn record_deliveries(&self, counts: &[DeliveryCount]) -> Result<(), StoreError> {
         analytics::record_deliveries(&self.pool, counts).await
     }
@@ -424,7 +434,10 @@ impl MetadataStore for SqliteStore {
     ) -> Result<Vec<AssetViews>, StoreError> {
         analytics::top_assets(&self.pool, namespace, from_day, limit).await
     }
+}
 
+#[async_trait]
+impl UploadStore for SqliteStore {
     async fn create_upload(&self, session: &UploadSession) -> Result<(), StoreError> {
         uploads::create(&self.pool, session).await
     }

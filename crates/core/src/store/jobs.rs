@@ -1,0 +1,70 @@
+//! The job queue's contract: claims under fenced leases, heartbeats, results, outcomes.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use super::{JobOutcome, NewVariant, Processed, StoreError, Unreferenced};
+use crate::{AssetId, Job, JobId, Lease};
+
+/// The job queue: claims under fenced leases, heartbeats, results and outcomes.
+#[async_trait]
+pub trait JobQueue {
+    /// Records a successful processing run under `lease`, in one transaction: the facts
+    /// and variants, the asset marked ready, its transcode jobs queued, and the job
+    /// succeeded. Returns the keys of earlier variants the new set no longer uses; `None`,
+    /// recording nothing, when the lease no longer holds (the job was cancelled, or claimed
+    /// again after the lease expired) or the asset is gone.
+    async fn record_processed(
+        &self,
+        lease: Lease,
+        processed: Processed,
+    ) -> Result<Option<Unreferenced>, StoreError>;
+
+    /// Claims the next due job for `owner` (a name for logs) for `duration`: a queued job
+    /// whose `run_after` has passed, or a running one whose lease expired. `None` when none
+    /// is due. Each claim takes a new fencing token (see [`Lease`]).
+    async fn claim_job(
+        &self,
+        owner: &str,
+        duration: Duration,
+    ) -> Result<Option<(Job, Lease)>, StoreError>;
+
+    /// Records how the attempt under `lease` ended. Returns `false`, recording nothing,
+    /// when the lease no longer holds.
+    async fn finish_job(&self, lease: Lease, outcome: JobOutcome) -> Result<bool, StoreError>;
+
+    /// A job by id.
+    async fn get_job(&self, id: JobId) -> Result<Option<Job>, StoreError>;
+
+    /// The most recent job of an asset.
+    async fn latest_job(&self, asset: AssetId) -> Result<Option<Job>, StoreError>;
+
+    /// Every job of an asset, oldest first.
+    async fn list_jobs(&self, asset: AssetId) -> Result<Vec<Job>, StoreError>;
+
+    /// Extends `lease` by `duration` from now (the worker's heartbeat) and, when given,
+    /// records progress (0–100). Returns `false` when the lease no longer holds (the job
+    /// was cancelled or ended, or claimed again): the caller must stop working on it.
+    async fn job_progress(
+        &self,
+        lease: Lease,
+        progress: Option<u8>,
+        duration: Duration,
+    ) -> Result<bool, StoreError>;
+
+    /// Cancels a queued or running job; a processing job's asset is marked failed.
+    /// Returns the job as it is afterwards (unchanged when it had already ended), or
+    /// `None` when it does not exist.
+    async fn cancel_job(&self, id: JobId) -> Result<Option<Job>, StoreError>;
+
+    /// Records a transcode job's rendition and marks the job succeeded, in one
+    /// transaction, only while `lease` holds. Returns the storage key of the rendition it
+    /// replaced, for the caller to delete; `None` (and records nothing) when the lease no
+    /// longer holds: the caller deletes the blob it made, which has a key of its own job.
+    async fn record_rendition(
+        &self,
+        lease: Lease,
+        variant: NewVariant,
+    ) -> Result<Option<Unreferenced>, StoreError>;
+}
