@@ -26,9 +26,20 @@ impl Default for EncodeSettings {
     }
 }
 
-/// Encodes a raster in the given format. Alpha is kept by WebP and PNG; JPEG needs an opaque
-/// raster (the pipeline only asks for JPEG when the image has no transparency).
-pub(crate) fn encode(
+/// Encodes a raster as a complete file of `format` and returns its bytes, with no metadata
+/// (no EXIF, ICC or text chunks: pass sRGB pixels, which browsers assume for untagged files).
+///
+/// - [`OutputFormat::Webp`]: lossy VP8 (RFC 9649) at `settings.webp_quality`, libwebp method 2;
+///   alpha is kept, losslessly compressed. At most 16 383 pixels per side.
+/// - [`OutputFormat::Jpeg`]: baseline JFIF (ITU-T T.81), 4:2:0, optimised Huffman tables, at
+///   `settings.jpeg_quality`. JPEG has no alpha: an alpha channel is dropped, not composited,
+///   so pass only opaque rasters (see [`Raster::has_transparency`]).
+/// - [`OutputFormat::Png`]: 8-bit RGB or RGBA (ISO/IEC 15948), default deflate, adaptive
+///   filters.
+///
+/// Errors: [`MediaError::Corrupt`] naming the format when the encoder refuses the raster
+/// (e.g. a WebP side over 16 383 px) or for the non-image formats of [`OutputFormat`].
+pub fn encode(
     raster: &Raster,
     format: OutputFormat,
     settings: &EncodeSettings,

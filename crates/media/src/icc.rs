@@ -56,12 +56,13 @@ pub(crate) fn description(profile: &[u8]) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
-/// Converts an RGB(A) raster from the embedded profile to sRGB, in place.
+/// Converts an RGB(A) raster from an embedded ICC profile (the raw ICC.1 bytes, e.g.
+/// [`crate::pipeline::Decoded::icc`]) to sRGB, in place, keeping its size and alpha.
 ///
 /// Best effort: profiles that are not RGB (grey, CMYK, which the decoders already turned into
 /// RGB), that are already sRGB, or that `moxcms` cannot parse leave the pixels as they are,
 /// which is what browsers do with such images too.
-pub(crate) fn convert_to_srgb(raster: &mut Raster, profile: &[u8]) {
+pub fn convert_to_srgb(raster: &mut Raster, profile: &[u8]) {
     if description(profile).is_some_and(|d| d.starts_with("sRGB")) {
         // The common case; converting sRGB to sRGB would only add rounding.
         return;

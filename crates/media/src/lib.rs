@@ -19,9 +19,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! [`pipeline`] exposes the image stages one by one (probe, decode at a scale, orient, sRGB,
+//! resize, encode) for callers that need a single output rather than every variant.
+//!
 //! Modules, in pipeline order:
 //! - `sniff`: magic-byte detection ([`Detected`], [`ImageFormat`]) and the extension cross-check.
-//! - `validate`: header facts ([`ImageInfo`]), size limits ([`ImageLimits`]), a cheap decode check.
+//! - `validate`: header facts ([`ImageInfo`], [`pipeline::Probe`]), size limits
+//!   ([`ImageLimits`]), a cheap decode check.
 //! - `decode`: which library decodes which format (libjpeg-turbo, `image`, libvips).
 //! - `frames`: counting animation frames, pages and icon entries from container structure.
 //! - `exif`: camera facts, capture time, GPS and the Orientation tag.
@@ -31,7 +35,7 @@
 //! - `encode`: WebP, JPEG and PNG encoders ([`EncodeSettings`]).
 //! - `placeholder`: BlurHash, ThumbHash and dominant colour.
 //! - `process`: the background pipeline ([`process`], [`ProcessedImage`], [`EncodedVariant`]).
-//! - `raster`: the decoded-pixels type the stages pass along.
+//! - `raster`: the decoded-pixels type the stages pass along ([`pipeline::Raster`]).
 //! - `error`: [`MediaError`] and its stable codes.
 //!
 //! The other kinds, each a public module:
@@ -52,6 +56,7 @@ mod frames;
 mod icc;
 pub mod model3d;
 mod orient;
+pub mod pipeline;
 mod placeholder;
 mod process;
 mod raster;

@@ -25,8 +25,11 @@ pub(crate) fn display_size(width: u32, height: u32, orientation: Option<u16>) ->
     }
 }
 
-/// Returns the raster turned upright.
-pub(crate) fn apply(raster: Raster, orientation: Option<u16>) -> Raster {
+/// Turns a raster in stored orientation upright according to an EXIF Orientation value
+/// (see the module table; [`crate::pipeline::Probe::pending_orientation`] says which one a
+/// decode still needs). 5–8 swap width and height; `None`, 1 and invalid values return the
+/// raster unchanged, without copying.
+pub fn apply(raster: Raster, orientation: Option<u16>) -> Raster {
     let Some(o) = normalize(orientation) else {
         return raster;
     };

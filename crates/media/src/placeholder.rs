@@ -24,8 +24,8 @@ pub(crate) fn compute(source: &Raster) -> Result<(Placeholder, u64), MediaError>
         height: WORKING_SIDE,
         fit: Fit::Fit,
     };
-    let target = resize::plan(source.width, source.height, &spec);
-    let small = resize::cascade(source, (source.width, source.height), &[target])?
+    let target = resize::Target::plan((source.width, source.height), &spec);
+    let small = resize::cascade(source, &[target])?
         .pop()
         .ok_or_else(|| MediaError::Corrupt("placeholder downscale produced nothing".into()))?;
     let rgba = small.to_rgba();

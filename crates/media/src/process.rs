@@ -1,13 +1,11 @@
-//! The background job's pipeline: decode once → orient → sRGB → resize cascade → encode,
-//! plus metadata and placeholders.
+//! The background job's pipeline, composed of the public stages in [`crate::pipeline`]: probe
+//! → decode once, upright and sRGB → resize cascade → encode, plus metadata and placeholders.
 
 use medialib_core::{ImageMetadata, OutputFormat, Placeholder, VariantSpec};
 use rayon::prelude::*;
 
-use crate::raster::Raster;
-use crate::validate::probe;
-use crate::{EncodeSettings, ImageFormat, ImageLimits, MediaError, decode, encode, icc, orient};
-use crate::{placeholder, resize};
+use crate::pipeline::{self, Raster, Target};
+use crate::{EncodeSettings, ImageFormat, ImageLimits, MediaError, placeholder};
 
 /// One encoded rendition of one variant spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,33 +56,24 @@ pub fn process(
     limits: &ImageLimits,
     enc: &EncodeSettings,
 ) -> Result<ProcessedImage, MediaError> {
-    let probe = probe(bytes, format, limits)?;
-    let display = (probe.width, probe.height);
-    let targets: Vec<resize::Target> = specs
+    let probe = pipeline::probe(bytes, format, limits)?;
+    let display = probe.display_size();
+    let targets: Vec<Target> = specs
         .iter()
-        .map(|spec| resize::plan(display.0, display.1, spec))
+        .map(|spec| Target::plan(display, spec))
         .collect();
 
     // Decode once, at the smallest size that every target (and the placeholders) can shrink from.
-    let decode_box = resize::decode_box(display.0, display.1, &targets, placeholder::WORKING_SIDE);
-    let pending = probe.header.pending_orientation(probe.exif.orientation);
-    let decoded = decode::decode(bytes, format, &probe.header, pending, decode_box, limits)?;
-    let icc_profile = decoded.icc.as_deref().or(probe.header.vips_icc());
-    let icc_name = icc_profile.and_then(icc::description);
+    let decode_box = pipeline::decode_box(display, &targets, placeholder::WORKING_SIDE);
+    let upright = pipeline::decode_upright(bytes, &probe, decode_box, limits)?;
+    let has_alpha = upright.raster.alpha();
 
-    let mut upright = orient::apply(decoded.raster, pending);
-    if let Some(profile) = &decoded.icc {
-        icc::convert_to_srgb(&mut upright, profile);
-    }
-    let has_alpha = upright.has_transparency();
-    if upright.alpha && !has_alpha {
-        upright = upright.without_alpha();
-    }
-
-    let resized = resize::cascade(&upright, display, &targets)?;
-    let smallest = smallest_full_frame(&resized, &targets, display).unwrap_or(&upright);
+    let resized = pipeline::cascade(&upright.raster, &targets)?;
+    let smallest = smallest_full_frame(&resized, &targets, display).unwrap_or(&upright.raster);
     let (placeholder, phash) = placeholder::compute(smallest)?;
-    drop(upright);
+    let icc_name = upright.icc_profile;
+    // The decode is the largest buffer; free it before the encoders allocate theirs.
+    drop(upright.raster);
 
     let second = if has_alpha {
         OutputFormat::Png
@@ -110,7 +99,7 @@ pub fn process(
                 format,
                 width: raster.width,
                 height: raster.height,
-                bytes: encode::encode(raster, format, enc)?,
+                bytes: pipeline::encode(raster, format, enc)?,
             };
             Ok((i, variant))
         })
@@ -149,15 +138,14 @@ pub fn process(
 /// working size, so the placeholders need not be computed from the full decode.
 fn smallest_full_frame<'a>(
     resized: &'a [Raster],
-    targets: &[resize::Target],
+    targets: &[Target],
     display: (u32, u32),
 ) -> Option<&'a Raster> {
-    let full = [0.0, 0.0, f64::from(display.0), f64::from(display.1)];
     resized
         .iter()
         .zip(targets)
         .filter(|(r, t)| {
-            t.crop == full
+            t.is_full_frame()
                 && r.width.max(r.height) >= placeholder::WORKING_SIDE.min(display.0.max(display.1))
         })
         .map(|(r, _)| r)

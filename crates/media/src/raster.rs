@@ -1,17 +1,18 @@
-//! The in-memory image every stage passes along: 8-bit sRGB, packed RGB or RGBA rows.
+//! The in-memory image every stage passes along: 8-bit, packed RGB or RGBA rows.
 
 /// A decoded image: `width × height` pixels of 3 (RGB) or 4 (RGBA, straight alpha) bytes,
-/// rows packed without padding, top row first.
+/// rows packed without padding, top row first. Rasters from [`crate::pipeline::decode`] are in
+/// the file's colour space and stored orientation; from [`crate::pipeline::decode_upright`]
+/// and the resize stages on they are upright sRGB.
+///
+/// Only this crate builds rasters, so the length invariant the encoders' C libraries rely on
+/// (`data.len() == width * height * channels`) cannot be broken from outside.
 #[derive(Clone, PartialEq, Eq)]
-pub(crate) struct Raster {
-    /// Width in pixels.
-    pub width: u32,
-    /// Height in pixels.
-    pub height: u32,
-    /// Whether there is a fourth (alpha) byte per pixel.
-    pub alpha: bool,
-    /// `width * height * channels()` bytes.
-    pub data: Vec<u8>,
+pub struct Raster {
+    pub(crate) width: u32,
+    pub(crate) height: u32,
+    pub(crate) alpha: bool,
+    pub(crate) data: Vec<u8>,
 }
 
 impl std::fmt::Debug for Raster {
@@ -28,7 +29,7 @@ impl std::fmt::Debug for Raster {
 
 impl Raster {
     /// Wraps a buffer, checking its length so later stages can index without bounds surprises.
-    pub fn new(width: u32, height: u32, alpha: bool, data: Vec<u8>) -> Result<Self, String> {
+    pub(crate) fn new(width: u32, height: u32, alpha: bool, data: Vec<u8>) -> Result<Self, String> {
         let channels = if alpha { 4 } else { 3 };
         let expected = width as usize * height as usize * channels;
         if width == 0 || height == 0 || data.len() != expected {
@@ -45,17 +46,39 @@ impl Raster {
         })
     }
 
+    /// Width in pixels.
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// Whether each pixel has a fourth (alpha) byte; see [`Raster::has_transparency`] for
+    /// whether any pixel uses it.
+    pub fn alpha(&self) -> bool {
+        self.alpha
+    }
+
+    /// The pixels: `height` rows of `width * channels()` bytes, top row first.
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+
     /// Bytes per pixel: 3 or 4.
     pub fn channels(&self) -> usize {
         if self.alpha { 4 } else { 3 }
     }
 
-    /// True when at least one pixel is not fully opaque.
+    /// True when at least one pixel is not fully opaque (alpha byte below 255).
     pub fn has_transparency(&self) -> bool {
         self.alpha && self.data.chunks_exact(4).any(|px| px[3] != 255)
     }
 
     /// Drops the alpha channel, for images whose alpha is fully opaque (so JPEG can carry them).
+    /// Any transparency is lost: the colour bytes are kept as they are, not composited.
     pub fn without_alpha(self) -> Self {
         if !self.alpha {
             return self;
@@ -74,7 +97,7 @@ impl Raster {
     }
 
     /// Converts to RGBA8 (alpha 255 when there was none), as the placeholder encoders expect.
-    pub fn to_rgba(&self) -> Vec<u8> {
+    pub(crate) fn to_rgba(&self) -> Vec<u8> {
         if self.alpha {
             return self.data.clone();
         }

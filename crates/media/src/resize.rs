@@ -11,81 +11,105 @@ use medialib_core::{Fit, VariantSpec};
 use crate::MediaError;
 use crate::raster::Raster;
 
-/// A variant's output size and the part of the source it shows.
+/// Where one box puts one image: the output size and the part of the source it shows, planned
+/// with [`Target::plan`] from the image's display size (see [`crate::pipeline::Probe`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Target {
-    /// Output width in pixels.
-    pub width: u32,
-    /// Output height in pixels.
-    pub height: u32,
-    /// Source scale factor (≤ 1): output pixels per source pixel.
-    pub scale: f64,
-    /// Source region shown, in display pixels: left, top, width, height.
-    pub crop: [f64; 4],
-}
-
-impl Target {
-    /// True when the whole source is shown (the variant can serve as a cascade intermediate).
-    fn is_full_frame(&self, source: (u32, u32)) -> bool {
-        self.crop == [0.0, 0.0, f64::from(source.0), f64::from(source.1)]
-    }
+pub struct Target {
+    pub(crate) width: u32,
+    pub(crate) height: u32,
+    /// Output pixels per display pixel, at most 1.
+    pub(crate) scale: f64,
+    /// In display pixels: left, top, width, height.
+    pub(crate) crop: [f64; 4],
+    /// The display size the geometry refers to.
+    pub(crate) display: (u32, u32),
 }
 
 fn round(v: f64) -> u32 {
     (v.round() as u32).max(1)
 }
 
-/// Where a spec's box puts an image of `width × height` display pixels.
-///
-/// Fit scales to fit inside the box; cover scales to cover it and centre-crops. Neither ever
-/// upscales: a source smaller than the box keeps its size (cover then crops it to the box's
-/// aspect ratio instead).
-pub(crate) fn plan(width: u32, height: u32, spec: &VariantSpec) -> Target {
-    let (w, h) = (f64::from(width), f64::from(height));
-    let (bw, bh) = (f64::from(spec.width), f64::from(spec.height));
-    match spec.fit {
-        Fit::Fit => {
-            let scale = (bw / w).min(bh / h).min(1.0);
-            Target {
-                width: round(w * scale).min(spec.width),
-                height: round(h * scale).min(spec.height),
-                scale,
-                crop: [0.0, 0.0, w, h],
+impl Target {
+    /// Where `spec`'s box puts an image of `display` = (width, height) pixels as displayed.
+    ///
+    /// [`Fit::Fit`] scales to fit inside the box; [`Fit::Cover`] scales to cover it and
+    /// centre-crops. Neither ever upscales: a source smaller than the box keeps its size
+    /// (cover then crops it to the box's aspect ratio instead). Sides are rounded to whole
+    /// pixels and are at least 1.
+    pub fn plan(display: (u32, u32), spec: &VariantSpec) -> Self {
+        let (width, height) = display;
+        let (w, h) = (f64::from(width), f64::from(height));
+        let (bw, bh) = (f64::from(spec.width), f64::from(spec.height));
+        match spec.fit {
+            Fit::Fit => {
+                let scale = (bw / w).min(bh / h).min(1.0);
+                Self {
+                    width: round(w * scale).min(spec.width),
+                    height: round(h * scale).min(spec.height),
+                    scale,
+                    crop: [0.0, 0.0, w, h],
+                    display,
+                }
             }
-        }
-        Fit::Cover => {
-            let scale = (bw / w).max(bh / h);
-            let (out_w, out_h, scale) = if scale < 1.0 {
-                (spec.width, spec.height, scale)
-            } else if w / h > bw / bh {
-                // Too small to cover: keep full height, crop the width to the box's aspect.
-                (round(h * bw / bh).min(width), height, 1.0)
-            } else {
-                (width, round(w * bh / bw).min(height), 1.0)
-            };
-            let (crop_w, crop_h) = (f64::from(out_w) / scale, f64::from(out_h) / scale);
-            let (crop_w, crop_h) = (crop_w.min(w), crop_h.min(h));
-            Target {
-                width: out_w,
-                height: out_h,
-                scale,
-                crop: [(w - crop_w) / 2.0, (h - crop_h) / 2.0, crop_w, crop_h],
+            Fit::Cover => {
+                let scale = (bw / w).max(bh / h);
+                let (out_w, out_h, scale) = if scale < 1.0 {
+                    (spec.width, spec.height, scale)
+                } else if w / h > bw / bh {
+                    // Too small to cover: keep full height, crop the width to the box's aspect.
+                    (round(h * bw / bh).min(width), height, 1.0)
+                } else {
+                    (width, round(w * bh / bw).min(height), 1.0)
+                };
+                let (crop_w, crop_h) = (f64::from(out_w) / scale, f64::from(out_h) / scale);
+                let (crop_w, crop_h) = (crop_w.min(w), crop_h.min(h));
+                Self {
+                    width: out_w,
+                    height: out_h,
+                    scale,
+                    crop: [(w - crop_w) / 2.0, (h - crop_h) / 2.0, crop_w, crop_h],
+                    display,
+                }
             }
         }
     }
+
+    /// Output (width, height) in pixels.
+    pub fn size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    /// Output pixels per display pixel (at most 1).
+    pub fn scale(&self) -> f64 {
+        self.scale
+    }
+
+    /// The source region shown, in display pixels: left, top, width, height.
+    pub fn crop(&self) -> [f64; 4] {
+        self.crop
+    }
+
+    /// True when the whole source is shown, so the output can stand in for the source when
+    /// making smaller targets.
+    pub fn is_full_frame(&self) -> bool {
+        self.crop
+            == [
+                0.0,
+                0.0,
+                f64::from(self.display.0),
+                f64::from(self.display.1),
+            ]
+    }
 }
 
-/// The smallest size the decoder must deliver (in display pixels) so that every target is
-/// resized down, never up: the source scaled by the largest target scale, but never less than
-/// `floor_side` on the long side (the placeholders' working size) unless the source is smaller.
-pub(crate) fn decode_box(
-    width: u32,
-    height: u32,
-    targets: &[Target],
-    floor_side: u32,
-) -> (u32, u32) {
+/// The smallest size, in display pixels (width, height), a decoder must deliver so that
+/// every target is resized down, never up: the `display` size scaled by the largest target
+/// scale, but never less than `min_long_side` pixels on the long side unless the image is
+/// smaller. Pass it to [`crate::pipeline::decode`] to shrink on load.
+pub fn decode_box(display: (u32, u32), targets: &[Target], min_long_side: u32) -> (u32, u32) {
+    let (width, height) = display;
     let long = f64::from(width.max(height));
-    let floor = (f64::from(floor_side) / long).min(1.0);
+    let floor = (f64::from(min_long_side) / long).min(1.0);
     let scale = targets.iter().map(|t| t.scale).fold(floor, f64::max);
     (
         (f64::from(width) * scale).ceil() as u32,
@@ -93,18 +117,18 @@ pub(crate) fn decode_box(
     )
 }
 
-/// Resizes `source` (the whole image, `display` pixels when unscaled) to every target, in
-/// target order.
+/// Resizes `source` to every target, in target order; one [`Raster`] of each target's
+/// [`Target::size`] per target.
 ///
-/// The cascade: targets are made from the largest to the smallest, and each one is resized from
-/// the smallest full-frame image made so far that still has at least its resolution. A 150 px
-/// thumbnail then comes from the 300 px variant, not from the decoded original, which is
-/// both faster and, with a Lanczos filter, as sharp.
-pub(crate) fn cascade(
-    source: &Raster,
-    display: (u32, u32),
-    targets: &[Target],
-) -> Result<Vec<Raster>, MediaError> {
+/// `source` is the whole upright image at any scale (e.g. from
+/// [`crate::pipeline::decode_upright`]); the targets must have been planned for its display
+/// size. The cascade makes targets from the largest to the smallest, and resizes each one from
+/// the smallest full-frame output made so far that still has at least its resolution. A 150 px
+/// thumbnail then comes from the 300 px variant, not from the decoded original, which is both
+/// faster and, with a Lanczos-3 filter, as sharp.
+///
+/// Errors: [`MediaError::Corrupt`] when the resizer refuses the geometry.
+pub fn cascade(source: &Raster, targets: &[Target]) -> Result<Vec<Raster>, MediaError> {
     let mut order: Vec<usize> = (0..targets.len()).collect();
     order.sort_by(|&a, &b| targets[b].scale.total_cmp(&targets[a].scale));
 
@@ -114,27 +138,37 @@ pub(crate) fn cascade(
     let mut intermediates: Vec<usize> = Vec::new();
     for i in order {
         let target = targets[i];
-        let needed_width = (f64::from(display.0) * target.scale).ceil() as u32;
+        let needed_width = (f64::from(target.display.0) * target.scale).ceil() as u32;
         let from = intermediates
             .iter()
             .filter_map(|&j| outputs[j].as_ref())
             .filter(|r| r.width >= needed_width)
             .min_by_key(|r| r.width)
             .unwrap_or(source);
-        let out = resize(&mut resizer, from, display, &target)?;
+        let out = resize_with(&mut resizer, from, &target)?;
         outputs[i] = Some(out);
-        if target.is_full_frame(display) {
+        if target.is_full_frame() {
             intermediates.push(i);
         }
     }
     Ok(outputs.into_iter().flatten().collect())
 }
 
-/// Resizes the target's crop region of `from` (a full-frame image at any scale) to its size.
-fn resize(
+/// Resizes `source` to one target: a [`Raster`] of [`Target::size`], showing the target's
+/// crop region, with a Lanczos-3 filter.
+///
+/// `source` is the whole upright image at any scale; its sides may be rounded differently from
+/// the display size (as shrink-on-load does), the crop is mapped per axis. For several targets
+/// of one image use [`cascade`], which is faster.
+///
+/// Errors: [`MediaError::Corrupt`] when the resizer refuses the geometry.
+pub fn resize(source: &Raster, target: &Target) -> Result<Raster, MediaError> {
+    resize_with(&mut Resizer::new(), source, target)
+}
+
+fn resize_with(
     resizer: &mut Resizer,
     from: &Raster,
-    display: (u32, u32),
     target: &Target,
 ) -> Result<Raster, MediaError> {
     let pixel_type = if from.alpha {
@@ -147,8 +181,8 @@ fn resize(
         ImageRef::new(from.width, from.height, &from.data, pixel_type).map_err(|e| fail(&e))?;
     // Map the display-space crop onto this image, which may be scaled differently per axis
     // by rounding in the decoder.
-    let sx = f64::from(from.width) / f64::from(display.0);
-    let sy = f64::from(from.height) / f64::from(display.1);
+    let sx = f64::from(from.width) / f64::from(target.display.0);
+    let sy = f64::from(from.height) / f64::from(target.display.1);
     let [left, top, w, h] = target.crop;
     let (left, top) = (left * sx, top * sy);
     let w = (w * sx).min(f64::from(from.width) - left);
@@ -178,26 +212,26 @@ mod tests {
 
     #[test]
     fn fit_scales_down_and_never_up() {
-        let t = plan(4032, 3024, &spec(1200, 800, Fit::Fit));
+        let t = Target::plan((4032, 3024), &spec(1200, 800, Fit::Fit));
         assert_eq!((t.width, t.height), (1067, 800));
-        let t = plan(100, 68, &spec(300, 300, Fit::Fit));
+        let t = Target::plan((100, 68), &spec(300, 300, Fit::Fit));
         assert_eq!((t.width, t.height, t.scale), (100, 68, 1.0));
     }
 
     #[test]
     fn cover_crops_to_the_box_or_its_aspect() {
-        let t = plan(4032, 3024, &spec(1920, 1080, Fit::Cover));
+        let t = Target::plan((4032, 3024), &spec(1920, 1080, Fit::Cover));
         assert_eq!((t.width, t.height), (1920, 1080));
         assert_eq!(t.crop[2], 4032.0);
         assert!((t.crop[3] - 2268.0).abs() < 1e-9);
         // Smaller than the box: no upscaling, the box's aspect ratio.
-        let t = plan(100, 68, &spec(150, 150, Fit::Cover));
+        let t = Target::plan((100, 68), &spec(150, 150, Fit::Cover));
         assert_eq!((t.width, t.height), (68, 68));
         assert_eq!(t.crop, [16.0, 0.0, 68.0, 68.0]);
-        let t = plan(100, 68, &spec(1920, 1080, Fit::Cover));
+        let t = Target::plan((100, 68), &spec(1920, 1080, Fit::Cover));
         assert_eq!((t.width, t.height), (100, 56));
         // Covering in one direction only still must not upscale.
-        let t = plan(2000, 100, &spec(150, 150, Fit::Cover));
+        let t = Target::plan((2000, 100), &spec(150, 150, Fit::Cover));
         assert_eq!((t.width, t.height), (100, 100));
     }
 
@@ -213,9 +247,9 @@ mod tests {
             spec(1920, 1080, Fit::Cover),
         ]
         .iter()
-        .map(|s| plan(400, 300, s))
+        .map(|s| Target::plan((400, 300), s))
         .collect();
-        let out = cascade(&source, (400, 300), &targets).unwrap();
+        let out = cascade(&source, &targets).unwrap();
         let sizes: Vec<_> = out.iter().map(|r| (r.width, r.height)).collect();
         assert_eq!(sizes, [(150, 150), (300, 225), (400, 225)]);
     }

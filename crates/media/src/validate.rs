@@ -51,22 +51,51 @@ pub struct ImageInfo {
     pub frame_count: u32,
 }
 
-/// Everything learned before decoding pixels, shared by [`validate`] and [`crate::process`].
-pub(crate) struct Probe {
-    pub header: Header,
-    pub exif: ExifFacts,
-    /// Display size in pixels.
+/// What an image's header and EXIF say, learned without decoding pixels: the first stage of
+/// the pipeline ([`crate::pipeline`]), shared by [`validate`] and [`crate::process`].
+#[derive(Debug, Clone)]
+pub struct Probe {
+    /// The format the bytes were probed as.
+    pub format: ImageFormat,
+    /// Width in pixels as displayed: after EXIF orientation (5–8 swap the sides), and for
+    /// HEIF/AVIF after the `irot`/`imir` transforms libheif applies.
     pub width: u32,
+    /// Height in pixels as displayed.
     pub height: u32,
+    /// Frames (animation frames, pages, icon entries, MPO pictures); 1 for a still image.
     pub frame_count: u32,
+    pub(crate) header: Header,
+    pub(crate) exif: ExifFacts,
 }
 
-/// Reads the header and EXIF, and refuses images over the limits before anything is decoded.
-pub(crate) fn probe(
-    bytes: &[u8],
-    format: ImageFormat,
-    limits: &ImageLimits,
-) -> Result<Probe, MediaError> {
+impl Probe {
+    /// (width, height) in pixels as displayed: the size every [`crate::pipeline::Target`] is
+    /// planned from.
+    pub fn display_size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    /// The raw EXIF Orientation tag (EXIF 2.32 tag 0x0112) when present, as stored: it may be
+    /// 0 or out of range. For HEIF/AVIF it is informational only.
+    pub fn orientation(&self) -> Option<u16> {
+        self.exif.orientation
+    }
+
+    /// The orientation (2–8) that [`crate::pipeline::decode`]'s pixels still need turned by
+    /// [`crate::pipeline::orient`], or `None` when they come out upright: libvips (HEIF, AVIF,
+    /// JPEG XL, SVG, some TIFFs) orients while decoding, the other decoders do not.
+    pub fn pending_orientation(&self) -> Option<u16> {
+        self.header.pending_orientation(self.exif.orientation)
+    }
+}
+
+/// Reads the header and EXIF of `bytes` in `format`, and refuses images over `limits` before
+/// anything is decoded.
+///
+/// Errors: [`MediaError::TooLarge`] naming the declared size and the limit;
+/// [`MediaError::Corrupt`] when the header cannot be read.
+/// Unreadable EXIF is not an error (the image then has no orientation).
+pub fn probe(bytes: &[u8], format: ImageFormat, limits: &ImageLimits) -> Result<Probe, MediaError> {
     let header = decode::read_header(bytes, format, limits)?;
     let (stored_w, stored_h) = header.stored_size();
     check_limits(stored_w, stored_h, limits)?;
@@ -77,11 +106,12 @@ pub(crate) fn probe(
         _ => frames::count(bytes, format).unwrap_or(1),
     };
     Ok(Probe {
-        header,
-        exif,
+        format,
         width,
         height,
         frame_count,
+        header,
+        exif,
     })
 }
 

@@ -11,6 +11,7 @@ pub(crate) mod jpeg_segments;
 pub(crate) mod vips;
 
 use crate::raster::Raster;
+use crate::validate::Probe;
 use crate::{ImageFormat, ImageLimits, MediaError, orient};
 
 /// A header read by one of the decoders.
@@ -116,32 +117,47 @@ pub(crate) fn verify(
     }
 }
 
-/// Pixels fresh from a decoder.
-pub(crate) struct Decoded {
-    /// At least the requested size where the source allows (shrink-on-load never goes below).
+/// Pixels fresh from a decoder, before [`crate::pipeline::orient`] and
+/// [`crate::pipeline::convert_to_srgb`].
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    /// The pixels in stored orientation, covering at least the requested box where the source
+    /// allows (shrink-on-load never goes below it).
     pub raster: Raster,
-    /// An ICC profile still to apply (`None` when there is none or the decoder applied it).
+    /// The embedded ICC profile (ICC.1) still to apply, or `None` when there is none or the
+    /// decoder applied it (libvips converts to sRGB itself).
     pub icc: Option<Vec<u8>>,
 }
 
-/// Decodes once, shrinking on load when the decoder can. The result covers at least
-/// `min_width × min_height` *display* pixels, or is the full image when it is smaller; it is in
-/// stored orientation, with `pending_orientation` (from [`Header::pending_orientation`]) still
-/// to apply.
-pub(crate) fn decode(
+/// Decodes the first frame once, shrinking on load to the smallest size that still covers
+/// `min_box` = (width, height) in *display* pixels (see [`crate::pipeline::decode_box`]), or
+/// the full image when it is smaller. Pass `(0, 0)` for the decoder's smallest scale.
+///
+/// Who shrinks how: libjpeg-turbo decodes JPEG at the smallest n/8 DCT scale (n = 1..8) that
+/// covers the box; libvips renders SVG at the box's scale and decodes HEIF, AVIF, JPEG XL
+/// (and TIFFs the `image` crate cannot read) in full, then scales them down to the box; the
+/// `image` crate (PNG, GIF, WebP, TIFF, BMP, ICO) decodes in full. CMYK JPEGs come out as
+/// RGB.
+///
+/// The raster is in stored orientation, with [`Probe::pending_orientation`] still to apply
+/// (it is `None` for libvips, which orients while decoding), and in the file's colour space
+/// until [`Decoded::icc`] is applied. `limits` bounds the decoders' memory and libvips' time.
+///
+/// Errors: [`MediaError::Corrupt`] when the pixel data does not decode,
+/// [`MediaError::Timeout`] when libvips runs past `limits.decode_timeout`.
+pub fn decode(
     bytes: &[u8],
-    format: ImageFormat,
-    header: &Header,
-    pending_orientation: Option<u16>,
+    probe: &Probe,
     (min_width, min_height): (u32, u32),
     limits: &ImageLimits,
 ) -> Result<Decoded, MediaError> {
-    let (stored_min_w, stored_min_h) = if orient::swaps_axes(pending_orientation) {
+    let format = probe.format;
+    let (stored_min_w, stored_min_h) = if orient::swaps_axes(probe.pending_orientation()) {
         (min_height, min_width)
     } else {
         (min_width, min_height)
     };
-    match header {
+    match &probe.header {
         Header::Jpeg(h) => {
             let raster = jpeg::decode(bytes, h, stored_min_w, stored_min_h, limits.max_pixels)?;
             Ok(Decoded {
