@@ -66,7 +66,7 @@ pub enum IngestOutcome {
     Duplicate(Asset),
 }
 
-/// Maps a staging failure to the HTTP error a client sees.
+/// Maps a staging failure to the error a client sees.
 pub fn stage_error(e: StageError) -> ApiError {
     match e {
         StageError::TooLarge { .. } => ApiError::new(ErrorCode::FileTooLarge, e.to_string()),
