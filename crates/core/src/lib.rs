@@ -15,12 +15,14 @@
 //! - [`store`]: the [`MetadataStore`] trait and its inputs and outputs.
 //! - [`upload`]: resumable (tus) upload sessions.
 //! - [`blob`]: the [`BlobStore`] trait and [`StorageKey`].
+//! - [`error`]: the error registry ([`ErrorCode`]) and [`AppError`].
 #![deny(missing_docs)]
 
 pub mod access;
 pub mod asset;
 pub mod blob;
 pub mod config;
+pub mod error;
 pub mod ids;
 pub mod job;
 pub mod metadata;
@@ -33,6 +35,7 @@ pub mod variant;
 pub use asset::{Asset, AssetKind, AssetStatus, GpsPosition, ImageMetadata, Placeholder};
 pub use blob::{BlobEntry, BlobError, BlobFile, BlobStore, ByteStream, StorageKey};
 pub use config::{Secret, Settings};
+pub use error::{AppError, ErrorCode};
 pub use ids::{AssetId, JobId, NamespaceId, Sha256, UploadId, UserId};
 pub use job::{Job, JobKind, JobPayload, JobStatus, Lease};
 pub use metadata::{

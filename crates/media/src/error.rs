@@ -1,4 +1,6 @@
-//! The crate's one error type, with the stable codes the HTTP layer puts in its JSON errors.
+//! The crate's one error type, with its codes in the registry (`medialib_core::ErrorCode`).
+
+use medialib_core::ErrorCode;
 
 /// Why a media file was refused or could not be processed.
 ///
@@ -69,18 +71,19 @@ pub enum MediaError {
 }
 
 impl MediaError {
-    /// The stable machine-readable code used in API error bodies.
-    pub fn code(&self) -> &'static str {
+    /// The registry's code for this error; its status is what an upload refused with it
+    /// is answered with.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Unsupported { .. } => "unsupported_media_type",
-            Self::ExtensionMismatch { .. } => "extension_mismatch",
-            Self::TooLarge { .. } => "image_too_large",
-            Self::Corrupt(_) => "corrupt_image",
-            Self::Invalid(_) => "invalid_media",
-            Self::OverLimit(_) => "over_limit",
-            Self::Timeout { .. } => "processing_timeout",
-            Self::Tool(_) => "tool_failed",
-            Self::Cancelled => "cancelled",
+            Self::Unsupported { .. } => ErrorCode::UnsupportedMediaType,
+            Self::ExtensionMismatch { .. } => ErrorCode::ExtensionMismatch,
+            Self::TooLarge { .. } => ErrorCode::ImageTooLarge,
+            Self::Corrupt(_) => ErrorCode::CorruptImage,
+            Self::Invalid(_) => ErrorCode::InvalidMedia,
+            Self::OverLimit(_) => ErrorCode::OverLimit,
+            Self::Timeout { .. } => ErrorCode::ProcessingTimeout,
+            Self::Tool(_) => ErrorCode::ToolFailed,
+            Self::Cancelled => ErrorCode::Cancelled,
         }
     }
 

@@ -172,7 +172,7 @@ mod tests {
     fn limits_name_the_size_and_the_limit() {
         let limits = ImageLimits::default();
         let err = check_limits(20_001, 10, &limits).unwrap_err();
-        assert_eq!(err.code(), "image_too_large");
+        assert_eq!(err.code(), medialib_core::ErrorCode::ImageTooLarge);
         assert!(err.to_string().contains("20001x10") && err.to_string().contains("20000"));
         let err = check_limits(12_000, 9_000, &limits).unwrap_err();
         assert!(err.to_string().contains("108.0 megapixels"), "{err}");

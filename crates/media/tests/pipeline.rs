@@ -3,7 +3,7 @@
 
 mod support;
 
-use medialib_core::{Fit, OutputFormat, VariantSpec};
+use medialib_core::{ErrorCode, Fit, OutputFormat, VariantSpec};
 use medialib_media::pipeline::{
     Raster, Target, cascade, decode, decode_box, decode_upright, encode, orient, probe, resize,
 };
@@ -120,7 +120,7 @@ fn probe_refuses_an_image_over_the_limits_before_decoding() {
         ..ImageLimits::default()
     };
     let err = probe(&bytes, ImageFormat::Jpeg, &limits).unwrap_err();
-    assert_eq!(err.code(), "image_too_large");
+    assert_eq!(err.code(), ErrorCode::ImageTooLarge);
 }
 
 /// 32×32 of an upright decode of one of the `Landscape_N` test pictures, through the stages.

@@ -1,22 +1,17 @@
-//! The HTTP boundary's one error type: a status, a stable `code` and a message that
-//! says what to check, rendered as `{"error":{"code","message"}}`.
+//! The HTTP boundary's one error type: an [`AppError`] from the registry
+//! (`medialib_core::error`), sent with its code's status as `{"error":{"code","message"}}`.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use medialib_core::{BlobError, StoreError};
+use medialib_core::{AppError, BlobError, ErrorCode, StoreError};
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
-/// An API error. Build one with the constructors; each sets the status that matches.
+/// An API error: an [`AppError`] whose code decides the status. Build one with the
+/// constructors, or convert an [`AppError`].
 #[derive(Debug, Clone)]
-pub struct ApiError {
-    /// HTTP status.
-    pub status: StatusCode,
-    /// Stable machine-readable code, e.g. `unsupported_media_type`.
-    pub code: &'static str,
-    /// Human-readable explanation.
-    pub message: String,
-}
+pub struct ApiError(AppError);
 
 /// The body of every error response: `{"error": {"code", "message"}}`.
 #[derive(Serialize, ToSchema)]
@@ -29,57 +24,65 @@ pub struct ErrorBody<'a> {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDto<'a> {
     /// Stable code.
-    pub code: &'a str,
+    #[schema(schema_with = code_schema)]
+    pub code: ErrorCode,
     /// Explanation.
     pub message: &'a str,
+    /// Structured facts about the error, for the codes that have them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<&'a serde_json::Value>,
+}
+
+/// The `code` property: a string enum of the registry's codes, so the description
+/// documents every code a route can answer with.
+fn code_schema() -> Object {
+    let mut codes: Vec<&str> = Vec::new();
+    // A code string sent with more than one status is listed once.
+    for code in ErrorCode::ALL {
+        if !codes.contains(&code.as_str()) {
+            codes.push(code.as_str());
+        }
+    }
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some("Stable code; clients may match on it."))
+        .enum_values(Some(codes))
+        .build()
 }
 
 impl ApiError {
-    /// Any status and code.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-        }
-    }
-    /// 400: the request is malformed.
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, message)
+    /// An error with `code`, sent with the code's status.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self(AppError::new(code, message))
     }
     /// 401: no or unknown credentials.
     pub fn unauthorized() -> Self {
         Self::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "send a valid API token as `Authorization: Bearer <token>`",
         )
     }
     /// 403: the caller's role or token scopes do not allow this, on something they can
     /// see. The message says what would.
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+        Self::new(ErrorCode::Forbidden, message)
     }
     /// 404: no such resource (also for resources of other namespaces, so existence does
     /// not leak).
     pub fn not_found(what: impl std::fmt::Display) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("{what} not found"),
-        )
+        Self(AppError::not_found(what))
     }
     /// 422: well-formed but invalid values.
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", message)
+        Self(AppError::invalid(message))
     }
     /// 507 when the disk is full, else 500: a local write failed.
     pub fn disk(e: std::io::Error) -> Self {
         if e.kind() == std::io::ErrorKind::StorageFull {
             tracing::error!(error = %e, "disk full");
             return Self::new(
-                StatusCode::INSUFFICIENT_STORAGE,
-                "insufficient_storage",
+                ErrorCode::InsufficientStorage,
                 "the server's storage is full; try again later",
             );
         }
@@ -88,27 +91,53 @@ impl ApiError {
     /// 500: our fault. The cause is logged; the client gets no internals.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "internal error; the server log has the details",
-        )
+        Self(AppError::internal())
+    }
+
+    /// The registry code.
+    pub fn code(&self) -> ErrorCode {
+        self.0.code
+    }
+
+    /// The message, for logs.
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// The status the code stands for.
+    pub fn status(&self) -> StatusCode {
+        let status = self.0.code.http_status();
+        StatusCode::from_u16(status).expect("the registry's statuses are 100-999")
     }
 
     /// The `{"code","message"}` object.
     pub fn dto(&self) -> ErrorDto<'_> {
         ErrorDto {
-            code: self.code,
-            message: &self.message,
+            code: self.0.code,
+            message: &self.0.message,
+            details: self.0.details.as_ref(),
         }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        Self(e)
+    }
+}
+
+/// For callers outside HTTP (the CLI import), which report the code and message.
+impl From<ApiError> for AppError {
+    fn from(e: ApiError) -> Self {
+        e.0
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response =
-            (self.status, axum::Json(ErrorBody { error: self.dto() })).into_response();
-        if self.status == StatusCode::UNAUTHORIZED {
+        let status = self.status();
+        let mut response = (status, axum::Json(ErrorBody { error: self.dto() })).into_response();
+        if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -120,10 +149,9 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::InvalidCursor => Self::bad_request("invalid_cursor", e.to_string()),
-            StoreError::NotFound(what) => Self::not_found(what),
-            StoreError::Conflict(message) => Self::new(StatusCode::CONFLICT, "conflict", message),
+            // The registry drops a backend's cause; it belongs in the log.
             StoreError::Backend(_) => Self::internal(e),
+            refusal => Self(refusal.into()),
         }
     }
 }

@@ -115,7 +115,7 @@ pub fn spawn(state: AppState) -> JoinHandle<()> {
                     match crate::tus::remove_expired(&state).await {
                         Ok(0) => {}
                         Ok(uploads) => tracing::info!(uploads, "removed expired uploads"),
-                        Err(e) => tracing::warn!(error = %e.message, "upload cleanup failed; retrying later"),
+                        Err(e) => tracing::warn!(error = e.message(), "upload cleanup failed; retrying later"),
                     }
                 }
             }

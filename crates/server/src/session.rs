@@ -19,8 +19,9 @@
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum_extra::extract::cookie::{Cookie, SameSite};
+use medialib_core::ErrorCode;
 use medialib_core::Settings;
 use medialib_core::store::SessionLimits;
 use rand::RngCore;
@@ -125,8 +126,7 @@ pub fn set_cookie(settings: &Settings, headers: &HeaderMap, id: Option<&str>) ->
 pub fn same_origin(headers: &HeaderMap, settings: &Settings) -> Result<(), ApiError> {
     let refuse = || {
         Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "cross_origin_request",
+            ErrorCode::CrossOriginRequest,
             "a request made with the session cookie must come from medialib's own pages; \
              other sites and apps use an API token",
         ))

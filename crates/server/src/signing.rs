@@ -10,6 +10,7 @@ use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
+use medialib_core::ErrorCode;
 use medialib_core::config::SigningSettings;
 use rand::RngCore;
 use serde::Deserialize;
@@ -92,8 +93,7 @@ impl Signer {
     pub fn verify(&self, path: &str, params: &SignatureParams, now: i64) -> Result<u64, ApiError> {
         let invalid = |why: &str| {
             ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
-                "invalid_signature",
+                ErrorCode::InvalidSignature,
                 format!("this signed URL is not valid: {why}; ask for a new one"),
             )
         };
@@ -118,8 +118,7 @@ impl Signer {
         // tampering, not as a URL that merely expired.
         if expires_at <= now {
             return Err(ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
-                "signature_expired",
+                ErrorCode::SignatureExpired,
                 format!("this signed URL expired at {expires_at} (Unix time); ask for a new one"),
             ));
         }
@@ -202,7 +201,7 @@ mod tests {
     fn code(result: Result<u64, ApiError>) -> String {
         match result {
             Ok(left) => format!("ok {left}"),
-            Err(e) => e.code.to_owned(),
+            Err(e) => e.code().as_str().to_owned(),
         }
     }
 

@@ -69,7 +69,7 @@ fn specific_formats_and_lying_extensions() {
     let heic_named_jpeg = format("images-bad/lying_ext_jpeg_named.heic");
     assert_eq!(heic_named_jpeg.format, Some(ImageFormat::Jpeg));
     let err = check_extension("lying_ext_jpeg_named.heic", &heic_named_jpeg).unwrap_err();
-    assert_eq!(err.code(), "extension_mismatch");
+    assert_eq!(err.code().as_str(), "extension_mismatch");
     let message = err.to_string();
     assert!(
         message.contains("image/jpeg") && message.contains(".heic"),

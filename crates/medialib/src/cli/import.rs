@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use medialib_core::Settings;
+use medialib_core::{AppError, Settings};
 use medialib_server::App;
 use medialib_server::ingest::{self, Declared, IngestOutcome, Uploader, staging};
 use medialib_server::worker::{self, Step};
@@ -82,7 +82,7 @@ async fn import_one(
         state.settings.limits.max_upload_bytes,
     )
     .await
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| AppError::from(ingest::stage_error(e)).to_string())?;
     let declared = Declared {
         filename: path
             .file_name()
@@ -91,9 +91,10 @@ async fn import_one(
         is_public: public,
         ..Default::default()
     };
+    // `code: message`, as for staging: the registry's code, not an HTTP status.
     ingest::ingest(state, uploader, staged, declared)
         .await
-        .map_err(|e| format!("{} ({})", e.message, e.code))
+        .map_err(|e| e.to_string())
 }
 
 /// Files under `paths`, directories walked recursively, in a stable order.

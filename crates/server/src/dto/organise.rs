@@ -1,6 +1,7 @@
 //! JSON shapes of tags, collections, usage and bulk results.
 
 use medialib_core::AssetId;
+use medialib_core::ErrorCode;
 use medialib_core::organise::{AssetTag, Collection, Tag, Usage};
 use medialib_core::store::BulkRefusal;
 use serde::Serialize;
@@ -165,7 +166,8 @@ pub struct BulkResultDto {
 #[derive(Serialize, ToSchema)]
 pub struct RefusalDto {
     /// `not_found`, `asset_in_use`, `not_deleted` or `duplicate_exists`.
-    pub code: &'static str,
+    #[schema(value_type = String)]
+    pub code: ErrorCode,
     /// What to do about it.
     pub message: String,
 }
@@ -174,17 +176,20 @@ impl RefusalDto {
     /// Renders a refusal of asset `id`.
     pub fn new(id: AssetId, refusal: &BulkRefusal) -> Self {
         let (code, message) = match refusal {
-            BulkRefusal::NotFound => ("not_found", format!("asset {id} not found")),
+            BulkRefusal::NotFound => (ErrorCode::NotFound, format!("asset {id} not found")),
             BulkRefusal::InUse { usages } => (
-                "asset_in_use",
+                ErrorCode::AssetInUse,
                 format!(
                     "asset {id} is used in {usages} place(s); remove the usages or pass \
                      force=true"
                 ),
             ),
-            BulkRefusal::NotDeleted => ("not_deleted", format!("asset {id} is not in the trash")),
+            BulkRefusal::NotDeleted => (
+                ErrorCode::NotDeleted,
+                format!("asset {id} is not in the trash"),
+            ),
             BulkRefusal::LiveDuplicate { existing } => (
-                "duplicate_exists",
+                ErrorCode::DuplicateExists,
                 format!("asset {existing} already holds the same bytes; delete it first"),
             ),
         };

@@ -13,10 +13,10 @@ pub mod validate;
 
 use std::time::Duration;
 
-use axum::http::StatusCode;
+use medialib_core::ErrorCode;
 use medialib_core::access::Principal;
 use medialib_core::store::{BlobHold, IngestRecord, NewAsset};
-use medialib_core::{Asset, AssetId, NamespaceId, StorageKey, UserId};
+use medialib_core::{AppError, Asset, AssetId, NamespaceId, StorageKey, UserId};
 use medialib_media::Detected;
 use tracing::{Instrument, info_span};
 
@@ -68,15 +68,11 @@ pub enum IngestOutcome {
     Duplicate(Asset),
 }
 
-/// Maps a staging failure to the HTTP error a client sees.
+/// Maps a staging failure to the error a client sees.
 pub fn stage_error(e: StageError) -> ApiError {
     match e {
-        StageError::TooLarge { .. } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "file_too_large",
-            e.to_string(),
-        ),
-        StageError::Client(_) => ApiError::bad_request("upload_interrupted", e.to_string()),
+        StageError::TooLarge { .. } => ApiError::new(ErrorCode::FileTooLarge, e.to_string()),
+        StageError::Client(_) => ApiError::new(ErrorCode::UploadInterrupted, e.to_string()),
         StageError::Disk(e) => ApiError::disk(e),
     }
 }
@@ -87,19 +83,20 @@ pub fn stage_error(e: StageError) -> ApiError {
 /// the content, 413 over a limit (image pixels, video duration or resolution, the
 /// namespace's quota; a duplicate passes), 422 for
 /// corrupt or invalid data (with the decoder's or tool's reason), 500 for storage failures.
+/// The error is an [`AppError`] because not every caller answers HTTP: the CLI import
+/// reports its code and message.
 pub async fn ingest(
     state: &AppState,
     uploader: Uploader,
     staged: StagedFile,
     declared: Declared,
-) -> Result<IngestOutcome, ApiError> {
+) -> Result<IngestOutcome, AppError> {
     let filename = filename::sanitize(&declared.filename);
     let span = info_span!("ingest", file = %filename, bytes = staged.size, sha256 = %staged.sha256);
     async move {
         if staged.size == 0 {
             return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "empty_file",
+                ErrorCode::EmptyFile,
                 "the file is empty (0 bytes)",
             ));
         }
@@ -149,6 +146,7 @@ pub async fn ingest(
     }
     .instrument(span)
     .await
+    .map_err(AppError::from)
 }
 
 /// How long an upload may hold its original's key: storing the bytes (a copy of up to
@@ -197,8 +195,7 @@ async fn store(
 fn sniff(staged: &StagedFile, filename: &str) -> Result<Detected, ApiError> {
     let Some(detected) = medialib_media::sniff(&staged.head, staged.size) else {
         return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "the content is not a recognised media type (types are decided from the file's \
              bytes, not its name or Content-Type)",
         ));

@@ -3,7 +3,7 @@
 //! and the limit; a duplicate costs nothing and always passes. Two uploads that race may
 //! both pass: the quota is checked, not reserved.
 
-use axum::http::StatusCode;
+use medialib_core::ErrorCode;
 use medialib_core::NamespaceId;
 
 use crate::error::ApiError;
@@ -53,5 +53,5 @@ pub async fn over_bytes(state: &AppState, namespace: NamespaceId, bytes: u64) ->
 }
 
 fn exceeded(message: String) -> ApiError {
-    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "quota_exceeded", message)
+    ApiError::new(ErrorCode::QuotaExceeded, message)
 }

@@ -5,8 +5,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use axum::http::StatusCode;
 use medialib_core::AssetKind;
+use medialib_core::ErrorCode;
 use medialib_media::av::Probed;
 use medialib_media::{Detected, MediaError};
 
@@ -43,19 +43,9 @@ impl Validated {
     }
 }
 
-/// Maps a media error to the HTTP error a client sees.
+/// Maps a media error to the error a client sees; the registry gives its status.
 pub fn media_error(e: &MediaError) -> ApiError {
-    let status = match e {
-        MediaError::Unsupported { .. } | MediaError::ExtensionMismatch { .. } => {
-            StatusCode::UNSUPPORTED_MEDIA_TYPE
-        }
-        MediaError::TooLarge { .. } | MediaError::OverLimit(_) => StatusCode::PAYLOAD_TOO_LARGE,
-        MediaError::Corrupt(_) | MediaError::Invalid(_) | MediaError::Timeout { .. } => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        MediaError::Tool(_) | MediaError::Cancelled => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    ApiError::new(status, e.code(), e.to_string())
+    ApiError::new(e.code(), e.to_string())
 }
 
 /// Validates a staged file of the detected type.
@@ -155,8 +145,7 @@ async fn blocking(
         .await
         .map_err(|e| {
             ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_media",
+                ErrorCode::InvalidMedia,
                 format!("the decoder failed on this file: {e}"),
             )
         })?

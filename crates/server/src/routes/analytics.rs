@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use medialib_core::ErrorCode;
 use medialib_core::store::{AssetQuery, epoch_day};
 use medialib_core::{AssetId, AssetStatus, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -61,8 +62,8 @@ impl Period {
         let days = self.days.unwrap_or(30);
         let limit = self.limit.unwrap_or(10);
         if !(1..=366).contains(&days) || !(1..=100).contains(&limit) {
-            return Err(ApiError::bad_request(
-                "invalid_query",
+            return Err(ApiError::new(
+                ErrorCode::InvalidQuery,
                 "days must be 1-366 and limit 1-100",
             ));
         }

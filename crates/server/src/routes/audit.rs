@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use medialib_core::ErrorCode;
 use medialib_core::UserId;
 use medialib_core::store::{AuditEvent, AuditFilter};
 use serde::{Deserialize, Serialize};
@@ -116,7 +117,10 @@ pub(crate) async fn list(
         .as_deref()
         .map(|c| {
             c.parse::<i64>().map_err(|_| {
-                ApiError::bad_request("invalid_cursor", "cursor is not one this API returned")
+                ApiError::new(
+                    ErrorCode::InvalidCursor,
+                    "cursor is not one this API returned",
+                )
             })
         })
         .transpose()?;

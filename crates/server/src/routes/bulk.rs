@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use medialib_core::AssetId;
+use medialib_core::ErrorCode;
 use medialib_core::access::Principal;
 use medialib_core::access::Role;
 use medialib_core::organise::{CollectionId, TagSource, slugify};
@@ -219,8 +220,9 @@ pub(crate) async fn bulk(
     );
     let body = BulkOutcome {
         error: Some(ErrorDto {
-            code: "bulk_refused",
+            code: ErrorCode::BulkRefused,
             message: &message,
+            details: None,
         }),
         applied: false,
         results,
@@ -250,7 +252,7 @@ pub(crate) async fn apply_one(
             let dto = RefusalDto::new(id, &refusal);
             Err(match refusal {
                 BulkRefusal::NotFound => ApiError::not_found(format!("asset {id}")),
-                _ => ApiError::new(StatusCode::CONFLICT, dto.code, dto.message),
+                _ => ApiError::new(dto.code, dto.message),
             })
         }
         _ => Ok(()),

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use medialib_core::AssetId;
+use medialib_core::ErrorCode;
 use medialib_core::access::Principal;
 use medialib_core::organise::{Collection, CollectionId};
 use medialib_core::store::{BulkAction, CollectionPatch, NewCollection};
@@ -293,8 +294,8 @@ pub(crate) async fn items(
     let offset = params.offset.unwrap_or(0);
     let limit = params.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "invalid_query",
+        return Err(ApiError::new(
+            ErrorCode::InvalidQuery,
             format!("limit {limit} must be 1-200"),
         ));
     }

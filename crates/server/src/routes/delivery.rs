@@ -16,6 +16,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use medialib_core::ErrorCode;
 use medialib_core::{AssetId, OutputFormat, Sha256, StorageKey};
 
 use super::extract::ApiQuery;
@@ -251,8 +252,7 @@ async fn send(
         RangeRequest::Unsatisfiable => {
             headers.insert(header::CONTENT_RANGE, value(&format!("bytes */{}", d.size)));
             let mut response = ApiError::new(
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                "range_not_satisfiable",
+                ErrorCode::RangeNotSatisfiable,
                 format!(
                     "the requested range is outside the {} bytes of this file",
                     d.size

@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use medialib_core::ErrorCode;
 use medialib_core::similarity::near_duplicate_groups;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -59,8 +60,8 @@ pub(crate) async fn duplicates(
     let threshold = params.threshold.unwrap_or(6);
     let limit = params.limit.unwrap_or(20);
     if threshold > 16 || !(1..=100).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "invalid_query",
+        return Err(ApiError::new(
+            ErrorCode::InvalidQuery,
             "threshold must be 0-16 and limit 1-100",
         ));
     }

@@ -3,6 +3,7 @@
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use bytes::Bytes;
+use medialib_core::ErrorCode;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -16,7 +17,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(v)| ApiQuery(v))
-            .map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))
+            .map_err(|e| ApiError::new(ErrorCode::InvalidQuery, e.body_text()))
     }
 }
 
@@ -29,12 +30,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let bytes = Bytes::from_request(req, state)
             .await
-            .map_err(|e| ApiError::bad_request("invalid_body", e.body_text()))?;
+            .map_err(|e| ApiError::new(ErrorCode::InvalidBody, e.body_text()))?;
         serde_json::from_slice(&bytes)
             .map(ApiJson)
             .map_err(|e| match e.classify() {
                 serde_json::error::Category::Data => ApiError::invalid(e.to_string()),
-                _ => ApiError::bad_request("invalid_json", format!("the body is not JSON: {e}")),
+                _ => ApiError::new(ErrorCode::InvalidJson, format!("the body is not JSON: {e}")),
             })
     }
 }

@@ -2,8 +2,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use medialib_core::ErrorCode;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -112,23 +112,20 @@ pub(crate) async fn import(
     Ok((status, Json(dto)).into_response())
 }
 
-/// The HTTP error for a failed fetch: 400 for what is not an http(s) URL, 413 over the
-/// size cap, 422 for the rest, each with its own code.
+/// The error for a failed fetch: 400 for what is not an http(s) URL, 413 over the size
+/// cap, 422 for the rest, each with its own code.
 fn import_error(e: ImportError) -> ApiError {
-    let message = e.to_string();
     let code = match e {
         ImportError::InvalidUrl(_) | ImportError::Refused(Refused::Scheme(_) | Refused::NoHost) => {
-            return ApiError::bad_request("invalid_url", message);
+            ErrorCode::InvalidUrl
         }
-        ImportError::TooLarge { .. } => {
-            return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large", message);
-        }
+        ImportError::TooLarge { .. } => ErrorCode::FileTooLarge,
         ImportError::Disk(e) => return ApiError::disk(e),
-        ImportError::Refused(Refused::Blocked { .. }) => "blocked_address",
-        ImportError::TooManyRedirects => "too_many_redirects",
-        ImportError::Timeout(_) => "upstream_timeout",
-        ImportError::Status { .. } => "upstream_status",
-        ImportError::Unreachable(_) => "upstream_unreachable",
+        ImportError::Refused(Refused::Blocked { .. }) => ErrorCode::BlockedAddress,
+        ImportError::TooManyRedirects => ErrorCode::TooManyRedirects,
+        ImportError::Timeout(_) => ErrorCode::UpstreamTimeout,
+        ImportError::Status { .. } => ErrorCode::UpstreamStatus,
+        ImportError::Unreachable(_) => ErrorCode::UpstreamUnreachable,
     };
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    ApiError::new(code, e.to_string())
 }

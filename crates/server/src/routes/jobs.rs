@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use medialib_core::ErrorCode;
 use medialib_core::access::Principal;
 use medialib_core::{Asset, Job, JobId, JobStatus};
 
@@ -66,8 +66,7 @@ pub(crate) async fn cancel(
         .ok_or_else(|| ApiError::not_found(format!("job {}", job.id)))?;
     if after.status != JobStatus::Cancelled || job.status == JobStatus::Cancelled {
         return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "job_ended",
+            ErrorCode::JobEnded,
             format!("job {} has already ended ({})", job.id, after.status),
         ));
     }

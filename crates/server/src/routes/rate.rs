@@ -3,8 +3,9 @@
 //! in the API's error shape with `Retry-After` (seconds).
 
 use axum::body::Body;
-use axum::http::{HeaderValue, Request, Response, StatusCode, header};
+use axum::http::{HeaderValue, Request, Response, header};
 use axum::response::IntoResponse;
+use medialib_core::ErrorCode;
 use sha2::Digest;
 use tower_governor::GovernorError;
 use tower_governor::GovernorLayer;
@@ -56,8 +57,7 @@ fn too_many(error: GovernorError) -> Response<Body> {
     // Whole seconds, at least 1: clients that honour Retry-After must not retry at once.
     let wait = wait_time.max(1);
     let mut response = ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
+        ErrorCode::RateLimited,
         format!("too many requests for this token; retry in {wait} s"),
     )
     .into_response();

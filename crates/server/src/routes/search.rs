@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use medialib_core::ErrorCode;
 use medialib_core::access::Principal;
 use medialib_core::organise::CollectionId;
 use medialib_core::store::{AssetFilter, AssetQuery, AssetSort, Orientation, TagMatch};
@@ -71,7 +72,7 @@ pub(crate) struct AssetPage {
 }
 
 fn invalid(message: String) -> ApiError {
-    ApiError::bad_request("invalid_query", message)
+    ApiError::new(ErrorCode::InvalidQuery, message)
 }
 
 fn parse<T: std::str::FromStr<Err = String>>(raw: Option<&str>) -> Result<Option<T>, ApiError> {

@@ -6,6 +6,7 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
+use medialib_core::ErrorCode;
 use medialib_core::NamespaceId;
 use medialib_core::access::Principal;
 use medialib_core::store::User;
@@ -114,8 +115,7 @@ pub(crate) async fn login(
     let Some(user) = user.filter(|_| matches) else {
         tracing::warn!(name = %login.name, "failed login");
         return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
             "wrong name or password",
         ));
     };
@@ -186,13 +186,14 @@ async fn read_login(request: Request) -> Result<Login, ApiError> {
         .await
         .map(|Form(login)| login)
         .map_err(|e| {
-            let status = e.status();
-            let code = if status == StatusCode::UNPROCESSABLE_ENTITY {
-                "invalid_request"
-            } else {
-                "invalid_body"
+            // Form's own statuses, each kept with the code it has always had.
+            let code = match e.status() {
+                StatusCode::UNPROCESSABLE_ENTITY => ErrorCode::InvalidRequest,
+                StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::InvalidBodyTooLarge,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::InvalidBodyType,
+                _ => ErrorCode::InvalidBody,
             };
-            ApiError::new(status, code, e.body_text())
+            ApiError::new(code, e.body_text())
         })
 }
 

@@ -10,6 +10,7 @@ use axum::extract::multipart::{Field, Multipart, MultipartRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
+use medialib_core::ErrorCode;
 use medialib_core::access::Principal;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -93,8 +94,8 @@ pub(crate) async fn upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
     let mut multipart = multipart.map_err(|e| {
-        ApiError::bad_request(
-            "invalid_multipart",
+        ApiError::new(
+            ErrorCode::InvalidMultipart,
             format!(
                 "send multipart/form-data with one or more `file` parts: {}",
                 e.body_text()
@@ -110,8 +111,7 @@ pub(crate) async fn upload(
             "file" => {
                 if results.len() >= limits.max_files_per_request {
                     return Err(ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "too_many_files",
+                        ErrorCode::TooManyFiles,
                         format!(
                             "at most {} files per request; send the rest in another request",
                             limits.max_files_per_request
@@ -135,8 +135,8 @@ pub(crate) async fn upload(
                 }
             }
             other => {
-                return Err(ApiError::bad_request(
-                    "invalid_multipart",
+                return Err(ApiError::new(
+                    ErrorCode::InvalidMultipart,
                     format!(
                         "unknown form field {other:?}; expected file, title, description, \
                          alt_text or is_public"
@@ -146,8 +146,8 @@ pub(crate) async fn upload(
         }
     }
     match results.len() {
-        0 => Err(ApiError::bad_request(
-            "no_file",
+        0 => Err(ApiError::new(
+            ErrorCode::NoFile,
             "the form has no `file` part (curl -F file=@photo.jpg …)",
         )),
         1 => Ok(match results.pop().expect("one result") {
@@ -163,7 +163,7 @@ pub(crate) async fn upload(
                         asset,
                     },
                     FileResult::Rejected(filename, e) => ResultDto::Error {
-                        status: e.status.as_u16(),
+                        status: e.status().as_u16(),
                         filename,
                         error: e.dto(),
                     },
@@ -252,8 +252,8 @@ fn parse_bool(value: &str) -> Result<bool, ApiError> {
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     let status = e.status();
     if status == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(status, "request_too_large", e.body_text())
+        ApiError::new(ErrorCode::RequestTooLarge, e.body_text())
     } else {
-        ApiError::bad_request("invalid_multipart", e.body_text())
+        ApiError::new(ErrorCode::InvalidMultipart, e.body_text())
     }
 }

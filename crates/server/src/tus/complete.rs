@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
+use medialib_core::ErrorCode;
 use medialib_core::access::Principal;
 use medialib_core::organise::CollectionId;
 use medialib_core::{AssetId, Concat, NamespaceId, Timestamp, UploadId, UploadSession};
@@ -27,8 +28,8 @@ pub(super) async fn assemble(
     for part in &parts {
         let session = session_of(state, auth, &part.to_string()).await?;
         if session.concat != Some(Concat::Partial) || !session.is_complete() {
-            return Err(ApiError::bad_request(
-                "invalid_concatenation",
+            return Err(ApiError::new(
+                ErrorCode::InvalidConcatenation,
                 format!("upload {part} is not a finished partial upload (Upload-Concat: partial)"),
             ));
         }
@@ -38,8 +39,7 @@ pub(super) async fn assemble(
     let max = state.settings.limits.max_upload_bytes;
     if length > max {
         return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "file_too_large",
+            ErrorCode::FileTooLarge,
             format!("the parts add up to {length} bytes, over the {max}-byte upload limit"),
         ));
     }
@@ -111,9 +111,9 @@ pub(super) async fn finish(
     let asset = match outcome {
         Ok(IngestOutcome::Created(asset) | IngestOutcome::Duplicate(asset)) => asset,
         Err(e) => {
-            tracing::info!(upload = %session.id, code = e.code, "upload rejected");
+            tracing::info!(upload = %session.id, code = e.code.as_str(), "upload rejected");
             remove(state, session.id).await?;
-            return Err(e);
+            return Err(e.into());
         }
     };
     organise(state, session.namespace, asset.id, m).await?;
@@ -142,8 +142,8 @@ pub(super) async fn collection_of(
     };
     let found = ingest::organise::find_collection(state, namespace, wanted).await?;
     found.map(Some).ok_or_else(|| {
-        ApiError::bad_request(
-            "unknown_collection",
+        ApiError::new(
+            ErrorCode::UnknownCollection,
             format!("Upload-Metadata names collection {wanted:?}, which does not exist"),
         )
     })

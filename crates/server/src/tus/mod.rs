@@ -26,6 +26,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use medialib_core::ErrorCode;
 use medialib_core::access::Principal;
 use medialib_core::{Concat, Timestamp, UploadId, UploadSession};
 
@@ -55,8 +56,7 @@ fn version_refused(headers: &HeaderMap) -> Option<Response> {
         return None;
     }
     let mut response = ApiError::new(
-        StatusCode::PRECONDITION_FAILED,
-        "tus_version",
+        ErrorCode::TusVersion,
         format!("send Tus-Resumable: {VERSION}, the only tus version this server speaks"),
     )
     .into_response();
@@ -67,7 +67,7 @@ fn version_refused(headers: &HeaderMap) -> Option<Response> {
 }
 
 fn bad_header(message: String) -> ApiError {
-    ApiError::bad_request("invalid_tus_header", message)
+    ApiError::new(ErrorCode::InvalidTusHeader, message)
 }
 
 fn number(headers: &HeaderMap, name: &str) -> Result<Option<u64>, ApiError> {
@@ -113,8 +113,7 @@ async fn session_of(
     }
     if session.expires_at <= Timestamp::now_utc() {
         return Err(ApiError::new(
-            StatusCode::GONE,
-            "upload_expired",
+            ErrorCode::UploadExpired,
             format!("upload {id} expired; start a new upload"),
         ));
     }
@@ -123,24 +122,15 @@ async fn session_of(
 
 fn locked(id: UploadId) -> ApiError {
     ApiError::new(
-        StatusCode::LOCKED,
-        "upload_locked",
+        ErrorCode::UploadLocked,
         format!("another request is writing upload {id}; retry when it ends"),
     )
 }
 
 fn append_error(e: AppendError) -> ApiError {
     match e {
-        AppendError::TooLong { .. } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "upload_too_long",
-            e.to_string(),
-        ),
-        AppendError::ChecksumMismatch => ApiError::new(
-            StatusCode::from_u16(460).expect("460 is a valid status"),
-            "checksum_mismatch",
-            e.to_string(),
-        ),
+        AppendError::TooLong { .. } => ApiError::new(ErrorCode::UploadTooLong, e.to_string()),
+        AppendError::ChecksumMismatch => ApiError::new(ErrorCode::ChecksumMismatch, e.to_string()),
         AppendError::Disk(e) => ApiError::disk(e),
     }
 }
@@ -231,8 +221,7 @@ pub(crate) async fn create(
     };
     if length > max {
         return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "file_too_large",
+            ErrorCode::FileTooLarge,
             format!("the file is larger than the {max}-byte upload limit (Tus-Max-Size)"),
         ));
     }
@@ -240,8 +229,7 @@ pub(crate) async fn create(
     if length == 0 && concat.is_none() {
         // The multipart path's answer, before a session that could never be ingested.
         return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "empty_file",
+            ErrorCode::EmptyFile,
             "the file is empty (0 bytes)",
         ));
     }
@@ -376,8 +364,7 @@ pub(crate) async fn patch(
     }
     if !is_upload_body(&headers) {
         return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "invalid_content_type",
+            ErrorCode::InvalidContentType,
             format!("send the bytes as Content-Type: {OFFSET_OCTET_STREAM}"),
         ));
     }
@@ -386,8 +373,7 @@ pub(crate) async fn patch(
     let session = session_of(&state, &auth, &id).await?;
     if matches!(session.concat, Some(Concat::Final(_))) {
         return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "final_upload",
+            ErrorCode::FinalUpload,
             "a final upload is assembled from its partial uploads and cannot be patched",
         ));
     }
@@ -399,8 +385,7 @@ pub(crate) async fn patch(
     let session = settled(&state, session_of(&state, &auth, &id).await?).await?;
     if offset != session.offset {
         return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "offset_mismatch",
+            ErrorCode::OffsetMismatch,
             format!(
                 "Upload-Offset is {offset} but the upload has {} bytes; resume from there \
                  (HEAD tells the offset)",
@@ -410,8 +395,7 @@ pub(crate) async fn patch(
     }
     if session.asset.is_some() {
         return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "upload_too_long",
+            ErrorCode::UploadTooLong,
             "the upload is complete and takes no more bytes",
         ));
     }

@@ -1,6 +1,9 @@
 //! The API description: generated from the code, it lists every route with its schemas,
 //! and every route it lists is served.
 
+use std::collections::BTreeSet;
+
+use medialib_core::ErrorCode;
 use serde_json::Value;
 
 use crate::helpers::spawn_app;
@@ -139,5 +142,49 @@ fn the_router_registers_routes_only_with_their_descriptions() {
     assert!(
         !source.contains(".route("),
         "routes/mod.rs registers a route without routes!"
+    );
+}
+
+/// The description documents the error registry: the `code` of every error body is an
+/// enum of exactly the registry's strings, and every error status an operation documents
+/// is one some code is sent with.
+#[tokio::test]
+async fn the_description_documents_the_error_registry() {
+    let app = spawn_app().await;
+    let (status, spec) = app.get_json("/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    let schemas = &spec["components"]["schemas"];
+    assert_eq!(
+        schemas["ErrorBody"]["properties"]["error"]["$ref"],
+        "#/components/schemas/ErrorDto"
+    );
+    let listed: BTreeSet<&str> = schemas["ErrorDto"]["properties"]["code"]["enum"]
+        .as_array()
+        .expect("ErrorDto.code is an enum")
+        .iter()
+        .map(|code| code.as_str().unwrap())
+        .collect();
+    let registry: BTreeSet<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(listed, registry);
+
+    let statuses: BTreeSet<u16> = ErrorCode::ALL.iter().map(|c| c.http_status()).collect();
+    let mut documented = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in METHODS.iter().filter_map(|m| Some((m, item.get(*m)?))) {
+            for status in op["responses"].as_object().unwrap().keys() {
+                let status: u16 = status.parse().unwrap();
+                if status >= 400 {
+                    documented += 1;
+                    assert!(
+                        statuses.contains(&status),
+                        "{method} {path} documents {status}, which no error code is sent with"
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        documented > 100,
+        "only {documented} error responses documented"
     );
 }
