@@ -76,7 +76,9 @@ impl App {
             import::Importer::new(&settings.import).context("create the import client")?;
         let signer = signing::Signer::open(&settings.signing, data_dir)?;
         let delivery_cache = delivery_cache::DeliveryCache::new(&settings.delivery);
+        let urls = state::Urls::new(settings.public_base_url.as_deref());
         let state = AppState {
+            urls: Arc::new(urls),
             settings: Arc::new(settings),
             store: Arc::new(store),
             blobs: Arc::new(blobs),

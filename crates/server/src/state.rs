@@ -18,6 +18,8 @@ use crate::tus::UploadFiles;
 pub struct AppState {
     /// Validated settings.
     pub settings: Arc<Settings>,
+    /// Builds the URLs responses carry.
+    pub urls: Arc<Urls>,
     /// Metadata: the source of truth for what exists.
     pub store: Arc<dyn MetadataStore>,
     /// Bytes of originals and variants.
@@ -42,11 +44,25 @@ pub struct AppState {
     pub shutdown: Arc<CancellationToken>,
 }
 
-impl AppState {
-    /// Prefixes a root-relative URL path with `public_base_url`, when one is set.
+/// Builds the URLs the API returns: what DTOs need of the state, and no more.
+#[derive(Debug, Clone, Default)]
+pub struct Urls {
+    /// `public_base_url` without a trailing `/`.
+    base: Option<String>,
+}
+
+impl Urls {
+    /// URLs under `public_base_url` (a CDN domain), or root-relative when it is `None`.
+    pub fn new(public_base_url: Option<&str>) -> Self {
+        Self {
+            base: public_base_url.map(|b| b.trim_end_matches('/').to_owned()),
+        }
+    }
+
+    /// Prefixes a root-relative URL path (`/files/…`) with `public_base_url`, when set.
     pub fn url(&self, path: &str) -> String {
-        match &self.settings.public_base_url {
-            Some(base) => format!("{}{path}", base.trim_end_matches('/')),
+        match &self.base {
+            Some(base) => format!("{base}{path}"),
             None => path.to_owned(),
         }
     }

@@ -14,7 +14,7 @@ use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 
-use crate::state::AppState;
+use crate::state::Urls;
 pub use organise::AssetTagDto;
 
 /// Formats a timestamp as RFC 3339 (UTC).
@@ -186,9 +186,9 @@ impl JobDto {
 
 impl VariantDto {
     /// Renders a variant with its delivery URL.
-    pub fn from_variant(state: &AppState, v: &Variant) -> Self {
+    pub fn from_variant(urls: &Urls, v: &Variant) -> Self {
         Self {
-            url: state.url(&variant_path(v)),
+            url: urls.url(&variant_path(v)),
             name: v.name.clone(),
             format: v.format.as_str(),
             mime: v.format.mime(),
@@ -234,7 +234,7 @@ impl AssetDto {
     /// Renders an asset with its variants, its tags (any slice holding them; others' are
     /// skipped) and, optionally, its jobs.
     pub fn new(
-        state: &AppState,
+        urls: &Urls,
         a: &Asset,
         variants: &[Variant],
         tags: &[AssetTag],
@@ -242,7 +242,7 @@ impl AssetDto {
     ) -> Self {
         let (renditions, pictures): (Vec<&Variant>, Vec<&Variant>) =
             variants.iter().partition(|v| is_rendition(v.format));
-        let this = state.url(&format!("/api/v1/assets/{}", a.id));
+        let this = urls.url(&format!("/api/v1/assets/{}", a.id));
         Self {
             id: a.id.to_string(),
             kind: a.kind.as_str(),
@@ -276,15 +276,15 @@ impl AssetDto {
             placeholder: a.placeholder.clone(),
             variants: pictures
                 .into_iter()
-                .map(|v| VariantDto::from_variant(state, v))
+                .map(|v| VariantDto::from_variant(urls, v))
                 .collect(),
             renditions: renditions
                 .into_iter()
-                .map(|v| VariantDto::from_variant(state, v))
+                .map(|v| VariantDto::from_variant(urls, v))
                 .collect(),
             jobs: jobs.map(|jobs| jobs.iter().map(JobDto::from_job).collect()),
             links: Links {
-                original: state.url(&original_path(a)),
+                original: urls.url(&original_path(a)),
                 variants: format!("{this}/variants"),
                 this,
             },

@@ -39,7 +39,13 @@ pub(crate) async fn render(state: &AppState, asset: &Asset) -> Result<AssetDto, 
     let variants = state.store.list_variants(asset.id).await?;
     let tags = state.store.asset_tags(&[asset.id]).await?;
     let jobs = state.store.list_jobs(asset.id).await?;
-    Ok(AssetDto::new(state, asset, &variants, &tags, Some(&jobs)))
+    Ok(AssetDto::new(
+        &state.urls,
+        asset,
+        &variants,
+        &tags,
+        Some(&jobs),
+    ))
 }
 
 /// Renders a page of assets with their variants and tags: two queries for the page, not
@@ -59,7 +65,7 @@ pub(crate) async fn render_page(
                 .filter(|v| v.asset_id == asset.id)
                 .cloned()
                 .collect();
-            AssetDto::new(state, asset, &own, &tags, None)
+            AssetDto::new(&state.urls, asset, &own, &tags, None)
         })
         .collect())
 }
@@ -306,7 +312,7 @@ pub(crate) async fn variants(
         .list_variants(asset.id)
         .await?
         .iter()
-        .map(|v| VariantDto::from_variant(&state, v))
+        .map(|v| VariantDto::from_variant(&state.urls, v))
         .collect();
     Ok(Json(Items { items }))
 }

@@ -87,7 +87,7 @@ pub(crate) async fn signed_url(
     let expires_at = now + time::Duration::seconds(i64::try_from(ttl).unwrap_or(i64::MAX));
     let query = state.signer.sign(&path, expires_at.unix_timestamp());
     Ok(Json(SignedUrlDto {
-        url: state.url(&format!("{path}?{query}")),
+        url: state.urls.url(&format!("{path}?{query}")),
         expires_at: rfc3339(expires_at),
     }))
 }

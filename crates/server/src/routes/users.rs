@@ -288,7 +288,7 @@ fn uploaded_dto(state: &AppState, a: &Asset) -> UploadedAssetDto {
         bytes: a.size,
         created_at: rfc3339(a.created_at),
         deleted_at: a.deleted_at.map(rfc3339),
-        original: state.url(&original_path(a)),
+        original: state.urls.url(&original_path(a)),
     }
 }
 
