@@ -52,8 +52,16 @@ impl JobKind {
 /// without a profile cannot exist. Stored as its [`JobKind`] and the profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobPayload {
-    /// Process a new asset: [`JobKind::ProcessImage`] … [`JobKind::ProcessModel`].
-    Process(AssetKind),
+    /// Process a new image ([`JobKind::ProcessImage`]).
+    ProcessImage,
+    /// Process a new video ([`JobKind::ProcessVideo`]).
+    ProcessVideo,
+    /// Process a new audio file ([`JobKind::ProcessAudio`]).
+    ProcessAudio,
+    /// Process a new document ([`JobKind::ProcessDocument`]).
+    ProcessDocument,
+    /// Process a new 3D model ([`JobKind::ProcessModel`]).
+    ProcessModel,
     /// Make the rendition of this transcode profile (`video.profiles[].name`).
     Transcode {
         /// The profile's name.
@@ -64,14 +72,17 @@ pub enum JobPayload {
 impl JobPayload {
     /// The job that processes a new asset of `kind`; `None` for kinds stored as they are.
     pub fn processing(kind: AssetKind) -> Option<JobPayload> {
-        JobKind::processing(kind).map(|_| Self::Process(kind))
+        JobKind::processing(kind).and_then(|k| Self::from_stored(k, None))
     }
 
     /// The stored kind.
     pub fn kind(&self) -> JobKind {
         match self {
-            // `processing` only makes payloads for kinds that have a job.
-            Self::Process(kind) => JobKind::processing(*kind).unwrap_or(JobKind::ProcessImage),
+            Self::ProcessImage => JobKind::ProcessImage,
+            Self::ProcessVideo => JobKind::ProcessVideo,
+            Self::ProcessAudio => JobKind::ProcessAudio,
+            Self::ProcessDocument => JobKind::ProcessDocument,
+            Self::ProcessModel => JobKind::ProcessModel,
             Self::Transcode { .. } => JobKind::Transcode,
         }
     }
@@ -80,7 +91,7 @@ impl JobPayload {
     pub fn profile(&self) -> Option<&str> {
         match self {
             Self::Transcode { profile } => Some(profile),
-            Self::Process(_) => None,
+            _ => None,
         }
     }
 
@@ -88,11 +99,11 @@ impl JobPayload {
     /// a profile, which no code path writes.
     pub fn from_stored(kind: JobKind, profile: Option<String>) -> Option<JobPayload> {
         Some(match kind {
-            JobKind::ProcessImage => Self::Process(AssetKind::Image),
-            JobKind::ProcessVideo => Self::Process(AssetKind::Video),
-            JobKind::ProcessAudio => Self::Process(AssetKind::Audio),
-            JobKind::ProcessDocument => Self::Process(AssetKind::Document),
-            JobKind::ProcessModel => Self::Process(AssetKind::Model3d),
+            JobKind::ProcessImage => Self::ProcessImage,
+            JobKind::ProcessVideo => Self::ProcessVideo,
+            JobKind::ProcessAudio => Self::ProcessAudio,
+            JobKind::ProcessDocument => Self::ProcessDocument,
+            JobKind::ProcessModel => Self::ProcessModel,
             JobKind::Transcode => Self::Transcode { profile: profile? },
         })
     }

@@ -473,6 +473,7 @@ pub fn check_extension(filename: &str, detected: &Detected) -> Result<(), MediaE
 #[cfg(test)]
 mod tests {
     use super::*;
+    use medialib_core::ErrorCode;
 
     /// Sniffs a whole file (the head is all of it).
     fn sniff_all(bytes: &[u8]) -> Option<Detected> {
@@ -485,11 +486,7 @@ mod tests {
         assert_eq!(text.mime, "text/plain");
         for bad in ["a.ppm", "a.jpg", "a.mp4", "a.mp3", "a.pdf"] {
             let err = check_extension(bad, &text).unwrap_err();
-            assert_eq!(
-                err.code(),
-                medialib_core::ErrorCode::ExtensionMismatch,
-                "{bad}"
-            );
+            assert_eq!(err.code(), ErrorCode::ExtensionMismatch, "{bad}");
         }
         for ok in ["a.txt", "a.md", "a.csv", "noext", "a.unknownext"] {
             assert!(check_extension(ok, &text).is_ok(), "{ok}");
@@ -531,7 +528,7 @@ mod tests {
         }
         for bad in ["a.heic", "a.png", "a.webp", "a.mp4", "a.pdf"] {
             let err = check_extension(bad, &jpeg).unwrap_err();
-            assert_eq!(err.code(), medialib_core::ErrorCode::ExtensionMismatch);
+            assert_eq!(err.code(), ErrorCode::ExtensionMismatch);
             assert!(err.to_string().contains("image/jpeg"), "{err}");
         }
         let heic = Detected::image_as("image/heic", ImageFormat::Heif);
@@ -562,11 +559,7 @@ mod tests {
             }
             for bad in ["a.png", "a.mp4", "a.pdf"] {
                 let err = check_extension(bad, &model).unwrap_err();
-                assert_eq!(
-                    err.code(),
-                    medialib_core::ErrorCode::ExtensionMismatch,
-                    "{bad} on {mime}"
-                );
+                assert_eq!(err.code(), ErrorCode::ExtensionMismatch, "{bad} on {mime}");
             }
         }
         let text = sniff_all(b"hello\n").unwrap();

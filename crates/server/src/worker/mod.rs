@@ -107,7 +107,7 @@ pub async fn run_next_job(
             && !state.store.finish_job(lease, outcome).await?
         {
             tracing::warn!(
-                "the job was cancelled or claimed again meanwhile; its outcome is dropped"
+                "the job no longer holds its lease (cancelled, claimed again, or its asset purged); its outcome is dropped"
             );
         }
         Ok::<_, medialib_core::StoreError>(())
@@ -157,7 +157,11 @@ async fn run(state: &AppState, job: &Job, lease: Lease) -> Result<Done, Failure>
     };
     match &job.payload {
         JobPayload::Transcode { profile } => transcode::run(state, profile, lease, &asset).await,
-        JobPayload::Process(_) => {
+        JobPayload::ProcessImage
+        | JobPayload::ProcessVideo
+        | JobPayload::ProcessAudio
+        | JobPayload::ProcessDocument
+        | JobPayload::ProcessModel => {
             let processed = process::run(state, &asset).await?;
             results::record_processed(state, &asset, lease, processed).await?;
             Ok(Done::Recorded)

@@ -6,13 +6,11 @@ use medialib_core::store::{
     AssetViews, DayUploads, DeliveryCount, KindStorage, NamespaceStorage, NamespaceUsage,
     NewVariant, Processed, StorageReport, epoch_day,
 };
-use medialib_core::{
-    Asset, AssetId, AssetKind, ImageMetadata, Metadata, NamespaceId, OutputFormat, Sha256,
-};
+use medialib_core::{Asset, AssetId, AssetKind, NamespaceId, OutputFormat, Sha256};
 
 use crate::jobs::{rendition, video_with_running_transcode};
 use crate::organise::{HOME, asset, away, trash};
-use crate::{Store, process};
+use crate::{Store, image_processed, process};
 
 /// A day (since the epoch) to count deliveries on.
 const DAY: i64 = 20_000;
@@ -99,13 +97,8 @@ fn with_variants(asset: AssetId, sizes: &[u64]) -> Processed {
         storage_key: format!("variants/{asset}/v{n}.webp"),
     };
     Processed {
-        metadata: Metadata::Image(ImageMetadata::default()),
-        placeholder: None,
-        taken_at: None,
         variants: sizes.iter().enumerate().map(variant).collect(),
-        text: None,
-        phash: None,
-        transcodes: Vec::new(),
+        ..image_processed()
     }
 }
 

@@ -9,7 +9,7 @@ use medialib_core::{
     OutputFormat, Placeholder, Sha256, Timestamp, UploadId, UploadSession,
 };
 
-use crate::{Store, created, new_asset, process};
+use crate::{Store, created, image_processed, new_asset, process};
 
 pub(crate) async fn same_bytes_in_a_namespace_are_one_asset(store: Store) {
     let first = created(store.create_asset(new_asset(1, "a", 5)).await.unwrap());
@@ -77,15 +77,7 @@ pub(crate) async fn changes_delivery_reads_advance_the_asset_generation(store: S
     };
     store.update_asset(a.id, &public).await.unwrap();
     advanced(&*store, "update_asset");
-    let processed = Processed {
-        metadata: Metadata::Image(ImageMetadata::default()),
-        placeholder: None,
-        taken_at: None,
-        variants: Vec::new(),
-        text: None,
-        phash: None,
-        transcodes: Vec::new(),
-    };
+    let processed = image_processed();
     process(&*store, a.id, processed).await;
     advanced(&*store, "record_processed");
     for action in [
@@ -197,15 +189,7 @@ pub(crate) async fn concurrent_writers_queue_instead_of_failing(store: Store) {
             let store = store.clone();
             tokio::spawn(async move {
                 let asset = created(store.create_asset(new_asset(100 + i, "c", 1)).await?);
-                let processed = Processed {
-                    metadata: Metadata::Image(ImageMetadata::default()),
-                    placeholder: None,
-                    taken_at: None,
-                    variants: Vec::new(),
-                    text: None,
-                    phash: None,
-                    transcodes: Vec::new(),
-                };
+                let processed = image_processed();
                 // Whichever asset's job this claims (its asset may be purged meanwhile):
                 // the point is concurrent read-then-write transactions. The second record
                 // reads, then is refused, since the first ended the job.

@@ -139,7 +139,7 @@ pub(crate) async fn processing_queues_transcodes_that_record_their_renditions(st
     new.kind = AssetKind::Video;
     let a = created(store.create_asset(new).await.unwrap());
     let (process_job, lease) = store.claim_job("w", MINUTE).await.unwrap().unwrap();
-    assert_eq!(process_job.payload, JobPayload::Process(AssetKind::Video));
+    assert_eq!(process_job.payload, JobPayload::ProcessVideo);
     let gone = store
         .record_processed(lease, video_processed(&["mp4_720p"]))
         .await

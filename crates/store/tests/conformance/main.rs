@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use medialib_core::store::{IngestRecord, NewAsset, Processed, Unreferenced};
-use medialib_core::{AssetId, AssetKind, MetadataStore, NamespaceId, Sha256};
+use medialib_core::{
+    AssetId, AssetKind, ImageMetadata, Metadata, MetadataStore, NamespaceId, Sha256,
+};
 use medialib_store::SqliteStore;
 
 mod access;
@@ -153,6 +155,19 @@ pub(crate) async fn process(
         .await
         .unwrap()
         .expect("the lease holds")
+}
+
+/// Processing results for an image: default facts, no variants, placeholder or text.
+pub(crate) fn image_processed() -> Processed {
+    Processed {
+        metadata: Metadata::Image(ImageMetadata::default()),
+        placeholder: None,
+        taken_at: None,
+        variants: Vec::new(),
+        text: None,
+        phash: None,
+        transcodes: Vec::new(),
+    }
 }
 
 pub(crate) fn created(r: IngestRecord) -> medialib_core::Asset {
