@@ -207,6 +207,9 @@ pub struct AppError {
     pub message: String,
     /// Structured facts about the error, sent with it when set.
     pub details: Option<serde_json::Value>,
+    /// What failed inside, for the log of whoever reports the error; never sent to a
+    /// client. Set for [`ErrorCode::Internal`] errors.
+    pub cause: Option<String>,
 }
 
 impl AppError {
@@ -216,6 +219,7 @@ impl AppError {
             code,
             message: message.into(),
             details: None,
+            cause: None,
         }
     }
 
@@ -229,35 +233,79 @@ impl AppError {
         Self::new(ErrorCode::InvalidRequest, message)
     }
 
-    /// [`ErrorCode::Internal`], with a message that points at the log, where the cause
-    /// goes; the caller logs it, as this crate does no IO.
-    pub fn internal() -> Self {
+    /// [`ErrorCode::Internal`], with a message that points at the log, and `cause` kept
+    /// for whoever reports the error to log (this crate does no IO).
+    pub fn internal(cause: impl fmt::Display) -> Self {
+        Self {
+            cause: Some(cause.to_string()),
+            ..Self::new(
+                ErrorCode::Internal,
+                "internal error; the server log has the details",
+            )
+        }
+    }
+
+    /// [`ErrorCode::InsufficientStorage`] when the disk is full, else
+    /// [`ErrorCode::Internal`]: a local write failed.
+    pub fn disk(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::StorageFull {
+            return Self {
+                cause: Some(e.to_string()),
+                ..Self::new(
+                    ErrorCode::InsufficientStorage,
+                    "the server's storage is full; try again later",
+                )
+            };
+        }
+        Self::internal(e)
+    }
+
+    /// [`ErrorCode::Unauthorized`]: no or unknown credentials.
+    pub fn unauthorized() -> Self {
         Self::new(
-            ErrorCode::Internal,
-            "internal error; the server log has the details",
+            ErrorCode::Unauthorized,
+            "send a valid API token as `Authorization: Bearer <token>`",
         )
+    }
+
+    /// [`ErrorCode::Forbidden`]: the caller's role or token scopes do not allow this, on
+    /// something they can see. The message says what would.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Forbidden, message)
     }
 }
 
-/// `code: message`, the form the CLI prints.
+/// `code: message`, and the cause in parentheses when there is one: the form the CLI
+/// prints, to the operator.
 impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
+        write!(f, "{}: {}", self.code, self.message)?;
+        match &self.cause {
+            Some(cause) => write!(f, " ({cause})"),
+            None => Ok(()),
+        }
     }
 }
 
 impl std::error::Error for AppError {}
 
-/// A store refusal maps to its code; a backend failure is [`ErrorCode::Internal`] and
-/// its cause is dropped here, so callers that must log it convert it themselves.
+/// A store refusal maps to its code; a backend failure is [`ErrorCode::Internal`] with
+/// the backend's error as its cause.
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::InvalidCursor => Self::new(ErrorCode::InvalidCursor, e.to_string()),
             StoreError::NotFound(what) => Self::not_found(what),
             StoreError::Conflict(message) => Self::new(ErrorCode::Conflict, message),
-            StoreError::Backend(_) => Self::internal(),
+            StoreError::Backend(_) => Self::internal(e),
         }
+    }
+}
+
+/// Every blob failure is the server's: [`ErrorCode::Internal`], with its cause.
+impl From<crate::BlobError> for AppError {
+    fn from(e: crate::BlobError) -> Self {
+        Self::internal(e)
     }
 }
 

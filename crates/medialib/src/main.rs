@@ -71,7 +71,7 @@ enum Command {
 fn main() -> ExitCode {
     let args = Args::parse();
     cli::init_logging(args.log_json);
-    medialib_server::import::install_crypto_provider();
+    medialib_app::import::install_crypto_provider();
     let result = (|| {
         let mut settings = Settings::load(args.config.as_deref())?;
         if let Some(dir) = args.data_dir {

@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use medialib_app::access::credentials::verify_password;
 use medialib_core::access::Role;
 use medialib_core::store::{AccessStore, AuditFilter, AuditStore};
-use medialib_server::session::verify_password;
 
 fn corpus() -> PathBuf {
     std::env::var_os("MEDIALIB_CORPUS")
@@ -191,7 +191,7 @@ async fn namespaces_users_roles_and_tokens_from_the_command_line() {
         .await
         .unwrap();
     let principal = store
-        .authenticate(&medialib_server::auth::hash_token(token))
+        .authenticate(&medialib_app::access::credentials::hash_token(token))
         .await
         .unwrap()
         .unwrap();

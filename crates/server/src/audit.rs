@@ -140,7 +140,7 @@ pub(crate) async fn record(
         status: status.as_u16(),
         ip,
     };
-    if let Err(e) = state.store.record_audit(event).await {
+    if let Err(e) = state.catalog.store.record_audit(event).await {
         tracing::error!(error = %e, route, "could not record an audit event");
     }
     response

@@ -58,15 +58,12 @@ impl ApiError {
     }
     /// 401: no or unknown credentials.
     pub fn unauthorized() -> Self {
-        Self::new(
-            ErrorCode::Unauthorized,
-            "send a valid API token as `Authorization: Bearer <token>`",
-        )
+        Self(AppError::unauthorized())
     }
     /// 403: the caller's role or token scopes do not allow this, on something they can
     /// see. The message says what would.
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(ErrorCode::Forbidden, message)
+        Self(AppError::forbidden(message))
     }
     /// 404: no such resource (also for resources of other namespaces, so existence does
     /// not leak).
@@ -79,19 +76,12 @@ impl ApiError {
     }
     /// 507 when the disk is full, else 500: a local write failed.
     pub fn disk(e: std::io::Error) -> Self {
-        if e.kind() == std::io::ErrorKind::StorageFull {
-            tracing::error!(error = %e, "disk full");
-            return Self::new(
-                ErrorCode::InsufficientStorage,
-                "the server's storage is full; try again later",
-            );
-        }
-        Self::internal(e)
+        Self(AppError::disk(e))
     }
-    /// 500: our fault. The cause is logged; the client gets no internals.
+    /// 500: our fault. The cause is logged when the error is sent; the client gets no
+    /// internals.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(%cause, "internal error");
-        Self(AppError::internal())
+        Self(AppError::internal(cause))
     }
 
     /// The registry code.
@@ -136,6 +126,9 @@ impl From<ApiError> for AppError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
+        if let Some(cause) = &self.0.cause {
+            tracing::error!(%cause, code = %self.0.code, "internal error");
+        }
         let mut response = (status, axum::Json(ErrorBody { error: self.dto() })).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response
@@ -148,16 +141,12 @@ impl IntoResponse for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        match e {
-            // The registry drops a backend's cause; it belongs in the log.
-            StoreError::Backend(_) => Self::internal(e),
-            refusal => Self(refusal.into()),
-        }
+        Self(e.into())
     }
 }
 
 impl From<BlobError> for ApiError {
     fn from(e: BlobError) -> Self {
-        Self::internal(e)
+        Self(e.into())
     }
 }

@@ -3,10 +3,7 @@
 //! - [`App`]: opens the embedded stores for a [`Settings`] and serves them.
 //! - `routes`: the axum router (API, delivery), one module per resource.
 //! - `ui`: the admin web UI at `/ui/` (pages, picker, embedded static files).
-//! - [`ingest`]: the one ingest path (staging, sniffing, validation, dedup, recording).
-//! - [`tus`]: resumable uploads (tus 1.0) that end in that ingest path.
-//! - [`import`]: import from URL, behind an SSRF guard, into that ingest path.
-//! - [`worker`]: background job workers and [`worker::run_next_job`].
+//! - [`tus`]: resumable uploads (tus 1.0) that end in `medialib_app::ingest`.
 //! - [`maintenance`]: periodic upkeep (trash purge, delivery counts).
 //! - [`http`]: the one way a listener is served (`TCP_NODELAY` on every connection).
 //! - `auth`: bearer tokens and principals.
@@ -22,27 +19,23 @@ pub mod delivery_cache;
 pub mod dto;
 pub mod error;
 pub mod http;
-pub mod import;
-pub mod ingest;
 pub mod maintenance;
-mod media_limits;
 mod routes;
 pub mod session;
-pub mod signing;
 pub mod state;
 pub mod tus;
 mod ui;
-pub mod worker;
 
 use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::Context;
+use medialib_app::access::credentials;
+use medialib_app::{Catalog, import, ingest, signing, worker};
 use medialib_blob::ObjectBlobStore;
 use medialib_core::Settings;
 use medialib_store::SqliteStore;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 pub use routes::router;
@@ -77,16 +70,19 @@ impl App {
         let signer = signing::Signer::open(&settings.signing, data_dir)?;
         let delivery_cache = delivery_cache::DeliveryCache::new(&settings.delivery);
         let urls = state::Urls::new(settings.public_base_url.as_deref());
-        let state = AppState {
-            urls: Arc::new(urls),
+        let catalog = Catalog {
             settings: Arc::new(settings),
             store: Arc::new(store),
             blobs: Arc::new(blobs),
             staging_dir: Arc::new(staging.path().to_owned()),
+            jobs_queued: Arc::default(),
+        };
+        let state = AppState {
+            catalog,
+            urls: Arc::new(urls),
             uploads: Arc::new(uploads),
             importer,
             signer: Arc::new(signer),
-            jobs_queued: Arc::new(Notify::new()),
             deliveries: Arc::default(),
             delivery_cache: Arc::new(delivery_cache),
             shutdown: Arc::new(CancellationToken::new()),
@@ -101,17 +97,17 @@ impl App {
     /// (`MEDIALIB_ADMIN_TOKEN`) if set, else a random one, which is returned so the
     /// caller can show it once. Only the token's hash is stored.
     pub async fn ensure_admin_token(&self) -> anyhow::Result<Option<String>> {
-        let store = &self.state.store;
+        let store = &self.state.catalog.store;
         if store.has_tokens().await? {
             return Ok(None);
         }
-        let (token, generated) = match &self.state.settings.admin_token {
+        let (token, generated) = match &self.state.catalog.settings.admin_token {
             Some(secret) if secret.expose().len() >= 16 => (secret.expose().to_owned(), false),
             Some(_) => anyhow::bail!("MEDIALIB_ADMIN_TOKEN must be at least 16 characters"),
-            None => (auth::generate_token(), true),
+            None => (credentials::generate_token(), true),
         };
         store
-            .create_admin_token("admin (first start)", &auth::hash_token(&token))
+            .create_admin_token("admin (first start)", &credentials::hash_token(&token))
             .await?;
         Ok(generated.then_some(token))
     }
@@ -128,9 +124,9 @@ impl App {
         let state = self.state.clone();
         let cancel = CancellationToken::clone(&state.shutdown);
         let handles = if workers {
-            let count = state.settings.worker_count();
+            let count = state.catalog.settings.worker_count();
             tracing::info!(count, "starting job workers");
-            worker::spawn_workers(state.clone(), count, cancel.clone())
+            worker::spawn_workers(state.worker_context(), count)
         } else {
             Vec::new()
         };

@@ -9,14 +9,12 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use medialib_core::store::{DeliveryCount, Unreferenced, epoch_day};
-use medialib_core::{AssetId, StorageKey, Timestamp};
+use medialib_app::purge::purge_trash;
+use medialib_core::store::{DeliveryCount, epoch_day};
+use medialib_core::{AssetId, Timestamp};
 use tokio::task::JoinHandle;
 
 use crate::state::AppState;
-
-/// Purged per database round, so one purge never holds the write lock for long.
-const PURGE_BATCH: u32 = 100;
 
 /// Views and bytes served since the last flush, per asset and UTC day.
 #[derive(Debug, Default)]
@@ -56,44 +54,15 @@ pub async fn flush_stats(state: &AppState) {
     if counts.is_empty() {
         return;
     }
-    if let Err(e) = state.store.record_deliveries(&counts).await {
+    if let Err(e) = state.catalog.store.record_deliveries(&counts).await {
         tracing::warn!(error = %e, rows = counts.len(), "delivery counts lost");
     }
-}
-
-/// Purges assets deleted longer ago than the retention period, and the blobs no asset
-/// references any more. Returns how many storage keys were deleted.
-pub async fn purge_trash(state: &AppState) -> anyhow::Result<usize> {
-    let retention = Duration::from_secs(state.settings.maintenance.trash_retention_seconds);
-    let before = Timestamp::now_utc() - retention;
-    let mut deleted = 0;
-    while let Some(unreferenced) = state.store.purge_trash(before, PURGE_BATCH).await? {
-        deleted += delete_unreferenced(state, unreferenced).await?;
-    }
-    Ok(deleted)
-}
-
-/// Deletes the blobs a purge freed, then releases the purge's holds on them; returns how
-/// many. Rows are gone first: a crash here leaves unreferenced blobs, never rows pointing
-/// at missing bytes, and the holds expire.
-pub async fn delete_unreferenced(
-    state: &AppState,
-    unreferenced: Unreferenced,
-) -> anyhow::Result<usize> {
-    for key in &unreferenced.keys {
-        state
-            .blobs
-            .delete(&StorageKey::from_stored(key.clone()))
-            .await?;
-    }
-    state.store.release_purged(&unreferenced.keys).await?;
-    Ok(unreferenced.keys.len())
 }
 
 /// Runs the upkeep until the server shuts down, then flushes the counts one last time.
 pub fn spawn(state: AppState) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let m = &state.settings.maintenance;
+        let m = &state.catalog.settings.maintenance;
         let mut flush = tokio::time::interval(Duration::from_secs(m.stats_flush_seconds));
         let mut purge = tokio::time::interval(Duration::from_secs(m.purge_interval_seconds));
         loop {
@@ -101,13 +70,13 @@ pub fn spawn(state: AppState) -> JoinHandle<()> {
                 _ = state.shutdown.cancelled() => break,
                 _ = flush.tick() => flush_stats(&state).await,
                 _ = purge.tick() => {
-                    match purge_trash(&state).await {
+                    match purge_trash(&state.catalog).await {
                         Ok(0) => {}
                         Ok(keys) => tracing::info!(keys, "purged the trash"),
                         Err(e) => tracing::warn!(error = %e, "trash purge failed; retrying later"),
                     }
-                    let limits = crate::session::limits(&state.settings);
-                    match state.store.purge_sessions(limits).await {
+                    let limits = medialib_app::access::credentials::session_limits(&state.catalog.settings);
+                    match state.catalog.store.purge_sessions(limits).await {
                         Ok(0) => {}
                         Ok(sessions) => tracing::info!(sessions, "removed ended sessions"),
                         Err(e) => tracing::warn!(error = %e, "session cleanup failed; retrying later"),

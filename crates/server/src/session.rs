@@ -1,9 +1,6 @@
-//! Browser sessions: password hashing, the session cookie, and protection against
-//! cross-site request forgery.
+//! Browser sessions over HTTP: the session cookie, and protection against cross-site
+//! request forgery. Signing in and out, and passwords, are `medialib_app::access`.
 //!
-//! - **Passwords** are argon2id PHC strings (RustCrypto `argon2`, its default parameters:
-//!   19 MiB, 2 passes, 1 lane, as OWASP recommends), hashed and checked on the blocking
-//!   pool (about 0.1 s each).
 //! - **The cookie** `medialib_session` holds a 256-bit random id; the store keeps only its
 //!   SHA-256. It is `HttpOnly`, `SameSite=Lax`, `Path=/`, `Secure` when the server is
 //!   reached over TLS (`public_base_url` is https, or the proxy says
@@ -17,71 +14,15 @@
 //!   Requests with neither header do not come from a browser, so carry no ambient
 //!   cookie to abuse. `SameSite=Lax` stops most cross-site cookies before that.
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use medialib_core::ErrorCode;
 use medialib_core::Settings;
-use medialib_core::store::SessionLimits;
-use rand::RngCore;
-use std::time::Duration;
 
 use crate::error::ApiError;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "medialib_session";
-
-/// A hash of a password nobody has, checked when the user is unknown so that a wrong
-/// name takes as long as a wrong password.
-const DECOY: &str = "$argon2id$v=19$m=19456,t=2,p=1$IzQ8w6OVCrx3x8rbrH4IMA$BMlLkiKO2iFLPCPAF46BUhb+EIsVMjQ1quQ/fP66RFE";
-
-/// Hashes a password into an argon2id PHC string, on the blocking pool.
-///
-/// Errors: only if the blocking pool is gone (shutdown).
-pub async fn hash_password(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
-        let mut salt = [0u8; 16];
-        rand::rng().fill_bytes(&mut salt);
-        let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| anyhow::anyhow!("hash password: {e}"))
-    })
-    .await?
-}
-
-/// Whether `password` matches the PHC string `hash` (`None`: an unknown user, checked
-/// against a decoy so the answer takes as long). Runs on the blocking pool.
-pub async fn verify_password(password: String, hash: Option<String>) -> bool {
-    let known = hash.is_some();
-    let checked = tokio::task::spawn_blocking(move || {
-        let hash = hash.unwrap_or_else(|| DECOY.to_owned());
-        PasswordHash::new(&hash).is_ok_and(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-    })
-    .await;
-    known && checked.unwrap_or(false)
-}
-
-/// The session limits from the settings.
-pub fn limits(settings: &Settings) -> SessionLimits {
-    SessionLimits {
-        idle: Duration::from_secs(settings.sessions.idle_timeout_seconds),
-        max_age: Duration::from_secs(settings.sessions.max_age_seconds),
-    }
-}
-
-/// A new session id for the cookie: 64 hex digits (256 bits).
-pub fn new_id() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
 
 /// The session id in the request's cookies, if any.
 pub fn cookie_id(headers: &HeaderMap) -> Option<String> {
@@ -221,15 +162,5 @@ mod tests {
         let h = headers(&[("cookie", "theme=dark; medialib_session=f00d; lang=en")]);
         assert_eq!(cookie_id(&h).as_deref(), Some("f00d"));
         assert_eq!(cookie_id(&headers(&[("cookie", "theme=dark")])), None);
-    }
-
-    #[tokio::test]
-    async fn passwords_verify_only_against_their_hash() {
-        let hash = hash_password("correct horse".into()).await.unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$"));
-        assert!(verify_password("correct horse".into(), Some(hash.clone())).await);
-        assert!(!verify_password("battery staple".into(), Some(hash)).await);
-        assert!(!verify_password("anything".into(), None).await);
-        assert!(!verify_password("x".into(), Some("not a hash".into())).await);
     }
 }

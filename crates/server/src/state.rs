@@ -1,39 +1,31 @@
 //! What every handler and worker shares.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use medialib_core::{BlobStore, MetadataStore, Settings};
-use tokio::sync::Notify;
+use medialib_app::Catalog;
+use medialib_app::import::Importer;
+use medialib_app::signing::Signer;
+use medialib_app::worker::WorkerContext;
 use tokio_util::sync::CancellationToken;
 
 use crate::delivery_cache::DeliveryCache;
-use crate::import::Importer;
 use crate::maintenance::DeliveryStats;
-use crate::signing::Signer;
 use crate::tus::UploadFiles;
 
-/// Shared application state; cheap to clone.
+/// What the HTTP handlers share: the application's catalog and what only serving HTTP
+/// needs; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    /// Validated settings.
-    pub settings: Arc<Settings>,
+    /// The stores, settings and staging directory every use case takes.
+    pub catalog: Catalog,
     /// Builds the URLs responses carry.
     pub urls: Arc<Urls>,
-    /// Metadata: the source of truth for what exists.
-    pub store: Arc<dyn MetadataStore>,
-    /// Bytes of originals and variants.
-    pub blobs: Arc<dyn BlobStore>,
-    /// This process's staging directory for uploads in flight (see `ingest::staging`).
-    pub staging_dir: Arc<PathBuf>,
     /// The bytes of resumable (tus) upload sessions, which outlive the process.
     pub uploads: Arc<UploadFiles>,
     /// The HTTP client that imports from URLs, behind the SSRF guard.
     pub importer: Importer,
     /// Signs and verifies delivery URLs of private assets.
     pub signer: Arc<Signer>,
-    /// Woken when a job is queued, so idle workers start at once instead of polling.
-    pub jobs_queued: Arc<Notify>,
     /// Delivery counts not yet written (see [`crate::maintenance`]).
     pub deliveries: Arc<DeliveryStats>,
     /// Asset facts and small files that delivery keeps in memory.
@@ -42,6 +34,16 @@ pub struct AppState {
     /// keep their lease, so the next start runs them again. Behind an `Arc` because the
     /// state is cloned for every request, and a token's own clone takes a lock.
     pub shutdown: Arc<CancellationToken>,
+}
+
+impl AppState {
+    /// What this process's job workers run with.
+    pub fn worker_context(&self) -> WorkerContext {
+        WorkerContext {
+            catalog: self.catalog.clone(),
+            shutdown: CancellationToken::clone(&self.shutdown),
+        }
+    }
 }
 
 /// Builds the URLs the API returns: what DTOs need of the state, and no more.

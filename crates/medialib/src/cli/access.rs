@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
+use medialib_app::access::credentials::hash_password;
+use medialib_app::access::credentials::{generate_token, hash_token};
 use medialib_core::access::{Role, Scopes};
 use medialib_core::store::{AccessStore, AuditStore, Namespace, NewAuditEvent, NewToken, User};
 use medialib_core::{NamespaceId, Settings, Timestamp};
-use medialib_server::auth::{generate_token, hash_token};
-use medialib_server::session::hash_password;
 use medialib_store::SqliteStore;
 
 /// `medialib namespace …`

@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
+use medialib_app::ingest::staging;
 use medialib_core::Settings;
-use medialib_server::ingest::staging;
 
 /// Removes staging directories of processes that are gone.
 pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {

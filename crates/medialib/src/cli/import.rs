@@ -4,10 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use medialib_core::{AppError, Settings};
+use medialib_app::ingest::{self, Declared, IngestOutcome, Uploader, staging};
+use medialib_app::worker::{self, Step};
+use medialib_core::Settings;
 use medialib_server::App;
-use medialib_server::ingest::{self, Declared, IngestOutcome, Uploader, staging};
-use medialib_server::worker::{self, Step};
 use tokio_util::io::ReaderStream;
 
 /// Imports every file under `paths`; exits non-zero when any file was rejected.
@@ -21,7 +21,7 @@ pub async fn run(
     let app = App::open(settings).await?;
     let state = &app.state;
     let uploader = Uploader {
-        namespace: state.store.default_namespace().await?,
+        namespace: state.catalog.store.default_namespace().await?,
         user: None,
     };
 
@@ -45,7 +45,7 @@ pub async fn run(
     if process && created > 0 {
         let bar = progress(created, "processing");
         let owner = format!("import-{}", std::process::id());
-        while let Step::Ran(_) = worker::run_next_job(state, &owner).await? {
+        while let Step::Ran(_) = worker::run_next_job(&state.worker_context(), &owner).await? {
             bar.inc(1);
         }
         bar.finish_and_clear();
@@ -77,12 +77,12 @@ async fn import_one(
         .await
         .map_err(|e| e.to_string())?;
     let staged = staging::stage(
-        &state.staging_dir,
+        &state.catalog.staging_dir,
         ReaderStream::new(file),
-        state.settings.limits.max_upload_bytes,
+        state.catalog.settings.limits.max_upload_bytes,
     )
     .await
-    .map_err(|e| AppError::from(ingest::stage_error(e)).to_string())?;
+    .map_err(|e| ingest::stage_error(e).to_string())?;
     let declared = Declared {
         filename: path
             .file_name()
@@ -92,7 +92,7 @@ async fn import_one(
         ..Default::default()
     };
     // `code: message`, as for staging: the registry's code, not an HTTP status.
-    ingest::ingest(state, uploader, staged, declared)
+    ingest::ingest(&state.catalog, uploader, staged, declared)
         .await
         .map_err(|e| e.to_string())
 }

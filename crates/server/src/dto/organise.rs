@@ -175,24 +175,10 @@ pub struct RefusalDto {
 impl RefusalDto {
     /// Renders a refusal of asset `id`.
     pub fn new(id: AssetId, refusal: &BulkRefusal) -> Self {
-        let (code, message) = match refusal {
-            BulkRefusal::NotFound => (ErrorCode::NotFound, format!("asset {id} not found")),
-            BulkRefusal::InUse { usages } => (
-                ErrorCode::AssetInUse,
-                format!(
-                    "asset {id} is used in {usages} place(s); remove the usages or pass \
-                     force=true"
-                ),
-            ),
-            BulkRefusal::NotDeleted => (
-                ErrorCode::NotDeleted,
-                format!("asset {id} is not in the trash"),
-            ),
-            BulkRefusal::LiveDuplicate { existing } => (
-                ErrorCode::DuplicateExists,
-                format!("asset {existing} already holds the same bytes; delete it first"),
-            ),
-        };
-        Self { code, message }
+        let error = medialib_app::bulk::refusal_error(id, refusal);
+        Self {
+            code: error.code,
+            message: error.message,
+        }
     }
 }

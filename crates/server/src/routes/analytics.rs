@@ -3,9 +3,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use medialib_core::ErrorCode;
-use medialib_core::store::{AssetQuery, epoch_day};
-use medialib_core::{AssetId, AssetStatus, Timestamp};
+use medialib_app::analytics;
+use medialib_core::Asset;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -34,15 +33,7 @@ pub(crate) async fn storage(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<Json<StorageDto>, ApiError> {
-    let mut report = state.store.storage_report(auth.namespace).await?;
-    let owner = state
-        .store
-        .get_user(auth.user)
-        .await?
-        .is_some_and(|u| u.is_owner);
-    if !owner {
-        report.by_namespace.clear();
-    }
+    let report = analytics::storage(&state.catalog, &auth).await?;
     Ok(Json(report.into()))
 }
 
@@ -57,17 +48,12 @@ pub(crate) struct Period {
 }
 
 impl Period {
-    /// The first day of the period (days since the epoch) and the row limit.
-    fn parse(&self) -> Result<(i64, u32), ApiError> {
-        let days = self.days.unwrap_or(30);
-        let limit = self.limit.unwrap_or(10);
-        if !(1..=366).contains(&days) || !(1..=100).contains(&limit) {
-            return Err(ApiError::new(
-                ErrorCode::InvalidQuery,
-                "days must be 1-366 and limit 1-100",
-            ));
+    /// The period asked for: 30 days and 10 rows unless said otherwise.
+    fn get(&self) -> analytics::Period {
+        analytics::Period {
+            days: self.days.unwrap_or(30),
+            limit: self.limit.unwrap_or(10),
         }
-        Ok((epoch_day(Timestamp::now_utc()) - i64::from(days) + 1, limit))
     }
 }
 
@@ -95,17 +81,10 @@ pub(crate) async fn uploads(
     auth: Auth,
     ApiQuery(period): ApiQuery<Period>,
 ) -> Result<Json<Uploads>, ApiError> {
-    let (from_day, _) = period.parse()?;
-    let rows = state
-        .store
-        .uploads_per_day(auth.namespace, from_day)
-        .await?;
-    let today = epoch_day(Timestamp::now_utc());
-    let days = (from_day..=today)
-        .map(|day| {
-            let row = rows.iter().find(|r| r.day == day);
-            DayDto::new(day, row.map_or(0, |r| r.assets), row.map_or(0, |r| r.bytes))
-        })
+    let days = analytics::uploads(&state.catalog, &auth, period.get())
+        .await?
+        .into_iter()
+        .map(|d| DayDto::new(d.day, d.assets, d.bytes))
         .collect();
     Ok(Json(Uploads { days }))
 }
@@ -134,24 +113,16 @@ pub(crate) async fn top(
     auth: Auth,
     ApiQuery(period): ApiQuery<Period>,
 ) -> Result<Json<Top>, ApiError> {
-    let (from_day, limit) = period.parse()?;
-    let rows = state
-        .store
-        .top_assets(auth.namespace, from_day, limit)
-        .await?;
-    let ids: Vec<AssetId> = rows.iter().map(|r| r.asset).collect();
-    let assets = state.store.get_assets(&ids).await?;
+    let top = analytics::top(&state.catalog, &auth, period.get()).await?;
+    let assets: Vec<Asset> = top.iter().map(|(asset, _)| asset.clone()).collect();
     let dtos = render_page(&state, &assets).await?;
     let items = dtos
         .into_iter()
-        .map(|asset| {
-            let id: Option<AssetId> = asset.id.parse().ok();
-            let row = rows.iter().find(|r| Some(r.asset) == id);
-            TopAssetDto {
-                views: row.map_or(0, |r| r.views),
-                bytes: row.map_or(0, |r| r.bytes),
-                asset,
-            }
+        .zip(top)
+        .map(|(asset, (_, views))| TopAssetDto {
+            views: views.views,
+            bytes: views.bytes,
+            asset,
         })
         .collect();
     Ok(Json(Top { items }))
@@ -184,12 +155,9 @@ pub(crate) async fn failures(
     auth: Auth,
     ApiQuery(period): ApiQuery<Period>,
 ) -> Result<Json<Failures>, ApiError> {
-    let (_, limit) = period.parse()?;
-    let mut query = AssetQuery::newest(auth.namespace, limit);
-    query.filter.status = Some(AssetStatus::Failed);
-    let page = state.store.list_assets(&query).await?;
+    let (failed, total) = analytics::failures(&state.catalog, &auth, period.get()).await?;
     Ok(Json(Failures {
-        total: page.total,
-        items: render_page(&state, &page.items).await?,
+        total,
+        items: render_page(&state, &failed).await?,
     }))
 }

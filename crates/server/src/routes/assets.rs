@@ -5,40 +5,24 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use medialib_core::access::Principal;
-use medialib_core::store::{AssetPatch, BulkAction};
+use medialib_app::assets::{self, Removal};
+use medialib_core::store::AssetPatch;
 use medialib_core::{Asset, AssetId};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::bulk;
 use super::extract::{ApiJson, ApiQuery, parse_id};
-use crate::auth::{Auth, Write, can_read, require_change};
+use crate::auth::Auth;
 use crate::dto::Items;
 use crate::dto::{AssetDto, VariantDto};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-/// Loads an asset the caller may see; 404 otherwise (also across namespaces).
-pub(crate) async fn load(
-    state: &AppState,
-    auth: &Principal,
-    raw_id: &str,
-) -> Result<Asset, ApiError> {
-    let id: AssetId = parse_id(raw_id, "asset")?;
-    state
-        .store
-        .get_asset(id)
-        .await?
-        .filter(|a| can_read(auth, a))
-        .ok_or_else(|| ApiError::not_found(format!("asset {id}")))
-}
-
 /// Renders an asset with its variants, tags and jobs.
 pub(crate) async fn render(state: &AppState, asset: &Asset) -> Result<AssetDto, ApiError> {
-    let variants = state.store.list_variants(asset.id).await?;
-    let tags = state.store.asset_tags(&[asset.id]).await?;
-    let jobs = state.store.list_jobs(asset.id).await?;
+    let variants = state.catalog.store.list_variants(asset.id).await?;
+    let tags = state.catalog.store.asset_tags(&[asset.id]).await?;
+    let jobs = state.catalog.store.list_jobs(asset.id).await?;
     Ok(AssetDto::new(
         &state.urls,
         asset,
@@ -55,8 +39,8 @@ pub(crate) async fn render_page(
     assets: &[Asset],
 ) -> Result<Vec<AssetDto>, ApiError> {
     let ids: Vec<AssetId> = assets.iter().map(|a| a.id).collect();
-    let tags = state.store.asset_tags(&ids).await?;
-    let variants = state.store.variants_of(&ids).await?;
+    let tags = state.catalog.store.asset_tags(&ids).await?;
+    let variants = state.catalog.store.variants_of(&ids).await?;
     Ok(assets
         .iter()
         .map(|asset| {
@@ -88,7 +72,7 @@ pub(crate) async fn get(
     auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Json<AssetDto>, ApiError> {
-    let asset = load(&state, &auth, &id).await?;
+    let asset = assets::get(&state.catalog, &auth, parse_id(&id, "asset")?).await?;
     Ok(Json(render(&state, &asset).await?))
 }
 
@@ -114,15 +98,6 @@ pub(crate) fn nullable<'de, D: serde::Deserializer<'de>>(
     Option::<String>::deserialize(d).map(Some)
 }
 
-fn check_len(field: &str, value: Option<&str>, max: usize) -> Result<(), ApiError> {
-    match value {
-        Some(v) if v.chars().count() > max => Err(ApiError::invalid(format!(
-            "{field} is longer than {max} characters"
-        ))),
-        _ => Ok(()),
-    }
-}
-
 /// `PATCH /api/v1/assets/{id}` with `{title?, description?, alt_text?, is_public?}`.
 #[utoipa::path(
     operation_id = "assets_patch",
@@ -140,37 +115,17 @@ fn check_len(field: &str, value: Option<&str>, max: usize) -> Result<(), ApiErro
 )]
 pub(crate) async fn patch(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PatchBody>,
 ) -> Result<Json<AssetDto>, ApiError> {
-    let asset = load(&state, &auth, &id).await?;
-    require_change(&auth, &asset)?;
-    if body.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
-        return Err(ApiError::invalid("title must not be empty"));
-    }
-    check_len("title", body.title.as_deref(), 500)?;
-    check_len(
-        "description",
-        body.description.clone().flatten().as_deref(),
-        10_000,
-    )?;
-    check_len(
-        "alt_text",
-        body.alt_text.clone().flatten().as_deref(),
-        2_000,
-    )?;
     let patch = AssetPatch {
-        title: body.title.map(|t| t.trim().to_owned()),
+        title: body.title,
         description: body.description,
         alt_text: body.alt_text,
         is_public: body.is_public,
     };
-    let updated = state
-        .store
-        .update_asset(asset.id, &patch)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("asset {}", asset.id)))?;
+    let updated = assets::edit(&state.catalog, &auth, parse_id(&id, "asset")?, patch).await?;
     Ok(Json(render(&state, &updated).await?))
 }
 
@@ -205,27 +160,15 @@ pub(crate) struct DeleteParams {
 )]
 pub(crate) async fn delete(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     Path(id): Path<String>,
     ApiQuery(params): ApiQuery<DeleteParams>,
 ) -> Result<Response, ApiError> {
-    let asset = load(&state, &auth, &id).await?;
-    require_change(&auth, &asset)?;
-    if asset.deleted_at.is_none() {
-        let action = BulkAction::Delete {
-            force: params.force,
-        };
-        bulk::apply_one(&state, &auth, &action, asset.id).await?;
-    }
-    if params.purge {
-        if let Some(unreferenced) = state.store.purge_asset(asset.id).await? {
-            crate::maintenance::delete_unreferenced(&state, unreferenced)
-                .await
-                .map_err(ApiError::internal)?;
-        }
-    } else if asset.deleted_at.is_some() {
-        return Err(ApiError::not_found(format!("asset {}", asset.id)));
-    }
+    let removal = Removal {
+        force: params.force,
+        purge: params.purge,
+    };
+    assets::delete(&state.catalog, &auth, parse_id(&id, "asset")?, removal).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -248,13 +191,10 @@ pub(crate) async fn delete(
 )]
 pub(crate) async fn restore(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Json<AssetDto>, ApiError> {
-    let asset = load(&state, &auth, &id).await?;
-    require_change(&auth, &asset)?;
-    bulk::apply_one(&state, &auth, &BulkAction::Restore, asset.id).await?;
-    let restored = load(&state, &auth, &id).await?;
+    let restored = assets::restore(&state.catalog, &auth, parse_id(&id, "asset")?).await?;
     Ok(Json(render(&state, &restored).await?))
 }
 
@@ -279,12 +219,7 @@ pub(crate) async fn text(
     auth: Auth,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let asset = load(&state, &auth, &id).await?;
-    let text = state
-        .store
-        .asset_text(asset.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("text of asset {}", asset.id)))?;
+    let text = assets::text(&state.catalog, &auth, parse_id(&id, "asset")?).await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text))
 }
 
@@ -306,10 +241,7 @@ pub(crate) async fn variants(
     auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Json<Items<VariantDto>>, ApiError> {
-    let asset = load(&state, &auth, &id).await?;
-    let items = state
-        .store
-        .list_variants(asset.id)
+    let items = assets::variants(&state.catalog, &auth, parse_id(&id, "asset")?)
         .await?
         .iter()
         .map(|v| VariantDto::from_variant(&state.urls, v))

@@ -3,20 +3,17 @@
 
 use axum::Json;
 use axum::extract::State;
-use medialib_core::ErrorCode;
+use medialib_app::access::audit;
 use medialib_core::UserId;
-use medialib_core::store::{AuditEvent, AuditFilter};
+use medialib_core::store::AuditEvent;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::ApiQuery;
-use crate::auth::{Admin, Auth};
+use crate::auth::Auth;
 use crate::dto::rfc3339;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
-
-/// Most events in one page.
-const MAX_LIMIT: u32 = 500;
 
 /// Query of `GET /api/v1/audit`.
 #[derive(Deserialize, IntoParams)]
@@ -103,41 +100,18 @@ pub(crate) struct AuditPage {
 )]
 pub(crate) async fn list(
     State(state): State<AppState>,
-    auth: Auth<Admin>,
+    auth: Auth,
     ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid(format!(
-            "limit must be between 1 and {MAX_LIMIT}, not {limit}"
-        )));
-    }
-    let before = query
-        .cursor
-        .as_deref()
-        .map(|c| {
-            c.parse::<i64>().map_err(|_| {
-                ApiError::new(
-                    ErrorCode::InvalidCursor,
-                    "cursor is not one this API returned",
-                )
-            })
-        })
-        .transpose()?;
-    let filter = AuditFilter {
-        namespace: Some(auth.namespace),
-        action: query.action,
-        user: query.user_id.map(UserId),
-        before,
-        // One more than asked, to know whether another page follows.
-        limit: limit + 1,
-    };
-    let mut events = state.store.audit_events(&filter).await?;
-    let more = events.len() > limit as usize;
-    events.truncate(limit as usize);
-    let next_cursor = more
-        .then(|| events.last().map(|e| e.id.to_string()))
-        .flatten();
+    let (events, next_cursor) = audit::list(
+        &state.catalog,
+        &auth,
+        query.action,
+        query.user_id.map(UserId),
+        query.limit.unwrap_or(50),
+        query.cursor.as_deref(),
+    )
+    .await?;
     Ok(Json(AuditPage {
         items: events.into_iter().map(Into::into).collect(),
         next_cursor,

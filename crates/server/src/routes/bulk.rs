@@ -1,27 +1,23 @@
-//! `POST /api/v1/assets/bulk`: one action on many assets, atomically; and the same path
-//! for single-asset actions (delete, restore, tag), so both obey the same rules.
+//! `POST /api/v1/assets/bulk`: one action on many assets, atomically
+//! (`medialib_app::bulk`, which single-asset delete, restore and tagging go through too).
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use medialib_app::bulk::{self, tag_action};
 use medialib_core::AssetId;
 use medialib_core::ErrorCode;
-use medialib_core::access::Principal;
-use medialib_core::access::Role;
-use medialib_core::organise::{CollectionId, TagSource, slugify};
-use medialib_core::store::{BulkAction, BulkRefusal, BulkReport};
+use medialib_core::organise::{CollectionId, slugify};
+use medialib_core::store::{BulkAction, BulkReport};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::ApiJson;
-use crate::auth::{Auth, Write};
+use crate::auth::Auth;
 use crate::dto::organise::{BulkResultDto, RefusalDto};
 use crate::error::{ApiError, ErrorBody, ErrorDto};
 use crate::state::AppState;
-
-/// The most ids one request may name.
-pub(crate) const MAX_BULK_IDS: usize = 1000;
 
 /// Body of `POST /api/v1/assets/bulk`.
 #[derive(Deserialize, ToSchema)]
@@ -58,21 +54,6 @@ struct BulkOutcome<'a> {
     results: Vec<BulkResultDto>,
 }
 
-/// Validates tag names for `tag`: non-empty slugs, at most 100 characters, at most 50.
-pub(crate) fn check_tag_names(names: &[String]) -> Result<(), ApiError> {
-    if names.is_empty() || names.len() > 50 {
-        return Err(ApiError::invalid("give 1-50 tags"));
-    }
-    for name in names {
-        if slugify(name).is_empty() || name.chars().count() > 100 {
-            return Err(ApiError::invalid(format!(
-                "tag name {name:?} must have a letter or digit and at most 100 characters"
-            )));
-        }
-    }
-    Ok(())
-}
-
 impl BulkBody {
     fn action(&self) -> Result<BulkAction, ApiError> {
         let collection = || {
@@ -81,10 +62,7 @@ impl BulkBody {
                 .ok_or_else(|| ApiError::invalid(format!("{} needs collection_id", self.action)))
         };
         Ok(match self.action.as_str() {
-            "tag" => {
-                check_tag_names(&self.tags)?;
-                tag_action(self.tags.clone(), self.source.as_deref(), self.confidence)?
-            }
+            "tag" => tag_action(self.tags.clone(), self.source.as_deref(), self.confidence)?,
             "untag" => {
                 if self.tags.is_empty() {
                     return Err(ApiError::invalid("untag needs tags (slugs)"));
@@ -109,26 +87,6 @@ impl BulkBody {
             }
         })
     }
-}
-
-/// The `tag` action for names, a source (`user` by default) and a confidence in 0–1.
-pub(crate) fn tag_action(
-    names: Vec<String>,
-    source: Option<&str>,
-    confidence: Option<f64>,
-) -> Result<BulkAction, ApiError> {
-    let source: TagSource = source
-        .unwrap_or("user")
-        .parse()
-        .map_err(ApiError::invalid)?;
-    if confidence.is_some_and(|c| !(0.0..=1.0).contains(&c)) {
-        return Err(ApiError::invalid("confidence must be between 0 and 1"));
-    }
-    Ok(BulkAction::Tag {
-        names,
-        source,
-        confidence,
-    })
 }
 
 fn results(report: &BulkReport) -> Vec<BulkResultDto> {
@@ -168,16 +126,10 @@ fn results(report: &BulkReport) -> Vec<BulkResultDto> {
 )]
 pub(crate) async fn bulk(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     ApiJson(body): ApiJson<BulkBody>,
 ) -> Result<Response, ApiError> {
     let action = body.action()?;
-    if body.ids.is_empty() || body.ids.len() > MAX_BULK_IDS {
-        return Err(ApiError::invalid(format!(
-            "give 1-{MAX_BULK_IDS} ids, not {}",
-            body.ids.len()
-        )));
-    }
     // An id that does not parse cannot name an asset: report it like an unknown one.
     let ids: Vec<Result<AssetId, String>> = body
         .ids
@@ -188,22 +140,7 @@ pub(crate) async fn bulk(
         return Err(ApiError::invalid(format!("{bad:?} is not an asset id")));
     }
     let ids: Vec<AssetId> = ids.into_iter().flatten().collect();
-    if changes_assets(&action) && auth.role != Role::Admin {
-        let others = state
-            .store
-            .get_assets(&ids)
-            .await?
-            .into_iter()
-            .filter(|a| a.namespace == auth.namespace && !auth.may_change(a))
-            .count();
-        if others > 0 {
-            return Err(ApiError::forbidden(format!(
-                "{others} of these assets were uploaded by someone else: an editor may \
-                 delete, restore or publish only their own assets; nothing was changed"
-            )));
-        }
-    }
-    let report = state.store.bulk(auth.namespace, &action, &ids).await?;
+    let report = bulk::apply(&state.catalog, &auth, &action, &ids).await?;
     let results = results(&report);
     if report.applied {
         return Ok(Json(BulkOutcome {
@@ -228,33 +165,4 @@ pub(crate) async fn bulk(
         results,
     };
     Ok((StatusCode::CONFLICT, Json(body)).into_response())
-}
-
-/// Whether the action changes the assets themselves (an editor's own only), rather than
-/// organising them (any asset).
-fn changes_assets(action: &BulkAction) -> bool {
-    matches!(
-        action,
-        BulkAction::Delete { .. } | BulkAction::Restore | BulkAction::SetPublic(_)
-    )
-}
-
-/// Applies an action to one asset; a refusal becomes the matching API error (404 or 409).
-pub(crate) async fn apply_one(
-    state: &AppState,
-    auth: &Principal,
-    action: &BulkAction,
-    id: AssetId,
-) -> Result<(), ApiError> {
-    let report = state.store.bulk(auth.namespace, action, &[id]).await?;
-    match report.results.into_iter().next() {
-        Some((_, Err(refusal))) => {
-            let dto = RefusalDto::new(id, &refusal);
-            Err(match refusal {
-                BulkRefusal::NotFound => ApiError::not_found(format!("asset {id}")),
-                _ => ApiError::new(dto.code, dto.message),
-            })
-        }
-        _ => Ok(()),
-    }
 }

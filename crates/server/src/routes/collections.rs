@@ -3,19 +3,16 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use medialib_app::organise::collections;
 use medialib_core::AssetId;
-use medialib_core::ErrorCode;
-use medialib_core::access::Principal;
-use medialib_core::organise::{Collection, CollectionId};
-use medialib_core::store::{BulkAction, CollectionPatch, NewCollection};
+use medialib_core::organise::CollectionId;
+use medialib_core::store::{CollectionPatch, NewCollection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::assets::{nullable, render_page};
-use super::bulk::MAX_BULK_IDS;
 use super::extract::{ApiJson, ApiQuery, parse_id};
-use super::tags::{check_color, check_slug};
-use crate::auth::{Auth, Write};
+use crate::auth::Auth;
 use crate::dto::AssetDto;
 use crate::dto::Items;
 use crate::dto::organise::CollectionDto;
@@ -37,22 +34,18 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<Json<Items<CollectionDto>>, ApiError> {
-    let items = state.store.list_collections(auth.namespace).await?;
+    let items = collections::list(&state.catalog, &auth).await?;
     Ok(Json(Items {
         items: items.into_iter().map(CollectionDto::from).collect(),
     }))
 }
 
-fn check_text(field: &str, value: Option<&str>, max: usize) -> Result<(), ApiError> {
-    match value {
-        Some(v) if v.trim().is_empty() => {
-            Err(ApiError::invalid(format!("{field} must not be empty")))
-        }
-        Some(v) if v.chars().count() > max => Err(ApiError::invalid(format!(
-            "{field} is longer than {max} characters"
-        ))),
-        _ => Ok(()),
-    }
+fn collection_id(raw: &str) -> Result<CollectionId, ApiError> {
+    parse_id::<i64>(raw, "collection").map(CollectionId)
+}
+
+fn asset_ids(raw: &[String]) -> Result<Vec<AssetId>, ApiError> {
+    raw.iter().map(|r| asset_id(r)).collect()
 }
 
 fn asset_id(raw: &str) -> Result<AssetId, ApiError> {
@@ -94,20 +87,11 @@ pub(crate) struct CreateCollection {
 )]
 pub(crate) async fn create(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     ApiJson(body): ApiJson<CreateCollection>,
 ) -> Result<(StatusCode, Json<CollectionDto>), ApiError> {
-    check_text("title", Some(&body.title), 500)?;
-    check_text("kind", body.kind.as_deref(), 100)?;
-    check_color(body.color.as_deref())?;
-    check_slug(body.slug.as_deref())?;
-    if body.slug.is_none() && medialib_core::organise::slugify(&body.title).is_empty() {
-        return Err(ApiError::invalid(
-            "the title has no letters or digits to make a slug from: give a slug",
-        ));
-    }
     let new = NewCollection {
-        title: body.title.trim().to_owned(),
+        title: body.title,
         slug: body.slug,
         description: body.description,
         kind: body.kind.unwrap_or_default(),
@@ -115,18 +99,8 @@ pub(crate) async fn create(
         is_public: body.is_public,
         cover_asset: body.cover_asset_id.as_deref().map(asset_id).transpose()?,
     };
-    let collection = state.store.create_collection(auth.namespace, &new).await?;
+    let collection = collections::create(&state.catalog, &auth, new).await?;
     Ok((StatusCode::CREATED, Json(collection.into())))
-}
-
-/// Loads a collection of the caller's namespace, or 404.
-async fn load(state: &AppState, auth: &Principal, raw: &str) -> Result<Collection, ApiError> {
-    let id = CollectionId(parse_id::<i64>(raw, "collection")?);
-    state
-        .store
-        .get_collection(auth.namespace, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("collection {raw}")))
 }
 
 /// `GET /api/v1/collections/{id}`.
@@ -147,7 +121,8 @@ pub(crate) async fn get(
     auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Json<CollectionDto>, ApiError> {
-    Ok(Json(load(&state, &auth, &id).await?.into()))
+    let collection = collections::get(&state.catalog, &auth, collection_id(&id)?).await?;
+    Ok(Json(collection.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -186,22 +161,17 @@ pub(crate) struct PatchCollection {
 )]
 pub(crate) async fn patch(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PatchCollection>,
 ) -> Result<Json<CollectionDto>, ApiError> {
-    let collection = load(&state, &auth, &id).await?;
-    check_text("title", body.title.as_deref(), 500)?;
-    check_text("kind", body.kind.as_deref(), 100)?;
-    check_color(body.color.clone().flatten().as_deref())?;
-    check_slug(body.slug.as_deref())?;
     let cover_asset = match body.cover_asset_id {
         Some(Some(raw)) => Some(Some(asset_id(&raw)?)),
         Some(None) => Some(None),
         None => None,
     };
     let patch = CollectionPatch {
-        title: body.title.map(|t| t.trim().to_owned()),
+        title: body.title,
         slug: body.slug,
         description: body.description,
         kind: body.kind,
@@ -209,11 +179,7 @@ pub(crate) async fn patch(
         is_public: body.is_public,
         cover_asset,
     };
-    let updated = state
-        .store
-        .update_collection(auth.namespace, collection.id, &patch)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("collection {id}")))?;
+    let updated = collections::edit(&state.catalog, &auth, collection_id(&id)?, patch).await?;
     Ok(Json(updated.into()))
 }
 
@@ -232,14 +198,10 @@ pub(crate) async fn patch(
 )]
 pub(crate) async fn delete(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let collection = load(&state, &auth, &id).await?;
-    state
-        .store
-        .delete_collection(auth.namespace, collection.id)
-        .await?;
+    collections::delete(&state.catalog, &auth, collection_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -290,23 +252,12 @@ pub(crate) async fn items(
     Path(id): Path<String>,
     ApiQuery(params): ApiQuery<ItemsParams>,
 ) -> Result<Json<ItemPage>, ApiError> {
-    let collection = load(&state, &auth, &id).await?;
     let offset = params.offset.unwrap_or(0);
     let limit = params.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::new(
-            ErrorCode::InvalidQuery,
-            format!("limit {limit} must be 1-200"),
-        ));
-    }
-    let items = state
-        .store
-        .collection_items(collection.id, offset, limit)
-        .await?;
-    let ids: Vec<AssetId> = items.iter().map(|i| i.asset).collect();
-    let assets = state.store.get_assets(&ids).await?;
+    let page =
+        collections::items(&state.catalog, &auth, collection_id(&id)?, offset, limit).await?;
+    let (items, assets): (Vec<_>, Vec<_>) = page.items.into_iter().unzip();
     let dtos = render_page(&state, &assets).await?;
-    let shown = items.len() as u32;
     Ok(Json(ItemPage {
         items: items
             .into_iter()
@@ -317,9 +268,8 @@ pub(crate) async fn items(
                 asset,
             })
             .collect(),
-        total: collection.item_count,
-        next_offset: (u64::from(offset + shown) < collection.item_count && shown == limit)
-            .then_some(offset + shown),
+        total: page.collection.item_count,
+        next_offset: page.next_offset,
     }))
 }
 
@@ -329,16 +279,6 @@ pub(crate) struct ItemsBody {
     asset_ids: Vec<String>,
     /// Where to insert (0-based); appended when absent.
     position: Option<u32>,
-}
-
-fn ids(raw: &[String]) -> Result<Vec<AssetId>, ApiError> {
-    if raw.is_empty() || raw.len() > MAX_BULK_IDS {
-        return Err(ApiError::invalid(format!(
-            "give 1-{MAX_BULK_IDS} asset_ids, not {}",
-            raw.len()
-        )));
-    }
-    raw.iter().map(|r| asset_id(r)).collect()
 }
 
 /// `POST /api/v1/collections/{id}/items` with `{asset_ids, position?}`: inserts the assets
@@ -361,17 +301,20 @@ fn ids(raw: &[String]) -> Result<Vec<AssetId>, ApiError> {
 )]
 pub(crate) async fn add_items(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ItemsBody>,
 ) -> Result<Json<CollectionDto>, ApiError> {
-    let collection = load(&state, &auth, &id).await?;
-    let assets = ids(&body.asset_ids)?;
-    state
-        .store
-        .insert_items(collection.id, &assets, body.position)
-        .await?;
-    Ok(Json(load(&state, &auth, &id).await?.into()))
+    let assets = asset_ids(&body.asset_ids)?;
+    let collection = collections::add_items(
+        &state.catalog,
+        &auth,
+        collection_id(&id)?,
+        &assets,
+        body.position,
+    )
+    .await?;
+    Ok(Json(collection.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -401,18 +344,14 @@ pub(crate) struct OrderBody {
 )]
 pub(crate) async fn reorder(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<OrderBody>,
 ) -> Result<Json<CollectionDto>, ApiError> {
-    let collection = load(&state, &auth, &id).await?;
-    let assets: Vec<AssetId> = body
-        .asset_ids
-        .iter()
-        .map(|r| asset_id(r))
-        .collect::<Result<_, _>>()?;
-    state.store.reorder_items(collection.id, &assets).await?;
-    Ok(Json(load(&state, &auth, &id).await?.into()))
+    let assets = asset_ids(&body.asset_ids)?;
+    let collection =
+        collections::reorder(&state.catalog, &auth, collection_id(&id)?, &assets).await?;
+    Ok(Json(collection.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -441,16 +380,12 @@ pub(crate) struct RemoveBody {
 )]
 pub(crate) async fn remove_items(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RemoveBody>,
 ) -> Result<Json<CollectionDto>, ApiError> {
-    let collection = load(&state, &auth, &id).await?;
-    let assets = ids(&body.asset_ids)?;
-    let action = BulkAction::RemoveFromCollection(collection.id);
-    let report = state.store.bulk(auth.namespace, &action, &assets).await?;
-    if let Some((missing, _)) = report.results.iter().find(|(_, r)| r.is_err()) {
-        return Err(ApiError::not_found(format!("asset {missing}")));
-    }
-    Ok(Json(load(&state, &auth, &id).await?.into()))
+    let assets = asset_ids(&body.asset_ids)?;
+    let collection =
+        collections::remove_items(&state.catalog, &auth, collection_id(&id)?, &assets).await?;
+    Ok(Json(collection.into()))
 }

@@ -7,7 +7,7 @@
 //! a multi-range request gets the whole body, which the RFC allows.
 //!
 //! A private asset is delivered to a token of its namespace, or to anyone holding a signed
-//! URL (see [`crate::signing`]); a signed response may be cached only privately and no longer
+//! URL (see [`medialib_app::signing`]); a signed response may be cached only privately and no longer
 //! than the signature stays valid.
 
 use std::sync::Arc;
@@ -18,13 +18,16 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use medialib_core::ErrorCode;
 use medialib_core::{AssetId, OutputFormat, Sha256, StorageKey};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::extract::ApiQuery;
-use crate::auth::{MaybeAuth, can_read};
+use crate::auth::MaybeAuth;
 use crate::delivery_cache::Facts;
 use crate::error::{ApiError, ErrorBody};
-use crate::signing::SignatureParams;
 use crate::state::AppState;
+use medialib_app::access::authorize::can_read;
+use medialib_app::signing::SignatureParams;
 
 /// What to send: the blob, its type, hash and size, and how browsers should save it.
 struct Deliverable {
@@ -56,6 +59,30 @@ struct Credentials {
     signature: SignatureParams,
 }
 
+/// The signature parameters of a delivery request, as sent; [`Signer`] judges them.
+///
+/// [`Signer`]: medialib_app::signing::Signer
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct SignatureQuery {
+    /// Signed URLs only: expiry, in Unix seconds.
+    exp: Option<String>,
+    /// Signed URLs only: the id of the signing key.
+    kid: Option<String>,
+    /// Signed URLs only: HMAC-SHA256 of `{path}?exp={exp}&kid={kid}`, unpadded base64url.
+    sig: Option<String>,
+}
+
+impl From<SignatureQuery> for SignatureParams {
+    fn from(q: SignatureQuery) -> Self {
+        Self {
+            exp: q.exp,
+            kid: q.kid,
+            sig: q.sig,
+        }
+    }
+}
+
 /// Finds a live asset the caller may fetch. A request with signature parameters is judged
 /// by them alone, before the asset is looked up (403 for a bad one, whoever asks). Otherwise
 /// private assets need a token of the same namespace: no token answers 401, another
@@ -78,7 +105,7 @@ async fn load(
     let id: AssetId = raw_id.parse().map_err(|_| not_found())?;
     let facts = state
         .delivery_cache
-        .facts(&*state.store, id)
+        .facts(&*state.catalog.store, id)
         .await?
         .filter(|f| f.asset.deleted_at.is_none())
         .ok_or_else(not_found)?;
@@ -102,7 +129,7 @@ async fn load(
     get,
     path = "/files/{id}/{filename}",
     tag = "delivery",
-    params(("id" = String, Path, description = "asset id (UUIDv7)"), ("filename" = String, Path, description = "any name; the stored one is sent in Content-Disposition"), SignatureParams),
+    params(("id" = String, Path, description = "asset id (UUIDv7)"), ("filename" = String, Path, description = "any name; the stored one is sent in Content-Disposition"), SignatureQuery),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "the original file (HEAD and Range supported)", body = Vec<u8>, content_type = "application/octet-stream"),
@@ -118,7 +145,7 @@ pub(crate) async fn original(
     State(state): State<AppState>,
     auth: MaybeAuth,
     uri: Uri,
-    ApiQuery(signature): ApiQuery<SignatureParams>,
+    ApiQuery(signature): ApiQuery<SignatureQuery>,
     method: Method,
     headers: HeaderMap,
     Path((id, _filename)): Path<(String, String)>,
@@ -126,7 +153,7 @@ pub(crate) async fn original(
     let credentials = Credentials {
         auth,
         path: uri.path().to_owned(),
-        signature,
+        signature: signature.into(),
     };
     let (facts, caching) = load(&state, &credentials, &id).await?;
     let asset = &facts.asset;
@@ -151,7 +178,7 @@ pub(crate) async fn original(
     get,
     path = "/variants/{id}/{file}",
     tag = "delivery",
-    params(("id" = String, Path, description = "asset id (UUIDv7)"), ("file" = String, Path, description = "`{name}.{ext}`, e.g. `thumbnail.webp`"), SignatureParams),
+    params(("id" = String, Path, description = "asset id (UUIDv7)"), ("file" = String, Path, description = "`{name}.{ext}`, e.g. `thumbnail.webp`"), SignatureQuery),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "the variant (HEAD and Range supported)", body = Vec<u8>, content_type = "application/octet-stream"),
@@ -167,7 +194,7 @@ pub(crate) async fn variant(
     State(state): State<AppState>,
     auth: MaybeAuth,
     uri: Uri,
-    ApiQuery(signature): ApiQuery<SignatureParams>,
+    ApiQuery(signature): ApiQuery<SignatureQuery>,
     method: Method,
     headers: HeaderMap,
     Path((id, file)): Path<(String, String)>,
@@ -175,7 +202,7 @@ pub(crate) async fn variant(
     let credentials = Credentials {
         auth,
         path: uri.path().to_owned(),
-        signature,
+        signature: signature.into(),
     };
     let (facts, caching) = load(&state, &credentials, &id).await?;
     let not_found = || ApiError::not_found(format!("variant {file:?}"));
@@ -187,7 +214,7 @@ pub(crate) async fn variant(
         .find(|v| v.name == name && v.format == format)
         .ok_or_else(not_found)?;
     let asset = &facts.asset;
-    let stem = crate::ingest::filename::stem(&asset.original_filename);
+    let stem = medialib_app::ingest::filename::stem(&asset.original_filename);
     let d = Deliverable {
         asset: asset.id,
         key: StorageKey::from_stored(variant.storage_key.clone()),
@@ -272,12 +299,12 @@ async fn send(
     }
     let cached = state
         .delivery_cache
-        .file(&*state.blobs, &d.key, &d.sha256, d.size)
+        .file(&*state.catalog.blobs, &d.key, &d.sha256, d.size)
         .await?;
     let body = match cached {
         // Within the file's length, which `requested_range` checked.
         Some(bytes) => Body::from(bytes.slice(range.start as usize..range.end as usize)),
-        None => Body::from_stream(state.blobs.get_range(&d.key, range.clone()).await?),
+        None => Body::from_stream(state.catalog.blobs.get_range(&d.key, range.clone()).await?),
     };
     // The web UI's own thumbnails and previews are staff at work, not the audience: a
     // request with the session cookie is not counted as a view.

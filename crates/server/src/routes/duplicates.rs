@@ -2,8 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use medialib_core::ErrorCode;
-use medialib_core::similarity::near_duplicate_groups;
+use medialib_app::duplicates;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -58,27 +57,17 @@ pub(crate) async fn duplicates(
     ApiQuery(params): ApiQuery<DuplicateParams>,
 ) -> Result<Json<Groups>, ApiError> {
     let threshold = params.threshold.unwrap_or(6);
-    let limit = params.limit.unwrap_or(20);
-    if threshold > 16 || !(1..=100).contains(&limit) {
-        return Err(ApiError::new(
-            ErrorCode::InvalidQuery,
-            "threshold must be 0-16 and limit 1-100",
-        ));
-    }
-    let hashes = state.store.perceptual_hashes(auth.namespace).await?;
-    let all = tokio::task::spawn_blocking(move || near_duplicate_groups(&hashes, threshold))
-        .await
-        .map_err(ApiError::internal)?;
+    let found =
+        duplicates::find(&state.catalog, &auth, threshold, params.limit.unwrap_or(20)).await?;
     let mut groups = Vec::new();
-    for ids in all.iter().take(limit as usize) {
-        let assets = state.store.get_assets(ids).await?;
+    for assets in &found.groups {
         groups.push(Group {
-            items: render_page(&state, &assets).await?,
+            items: render_page(&state, assets).await?,
         });
     }
     Ok(Json(Groups {
         threshold,
-        total: all.len(),
+        total: found.total,
         groups,
     }))
 }

@@ -3,18 +3,16 @@
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use medialib_core::ErrorCode;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::extract::ApiJson;
-use crate::auth::{Auth, Write};
+use crate::auth::Auth;
 use crate::dto::AssetDto;
 use crate::error::{ApiError, ErrorBody};
-use crate::import::ImportError;
-use crate::import::guard::Refused;
-use crate::ingest::{self, Declared, IngestOutcome};
 use crate::state::AppState;
+use medialib_app::import::{self, UrlImport};
+use medialib_app::ingest::Declared;
 
 /// What to import, and how to describe it.
 #[derive(Deserialize, ToSchema)]
@@ -61,71 +59,22 @@ pub(crate) struct ImportRequest {
 )]
 pub(crate) async fn import(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     ApiJson(body): ApiJson<ImportRequest>,
 ) -> Result<Response, ApiError> {
-    let namespace = auth.namespace;
-    let collection = match body.collection.as_deref() {
-        Some(wanted) => Some(
-            ingest::organise::find_collection(&state, namespace, wanted)
-                .await?
-                .ok_or_else(|| {
-                    ApiError::invalid(format!("collection {wanted:?} does not exist"))
-                })?,
-        ),
-        None => None,
+    let request = UrlImport {
+        url: body.url,
+        declared: Declared {
+            filename: String::new(),
+            title: body.title,
+            description: body.description,
+            alt_text: body.alt_text,
+            is_public: body.is_public,
+        },
+        tags: body.tags,
+        collection: body.collection,
     };
-    let max = state.settings.limits.max_upload_bytes;
-    let room = ingest::quota::room(&state, namespace).await?;
-    let limit = room.map_or(max, |room| room.min(max));
-    let fetched = match state
-        .importer
-        .fetch(&body.url, &state.staging_dir, limit)
-        .await
-    {
-        Ok(fetched) => fetched,
-        Err(ImportError::TooLarge { declared, .. })
-            if limit < max && declared.is_none_or(|size| size <= max) =>
-        {
-            let size = declared.unwrap_or(limit + 1);
-            return Err(ingest::quota::over_bytes(&state, namespace, size).await);
-        }
-        Err(e) => {
-            tracing::info!(url = %body.url, error = %e, "import refused");
-            return Err(import_error(e));
-        }
-    };
-    let declared = Declared {
-        filename: fetched.fitting_filename(),
-        title: body.title,
-        description: body.description,
-        alt_text: body.alt_text,
-        is_public: body.is_public,
-    };
-    let outcome = ingest::ingest(&state, (&*auth).into(), fetched.staged, declared).await?;
-    let asset = match &outcome {
-        IngestOutcome::Created(asset) | IngestOutcome::Duplicate(asset) => asset.id,
-    };
-    ingest::organise::file(&state, namespace, asset, body.tags, collection).await?;
-    tracing::info!(url = %body.url, %asset, "imported");
+    let outcome = import::import(&state.catalog, &state.importer, &auth, request).await?;
     let (status, dto) = super::upload::render(&state, &outcome).await?;
     Ok((status, Json(dto)).into_response())
-}
-
-/// The error for a failed fetch: 400 for what is not an http(s) URL, 413 over the size
-/// cap, 422 for the rest, each with its own code.
-fn import_error(e: ImportError) -> ApiError {
-    let code = match e {
-        ImportError::InvalidUrl(_) | ImportError::Refused(Refused::Scheme(_) | Refused::NoHost) => {
-            ErrorCode::InvalidUrl
-        }
-        ImportError::TooLarge { .. } => ErrorCode::FileTooLarge,
-        ImportError::Disk(e) => return ApiError::disk(e),
-        ImportError::Refused(Refused::Blocked { .. }) => ErrorCode::BlockedAddress,
-        ImportError::TooManyRedirects => ErrorCode::TooManyRedirects,
-        ImportError::Timeout(_) => ErrorCode::UpstreamTimeout,
-        ImportError::Status { .. } => ErrorCode::UpstreamStatus,
-        ImportError::Unreachable(_) => ErrorCode::UpstreamUnreachable,
-    };
-    ApiError::new(code, e.to_string())
 }

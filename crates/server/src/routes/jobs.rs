@@ -2,12 +2,10 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use medialib_core::ErrorCode;
-use medialib_core::access::Principal;
-use medialib_core::{Asset, Job, JobId, JobStatus};
+use medialib_app::jobs;
 
 use super::extract::parse_id;
-use crate::auth::{Auth, Write, can_read, require_change};
+use crate::auth::Auth;
 use crate::dto::JobDto;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -30,7 +28,7 @@ pub(crate) async fn get(
     auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Json<JobDto>, ApiError> {
-    let (job, _) = load(&state, &auth, &id).await?;
+    let (job, _) = jobs::get(&state.catalog, &auth, parse_id(&id, "job")?).await?;
     Ok(Json(JobDto::from_job(&job)))
 }
 
@@ -54,39 +52,9 @@ pub(crate) async fn get(
 )]
 pub(crate) async fn cancel(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Json<JobDto>, ApiError> {
-    let (job, asset) = load(&state, &auth, &id).await?;
-    require_change(&auth, &asset)?;
-    let after = state
-        .store
-        .cancel_job(job.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("job {}", job.id)))?;
-    if after.status != JobStatus::Cancelled || job.status == JobStatus::Cancelled {
-        return Err(ApiError::new(
-            ErrorCode::JobEnded,
-            format!("job {} has already ended ({})", job.id, after.status),
-        ));
-    }
-    tracing::info!(job = %job.id, kind = %job.payload.kind(), "job cancelled");
+    let after = jobs::cancel(&state.catalog, &auth, parse_id(&id, "job")?).await?;
     Ok(Json(JobDto::from_job(&after)))
-}
-
-/// A job the caller may see (whoever may see its asset), and its asset.
-async fn load(state: &AppState, auth: &Principal, id: &str) -> Result<(Job, Asset), ApiError> {
-    let id: JobId = parse_id(id, "job")?;
-    let job = state
-        .store
-        .get_job(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("job {id}")))?;
-    let asset = state
-        .store
-        .get_asset(job.asset_id)
-        .await?
-        .filter(|a| can_read(auth, a))
-        .ok_or_else(|| ApiError::not_found(format!("job {id}")))?;
-    Ok((job, asset))
 }

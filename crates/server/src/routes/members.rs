@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use medialib_app::access::members;
 use medialib_core::UserId;
 use medialib_core::access::Role;
 use medialib_core::store::User;
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::{ApiJson, parse_id};
-use crate::auth::{Admin, Auth};
+use crate::auth::Auth;
 use crate::dto::Items;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -59,9 +60,9 @@ pub(crate) struct RoleBody {
 )]
 pub(crate) async fn list(
     State(state): State<AppState>,
-    auth: Auth<Admin>,
+    auth: Auth,
 ) -> Result<Json<Items<MemberDto>>, ApiError> {
-    let members = state.store.members(auth.namespace).await?;
+    let members = members::list(&state.catalog, &auth).await?;
     Ok(Json(Items {
         items: members.iter().map(|(u, r)| MemberDto::new(u, *r)).collect(),
     }))
@@ -89,18 +90,12 @@ pub(crate) async fn list(
 )]
 pub(crate) async fn set(
     State(state): State<AppState>,
-    auth: Auth<Admin>,
+    auth: Auth,
     Path(user_id): Path<String>,
     ApiJson(body): ApiJson<RoleBody>,
 ) -> Result<Json<MemberDto>, ApiError> {
-    let user = user(&state, &user_id).await?;
     let role: Role = body.role.parse().map_err(ApiError::invalid)?;
-    not_self(&auth, user.id)?;
-    state
-        .store
-        .set_role(user.id, auth.namespace, Some(role))
-        .await?;
-    tracing::info!(user = user.id.0, namespace = auth.namespace.0, %role, by = auth.user.0, "role set");
+    let user = members::set_role(&state.catalog, &auth, parse_user(&user_id)?, role).await?;
     Ok(Json(MemberDto::new(&user, role)))
 }
 
@@ -122,39 +117,13 @@ pub(crate) async fn set(
 )]
 pub(crate) async fn remove(
     State(state): State<AppState>,
-    auth: Auth<Admin>,
+    auth: Auth,
     Path(user_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let user = user(&state, &user_id).await?;
-    not_self(&auth, user.id)?;
-    let members = state.store.members(auth.namespace).await?;
-    if !members.iter().any(|(u, _)| u.id == user.id) {
-        return Err(ApiError::not_found(format!("member {}", user.id.0)));
-    }
-    state.store.set_role(user.id, auth.namespace, None).await?;
-    tracing::info!(
-        user = user.id.0,
-        namespace = auth.namespace.0,
-        by = auth.user.0,
-        "member removed"
-    );
+    members::remove(&state.catalog, &auth, parse_user(&user_id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn user(state: &AppState, raw: &str) -> Result<User, ApiError> {
-    let id = UserId(parse_id(raw, "user")?);
-    state
-        .store
-        .get_user(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("user {}", id.0)))
-}
-
-fn not_self(auth: &Auth<Admin>, user: UserId) -> Result<(), ApiError> {
-    if auth.user == user {
-        return Err(ApiError::invalid(
-            "you cannot change your own role; ask another admin",
-        ));
-    }
-    Ok(())
+fn parse_user(raw: &str) -> Result<UserId, ApiError> {
+    parse_id(raw, "user").map(UserId)
 }

@@ -9,7 +9,7 @@
 //! - `duplicates`: near-duplicate groups.
 //! - `analytics`: reports.
 //! - `upload`: multipart upload (resumable uploads are [`crate::tus`]).
-//! - `import`: import from URL (the fetching is [`crate::import`]).
+//! - `import`: import from URL (the fetching is [`medialib_app::import`]).
 //! - `jobs`: job state and cancel.
 //! - `tokens`: the caller's API tokens; `members`: roles in the namespace (admins).
 //! - `audit`: the namespace's audit log (admins; recording is [`crate::audit`]).
@@ -78,7 +78,8 @@ pub fn router(state: AppState) -> Router {
 /// Every route, each registered with its OpenAPI operation so that none can be served
 /// undocumented (`routes!` takes both from the handler's `#[utoipa::path]`).
 fn documented(state: &AppState) -> OpenApiRouter<AppState> {
-    let body_limit = usize::try_from(state.settings.limits.max_request_bytes).unwrap_or(usize::MAX);
+    let body_limit =
+        usize::try_from(state.catalog.settings.limits.max_request_bytes).unwrap_or(usize::MAX);
     let (schemas, paths, upload) = routes!(upload::upload);
     let upload = upload.layer(DefaultBodyLimit::max(body_limit));
     let (s0, p0, import) = routes!(import::import);
@@ -133,7 +134,7 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(users::export))
         .routes(routes!(users::anonymize))
         .routes(routes!(session::get, session::login, session::logout));
-    let limits = &state.settings.rate_limits;
+    let limits = &state.catalog.settings.rate_limits;
     let uploading = match rate::layer(limits.uploads_per_second, limits.uploads_burst) {
         Some(limit) => uploading.layer(limit),
         None => uploading,

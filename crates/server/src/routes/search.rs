@@ -3,11 +3,11 @@
 
 use axum::Json;
 use axum::extract::State;
+use medialib_app::search::{self, Search, Sort};
 use medialib_core::ErrorCode;
-use medialib_core::access::Principal;
 use medialib_core::organise::CollectionId;
-use medialib_core::store::{AssetFilter, AssetQuery, AssetSort, Orientation, TagMatch};
-use medialib_core::{AssetKind, AssetStatus, Timestamp, UserId};
+use medialib_core::store::{AssetFilter, AssetSort, Orientation, Page, TagMatch};
+use medialib_core::{Asset, AssetKind, AssetStatus, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use utoipa::{IntoParams, ToSchema};
@@ -104,53 +104,32 @@ fn parse_time(name: &str, raw: Option<&str>) -> Result<Option<Timestamp>, ApiErr
         })
 }
 
-/// `sort` → key and direction; relevance is the default with a text query.
-fn parse_sort(raw: Option<&str>, has_text: bool) -> Result<(AssetSort, bool), ApiError> {
-    let raw = raw.unwrap_or(if has_text { "relevance" } else { "-created_at" });
+/// The sort order named by `raw` (`key` or `-key` for descending), if any.
+fn parse_sort(raw: Option<&str>) -> Result<Option<Sort>, ApiError> {
+    let Some(raw) = raw else { return Ok(None) };
     let (descending, key) = match raw.strip_prefix('-') {
         Some(key) => (true, key),
         None => (false, raw),
     };
-    let sort: AssetSort = key.parse().map_err(|_| {
+    let key: AssetSort = key.parse().map_err(|_| {
         invalid(format!(
             "sort {raw:?} is not one of relevance, created_at, taken_at, title, size \
              (prefix - for descending)"
         ))
     })?;
-    if sort == AssetSort::Relevance {
-        if !has_text {
-            return Err(invalid("sort=relevance needs a search text in q".into()));
-        }
-        // Relevance reads best first; `-relevance` asks for the worst first.
-        return Ok((sort, !descending));
-    }
-    Ok((sort, descending))
+    Ok(Some(Sort { key, descending }))
 }
 
 impl SearchParams {
-    /// The store query for these parameters in the caller's namespace.
-    fn query(self, auth: &Principal) -> Result<AssetQuery, ApiError> {
-        let text = self.q.filter(|q| !q.trim().is_empty());
-        if text.as_ref().is_some_and(|q| q.len() > 500) {
-            return Err(invalid("q is longer than 500 bytes".into()));
-        }
-        let has_words = text
-            .as_deref()
-            .is_some_and(|q| !medialib_core::store::search_words(q).is_empty());
-        let (sort, descending) = parse_sort(self.sort.as_deref(), has_words)?;
-        let limit = self.limit.unwrap_or(50);
-        if !(1..=200).contains(&limit) {
-            return Err(invalid(format!("limit {limit} must be 1-200")));
-        }
+    /// The search these parameters describe.
+    fn search(self) -> Result<Search, ApiError> {
+        let sort = parse_sort(self.sort.as_deref())?;
         let kinds = list(self.kind.as_deref())
             .iter()
             .map(|k| k.parse::<AssetKind>())
             .collect::<Result<Vec<_>, _>>()
             .map_err(invalid)?;
         let tags = list(self.tags.as_deref());
-        if tags.len() > 50 {
-            return Err(invalid("at most 50 tags per search".into()));
-        }
         let filter = AssetFilter {
             kinds,
             mime: self.mime.filter(|m| !m.is_empty()),
@@ -174,20 +153,18 @@ impl SearchParams {
             deleted: self.deleted.unwrap_or(false),
             in_use: self.in_use,
         };
-        Ok(AssetQuery {
-            namespace: auth.namespace,
-            text,
+        Ok(Search {
+            text: self.q,
             filter,
             sort,
-            descending,
-            limit,
+            limit: self.limit.unwrap_or(50),
             cursor: self.cursor,
         })
     }
 }
 
-async fn page(state: &AppState, query: &AssetQuery) -> Result<Json<AssetPage>, ApiError> {
-    let page = state.store.list_assets(query).await?;
+/// Renders a page of results.
+async fn render(state: &AppState, page: Page<Asset>) -> Result<Json<AssetPage>, ApiError> {
     Ok(Json(AssetPage {
         items: render_page(state, &page.items).await?,
         next_cursor: page.next_cursor,
@@ -216,8 +193,8 @@ pub(crate) async fn search(
     auth: Auth,
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<AssetPage>, ApiError> {
-    let query = params.query(&auth)?;
-    page(&state, &query).await
+    let page = search::search(&state.catalog, &auth, params.search()?).await?;
+    render(&state, page).await
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -280,16 +257,9 @@ pub(crate) async fn unused(
         params.older_than.as_deref().unwrap_or("30d"),
         Timestamp::now_utc(),
     )?;
-    let query = SearchParams {
-        limit: params.limit,
-        cursor: params.cursor,
-        sort: Some("created_at".into()),
-        in_use: Some(false),
-        ..SearchParams::default()
-    };
-    let mut query = query.query(&auth)?;
-    query.filter.created_to = Some(before);
-    page(&state, &query).await
+    let limit = params.limit.unwrap_or(50);
+    let page = search::unused(&state.catalog, &auth, before, limit, params.cursor).await?;
+    render(&state, page).await
 }
 
 #[cfg(test)]
@@ -320,16 +290,16 @@ mod tests {
     }
 
     #[test]
-    fn relevance_needs_text_and_reads_best_first() {
-        assert_eq!(
-            parse_sort(None, true).unwrap(),
-            (AssetSort::Relevance, true)
-        );
-        assert_eq!(
-            parse_sort(None, false).unwrap(),
-            (AssetSort::CreatedAt, true)
-        );
-        assert!(parse_sort(Some("relevance"), false).is_err());
-        assert!(parse_sort(Some("colour"), false).is_err());
+    fn sort_orders_parse_or_say_why_not() {
+        let title = |descending| {
+            Some(Sort {
+                key: AssetSort::Title,
+                descending,
+            })
+        };
+        assert_eq!(parse_sort(Some("title")).unwrap(), title(false));
+        assert_eq!(parse_sort(Some("-title")).unwrap(), title(true));
+        assert_eq!(parse_sort(None).unwrap(), None);
+        assert!(parse_sort(Some("colour")).is_err());
     }
 }

@@ -6,15 +6,14 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
+use medialib_app::access::sessions::{self, SignedIn};
 use medialib_core::ErrorCode;
-use medialib_core::NamespaceId;
 use medialib_core::access::Principal;
-use medialib_core::store::User;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::audit::Caller;
-use crate::auth::{Auth, hash_token};
+use crate::auth::Auth;
 use crate::error::{ApiError, ErrorBody};
 use crate::session;
 use crate::state::AppState;
@@ -101,43 +100,18 @@ pub(crate) async fn login(
     request: Request,
 ) -> Result<Response, ApiError> {
     let headers = request.headers().clone();
-    session::same_origin(&headers, &state.settings)?;
+    session::same_origin(&headers, &state.catalog.settings)?;
     let login = read_login(request).await?;
     if let Some(to) = &login.redirect {
         local_path(to)?;
     }
-    let found = state.store.password_hash(&login.name).await?;
-    let (user, hash) = match found {
-        Some((user, hash)) => (Some(user), Some(hash)),
-        None => (None, None),
-    };
-    let matches = session::verify_password(login.password, hash).await;
-    let Some(user) = user.filter(|_| matches) else {
-        tracing::warn!(name = %login.name, "failed login");
-        return Err(ApiError::new(
-            ErrorCode::InvalidCredentials,
-            "wrong name or password",
-        ));
-    };
-    // An HTML form sends an empty field for "my first namespace".
     let slug = login.namespace.as_deref().filter(|s| !s.is_empty());
-    let namespace = working_namespace(&state, &user, slug).await?;
-    let id = session::new_id();
-    state
-        .store
-        .create_session(&hash_token(&id), user.id, namespace)
-        .await?;
-    let principal = state
-        .store
-        .session(&hash_token(&id), session::limits(&state.settings))
-        .await?
-        .ok_or_else(ApiError::unauthorized)?;
-    // The login is a write: the audit log records who signed in, from where.
+    let SignedIn { id, principal } =
+        sessions::login(&state.catalog, &login.name, login.password, slug).await?;
     if let Some(Extension(caller)) = caller {
         caller.set(&principal);
     }
-    tracing::info!(user = user.id.0, namespace = namespace.0, "signed in");
-    let cookie = session::set_cookie(&state.settings, &headers, Some(&id));
+    let cookie = session::set_cookie(&state.catalog.settings, &headers, Some(&id));
     let mut response = match &login.redirect {
         Some(to) => Redirect::to(to).into_response(),
         None => Json(describe(&state, &principal, "session").await?).into_response(),
@@ -164,10 +138,10 @@ pub(crate) async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if let Some(id) = session::cookie_id(&headers) {
-        session::same_origin(&headers, &state.settings)?;
-        state.store.delete_session(&hash_token(&id)).await?;
+        session::same_origin(&headers, &state.catalog.settings)?;
+        sessions::logout(&state.catalog, &id).await?;
     }
-    let cookie = session::set_cookie(&state.settings, &headers, None);
+    let cookie = session::set_cookie(&state.catalog.settings, &headers, None);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }
 
@@ -208,34 +182,6 @@ fn local_path(to: &str) -> Result<(), ApiError> {
     )))
 }
 
-/// The namespace a login works in: the one asked for, or the user's first (the owner's
-/// default is the embedded default namespace). 403 without a role there.
-async fn working_namespace(
-    state: &AppState,
-    user: &User,
-    slug: Option<&str>,
-) -> Result<NamespaceId, ApiError> {
-    let memberships = state.store.memberships(user.id).await?;
-    let namespaces = state.store.list_namespaces().await?;
-    let Some(slug) = slug else {
-        return match memberships.first() {
-            Some(m) => Ok(m.namespace),
-            None if user.is_owner => Ok(state.store.default_namespace().await?),
-            None => Err(ApiError::forbidden(format!(
-                "{} has no role in any namespace; ask an admin for one",
-                user.name
-            ))),
-        };
-    };
-    let namespace = namespaces
-        .iter()
-        .find(|n| n.slug == slug)
-        .filter(|n| user.is_owner || memberships.iter().any(|m| m.namespace == n.id));
-    namespace.map(|n| n.id).ok_or_else(|| {
-        ApiError::forbidden(format!("{} has no role in a namespace {slug:?}", user.name))
-    })
-}
-
 /// The caller as the API and the UI show them: user, namespace, role, scopes; `via` is
 /// `session` or `token`.
 pub(crate) async fn describe(
@@ -243,18 +189,7 @@ pub(crate) async fn describe(
     principal: &Principal,
     via: &'static str,
 ) -> Result<SessionDto, ApiError> {
-    let user = state
-        .store
-        .get_user(principal.user)
-        .await?
-        .ok_or_else(ApiError::unauthorized)?;
-    let namespace = state
-        .store
-        .list_namespaces()
-        .await?
-        .into_iter()
-        .find(|n| n.id == principal.namespace)
-        .ok_or_else(|| ApiError::not_found(format!("namespace {}", principal.namespace.0)))?;
+    let (user, namespace) = sessions::whoami(&state.catalog, principal).await?;
     Ok(SessionDto {
         user_id: user.id.0,
         name: user.name,

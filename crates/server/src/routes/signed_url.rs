@@ -1,15 +1,15 @@
 //! `GET /api/v1/assets/{id}/signed-url`: a delivery URL that fetches a private original or
-//! variant without a token until it expires (see [`crate::signing`]).
+//! variant without a token until it expires (see [`medialib_app::signing`]).
 
 use axum::Json;
 use axum::extract::{Path, State};
+use medialib_app::signed_urls;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::assets::load;
-use super::extract::ApiQuery;
+use super::extract::{ApiQuery, parse_id};
 use crate::auth::Auth;
-use crate::dto::{original_path, rfc3339, variant_path};
+use crate::dto::rfc3339;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -54,40 +54,17 @@ pub(crate) async fn signed_url(
     Path(id): Path<String>,
     ApiQuery(query): ApiQuery<SignedUrlQuery>,
 ) -> Result<Json<SignedUrlDto>, ApiError> {
-    let signing = &state.settings.signing;
-    let ttl = query.ttl.unwrap_or(signing.default_ttl_seconds);
-    if !(1..=signing.max_ttl_seconds).contains(&ttl) {
-        return Err(ApiError::invalid(format!(
-            "ttl = {ttl} must be between 1 and {} seconds",
-            signing.max_ttl_seconds
-        )));
-    }
-    let asset = load(&state, &auth, &id).await?;
-    if asset.deleted_at.is_some() {
-        return Err(ApiError::not_found(format!(
-            "asset {id} (it is in the trash)"
-        )));
-    }
-    let path = match &query.variant {
-        None => original_path(&asset),
-        Some(wanted) => {
-            let variants = state.store.list_variants(asset.id).await?;
-            let (name, ext) = match wanted.rsplit_once('.') {
-                Some((name, ext)) => (name, Some(ext)),
-                None => (wanted.as_str(), None),
-            };
-            let variant = variants
-                .iter()
-                .find(|v| v.name == name && ext.is_none_or(|e| v.format.extension() == e))
-                .ok_or_else(|| ApiError::not_found(format!("variant {wanted:?}")))?;
-            variant_path(variant)
-        }
-    };
-    let now = time::OffsetDateTime::now_utc();
-    let expires_at = now + time::Duration::seconds(i64::try_from(ttl).unwrap_or(i64::MAX));
-    let query = state.signer.sign(&path, expires_at.unix_timestamp());
+    let (path, expires_at) = signed_urls::issue(
+        &state.catalog,
+        &state.signer,
+        &auth,
+        parse_id(&id, "asset")?,
+        query.variant.as_deref(),
+        query.ttl,
+    )
+    .await?;
     Ok(Json(SignedUrlDto {
-        url: state.urls.url(&format!("{path}?{query}")),
+        url: state.urls.url(&path),
         expires_at: rfc3339(expires_at),
     }))
 }

@@ -3,15 +3,15 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use medialib_core::organise::{TagId, slugify};
-use medialib_core::store::{BulkAction, NewTag, TagPatch};
+use medialib_app::organise::tags;
+use medialib_core::organise::TagId;
+use medialib_core::store::{NewTag, TagPatch};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::assets::{load, render};
-use super::bulk::{apply_one, check_tag_names, tag_action};
+use super::assets::render;
 use super::extract::{ApiJson, parse_id};
-use crate::auth::{Auth, Write};
+use crate::auth::Auth;
 use crate::dto::AssetDto;
 use crate::dto::Items;
 use crate::dto::organise::TagDto;
@@ -33,34 +33,10 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<Json<Items<TagDto>>, ApiError> {
-    let items = state.store.list_tags(auth.namespace).await?;
+    let items = tags::list(&state.catalog, &auth).await?;
     Ok(Json(Items {
         items: items.into_iter().map(TagDto::from).collect(),
     }))
-}
-
-/// Checks a `#rrggbb` colour.
-pub(crate) fn check_color(color: Option<&str>) -> Result<(), ApiError> {
-    match color {
-        Some(c)
-            if !(c.len() == 7
-                && c.starts_with('#')
-                && c[1..].chars().all(|ch| ch.is_ascii_hexdigit())) =>
-        {
-            Err(ApiError::invalid(format!("color {c:?} is not #rrggbb")))
-        }
-        _ => Ok(()),
-    }
-}
-
-/// Checks a slug given by a client: what [`slugify`] would make of it.
-pub(crate) fn check_slug(slug: Option<&str>) -> Result<(), ApiError> {
-    match slug {
-        Some(s) if s.is_empty() || slugify(s) != s || s.len() > 100 => Err(ApiError::invalid(
-            format!("slug {s:?} must be lower-case letters and digits joined by -"),
-        )),
-        _ => Ok(()),
-    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -91,19 +67,16 @@ pub(crate) struct CreateTag {
 )]
 pub(crate) async fn create(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     ApiJson(body): ApiJson<CreateTag>,
 ) -> Result<(StatusCode, Json<TagDto>), ApiError> {
-    check_tag_names(std::slice::from_ref(&body.name))?;
-    check_color(body.color.as_deref())?;
-    check_slug(body.slug.as_deref())?;
     let new = NewTag {
-        name: body.name.trim().to_owned(),
+        name: body.name,
         slug: body.slug,
         color: body.color,
         description: body.description,
     };
-    let tag = state.store.create_tag(auth.namespace, &new).await?;
+    let tag = tags::create(&state.catalog, &auth, new).await?;
     Ok((StatusCode::CREATED, Json(tag.into())))
 }
 
@@ -129,10 +102,8 @@ pub(crate) async fn get(
     auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Json<TagDto>, ApiError> {
-    let id = tag_id(&id)?;
-    let tag = state.store.get_tag(auth.namespace, id).await?;
-    tag.map(|t| Json(t.into()))
-        .ok_or_else(|| ApiError::not_found(format!("tag {}", id.0)))
+    let tag = tags::get(&state.catalog, &auth, tag_id(&id)?).await?;
+    Ok(Json(tag.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -164,23 +135,17 @@ pub(crate) struct PatchTag {
 )]
 pub(crate) async fn patch(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PatchTag>,
 ) -> Result<Json<TagDto>, ApiError> {
-    let id = tag_id(&id)?;
-    if let Some(name) = &body.name {
-        check_tag_names(std::slice::from_ref(name))?;
-    }
-    check_color(body.color.clone().flatten().as_deref())?;
     let patch = TagPatch {
-        name: body.name.map(|n| n.trim().to_owned()),
+        name: body.name,
         color: body.color,
         description: body.description,
     };
-    let tag = state.store.update_tag(auth.namespace, id, &patch).await?;
-    tag.map(|t| Json(t.into()))
-        .ok_or_else(|| ApiError::not_found(format!("tag {}", id.0)))
+    let tag = tags::edit(&state.catalog, &auth, tag_id(&id)?, patch).await?;
+    Ok(Json(tag.into()))
 }
 
 /// `DELETE /api/v1/tags/{id}`: deletes the tag and takes it off every asset.
@@ -198,15 +163,11 @@ pub(crate) async fn patch(
 )]
 pub(crate) async fn delete(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id = tag_id(&id)?;
-    if state.store.delete_tag(auth.namespace, id).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::not_found(format!("tag {}", id.0)))
-    }
+    tags::delete(&state.catalog, &auth, tag_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -236,17 +197,20 @@ pub(crate) struct TagAsset {
 )]
 pub(crate) async fn assign(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<TagAsset>,
 ) -> Result<Json<AssetDto>, ApiError> {
-    let asset = load(&state, &auth, &id).await?;
-    check_tag_names(&body.tags)?;
-    let action = tag_action(body.tags, body.source.as_deref(), body.confidence)?;
-    apply_one(&state, &auth, &action, asset.id).await?;
-    Ok(Json(
-        render(&state, &load(&state, &auth, &id).await?).await?,
-    ))
+    let asset = tags::assign(
+        &state.catalog,
+        &auth,
+        parse_id(&id, "asset")?,
+        body.tags,
+        body.source.as_deref(),
+        body.confidence,
+    )
+    .await?;
+    Ok(Json(render(&state, &asset).await?))
 }
 
 /// `DELETE /api/v1/assets/{id}/tags/{slug}`: takes a tag off the asset (a tag it does not
@@ -265,11 +229,9 @@ pub(crate) async fn assign(
 )]
 pub(crate) async fn unassign(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     Path((id, slug)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let asset = load(&state, &auth, &id).await?;
-    let action = BulkAction::Untag { slugs: vec![slug] };
-    apply_one(&state, &auth, &action, asset.id).await?;
+    tags::unassign(&state.catalog, &auth, parse_id(&id, "asset")?, slug).await?;
     Ok(StatusCode::NO_CONTENT)
 }

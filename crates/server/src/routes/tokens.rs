@@ -5,20 +5,16 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use medialib_core::Timestamp;
-use medialib_core::access::Scopes;
-use medialib_core::store::{NewToken, TokenInfo};
+use medialib_app::access::tokens::{self, TokenRequest};
+use medialib_core::store::TokenInfo;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::ApiJson;
-use crate::auth::{Auth, generate_token, hash_token};
+use crate::auth::Auth;
 use crate::dto::{Items, rfc3339};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
-
-/// Longest lifetime a token may be given, in seconds (10 years).
-const MAX_TTL_SECONDS: u64 = 10 * 365 * 86_400;
 
 /// A token as listed (never its secret).
 #[derive(Serialize, ToSchema)]
@@ -82,7 +78,7 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<Json<Items<TokenDto>>, ApiError> {
-    let tokens = state.store.list_tokens(auth.user).await?;
+    let tokens = tokens::list(&state.catalog, &auth).await?;
     Ok(Json(Items {
         items: tokens.into_iter().map(TokenDto::from).collect(),
     }))
@@ -110,45 +106,12 @@ pub(crate) async fn create(
     auth: Auth,
     ApiJson(body): ApiJson<NewTokenBody>,
 ) -> Result<(StatusCode, Json<TokenDto>), ApiError> {
-    let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::invalid("name must be 1-100 characters"));
-    }
-    let scopes: Scopes = match body.scopes.as_deref() {
-        Some(raw) => raw.parse().map_err(ApiError::invalid)?,
-        None => auth.scopes,
+    let request = TokenRequest {
+        name: body.name,
+        scopes: body.scopes,
+        ttl_seconds: body.ttl_seconds,
     };
-    let beyond = (scopes.read && !auth.scopes.read)
-        || (scopes.write && !auth.scopes.write)
-        || (scopes.admin && !auth.scopes.admin);
-    if beyond {
-        return Err(ApiError::invalid(format!(
-            "a token may have at most the scopes of the token creating it ({})",
-            auth.scopes
-        )));
-    }
-    let expires_at = match body.ttl_seconds {
-        Some(ttl) if ttl == 0 || ttl > MAX_TTL_SECONDS => {
-            return Err(ApiError::invalid(format!(
-                "ttl_seconds must be 1-{MAX_TTL_SECONDS}"
-            )));
-        }
-        Some(ttl) => Some(Timestamp::now_utc() + std::time::Duration::from_secs(ttl)),
-        None => None,
-    };
-    let token = generate_token();
-    let info = state
-        .store
-        .create_token(NewToken {
-            user: auth.user,
-            namespace: auth.namespace,
-            name: name.to_owned(),
-            hash: hash_token(&token),
-            scopes,
-            expires_at,
-        })
-        .await?;
-    tracing::info!(user = auth.user.0, token = info.id, scopes = %scopes, "token created");
+    let (info, token) = tokens::create(&state.catalog, &auth, request).await?;
     let mut dto = TokenDto::from(info);
     dto.token = Some(token);
     Ok((StatusCode::CREATED, Json(dto)))
@@ -173,10 +136,11 @@ pub(crate) async fn revoke(
     auth: Auth,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id: i64 = super::extract::parse_id(&id, "token")?;
-    if !state.store.revoke_token(auth.user, id).await? {
-        return Err(ApiError::not_found(format!("token {id}")));
-    }
-    tracing::info!(user = auth.user.0, token = id, "token revoked");
+    tokens::revoke(
+        &state.catalog,
+        &auth,
+        super::extract::parse_id(&id, "token")?,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,7 +2,7 @@
 //!
 //! Text fields (`title`, `description`, `alt_text`, `is_public`) apply to the files
 //! that follow them, so send them first. Each `file` part streams to staging and goes
-//! through [`crate::ingest::ingest`] on its own: one bad file does not fail the others.
+//! through [`medialib_app::ingest::ingest`] on its own: one bad file does not fail the others.
 
 use axum::Json;
 use axum::extract::State;
@@ -11,15 +11,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use medialib_core::ErrorCode;
-use medialib_core::access::Principal;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::{Auth, Write};
+use crate::auth::Auth;
 use crate::dto::AssetDto;
 use crate::error::{ApiError, ErrorBody, ErrorDto};
-use crate::ingest::{self, Declared, IngestOutcome, staging};
 use crate::state::AppState;
+use medialib_app::ingest::{self, Declared, IngestOutcome, Uploader, staging};
 
 /// Longest text field accepted, in bytes.
 const MAX_FIELD_BYTES: usize = 16 * 1024;
@@ -90,9 +89,10 @@ pub(crate) struct UploadForm {
 )]
 pub(crate) async fn upload(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
+    let uploader = Uploader::authorize(&auth)?;
     let mut multipart = multipart.map_err(|e| {
         ApiError::new(
             ErrorCode::InvalidMultipart,
@@ -102,7 +102,7 @@ pub(crate) async fn upload(
             ),
         )
     })?;
-    let limits = &state.settings.limits;
+    let limits = &state.catalog.settings.limits;
     let mut declared = Declared::default();
     let mut results = Vec::new();
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
@@ -119,7 +119,7 @@ pub(crate) async fn upload(
                     ));
                 }
                 let filename = field.file_name().unwrap_or("upload").to_owned();
-                let result = upload_one(&state, &auth, field, &declared, &filename).await;
+                let result = upload_one(&state, uploader, field, &declared, &filename).await;
                 results.push(match result {
                     Ok(r) => r,
                     Err(e) => FileResult::Rejected(filename, e),
@@ -176,18 +176,17 @@ pub(crate) async fn upload(
 
 async fn upload_one(
     state: &AppState,
-    auth: &Principal,
+    uploader: Uploader,
     field: Field<'_>,
     declared: &Declared,
     filename: &str,
 ) -> Result<FileResult, ApiError> {
-    let max = state.settings.limits.max_upload_bytes;
+    let max = state.catalog.settings.limits.max_upload_bytes;
     // The size is not declared: the quota's room caps the stream instead. A file that
     // turns out to be a duplicate would have passed, but it must be read to know.
-    let room = ingest::quota::room(state, auth.namespace).await?;
-    let limit = room.map_or(max, |room| room.min(max));
+    let limit = ingest::quota::upload_limit(&state.catalog, uploader.namespace).await?;
     let mut field = field;
-    let staged = staging::stage(&state.staging_dir, &mut field, limit).await;
+    let staged = staging::stage(&state.catalog.staging_dir, &mut field, limit).await;
     let staged = match staged {
         Ok(staged) => staged,
         Err(e @ staging::StageError::TooLarge { .. }) => {
@@ -198,17 +197,21 @@ async fn upload_one(
                 size += chunk.map_err(multipart_error)?.len() as u64;
             }
             if limit < max {
-                return Err(ingest::quota::over_bytes(state, auth.namespace, size).await);
+                return Err(
+                    ingest::quota::over_bytes(&state.catalog, uploader.namespace, size)
+                        .await
+                        .into(),
+                );
             }
-            return Err(ingest::stage_error(e));
+            return Err(ingest::stage_error(e).into());
         }
-        Err(e) => return Err(ingest::stage_error(e)),
+        Err(e) => return Err(ingest::stage_error(e).into()),
     };
     let declared = Declared {
         filename: filename.to_owned(),
         ..declared.clone()
     };
-    let outcome = ingest::ingest(state, auth.into(), staged, declared).await?;
+    let outcome = ingest::ingest(&state.catalog, uploader, staged, declared).await?;
     let (status, dto) = render(state, &outcome).await?;
     Ok(FileResult::Done(status, Box::new(dto)))
 }

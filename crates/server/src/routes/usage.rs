@@ -3,27 +3,17 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use medialib_app::organise::usage;
 use medialib_core::organise::UsageRef;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::assets::load;
-use super::extract::{ApiJson, ApiQuery};
-use crate::auth::{Auth, Write};
+use super::extract::{ApiJson, ApiQuery, parse_id};
+use crate::auth::Auth;
 use crate::dto::Items;
 use crate::dto::organise::UsageDto;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
-
-/// Checks one identifying field: 1–200 characters.
-fn check(field: &str, value: &str) -> Result<(), ApiError> {
-    if value.trim().is_empty() || value.chars().count() > 200 {
-        return Err(ApiError::invalid(format!(
-            "{field} must be 1-200 characters"
-        )));
-    }
-    Ok(())
-}
 
 /// `GET /api/v1/assets/{id}/usage`: where the asset is used, most recent first.
 #[utoipa::path(
@@ -43,8 +33,7 @@ pub(crate) async fn list(
     auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Json<Items<UsageDto>>, ApiError> {
-    let asset = load(&state, &auth, &id).await?;
-    let items = state.store.list_usage(asset.id).await?;
+    let items = usage::list(&state.catalog, &auth, parse_id(&id, "asset")?).await?;
     Ok(Json(Items {
         items: items.into_iter().map(UsageDto::from).collect(),
     }))
@@ -78,23 +67,16 @@ pub(crate) struct RecordUsage {
 )]
 pub(crate) async fn record(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RecordUsage>,
 ) -> Result<(StatusCode, Json<UsageDto>), ApiError> {
-    let asset = load(&state, &auth, &id).await?;
-    if asset.deleted_at.is_some() {
-        return Err(ApiError::not_found(format!("asset {}", asset.id)));
-    }
-    check("entity_type", &body.entity_type)?;
-    check("entity_id", &body.entity_id)?;
-    check("usage_type", &body.usage_type)?;
     let usage = UsageRef {
         entity_type: body.entity_type,
         entity_id: body.entity_id,
         usage_type: body.usage_type,
     };
-    let recorded = state.store.record_usage(asset.id, &usage).await?;
+    let recorded = usage::record(&state.catalog, &auth, parse_id(&id, "asset")?, usage).await?;
     Ok((StatusCode::CREATED, Json(recorded.into())))
 }
 
@@ -127,25 +109,18 @@ pub(crate) struct RemoveUsage {
 )]
 pub(crate) async fn remove(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     Path(id): Path<String>,
     ApiQuery(params): ApiQuery<RemoveUsage>,
 ) -> Result<StatusCode, ApiError> {
-    let asset = load(&state, &auth, &id).await?;
-    let removed = state
-        .store
-        .remove_usage(
-            asset.id,
-            &params.entity_type,
-            &params.entity_id,
-            params.usage_type.as_deref(),
-        )
-        .await?;
-    if removed == 0 {
-        return Err(ApiError::not_found(format!(
-            "usage of asset {} by {} {}",
-            asset.id, params.entity_type, params.entity_id
-        )));
-    }
+    usage::remove(
+        &state.catalog,
+        &auth,
+        parse_id(&id, "asset")?,
+        &params.entity_type,
+        &params.entity_id,
+        params.usage_type.as_deref(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -8,22 +8,19 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use medialib_core::access::Access;
-use medialib_core::store::{AssetQuery, AuditFilter, User};
-use medialib_core::{Asset, NamespaceId, Timestamp, UserId};
+use medialib_app::access::users;
+use medialib_core::store::User;
+use medialib_core::{Asset, Timestamp, UserId};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::audit::AuditEventDto;
 use super::extract::parse_id;
 use super::tokens::TokenDto;
-use crate::auth::{Auth, require};
+use crate::auth::Auth;
 use crate::dto::{original_path, rfc3339};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
-
-/// Page size used to read a user's assets and audit events for an export.
-const PAGE: u32 = 200;
 
 /// A user's own record.
 #[derive(Serialize, ToSchema)]
@@ -92,52 +89,6 @@ pub(crate) struct UserExport {
     audit: Vec<AuditEventDto>,
 }
 
-/// What part of a user's data the caller sees.
-#[derive(Clone, Copy)]
-enum Scope {
-    /// All of it: the user themself, or the instance owner.
-    All,
-    /// What concerns this namespace: its admin.
-    Namespace(NamespaceId),
-}
-
-impl Scope {
-    fn covers(self, namespace: NamespaceId) -> bool {
-        match self {
-            Scope::All => true,
-            Scope::Namespace(n) => n == namespace,
-        }
-    }
-}
-
-/// The user `raw` names and the caller's view of them: the caller themself, the owner,
-/// or an admin of a namespace the user belongs to. 404 for an unknown user or one of
-/// another namespace; 403 for a caller who is neither themself nor an admin.
-async fn subject(state: &AppState, auth: &Auth, raw: &str) -> Result<(User, Scope), ApiError> {
-    let id = UserId(parse_id(raw, "user")?);
-    let not_found = || ApiError::not_found(format!("user {}", id.0));
-    if id == auth.user {
-        let user = state.store.get_user(id).await?.ok_or_else(not_found)?;
-        return Ok((user, Scope::All));
-    }
-    require(auth, Access::Admin)?;
-    let caller = state.store.get_user(auth.user).await?;
-    let user = state.store.get_user(id).await?.ok_or_else(not_found)?;
-    if caller.is_some_and(|c| c.is_owner) {
-        return Ok((user, Scope::All));
-    }
-    let member = state
-        .store
-        .memberships(id)
-        .await?
-        .iter()
-        .any(|m| m.namespace == auth.namespace);
-    if !member {
-        return Err(not_found());
-    }
-    Ok((user, Scope::Namespace(auth.namespace)))
-}
-
 /// `GET /api/v1/users/{user_id}/export`: everything held about a user, as one JSON document.
 #[utoipa::path(
     operation_id = "users_export",
@@ -157,35 +108,23 @@ pub(crate) async fn export(
     auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Json<UserExport>, ApiError> {
-    let (user, scope) = subject(&state, &auth, &id).await?;
-    let memberships = state
-        .store
-        .memberships(user.id)
-        .await?
+    let export = users::export(&state.catalog, &auth, user_id(&id)?).await?;
+    let memberships = export
+        .memberships
         .into_iter()
-        .filter(|m| scope.covers(m.namespace))
         .map(|m| MembershipDto {
             namespace: m.namespace.0,
             role: m.role.to_string(),
         })
         .collect();
-    let tokens = state
-        .store
-        .list_tokens(user.id)
-        .await?
-        .into_iter()
-        .filter(|t| scope.covers(t.namespace))
-        .map(Into::into)
+    let tokens = export.tokens.into_iter().map(Into::into).collect();
+    let assets = export
+        .assets
+        .iter()
+        .map(|a| uploaded_dto(&state, a))
         .collect();
-    let mut assets = Vec::new();
-    for namespace in state.store.list_namespaces().await? {
-        if scope.covers(namespace.id) {
-            for asset in uploaded(&state, namespace.id, user.id).await? {
-                assets.push(uploaded_dto(&state, &asset));
-            }
-        }
-    }
-    let audit = audit_of(&state, user.id, scope).await?;
+    let audit = export.audit;
+    let user = export.user;
     Ok(Json(UserExport {
         exported_at: rfc3339(Timestamp::now_utc()),
         user: (&user).into(),
@@ -222,60 +161,8 @@ pub(crate) async fn anonymize(
     auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Json<UserDto>, ApiError> {
-    let (user, scope) = subject(&state, &auth, &id).await?;
-    if user.id == auth.user {
-        return Err(ApiError::invalid(
-            "you cannot anonymize yourself; ask an admin of your namespace",
-        ));
-    }
-    if user.is_owner {
-        return Err(ApiError::invalid("the instance owner cannot be anonymized"));
-    }
-    if let Scope::Namespace(namespace) = scope {
-        let elsewhere = state
-            .store
-            .memberships(user.id)
-            .await?
-            .iter()
-            .any(|m| m.namespace != namespace);
-        if elsewhere {
-            return Err(ApiError::forbidden(format!(
-                "user {} also has roles in other namespaces; only the instance owner can \
-                 anonymize them",
-                user.id.0
-            )));
-        }
-    }
-    let anonymized = state
-        .store
-        .anonymize_user(user.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("user {}", user.id.0)))?;
-    tracing::info!(user = user.id.0, by = auth.user.0, "user anonymized");
+    let anonymized = users::anonymize(&state.catalog, &auth, user_id(&id)?).await?;
     Ok(Json((&anonymized).into()))
-}
-
-/// The user's assets in `namespace`, live and trashed.
-async fn uploaded(
-    state: &AppState,
-    namespace: NamespaceId,
-    user: UserId,
-) -> Result<Vec<Asset>, ApiError> {
-    let mut assets = Vec::new();
-    for deleted in [false, true] {
-        let mut query = AssetQuery::newest(namespace, PAGE);
-        query.filter.uploaded_by = Some(user);
-        query.filter.deleted = deleted;
-        loop {
-            let page = state.store.list_assets(&query).await?;
-            assets.extend(page.items);
-            match page.next_cursor {
-                Some(cursor) => query.cursor = Some(cursor),
-                None => break,
-            }
-        }
-    }
-    Ok(assets)
 }
 
 fn uploaded_dto(state: &AppState, a: &Asset) -> UploadedAssetDto {
@@ -292,30 +179,6 @@ fn uploaded_dto(state: &AppState, a: &Asset) -> UploadedAssetDto {
     }
 }
 
-/// Every audit event of the user's within `scope`, newest first.
-async fn audit_of(
-    state: &AppState,
-    user: UserId,
-    scope: Scope,
-) -> Result<Vec<medialib_core::store::AuditEvent>, ApiError> {
-    let mut filter = AuditFilter {
-        namespace: match scope {
-            Scope::All => None,
-            Scope::Namespace(n) => Some(n),
-        },
-        action: None,
-        user: Some(user),
-        before: None,
-        limit: PAGE,
-    };
-    let mut events = Vec::new();
-    loop {
-        let page = state.store.audit_events(&filter).await?;
-        let full = page.len() == PAGE as usize;
-        filter.before = page.last().map(|e| e.id);
-        events.extend(page);
-        if !full {
-            return Ok(events);
-        }
-    }
+fn user_id(raw: &str) -> Result<UserId, ApiError> {
+    parse_id(raw, "user").map(UserId)
 }

@@ -12,8 +12,8 @@ use medialib_core::{AssetId, Concat, NamespaceId, Timestamp, UploadId, UploadSes
 
 use super::{expiry, location, locked, progress, remove, session_of};
 use crate::error::ApiError;
-use crate::ingest::{self, Declared, IngestOutcome};
 use crate::state::AppState;
+use medialib_app::ingest::{self, Declared, IngestOutcome};
 
 /// `POST` with `Upload-Concat: final;…`: checks the parts (the caller's, partial,
 /// complete), writes them into one file, ingests it, and removes the parts.
@@ -36,7 +36,7 @@ pub(super) async fn assemble(
         writing.push(state.uploads.try_lock(*part).ok_or(locked(*part))?);
         length += session.length;
     }
-    let max = state.settings.limits.max_upload_bytes;
+    let max = state.catalog.settings.limits.max_upload_bytes;
     if length > max {
         return Err(ApiError::new(
             ErrorCode::FileTooLarge,
@@ -57,7 +57,7 @@ pub(super) async fn assemble(
         expires_at: expiry(state),
     };
     // The row first: a failure from here on removes it with whatever file was written.
-    state.store.create_upload(&session).await?;
+    state.catalog.store.create_upload(&session).await?;
     let staged = match state.uploads.assemble(session.id, &parts).await {
         Ok((size, sha256)) => state.uploads.staged_as(session.id, size, sha256).await,
         Err(e) => Err(e),
@@ -107,7 +107,7 @@ pub(super) async fn finish(
         namespace: session.namespace,
         user: Some(session.user),
     };
-    let outcome = ingest::ingest(state, uploader, staged, declared).await;
+    let outcome = ingest::ingest(&state.catalog, uploader, staged, declared).await;
     let asset = match outcome {
         Ok(IngestOutcome::Created(asset) | IngestOutcome::Duplicate(asset)) => asset,
         Err(e) => {
@@ -118,6 +118,7 @@ pub(super) async fn finish(
     };
     organise(state, session.namespace, asset.id, m).await?;
     state
+        .catalog
         .store
         .finish_upload(session.id, asset.id, expiry(state))
         .await?;
@@ -140,7 +141,7 @@ pub(super) async fn collection_of(
     else {
         return Ok(None);
     };
-    let found = ingest::organise::find_collection(state, namespace, wanted).await?;
+    let found = ingest::organise::find_collection(&state.catalog, namespace, wanted).await?;
     found.map(Some).ok_or_else(|| {
         ApiError::new(
             ErrorCode::UnknownCollection,
@@ -162,5 +163,7 @@ async fn organise(
         .map(|t| t.split(',').map(str::to_owned).collect())
         .unwrap_or_default();
     let collection = collection_of(state, namespace, metadata).await?;
-    ingest::organise::file(state, namespace, asset, tags, collection).await
+    ingest::organise::file(&state.catalog, namespace, asset, tags, collection)
+        .await
+        .map_err(ApiError::from)
 }

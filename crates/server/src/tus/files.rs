@@ -15,7 +15,7 @@ use sha1::Digest;
 
 use super::blocks::{BLOCK, BlockWriter, ChunkHasher, Hashes};
 use super::headers::Algorithm;
-use crate::ingest::staging::{HEAD_BYTES, StagedFile};
+use medialib_app::ingest::staging::{HEAD_BYTES, StagedFile};
 
 /// Upload files and the sessions being written.
 pub struct UploadFiles {

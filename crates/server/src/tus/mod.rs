@@ -10,7 +10,7 @@
 //! - `complete`: ingesting a finished upload, or one assembled from partial uploads.
 //!
 //! A session is created with its length (`POST`), filled by `PATCH` requests at its
-//! current offset, and ingested through [`crate::ingest::ingest`] (the multipart path's
+//! current offset, and ingested through [`medialib_app::ingest::ingest`] (the multipart path's
 //! dedup, validation and jobs) by the request that brings its last byte. That response,
 //! and a `HEAD` afterwards, name the asset in `Medialib-Asset-Id`. A session belongs to
 //! the user who created it: for anyone else it does not exist (404).
@@ -26,11 +26,12 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use medialib_app::ingest::Uploader;
 use medialib_core::ErrorCode;
 use medialib_core::access::Principal;
 use medialib_core::{Concat, Timestamp, UploadId, UploadSession};
 
-use crate::auth::{Auth, Write};
+use crate::auth::Auth;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use complete::{assemble, collection_of, finish};
@@ -92,7 +93,7 @@ fn checksum(headers: &HeaderMap) -> Result<Option<(headers::Algorithm, Vec<u8>)>
 }
 
 fn expiry(state: &AppState) -> Timestamp {
-    Timestamp::now_utc() + Duration::from_secs(state.settings.uploads.expire_seconds)
+    Timestamp::now_utc() + Duration::from_secs(state.catalog.settings.uploads.expire_seconds)
 }
 
 fn location(id: UploadId) -> String {
@@ -107,7 +108,12 @@ async fn session_of(
 ) -> Result<UploadSession, ApiError> {
     let not_found = || ApiError::not_found(format!("upload {id}"));
     let id: UploadId = id.parse().map_err(|_| not_found())?;
-    let session = state.store.get_upload(id).await?.ok_or_else(not_found)?;
+    let session = state
+        .catalog
+        .store
+        .get_upload(id)
+        .await?
+        .ok_or_else(not_found)?;
     if session.user != auth.user || session.namespace != auth.namespace {
         return Err(not_found());
     }
@@ -157,7 +163,7 @@ pub(crate) async fn options(State(state): State<AppState>) -> Response {
     );
     h.insert(
         "Tus-Max-Size",
-        HeaderValue::from(state.settings.limits.max_upload_bytes),
+        HeaderValue::from(state.catalog.settings.limits.max_upload_bytes),
     );
     response
 }
@@ -189,10 +195,11 @@ pub(crate) async fn options(State(state): State<AppState>) -> Response {
 )]
 pub(crate) async fn create(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    Uploader::authorize(&auth)?;
     if let Some(refused) = version_refused(&headers) {
         return Ok(refused);
     }
@@ -209,7 +216,7 @@ pub(crate) async fn create(
     if let Some(ConcatHeader::Final(parts)) = concat {
         return assemble(&state, &auth, parts, metadata).await;
     }
-    let max = state.settings.limits.max_upload_bytes;
+    let max = state.catalog.settings.limits.max_upload_bytes;
     let length = match number(&headers, "Upload-Length")? {
         Some(length) => length,
         None if headers.contains_key("Upload-Defer-Length") => {
@@ -225,7 +232,7 @@ pub(crate) async fn create(
             format!("the file is larger than the {max}-byte upload limit (Tus-Max-Size)"),
         ));
     }
-    crate::ingest::quota::check(&state, auth.namespace, length).await?;
+    medialib_app::ingest::quota::check(&state.catalog, auth.namespace, length).await?;
     if length == 0 && concat.is_none() {
         // The multipart path's answer, before a session that could never be ingested.
         return Err(ApiError::new(
@@ -251,7 +258,7 @@ pub(crate) async fn create(
         .create(session.id)
         .await
         .map_err(ApiError::disk)?;
-    if let Err(e) = state.store.create_upload(&session).await {
+    if let Err(e) = state.catalog.store.create_upload(&session).await {
         let _ = state.uploads.remove(session.id).await;
         return Err(e.into());
     }
@@ -289,10 +296,11 @@ pub(crate) async fn create(
 )]
 pub(crate) async fn head(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    Uploader::authorize(&auth)?;
     if let Some(refused) = version_refused(&headers) {
         return Ok(refused);
     }
@@ -354,11 +362,12 @@ pub(crate) async fn head(
 )]
 pub(crate) async fn patch(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    Uploader::authorize(&auth)?;
     if let Some(refused) = version_refused(&headers) {
         return Ok(refused);
     }
@@ -417,10 +426,11 @@ pub(crate) async fn patch(
 )]
 pub(crate) async fn delete(
     State(state): State<AppState>,
-    auth: Auth<Write>,
+    auth: Auth,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    Uploader::authorize(&auth)?;
     if let Some(refused) = version_refused(&headers) {
         return Ok(refused);
     }
@@ -436,7 +446,7 @@ pub(crate) async fn delete(
 
 /// Removes a session's record and bytes (termination, expiry, a finished concatenation).
 pub(crate) async fn remove(state: &AppState, id: UploadId) -> Result<(), ApiError> {
-    state.store.delete_upload(id).await?;
+    state.catalog.store.delete_upload(id).await?;
     state.uploads.remove(id).await.map_err(ApiError::disk)?;
     state.uploads.forget(id);
     Ok(())
@@ -446,7 +456,12 @@ pub(crate) async fn remove(state: &AppState, id: UploadId) -> Result<(), ApiErro
 /// request is writing right now; returns how many went.
 pub async fn remove_expired(state: &AppState) -> Result<usize, ApiError> {
     let mut removed = 0;
-    for id in state.store.expired_uploads(Timestamp::now_utc()).await? {
+    for id in state
+        .catalog
+        .store
+        .expired_uploads(Timestamp::now_utc())
+        .await?
+    {
         if let Some(_writing) = state.uploads.try_lock(id) {
             remove(state, id).await?;
             removed += 1;
@@ -470,6 +485,7 @@ async fn settled(state: &AppState, mut session: UploadSession) -> Result<UploadS
         tracing::warn!(upload = %session.id, recorded = session.offset, on_disk, "upload file is shorter than recorded; resuming from what is on disk");
         session.offset = on_disk;
         state
+            .catalog
             .store
             .set_upload_offset(session.id, on_disk, session.expires_at)
             .await?;
@@ -524,6 +540,7 @@ async fn receive(
     session.offset = offset;
     session.expires_at = expiry(state);
     state
+        .catalog
         .store
         .set_upload_offset(session.id, offset, session.expires_at)
         .await?;

@@ -101,7 +101,10 @@ pub(super) fn allow_framing(response: &mut Response, settings: &Settings, origin
 async fn page_headers(State(state): State<AppState>, mut response: Response) -> Response {
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        let policy = format!("{}; frame-ancestors 'none'", policy(&state.settings));
+        let policy = format!(
+            "{}; frame-ancestors 'none'",
+            policy(&state.catalog.settings)
+        );
         if let Ok(value) = HeaderValue::from_str(&policy) {
             headers.insert(header::CONTENT_SECURITY_POLICY, value);
         }

@@ -199,8 +199,8 @@ pub(super) async fn login(
     if to_picker {
         super::allow_framing(
             &mut response,
-            &state.settings,
-            &state.settings.ui.picker_origins,
+            &state.catalog.settings,
+            &state.catalog.settings.ui.picker_origins,
         );
     }
     response

@@ -70,7 +70,7 @@ pub(super) async fn page(
             .respond(StatusCode::BAD_REQUEST);
         }
     };
-    let origins = &state.settings.ui.picker_origins;
+    let origins = &state.catalog.settings.ui.picker_origins;
     let origin = query.origin.clone().unwrap_or_default();
     if !origin.is_empty() && !origins.contains(&origin) && !is_own(&origin, &headers) {
         return Problem {
@@ -123,7 +123,7 @@ pub(super) async fn page(
     } else {
         std::slice::from_ref(&origin)
     };
-    allow_framing(&mut response, &state.settings, host);
+    allow_framing(&mut response, &state.catalog.settings, host);
     response
 }
 

@@ -40,6 +40,7 @@ async fn writes_are_recorded_and_only_admins_read_them() {
     let (_, admin) = member(&app, "ad", home, Role::Admin).await;
     let away = app
         .state
+        .catalog
         .store
         .create_namespace("away", "Away")
         .await

@@ -4,11 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use medialib_app::access::credentials::{generate_token, hash_token};
 use medialib_core::access::{Role, Scopes};
 use medialib_core::store::NewToken;
 use medialib_core::{NamespaceId, Settings, UserId};
 use medialib_server::App;
-use medialib_server::auth::{generate_token, hash_token};
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -263,7 +263,7 @@ impl TestApp {
     /// Keys of the blobs stored under `prefix` (`originals`, `variants/{id}`; empty for
     /// all), as the blob store lists them.
     pub async fn blob_keys(&self, prefix: &str) -> Vec<String> {
-        let listed = self.state.blobs.list(prefix).await.unwrap();
+        let listed = self.state.catalog.blobs.list(prefix).await.unwrap();
         listed
             .into_iter()
             .map(|b| b.key.as_str().to_owned())
@@ -297,7 +297,13 @@ pub async fn member(
     namespace: NamespaceId,
     role: Role,
 ) -> (UserId, String) {
-    let user = app.state.store.create_user(name, None, None).await.unwrap();
+    let user = app
+        .state
+        .catalog
+        .store
+        .create_user(name, None, None)
+        .await
+        .unwrap();
     (user.id, join(app, user.id, namespace, role).await)
 }
 
@@ -329,8 +335,8 @@ where
 
 /// A new user `name` who signs in with `PASSWORD`, an editor in the default namespace.
 pub async fn editor_with_password(app: &TestApp, name: &str) -> UserId {
-    let store = &app.state.store;
-    let hash = medialib_server::session::hash_password(PASSWORD.into())
+    let store = &app.state.catalog.store;
+    let hash = medialib_app::access::credentials::hash_password(PASSWORD.into())
         .await
         .unwrap();
     let user = store.create_user(name, None, Some(&hash)).await.unwrap();
@@ -343,7 +349,7 @@ pub async fn editor_with_password(app: &TestApp, name: &str) -> UserId {
 
 /// Gives `user` the `role` in `namespace`; returns a new all-scopes token for them there.
 pub async fn join(app: &TestApp, user: UserId, namespace: NamespaceId, role: Role) -> String {
-    let store = &app.state.store;
+    let store = &app.state.catalog.store;
     store.set_role(user, namespace, Some(role)).await.unwrap();
     let token = generate_token();
     store

@@ -46,7 +46,7 @@ async fn a_second_process_does_not_take_over_a_running_job() {
     assert_eq!(status, 201, "{asset}");
     let id = asset["id"].as_str().unwrap().to_owned();
     // The first process's worker has claimed the job and is busy with it.
-    let store = &first.state.store;
+    let store = &first.state.catalog.store;
     let (job, lease) = store
         .claim_job("first", Duration::from_secs(600))
         .await

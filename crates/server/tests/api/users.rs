@@ -41,7 +41,7 @@ fn ids(list: &Value, key: &str) -> Vec<String> {
 async fn a_users_data_is_exported_and_anonymized_with_their_assets_kept() {
     let app = spawn_app_with(|_| {}, false).await;
     let home = NamespaceId(1);
-    let store = &app.state.store;
+    let store = &app.state.catalog.store;
     let away = store.create_namespace("away", "Away").await.unwrap().id;
     let ana = store
         .create_user("ana", Some("ana@example.org"), None)
@@ -124,6 +124,7 @@ async fn a_users_data_is_exported_and_anonymized_with_their_assets_kept() {
     );
     let owner = app
         .state
+        .catalog
         .store
         .find_user("admin")
         .await

@@ -3,9 +3,9 @@
 //! processing. Each step is checked in the API, not only on the page.
 
 use fantoccini::key::Key;
+use medialib_app::worker::{Step, run_next_job};
 use medialib_core::NamespaceId;
 use medialib_core::access::Role;
-use medialib_server::worker::{Step, run_next_job};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -272,7 +272,10 @@ async fn edits_survive_processing() {
     browser.fill("#edit-alt", alt).await;
     // Some polls while it is still processing, then the job, then the redrawn preview.
     tokio::time::sleep(std::time::Duration::from_millis(4500)).await;
-    while let Step::Ran(_) = run_next_job(&app.state, "test").await.unwrap() {}
+    while let Step::Ran(_) = run_next_job(&app.state.worker_context(), "test")
+        .await
+        .unwrap()
+    {}
     browser
         .wait_until(
             "the preview after processing",

@@ -18,7 +18,7 @@ pub(super) struct Callers {
 }
 
 pub(super) async fn callers(app: &TestApp) -> Callers {
-    let store = &app.state.store;
+    let store = &app.state.catalog.store;
     let home = NamespaceId(1);
     let away = store.create_namespace("away", "Away").await.unwrap().id;
     let mut users = Vec::new();
@@ -165,6 +165,7 @@ pub(super) async fn fixture(
     .await;
     let member = app
         .state
+        .catalog
         .store
         .create_user(
             &format!("member{}", UNIQUE.fetch_add(1, Ordering::Relaxed)),
@@ -175,6 +176,7 @@ pub(super) async fn fixture(
         .unwrap()
         .id;
     app.state
+        .catalog
         .store
         .set_role(member, NamespaceId(1), Some(Role::Viewer))
         .await
@@ -239,8 +241,8 @@ pub(super) async fn processed_pdf(app: &TestApp, callers: &Callers) -> (String, 
         .json()
         .await
         .unwrap();
-    while let medialib_server::worker::Step::Ran(_) =
-        medialib_server::worker::run_next_job(&app.state, "matrix")
+    while let medialib_app::worker::Step::Ran(_) =
+        medialib_app::worker::run_next_job(&app.state.worker_context(), "matrix")
             .await
             .unwrap()
     {}

@@ -16,20 +16,20 @@ use medialib_media::{Cancel, MediaError};
 use sha2::Digest;
 
 use super::results::delete_blobs;
-use super::{Done, Failure};
-use crate::state::AppState;
+use super::{Done, Failure, WorkerContext};
 
 /// How often progress is written (and the cancel flag read back).
 const HEARTBEAT: Duration = Duration::from_millis(500);
 
 /// Runs the transcode of `asset` to profile `name` under `lease`.
 pub(super) async fn run(
-    state: &AppState,
+    context: &WorkerContext,
     name: &str,
     lease: Lease,
     asset: &Asset,
 ) -> Result<Done, Failure> {
-    let settings = &state.settings;
+    let catalog = &context.catalog;
+    let settings = &catalog.settings;
     let profile = settings
         .video
         .profiles
@@ -50,10 +50,10 @@ pub(super) async fn run(
             ));
         }
     };
-    let original = super::original_file(state, asset).await?;
+    let original = super::original_file(catalog, asset).await?;
     let output = tempfile::Builder::new()
         .prefix("transcode-")
-        .tempfile_in(state.staging_dir.as_ref())
+        .tempfile_in(catalog.staging_dir.as_ref())
         .map_err(Failure::transient)?
         .into_temp_path();
 
@@ -86,13 +86,13 @@ pub(super) async fn run(
     let result = loop {
         tokio::select! {
             result = &mut work => break result,
-            _ = state.shutdown.cancelled(), if !interrupted => {
+            _ = context.shutdown.cancelled(), if !interrupted => {
                 interrupted = true;
                 cancel.cancel();
             }
             _ = heartbeat.tick() => {
                 let progress = *progress_rx.borrow();
-                match state.store.job_progress(lease, Some(progress), duration).await {
+                match catalog.store.job_progress(lease, Some(progress), duration).await {
                     Ok(true) => {}
                     Ok(false) => cancel.cancel(),
                     // Not fatal: the next beat tries again, and the lease has slack.
@@ -118,7 +118,7 @@ pub(super) async fn run(
 
     let sha256 = hash_file(&output).await?;
     let key = StorageKey::rendition(asset.id, &profile.name, lease, profile.format);
-    state
+    catalog
         .blobs
         .put_file(&key, &output)
         .await
@@ -133,21 +133,21 @@ pub(super) async fn run(
         sha256,
         storage_key: key.as_str().to_owned(),
     };
-    match state.store.record_rendition(lease, variant).await {
+    match catalog.store.record_rendition(lease, variant).await {
         Ok(Some(replaced)) => {
             tracing::info!(profile = %profile.name, bytes = rendition.size, "rendition stored");
-            delete_blobs(state, replaced.keys).await?;
+            delete_blobs(catalog, replaced.keys).await?;
             Ok(Done::Recorded)
         }
         Ok(None) => {
             // Cancelled, claimed again after the lease expired, or the asset purged,
             // after ffmpeg finished: the rendition (its key is this claim's) belongs to
             // nobody.
-            delete_blobs(state, vec![key.as_str().to_owned()]).await?;
+            delete_blobs(catalog, vec![key.as_str().to_owned()]).await?;
             Ok(Done::Recorded)
         }
         Err(e) => {
-            delete_blobs(state, vec![key.as_str().to_owned()]).await?;
+            delete_blobs(catalog, vec![key.as_str().to_owned()]).await?;
             Err(Failure::transient(e))
         }
     }

@@ -9,7 +9,7 @@ use medialib_core::{
 use sha2::Digest;
 
 use super::Failure;
-use crate::state::AppState;
+use crate::Catalog;
 
 /// One variant made by a processing job, not yet stored.
 pub(super) struct Made {
@@ -88,7 +88,7 @@ impl Output {
 /// its lease deletes nothing: the variant keys are the asset's, and the claim that took
 /// over may have recorded them.
 pub(super) async fn record_processed(
-    state: &AppState,
+    catalog: &Catalog,
     asset: &Asset,
     lease: Lease,
     output: Output,
@@ -98,7 +98,7 @@ pub(super) async fn record_processed(
         let key = StorageKey::variant(asset.id, &v.name, v.format);
         let sha256 = Sha256(sha2::Sha256::digest(&v.bytes).into());
         let size = v.bytes.len() as u64;
-        state
+        catalog
             .blobs
             .put_bytes(&key, Bytes::from(v.bytes))
             .await
@@ -125,18 +125,18 @@ pub(super) async fn record_processed(
         phash: output.phash,
         transcodes: output.transcodes,
     };
-    let recorded = state
+    let recorded = catalog
         .store
         .record_processed(lease, processed)
         .await
         .map_err(Failure::transient)?;
     let stale = match recorded {
         Some(unreferenced) => {
-            state.jobs_queued.notify_waiters();
+            catalog.jobs_queued.notify_waiters();
             unreferenced.keys
         }
         None => {
-            let gone = state.store.get_asset(asset.id).await;
+            let gone = catalog.store.get_asset(asset.id).await;
             match gone.map_err(Failure::transient)? {
                 // Purged while processing: the variants just stored belong to nobody.
                 None => keys,
@@ -147,13 +147,13 @@ pub(super) async fn record_processed(
             }
         }
     };
-    delete_blobs(state, stale).await
+    delete_blobs(catalog, stale).await
 }
 
 /// Deletes blobs by stored key.
-pub(super) async fn delete_blobs(state: &AppState, keys: Vec<String>) -> Result<(), Failure> {
+pub(super) async fn delete_blobs(catalog: &Catalog, keys: Vec<String>) -> Result<(), Failure> {
     for key in keys {
-        state
+        catalog
             .blobs
             .delete(&StorageKey::from_stored(key))
             .await

@@ -14,14 +14,14 @@ pub mod validate;
 use std::time::Duration;
 
 use medialib_core::ErrorCode;
-use medialib_core::access::Principal;
+use medialib_core::access::{Access, Principal};
 use medialib_core::store::{BlobHold, IngestRecord, NewAsset};
 use medialib_core::{AppError, Asset, AssetId, NamespaceId, StorageKey, UserId};
 use medialib_media::Detected;
 use tracing::{Instrument, info_span};
 
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::Catalog;
+use crate::access::authorize::require;
 use staging::{StageError, StagedFile};
 pub use validate::media_error;
 
@@ -50,12 +50,17 @@ pub struct Uploader {
     pub user: Option<UserId>,
 }
 
-impl From<&Principal> for Uploader {
-    fn from(p: &Principal) -> Self {
-        Self {
-            namespace: p.namespace,
-            user: Some(p.user),
-        }
+impl Uploader {
+    /// The caller as uploader, into their working namespace: the one way an API caller
+    /// gets to ingest.
+    ///
+    /// Errors: `forbidden` without write access.
+    pub fn authorize(caller: &Principal) -> Result<Self, AppError> {
+        require(caller, Access::Write)?;
+        Ok(Self {
+            namespace: caller.namespace,
+            user: Some(caller.user),
+        })
     }
 }
 
@@ -69,24 +74,23 @@ pub enum IngestOutcome {
 }
 
 /// Maps a staging failure to the error a client sees.
-pub fn stage_error(e: StageError) -> ApiError {
+pub fn stage_error(e: StageError) -> AppError {
     match e {
-        StageError::TooLarge { .. } => ApiError::new(ErrorCode::FileTooLarge, e.to_string()),
-        StageError::Client(_) => ApiError::new(ErrorCode::UploadInterrupted, e.to_string()),
-        StageError::Disk(e) => ApiError::disk(e),
+        StageError::TooLarge { .. } => AppError::new(ErrorCode::FileTooLarge, e.to_string()),
+        StageError::Client(_) => AppError::new(ErrorCode::UploadInterrupted, e.to_string()),
+        StageError::Disk(e) => AppError::disk(e),
     }
 }
 
 /// Ingests one staged file for `uploader`.
 ///
-/// Errors: 415 for an unrecognised or unsupported type or an extension that contradicts
-/// the content, 413 over a limit (image pixels, video duration or resolution, the
-/// namespace's quota; a duplicate passes), 422 for
-/// corrupt or invalid data (with the decoder's or tool's reason), 500 for storage failures.
-/// The error is an [`AppError`] because not every caller answers HTTP: the CLI import
-/// reports its code and message.
+/// Errors, each with its registry code: an empty file; an unrecognised or unsupported
+/// type, or an extension that contradicts the content; a limit passed (image pixels,
+/// video duration or resolution, the namespace's quota; a duplicate passes); corrupt or
+/// invalid data (with the decoder's or tool's reason); `internal` for storage failures.
+/// The HTTP API sends the error with its code's status, the CLI import prints it.
 pub async fn ingest(
-    state: &AppState,
+    catalog: &Catalog,
     uploader: Uploader,
     staged: StagedFile,
     declared: Declared,
@@ -95,14 +99,14 @@ pub async fn ingest(
     let span = info_span!("ingest", file = %filename, bytes = staged.size, sha256 = %staged.sha256);
     async move {
         if staged.size == 0 {
-            return Err(ApiError::new(
+            return Err(AppError::new(
                 ErrorCode::EmptyFile,
                 "the file is empty (0 bytes)",
             ));
         }
         let detected = sniff(&staged, &filename)?;
 
-        if let Some(existing) = state
+        if let Some(existing) = catalog
             .store
             .find_by_sha256(uploader.namespace, &staged.sha256)
             .await?
@@ -111,8 +115,8 @@ pub async fn ingest(
             return Ok(IngestOutcome::Duplicate(existing));
         }
 
-        quota::check(state, uploader.namespace, staged.size).await?;
-        let info = validate::validate(state, &staged, &detected).await?;
+        quota::check(catalog, uploader.namespace, staged.size).await?;
+        let info = validate::validate(catalog, &staged, &detected).await?;
         let key = StorageKey::original(uploader.namespace, &staged.sha256);
         let new = NewAsset {
             id: AssetId::new(),
@@ -134,11 +138,11 @@ pub async fn ingest(
             height: info.height,
             duration_s: info.duration_s,
             uploaded_by: uploader.user,
-            max_attempts: state.settings.jobs.max_attempts,
+            max_attempts: catalog.settings.jobs.max_attempts,
         };
-        let hold = hold_original(state, &key).await?;
-        let stored = store(state, &key, &staged, new).await;
-        if let Err(e) = state.store.release_blob(hold).await {
+        let hold = hold_original(catalog, &key).await?;
+        let stored = store(catalog, &key, &staged, new).await;
+        if let Err(e) = catalog.store.release_blob(hold).await {
             // Not fatal: the hold expires by itself.
             tracing::warn!(error = %e, "could not release the hold on the original");
         }
@@ -146,7 +150,6 @@ pub async fn ingest(
     }
     .instrument(span)
     .await
-    .map_err(AppError::from)
 }
 
 /// How long an upload may hold its original's key: storing the bytes (a copy of up to
@@ -156,9 +159,9 @@ const UPLOAD_HOLD: Duration = Duration::from_secs(600);
 /// Holds the original's key for this upload (see `MetadataStore::hold_blob`), waiting
 /// while a purge of the same bytes, in any process, deletes them: that takes
 /// milliseconds, and the hold of a purge whose process died expires within a minute.
-async fn hold_original(state: &AppState, key: &StorageKey) -> Result<BlobHold, ApiError> {
+async fn hold_original(catalog: &Catalog, key: &StorageKey) -> Result<BlobHold, AppError> {
     loop {
-        if let Some(hold) = state.store.hold_blob(key.as_str(), UPLOAD_HOLD).await? {
+        if let Some(hold) = catalog.store.hold_blob(key.as_str(), UPLOAD_HOLD).await? {
             return Ok(hold);
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -168,23 +171,23 @@ async fn hold_original(state: &AppState, key: &StorageKey) -> Result<BlobHold, A
 /// Writes the original under `key` and records the asset and its job; the bytes are
 /// deleted again when recording fails, unless they were stored before.
 async fn store(
-    state: &AppState,
+    catalog: &Catalog,
     key: &StorageKey,
     staged: &StagedFile,
     new: NewAsset,
-) -> Result<IngestOutcome, ApiError> {
-    let existed = state.blobs.exists(key).await?;
-    state.blobs.put_file(key, &staged.path).await?;
-    match state.store.create_asset(new).await {
+) -> Result<IngestOutcome, AppError> {
+    let existed = catalog.blobs.exists(key).await?;
+    catalog.blobs.put_file(key, &staged.path).await?;
+    match catalog.store.create_asset(new).await {
         Ok(IngestRecord::Created { asset, job }) => {
-            state.jobs_queued.notify_one();
+            catalog.jobs_queued.notify_one();
             tracing::info!(asset = %asset.id, kind = %asset.kind, job = ?job.map(|j| j.to_string()), "asset created");
             Ok(IngestOutcome::Created(asset))
         }
         Ok(IngestRecord::Duplicate(asset)) => Ok(IngestOutcome::Duplicate(asset)),
         Err(e) => {
             if !existed {
-                state.blobs.delete(key).await?;
+                catalog.blobs.delete(key).await?;
             }
             Err(e.into())
         }
@@ -192,9 +195,9 @@ async fn store(
 }
 
 /// Decides the type from magic bytes and cross-checks the extension.
-fn sniff(staged: &StagedFile, filename: &str) -> Result<Detected, ApiError> {
+fn sniff(staged: &StagedFile, filename: &str) -> Result<Detected, AppError> {
     let Some(detected) = medialib_media::sniff(&staged.head, staged.size) else {
-        return Err(ApiError::new(
+        return Err(AppError::new(
             ErrorCode::UnsupportedMediaType,
             "the content is not a recognised media type (types are decided from the file's \
              bytes, not its name or Content-Type)",

@@ -13,8 +13,8 @@ use medialib_media::{EncodeSettings, ImageFormat, ImageLimits, MediaError};
 
 use super::results::{Made, Output, Picture};
 use super::{Failure, blocking, original_file};
+use crate::Catalog;
 use crate::media_limits;
-use crate::state::AppState;
 
 /// Most bytes of text kept for search from one document (1 MiB).
 const MAX_TEXT_BYTES: usize = 1024 * 1024;
@@ -33,8 +33,8 @@ struct Pictures {
 }
 
 impl Pictures {
-    fn new(state: &AppState) -> Self {
-        let s = &state.settings;
+    fn new(catalog: &Catalog) -> Self {
+        let s = &catalog.settings;
         Self {
             specs: s.images.variants.clone(),
             limits: media_limits::image(&s.limits),
@@ -73,14 +73,14 @@ impl Pictures {
 }
 
 /// Processes `asset` according to its kind.
-pub(super) async fn run(state: &AppState, asset: &Asset) -> Result<Output, Failure> {
-    let pictures = Pictures::new(state);
-    let s = &state.settings;
+pub(super) async fn run(catalog: &Catalog, asset: &Asset) -> Result<Output, Failure> {
+    let pictures = Pictures::new(catalog);
+    let s = &catalog.settings;
     let timeout = Duration::from_secs(s.limits.tool_timeout_seconds);
     if asset.kind == AssetKind::Image {
-        return image(state, asset, pictures).await;
+        return image(catalog, asset, pictures).await;
     }
-    let original = original_file(state, asset).await?;
+    let original = original_file(catalog, asset).await?;
     let path = original.path().to_owned();
     let mime = asset.mime.clone();
     match asset.kind {
@@ -117,10 +117,10 @@ pub(super) async fn run(state: &AppState, asset: &Asset) -> Result<Output, Failu
     }
 }
 
-async fn image(state: &AppState, asset: &Asset, pictures: Pictures) -> Result<Output, Failure> {
+async fn image(catalog: &Catalog, asset: &Asset, pictures: Pictures) -> Result<Output, Failure> {
     let format = ImageFormat::from_mime(&asset.mime)
         .ok_or_else(|| Failure::Permanent(format!("no image pipeline for {}", asset.mime)))?;
-    let original = state
+    let original = catalog
         .blobs
         .get_bytes(&StorageKey::original(asset.namespace, &asset.sha256))
         .await

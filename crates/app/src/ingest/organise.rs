@@ -1,21 +1,21 @@
 //! Filing a newly ingested asset under the tags and the collection its upload named
 //! (tus `Upload-Metadata`, an import's body).
 
+use medialib_core::AppError;
 use medialib_core::organise::{CollectionId, TagSource};
 use medialib_core::store::BulkAction;
 use medialib_core::{AssetId, NamespaceId};
 
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::Catalog;
 
 /// The namespace's collection whose id or slug is `wanted`, if there is one.
 pub async fn find_collection(
-    state: &AppState,
+    catalog: &Catalog,
     namespace: NamespaceId,
     wanted: &str,
-) -> Result<Option<CollectionId>, ApiError> {
+) -> Result<Option<CollectionId>, AppError> {
     let wanted = wanted.trim();
-    Ok(state
+    Ok(catalog
         .store
         .list_collections(namespace)
         .await?
@@ -27,12 +27,12 @@ pub async fn find_collection(
 /// Tags `asset` with `tags` (names; created when new, blank ones skipped) and adds it to
 /// `collection`.
 pub async fn file(
-    state: &AppState,
+    catalog: &Catalog,
     namespace: NamespaceId,
     asset: AssetId,
     tags: Vec<String>,
     collection: Option<CollectionId>,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     let names: Vec<String> = tags
         .iter()
         .map(|t| t.trim())
@@ -45,11 +45,11 @@ pub async fn file(
             source: TagSource::User,
             confidence: None,
         };
-        state.store.bulk(namespace, &action, &[asset]).await?;
+        catalog.store.bulk(namespace, &action, &[asset]).await?;
     }
     if let Some(collection) = collection {
         let action = BulkAction::AddToCollection(collection);
-        state.store.bulk(namespace, &action, &[asset]).await?;
+        catalog.store.bulk(namespace, &action, &[asset]).await?;
     }
     Ok(())
 }

@@ -19,7 +19,7 @@ use medialib_media::MediaError;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, info_span};
 
-use crate::state::AppState;
+use crate::Catalog;
 
 /// How long an idle worker sleeps when nobody wakes it, as a safety net for jobs
 /// queued by another process (`medialib import`) or whose backoff has expired.
@@ -64,22 +64,33 @@ enum Done {
     Recorded,
 }
 
-/// Claims and runs the next due job, if any. Tests call this to drain the queue
-/// without sleeping.
+/// What a worker runs jobs with: the catalog, and this process's shutdown, which
+/// interrupts long jobs (transcodes) and leaves them under their lease.
+#[derive(Clone)]
+pub struct WorkerContext {
+    /// The stores, settings and staging directory.
+    pub catalog: Catalog,
+    /// Cancelled when the process shuts down.
+    pub shutdown: CancellationToken,
+}
+
+/// Claims and runs the next due job, if any, as `owner` (a name unique to this worker,
+/// for the queue's records). Tests call this to drain the queue without sleeping.
 pub async fn run_next_job(
-    state: &AppState,
+    context: &WorkerContext,
     owner: &str,
 ) -> Result<Step, medialib_core::StoreError> {
-    let duration = Duration::from_secs(state.settings.jobs.lease_seconds);
-    let Some((job, lease)) = state.store.claim_job(owner, duration).await? else {
+    let catalog = &context.catalog;
+    let duration = Duration::from_secs(catalog.settings.jobs.lease_seconds);
+    let Some((job, lease)) = catalog.store.claim_job(owner, duration).await? else {
         return Ok(Step::Idle);
     };
     let span = info_span!("job", id = %job.id, kind = %job.payload.kind(), asset = %job.asset_id, attempt = job.attempts, lease = lease.token);
     async {
         let started = std::time::Instant::now();
         let result = tokio::select! {
-            result = run(state, &job, lease) => result,
-            never = heartbeat(state, lease, duration) => match never {},
+            result = run(context, &job, lease) => result,
+            never = heartbeat(catalog, lease, duration) => match never {},
         };
         let outcome = match result {
             Ok(Done::Succeeded) => {
@@ -95,7 +106,7 @@ pub async fn run_next_job(
                 Some(JobOutcome::Failed { error })
             }
             Err(Failure::Transient(error)) => {
-                let delay = backoff(state, job.attempts);
+                let delay = backoff(catalog, job.attempts);
                 tracing::warn!(%error, retry_in_s = delay.as_secs(), "job attempt failed");
                 Some(JobOutcome::Retry {
                     error,
@@ -104,7 +115,7 @@ pub async fn run_next_job(
             }
         };
         if let Some(outcome) = outcome
-            && !state.store.finish_job(lease, outcome).await?
+            && !catalog.store.finish_job(lease, outcome).await?
         {
             tracing::warn!(
                 "the job no longer holds its lease (cancelled, claimed again, or its asset purged); its outcome is dropped"
@@ -120,12 +131,12 @@ pub async fn run_next_job(
 /// Renews `lease` every third of its `duration` while the job runs, so a live worker keeps
 /// its job however long it takes, and a dead one loses it within `duration`. Once the
 /// lease no longer holds it stops beating: the job's writes are refused from then on.
-async fn heartbeat(state: &AppState, lease: Lease, duration: Duration) -> Infallible {
+async fn heartbeat(catalog: &Catalog, lease: Lease, duration: Duration) -> Infallible {
     let mut beat = tokio::time::interval(duration / 3);
     beat.tick().await; // The first tick is now, right after the claim.
     loop {
         beat.tick().await;
-        match state.store.job_progress(lease, None, duration).await {
+        match catalog.store.job_progress(lease, None, duration).await {
             Ok(true) => {}
             Ok(false) => {
                 tracing::info!("the job's lease no longer holds (cancelled or claimed again)");
@@ -138,16 +149,17 @@ async fn heartbeat(state: &AppState, lease: Lease, duration: Duration) -> Infall
 }
 
 /// `base × 2^(attempt−1)`, capped at one hour.
-fn backoff(state: &AppState, attempt: u32) -> Duration {
-    let base = state.settings.jobs.backoff_base_seconds.max(1);
+fn backoff(catalog: &Catalog, attempt: u32) -> Duration {
+    let base = catalog.settings.jobs.backoff_base_seconds.max(1);
     Duration::from_secs(
         base.saturating_mul(1 << attempt.saturating_sub(1).min(20))
             .min(3600),
     )
 }
 
-async fn run(state: &AppState, job: &Job, lease: Lease) -> Result<Done, Failure> {
-    let Some(asset) = state
+async fn run(context: &WorkerContext, job: &Job, lease: Lease) -> Result<Done, Failure> {
+    let catalog = &context.catalog;
+    let Some(asset) = catalog
         .store
         .get_asset(job.asset_id)
         .await
@@ -156,14 +168,14 @@ async fn run(state: &AppState, job: &Job, lease: Lease) -> Result<Done, Failure>
         return Ok(Done::Succeeded); // Purged while queued: nothing left to do.
     };
     match &job.payload {
-        JobPayload::Transcode { profile } => transcode::run(state, profile, lease, &asset).await,
+        JobPayload::Transcode { profile } => transcode::run(context, profile, lease, &asset).await,
         JobPayload::ProcessImage
         | JobPayload::ProcessVideo
         | JobPayload::ProcessAudio
         | JobPayload::ProcessDocument
         | JobPayload::ProcessModel => {
-            let processed = process::run(state, &asset).await?;
-            results::record_processed(state, &asset, lease, processed).await?;
+            let processed = process::run(catalog, &asset).await?;
+            results::record_processed(catalog, &asset, lease, processed).await?;
             Ok(Done::Recorded)
         }
     }
@@ -172,11 +184,11 @@ async fn run(state: &AppState, job: &Job, lease: Lease) -> Result<Done, Failure>
 /// The original of `asset` as a file the external tools (ffmpeg, poppler) can open: the
 /// blob's own file on local storage, else a copy in this process's staging directory,
 /// removed when dropped.
-async fn original_file(state: &AppState, asset: &Asset) -> Result<BlobFile, Failure> {
+async fn original_file(catalog: &Catalog, asset: &Asset) -> Result<BlobFile, Failure> {
     let key = StorageKey::original(asset.namespace, &asset.sha256);
-    state
+    catalog
         .blobs
-        .get_to_file(&key, &state.staging_dir)
+        .get_to_file(&key, &catalog.staging_dir)
         .await
         .map_err(Failure::transient)
 }
@@ -193,32 +205,29 @@ async fn blocking<T: Send + 'static>(
         .map_err(Failure::media)
 }
 
-/// Runs `count` workers until `shutdown` is cancelled. A worker stops between jobs;
-/// a job cut off by shutdown keeps its lease and is requeued at the next start.
-pub fn spawn_workers(
-    state: AppState,
-    count: usize,
-    shutdown: CancellationToken,
-) -> Vec<tokio::task::JoinHandle<()>> {
+/// Runs `count` workers until the context's shutdown is cancelled. A worker stops
+/// between jobs; a job cut off by shutdown keeps its lease and is claimed again once it
+/// expires.
+pub fn spawn_workers(context: WorkerContext, count: usize) -> Vec<tokio::task::JoinHandle<()>> {
     (0..count)
         .map(|n| {
-            let state = state.clone();
-            let shutdown = shutdown.clone();
+            let context = context.clone();
             let owner = format!(
                 "{}-{}-{n}",
                 std::process::id(),
                 uuid::Uuid::new_v4().simple()
             );
             tokio::spawn(async move {
+                let shutdown = &context.shutdown;
                 while !shutdown.is_cancelled() {
-                    match run_next_job(&state, &owner).await {
+                    match run_next_job(&context, &owner).await {
                         Ok(Step::Ran(_)) => continue,
                         Ok(Step::Idle) => {}
                         Err(e) => tracing::error!(error = %e, "job queue unavailable"),
                     }
                     tokio::select! {
                         _ = shutdown.cancelled() => break,
-                        _ = state.jobs_queued.notified() => {}
+                        _ = context.catalog.jobs_queued.notified() => {}
                         _ = tokio::time::sleep(IDLE_POLL) => {}
                     }
                 }

@@ -10,12 +10,10 @@ use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
+use medialib_core::AppError;
 use medialib_core::ErrorCode;
 use medialib_core::config::SigningSettings;
 use rand::RngCore;
-use serde::Deserialize;
-
-use crate::error::ApiError;
 
 type HmacSha256 = Hmac<sha2::Sha256>;
 
@@ -35,8 +33,7 @@ struct Key {
 }
 
 /// The signature parameters of a delivery request, as sent (checked by [`Signer::verify`]).
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Debug, Default)]
 pub struct SignatureParams {
     /// Signed URLs only: expiry, in Unix seconds.
     pub exp: Option<String>,
@@ -90,9 +87,9 @@ impl Signer {
     ///
     /// Errors (403): `invalid_signature` when a parameter is missing or malformed, the key is
     /// unknown or the signature does not match; `signature_expired` after `exp`.
-    pub fn verify(&self, path: &str, params: &SignatureParams, now: i64) -> Result<u64, ApiError> {
+    pub fn verify(&self, path: &str, params: &SignatureParams, now: i64) -> Result<u64, AppError> {
         let invalid = |why: &str| {
-            ApiError::new(
+            AppError::new(
                 ErrorCode::InvalidSignature,
                 format!("this signed URL is not valid: {why}; ask for a new one"),
             )
@@ -117,7 +114,7 @@ impl Signer {
         // Checked after the signature, so that an expiry moved into the future reads as
         // tampering, not as a URL that merely expired.
         if expires_at <= now {
-            return Err(ApiError::new(
+            return Err(AppError::new(
                 ErrorCode::SignatureExpired,
                 format!("this signed URL expired at {expires_at} (Unix time); ask for a new one"),
             ));
@@ -198,10 +195,10 @@ mod tests {
         p
     }
 
-    fn code(result: Result<u64, ApiError>) -> String {
+    fn code(result: Result<u64, AppError>) -> String {
         match result {
             Ok(left) => format!("ok {left}"),
-            Err(e) => e.code().as_str().to_owned(),
+            Err(e) => e.code.as_str().to_owned(),
         }
     }
 

@@ -5,15 +5,16 @@
 use std::path::Path;
 use std::time::Duration;
 
+use medialib_core::AppError;
 use medialib_core::AssetKind;
 use medialib_core::ErrorCode;
 use medialib_media::av::Probed;
 use medialib_media::{Detected, MediaError};
 
 use super::staging::StagedFile;
-use crate::error::ApiError;
+
+use crate::Catalog;
 use crate::media_limits;
-use crate::state::AppState;
 
 /// What validation learned: the kind and type to record, and the facts known up front.
 #[derive(Debug, Clone)]
@@ -44,8 +45,8 @@ impl Validated {
 }
 
 /// Maps a media error to the error a client sees; the registry gives its status.
-pub fn media_error(e: &MediaError) -> ApiError {
-    ApiError::new(e.code(), e.to_string())
+pub fn media_error(e: &MediaError) -> AppError {
+    AppError::new(e.code(), e.to_string())
 }
 
 /// Validates a staged file of the detected type.
@@ -54,11 +55,11 @@ pub fn media_error(e: &MediaError) -> ApiError {
 /// that is corrupt or invalid (with the decoder's or tool's reason), 500 when a tool
 /// is missing.
 pub async fn validate(
-    state: &AppState,
+    catalog: &Catalog,
     staged: &StagedFile,
     detected: &Detected,
-) -> Result<Validated, ApiError> {
-    let settings = &state.settings;
+) -> Result<Validated, AppError> {
+    let settings = &catalog.settings;
     let path = staged.path.clone();
     let mime = detected.mime.to_owned();
     let timeout = Duration::from_secs(settings.limits.tool_timeout_seconds);
@@ -140,17 +141,17 @@ fn read(path: &Path) -> Result<Vec<u8>, MediaError> {
 /// Runs a check off the async runtime; a panic in a decoder is a corrupt file, not a crash.
 async fn blocking(
     check: impl FnOnce() -> Result<Validated, MediaError> + Send + 'static,
-) -> Result<Validated, ApiError> {
+) -> Result<Validated, AppError> {
     tokio::task::spawn_blocking(check)
         .await
         .map_err(|e| {
-            ApiError::new(
+            AppError::new(
                 ErrorCode::InvalidMedia,
                 format!("the decoder failed on this file: {e}"),
             )
         })?
         .map_err(|e| match e {
-            MediaError::Tool(_) => ApiError::internal(e),
+            MediaError::Tool(_) => AppError::internal(e),
             other => media_error(&other),
         })
 }

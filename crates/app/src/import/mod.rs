@@ -10,6 +10,9 @@
 //! The staged file then goes through [`crate::ingest::ingest`] like any upload.
 
 pub mod guard;
+mod ingest;
+
+pub use ingest::{UrlImport, import};
 
 use std::path::Path;
 use std::sync::Arc;

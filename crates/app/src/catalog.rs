@@ -1,0 +1,23 @@
+//! The catalog: what every use case reads and writes.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use medialib_core::{BlobStore, MetadataStore, Settings};
+use tokio::sync::Notify;
+
+/// The stores, the settings and this process's staging directory; cheap to clone.
+#[derive(Clone)]
+pub struct Catalog {
+    /// Validated settings.
+    pub settings: Arc<Settings>,
+    /// Metadata: the source of truth for what exists.
+    pub store: Arc<dyn MetadataStore>,
+    /// Bytes of originals and variants.
+    pub blobs: Arc<dyn BlobStore>,
+    /// This process's staging directory for files in flight (see [`crate::ingest::staging`]).
+    pub staging_dir: Arc<PathBuf>,
+    /// Woken when a job is queued, so this process's idle workers start at once instead
+    /// of polling.
+    pub jobs_queued: Arc<Notify>,
+}

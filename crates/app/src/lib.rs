@@ -1,0 +1,41 @@
+//! medialib's application layer: the use cases that HTTP, the CLI, the workers and
+//! GraphQL call alike, with their authorization, over a [`Catalog`]. It knows no HTTP:
+//! every refusal is an [`medialib_core::AppError`] from the one registry, and each
+//! entry point renders it its own way.
+//!
+//! Every use case takes the caller's `Principal` and decides what they may do
+//! ([`access::authorize`]) before it reads or writes; entry points only authenticate.
+//!
+//! - [`Catalog`]: the stores, blob storage, settings and staging directory.
+//! - [`ingest`]: the one ingest path (staging, sniffing, validation, dedup, recording);
+//!   [`import`]: import from URL, behind an SSRF guard, into that path.
+//! - [`assets`], [`bulk`], [`search`], [`duplicates`]: one asset, many at once, finding
+//!   them, near-duplicates.
+//! - [`organise`]: tags, collections and usage.
+//! - [`jobs`]: a job as users see it (read, cancel); [`worker`]: the job runner.
+//! - [`access`]: credentials, sessions, authorization, tokens, members, users' data and
+//!   the audit log.
+//! - [`analytics`]: storage, uploads, top assets, failures.
+//! - [`signing`], [`signed_urls`], [`paths`]: delivery paths and their signatures.
+//! - [`purge`]: deleting rows, then the bytes only they referenced.
+#![deny(missing_docs)]
+
+pub mod access;
+pub mod analytics;
+pub mod assets;
+pub mod bulk;
+mod catalog;
+pub mod duplicates;
+pub mod import;
+pub mod ingest;
+pub mod jobs;
+mod media_limits;
+pub mod organise;
+pub mod paths;
+pub mod purge;
+pub mod search;
+pub mod signed_urls;
+pub mod signing;
+pub mod worker;
+
+pub use catalog::Catalog;
