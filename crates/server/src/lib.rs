@@ -6,6 +6,7 @@
 //! - [`tus`]: resumable uploads (tus 1.0) that end in `medialib_app::ingest`.
 //! - [`maintenance`]: periodic upkeep (trash purge, delivery counts).
 //! - [`http`]: the one way a listener is served (`TCP_NODELAY` on every connection).
+//! - [`bench_sink`]: the reference servers of `medialib bench upload`.
 //! - `auth`: bearer tokens and principals.
 //! - [`delivery_cache`]: asset facts and small files kept in memory for delivery.
 //! - `dto`: the JSON shapes clients see.
@@ -15,6 +16,7 @@
 
 mod audit;
 pub mod auth;
+pub mod bench_sink;
 pub mod delivery_cache;
 pub mod dto;
 pub mod error;

@@ -66,12 +66,12 @@ pub enum ImportError {
     #[error("fetching the URL took longer than {0} seconds")]
     Timeout(u64),
     /// The final response was not a success.
-    #[error("{url} answered {status}")]
+    #[error("{url} answered with HTTP status {status}")]
     Status {
         /// The final URL.
         url: String,
-        /// Its status.
-        status: reqwest::StatusCode,
+        /// Its status code (RFC 9110 §15).
+        status: u16,
     },
     /// No connection or no valid response (DNS failure, refused connection, TLS error,
     /// the body breaking off).
@@ -143,7 +143,7 @@ impl Importer {
         if !status.is_success() {
             return Err(ImportError::Status {
                 url: response.url().to_string(),
-                status,
+                status: status.as_u16(),
             });
         }
         if let Some(declared) = response.content_length().filter(|&n| n > limit) {

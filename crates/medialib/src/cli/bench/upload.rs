@@ -12,10 +12,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use axum::body::Body;
-use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use sha2::Digest;
 use tokio::io::AsyncReadExt;
 
 use super::{Server, client, median};
@@ -98,7 +95,7 @@ pub async fn run(options: Options) -> anyhow::Result<ExitCode> {
         options.patch_mib
     );
     println!(
-        "| curl PUT to a sink | {:.0} MiB/s (median of {}: {}), one request to an axum route that discards the body |",
+        "| curl PUT to a sink | {:.0} MiB/s (median of {}: {}), one request to a route of the same HTTP stack that discards the body |",
         mib_per_s(reference),
         options.runs,
         listed(&curl)
@@ -237,42 +234,10 @@ struct Sink {
 
 impl Sink {
     async fn start() -> anyhow::Result<Sink> {
-        async fn discard(body: Body) -> String {
-            let mut stream = body.into_data_stream();
-            let mut bytes = 0usize;
-            while let Some(Ok(chunk)) = stream.next().await {
-                bytes += chunk.len();
-            }
-            bytes.to_string()
-        }
-        /// What any server that keeps an upload must do at least: hash it and write it
-        /// to a file.
-        async fn keep(body: Body) -> String {
-            let Ok(mut file) = tokio::task::spawn_blocking(tempfile::tempfile).await else {
-                return "0".into();
-            };
-            let mut hasher = sha2::Sha256::new();
-            let mut stream = body.into_data_stream();
-            let mut bytes = 0usize;
-            while let Some(Ok(chunk)) = stream.next().await {
-                bytes += chunk.len();
-                hasher.update(&chunk);
-                if let Ok(f) = file.as_mut()
-                    && f.write_all(&chunk).is_err()
-                {
-                    return "0".into();
-                }
-            }
-            let _ = hasher.finalize();
-            bytes.to_string()
-        }
-        let app = axum::Router::new()
-            .route("/sink", axum::routing::put(discard))
-            .route("/keep", axum::routing::put(keep));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}", listener.local_addr()?);
         let task = tokio::spawn(async move {
-            let _ = medialib_server::http::serve(listener, app, std::future::pending()).await;
+            let _ = medialib_server::bench_sink::serve(listener).await;
         });
         Ok(Sink { url, task })
     }
