@@ -3,7 +3,8 @@
 
 use medialib_core::access::{Access, Principal};
 use medialib_core::store::{AssetPatch, BulkAction};
-use medialib_core::{AppError, Asset, AssetId, Variant};
+use medialib_core::organise::AssetTag;
+use medialib_core::{AppError, Asset, AssetId, Job, Variant};
 
 use crate::Catalog;
 use crate::access::authorize::{can_read, require, require_change};
@@ -151,4 +152,38 @@ pub async fn variants(
 ) -> Result<Vec<Variant>, AppError> {
     let asset = get(catalog, caller, id).await?;
     Ok(catalog.store.list_variants(asset.id).await?)
+}
+
+/// What is shown with one asset: its variants and renditions, its tags, and its jobs.
+#[derive(Debug)]
+pub struct Details {
+    /// Variants and renditions.
+    pub variants: Vec<Variant>,
+    /// Its tags.
+    pub tags: Vec<AssetTag>,
+    /// Its jobs, newest first.
+    pub jobs: Vec<Job>,
+}
+
+/// The details of an asset the caller already holds (from a use case that checked their
+/// access).
+pub async fn details(catalog: &Catalog, asset: &Asset) -> Result<Details, AppError> {
+    Ok(Details {
+        variants: catalog.store.list_variants(asset.id).await?,
+        tags: catalog.store.asset_tags(&[asset.id]).await?,
+        jobs: catalog.store.list_jobs(asset.id).await?,
+    })
+}
+
+/// The variants and tags of a page of assets the caller already holds, in two queries
+/// for the whole page; each row names its asset.
+pub async fn page_details(
+    catalog: &Catalog,
+    assets: &[Asset],
+) -> Result<(Vec<Variant>, Vec<AssetTag>), AppError> {
+    let ids: Vec<AssetId> = assets.iter().map(|a| a.id).collect();
+    Ok((
+        catalog.store.variants_of(&ids).await?,
+        catalog.store.asset_tags(&ids).await?,
+    ))
 }

@@ -12,11 +12,12 @@
 //! - [`assets`], [`bulk`], [`search`], [`duplicates`]: one asset, many at once, finding
 //!   them, near-duplicates.
 //! - [`organise`]: tags, collections and usage.
-//! - [`jobs`]: a job as users see it (read, cancel); [`worker`]: the job runner.
+//! - [`jobs`]: a job as users see it (read, cancel); the job runner is `medialib-worker`.
 //! - [`access`]: credentials, sessions, authorization, tokens, members, users' data and
 //!   the audit log.
 //! - [`analytics`]: storage, uploads, top assets, failures.
 //! - [`signing`], [`signed_urls`], [`paths`]: delivery paths and their signatures.
+//! - [`media_limits`]: the media crate's limits from the settings.
 //! - [`purge`]: deleting rows, then the bytes only they referenced.
 #![deny(missing_docs)]
 
@@ -29,13 +30,12 @@ pub mod duplicates;
 pub mod import;
 pub mod ingest;
 pub mod jobs;
-mod media_limits;
+pub mod media_limits;
 pub mod organise;
 pub mod paths;
 pub mod purge;
 pub mod search;
 pub mod signed_urls;
 pub mod signing;
-pub mod worker;
 
 pub use catalog::Catalog;

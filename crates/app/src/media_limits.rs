@@ -7,7 +7,7 @@ use medialib_media::ImageLimits;
 use medialib_media::av::AvLimits;
 
 /// Image size limits and the libvips decode timeout.
-pub(crate) fn image(limits: &Limits) -> ImageLimits {
+pub fn image(limits: &Limits) -> ImageLimits {
     ImageLimits {
         max_pixels: limits.max_image_pixels,
         max_side: limits.max_image_side,
@@ -16,7 +16,7 @@ pub(crate) fn image(limits: &Limits) -> ImageLimits {
 }
 
 /// Video and audio limits, with the timeout of one ffprobe or ffmpeg run.
-pub(crate) fn av(limits: &Limits) -> AvLimits {
+pub fn av(limits: &Limits) -> AvLimits {
     AvLimits {
         max_duration_s: limits.max_duration_seconds,
         max_long_side: limits.max_video_long_side,

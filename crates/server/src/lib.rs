@@ -33,7 +33,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use medialib_app::access::credentials;
-use medialib_app::{Catalog, import, ingest, signing, worker};
+use medialib_app::{Catalog, import, ingest, signing};
+use medialib_worker as worker;
 use medialib_blob::ObjectBlobStore;
 use medialib_core::Settings;
 use medialib_store::SqliteStore;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use medialib_app::Catalog;
 use medialib_app::import::Importer;
 use medialib_app::signing::Signer;
-use medialib_app::worker::WorkerContext;
+use medialib_worker::WorkerContext;
 use tokio_util::sync::CancellationToken;
 
 use crate::delivery_cache::DeliveryCache;

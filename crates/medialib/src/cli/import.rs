@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use medialib_app::ingest::{self, Declared, IngestOutcome, Uploader, staging};
-use medialib_app::worker::{self, Step};
+use medialib_worker::{self as worker, Step};
 use medialib_core::Settings;
 use medialib_server::App;
 use tokio_util::io::ReaderStream;

@@ -7,7 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use medialib_app::assets::{self, Removal};
 use medialib_core::store::AssetPatch;
-use medialib_core::{Asset, AssetId};
+use medialib_core::Asset;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -20,15 +20,13 @@ use crate::state::AppState;
 
 /// Renders an asset with its variants, tags and jobs.
 pub(crate) async fn render(state: &AppState, asset: &Asset) -> Result<AssetDto, ApiError> {
-    let variants = state.catalog.store.list_variants(asset.id).await?;
-    let tags = state.catalog.store.asset_tags(&[asset.id]).await?;
-    let jobs = state.catalog.store.list_jobs(asset.id).await?;
+    let details = assets::details(&state.catalog, asset).await?;
     Ok(AssetDto::new(
         &state.urls,
         asset,
-        &variants,
-        &tags,
-        Some(&jobs),
+        &details.variants,
+        &details.tags,
+        Some(&details.jobs),
     ))
 }
 
@@ -36,12 +34,10 @@ pub(crate) async fn render(state: &AppState, asset: &Asset) -> Result<AssetDto, 
 /// two per asset.
 pub(crate) async fn render_page(
     state: &AppState,
-    assets: &[Asset],
+    page: &[Asset],
 ) -> Result<Vec<AssetDto>, ApiError> {
-    let ids: Vec<AssetId> = assets.iter().map(|a| a.id).collect();
-    let tags = state.catalog.store.asset_tags(&ids).await?;
-    let variants = state.catalog.store.variants_of(&ids).await?;
-    Ok(assets
+    let (variants, tags) = assets::page_details(&state.catalog, page).await?;
+    Ok(page
         .iter()
         .map(|asset| {
             let own: Vec<_> = variants

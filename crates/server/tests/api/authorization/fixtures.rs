@@ -241,8 +241,8 @@ pub(super) async fn processed_pdf(app: &TestApp, callers: &Callers) -> (String, 
         .json()
         .await
         .unwrap();
-    while let medialib_app::worker::Step::Ran(_) =
-        medialib_app::worker::run_next_job(&app.state.worker_context(), "matrix")
+    while let medialib_worker::Step::Ran(_) =
+        medialib_worker::run_next_job(&app.state.worker_context(), "matrix")
             .await
             .unwrap()
     {}

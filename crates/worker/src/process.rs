@@ -13,8 +13,8 @@ use medialib_media::{EncodeSettings, ImageFormat, ImageLimits, MediaError};
 
 use super::results::{Made, Output, Picture};
 use super::{Failure, blocking, original_file};
-use crate::Catalog;
-use crate::media_limits;
+use medialib_app::Catalog;
+use medialib_app::media_limits;
 
 /// Most bytes of text kept for search from one document (1 MiB).
 const MAX_TEXT_BYTES: usize = 1024 * 1024;

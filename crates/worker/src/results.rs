@@ -9,7 +9,7 @@ use medialib_core::{
 use sha2::Digest;
 
 use super::Failure;
-use crate::Catalog;
+use medialib_app::Catalog;
 
 /// One variant made by a processing job, not yet stored.
 pub(super) struct Made {

@@ -5,6 +5,7 @@
 //! - `process`: the processing job of each asset kind (facts, picture variants, text).
 //! - `transcode`: one video or audio rendition, with live progress and cancel.
 //! - `results`: storing variant bytes and recording them.
+#![deny(missing_docs)]
 
 mod process;
 mod results;
@@ -19,7 +20,7 @@ use medialib_media::MediaError;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, info_span};
 
-use crate::Catalog;
+use medialib_app::Catalog;
 
 /// How long an idle worker sleeps when nobody wakes it, as a safety net for jobs
 /// queued by another process (`medialib import`) or whose backoff has expired.
