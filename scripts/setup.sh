@@ -19,6 +19,9 @@ packages=(
   # browser tests of the web UI (crates/server/tests/ui): headless Chromium and its
   # WebDriver server
   chromium chromium-driver
+  # PostgreSQL backend tests: crates/store/tests/support/postgres.rs runs a throwaway
+  # cluster from /usr/lib/postgresql/15/bin; the package's own service is not used
+  postgresql-15
 )
 
 missing=()

@@ -2,8 +2,8 @@
 //! variants and its extracted text.
 
 use medialib_core::access::{Access, Principal};
-use medialib_core::store::{AssetPatch, BulkAction};
 use medialib_core::organise::AssetTag;
+use medialib_core::store::{AssetPatch, BulkAction};
 use medialib_core::{AppError, Asset, AssetId, Job, Variant};
 
 use crate::Catalog;

@@ -6,7 +6,8 @@
 //! Every use case takes the caller's `Principal` and decides what they may do
 //! ([`access::authorize`]) before it reads or writes; entry points only authenticate.
 //!
-//! - [`Catalog`]: the stores, blob storage, settings and staging directory.
+//! - [`Catalog`]: the stores, blob storage, settings and staging directory;
+//!   [`open`] opens one for a process.
 //! - [`ingest`]: the one ingest path (staging, sniffing, validation, dedup, recording);
 //!   [`import`]: import from URL, behind an SSRF guard, into that path.
 //! - [`assets`], [`bulk`], [`search`], [`duplicates`]: one asset, many at once, finding
@@ -31,6 +32,7 @@ pub mod import;
 pub mod ingest;
 pub mod jobs;
 pub mod media_limits;
+pub mod open;
 pub mod organise;
 pub mod paths;
 pub mod purge;

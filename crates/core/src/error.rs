@@ -80,6 +80,9 @@ error_codes! {
     Internal = ("internal", 500),
     /// The server's disk is full.
     InsufficientStorage = ("insufficient_storage", 507),
+    /// The metadata database cannot be reached (connection refused or lost, every
+    /// connection busy); `Retry-After` says when to try again.
+    DatabaseUnavailable = ("database_unavailable", 503),
 
     // Sessions and signed URLs.
     /// A password login with a wrong name or password.
@@ -297,6 +300,13 @@ impl From<StoreError> for AppError {
             StoreError::InvalidCursor => Self::new(ErrorCode::InvalidCursor, e.to_string()),
             StoreError::NotFound(what) => Self::not_found(what),
             StoreError::Conflict(message) => Self::new(ErrorCode::Conflict, message),
+            StoreError::Unavailable(_) => Self {
+                cause: Some(e.to_string()),
+                ..Self::new(
+                    ErrorCode::DatabaseUnavailable,
+                    "the database is unavailable for the moment; try again shortly",
+                )
+            },
             StoreError::Backend(_) => Self::internal(e),
         }
     }

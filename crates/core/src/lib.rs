@@ -34,7 +34,7 @@ pub mod variant;
 
 pub use asset::{Asset, AssetKind, AssetStatus, GpsPosition, ImageMetadata, Placeholder};
 pub use blob::{BlobEntry, BlobError, BlobFile, BlobStore, ByteStream, StorageKey};
-pub use config::{Secret, Settings};
+pub use config::{Database, Secret, Settings};
 pub use error::{AppError, ErrorCode};
 pub use ids::{AssetId, JobId, NamespaceId, Sha256, UploadId, UserId};
 pub use job::{Job, JobKind, JobPayload, JobStatus, Lease};

@@ -5,6 +5,7 @@
 //! down one child process, never the server (DESIGN.md §7).
 
 use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -87,6 +88,19 @@ pub(crate) fn run(
     mut stdout: Stdout<'_>,
 ) -> Result<Output, MediaError> {
     let program = cmd.get_program().to_string_lossy().into_owned();
+    // A tool must not outlive a process killed without warning (SIGKILL, OOM): it would
+    // keep a core busy for up to a transcode's timeout on work nobody records. The kernel
+    // kills it when the thread that spawned it dies; that thread waits for it below.
+    // SAFETY: between fork and exec the closure only calls prctl, which is
+    // async-signal-safe, and allocates nothing.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
     let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

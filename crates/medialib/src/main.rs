@@ -1,4 +1,4 @@
-//! The `medialib` command: `serve`, `import`, `gc`, `bench`.
+//! The `medialib` command: `serve`, `worker`, `import`, `gc`, `db`, access, `bench`.
 //!
 //! Settings are layered: defaults → `medialib.toml` (or `--config`) → `MEDIALIB_*`
 //! environment variables → the flags below.
@@ -35,9 +35,19 @@ enum Command {
         /// Address to listen on, e.g. 127.0.0.1:8080.
         #[arg(long)]
         listen: Option<SocketAddr>,
-        /// Serve HTTP only; leave jobs to `medialib serve` processes that run workers.
+        /// Serve HTTP only; leave jobs to `medialib worker` processes (or other
+        /// `medialib serve` processes that run workers).
         #[arg(long)]
         no_workers: bool,
+    },
+    /// Run jobs only (no HTTP), beside other processes on the same database.
+    Worker {
+        /// Kinds of job to take, comma-separated (default: all).
+        #[arg(long, value_enum, value_delimiter = ',')]
+        kinds: Vec<cli::worker::Work>,
+        /// Jobs run at once (default: `workers` from the settings, one per CPU).
+        #[arg(long)]
+        concurrency: Option<usize>,
     },
     /// Ingest files and folders (recursively) through the upload pipeline.
     Import {
@@ -54,6 +64,9 @@ enum Command {
     },
     /// Remove staging files left by crashed uploads.
     Gc,
+    /// The metadata database: migrate it, or copy an SQLite install into PostgreSQL.
+    #[command(subcommand)]
+    Db(cli::db::DbCommand),
     /// Namespaces (workspaces): create, list.
     #[command(subcommand)]
     Namespace(cli::access::NamespaceCommand),
@@ -86,12 +99,16 @@ fn main() -> ExitCode {
                     }
                     cli::serve::run(settings, !no_workers).await
                 }
+                Command::Worker { kinds, concurrency } => {
+                    cli::worker::run(settings, &kinds, concurrency).await
+                }
                 Command::Import {
                     paths,
                     public,
                     no_process,
                 } => cli::import::run(settings, &paths, public, !no_process).await,
                 Command::Gc => cli::gc::run(&settings),
+                Command::Db(c) => cli::db::run(&settings, c).await,
                 Command::Namespace(c) => cli::access::namespace_command(&settings, c).await,
                 Command::User(c) => cli::access::user_command(&settings, c).await,
                 Command::Token(c) => cli::access::token_command(&settings, c).await,

@@ -127,13 +127,19 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         if let Some(cause) = &self.0.cause {
-            tracing::error!(%cause, code = %self.0.code, "internal error");
+            tracing::error!(%cause, code = %self.0.code, "request failed");
         }
         let mut response = (status, axum::Json(ErrorBody { error: self.dto() })).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if self.0.code == ErrorCode::DatabaseUnavailable {
+            // Pools reconnect within a second or two; clients should not hammer meanwhile.
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
         }
         response
     }

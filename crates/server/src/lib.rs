@@ -33,11 +33,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use medialib_app::access::credentials;
-use medialib_app::{Catalog, import, ingest, signing};
+use medialib_app::open::Opened;
+use medialib_app::{import, signing};
+use medialib_core::{Database, Settings};
 use medialib_worker as worker;
-use medialib_blob::ObjectBlobStore;
-use medialib_core::Settings;
-use medialib_store::SqliteStore;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -48,38 +47,35 @@ pub use state::AppState;
 pub struct App {
     /// Shared state for handlers and workers.
     pub state: AppState,
-    // Dropped last: removing the staging directory ends this process's claim on it.
-    _staging: ingest::staging::StagingDir,
+    // Dropped last: it owns this process's staging directory.
+    _opened: Opened,
 }
 
 impl App {
-    /// Opens the embedded default under `settings.data_dir`: `medialib.db` (SQLite,
-    /// migrated on open) and `blobs/`. Staging left by crashed processes is removed.
+    /// Opens the catalog `settings` describe (see [`medialib_app::open::open`]) and
+    /// what serving HTTP needs beside it: tus files, the import client, the signer and
+    /// the delivery cache.
     ///
     /// Errors when the data directory or database cannot be opened.
     pub async fn open(settings: Settings) -> anyhow::Result<Self> {
+        if matches!(settings.database(), Database::Postgres(_)) && settings.signing.keys.is_empty()
+        {
+            anyhow::bail!(
+                "database_url is PostgreSQL, which several nodes may share: set signing.keys \
+                 in the configuration, the same on every node (a key generated here would \
+                 sign URLs that the other nodes reject)"
+            );
+        }
+        let opened = medialib_app::open::open(settings).await?;
+        let catalog = opened.catalog.clone();
+        let settings = &catalog.settings;
         let data_dir = &settings.data_dir;
-        std::fs::create_dir_all(data_dir)
-            .with_context(|| format!("create data directory {}", data_dir.display()))?;
-        ingest::staging::clean_abandoned(data_dir).context("clean abandoned staging files")?;
-        let staging = ingest::staging::StagingDir::create(data_dir).context("create staging")?;
-        let store = SqliteStore::open(&settings.database_path())
-            .await
-            .with_context(|| format!("open {}", settings.database_path().display()))?;
-        let blobs = ObjectBlobStore::local(&data_dir.join("blobs"))?;
         let uploads = tus::UploadFiles::open(data_dir).context("create uploads")?;
         let importer =
             import::Importer::new(&settings.import).context("create the import client")?;
         let signer = signing::Signer::open(&settings.signing, data_dir)?;
         let delivery_cache = delivery_cache::DeliveryCache::new(&settings.delivery);
         let urls = state::Urls::new(settings.public_base_url.as_deref());
-        let catalog = Catalog {
-            settings: Arc::new(settings),
-            store: Arc::new(store),
-            blobs: Arc::new(blobs),
-            staging_dir: Arc::new(staging.path().to_owned()),
-            jobs_queued: Arc::default(),
-        };
         let state = AppState {
             catalog,
             urls: Arc::new(urls),
@@ -92,7 +88,7 @@ impl App {
         };
         Ok(Self {
             state,
-            _staging: staging,
+            _opened: opened,
         })
     }
 
@@ -129,7 +125,7 @@ impl App {
         let handles = if workers {
             let count = state.catalog.settings.worker_count();
             tracing::info!(count, "starting job workers");
-            worker::spawn_workers(state.worker_context(), count)
+            worker::spawn_workers(state.worker_context(), count, cancel.clone())
         } else {
             Vec::new()
         };

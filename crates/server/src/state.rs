@@ -37,10 +37,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// What this process's job workers run with.
+    /// What this process's job workers run with: every kind of job.
     pub fn worker_context(&self) -> WorkerContext {
         WorkerContext {
             catalog: self.catalog.clone(),
+            kinds: Vec::new(),
             shutdown: CancellationToken::clone(&self.shutdown),
         }
     }

@@ -1,14 +1,24 @@
-//! medialib's metadata store: the SQLite implementation of
-//! [`medialib_core::MetadataStore`] (the embedded default), with its migrations and the
-//! durable job queue.
+//! medialib's metadata store: the two implementations of [`medialib_core::MetadataStore`],
+//! SQLite (the embedded default) and PostgreSQL (shared by any number of processes), each
+//! with its migrations and its durable job queue.
 //!
 //! - [`sqlite`]: [`SqliteStore`], connection set-up and the trait implementation.
+//! - [`postgres`]: [`PgStore`], connection set-up, migrations (`migrations_pg/`),
+//!   notifications between processes, and the trait implementation.
+//! - [`open()`]: the store a `database_url` names.
+//! - [`copy`]: moving an SQLite store's rows into an empty PostgreSQL database.
 //! - `cursor`: opaque keyset-pagination cursors.
 //!
-//! Every backend must pass the conformance tests in `tests/conformance.rs`.
+//! Every backend must pass the conformance suite (`tests/conformance/`) and the search
+//! oracle (`tests/search/`) unchanged.
 #![deny(missing_docs)]
 
+pub mod copy;
 mod cursor;
+mod open;
+pub mod postgres;
 pub mod sqlite;
 
+pub use open::open;
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;

@@ -15,7 +15,9 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use medialib_core::store::JobOutcome;
-use medialib_core::{Asset, BlobFile, Job, JobId, JobPayload, Lease, StorageKey, Timestamp};
+use medialib_core::{
+    Asset, BlobFile, Job, JobId, JobKind, JobPayload, Lease, StorageKey, Timestamp,
+};
 use medialib_media::MediaError;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, info_span};
@@ -65,13 +67,16 @@ enum Done {
     Recorded,
 }
 
-/// What a worker runs jobs with: the catalog, and this process's shutdown, which
-/// interrupts long jobs (transcodes) and leaves them under their lease.
+/// What a worker runs jobs with: the catalog, the kinds of job it takes, and this
+/// process's shutdown, which interrupts long jobs (transcodes) and leaves them under
+/// their lease.
 #[derive(Clone)]
 pub struct WorkerContext {
     /// The stores, settings and staging directory.
     pub catalog: Catalog,
-    /// Cancelled when the process shuts down.
+    /// The kinds of job to claim; every kind when empty.
+    pub kinds: Vec<JobKind>,
+    /// Cancelled when running jobs must stop at once.
     pub shutdown: CancellationToken,
 }
 
@@ -83,7 +88,11 @@ pub async fn run_next_job(
 ) -> Result<Step, medialib_core::StoreError> {
     let catalog = &context.catalog;
     let duration = Duration::from_secs(catalog.settings.jobs.lease_seconds);
-    let Some((job, lease)) = catalog.store.claim_job(owner, duration).await? else {
+    let claimed = catalog
+        .store
+        .claim_job_of(owner, &context.kinds, duration)
+        .await?;
+    let Some((job, lease)) = claimed else {
         return Ok(Step::Idle);
     };
     let span = info_span!("job", id = %job.id, kind = %job.payload.kind(), asset = %job.asset_id, attempt = job.attempts, lease = lease.token);
@@ -206,10 +215,14 @@ async fn blocking<T: Send + 'static>(
         .map_err(Failure::media)
 }
 
-/// Runs `count` workers until the context's shutdown is cancelled. A worker stops
-/// between jobs; a job cut off by shutdown keeps its lease and is claimed again once it
-/// expires.
-pub fn spawn_workers(context: WorkerContext, count: usize) -> Vec<tokio::task::JoinHandle<()>> {
+/// Runs `count` workers until `drain` is cancelled: each then stops claiming and ends
+/// after its current job. A job cut off by the context's shutdown keeps its lease and is
+/// claimed again once that expires.
+pub fn spawn_workers(
+    context: WorkerContext,
+    count: usize,
+    drain: CancellationToken,
+) -> Vec<tokio::task::JoinHandle<()>> {
     (0..count)
         .map(|n| {
             let context = context.clone();
@@ -218,17 +231,18 @@ pub fn spawn_workers(context: WorkerContext, count: usize) -> Vec<tokio::task::J
                 std::process::id(),
                 uuid::Uuid::new_v4().simple()
             );
+            let drain = drain.clone();
             tokio::spawn(async move {
-                let shutdown = &context.shutdown;
-                while !shutdown.is_cancelled() {
+                while !drain.is_cancelled() {
                     match run_next_job(&context, &owner).await {
                         Ok(Step::Ran(_)) => continue,
                         Ok(Step::Idle) => {}
                         Err(e) => tracing::error!(error = %e, "job queue unavailable"),
                     }
                     tokio::select! {
-                        _ = shutdown.cancelled() => break,
+                        _ = drain.cancelled() => break,
                         _ = context.catalog.jobs_queued.notified() => {}
+                        _ = context.catalog.store.job_queued_elsewhere() => {}
                         _ = tokio::time::sleep(IDLE_POLL) => {}
                     }
                 }

@@ -82,9 +82,10 @@ impl Settings {
         }
         // Only variables that name a setting: others with the prefix (a test's
         // MEDIALIB_CORPUS, say) are not typos in the configuration.
-        const KEYS: [&str; 17] = [
+        const KEYS: [&str; 18] = [
             "listen",
             "data_dir",
+            "database_",
             "public_base_url",
             "workers",
             "admin_token",
@@ -122,6 +123,19 @@ impl Settings {
             return err(
                 "maintenance.purge_interval_seconds and stats_flush_seconds must be > 0".into(),
             );
+        }
+        if let Some(url) = &self.database_url {
+            let url = url.expose();
+            let known = ["sqlite://", "postgres://", "postgresql://"];
+            if !known.iter().any(|scheme| url.starts_with(scheme)) {
+                return err(
+                    "database_url must start with sqlite:// (a file) or postgres:// (a server)"
+                        .into(),
+                );
+            }
+        }
+        if self.database_max_connections == 0 {
+            return err("database_max_connections must be > 0".into());
         }
         if self.jobs.lease_seconds < 3 {
             // Workers renew a lease every third of it: whole seconds, at least one.

@@ -20,7 +20,7 @@ pub use load::ConfigError;
 use crate::{TranscodeProfile, VariantSpec};
 
 /// A secret string that never prints (`Debug` shows `Secret(***)`).
-#[derive(Clone, Default, Deserialize, Serialize)]
+#[derive(Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(transparent)]
 pub struct Secret(String);
 
@@ -49,6 +49,13 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// Directory for the embedded database, blobs and staging files. Default `./data`.
     pub data_dir: PathBuf,
+    /// The metadata store (`MEDIALIB_DATABASE_URL`): unset for SQLite in
+    /// `{data_dir}/medialib.db` (the default), `sqlite://PATH` for another SQLite file,
+    /// or `postgres://user:password@host:port/database` for PostgreSQL 15 or newer,
+    /// which any number of processes may share. A secret: it may hold a password.
+    pub database_url: Option<Secret>,
+    /// Most connections one process opens to PostgreSQL. Default 16.
+    pub database_max_connections: u32,
     /// Base URL put in front of every URL the API returns (a CDN domain, say). Default:
     /// none, URLs are root-relative (`/files/…`).
     pub public_base_url: Option<String>,
@@ -270,6 +277,10 @@ pub struct JobSettings {
     pub lease_seconds: u64,
     /// First retry delay in seconds; each further retry doubles it. Default 2.
     pub backoff_base_seconds: u64,
+    /// How long `medialib worker` lets running jobs finish after SIGTERM before it
+    /// interrupts them (they keep their lease, and another worker takes them once it
+    /// expires), in seconds. Default 30.
+    pub shutdown_grace_seconds: u64,
 }
 
 /// Periodic upkeep done by the server: purging the trash and writing delivery counts.
@@ -290,6 +301,8 @@ impl Default for Settings {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("./data"),
+            database_url: None,
+            database_max_connections: 16,
             public_base_url: None,
             workers: 0,
             admin_token: None,
@@ -319,6 +332,7 @@ impl Default for Settings {
                 max_attempts: 5,
                 lease_seconds: 30,
                 backoff_base_seconds: 2,
+                shutdown_grace_seconds: 30,
             },
             maintenance: MaintenanceSettings {
                 trash_retention_seconds: 30 * 86_400,
@@ -371,11 +385,74 @@ impl Settings {
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("medialib.db")
     }
+
+    /// The metadata store `database_url` names (checked by [`Settings::validate`]).
+    pub fn database(&self) -> Database {
+        match self.database_url.as_ref().map(|u| u.expose()) {
+            None => Database::Sqlite(self.database_path()),
+            Some(url) => match url.strip_prefix("sqlite://") {
+                Some(path) => Database::Sqlite(PathBuf::from(path)),
+                None => Database::Postgres(Secret::new(url.to_owned())),
+            },
+        }
+    }
+}
+
+/// Where metadata lives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Database {
+    /// An SQLite file, for one machine.
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL (`postgres://…`), shared by any number of processes.
+    Postgres(Secret),
+}
+
+impl Database {
+    /// The database as an operator may see it: the SQLite path, or the PostgreSQL URL
+    /// without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("SQLite {}", path.display()),
+            Self::Postgres(url) => {
+                let url = url.expose();
+                let shown = match (url.find("://"), url.rfind('@')) {
+                    (Some(scheme), Some(at)) if at > scheme => {
+                        let credentials = &url[scheme + 3..at];
+                        let user = credentials.split(':').next().unwrap_or_default();
+                        format!("{}{user}@{}", &url[..scheme + 3], &url[at + 1..])
+                    }
+                    _ => url.to_owned(),
+                };
+                format!("PostgreSQL {shown}")
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_database_url_names_a_backend_and_its_password_is_never_shown() {
+        let mut settings = Settings::default();
+        assert_eq!(
+            settings.database(),
+            Database::Sqlite(PathBuf::from("./data/medialib.db"))
+        );
+        settings.database_url = Some(Secret::new("sqlite:///srv/m.db".into()));
+        assert_eq!(
+            settings.database(),
+            Database::Sqlite(PathBuf::from("/srv/m.db"))
+        );
+        settings.database_url = Some(Secret::new("postgres://ml:hunter2@db:5432/media".into()));
+        let db = settings.database();
+        assert!(matches!(db, Database::Postgres(_)));
+        assert_eq!(db.describe(), "PostgreSQL postgres://ml@db:5432/media");
+        assert!(settings.validate().is_ok());
+        settings.database_url = Some(Secret::new("mysql://x".into()));
+        assert!(settings.validate().is_err());
+    }
 
     #[test]
     fn secrets_do_not_print() {

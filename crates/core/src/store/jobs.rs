@@ -5,7 +5,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::{JobOutcome, NewVariant, Processed, StoreError, Unreferenced};
-use crate::{AssetId, Job, JobId, Lease};
+use crate::{AssetId, Job, JobId, JobKind, Lease};
 
 /// The job queue: claims under fenced leases, heartbeats, results and outcomes.
 #[async_trait]
@@ -21,14 +21,33 @@ pub trait JobQueue {
         processed: Processed,
     ) -> Result<Option<Unreferenced>, StoreError>;
 
-    /// Claims the next due job for `owner` (a name for logs) for `duration`: a queued job
-    /// whose `run_after` has passed, or a running one whose lease expired. `None` when none
-    /// is due. Each claim takes a new fencing token (see [`Lease`]).
+    /// Claims the next due job of one of `kinds` (any kind when empty) for `owner` (a
+    /// name for logs) for `duration`: a queued job whose `run_after` has passed, or a
+    /// running one whose lease expired, oldest due first. `None` when none is due. Each
+    /// claim takes a new fencing token (see [`Lease`]). Kinds route work: transcodes to
+    /// big machines, say.
+    async fn claim_job_of(
+        &self,
+        owner: &str,
+        kinds: &[JobKind],
+        duration: Duration,
+    ) -> Result<Option<(Job, Lease)>, StoreError>;
+
+    /// Completes when a job may have been queued by another process, so that idle
+    /// workers start at once instead of at their next poll (PostgreSQL's
+    /// `LISTEN/NOTIFY`). The default never completes: workers then poll.
+    async fn job_queued_elsewhere(&self) {
+        std::future::pending::<()>().await
+    }
+
+    /// Claims the next due job of any kind (see [`claim_job_of`](Self::claim_job_of)).
     async fn claim_job(
         &self,
         owner: &str,
         duration: Duration,
-    ) -> Result<Option<(Job, Lease)>, StoreError>;
+    ) -> Result<Option<(Job, Lease)>, StoreError> {
+        self.claim_job_of(owner, &[], duration).await
+    }
 
     /// Records how the attempt under `lease` ended. Returns `false`, recording nothing,
     /// when the lease no longer holds.

@@ -56,6 +56,11 @@ pub enum StoreError {
     /// which.
     #[error("{0}")]
     Conflict(String),
+    /// The database cannot be reached for now (connection refused or lost, every pooled
+    /// connection busy): the request may succeed if retried. The message names the
+    /// operation.
+    #[error("metadata store unavailable: {0}")]
+    Unavailable(String),
     /// The database failed; the message names the operation.
     #[error("metadata store: {0}")]
     Backend(String),

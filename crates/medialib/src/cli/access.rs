@@ -2,6 +2,7 @@
 //! side of namespaces, users, roles and tokens, straight on the metadata store.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -9,9 +10,8 @@ use clap::Subcommand;
 use medialib_app::access::credentials::hash_password;
 use medialib_app::access::credentials::{generate_token, hash_token};
 use medialib_core::access::{Role, Scopes};
-use medialib_core::store::{AccessStore, AuditStore, Namespace, NewAuditEvent, NewToken, User};
-use medialib_core::{NamespaceId, Settings, Timestamp};
-use medialib_store::SqliteStore;
+use medialib_core::store::{Namespace, NewAuditEvent, NewToken, User};
+use medialib_core::{MetadataStore, NamespaceId, Settings, Timestamp};
 
 /// `medialib namespace …`
 #[derive(Subcommand)]
@@ -88,21 +88,21 @@ pub enum TokenCommand {
 /// Shortest password accepted (NIST SP 800-63B asks for at least 8).
 const MIN_PASSWORD_CHARS: usize = 8;
 
-async fn open(settings: &Settings) -> anyhow::Result<SqliteStore> {
-    let path = settings.database_path();
-    SqliteStore::open(&path)
+async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn MetadataStore>> {
+    let database = settings.database();
+    medialib_store::open(&database, settings.database_max_connections)
         .await
-        .with_context(|| format!("open {}", path.display()))
+        .with_context(|| format!("open {}", database.describe()))
 }
 
-async fn namespace(store: &SqliteStore, slug: &str) -> anyhow::Result<Namespace> {
+async fn namespace(store: &dyn MetadataStore, slug: &str) -> anyhow::Result<Namespace> {
     let all = store.list_namespaces().await?;
     all.into_iter()
         .find(|n| n.slug == slug)
         .with_context(|| format!("no namespace {slug:?} (medialib namespace list)"))
 }
 
-async fn user(store: &SqliteStore, name: &str) -> anyhow::Result<User> {
+async fn user(store: &dyn MetadataStore, name: &str) -> anyhow::Result<User> {
     store
         .find_user(name)
         .await?
@@ -156,7 +156,7 @@ pub async fn user_command(settings: &Settings, command: UserCommand) -> anyhow::
             println!("created user {} (id {})", created.name, created.id.0);
         }
         UserCommand::SetPassword { name } => {
-            let user = user(&store, &name).await?;
+            let user = user(&*store, &name).await?;
             let hash = password_hash().await?;
             if !store.set_password(user.id, Some(&hash)).await? {
                 bail!("{name} was anonymized and cannot sign in");
@@ -187,14 +187,14 @@ pub async fn user_command(settings: &Settings, command: UserCommand) -> anyhow::
             namespace: slug,
             role,
         } => {
-            let user = user(&store, &name).await?;
-            let ns = namespace(&store, &slug).await?;
+            let user = user(&*store, &name).await?;
+            let ns = namespace(&*store, &slug).await?;
             let role = match role.as_str() {
                 "none" => None,
                 other => Some(other.parse::<Role>().map_err(anyhow::Error::msg)?),
             };
             store.set_role(user.id, ns.id, role).await?;
-            record(&store, ns.id, "cli_user_set_role", user.id.0).await?;
+            record(&*store, ns.id, "cli_user_set_role", user.id.0).await?;
             match role {
                 Some(role) => println!("{} is {role} in {}", user.name, ns.slug),
                 None => println!("{} has no role in {} any more", user.name, ns.slug),
@@ -214,8 +214,8 @@ pub async fn token_command(settings: &Settings, command: TokenCommand) -> anyhow
         ttl,
         label,
     } = command;
-    let user = user(&store, &name).await?;
-    let ns = namespace(&store, &slug).await?;
+    let user = user(&*store, &name).await?;
+    let ns = namespace(&*store, &slug).await?;
     let member = store
         .memberships(user.id)
         .await?
@@ -247,7 +247,7 @@ pub async fn token_command(settings: &Settings, command: TokenCommand) -> anyhow
             expires_at,
         })
         .await?;
-    record(&store, ns.id, "cli_token_create", created.id).await?;
+    record(&*store, ns.id, "cli_token_create", created.id).await?;
     println!("{token}");
     Ok(ExitCode::SUCCESS)
 }
@@ -267,7 +267,7 @@ async fn password_hash() -> anyhow::Result<String> {
 
 /// Records a command's write in the namespace's audit log: no user, no IP, status 0.
 async fn record(
-    store: &SqliteStore,
+    store: &dyn MetadataStore,
     namespace: NamespaceId,
     action: &str,
     target: i64,

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use medialib_app::ingest::{self, Declared, IngestOutcome, Uploader, staging};
-use medialib_worker::{self as worker, Step};
 use medialib_core::Settings;
 use medialib_server::App;
+use medialib_worker::{self as worker, Step};
 use tokio_util::io::ReaderStream;
 
 /// Imports every file under `paths`; exits non-zero when any file was rejected.
@@ -111,7 +111,8 @@ fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-fn progress(len: u64, verb: &str) -> ProgressBar {
+/// A progress bar of `len` steps, labelled `verb`.
+pub(crate) fn progress(len: u64, verb: &str) -> ProgressBar {
     let bar = ProgressBar::new(len);
     bar.set_style(
         ProgressStyle::with_template(&format!(

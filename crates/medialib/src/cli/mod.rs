@@ -2,9 +2,11 @@
 
 pub mod access;
 pub mod bench;
+pub mod db;
 pub mod gc;
 pub mod import;
 pub mod serve;
+pub mod worker;
 
 use tracing_subscriber::EnvFilter;
 

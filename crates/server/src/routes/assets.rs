@@ -6,8 +6,8 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use medialib_app::assets::{self, Removal};
-use medialib_core::store::AssetPatch;
 use medialib_core::Asset;
+use medialib_core::store::AssetPatch;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 

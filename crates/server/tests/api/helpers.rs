@@ -1,5 +1,9 @@
 //! Test harness: a real server on 127.0.0.1:0 with a fresh data directory, a client
 //! with the admin token, and the corpus manifest.
+//!
+//! The same tests build twice: `api` runs every server on SQLite (a file in its data
+//! directory), `api_postgres` on a fresh PostgreSQL database each, in a throwaway cluster
+//! this binary starts on 127.0.0.1 (`medialib-test-postgres`).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -23,13 +27,26 @@ pub struct TestApp {
     pub state: medialib_server::AppState,
     pub client: reqwest::Client,
     pub data: tempfile::TempDir,
+    /// The PostgreSQL database (`api_postgres`); `None` on SQLite.
+    pub database: Option<String>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
-/// Default settings for tests: the given data dir and the admin token, and no rate
-/// limits (tests poll fast; `rate_limits.rs` turns them on).
-pub fn settings(data_dir: &Path) -> Settings {
+/// A fresh database for a new server: PostgreSQL in `api_postgres`, else none (SQLite in
+/// the data directory).
+async fn fresh_database() -> Option<String> {
+    if env!("CARGO_CRATE_NAME") != "api_postgres" {
+        return None;
+    }
+    let cluster = medialib_test_postgres::PgCluster::shared();
+    Some(cluster.fresh_database().await)
+}
+
+/// Default settings for tests: the given data dir and database, the admin token, and no
+/// rate limits (tests poll fast; `rate_limits.rs` turns them on). On PostgreSQL, signing
+/// keys are configured, as several nodes need.
+pub fn settings(data_dir: &Path, database: Option<&str>) -> Settings {
     let mut settings = Settings {
         data_dir: data_dir.to_owned(),
         admin_token: Some(medialib_core::Secret::new(TOKEN.into())),
@@ -38,6 +55,13 @@ pub fn settings(data_dir: &Path) -> Settings {
     };
     settings.rate_limits.api_per_second = 0;
     settings.rate_limits.uploads_per_second = 0;
+    if let Some(url) = database {
+        settings.database_url = Some(medialib_core::Secret::new(url.into()));
+        settings.signing.keys = vec![medialib_core::config::SigningKey {
+            id: "test".into(),
+            secret: medialib_core::Secret::new("a-test-signing-key-of-32-characters!".into()),
+        }];
+    }
     settings
 }
 
@@ -48,12 +72,18 @@ pub async fn spawn_app() -> TestApp {
 /// Starts a server with tweaked settings, with or without job workers.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings), workers: bool) -> TestApp {
     let data = tempfile::tempdir().unwrap();
-    let mut s = settings(data.path());
+    let database = fresh_database().await;
+    let mut s = settings(data.path(), database.as_deref());
     tweak(&mut s);
-    start(data, s, workers).await
+    start(data, database, s, workers).await
 }
 
-async fn start(data: tempfile::TempDir, settings: Settings, workers: bool) -> TestApp {
+async fn start(
+    data: tempfile::TempDir,
+    database: Option<String>,
+    settings: Settings,
+    workers: bool,
+) -> TestApp {
     let app = App::open(settings).await.unwrap();
     assert!(app.ensure_admin_token().await.unwrap().is_none());
     let state = app.state.clone();
@@ -80,6 +110,7 @@ async fn start(data: tempfile::TempDir, settings: Settings, workers: bool) -> Te
             .build()
             .unwrap(),
         data,
+        database,
         stop: Some(tx),
         task: Some(task),
     }
@@ -100,20 +131,18 @@ impl TestApp {
     ) -> TestApp {
         self.shutdown().await;
         let data = std::mem::replace(&mut self.data, tempfile::tempdir().unwrap());
-        let mut s = settings(data.path());
+        let database = self.database.take();
+        let mut s = settings(data.path(), database.as_deref());
         tweak(&mut s);
-        start(data, s, workers).await
+        start(data, database, s, workers).await
     }
 
     /// Starts a second server on this one's data directory: to the store, a second
     /// process.
     pub async fn spawn_beside(&self, workers: bool) -> TestApp {
-        start(
-            tempfile::tempdir().unwrap(),
-            settings(self.data.path()),
-            workers,
-        )
-        .await
+        let database = self.database.clone();
+        let settings = settings(self.data.path(), database.as_deref());
+        start(tempfile::tempdir().unwrap(), database, settings, workers).await
     }
 
     pub async fn shutdown(&mut self) {

@@ -3,9 +3,9 @@
 //! processing. Each step is checked in the API, not only on the page.
 
 use fantoccini::key::Key;
-use medialib_worker::{Step, run_next_job};
 use medialib_core::NamespaceId;
 use medialib_core::access::Role;
+use medialib_worker::{Step, run_next_job};
 use reqwest::Method;
 use serde_json::{Value, json};
 

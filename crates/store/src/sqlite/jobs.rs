@@ -21,9 +21,12 @@ macro_rules! job_columns {
 pub(crate) async fn claim(
     pool: &SqlitePool,
     owner: &str,
+    kinds: &[JobKind],
     duration: Duration,
 ) -> Result<Option<(Job, Lease)>, StoreError> {
     let now = now_ms();
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    let kinds = serde_json::to_string(&kinds).map_err(|e| StoreError::Backend(e.to_string()))?;
     // One statement, so two workers can never claim the same job: SQLite runs writes
     // one at a time. A running job whose lease has expired is claimed again: its worker
     // died or stalled, and the new token fences it out.
@@ -31,8 +34,10 @@ pub(crate) async fn claim(
         "UPDATE job SET status = 'running', lease_owner = ?1, lease_until = ?2,
                 lease_token = lease_token + 1, attempts = attempts + 1, updated_at = ?3
          WHERE id = (SELECT id FROM job
-                     WHERE (status = 'queued' AND run_after <= ?3)
-                        OR (status = 'running' AND lease_until < ?3)
+                     WHERE ((status = 'queued' AND run_after <= ?3)
+                            OR (status = 'running' AND lease_until < ?3))
+                       AND (json_array_length(?4) = 0
+                            OR kind IN (SELECT value FROM json_each(?4)))
                      ORDER BY run_after, id LIMIT 1)
          RETURNING lease_token, ",
         job_columns!()
@@ -40,6 +45,7 @@ pub(crate) async fn claim(
     .bind(owner)
     .bind(now + duration.as_millis() as i64)
     .bind(now)
+    .bind(kinds)
     .fetch_optional(pool)
     .await
     .map_err(backend("claim job"))?;

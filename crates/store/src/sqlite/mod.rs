@@ -44,8 +44,8 @@ use medialib_core::store::{
     NewTag, NewVariant, Page, Processed, StorageReport, TagPatch, Unreferenced,
 };
 use medialib_core::{
-    Asset, AssetId, Job, JobId, Lease, NamespaceId, Sha256, StoreError, Timestamp, UploadId,
-    UploadSession, Variant,
+    Asset, AssetId, Job, JobId, JobKind, Lease, NamespaceId, Sha256, StoreError, Timestamp,
+    UploadId, UploadSession, Variant,
 };
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -245,12 +245,13 @@ impl JobQueue for SqliteStore {
             .await
     }
 
-    async fn claim_job(
+    async fn claim_job_of(
         &self,
         owner: &str,
+        kinds: &[JobKind],
         duration: Duration,
     ) -> Result<Option<(Job, Lease)>, StoreError> {
-        jobs::claim(&self.pool, owner, duration).await
+        jobs::claim(&self.pool, owner, kinds, duration).await
     }
 
     async fn finish_job(&self, lease: Lease, outcome: JobOutcome) -> Result<bool, StoreError> {

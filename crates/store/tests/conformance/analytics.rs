@@ -6,7 +6,7 @@ use medialib_core::store::{
     AssetViews, DayUploads, DeliveryCount, KindStorage, NamespaceStorage, NamespaceUsage,
     NewVariant, Processed, StorageReport, epoch_day,
 };
-use medialib_core::{Asset, AssetId, AssetKind, NamespaceId, OutputFormat, Sha256};
+use medialib_core::{Asset, AssetId, AssetKind, MetadataStore, NamespaceId, OutputFormat, Sha256};
 
 use crate::jobs::{rendition, video_with_running_transcode};
 use crate::organise::{HOME, asset, away, trash};
@@ -258,4 +258,35 @@ pub(crate) async fn an_empty_namespace_reports_nothing_stored(store: Store) {
     );
     assert!(store.top_assets(HOME, 0, 10).await.unwrap().is_empty());
     assert!(store.uploads_per_day(HOME, 0).await.unwrap().is_empty());
+}
+
+/// Batches recorded at once (several server processes on PostgreSQL), naming the same
+/// assets and days in different orders, all count.
+pub(crate) async fn concurrent_batches_of_deliveries_all_count(store: Store) {
+    let [a, b] = [
+        asset(store.as_ref(), HOME, 1, 10).await,
+        asset(store.as_ref(), HOME, 2, 10).await,
+    ];
+    let store: std::sync::Arc<dyn MetadataStore> = store.into();
+    let tasks: Vec<_> = (0..16u64)
+        .map(|n| {
+            let store = store.clone();
+            let mut batch = vec![
+                delivered(&a, DAY, 1, 10),
+                delivered(&b, DAY, 3, 30),
+                delivered(&a, DAY + 1, 1, 10),
+            ];
+            if n % 2 == 1 {
+                batch.reverse();
+            }
+            tokio::spawn(async move { store.record_deliveries(&batch).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(
+        store.top_assets(HOME, DAY, 10).await.unwrap(),
+        [viewed(&b, 48, 480), viewed(&a, 32, 320)]
+    );
 }

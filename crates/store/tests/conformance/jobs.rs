@@ -1,13 +1,17 @@
 //! The job queue: claims under leases with fencing tokens, retries, cancels, and the
 //! results a worker records, which only the lease's current holder may write.
 
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
-use medialib_core::store::{JobOutcome, NewVariant, Processed};
+use medialib_core::store::{IngestRecord, JobOutcome, NewVariant, Processed};
 use medialib_core::{
     Asset, AssetId, AssetKind, AssetStatus, Job, JobKind, JobPayload, JobStatus, Lease, Metadata,
     MetadataStore, OutputFormat, Sha256, Timestamp, VideoMetadata,
 };
+
+use tokio::sync::Barrier;
 
 use crate::{Store, created, new_asset, process};
 
@@ -87,6 +91,86 @@ pub(crate) async fn jobs_are_claimed_once_retried_then_failed(store: Store) {
     let asset = store.get_asset(a.id).await.unwrap().unwrap();
     assert_eq!(asset.status, AssetStatus::Failed);
     assert_eq!(asset.error.as_deref(), Some("boom again"));
+}
+
+/// A worker that names kinds claims only jobs of those kinds, passing older jobs of
+/// others by; naming none claims any.
+pub(crate) async fn workers_claim_only_the_kinds_they_run(store: Store) {
+    let image = created(store.create_asset(new_asset(3, "older", 1)).await.unwrap());
+    let mut new = new_asset(4, "newer", 1);
+    new.kind = AssetKind::Video;
+    let video = created(store.create_asset(new).await.unwrap());
+    let transcodes = [JobKind::Transcode];
+    assert!(
+        store
+            .claim_job_of("big", &transcodes, MINUTE)
+            .await
+            .unwrap()
+            .is_none(),
+        "no transcode is queued yet"
+    );
+    let (job, _) = store
+        .claim_job_of("v", &[JobKind::ProcessVideo, JobKind::Transcode], MINUTE)
+        .await
+        .unwrap()
+        .expect("the video's job is due");
+    assert_eq!(
+        (job.asset_id, job.payload.kind()),
+        (video.id, JobKind::ProcessVideo),
+        "a worker of other kinds passes the older image job by"
+    );
+    let (job, _) = store
+        .claim_job_of("any", &[], MINUTE)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.asset_id, image.id, "no kinds means every kind");
+}
+
+/// Workers claiming at once never get the same job: every queued job goes to exactly one
+/// of them. (PostgreSQL runs the claims concurrently; SQLite one at a time.) A race is
+/// not certain to show in one round, so there are several.
+pub(crate) async fn concurrent_claims_never_return_the_same_job(store: Store) {
+    const ROUNDS: u8 = 4;
+    const JOBS: u8 = 20;
+    const WORKERS: usize = 8;
+    let store: Arc<dyn MetadataStore> = Arc::from(store);
+    for round in 0..ROUNDS {
+        let mut queued = HashSet::new();
+        for i in 0..JOBS {
+            let new = new_asset(100 + round * JOBS + i, "c", 1);
+            let IngestRecord::Created { job: Some(job), .. } =
+                store.create_asset(new).await.unwrap()
+            else {
+                panic!("an image queues its processing job");
+            };
+            queued.insert(job);
+        }
+        let start = Arc::new(Barrier::new(WORKERS));
+        let workers: Vec<_> = (0..WORKERS)
+            .map(|w| {
+                let (store, start) = (Arc::clone(&store), Arc::clone(&start));
+                tokio::spawn(async move {
+                    start.wait().await;
+                    let mut claimed = Vec::new();
+                    while let Some((job, lease)) =
+                        store.claim_job(&format!("w{w}"), MINUTE).await.unwrap()
+                    {
+                        assert_eq!(lease.job, job.id);
+                        claimed.push(job.id);
+                    }
+                    claimed
+                })
+            })
+            .collect();
+        let mut claimed = Vec::new();
+        for worker in workers {
+            claimed.extend(worker.await.unwrap());
+        }
+        let distinct: HashSet<_> = claimed.iter().copied().collect();
+        assert_eq!(claimed.len(), distinct.len(), "a job was claimed twice");
+        assert_eq!(distinct, queued, "every queued job is claimed");
+    }
 }
 
 /// A worker that stalls past its lease loses the job to the next claim, and every write it

@@ -1,6 +1,7 @@
 //! The `MetadataStore` contract, written once against the trait and instantiated per
 //! backend by [`contract!`]: each test is a function of a fresh, empty store, and each
-//! backend's factory opens one. A new backend (PostgreSQL) adds one `contract!` line.
+//! backend's factory opens one: SQLite in a temporary directory, PostgreSQL in a
+//! throwaway cluster (`medialib-test-postgres`).
 
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use medialib_core::store::{IngestRecord, NewAsset, Processed, Unreferenced};
 use medialib_core::{
     AssetId, AssetKind, ImageMetadata, Metadata, MetadataStore, NamespaceId, Sha256,
 };
-use medialib_store::SqliteStore;
+use medialib_store::{PgStore, SqliteStore};
 
 mod access;
 mod analytics;
@@ -27,6 +28,16 @@ async fn sqlite() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
     (dir, Box::new(store))
+}
+
+/// Opens a fresh PostgreSQL store: a new database, from the migrated template, in the
+/// throwaway cluster this test binary started on 127.0.0.1.
+async fn postgres() -> ((), Store) {
+    let url = medialib_test_postgres::PgCluster::shared()
+        .fresh_database()
+        .await;
+    let store = PgStore::open(&url, 4).await.unwrap();
+    ((), Box::new(store))
 }
 
 /// Instantiates every contract test for one backend: `contract!(name, factory)` makes a
@@ -53,6 +64,7 @@ macro_rules! contract {
                 storage_counts_live_assets_by_kind_the_trash_and_each_blob_once,
                 uploads_per_day_count_created_assets_including_the_trashed,
                 an_empty_namespace_reports_nothing_stored,
+                concurrent_batches_of_deliveries_all_count,
             },
             audit = audit {
                 audit_events_read_newest_first_per_namespace_with_filters,
@@ -64,6 +76,8 @@ macro_rules! contract {
             },
             jobs = jobs {
                 jobs_are_claimed_once_retried_then_failed,
+                workers_claim_only_the_kinds_they_run,
+                concurrent_claims_never_return_the_same_job,
                 an_expired_lease_passes_to_the_next_claim_and_fences_the_old_worker,
                 processing_queues_transcodes_that_record_their_renditions,
                 a_cancelled_transcode_records_nothing_and_leaves_the_asset_ready,
@@ -92,6 +106,7 @@ macro_rules! contract {
                 bulk_actions_append_to_and_remove_from_collections,
                 trashed_items_are_hidden_until_restored,
                 pages_count_listed_items_when_an_item_is_trashed,
+                concurrent_changes_keep_every_item_once_at_dense_positions,
             },
             );
         }
@@ -113,6 +128,7 @@ macro_rules! contract {
 }
 
 contract!(sqlite, crate::sqlite);
+contract!(postgres, crate::postgres);
 
 pub(crate) fn new_asset(sha_byte: u8, title: &str, size: u64) -> NewAsset {
     let sha = Sha256([sha_byte; 32]);

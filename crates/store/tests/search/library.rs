@@ -134,7 +134,11 @@ impl Library {
         let mut title = title.unwrap_or_else(|| self.words(3));
         if self.rng.chance(20) {
             // Capitalised titles check that title order ignores ASCII case.
-            title = title[..1].to_uppercase() + &title[1..];
+            let mut chars = title.chars();
+            title = chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect())
+                .unwrap_or_default();
         }
         let filename = format!("{}_{}.{ext}", self.rng.pick(WORDS), self.next_sha);
         let description = self.rng.chance(30).then(|| self.words(6));

@@ -453,3 +453,55 @@ pub(crate) async fn pages_count_listed_items_when_an_item_is_trashed(store: Stor
     assert_eq!(first, [(a, 0), (c, 2)]);
     assert_eq!(second, [(d, 3)], "the page after two listed items");
 }
+
+/// Writers changing one collection at once (several server processes on PostgreSQL) each
+/// see the order the others left: every item is kept, once, and positions stay dense.
+pub(crate) async fn concurrent_changes_keep_every_item_once_at_dense_positions(store: Store) {
+    let ids = assets(store.as_ref(), 12).await;
+    let trip = collection(store.as_ref(), "Trip").await;
+    let store: std::sync::Arc<dyn MetadataStore> = store.into();
+    let tasks: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(n, &id)| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let at = u32::try_from(n % 3).ok().filter(|_| n % 2 == 0);
+                store.insert_items(trip.id, &[id], at).await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let now = items(store.as_ref(), trip.id).await;
+    let mut kept: Vec<AssetId> = now.iter().map(|i| i.0).collect();
+    kept.sort();
+    let mut all = ids.clone();
+    all.sort();
+    assert_eq!(kept, all);
+    assert!(now.iter().map(|i| i.1).eq(0..12), "{now:?}");
+
+    // Reorders racing moves of items already there.
+    let tasks: Vec<_> = (0..6)
+        .map(|n| {
+            let store = store.clone();
+            let mut order = ids.clone();
+            order.rotate_left(n);
+            let moved = ids[n];
+            tokio::spawn(async move {
+                if n % 2 == 0 {
+                    store.insert_items(trip.id, &[moved], Some(0)).await
+                } else {
+                    store.reorder_items(trip.id, &order).await
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let now = items(store.as_ref(), trip.id).await;
+    assert_eq!(now.len(), 12);
+    assert!(now.iter().map(|i| i.1).eq(0..12), "{now:?}");
+}

@@ -1,0 +1,54 @@
+//! Opening a catalog for a process: the metadata store `database_url` names, blob storage
+//! under the data directory, and this process's staging directory.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use medialib_blob::ObjectBlobStore;
+use medialib_core::Settings;
+
+use crate::Catalog;
+use crate::ingest::staging::{self, StagingDir};
+
+/// A catalog and the staging directory it owns; dropping it ends this process's claim
+/// on that directory (and removes it).
+pub struct Opened {
+    /// The catalog every use case takes.
+    pub catalog: Catalog,
+    // Dropped last: removing the staging directory ends this process's claim on it.
+    staging: StagingDir,
+}
+
+impl Opened {
+    /// This process's staging directory.
+    pub fn staging(&self) -> &StagingDir {
+        &self.staging
+    }
+}
+
+/// Opens the catalog `settings` describe: the metadata store (SQLite by default,
+/// migrated on open; PostgreSQL when `database_url` says so), `blobs/` under the data
+/// directory, and a fresh staging directory, after removing those of crashed processes.
+///
+/// Errors, in one line each: the data directory cannot be created; the database cannot
+/// be reached or migrated (named without its password).
+pub async fn open(settings: Settings) -> anyhow::Result<Opened> {
+    let data_dir = &settings.data_dir;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("create data directory {}", data_dir.display()))?;
+    staging::clean_abandoned(data_dir).context("clean abandoned staging files")?;
+    let staging = StagingDir::create(data_dir).context("create staging")?;
+    let database = settings.database();
+    let store = medialib_store::open(&database, settings.database_max_connections)
+        .await
+        .with_context(|| format!("open {}", database.describe()))?;
+    let blobs = ObjectBlobStore::local(&data_dir.join("blobs"))?;
+    let catalog = Catalog {
+        settings: Arc::new(settings),
+        store,
+        blobs: Arc::new(blobs),
+        staging_dir: Arc::new(staging.path().to_owned()),
+        jobs_queued: Arc::default(),
+    };
+    Ok(Opened { catalog, staging })
+}

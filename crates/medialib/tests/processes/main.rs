@@ -1,0 +1,146 @@
+//! Separate processes, started as children of the test: `medialib serve --no-workers`
+//! nodes take uploads, `medialib worker` processes run the jobs, routed by kind, and stop
+//! cleanly on SIGTERM; on one data directory (SQLite) and on one PostgreSQL database.
+
+mod postgres;
+mod sqlite;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub const TOKEN: &str = "mlk_processes_test_token_0123456789";
+
+pub fn corpus() -> PathBuf {
+    std::env::var_os("MEDIALIB_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
+}
+
+/// A child process, killed when dropped (a failed test leaves nothing running).
+pub struct Process(pub Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `medialib --data-dir DATA [--config DATA/medialib.toml] ARGS…`: the configuration file
+/// is used when the test wrote one.
+pub fn medialib(data: &Path, args: &[&str]) -> Process {
+    let config = data.join("medialib.toml");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_medialib"));
+    command.arg("--data-dir").arg(data);
+    if config.exists() {
+        command.arg("--config").arg(config);
+    }
+    let child = command
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .env("MEDIALIB_ADMIN_TOKEN", TOKEN)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    Process(child)
+}
+
+/// Starts `serve --no-workers` on a free loopback port and waits until it answers.
+pub async fn serve(data: &Path) -> (Process, String) {
+    medialib_app::import::install_crypto_provider();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let process = medialib(data, &["serve", "--no-workers", "--listen", &listen]);
+    let base = format!("http://{listen}");
+    let started = Instant::now();
+    while reqwest::get(format!("{base}/healthz")).await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "serve did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (process, base)
+}
+
+pub async fn upload(base: &str, file: &str) -> String {
+    let bytes = std::fs::read(corpus().join(file)).unwrap();
+    let name = Path::new(file)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name),
+    );
+    let response = reqwest::Client::new()
+        .post(format!("{base}/api/v1/assets"))
+        .bearer_auth(TOKEN)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let asset: Value = response.json().await.unwrap();
+    asset["id"].as_str().unwrap().to_owned()
+}
+
+pub async fn asset(base: &str, id: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{base}/api/v1/assets/{id}"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Waits until every asset is ready and returns them.
+pub async fn all_ready(base: &str, ids: &[String]) -> Vec<Value> {
+    let started = Instant::now();
+    loop {
+        let mut assets = Vec::new();
+        for id in ids {
+            assets.push(asset(base, id).await);
+        }
+        if assets.iter().all(|a| a["status"] == "ready") {
+            return assets;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(180),
+            "not processed: {assets:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Sends SIGTERM to `process` and waits (at most `within`) for it to exit.
+pub async fn terminate(process: &mut Process, within: Duration) -> std::process::ExitStatus {
+    let pid = process.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let started = Instant::now();
+    loop {
+        if let Some(status) = process.0.try_wait().unwrap() {
+            return status;
+        }
+        assert!(started.elapsed() < within, "did not stop within {within:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -1,0 +1,412 @@
+//! Collections and their ordered items.
+//!
+//! Positions are dense (0, 1, 2…) and rewritten in one transaction on every change, so an
+//! item's position is its index in the order. Items whose asset is in the trash keep their
+//! place but are not listed or counted.
+//!
+//! Writers run concurrently on PostgreSQL: every change of a collection's order first
+//! locks the collection's row (`FOR UPDATE`), so two renumberings of one collection run
+//! one after the other, the second reading the order the first committed.
+
+use medialib_core::organise::{Collection, CollectionId, CollectionItem, slugify};
+use medialib_core::store::{CollectionPatch, NewCollection};
+use medialib_core::{AssetId, NamespaceId, StoreError};
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use super::rows::{self, from_ms, now_ms};
+use super::tags::slug_conflict;
+use super::{backend, begin_write};
+
+macro_rules! collection_columns {
+    () => {
+        "c.id, c.namespace_id, c.title, c.slug, c.description, c.kind, \
+     c.color, c.is_public, c.cover_asset_id, c.created_at, c.updated_at, \
+     (SELECT count(*) FROM collection_item ci JOIN asset a ON a.id = ci.asset_id \
+      WHERE ci.collection_id = c.id AND a.deleted_at IS NULL) AS item_count, \
+     (SELECT coalesce(sum(a.size), 0)::BIGINT FROM collection_item ci \
+      JOIN asset a ON a.id = ci.asset_id \
+      WHERE ci.collection_id = c.id AND a.deleted_at IS NULL) AS total_bytes"
+    };
+}
+
+fn collection(row: &PgRow) -> Result<Collection, StoreError> {
+    Ok(Collection {
+        id: CollectionId(rows::get(row, "id")?),
+        namespace: NamespaceId(rows::get(row, "namespace_id")?),
+        title: rows::get(row, "title")?,
+        slug: rows::get(row, "slug")?,
+        description: rows::get(row, "description")?,
+        kind: rows::get(row, "kind")?,
+        color: rows::get(row, "color")?,
+        is_public: rows::get(row, "is_public")?,
+        cover_asset: rows::get::<Option<Uuid>>(row, "cover_asset_id")?.map(AssetId),
+        item_count: rows::get::<i64>(row, "item_count")? as u64,
+        total_bytes: rows::get::<i64>(row, "total_bytes")? as u64,
+        created_at: from_ms(rows::get(row, "created_at")?),
+        updated_at: from_ms(rows::get(row, "updated_at")?),
+    })
+}
+
+pub(crate) async fn list(pool: &PgPool, ns: NamespaceId) -> Result<Vec<Collection>, StoreError> {
+    // `lower(… COLLATE "C")` is SQLite's NOCASE: ASCII folding, then bytes.
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        collection_columns!(),
+        r#" FROM collection c WHERE c.namespace_id = $1
+         ORDER BY lower(c.title COLLATE "C"), c.id"#
+    ))
+    .bind(ns.0)
+    .fetch_all(pool)
+    .await
+    .map_err(backend("list collections"))?;
+    rows.iter().map(collection).collect()
+}
+
+pub(crate) async fn get(
+    pool: &PgPool,
+    ns: NamespaceId,
+    id: CollectionId,
+) -> Result<Option<Collection>, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        collection_columns!(),
+        " FROM collection c WHERE c.namespace_id = $1 AND c.id = $2"
+    ))
+    .bind(ns.0)
+    .bind(id.0)
+    .fetch_optional(pool)
+    .await
+    .map_err(backend("get collection"))?;
+    row.as_ref().map(collection).transpose()
+}
+
+/// Fails unless `asset` is a live asset of the namespace. The key-share lock makes a
+/// concurrent purge wait for this transaction (its cascade then removes what this one
+/// wrote), rather than this one's reference failing on a row the check saw.
+async fn check_asset(
+    tx: &mut sqlx::Transaction<'_, Postgres>,
+    ns: NamespaceId,
+    asset: AssetId,
+) -> Result<(), StoreError> {
+    let found: Option<i32> = sqlx::query_scalar(
+        "SELECT 1 FROM asset WHERE id = $1 AND namespace_id = $2 AND deleted_at IS NULL
+         FOR KEY SHARE",
+    )
+    .bind(asset.0)
+    .bind(ns.0)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(backend("find asset"))?;
+    found
+        .map(|_| ())
+        .ok_or_else(|| StoreError::NotFound(format!("asset {asset}")))
+}
+
+pub(crate) async fn create(
+    pool: &PgPool,
+    ns: NamespaceId,
+    new: &NewCollection,
+) -> Result<Collection, StoreError> {
+    let slug = new.slug.clone().unwrap_or_else(|| slugify(&new.title));
+    let kind = if new.kind.is_empty() {
+        "folder"
+    } else {
+        &new.kind
+    };
+    let now = now_ms();
+    let mut tx = begin_write(pool).await?;
+    if let Some(cover) = new.cover_asset {
+        check_asset(&mut tx, ns, cover).await?;
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO collection (namespace_id, title, slug, description, kind, color,
+            is_public, cover_asset_id, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(ns.0)
+    .bind(&new.title)
+    .bind(&slug)
+    .bind(&new.description)
+    .bind(kind)
+    .bind(&new.color)
+    .bind(new.is_public)
+    .bind(new.cover_asset.map(|a| a.0))
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(slug_conflict("collection", &slug))?;
+    tx.commit().await.map_err(backend("commit"))?;
+    get(pool, ns, CollectionId(id))
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("collection {id}")))
+}
+
+pub(crate) async fn update(
+    pool: &PgPool,
+    ns: NamespaceId,
+    id: CollectionId,
+    patch: &CollectionPatch,
+) -> Result<Option<Collection>, StoreError> {
+    let mut tx = begin_write(pool).await?;
+    if let Some(Some(cover)) = patch.cover_asset {
+        check_asset(&mut tx, ns, cover).await?;
+    }
+    let mut qb = QueryBuilder::<Postgres>::new("UPDATE collection SET updated_at = ");
+    qb.push_bind(now_ms());
+    if let Some(title) = &patch.title {
+        qb.push(", title = ").push_bind(title.clone());
+    }
+    if let Some(slug) = &patch.slug {
+        qb.push(", slug = ").push_bind(slug.clone());
+    }
+    if let Some(description) = &patch.description {
+        qb.push(", description = ").push_bind(description.clone());
+    }
+    if let Some(kind) = &patch.kind {
+        qb.push(", kind = ").push_bind(kind.clone());
+    }
+    if let Some(color) = &patch.color {
+        qb.push(", color = ").push_bind(color.clone());
+    }
+    if let Some(is_public) = patch.is_public {
+        qb.push(", is_public = ").push_bind(is_public);
+    }
+    if let Some(cover) = patch.cover_asset {
+        qb.push(", cover_asset_id = ").push_bind(cover.map(|a| a.0));
+    }
+    qb.push(" WHERE namespace_id = ")
+        .push_bind(ns.0)
+        .push(" AND id = ")
+        .push_bind(id.0);
+    let slug = patch.slug.as_deref().unwrap_or_default();
+    let done = qb
+        .build()
+        .execute(&mut *tx)
+        .await
+        .map_err(slug_conflict("collection", slug))?;
+    tx.commit().await.map_err(backend("commit"))?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    get(pool, ns, id).await
+}
+
+pub(crate) async fn delete(
+    pool: &PgPool,
+    ns: NamespaceId,
+    id: CollectionId,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM collection WHERE namespace_id = $1 AND id = $2")
+        .bind(ns.0)
+        .bind(id.0)
+        .execute(pool)
+        .await
+        .map_err(backend("delete collection"))?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub(crate) async fn items(
+    pool: &PgPool,
+    id: CollectionId,
+    offset: u32,
+    limit: u32,
+) -> Result<Vec<CollectionItem>, StoreError> {
+    let rows: Vec<(Uuid, i64, i64)> = sqlx::query_as(
+        "SELECT ci.asset_id, ci.position, ci.added_at
+         FROM collection_item ci JOIN asset a ON a.id = ci.asset_id
+         WHERE ci.collection_id = $1 AND a.deleted_at IS NULL
+         ORDER BY ci.position LIMIT $2 OFFSET $3",
+    )
+    .bind(id.0)
+    .bind(i64::from(limit))
+    .bind(i64::from(offset))
+    .fetch_all(pool)
+    .await
+    .map_err(backend("list collection items"))?;
+    Ok(rows
+        .into_iter()
+        .map(|(asset, position, added_at)| CollectionItem {
+            asset: AssetId(asset),
+            position: position as u32,
+            added_at: from_ms(added_at),
+        })
+        .collect())
+}
+
+/// Locks the collection's row for a change of its order, until the transaction ends;
+/// its namespace, or `None` when there is no such collection.
+async fn lock(
+    tx: &mut sqlx::Transaction<'_, Postgres>,
+    id: CollectionId,
+) -> Result<Option<NamespaceId>, StoreError> {
+    let ns: Option<i64> =
+        sqlx::query_scalar("SELECT namespace_id FROM collection WHERE id = $1 FOR UPDATE")
+            .bind(id.0)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(backend("lock collection"))?;
+    Ok(ns.map(NamespaceId))
+}
+
+/// [`lock`], or `NotFound`.
+async fn lock_existing(
+    tx: &mut sqlx::Transaction<'_, Postgres>,
+    id: CollectionId,
+) -> Result<NamespaceId, StoreError> {
+    lock(tx, id).await?.ok_or_else(|| not_found(id))
+}
+
+fn not_found(id: CollectionId) -> StoreError {
+    StoreError::NotFound(format!("collection {}", id.0))
+}
+
+/// The asset ids of the collection in order (trashed ones included).
+async fn order(
+    tx: &mut sqlx::Transaction<'_, Postgres>,
+    id: CollectionId,
+) -> Result<Vec<Uuid>, StoreError> {
+    sqlx::query_scalar(
+        "SELECT asset_id FROM collection_item WHERE collection_id = $1 ORDER BY position",
+    )
+    .bind(id.0)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(backend("read collection order"))
+}
+
+/// Writes `assets` (no id twice) as the collection's order: positions 0…n-1, new items
+/// added now.
+async fn write_order(
+    tx: &mut sqlx::Transaction<'_, Postgres>,
+    id: CollectionId,
+    assets: &[Uuid],
+) -> Result<(), StoreError> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO collection_item (collection_id, asset_id, position, added_at)
+         SELECT $1, o.asset_id, o.n - 1, $3
+         FROM unnest($2::UUID[]) WITH ORDINALITY AS o (asset_id, n)
+         ON CONFLICT (collection_id, asset_id) DO UPDATE SET position = excluded.position",
+    )
+    .bind(id.0)
+    .bind(assets)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map_err(backend("write collection order"))?;
+    sqlx::query("UPDATE collection SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend("touch collection"))?;
+    Ok(())
+}
+
+/// Inserts (or moves) assets at a position; the caller's transaction commits.
+pub(crate) async fn insert_in(
+    tx: &mut sqlx::Transaction<'_, Postgres>,
+    id: CollectionId,
+    assets: &[AssetId],
+    position: Option<u32>,
+) -> Result<(), StoreError> {
+    let ns: i64 = sqlx::query_scalar("SELECT namespace_id FROM collection WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(backend("find collection"))?
+        .ok_or_else(|| not_found(id))?;
+    // The assets before the collection: a purge locks an asset and then (cover_asset_id
+    // SET NULL) the collections it covers, so taking the locks in that order too cannot
+    // deadlock with it.
+    for asset in assets {
+        check_asset(tx, NamespaceId(ns), *asset).await?;
+    }
+    lock_existing(tx, id).await?;
+    let moving: Vec<Uuid> = assets.iter().map(|a| a.0).collect();
+    let mut current = order(tx, id).await?;
+    current.retain(|a| !moving.contains(a));
+    let at = position.map_or(current.len(), |p| (p as usize).min(current.len()));
+    let mut added = Vec::with_capacity(moving.len());
+    for a in moving {
+        if !added.contains(&a) {
+            added.push(a);
+        }
+    }
+    current.splice(at..at, added);
+    write_order(tx, id, &current).await
+}
+
+pub(crate) async fn insert(
+    pool: &PgPool,
+    id: CollectionId,
+    assets: &[AssetId],
+    position: Option<u32>,
+) -> Result<(), StoreError> {
+    let mut tx = begin_write(pool).await?;
+    insert_in(&mut tx, id, assets, position).await?;
+    tx.commit().await.map_err(backend("commit"))
+}
+
+/// Removes assets from the collection and closes the gaps; the caller commits.
+pub(crate) async fn remove_in(
+    tx: &mut sqlx::Transaction<'_, Postgres>,
+    id: CollectionId,
+    assets: &[AssetId],
+) -> Result<(), StoreError> {
+    // No such collection: nothing to remove, as on SQLite.
+    lock(tx, id).await?;
+    let ids: Vec<Uuid> = assets.iter().map(|a| a.0).collect();
+    sqlx::query("DELETE FROM collection_item WHERE collection_id = $1 AND asset_id = ANY($2)")
+        .bind(id.0)
+        .bind(&ids)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend("remove collection item"))?;
+    let current = order(tx, id).await?;
+    write_order(tx, id, &current).await
+}
+
+pub(crate) async fn reorder(
+    pool: &PgPool,
+    id: CollectionId,
+    assets: &[AssetId],
+) -> Result<(), StoreError> {
+    let mut tx = begin_write(pool).await?;
+    lock_existing(&mut tx, id).await?;
+    let wanted: Vec<Uuid> = assets.iter().map(|a| a.0).collect();
+    // Trashed items keep their relative place at the end: the order names live items.
+    let live: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT ci.asset_id FROM collection_item ci JOIN asset a ON a.id = ci.asset_id
+         WHERE ci.collection_id = $1 AND a.deleted_at IS NULL ORDER BY ci.position",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(backend("read collection order"))?;
+    let mut sorted_wanted = wanted.clone();
+    sorted_wanted.sort();
+    sorted_wanted.dedup();
+    let mut sorted_live = live.clone();
+    sorted_live.sort();
+    if sorted_wanted != sorted_live || wanted.len() != live.len() {
+        return Err(StoreError::Conflict(format!(
+            "the new order must list each of the collection's {} items exactly once \
+             (got {} ids)",
+            live.len(),
+            wanted.len()
+        )));
+    }
+    let mut full = wanted;
+    full.extend(
+        order(&mut tx, id)
+            .await?
+            .into_iter()
+            .filter(|a| !live.contains(a)),
+    );
+    write_order(&mut tx, id, &full).await?;
+    tx.commit().await.map_err(backend("commit"))
+}

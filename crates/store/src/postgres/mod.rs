@@ -1,0 +1,497 @@
+//! The PostgreSQL backend (PostgreSQL 15 or later): one database that every process of
+//! an instance shares, migrated on open (`migrations_pg/`).
+//!
+//! This is the foundation: connecting and migrating. The store traits are implemented
+//! one file per trait beside this one (`assets.rs`, `jobs.rs`, …), each mapping rows the
+//! way `sqlite/rows.rs` does: the schema keeps SQLite's tables, columns and millisecond
+//! timestamps, so the mapping differs only in types (`migrations_pg/0001_schema.sql`
+//! says which and why).
+
+mod access;
+mod analytics;
+mod assets;
+mod audit;
+mod bulk;
+mod collections;
+mod holds;
+mod jobs;
+mod notify;
+mod rows;
+mod search;
+mod sessions;
+mod tags;
+mod tokens;
+mod uploads;
+mod usage;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use medialib_core::StoreError;
+use medialib_core::organise::{
+    AssetTag, Collection, CollectionId, CollectionItem, Tag, TagId, Usage, UsageRef,
+};
+use medialib_core::store::{AnalyticsStore, AssetStore, JobQueue, OrganiseStore, UploadStore};
+use medialib_core::store::{
+    AssetPatch, AssetQuery, AssetViews, BlobHold, BulkAction, BulkReport, CollectionPatch,
+    DayUploads, DeliveryCount, IngestRecord, JobOutcome, NamespaceUsage, NewAsset, NewCollection,
+    NewTag, NewVariant, Page, Processed, StorageReport, TagPatch, Unreferenced,
+};
+use medialib_core::{
+    Asset, AssetId, Job, JobId, JobKind, Lease, NamespaceId, Sha256, Timestamp, UploadId,
+    UploadSession, Variant,
+};
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+/// The shared metadata store: PostgreSQL, for several processes (server nodes, workers)
+/// on one database.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    /// [`MetadataStore::asset_generation`](medialib_core::MetadataStore::asset_generation).
+    /// Counting this value's own writes is not enough here, unlike in
+    /// [`SqliteStore`](crate::SqliteStore): other processes write the same database, so
+    /// their changes must advance it too (`LISTEN/NOTIFY`).
+    generation: Arc<AtomicU64>,
+    /// Woken when another process (or this one) queued a job (`notify.rs`).
+    jobs_queued: Arc<tokio::sync::Notify>,
+}
+
+/// Maps a driver error to a [`StoreError`], saying what was being done: one that a retry
+/// may cure (no connection, a lost one, a server shutting down, every pooled connection
+/// busy) is [`StoreError::Unavailable`], anything else [`StoreError::Backend`].
+pub(crate) fn backend(what: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
+    move |e| {
+        // SQLSTATE classes 08 (connection exception) and 57 (operator intervention:
+        // shutdown, cannot connect now).
+        let server_going = e
+            .as_database_error()
+            .and_then(|d| d.code())
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57"));
+        let unreachable = matches!(
+            e,
+            sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+        );
+        if server_going || unreachable {
+            StoreError::Unavailable(format!("{what}: {e}"))
+        } else {
+            StoreError::Backend(format!("{what}: {e}"))
+        }
+    }
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (`postgres://user@host:port/name`) with a pool
+    /// of at most `max_connections`, and applies the migrations it lacks.
+    ///
+    /// Errors when the server cannot be reached or a migration fails. The error never
+    /// repeats the URL, which may hold a password.
+    pub async fn open(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        // A name unique to this process on every connection: notifications of changes
+        // carry it, so the process tells its own from other nodes' (`notify.rs`).
+        let name = format!("medialib-{}", uuid::Uuid::new_v4().simple());
+        let options = PgConnectOptions::from_str(url)
+            .map_err(backend("read the PostgreSQL URL"))?
+            .application_name(&name);
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .connect_with(options)
+            .await
+            .map_err(backend("connect to PostgreSQL"))?;
+        // Several nodes may start at once: sqlx holds a PostgreSQL advisory lock (keyed
+        // by the database's name) while it migrates, so one node applies the migrations,
+        // each in its own transaction, and the others wait for it and then find nothing
+        // left to apply.
+        sqlx::migrate!("./migrations_pg")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migrate database: {e}")))?;
+        let store = Self {
+            pool,
+            generation: Arc::default(),
+            jobs_queued: Arc::default(),
+        };
+        notify::spawn(
+            &store.pool,
+            notify::Signals {
+                name,
+                jobs: Arc::clone(&store.jobs_queued),
+                generation: Arc::clone(&store.generation),
+            },
+        )
+        .await;
+        Ok(store)
+    }
+
+    /// Advances the asset generation once `change` has ended, committed or not: a reader
+    /// that loaded facts before the commit then sees its cached copy outdated.
+    async fn changing<T>(&self, change: impl Future<Output = T>) -> T {
+        let result = change.await;
+        self.generation.fetch_add(1, Ordering::Release);
+        result
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Starts a write transaction. PostgreSQL runs writers concurrently (READ COMMITTED):
+/// what SQLite's single writer serialised, a statement here must lock itself
+/// (`FOR UPDATE`, `SKIP LOCKED`, advisory locks).
+pub(crate) async fn begin_write(
+    pool: &PgPool,
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+    pool.begin()
+        .await
+        .map_err(backend("begin write transaction"))
+}
+
+#[async_trait]
+impl AssetStore for PgStore {
+    async fn default_namespace(&self) -> Result<NamespaceId, StoreError> {
+        Ok(NamespaceId(1))
+    }
+
+    async fn create_asset(&self, new: NewAsset) -> Result<IngestRecord, StoreError> {
+        self.changing(assets::create(&self.pool, new)).await
+    }
+
+    async fn find_by_sha256(
+        &self,
+        namespace: NamespaceId,
+        sha: &Sha256,
+    ) -> Result<Option<Asset>, StoreError> {
+        assets::find_by_sha256(&self.pool, namespace, sha).await
+    }
+
+    async fn get_asset(&self, id: AssetId) -> Result<Option<Asset>, StoreError> {
+        assets::get(&self.pool, id).await
+    }
+
+    fn asset_generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    async fn get_assets(&self, ids: &[AssetId]) -> Result<Vec<Asset>, StoreError> {
+        search::rows_of(&self.pool, ids).await
+    }
+
+    async fn list_assets(&self, query: &AssetQuery) -> Result<Page<Asset>, StoreError> {
+        search::list(&self.pool, query).await
+    }
+
+    async fn update_asset(
+        &self,
+        id: AssetId,
+        patch: &AssetPatch,
+    ) -> Result<Option<Asset>, StoreError> {
+        self.changing(assets::update(&self.pool, id, patch)).await
+    }
+
+    async fn purge_asset(&self, id: AssetId) -> Result<Option<Unreferenced>, StoreError> {
+        self.changing(assets::purge(&self.pool, id)).await
+    }
+
+    async fn hold_blob(&self, key: &str, ttl: Duration) -> Result<Option<BlobHold>, StoreError> {
+        holds::hold_for_upload(&self.pool, key, ttl).await
+    }
+
+    async fn release_blob(&self, hold: BlobHold) -> Result<(), StoreError> {
+        holds::release(&self.pool, hold).await
+    }
+
+    async fn release_purged(&self, keys: &[String]) -> Result<(), StoreError> {
+        holds::release_purged(&self.pool, keys).await
+    }
+
+    async fn list_variants(&self, id: AssetId) -> Result<Vec<Variant>, StoreError> {
+        assets::list_variants(&self.pool, id).await
+    }
+
+    async fn variants_of(&self, ids: &[AssetId]) -> Result<Vec<Variant>, StoreError> {
+        assets::variants_of(&self.pool, ids).await
+    }
+
+    async fn asset_text(&self, id: AssetId) -> Result<Option<String>, StoreError> {
+        assets::text(&self.pool, id).await
+    }
+
+    async fn bulk(
+        &self,
+        namespace: NamespaceId,
+        action: &BulkAction,
+        ids: &[AssetId],
+    ) -> Result<BulkReport, StoreError> {
+        self.changing(bulk::bulk(&self.pool, namespace, action, ids))
+            .await
+    }
+
+    async fn purge_trash(
+        &self,
+        deleted_before: Timestamp,
+        limit: u32,
+    ) -> Result<Option<Unreferenced>, StoreError> {
+        self.changing(bulk::purge_trash(&self.pool, deleted_before, limit))
+            .await
+    }
+
+    async fn perceptual_hashes(
+        &self,
+        namespace: NamespaceId,
+    ) -> Result<Vec<(AssetId, u64)>, StoreError> {
+        usage::perceptual_hashes(&self.pool, namespace).await
+    }
+}
+
+#[async_trait]
+impl JobQueue for PgStore {
+    async fn job_queued_elsewhere(&self) {
+        self.jobs_queued.notified().await
+    }
+
+    async fn record_processed(
+        &self,
+        lease: Lease,
+        processed: Processed,
+    ) -> Result<Option<Unreferenced>, StoreError> {
+        self.changing(assets::record_processed(&self.pool, lease, processed))
+            .await
+    }
+
+    async fn claim_job_of(
+        &self,
+        owner: &str,
+        kinds: &[JobKind],
+        duration: Duration,
+    ) -> Result<Option<(Job, Lease)>, StoreError> {
+        jobs::claim(&self.pool, owner, kinds, duration).await
+    }
+
+    async fn finish_job(&self, lease: Lease, outcome: JobOutcome) -> Result<bool, StoreError> {
+        jobs::finish(&self.pool, lease, outcome).await
+    }
+
+    async fn get_job(&self, id: JobId) -> Result<Option<Job>, StoreError> {
+        jobs::get(&self.pool, id).await
+    }
+
+    async fn latest_job(&self, asset: AssetId) -> Result<Option<Job>, StoreError> {
+        jobs::latest_for_asset(&self.pool, asset).await
+    }
+
+    async fn list_jobs(&self, asset: AssetId) -> Result<Vec<Job>, StoreError> {
+        jobs::list_for_asset(&self.pool, asset).await
+    }
+
+    async fn job_progress(
+        &self,
+        lease: Lease,
+        progress: Option<u8>,
+        duration: Duration,
+    ) -> Result<bool, StoreError> {
+        jobs::progress(&self.pool, lease, progress, duration).await
+    }
+
+    async fn cancel_job(&self, id: JobId) -> Result<Option<Job>, StoreError> {
+        jobs::cancel(&self.pool, id).await
+    }
+
+    async fn record_rendition(
+        &self,
+        lease: Lease,
+        variant: NewVariant,
+    ) -> Result<Option<Unreferenced>, StoreError> {
+        self.changing(jobs::record_rendition(&self.pool, lease, variant))
+            .await
+    }
+}
+
+#[async_trait]
+impl OrganiseStore for PgStore {
+    async fn list_tags(&self, namespace: NamespaceId) -> Result<Vec<Tag>, StoreError> {
+        tags::list(&self.pool, namespace).await
+    }
+
+    async fn get_tag(&self, namespace: NamespaceId, id: TagId) -> Result<Option<Tag>, StoreError> {
+        tags::get(&self.pool, namespace, id).await
+    }
+
+    async fn create_tag(&self, namespace: NamespaceId, new: &NewTag) -> Result<Tag, StoreError> {
+        tags::create(&self.pool, namespace, new).await
+    }
+
+    async fn update_tag(
+        &self,
+        namespace: NamespaceId,
+        id: TagId,
+        patch: &TagPatch,
+    ) -> Result<Option<Tag>, StoreError> {
+        tags::update(&self.pool, namespace, id, patch).await
+    }
+
+    async fn delete_tag(&self, namespace: NamespaceId, id: TagId) -> Result<bool, StoreError> {
+        tags::delete(&self.pool, namespace, id).await
+    }
+
+    async fn asset_tags(&self, ids: &[AssetId]) -> Result<Vec<AssetTag>, StoreError> {
+        tags::of_assets(&self.pool, ids).await
+    }
+
+    async fn list_collections(
+        &self,
+        namespace: NamespaceId,
+    ) -> Result<Vec<Collection>, StoreError> {
+        collections::list(&self.pool, namespace).await
+    }
+
+    async fn get_collection(
+        &self,
+        namespace: NamespaceId,
+        id: CollectionId,
+    ) -> Result<Option<Collection>, StoreError> {
+        collections::get(&self.pool, namespace, id).await
+    }
+
+    async fn create_collection(
+        &self,
+        namespace: NamespaceId,
+        new: &NewCollection,
+    ) -> Result<Collection, StoreError> {
+        collections::create(&self.pool, namespace, new).await
+    }
+
+    async fn update_collection(
+        &self,
+        namespace: NamespaceId,
+        id: CollectionId,
+        patch: &CollectionPatch,
+    ) -> Result<Option<Collection>, StoreError> {
+        collections::update(&self.pool, namespace, id, patch).await
+    }
+
+    async fn delete_collection(
+        &self,
+        namespace: NamespaceId,
+        id: CollectionId,
+    ) -> Result<bool, StoreError> {
+        collections::delete(&self.pool, namespace, id).await
+    }
+
+    async fn collection_items(
+        &self,
+        id: CollectionId,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<CollectionItem>, StoreError> {
+        collections::items(&self.pool, id, offset, limit).await
+    }
+
+    async fn insert_items(
+        &self,
+        id: CollectionId,
+        assets: &[AssetId],
+        position: Option<u32>,
+    ) -> Result<(), StoreError> {
+        collections::insert(&self.pool, id, assets, position).await
+    }
+
+    async fn reorder_items(&self, id: CollectionId, assets: &[AssetId]) -> Result<(), StoreError> {
+        collections::reorder(&self.pool, id, assets).await
+    }
+
+    async fn record_usage(&self, asset: AssetId, usage: &UsageRef) -> Result<Usage, StoreError> {
+        usage::record(&self.pool, asset, usage).await
+    }
+
+    async fn remove_usage(
+        &self,
+        asset: AssetId,
+        entity_type: &str,
+        entity_id: &str,
+        usage_type: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        usage::remove(&self.pool, asset, entity_type, entity_id, usage_type).await
+    }
+
+    async fn list_usage(&self, asset: AssetId) -> Result<Vec<Usage>, StoreError> {
+        usage::list(&self.pool, asset).await
+    }
+}
+
+#[async_trait]
+impl AnalyticsStore for PgStore {
+    async fn record_deliveries(&self, counts: &[DeliveryCount]) -> Result<(), StoreError> {
+        analytics::record_deliveries(&self.pool, counts).await
+    }
+
+    async fn namespace_usage(&self, namespace: NamespaceId) -> Result<NamespaceUsage, StoreError> {
+        analytics::usage(&self.pool, namespace).await
+    }
+
+    async fn storage_report(&self, namespace: NamespaceId) -> Result<StorageReport, StoreError> {
+        analytics::storage(&self.pool, namespace).await
+    }
+
+    async fn uploads_per_day(
+        &self,
+        namespace: NamespaceId,
+        from_day: i64,
+    ) -> Result<Vec<DayUploads>, StoreError> {
+        analytics::uploads_per_day(&self.pool, namespace, from_day).await
+    }
+
+    async fn top_assets(
+        &self,
+        namespace: NamespaceId,
+        from_day: i64,
+        limit: u32,
+    ) -> Result<Vec<AssetViews>, StoreError> {
+        analytics::top_assets(&self.pool, namespace, from_day, limit).await
+    }
+}
+
+#[async_trait]
+impl UploadStore for PgStore {
+    async fn create_upload(&self, session: &UploadSession) -> Result<(), StoreError> {
+        uploads::create(&self.pool, session).await
+    }
+
+    async fn get_upload(&self, id: UploadId) -> Result<Option<UploadSession>, StoreError> {
+        uploads::get_one(&self.pool, id).await
+    }
+
+    async fn set_upload_offset(
+        &self,
+        id: UploadId,
+        offset: u64,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        uploads::set_offset(&self.pool, id, offset, expires_at).await
+    }
+
+    async fn finish_upload(
+        &self,
+        id: UploadId,
+        asset: AssetId,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        uploads::finish(&self.pool, id, asset, expires_at).await
+    }
+
+    async fn delete_upload(&self, id: UploadId) -> Result<bool, StoreError> {
+        uploads::delete(&self.pool, id).await
+    }
+
+    async fn expired_uploads(&self, now: Timestamp) -> Result<Vec<UploadId>, StoreError> {
+        uploads::expired(&self.pool, now).await
+    }
+}
