@@ -125,19 +125,7 @@ impl PgCluster {
         );
         for attempt in 1..=START_TRIES {
             let port = free_port();
-            let options = format!(
-                "-k '{}' -h 127.0.0.1 -p {port} -F -c full_page_writes=off",
-                cluster.root.join("sock").display()
-            );
-            let started = cluster
-                .pg_command("pg_ctl")
-                .arg("-D")
-                .arg(&data)
-                .arg("-l")
-                .arg(cluster.root.join("log"))
-                .args(["-w", "-t", "60", "-o", &options, "start"])
-                .output()
-                .expect("run pg_ctl start");
+            let started = cluster.start_server(port);
             if started.status.success() {
                 cluster.port = port;
                 return cluster;
@@ -152,6 +140,40 @@ impl PgCluster {
             }
         }
         unreachable!("the last attempt returns or panics")
+    }
+
+    /// Stops the server (`pg_ctl stop -m fast`: connections are cut), as an outage
+    /// would; [`resume`](Self::resume) starts it again on the same port.
+    pub fn stop(&self) {
+        run(
+            self.pg_command("pg_ctl")
+                .arg("-D")
+                .arg(self.data())
+                .args(["-w", "-m", "fast", "stop"]),
+            "pg_ctl stop",
+        );
+    }
+
+    /// Starts a [`stop`](Self::stop)ped server again, on the same port.
+    pub fn resume(&self) {
+        let started = self.start_server(self.port);
+        assert!(started.status.success(), "pg_ctl start: {started:?}");
+    }
+
+    /// `pg_ctl start` on 127.0.0.1:`port` and the cluster's socket, without fsync.
+    fn start_server(&self, port: u16) -> std::process::Output {
+        let options = format!(
+            "-k '{}' -h 127.0.0.1 -p {port} -F -c full_page_writes=off",
+            self.root.join("sock").display()
+        );
+        self.pg_command("pg_ctl")
+            .arg("-D")
+            .arg(self.data())
+            .arg("-l")
+            .arg(self.root.join("log"))
+            .args(["-w", "-t", "60", "-o", &options, "start"])
+            .output()
+            .expect("run pg_ctl start")
     }
 
     /// The port the cluster listens on, on 127.0.0.1.

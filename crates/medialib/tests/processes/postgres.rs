@@ -262,3 +262,77 @@ async fn db_copy_moves_an_sqlite_install_whose_api_then_answers_the_same() {
         "blobs stay where they were"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_given_the_same_bytes_at_once_make_one_asset() {
+    let data = tempfile::tempdir().unwrap();
+    configure(data.path(), &PgCluster::shared().fresh_database().await);
+    let (_a, node_a) = serve(data.path()).await;
+    let (_b, node_b) = serve(data.path()).await;
+    let send = |base: &str, file: &str, bytes: Vec<u8>| {
+        let url = format!("{base}/api/v1/assets");
+        let name = Path::new(file)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        async move {
+            let form = reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            );
+            let response = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(TOKEN)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap();
+            let id = body["id"].as_str().unwrap_or_else(|| panic!("{body}"));
+            (status, id.to_owned())
+        }
+    };
+    let files = images(5);
+    for file in &files {
+        let bytes = std::fs::read(corpus().join(file)).unwrap();
+        let (first, second) = tokio::join!(
+            send(&node_a, file, bytes.clone()),
+            send(&node_b, file, bytes)
+        );
+        let mut statuses = [first.0, second.0];
+        statuses.sort();
+        assert_eq!(statuses, [200, 201], "one Created, one Duplicate: {file}");
+        assert_eq!(first.1, second.1, "both answer the one asset: {file}");
+    }
+    let page: Value = get(&node_a, "/api/v1/assets").await.json().await.unwrap();
+    assert_eq!(page["total"], files.len(), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_answers_503_and_the_node_recovers_by_itself() {
+    // A cluster of its own: stopping the shared one would fail the other tests.
+    let cluster = PgCluster::start();
+    let data = tempfile::tempdir().unwrap();
+    configure(data.path(), &cluster.fresh_database().await);
+    let (_node, base) = serve(data.path()).await;
+    assert_eq!(get(&base, "/api/v1/assets").await.status(), 200);
+
+    cluster.stop();
+    let response = get(&base, "/api/v1/assets").await;
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "database_unavailable", "{body}");
+
+    cluster.resume();
+    let started = Instant::now();
+    while get(&base, "/api/v1/assets").await.status() != 200 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the pool reconnects once the database is back"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
