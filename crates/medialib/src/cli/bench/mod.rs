@@ -8,12 +8,14 @@
 //!   against the same queries in SQLite alone (Python's `sqlite3`).
 //! - `upload`: a 1 GiB file through tus against curl PUT to a sink.
 //! - `delivery`: cached delivery of variants and originals against nginx, under `wrk`.
+//! - `queue`: job claim → heartbeat → finish, 1–8 tasks in 2 processes (no server).
 //!
 //! Each starts `medialib serve` as a child process on a fresh data directory (`search`:
 //! one it seeded first), so the server's timings and memory are its own.
 
 mod delivery;
 mod image;
+mod queue;
 mod search;
 mod upload;
 mod video;
@@ -47,6 +49,8 @@ enum Which {
     Upload(upload::Options),
     /// Cached delivery of variants and originals against nginx serving the same bytes.
     Delivery(delivery::Options),
+    /// Job-queue throughput (claim, heartbeat, finish) on SQLite and PostgreSQL.
+    Queue(queue::Options),
 }
 
 /// Runs the chosen benchmark and prints a Markdown report.
@@ -57,6 +61,7 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
         Which::Search(o) => search::run(o).await,
         Which::Upload(o) => upload::run(o).await,
         Which::Delivery(o) => delivery::run(o).await,
+        Which::Queue(o) => queue::run(o).await,
     }
 }
 

@@ -1,22 +1,24 @@
 //! The generated library of `medialib bench search`: reproducible assets written through
 //! the store API, with Zipf-distributed words, common dimensions, tags, collections, usage
-//! and trash.
+//! and trash. The same seed makes the same library in SQLite and in PostgreSQL: the same
+//! assets (content hashes, words, sizes, dimensions, capture times) in the same order,
+//! with the same tags, collections, usage and trash; only the random asset ids and the
+//! upload times differ.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use medialib_core::organise::{TagSource, UsageRef};
 use medialib_core::store::{
-    BulkAction, IngestRecord, JobOutcome, NewAsset, NewCollection, NewVariant, Processed,
+    AssetFilter, AssetQuery, BulkAction, IngestRecord, JobOutcome, NewAsset, NewCollection,
+    NewVariant, Processed,
 };
 use medialib_core::{
-    AssetId, AssetKind, AudioMetadata, DocumentMetadata, GpsPosition, ImageMetadata, Metadata,
-    MetadataStore, ModelMetadata, OutputFormat, Sha256, StorageKey, Timestamp, VariantSpec,
-    VideoMetadata,
+    AssetId, AssetKind, AudioMetadata, Database, DocumentMetadata, GpsPosition, ImageMetadata,
+    Metadata, MetadataStore, ModelMetadata, OutputFormat, Sha256, StorageKey, Timestamp,
+    VariantSpec, VideoMetadata,
 };
-use medialib_store::SqliteStore;
 
 use super::NS;
 
@@ -169,23 +171,91 @@ fn progress(len: u64, verb: &str) -> ProgressBar {
     bar
 }
 
-/// Creates the database at `db` and fills it with `assets` generated assets, organised.
-pub(super) async fn seed(db: &Path, assets: u32) -> anyhow::Result<Seeded> {
+/// Opens (creating and migrating) the store `database` names, which must hold no library
+/// yet, and fills it with `assets` generated assets, organised.
+pub(super) async fn seed(database: &Database, assets: u32) -> anyhow::Result<Seeded> {
     let started = Instant::now();
-    let store = SqliteStore::open(db).await.context("open the store")?;
+    // Every call is awaited before the next; a few connections leave room for a call
+    // that reads beside its transaction.
+    let store = medialib_store::open(database, 4)
+        .await
+        .with_context(|| format!("open {}", database.describe()))?;
+    let store = &*store;
+    refuse_occupied(store, database).await?;
+    eprintln!("seeding {} into {}", assets, database.describe());
     let mut rng = Rng::new(0x6d65_6469_616c_6962);
     let bar = progress(u64::from(assets), "seed");
     let mut ids = Vec::with_capacity(assets as usize);
     for n in 0..assets {
-        ids.push(add_asset(&store, &mut rng, n).await?);
+        ids.push(add_asset(store, &mut rng, n).await?);
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let mut seeded = organise(&store, &mut rng, &ids).await?;
-    store.close().await;
+    let mut seeded = organise(store, &mut rng, &ids).await?;
     seeded.assets = assets;
     seeded.took = started.elapsed();
     Ok(seeded)
+}
+
+/// Opens (creating and migrating) the store `database` names and fails unless it is
+/// empty (see [`refuse_occupied`]): checked before anything else is seeded or timed.
+pub(super) async fn check_empty(database: &Database) -> anyhow::Result<()> {
+    let store = medialib_store::open(database, 4)
+        .await
+        .with_context(|| format!("open {}", database.describe()))?;
+    refuse_occupied(&*store, database).await
+}
+
+/// Fails unless the store holds nothing but what its migrations create: one namespace,
+/// no users, tokens, tags or assets (live or in the trash). A benchmark seeds its own
+/// library and must never mix it with another, nor write into a database in use.
+async fn refuse_occupied(store: &dyn MetadataStore, database: &Database) -> anyhow::Result<()> {
+    let namespaces = store.list_namespaces().await?;
+    let mut held = Vec::new();
+    if namespaces.len() > 1 {
+        held.push(counted(namespaces.len() as u64, "namespace"));
+    }
+    let users = store.list_users().await?.len();
+    if users > 0 {
+        held.push(counted(users as u64, "user"));
+    }
+    if store.has_tokens().await? {
+        held.push("API tokens".to_owned());
+    }
+    for namespace in &namespaces {
+        let tags = store.list_tags(namespace.id).await?.len();
+        if tags > 0 {
+            held.push(counted(tags as u64, "tag"));
+        }
+        for deleted in [false, true] {
+            let query = AssetQuery {
+                filter: AssetFilter {
+                    deleted,
+                    ..AssetFilter::default()
+                },
+                ..AssetQuery::newest(namespace.id, 1)
+            };
+            let total = store.list_assets(&query).await?.total;
+            if total > 0 {
+                let place = if deleted { "in the trash" } else { "live" };
+                held.push(format!("{} {place}", counted(total, "asset")));
+            }
+        }
+    }
+    if !held.is_empty() {
+        bail!(
+            "{} is not empty (it holds {}): the benchmark seeds its own library into an \
+             empty database; drop and create it again (dropdb, createdb)",
+            database.describe(),
+            held.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// `n thing` or `n things`.
+fn counted(n: u64, thing: &str) -> String {
+    format!("{n} {thing}{}", if n == 1 { "" } else { "s" })
 }
 
 /// Records asset number `n`, then claims its processing job and finishes it as a worker

@@ -1,11 +1,12 @@
 //! `medialib bench search`: five representative searches over a generated library, against
 //! the same searches run by SQLite alone.
 //!
-//! 1. seeds a fresh database with `--assets` assets (default 100 000) through the store API
-//!    (`MetadataStore`), reproducibly (`library`): titles, descriptions, alt texts and
-//!    document text from a 5 000-word vocabulary with Zipf frequencies; images, videos, audio, documents and 3D models with
-//!    matching MIME types; sizes of 1 B–50 MB; common dimensions; capture times (70 % of
-//!    photos and videos, 2017–2025), GPS (25 %), cameras; the 10 default image variants;
+//! 1. seeds a fresh SQLite database with `--assets` assets (default 100 000) through the
+//!    store API (`MetadataStore`), reproducibly (`library`): titles, descriptions, alt
+//!    texts and document text from a 5 000-word vocabulary with Zipf frequencies; images,
+//!    videos, audio, documents and 3D models with matching MIME types; sizes of 1 B–50 MB;
+//!    common dimensions; capture times (70 % of photos and videos, 2017–2025), GPS
+//!    (25 %), cameras; the 10 default image variants;
 //!    then eight tags, five collections, usage and some trash. Each asset's processing job
 //!    is claimed and finished as a worker would, so the server starts with an empty queue;
 //! 2. starts `medialib serve` on that data directory and times each search over HTTP, one
@@ -14,7 +15,12 @@
 //! 3. in the same run, Python's `sqlite3` module runs hand-written SQL for the same searches
 //!    on the same file, read-only (`reference.py`), and times the same number of
 //!    runs: the count of all matches and the first page, which is what the store runs for
-//!    one page. Both sides must give the same total and the same page.
+//!    one page. Both sides must give the same total and the same page;
+//! 4. with `--database postgres://…`, the same on PostgreSQL (`postgres`): the same library
+//!    seeded into that (empty) database, `medialib serve` on it timed the same way, and
+//!    the store's SQL timed by PostgreSQL alone. Its answers must match SQLite's: the same
+//!    totals, and the same pages (by content hash: the asset ids differ). One table shows
+//!    both backends side by side.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,13 +28,15 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use medialib_core::NamespaceId;
+use medialib_core::{Database, NamespaceId};
 use serde_json::{Value, json};
 
 use super::{CpuTicks, Server, client, shown};
 use library::seed;
 
 mod library;
+mod postgres;
+mod report;
 
 /// The reference: the same searches as hand-written SQL, run by Python's `sqlite3`.
 const REFERENCE: &str = include_str!("reference.py");
@@ -62,6 +70,12 @@ pub struct Options {
     /// database, use that one as it is (`--assets` is then ignored).
     #[arg(long)]
     keep: Option<PathBuf>,
+    /// Also run the searches on PostgreSQL: seed the same library (`--assets`) into this
+    /// database (`postgres://user:password@host:port/database`), which must be empty, and
+    /// report it beside SQLite. Needs `psql`. The database keeps the library afterwards:
+    /// drop and create it again before the next run.
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
 }
 
 /// One search of the benchmark.
@@ -81,12 +95,34 @@ struct Measured {
     total: u64,
     /// The ids of the page, as 32 hex digits.
     ids: Vec<String>,
+    /// The content hashes of the page (over HTTP only): the same library seeded into
+    /// another database has other ids but the same hashes, in the same order.
+    hashes: Vec<String>,
+}
+
+/// One server's searches and what they measured over HTTP.
+struct Timed {
+    /// Live assets.
+    live: u64,
+    /// The day the oldest asset was uploaded (`created_from` of the filters search).
+    created_from: String,
+    /// Rows before the deep page, and its cursor.
+    depth: u64,
+    cursor: String,
+    searches: Vec<Search>,
+    /// By search, in the order of `searches`.
+    measured: Vec<Measured>,
+    /// Share of CPU time the hypervisor stole while timing.
+    steal: Option<f64>,
 }
 
 /// Runs the benchmark and prints a Markdown report.
 pub async fn run(options: Options) -> anyhow::Result<ExitCode> {
     if options.runs == 0 || options.assets == 0 {
         bail!("--runs and --assets must be at least 1");
+    }
+    if let Some(url) = &options.database {
+        postgres::check(url).await?;
     }
     let scratch = tempfile::tempdir()?;
     let data = match &options.keep {
@@ -100,25 +136,149 @@ pub async fn run(options: Options) -> anyhow::Result<ExitCode> {
         eprintln!("using the library in {}", shown(&db));
         None
     } else {
-        Some(seed(&db, options.assets).await?)
+        Some(seed(&Database::Sqlite(db.clone()), options.assets).await?)
     };
-    let db_bytes = std::fs::metadata(&db)?.len();
+    // The file and its write-ahead log: the seeding store's connections close on their own.
+    let db_bytes: u64 = ["medialib.db", "medialib.db-wal"]
+        .iter()
+        .filter_map(|name| std::fs::metadata(data.join(name)).ok())
+        .map(|m| m.len())
+        .sum();
 
     let server = Server::start_in(scratch, data, None).await?;
-    let client = client()?;
-    let live = get_json(&client, &server, "limit=1").await?["total"]
-        .as_u64()
-        .context("total missing")?;
-    // A date in the library's range: the day its oldest asset was uploaded.
-    let oldest = get_json(&client, &server, "sort=created_at&limit=1").await?;
-    let created_from = oldest["items"][0]["created_at"]
-        .as_str()
-        .and_then(|t| t.get(..10))
-        .context("the library is empty")?
-        .to_owned();
-    let (depth, cursor) = deep_cursor(&client, &server, live).await?;
+    eprintln!("timing the searches over HTTP on SQLite");
+    let sqlite = time_server(&server, options.runs).await?;
+    eprintln!("timing the same searches in SQLite alone");
+    let ticks = CpuTicks::now();
+    let (engine, reference) = run_reference(
+        &db,
+        options.runs,
+        &sqlite.created_from,
+        &sqlite.cursor,
+        sqlite.live,
+    )?;
+    let reference_steal = ticks.and_then(CpuTicks::steal_percent_since);
+    drop(server);
 
-    let searches = [
+    let pg = match &options.database {
+        Some(url) => Some(postgres::run(url, options.assets, options.runs).await?),
+        None => None,
+    };
+    if let Some(pg) = &pg
+        && pg.timed.live != sqlite.live
+    {
+        bail!(
+            "SQLite has {} live assets, PostgreSQL {}: not the same library (a library kept \
+             with --keep must be compared with the --assets it was seeded with)",
+            sqlite.live,
+            pg.timed.live
+        );
+    }
+
+    println!("| measure | value |");
+    println!("|---|---|");
+    let live = sqlite.live;
+    match &seeded {
+        Some(s) => println!(
+            "| library | {} assets ({live} live), seeded through the store API in {:.0} s |",
+            s.assets,
+            s.took.as_secs_f64()
+        ),
+        None => println!(
+            "| library | {live} live assets, reused from {} |",
+            shown(&db)
+        ),
+    }
+    if let Some(s) = seeded.as_ref().or(pg.as_ref().map(|pg| &pg.seeded)) {
+        println!(
+            "| organised | {} tag links, {} collection items, {} used, {} in the trash |",
+            s.tagged, s.in_collections, s.used, s.deleted
+        );
+    }
+    if let Some(pg) = &pg {
+        println!(
+            "| library on PostgreSQL | the same {} assets, seeded through the store API in \
+             {:.0} s, then `VACUUM (ANALYZE)` in {:.0} s |",
+            pg.seeded.assets,
+            pg.seeded.took.as_secs_f64(),
+            pg.vacuum.as_secs_f64()
+        );
+    }
+    match &pg {
+        Some(pg) => println!(
+            "| database | SQLite {:.0} MB; PostgreSQL {:.0} MB (`pg_database_size`) |",
+            db_bytes as f64 / 1e6,
+            pg.bytes as f64 / 1e6
+        ),
+        None => println!("| database | {:.0} MB |", db_bytes as f64 / 1e6),
+    }
+    println!(
+        "| runs | {} requests per search, one at a time, after {WARM_UP} warm-ups |",
+        options.runs
+    );
+    let postgres = pg.as_ref().map_or(String::new(), |pg| {
+        format!("; PostgreSQL {} via psql", pg.version)
+    });
+    println!(
+        "| machine | {} CPUs; reference: {engine}{postgres} |",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    let percent = |p: Option<f64>| p.map_or("unknown".into(), |p| format!("{p:.0} %"));
+    let postgres = pg.as_ref().map_or(String::new(), |pg| {
+        format!(
+            ", {} while medialib ran on PostgreSQL, {} while PostgreSQL ran alone",
+            percent(pg.timed.steal),
+            percent(pg.alone_steal)
+        )
+    });
+    let on = if pg.is_some() { " on SQLite" } else { "" };
+    println!(
+        "| CPU time stolen by the host | {} while medialib ran{on}, {} while SQLite ran\
+         {postgres} |",
+        percent(sqlite.steal),
+        percent(reference_steal)
+    );
+    println!();
+    let all_same = match &pg {
+        None => report::sqlite_table(&sqlite, reference)?,
+        Some(pg) => report::both_table(&sqlite, reference, pg)?,
+    };
+    println!();
+    for search in &sqlite.searches {
+        let params = match search.key {
+            "deep" => format!("sort=-created_at&cursor=… (after {} rows)", sqlite.depth),
+            _ => search.params.clone(),
+        };
+        println!("- {}: `GET /api/v1/assets?{params}`", search.name);
+    }
+    println!();
+    println!(
+        "medialib: request to last byte over HTTP on loopback (count, page of 50, tags and \
+         variants of each item, JSON). SQLite: the count and the page query (51 rows) of \
+         `crates/medialib/src/cli/bench/search/reference.py`, on the same file, read-only."
+    );
+    if pg.is_some() {
+        println!(
+            "PostgreSQL alone: planning + execution time that `EXPLAIN (ANALYZE, TIMING OFF)` \
+             reports for the statements the PostgreSQL store sends for the page (count, keys, \
+             rows; `crates/medialib/src/cli/bench/search/postgres.rs`), summed; one psql \
+             session per search; no rows leave the server. Same answer: medialib on \
+             PostgreSQL gives the total and the page (by content hash) of medialib on SQLite."
+        );
+    }
+    if !all_same {
+        eprintln!(
+            "the answers differ: a reference's SQL is not equivalent, or the backends disagree"
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The searches of the benchmark, on a library whose oldest asset was uploaded on
+/// `created_from`, with the deep page at `cursor`.
+fn searches(created_from: &str, cursor: &str) -> Vec<Search> {
+    vec![
         Search {
             key: "text",
             name: "text only",
@@ -154,104 +314,36 @@ pub async fn run(options: Options) -> anyhow::Result<ExitCode> {
             name: "deep page",
             params: format!("sort=-created_at&cursor={cursor}"),
         },
-    ];
-    eprintln!("timing {} searches over HTTP", searches.len());
-    let ticks = CpuTicks::now();
-    let server_side = time_http(&client, &server, &searches, options.runs).await?;
-    let http_steal = ticks.and_then(CpuTicks::steal_percent_since);
-    eprintln!("timing the same searches in SQLite alone");
-    let ticks = CpuTicks::now();
-    let (engine, mut reference) = run_reference(&db, options.runs, &created_from, &cursor, live)?;
-    let reference_steal = ticks.and_then(CpuTicks::steal_percent_since);
-    drop(server);
+    ]
+}
 
-    println!("| measure | value |");
-    println!("|---|---|");
-    match &seeded {
-        Some(s) => println!(
-            "| library | {} assets ({live} live), seeded through the store API in {:.0} s |",
-            s.assets,
-            s.took.as_secs_f64()
-        ),
-        None => println!(
-            "| library | {live} live assets, reused from {} |",
-            shown(&db)
-        ),
-    }
-    if let Some(s) = &seeded {
-        println!(
-            "| organised | {} tag links, {} collection items, {} used, {} in the trash |",
-            s.tagged, s.in_collections, s.used, s.deleted
-        );
-    }
-    println!("| database | {:.0} MB |", db_bytes as f64 / 1e6);
-    println!(
-        "| runs | {} requests per search, one at a time, after {WARM_UP} warm-ups |",
-        options.runs
-    );
-    println!(
-        "| machine | {} CPUs; reference: {engine} |",
-        std::thread::available_parallelism().map_or(0, |n| n.get())
-    );
-    let percent = |p: Option<f64>| p.map_or("unknown".into(), |p| format!("{p:.0} %"));
-    println!(
-        "| CPU time stolen by the host | {} while medialib ran, {} while SQLite ran |",
-        percent(http_steal),
-        percent(reference_steal)
-    );
-    println!();
-    println!(
-        "| search | matches | medialib p50 | medialib p95 | SQLite p50 | SQLite p95 \
-         | ratio p50 / p95 | p95 ≤ {} ms | same answer |",
-        TARGET_P95.as_millis()
-    );
-    println!("|---|---:|---:|---:|---:|---:|---:|:-:|:-:|");
-    let mut all_same = true;
-    for (search, ours) in searches.iter().zip(&server_side) {
-        let theirs = reference
-            .remove(search.key)
-            .with_context(|| format!("the reference did not time {}", search.key))?;
-        let same = ours.total == theirs.total && ours.ids == theirs.ids;
-        all_same &= same;
-        let (p50, p95) = (percentile(&ours.times, 50), percentile(&ours.times, 95));
-        let (r50, r95) = (percentile(&theirs.times, 50), percentile(&theirs.times, 95));
-        println!(
-            "| {} | {} | {} | **{}** | {} | {} | {:.1} / {:.1} | {} | {} |",
-            search.name,
-            ours.total,
-            ms(p50),
-            ms(p95),
-            ms(r50),
-            ms(r95),
-            p50.as_secs_f64() / r50.as_secs_f64(),
-            p95.as_secs_f64() / r95.as_secs_f64(),
-            if p95 <= TARGET_P95 { "yes" } else { "**no**" },
-            if same {
-                "yes".to_owned()
-            } else {
-                format!("**no** (SQLite: {} matches)", theirs.total)
-            },
-        );
-    }
-    println!();
-    for search in &searches {
-        let params = match search.key {
-            "deep" => format!("sort=-created_at&cursor=… (after {depth} rows)"),
-            _ => search.params.clone(),
-        };
-        println!("- {}: `GET /api/v1/assets?{params}`", search.name);
-    }
-    println!();
-    println!(
-        "medialib: request to last byte over HTTP on loopback (count, page of 50, tags and \
-         variants of each item, JSON). SQLite: the count and the page query (51 rows) of \
-         `crates/medialib/src/cli/bench/search/reference.py`, on the same file, read-only."
-    );
-    if !all_same {
-        eprintln!("the reference answered differently: its SQL is not equivalent");
-        return Ok(ExitCode::FAILURE);
-    }
-    Ok(ExitCode::SUCCESS)
+/// Finds the library's bounds through `server` (live count, oldest upload day, the deep
+/// page's cursor) and times every search over HTTP.
+async fn time_server(server: &Server, runs: usize) -> anyhow::Result<Timed> {
+    let client = client()?;
+    let live = get_json(&client, server, "limit=1").await?["total"]
+        .as_u64()
+        .context("total missing")?;
+    // A date in the library's range: the day its oldest asset was uploaded.
+    let oldest = get_json(&client, server, "sort=created_at&limit=1").await?;
+    let created_from = oldest["items"][0]["created_at"]
+        .as_str()
+        .and_then(|t| t.get(..10))
+        .context("the library is empty")?
+        .to_owned();
+    let (depth, cursor) = deep_cursor(&client, server, live).await?;
+    let searches = searches(&created_from, &cursor);
+    let ticks = CpuTicks::now();
+    let measured = time_http(&client, server, &searches, runs).await?;
+    Ok(Timed {
+        live,
+        created_from,
+        depth,
+        cursor,
+        searches,
+        measured,
+        steal: ticks.and_then(CpuTicks::steal_percent_since),
+    })
 }
 
 /// `GET /api/v1/assets?{params}` as JSON.
@@ -336,16 +428,18 @@ async fn time_http(
         .zip(last)
         .map(|(times, body)| {
             let page: Value = serde_json::from_slice(&body.context("no request was made")?)?;
-            let ids = page["items"]
-                .as_array()
-                .context("items missing")?
-                .iter()
-                .map(|item| item["id"].as_str().unwrap_or_default().replace('-', ""))
-                .collect();
+            let items = page["items"].as_array().context("items missing")?;
+            let field = |name: &str| -> Vec<String> {
+                items
+                    .iter()
+                    .map(|item| item[name].as_str().unwrap_or_default().replace('-', ""))
+                    .collect()
+            };
             Ok(Measured {
                 times,
                 total: page["total"].as_u64().context("total missing")?,
-                ids,
+                ids: field("id"),
+                hashes: field("sha256"),
             })
         })
         .collect()
@@ -409,20 +503,16 @@ fn run_reference(
             .map(|v| v.as_str().unwrap_or_default().to_owned())
             .collect();
         let total = m["total"].as_u64().context("total missing")?;
-        measured.insert(key.clone(), Measured { times, total, ids });
+        let hashes = Vec::new();
+        measured.insert(
+            key.clone(),
+            Measured {
+                times,
+                total,
+                ids,
+                hashes,
+            },
+        );
     }
     Ok((engine, measured))
-}
-
-/// The `p`th percentile (nearest rank) of some timings.
-fn percentile(times: &[Duration], p: usize) -> Duration {
-    let mut sorted = times.to_vec();
-    sorted.sort();
-    let rank = (sorted.len() * p).div_ceil(100).max(1);
-    sorted[rank - 1]
-}
-
-/// A duration in milliseconds, for the report.
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
