@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use medialib_test_postgres::PgCluster;
 use serde_json::Value;
 
-use crate::{TOKEN, all_ready, asset, corpus, medialib, serve, terminate, upload};
+use crate::{Process, TOKEN, all_ready, asset, corpus, medialib, serve, terminate, upload};
 
 /// Writes `DATA/medialib.toml` for a PostgreSQL install: the database, a signing key
 /// shared by every node, and a short lease, so a dead worker's job passes on quickly.
@@ -102,21 +102,24 @@ async fn a_worker_killed_mid_transcode_loses_the_job_to_another_after_its_lease(
     let (_node, base) = serve(data.path()).await;
     let mut first = medialib(data.path(), &["worker", "--kinds", "video,transcode"]);
     let id = upload(&base, CLIP).await;
+    // A 480x270 transcode can finish within a second on an idle machine, so the
+    // worker is frozen (SIGSTOP) the moment its claim shows: from then on it can
+    // neither finish the job nor renew its lease, whatever the machine's speed.
     let started = Instant::now();
     loop {
         let job = transcode_job(&base, &id).await;
-        if job
-            .as_ref()
-            .is_some_and(|j| j["status"] == "running" && j["progress"].as_u64() > Some(0))
-        {
+        if job.as_ref().is_some_and(|j| j["status"] == "running") {
+            signal(&first, "-STOP");
             break;
         }
         assert!(
             started.elapsed() < Duration::from_secs(120),
             "no transcode started: {job:?}"
         );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    let job = transcode_job(&base, &id).await.unwrap();
+    assert_eq!(job["status"], "running", "frozen mid-transcode: {job}");
     // SIGKILL: no chance to release anything; only the lease can end its hold.
     first.0.kill().unwrap();
     first.0.wait().unwrap();
@@ -171,6 +174,13 @@ async fn a_worker_killed_mid_transcode_loses_the_job_to_another_after_its_lease(
         status.success(),
         "a worker stops cleanly on SIGTERM: {status}"
     );
+}
+
+/// Sends `signal` (a `kill` flag such as `-STOP`) to `process`.
+fn signal(process: &Process, signal: &str) {
+    let pid = process.0.id().to_string();
+    let status = Command::new("kill").args([signal, &pid]).status().unwrap();
+    assert!(status.success(), "kill {signal} {pid}");
 }
 
 /// The assets as one page of the API lists them: id, title, status and tags.
