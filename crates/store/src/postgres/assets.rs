@@ -19,12 +19,35 @@ pub(crate) fn live_duplicate(e: &sqlx::Error) -> bool {
         if db.is_unique_violation() && db.constraint() == Some("asset_live_sha256"))
 }
 
+/// Whether `e` is a unique violation of the blob table's storage keys.
+fn blob_key_taken(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db)
+        if db.is_unique_violation() && db.constraint() == Some("blob_storage_key_key"))
+}
+
 pub(crate) async fn create(pool: &PgPool, new: NewAsset) -> Result<IngestRecord, StoreError> {
+    // The blob upsert below names one unique index, (namespace, sha256), as its arbiter.
+    // When another node inserts the same bytes at the same moment, PostgreSQL may check
+    // the other unique index, the storage key, first: that check waits for the other
+    // transaction and then fails instead of taking the upsert's path. The other blob row
+    // is committed by then, so the next attempt finds it.
+    for _ in 0..2 {
+        if let Some(record) = try_create(pool, &new).await? {
+            return Ok(record);
+        }
+    }
+    try_create(pool, &new).await?.ok_or_else(|| {
+        StoreError::Backend("the blob row kept colliding with concurrent uploads".into())
+    })
+}
+
+/// One attempt of `create`: `None` when a concurrent insert of the same blob won.
+async fn try_create(pool: &PgPool, new: &NewAsset) -> Result<Option<IngestRecord>, StoreError> {
     let now = now_ms();
     let mut tx = begin_write(pool).await?;
     // An upsert, not SQLite's DO NOTHING then SELECT: it returns the id either way, and
     // its row lock makes a concurrent purge of this blob wait until the asset is in.
-    let blob_id: i64 = sqlx::query_scalar(
+    let blob_id: Result<i64, _> = sqlx::query_scalar(
         "INSERT INTO blob (namespace_id, sha256, size, storage_key, created_at)
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (namespace_id, sha256) DO UPDATE SET size = blob.size
@@ -36,8 +59,12 @@ pub(crate) async fn create(pool: &PgPool, new: NewAsset) -> Result<IngestRecord,
     .bind(&new.storage_key)
     .bind(now)
     .fetch_one(&mut *tx)
-    .await
-    .map_err(backend("record blob"))?;
+    .await;
+    let blob_id = match blob_id {
+        Ok(id) => id,
+        Err(e) if blob_key_taken(&e) => return Ok(None),
+        Err(e) => return Err(backend("record blob")(e)),
+    };
 
     let payload = JobPayload::processing(new.kind);
     let status = match payload {
@@ -85,9 +112,11 @@ pub(crate) async fn create(pool: &PgPool, new: NewAsset) -> Result<IngestRecord,
         // A concurrent upload of the same bytes won the race: report its asset.
         drop(tx);
         let existing = find_by_sha256(pool, new.namespace, &new.sha256).await?;
-        return existing.map(IngestRecord::Duplicate).ok_or_else(|| {
-            StoreError::Backend("asset with these bytes vanished during ingest".into())
-        });
+        return existing
+            .map(|asset| Some(IngestRecord::Duplicate(asset)))
+            .ok_or_else(|| {
+                StoreError::Backend("asset with these bytes vanished during ingest".into())
+            });
     }
 
     let job = match payload {
@@ -98,7 +127,7 @@ pub(crate) async fn create(pool: &PgPool, new: NewAsset) -> Result<IngestRecord,
     let asset = get(pool, new.id)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("asset {}", new.id)))?;
-    Ok(IngestRecord::Created { asset, job })
+    Ok(Some(IngestRecord::Created { asset, job }))
 }
 
 async fn queue_job(

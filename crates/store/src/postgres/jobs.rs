@@ -32,19 +32,26 @@ pub(crate) async fn claim(
 ) -> Result<Option<(Job, Lease)>, StoreError> {
     let now = now_ms();
     let kinds: Vec<String> = kinds.iter().map(|k| k.as_str().to_owned()).collect();
-    // The subquery locks the job it picks, skipping jobs that concurrent claims hold, so
-    // two workers can never claim the same job and neither waits for the other. A
-    // running job whose lease has expired is claimed again: its worker died or stalled,
-    // and the new token fences it out.
+    // Each subquery locks the job it picks, skipping jobs that concurrent claims hold,
+    // so two workers can never claim the same job and neither waits for the other. A
+    // running job whose lease has expired comes first: its worker died or stalled, and
+    // the new token fences it out. The two are separate subqueries, each read in the
+    // order of `job_due`, because one `OR` over both would read and sort every due job
+    // on each claim; the second runs only when the first finds nothing.
     let row = sqlx::query(concat!(
         "UPDATE job SET status = 'running', lease_owner = $1, lease_until = $2,
                 lease_token = lease_token + 1, attempts = attempts + 1, updated_at = $3
-         WHERE id = (SELECT id FROM job
-                     WHERE ((status = 'queued' AND run_after <= $3)
-                            OR (status = 'running' AND lease_until < $3))
-                       AND (cardinality($4::text[]) = 0 OR kind = ANY($4::text[]))
-                     ORDER BY run_after, id LIMIT 1
-                     FOR UPDATE SKIP LOCKED)
+         WHERE id = coalesce(
+             (SELECT id FROM job
+              WHERE status = 'running' AND lease_until < $3
+                AND (cardinality($4::text[]) = 0 OR kind = ANY($4::text[]))
+              ORDER BY lease_until, id LIMIT 1
+              FOR UPDATE SKIP LOCKED),
+             (SELECT id FROM job
+              WHERE status = 'queued' AND run_after <= $3
+                AND (cardinality($4::text[]) = 0 OR kind = ANY($4::text[]))
+              ORDER BY run_after, id LIMIT 1
+              FOR UPDATE SKIP LOCKED))
          RETURNING lease_token, ",
         job_columns!()
     ))

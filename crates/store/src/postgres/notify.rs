@@ -49,6 +49,8 @@ pub(crate) async fn spawn(pool: &PgPool, signals: Signals) {
         while !pool.is_closed() {
             match listen(&pool, &signals, &mut listening).await {
                 Ok(()) => return,
+                // Closing the pool ends the listener's connection too: a shutdown.
+                Err(_) if pool.is_closed() => return,
                 Err(e) => {
                     tracing::warn!(error = %e, "lost the PostgreSQL notification connection; listening again");
                     if let Some(listening) = listening.take() {

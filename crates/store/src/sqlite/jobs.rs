@@ -28,17 +28,22 @@ pub(crate) async fn claim(
     let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
     let kinds = serde_json::to_string(&kinds).map_err(|e| StoreError::Backend(e.to_string()))?;
     // One statement, so two workers can never claim the same job: SQLite runs writes
-    // one at a time. A running job whose lease has expired is claimed again: its worker
-    // died or stalled, and the new token fences it out.
+    // one at a time. A running job whose lease has expired comes first: its worker died
+    // or stalled, and the new token fences it out. The two are separate subqueries, each
+    // read in the order of `job_due`, because one `OR` over both would read and sort
+    // every due job on each claim; the second runs only when the first finds nothing.
     let row = sqlx::query(concat!(
         "UPDATE job SET status = 'running', lease_owner = ?1, lease_until = ?2,
                 lease_token = lease_token + 1, attempts = attempts + 1, updated_at = ?3
-         WHERE id = (SELECT id FROM job
-                     WHERE ((status = 'queued' AND run_after <= ?3)
-                            OR (status = 'running' AND lease_until < ?3))
-                       AND (json_array_length(?4) = 0
-                            OR kind IN (SELECT value FROM json_each(?4)))
-                     ORDER BY run_after, id LIMIT 1)
+         WHERE id = coalesce(
+             (SELECT id FROM job
+              WHERE status = 'running' AND lease_until < ?3
+                AND (json_array_length(?4) = 0 OR kind IN (SELECT value FROM json_each(?4)))
+              ORDER BY lease_until, id LIMIT 1),
+             (SELECT id FROM job
+              WHERE status = 'queued' AND run_after <= ?3
+                AND (json_array_length(?4) = 0 OR kind IN (SELECT value FROM json_each(?4)))
+              ORDER BY run_after, id LIMIT 1))
          RETURNING lease_token, ",
         job_columns!()
     ))

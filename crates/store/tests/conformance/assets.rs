@@ -207,6 +207,33 @@ pub(crate) async fn concurrent_writers_queue_instead_of_failing(store: Store) {
     }
 }
 
+/// Regression (found by two PostgreSQL API nodes): uploads of the same bytes at the same
+/// moment end in one `Created` and `Duplicate`s naming it, never an error.
+pub(crate) async fn concurrent_uploads_of_the_same_bytes_make_one_asset(store: Store) {
+    let store: std::sync::Arc<dyn MetadataStore> = store.into();
+    for round in 0..20u8 {
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move { store.create_asset(new_asset(round, "same", 1)).await })
+            })
+            .collect();
+        let mut created = Vec::new();
+        let mut duplicates = Vec::new();
+        for task in tasks {
+            match task.await.unwrap().unwrap() {
+                IngestRecord::Created { asset, .. } => created.push(asset.id),
+                IngestRecord::Duplicate(asset) => duplicates.push(asset.id),
+            }
+        }
+        assert_eq!(created.len(), 1, "round {round}: {created:?}");
+        assert!(
+            duplicates.iter().all(|id| *id == created[0]),
+            "round {round}"
+        );
+    }
+}
+
 pub(crate) async fn upload_sessions_keep_offsets_concatenation_and_expiry(store: Store) {
     store
         .create_admin_token("t", &Sha256([7; 32]))

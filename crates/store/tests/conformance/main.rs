@@ -54,6 +54,7 @@ macro_rules! contract {
                 tokens_resolve_to_their_principal,
                 upload_sessions_keep_offsets_concatenation_and_expiry,
                 concurrent_writers_queue_instead_of_failing,
+                concurrent_uploads_of_the_same_bytes_make_one_asset,
             },
             access = access {
                 tokens_resolve_to_the_users_role_until_revoked_or_expired,

@@ -9,6 +9,7 @@
 //! - `upload`: a 1 GiB file through tus against curl PUT to a sink.
 //! - `delivery`: cached delivery of variants and originals against nginx, under `wrk`.
 //! - `queue`: job claim → heartbeat → finish, 1–8 tasks in 2 processes (no server).
+//! - `workers`: 200 corpus images processed by 1 or 2 `medialib worker` processes.
 //!
 //! Each starts `medialib serve` as a child process on a fresh data directory (`search`:
 //! one it seeded first), so the server's timings and memory are its own.
@@ -19,6 +20,7 @@ mod queue;
 mod search;
 mod upload;
 mod video;
+mod workers;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -51,6 +53,8 @@ enum Which {
     Delivery(delivery::Options),
     /// Job-queue throughput (claim, heartbeat, finish) on SQLite and PostgreSQL.
     Queue(queue::Options),
+    /// Corpus images processed by 1 or 2 worker processes beside `serve --no-workers`.
+    Workers(workers::Options),
 }
 
 /// Runs the chosen benchmark and prints a Markdown report.
@@ -62,6 +66,7 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
         Which::Upload(o) => upload::run(o).await,
         Which::Delivery(o) => delivery::run(o).await,
         Which::Queue(o) => queue::run(o).await,
+        Which::Workers(o) => workers::run(o).await,
     }
 }
 
@@ -69,7 +74,10 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
 struct Server {
     child: Child,
     base: String,
-    _data: tempfile::TempDir,
+    /// The configuration file and data directory, for worker processes beside it.
+    config: PathBuf,
+    data: PathBuf,
+    _scratch: tempfile::TempDir,
 }
 
 impl Drop for Server {
@@ -85,22 +93,22 @@ impl Server {
     async fn start(config: Option<&str>) -> anyhow::Result<Server> {
         let scratch = tempfile::tempdir()?;
         let data = scratch.path().join("data");
-        Server::start_in(scratch, data, config).await
+        Server::start_in(scratch, data, config, &[]).await
     }
 
     /// Starts `medialib serve` on a free port and the data directory `data` (which may
     /// already hold a database), with `config` (TOML that starts with a table header)
-    /// and no rate limits. `scratch` holds the configuration file and is removed when the
-    /// server stops.
+    /// and no rate limits, passing `serve` the extra `flags`. `scratch` holds the
+    /// configuration file and is removed when the server stops.
     async fn start_in(
         scratch: tempfile::TempDir,
         data: PathBuf,
         config: Option<&str>,
+        flags: &[&str],
     ) -> anyhow::Result<Server> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
-        let mut cmd = Command::new(std::env::current_exe()?);
         // A benchmark is one client as fast as it can go: no rate limits.
         let toml = format!(
             "{}\n[rate_limits]\napi_per_second = 0\nuploads_per_second = 0\n",
@@ -108,24 +116,17 @@ impl Server {
         );
         let path = scratch.path().join("bench.toml");
         std::fs::write(&path, toml)?;
-        cmd.arg("--config").arg(path);
-        let child = cmd
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--data-dir",
-            ])
-            .arg(data)
-            .env("MEDIALIB_ADMIN_TOKEN", TOKEN)
-            .env("RUST_LOG", "warn,nom_exif=error")
-            .stdout(Stdio::null())
+        let child = medialib(&path, &data, "serve")
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(flags)
             .spawn()
             .context("start medialib serve")?;
         let server = Server {
             child,
             base: format!("http://127.0.0.1:{port}"),
-            _data: scratch,
+            config: path,
+            data,
+            _scratch: scratch,
         };
         let started = Instant::now();
         while reqwest::get(format!("{}/healthz", server.base))
@@ -138,6 +139,15 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         Ok(server)
+    }
+
+    /// Starts `medialib worker` with `flags` on this server's configuration and data
+    /// directory (and so its database).
+    fn worker(&self, flags: &[&str]) -> anyhow::Result<Child> {
+        medialib(&self.config, &self.data, "worker")
+            .args(flags)
+            .spawn()
+            .context("start medialib worker")
     }
 
     fn url(&self, path: &str) -> String {
@@ -168,6 +178,22 @@ impl Server {
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             .with_context(|| format!("{field} missing from /proc status"))
     }
+}
+
+/// `medialib --config <config> <command> --data-dir <data>`, as the benchmarks run it:
+/// the admin token set, warnings only, standard output discarded.
+fn medialib(config: &Path, data: &Path, command: &str) -> Command {
+    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("medialib"));
+    let mut cmd = Command::new(exe);
+    cmd.arg("--config")
+        .arg(config)
+        .arg(command)
+        .arg("--data-dir")
+        .arg(data)
+        .env("MEDIALIB_ADMIN_TOKEN", TOKEN)
+        .env("RUST_LOG", "warn,nom_exif=error")
+        .stdout(Stdio::null());
+    cmd
 }
 
 fn client() -> anyhow::Result<reqwest::Client> {

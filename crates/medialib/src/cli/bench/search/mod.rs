@@ -145,7 +145,7 @@ pub async fn run(options: Options) -> anyhow::Result<ExitCode> {
         .map(|m| m.len())
         .sum();
 
-    let server = Server::start_in(scratch, data, None).await?;
+    let server = Server::start_in(scratch, data, None, &[]).await?;
     eprintln!("timing the searches over HTTP on SQLite");
     let sqlite = time_server(&server, options.runs).await?;
     eprintln!("timing the same searches in SQLite alone");

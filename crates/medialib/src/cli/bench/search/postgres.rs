@@ -76,7 +76,7 @@ pub(super) async fn run(url: &str, assets: u32, runs: usize) -> anyhow::Result<P
         "database_url = {}\n\n[[signing.keys]]\nid = \"bench\"\nsecret = \"{SIGNING_KEY}\"\n",
         serde_json::to_string(url)?
     );
-    let server = Server::start_in(scratch, data, Some(&config)).await?;
+    let server = Server::start_in(scratch, data, Some(&config), &[]).await?;
     eprintln!("timing the searches over HTTP on PostgreSQL");
     let timed = time_server(&server, runs).await?;
     drop(server);
