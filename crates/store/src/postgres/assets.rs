@@ -325,7 +325,7 @@ pub(crate) async fn record_processed(
     let mut tx = begin_write(pool).await?;
     // Ending the job first makes the lease check and the writes one atomic step: the
     // job's row stays locked until commit, so a cancel or a new claim waits for it.
-    let Some(id) = super::jobs::end_under_lease(&mut tx, lease, now).await? else {
+    let Some(id) = super::jobs::end_under_lease(&mut *tx, lease, now).await? else {
         return Ok(None);
     };
     // Renditions of the transcodes queued below stay until their jobs replace them: the

@@ -47,6 +47,9 @@ use medialib_core::{
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
+/// How long a pooled connection may sit idle before it is pinged on its next use.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
+
 /// The shared metadata store: PostgreSQL, for several processes (server nodes, workers)
 /// on one database.
 #[derive(Clone)]
@@ -100,8 +103,21 @@ impl PgStore {
         let options = PgConnectOptions::from_str(url)
             .map_err(backend("read the PostgreSQL URL"))?
             .application_name(&name);
+        // sqlx pings a connection when it goes back to the pool, and by default again
+        // before it hands it out: a round trip per statement, a fifth of a queued job's
+        // cost. Only a connection that sat idle long enough for the server to have gone
+        // away meanwhile is pinged before use.
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= IDLE_BEFORE_PING {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await
             .map_err(backend("connect to PostgreSQL"))?;
