@@ -36,35 +36,59 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Real tus clients (tus-js-client, Uppy, tuspy) that the upload integration
-# tests spawn; see tests/clients/README.md. They are installed locally, never
+root="$(cd "$(dirname "$0")/.." && pwd)"
+
+# npm packages pinned by package-lock.json into $1/node_modules; reinstalled only when
+# the lock file is newer than the last install (npm rewrites node_modules/.package-lock.json
+# on every install).
+npm_install() {
+  if [[ ! -f $1/node_modules/.package-lock.json || $1/node_modules/.package-lock.json -ot $1/package-lock.json ]]; then
+    echo "setup: installing ${1#"$root"/} npm packages"
+    npm ci --prefix "$1" --no-audit --no-fund
+  fi
+}
+
+# A venv in $1/.venv with $1/requirements.txt. A venv whose interpreter no longer runs
+# (e.g. Python was upgraded) is rebuilt; the stamp holds the hash of the requirements
+# last installed, so pip (and the network) is only touched when they change.
+venv_install() {
+  local venv="$1/.venv"
+  if ! "$venv/bin/python" -c '' 2>/dev/null; then
+    echo "setup: creating ${venv#"$root"/}"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+  fi
+  local want
+  want="$(sha256sum "$1/requirements.txt" | cut -d' ' -f1)"
+  if [[ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$want" ]]; then
+    echo "setup: installing ${1#"$root"/}/requirements.txt"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$1/requirements.txt"
+    echo "$want" > "$venv/.requirements.sha256"
+  fi
+}
+
+# Real tus clients (tus-js-client, Uppy, tuspy) that the upload integration tests spawn
+# (tests/clients/README.md), and the storage servers the object-storage tests start
+# (crates/test-servers): Azurite, fake-gcs-server. They are installed locally, never
 # globally, so tests do not depend on whatever else is on the machine.
-clients="$(cd "$(dirname "$0")/.." && pwd)/tests/clients"
 
-# Node is not in the apt list above: Debian 12 ships Node 18, the clients need
-# 20+ (use NodeSource or similar). Without it the server still builds and runs;
-# only the tus-js-client and Uppy tests fail, saying what is missing.
-if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null; then
-  echo "setup: warning: tests/clients needs Node.js >= 20 with npm on PATH; skipped" >&2
-# npm writes node_modules/.package-lock.json on every install, so an older one
-# means package-lock.json changed since the last install.
-elif [[ ! -f $clients/node_modules/.package-lock.json || $clients/node_modules/.package-lock.json -ot $clients/package-lock.json ]]; then
-  echo "setup: installing tests/clients npm packages"
-  npm ci --prefix "$clients" --no-audit --no-fund
+# Node is not in the apt list above: Debian 12 ships Node 18, the clients need 20+ (use
+# NodeSource or similar). Without it the server still builds and runs; only the
+# tus-js-client, Uppy and Azure tests fail, saying what is missing.
+if node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null; then
+  npm_install "$root/tests/clients"
+  npm_install "$root/tests/servers"
+else
+  echo "setup: warning: tests/clients and tests/servers need Node.js >= 20 with npm on PATH; skipped" >&2
 fi
+venv_install "$root/tests/clients"
+venv_install "$root/tests/servers"
 
-# A venv whose interpreter no longer runs (e.g. Python was upgraded) is rebuilt.
-venv="$clients/.venv"
-if ! "$venv/bin/python" -c '' 2>/dev/null; then
-  echo "setup: creating tests/clients/.venv"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-fi
-# The stamp holds the hash of the requirements last installed, so pip (and the
-# network) is only touched when requirements.txt changes.
-want="$(sha256sum "$clients/requirements.txt" | cut -d' ' -f1)"
-if [[ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$want" ]]; then
-  echo "setup: installing tests/clients/requirements.txt"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$clients/requirements.txt"
-  echo "$want" > "$venv/.requirements.sha256"
+# The S3 server of the object-storage tests, s3s-fs, built from crates.io (about 7
+# minutes) into a cache outside the clone, which later runs reuse. 0.15 and later need
+# a newer rustc than this machine's.
+tools="${MEDIALIB_TOOLS_DIR:-$HOME/.cache/medialib-tools}"
+if [[ "$("$tools/bin/s3s-fs" --version 2>/dev/null)" != *0.14.1* ]]; then
+  echo "setup: building s3s-fs 0.14.1 into $tools (about 7 minutes)"
+  cargo install s3s-fs@0.14.1 --features binary --locked --root "$tools" --quiet
 fi

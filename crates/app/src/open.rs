@@ -1,5 +1,5 @@
-//! Opening a catalog for a process: the metadata store `database_url` names, blob storage
-//! under the data directory, and this process's staging directory.
+//! Opening a catalog for a process: the metadata store `database_url` names, the blob
+//! store `storage_url` names, and this process's staging directory.
 
 use std::sync::Arc;
 
@@ -27,11 +27,13 @@ impl Opened {
 }
 
 /// Opens the catalog `settings` describe: the metadata store (SQLite by default,
-/// migrated on open; PostgreSQL when `database_url` says so), `blobs/` under the data
-/// directory, and a fresh staging directory, after removing those of crashed processes.
+/// migrated on open; PostgreSQL when `database_url` says so), the blob store
+/// (`blobs/` under the data directory by default, or `storage_url`'s), and a fresh
+/// staging directory, after removing those of crashed processes.
 ///
 /// Errors, in one line each: the data directory cannot be created; the database cannot
-/// be reached or migrated (named without its password).
+/// be reached or migrated (named without its password); the blob store cannot be
+/// configured, or refuses to write, read back or delete a probe object.
 pub async fn open(settings: Settings) -> anyhow::Result<Opened> {
     let data_dir = &settings.data_dir;
     std::fs::create_dir_all(data_dir)
@@ -42,7 +44,13 @@ pub async fn open(settings: Settings) -> anyhow::Result<Opened> {
     let store = medialib_store::open(&database, settings.database_max_connections)
         .await
         .with_context(|| format!("open {}", database.describe()))?;
-    let blobs = ObjectBlobStore::local(&data_dir.join("blobs"))?;
+    let storage = settings.storage()?;
+    let blobs =
+        ObjectBlobStore::open(&storage).with_context(|| format!("open {}", storage.describe()))?;
+    blobs
+        .probe()
+        .await
+        .with_context(|| format!("check {}", storage.describe()))?;
     let catalog = Catalog {
         settings: Arc::new(settings),
         store,

@@ -68,7 +68,12 @@ pub enum BlobError {
     /// No blob has this key.
     #[error("blob {0} not found")]
     NotFound(String),
-    /// The backend failed (disk, network); the message names the key and the cause.
+    /// A remote store cannot be reached, or kept failing through its retries: a retry
+    /// later may succeed. The message names the key and the cause.
+    #[error("blob store unavailable: {0}")]
+    Unavailable(String),
+    /// The backend failed (a disk, a refused credential); the message names the key and
+    /// the cause.
     #[error("blob store: {0}")]
     Backend(String),
 }

@@ -81,8 +81,15 @@ error_codes! {
     /// The server's disk is full.
     InsufficientStorage = ("insufficient_storage", 507),
     /// The metadata database cannot be reached (connection refused or lost, every
-    /// connection busy); `Retry-After` says when to try again.
+    /// connection busy), or broke a deadlock between two writes by failing this one;
+    /// `Retry-After` says when to try again.
     DatabaseUnavailable = ("database_unavailable", 503),
+    /// The blob store (S3, GCS, Azure) cannot be reached; `Retry-After` says when to try
+    /// again.
+    StorageUnavailable = ("storage_unavailable", 503),
+    /// The metadata names a stored file that the blob store does not have (lost, or
+    /// deleted behind medialib's back).
+    BlobMissing = ("blob_missing", 404),
 
     // Sessions and signed URLs.
     /// A password login with a wrong name or password.
@@ -312,10 +319,26 @@ impl From<StoreError> for AppError {
     }
 }
 
-/// Every blob failure is the server's: [`ErrorCode::Internal`], with its cause.
+/// A blob the metadata names but the store lacks is [`ErrorCode::BlobMissing`]; a store
+/// that cannot be reached, [`ErrorCode::StorageUnavailable`]; anything else is the
+/// server's: [`ErrorCode::Internal`]. Each keeps the store's error as its cause.
 impl From<crate::BlobError> for AppError {
     fn from(e: crate::BlobError) -> Self {
-        Self::internal(e)
+        let (code, message) = match &e {
+            crate::BlobError::NotFound(_) => (
+                ErrorCode::BlobMissing,
+                "the stored file is missing from storage; an administrator must restore it",
+            ),
+            crate::BlobError::Unavailable(_) => (
+                ErrorCode::StorageUnavailable,
+                "file storage is unavailable for the moment; try again shortly",
+            ),
+            crate::BlobError::Backend(_) => return Self::internal(e),
+        };
+        Self {
+            cause: Some(e.to_string()),
+            ..Self::new(code, message)
+        }
     }
 }
 

@@ -135,7 +135,10 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        if self.0.code == ErrorCode::DatabaseUnavailable {
+        if matches!(
+            self.0.code,
+            ErrorCode::DatabaseUnavailable | ErrorCode::StorageUnavailable
+        ) {
             // Pools reconnect within a second or two; clients should not hammer meanwhile.
             response
                 .headers_mut()

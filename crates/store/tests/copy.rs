@@ -149,7 +149,7 @@ async fn an_sqlite_store_moves_into_an_empty_postgres_database_whole() {
     let ids = populate(&sqlite).await;
     sqlite.close().await;
 
-    let url = medialib_test_postgres::PgCluster::shared()
+    let url = medialib_test_servers::PgCluster::shared()
         .fresh_database()
         .await;
     PgStore::open(&url, 2).await.unwrap().close().await;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use medialib_core::store::NewAsset;
 use medialib_core::{AssetId, AssetKind, MetadataStore, NamespaceId, Sha256, store::AssetPatch};
 use medialib_store::PgStore;
-use medialib_test_postgres::PgCluster;
+use medialib_test_servers::PgCluster;
 
 fn new_asset(byte: u8) -> NewAsset {
     let sha = Sha256([byte; 32]);

@@ -1,4 +1,4 @@
-//! The throwaway PostgreSQL cluster (`medialib-test-postgres`) and the PostgreSQL schema:
+//! The throwaway PostgreSQL cluster (`medialib-test-servers`) and the PostgreSQL schema:
 //! a fresh database is migrated, holds SQLite's tables and columns, and is seeded.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use medialib_store::{PgStore, SqliteStore};
 use sqlx::{Connection, PgConnection, SqliteConnection};
 
-use medialib_test_postgres::PgCluster;
+use medialib_test_servers::PgCluster;
 
 /// Columns the PostgreSQL schema adds to SQLite's: the full-text document, which SQLite
 /// keeps in its FTS5 table.

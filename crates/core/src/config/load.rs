@@ -61,7 +61,7 @@ impl SigningSettings {
 /// Why settings could not be loaded.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid configuration: {0}")]
-pub struct ConfigError(String);
+pub struct ConfigError(pub(super) String);
 
 impl Settings {
     /// Loads defaults, then the TOML file (if it exists), then `MEDIALIB_*` variables.
@@ -133,6 +133,14 @@ impl Settings {
                         .into(),
                 );
             }
+        }
+        self.storage()?;
+        if let Some(url) = &self.delivery.public_storage_url
+            && (!(url.starts_with("http://") || url.starts_with("https://")) || url.ends_with('/'))
+        {
+            return err(format!(
+                "delivery.public_storage_url {url:?} must be an http(s) URL without a trailing slash"
+            ));
         }
         if self.database_max_connections == 0 {
             return err("database_max_connections must be > 0".into());

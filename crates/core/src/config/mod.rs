@@ -8,6 +8,7 @@
 //! the result.
 
 mod load;
+mod storage;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -16,6 +17,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use load::ConfigError;
+pub use storage::{S3Location, Storage};
 
 use crate::{TranscodeProfile, VariantSpec};
 
@@ -56,6 +58,11 @@ pub struct Settings {
     pub database_url: Option<Secret>,
     /// Most connections one process opens to PostgreSQL. Default 16.
     pub database_max_connections: u32,
+    /// Where blobs live (`MEDIALIB_STORAGE_URL`): unset for `{data_dir}/blobs` (the
+    /// default), `file://PATH`, `s3://BUCKET?region=…&endpoint=…&path_style=true`,
+    /// `gs://BUCKET` or `az://ACCOUNT/CONTAINER` ([`Storage::parse`]). Credentials come
+    /// from each SDK's environment variables, never from this URL.
+    pub storage_url: Option<String>,
     /// Base URL put in front of every URL the API returns (a CDN domain, say). Default:
     /// none, URLs are root-relative (`/files/…`).
     pub public_base_url: Option<String>,
@@ -102,6 +109,27 @@ pub struct DeliverySettings {
     /// Largest file kept in that cache, in bytes; larger ones are streamed from storage.
     /// Default 1 048 576 (1 MiB).
     pub memory_cache_file_bytes: u64,
+    /// How bytes reach clients: `proxy` (the default) streams them through medialib;
+    /// `redirect` answers 302 to the blob store itself, when it is object storage.
+    pub mode: DeliveryMode,
+    /// In `redirect` mode, the public URL of the bucket (or of the CDN in front of it):
+    /// public assets redirect to this URL followed by the storage key, for good. Without
+    /// it, they redirect to presigned URLs as private assets do. Default: none.
+    pub public_storage_url: Option<String>,
+}
+
+/// How delivery sends bytes (`delivery.mode`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryMode {
+    /// medialib streams the bytes.
+    #[default]
+    Proxy,
+    /// medialib checks access, counts the view, and answers 302 to the store: to
+    /// `delivery.public_storage_url` + key for public assets when set, else to a URL the
+    /// store presigns, valid as long as the caller's signed URL (or
+    /// `signing.default_ttl_seconds` for a token). On local storage, bytes are proxied.
+    Redirect,
 }
 
 /// The admin web UI.
@@ -303,6 +331,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("./data"),
             database_url: None,
             database_max_connections: 16,
+            storage_url: None,
             public_base_url: None,
             workers: 0,
             admin_token: None,
@@ -366,6 +395,8 @@ impl Default for Settings {
             delivery: DeliverySettings {
                 memory_cache_bytes: 128 * 1024 * 1024,
                 memory_cache_file_bytes: 1024 * 1024,
+                mode: DeliveryMode::Proxy,
+                public_storage_url: None,
             },
         }
     }
@@ -384,6 +415,17 @@ impl Settings {
     /// The SQLite database file inside the data directory.
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("medialib.db")
+    }
+
+    /// The blob store `storage_url` names, by default `blobs/` under the data directory.
+    ///
+    /// Errors when the URL is malformed ([`Storage::parse`]); [`Settings::validate`]
+    /// has checked it already.
+    pub fn storage(&self) -> Result<Storage, ConfigError> {
+        match &self.storage_url {
+            None => Ok(Storage::Local(self.data_dir.join("blobs"))),
+            Some(url) => Storage::parse(url),
+        }
     }
 
     /// The metadata store `database_url` names (checked by [`Settings::validate`]).

@@ -1,9 +1,11 @@
 //! Separate processes, started as children of the test: `medialib serve --no-workers`
 //! nodes take uploads, `medialib worker` processes run the jobs, routed by kind, and stop
-//! cleanly on SIGTERM; on one data directory (SQLite) and on one PostgreSQL database.
+//! cleanly on SIGTERM; on one data directory (SQLite) and on one PostgreSQL database;
+//! blobs in a local directory, or in an S3 bucket.
 
 mod postgres;
 mod sqlite;
+mod storage;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -33,6 +35,11 @@ impl Drop for Process {
 /// `medialib --data-dir DATA [--config DATA/medialib.toml] ARGS…`: the configuration file
 /// is used when the test wrote one.
 pub fn medialib(data: &Path, args: &[&str]) -> Process {
+    medialib_with(data, args, &[])
+}
+
+/// [`medialib`] with extra environment variables (a storage server's credentials).
+pub fn medialib_with(data: &Path, args: &[&str], env: &[(String, String)]) -> Process {
     let config = data.join("medialib.toml");
     let mut command = Command::new(env!("CARGO_BIN_EXE_medialib"));
     command.arg("--data-dir").arg(data);
@@ -43,6 +50,7 @@ pub fn medialib(data: &Path, args: &[&str]) -> Process {
         .args(args)
         .env("RUST_LOG", "warn")
         .env("MEDIALIB_ADMIN_TOKEN", TOKEN)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
@@ -51,6 +59,11 @@ pub fn medialib(data: &Path, args: &[&str]) -> Process {
 
 /// Starts `serve --no-workers` on a free loopback port and waits until it answers.
 pub async fn serve(data: &Path) -> (Process, String) {
+    serve_with(data, &[]).await
+}
+
+/// [`serve`] with extra environment variables.
+pub async fn serve_with(data: &Path, env: &[(String, String)]) -> (Process, String) {
     medialib_app::import::install_crypto_provider();
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -58,7 +71,7 @@ pub async fn serve(data: &Path) -> (Process, String) {
         .unwrap()
         .port();
     let listen = format!("127.0.0.1:{port}");
-    let process = medialib(data, &["serve", "--no-workers", "--listen", &listen]);
+    let process = medialib_with(data, &["serve", "--no-workers", "--listen", &listen], env);
     let base = format!("http://{listen}");
     let started = Instant::now();
     while reqwest::get(format!("{base}/healthz")).await.is_err() {
@@ -69,6 +82,23 @@ pub async fn serve(data: &Path) -> (Process, String) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     (process, base)
+}
+
+/// `count` distinct small images the corpus says are accepted.
+pub fn images(count: usize) -> Vec<String> {
+    let manifest: Vec<Value> =
+        serde_json::from_slice(&std::fs::read(corpus().join("manifest.json")).unwrap()).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    let files: Vec<String> = manifest
+        .iter()
+        .filter(|e| e["kind"] == "image" && e["expect"] == "accept")
+        .filter(|e| e["bytes"].as_u64().is_some_and(|b| b < 300_000))
+        .filter(|e| seen.insert(e["sha256"].as_str().unwrap().to_owned()))
+        .map(|e| e["path"].as_str().unwrap().to_owned())
+        .take(count)
+        .collect();
+    assert_eq!(files.len(), count, "the corpus has too few small images");
+    files
 }
 
 pub async fn upload(base: &str, file: &str) -> String {
@@ -92,6 +122,16 @@ pub async fn upload(base: &str, file: &str) -> String {
     assert_eq!(response.status(), 201);
     let asset: Value = response.json().await.unwrap();
     asset["id"].as_str().unwrap().to_owned()
+}
+
+/// `GET base+path` with the admin token.
+pub async fn get(base: &str, path: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
 }
 
 pub async fn asset(base: &str, id: &str) -> Value {

@@ -6,10 +6,12 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use medialib_test_postgres::PgCluster;
+use medialib_test_servers::PgCluster;
 use serde_json::Value;
 
-use crate::{Process, TOKEN, all_ready, asset, corpus, medialib, serve, terminate, upload};
+use crate::{
+    Process, TOKEN, all_ready, asset, corpus, get, images, medialib, serve, terminate, upload,
+};
 
 /// Writes `DATA/medialib.toml` for a PostgreSQL install: the database, a signing key
 /// shared by every node, and a short lease, so a dead worker's job passes on quickly.
@@ -20,32 +22,6 @@ fn configure(data: &Path, database: &str) {
          [[signing.keys]]\nid = \"nodes\"\nsecret = \"a-signing-key-every-node-shares-0123\"\n"
     );
     std::fs::write(data.join("medialib.toml"), config).unwrap();
-}
-
-/// `count` distinct small images the corpus says are accepted.
-fn images(count: usize) -> Vec<String> {
-    let manifest: Vec<Value> =
-        serde_json::from_slice(&std::fs::read(corpus().join("manifest.json")).unwrap()).unwrap();
-    let mut seen = std::collections::HashSet::new();
-    let files: Vec<String> = manifest
-        .iter()
-        .filter(|e| e["kind"] == "image" && e["expect"] == "accept")
-        .filter(|e| e["bytes"].as_u64().is_some_and(|b| b < 300_000))
-        .filter(|e| seen.insert(e["sha256"].as_str().unwrap().to_owned()))
-        .map(|e| e["path"].as_str().unwrap().to_owned())
-        .take(count)
-        .collect();
-    assert_eq!(files.len(), count, "the corpus has too few small images");
-    files
-}
-
-async fn get(base: &str, path: &str) -> reqwest::Response {
-    reqwest::Client::new()
-        .get(format!("{base}{path}"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,6 +17,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use medialib_core::ErrorCode;
+use medialib_core::config::DeliveryMode;
 use medialib_core::{AssetId, OutputFormat, Sha256, StorageKey};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -134,11 +135,13 @@ async fn load(
     responses(
         (status = 200, description = "the original file (HEAD and Range supported)", body = Vec<u8>, content_type = "application/octet-stream"),
         (status = 206, description = "a byte range"),
+        (status = 302, description = "`delivery.mode = \"redirect\"` on object storage: `Location` is the store's own URL for the bytes (public, or presigned)"),
         (status = 304, description = "not modified (If-None-Match)"),
         (status = 401, description = "a private asset without a token", body = ErrorBody),
         (status = 403, description = "a signed URL that is tampered, expired or signed with an unknown key (`invalid_signature`, `signature_expired`)", body = ErrorBody),
-        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's); `blob_missing` when the store lost the file", body = ErrorBody),
         (status = 416, description = "a range outside the file", body = ErrorBody),
+        (status = 503, description = "the blob store cannot be reached (`storage_unavailable`, with `Retry-After`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn original(
@@ -183,11 +186,13 @@ pub(crate) async fn original(
     responses(
         (status = 200, description = "the variant (HEAD and Range supported)", body = Vec<u8>, content_type = "application/octet-stream"),
         (status = 206, description = "a byte range"),
+        (status = 302, description = "`delivery.mode = \"redirect\"` on object storage: `Location` is the store's own URL for the bytes (public, or presigned)"),
         (status = 304, description = "not modified (If-None-Match)"),
         (status = 401, description = "a private asset without a token", body = ErrorBody),
         (status = 403, description = "a signed URL that is tampered, expired or signed with an unknown key (`invalid_signature`, `signature_expired`)", body = ErrorBody),
-        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's); `blob_missing` when the store lost the file", body = ErrorBody),
         (status = 416, description = "a range outside the file", body = ErrorBody),
+        (status = 503, description = "the blob store cannot be reached (`storage_unavailable`, with `Retry-After`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn variant(
@@ -233,6 +238,11 @@ async fn send(
     req: &HeaderMap,
     d: Deliverable,
 ) -> Result<Response, ApiError> {
+    if state.catalog.settings.delivery.mode == DeliveryMode::Redirect
+        && let Some(response) = redirect(state, req, &d).await?
+    {
+        return Ok(response);
+    }
     let etag = format!("\"{}\"", d.sha256);
     let mut headers = HeaderMap::new();
     headers.insert(header::ETAG, value(&etag));
@@ -312,6 +322,52 @@ async fn send(
         state.deliveries.record(d.asset, range.end - range.start);
     }
     Ok((status, headers, body).into_response())
+}
+
+/// `delivery.mode = "redirect"`: a 302 to the store itself, once access is checked, and
+/// the view counted as if the bytes went through here. A public asset goes to
+/// `delivery.public_storage_url` + key when set (cacheable: the URL does not expire);
+/// anything else to a URL the store presigns for as long as the caller's own access
+/// lasts (its signed URL's remaining time, or `signing.default_ttl_seconds`), never
+/// cached. `None` when the store presigns nothing (local storage): then bytes are proxied.
+async fn redirect(
+    state: &AppState,
+    req: &HeaderMap,
+    d: &Deliverable,
+) -> Result<Option<Response>, ApiError> {
+    let settings = &state.catalog.settings;
+    let (location, cache_control) = match (&settings.delivery.public_storage_url, d.caching) {
+        (Some(base), Caching::Public) => (
+            format!("{base}/{}", d.key.as_str()),
+            "public, max-age=86400",
+        ),
+        (_, caching) => {
+            let ttl = match caching {
+                Caching::Signed(left) => left,
+                Caching::Public | Caching::Private => settings.signing.default_ttl_seconds,
+            };
+            let presigned = state
+                .catalog
+                .blobs
+                .presigned_get(&d.key, std::time::Duration::from_secs(ttl))
+                .await?;
+            match presigned {
+                Some(url) => (url, "private, no-store"),
+                None => return Ok(None),
+            }
+        }
+    };
+    if crate::session::cookie_id(req).is_none() {
+        state.deliveries.record(d.asset, d.size);
+    }
+    let headers = [
+        (header::LOCATION, value(&location)),
+        (
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(cache_control),
+        ),
+    ];
+    Ok(Some((StatusCode::FOUND, headers).into_response()))
 }
 
 fn value(s: &str) -> HeaderValue {

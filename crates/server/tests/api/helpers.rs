@@ -3,7 +3,7 @@
 //!
 //! The same tests build twice: `api` runs every server on SQLite (a file in its data
 //! directory), `api_postgres` on a fresh PostgreSQL database each, in a throwaway cluster
-//! this binary starts on 127.0.0.1 (`medialib-test-postgres`).
+//! this binary starts on 127.0.0.1 (`medialib-test-servers`).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -39,7 +39,7 @@ async fn fresh_database() -> Option<String> {
     if env!("CARGO_CRATE_NAME") != "api_postgres" {
         return None;
     }
-    let cluster = medialib_test_postgres::PgCluster::shared();
+    let cluster = medialib_test_servers::PgCluster::shared();
     Some(cluster.fresh_database().await)
 }
 

@@ -66,15 +66,17 @@ pub struct PgStore {
 
 /// Maps a driver error to a [`StoreError`], saying what was being done: one that a retry
 /// may cure (no connection, a lost one, a server shutting down, every pooled connection
-/// busy) is [`StoreError::Unavailable`], anything else [`StoreError::Backend`].
+/// busy, a deadlock with a concurrent transaction) is [`StoreError::Unavailable`],
+/// anything else [`StoreError::Backend`].
 pub(crate) fn backend(what: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
     move |e| {
-        // SQLSTATE classes 08 (connection exception) and 57 (operator intervention:
-        // shutdown, cannot connect now).
+        // SQLSTATE classes 08 (connection exception), 57 (operator intervention:
+        // shutdown, cannot connect now) and 40 (transaction rollback: a deadlock, which
+        // PostgreSQL breaks by failing one side, such as a bulk tag racing a tag rename).
         let server_going = e
             .as_database_error()
             .and_then(|d| d.code())
-            .is_some_and(|c| c.starts_with("08") || c.starts_with("57"));
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57") || c.starts_with("40"));
         let unreachable = matches!(
             e,
             sqlx::Error::Io(_)

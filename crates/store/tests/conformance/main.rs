@@ -1,7 +1,7 @@
 //! The `MetadataStore` contract, written once against the trait and instantiated per
 //! backend by [`contract!`]: each test is a function of a fresh, empty store, and each
 //! backend's factory opens one: SQLite in a temporary directory, PostgreSQL in a
-//! throwaway cluster (`medialib-test-postgres`).
+//! throwaway cluster (`medialib-test-servers`).
 
 use std::time::Duration;
 
@@ -33,7 +33,7 @@ async fn sqlite() -> (tempfile::TempDir, Store) {
 /// Opens a fresh PostgreSQL store: a new database, from the migrated template, in the
 /// throwaway cluster this test binary started on 127.0.0.1.
 async fn postgres() -> ((), Store) {
-    let url = medialib_test_postgres::PgCluster::shared()
+    let url = medialib_test_servers::PgCluster::shared()
         .fresh_database()
         .await;
     let store = PgStore::open(&url, 4).await.unwrap();

@@ -2,7 +2,7 @@
 //! exactly what an in-memory computation over the same facts returns, page after page,
 //! and pages neither lose nor repeat assets while new ones arrive. The same checks run on
 //! every backend: SQLite in a temporary directory, PostgreSQL on a fresh database of this
-//! binary's throwaway cluster (`medialib-test-postgres`).
+//! binary's throwaway cluster (`medialib-test-servers`).
 
 mod expect;
 mod library;
@@ -223,7 +223,7 @@ async fn sqlite() -> (tempfile::TempDir, Box<dyn MetadataStore>) {
 
 /// Opens a PostgreSQL store on a fresh database of this binary's throwaway cluster.
 async fn postgres() -> Box<dyn MetadataStore> {
-    let url = medialib_test_postgres::PgCluster::shared()
+    let url = medialib_test_servers::PgCluster::shared()
         .fresh_database()
         .await;
     Box::new(PgStore::open(&url, 8).await.unwrap())

@@ -28,7 +28,6 @@
 //! copies the template (`CREATE DATABASE … TEMPLATE`), which takes milliseconds. The
 //! cluster holds no connection or pool between calls: each `#[tokio::test]` has its own
 //! runtime, and a pool made in one runtime fails once that runtime ends.
-#![deny(missing_docs)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -37,6 +36,8 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use medialib_store::PgStore;
+
+use crate::process::{free_port, run};
 use sqlx::{Connection, PgConnection};
 
 /// Where Debian's `postgresql-15` package puts the server programs.
@@ -278,26 +279,6 @@ fn pg_command(program: &str, as_postgres: bool) -> Command {
     }
     command.stdin(Stdio::null());
     command
-}
-
-/// Runs `command` to its end; panics with its output when it fails.
-fn run(command: &mut Command, what: &str) {
-    let out = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed ({}): {}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A port on 127.0.0.1 that nothing listens on right now.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("find a free port")
-        .port()
 }
 
 /// A `sh` that runs `before`, then stops the cluster in `root` (if it runs) and deletes

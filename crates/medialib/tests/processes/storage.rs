@@ -1,0 +1,223 @@
+//! Blobs in an S3 bucket (s3s-fs on 127.0.0.1): a node and a worker store originals and
+//! variants there and nowhere else, deliver them byte for byte (whole, by range, or by
+//! a redirect to a presigned URL), and purge them; a store that cannot be reached stops
+//! start-up with one line.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use medialib_blob::ObjectBlobStore;
+use medialib_core::BlobStore;
+use medialib_core::config::Storage;
+use medialib_test_servers::{Kind, StorageServer};
+
+use crate::{TOKEN, all_ready, corpus, get, images, medialib_with, serve_with, upload};
+
+/// Writes the configuration: SQLite in the data directory, blobs in `storage_url`, and
+/// `delivery` settings when given (TOML lines).
+fn configure(data: &Path, storage_url: &str, delivery: &str) {
+    let config = format!("storage_url = \"{storage_url}\"\n[delivery]\n{delivery}");
+    std::fs::write(data.join("medialib.toml"), config).unwrap();
+}
+
+/// The bucket as the test sees it, through the same client medialib uses.
+fn bucket(storage_url: &str, env: &[(String, String)]) -> ObjectBlobStore {
+    let storage = Storage::parse(storage_url).unwrap();
+    ObjectBlobStore::open_with_env(&storage, env.iter().cloned()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_s3_node_stores_delivers_and_purges_through_the_bucket() {
+    let server = StorageServer::shared(Kind::S3);
+    let url = server.fresh_bucket();
+    let env = server.env();
+    let data = tempfile::tempdir().unwrap();
+    configure(data.path(), &url, "");
+    let (_node, base) = serve_with(data.path(), &env).await;
+    let _worker = medialib_with(data.path(), &["worker"], &env);
+
+    let files = images(3);
+    let mut ids = Vec::new();
+    for file in &files {
+        ids.push(upload(&base, file).await);
+    }
+    let assets = all_ready(&base, &ids).await;
+    let store = bucket(&url, &env);
+    assert_eq!(store.list("originals").await.unwrap().len(), files.len());
+    assert!(
+        !data.path().join("blobs").exists(),
+        "no blob is kept on the node's disk"
+    );
+
+    for (file, asset) in files.iter().zip(&assets) {
+        let bytes = std::fs::read(corpus().join(file)).unwrap();
+        let original = asset["links"]["original"].as_str().unwrap();
+        let whole = get(&base, original).await;
+        assert_eq!(whole.status(), 200, "{file}");
+        assert!(whole.bytes().await.unwrap() == bytes, "{file}: whole");
+        let part = reqwest::Client::new()
+            .get(format!("{base}{original}"))
+            .bearer_auth(TOKEN)
+            .header("Range", "bytes=10-109")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(part.status(), 206, "{file}");
+        assert!(
+            part.bytes().await.unwrap() == bytes[10..110],
+            "{file}: range"
+        );
+        let variants = asset["variants"].as_array().unwrap();
+        assert!(!variants.is_empty(), "{file}: {asset}");
+        for variant in variants {
+            let response = get(&base, variant["url"].as_str().unwrap()).await;
+            assert_eq!(response.status(), 200, "{file}: {variant}");
+            assert_eq!(
+                response.bytes().await.unwrap().len() as u64,
+                variant["bytes"].as_u64().unwrap(),
+                "{file}: {variant}"
+            );
+        }
+    }
+
+    let purged = &ids[0];
+    let deleted = reqwest::Client::new()
+        .delete(format!("{base}/api/v1/assets/{purged}?purge=true"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(
+        store.list("originals").await.unwrap().len(),
+        files.len() - 1,
+        "the purged original is gone from the bucket"
+    );
+    assert!(
+        store
+            .list(&format!("variants/{purged}"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "and its variants"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirect_mode_sends_clients_to_the_bucket() {
+    let server = StorageServer::shared(Kind::S3);
+    let url = server.fresh_bucket();
+    let env = server.env();
+    let data = tempfile::tempdir().unwrap();
+    let public = format!("{}/public-bucket", server.endpoint());
+    configure(
+        data.path(),
+        &url,
+        &format!("mode = \"redirect\"\npublic_storage_url = \"{public}\"\n"),
+    );
+    let (_node, base) = serve_with(data.path(), &env).await;
+    let _worker = medialib_with(data.path(), &["worker"], &env);
+    let file = &images(1)[0];
+    let id = upload(&base, file).await;
+    let asset = &all_ready(&base, std::slice::from_ref(&id)).await[0];
+    let original = asset["links"]["original"].as_str().unwrap();
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    // Private: a presigned URL that needs no credentials and leads to the same bytes.
+    let found = no_redirects
+        .get(format!("{base}{original}"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(found.status(), 302);
+    assert_eq!(found.headers()["cache-control"], "private, no-store");
+    let location = found.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with(&server.endpoint()), "{location}");
+    assert!(location.contains("X-Amz-Signature="), "{location}");
+    let bytes = reqwest::get(&location).await.unwrap();
+    assert_eq!(bytes.status(), 200, "{location}");
+    assert!(bytes.bytes().await.unwrap() == std::fs::read(corpus().join(file)).unwrap());
+    // Access is still checked before redirecting.
+    let anonymous = no_redirects
+        .get(format!("{base}{original}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+
+    // Public: the bucket's public URL and the storage key, which does not expire.
+    let made_public = reqwest::Client::new()
+        .patch(format!("{base}/api/v1/assets/{id}"))
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({"is_public": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made_public.status(), 200);
+    let found = wait_for_public_redirect(&no_redirects, &format!("{base}{original}")).await;
+    let sha = asset["sha256"].as_str().unwrap();
+    let location = found.headers()["location"].to_str().unwrap();
+    assert_eq!(
+        location,
+        format!("{public}/originals/1/{}/{}/{sha}", &sha[0..2], &sha[2..4])
+    );
+    assert!(
+        found.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .starts_with("public")
+    );
+}
+
+/// The public redirect, once the node has seen the asset become public (its delivery
+/// cache learns it at once; this only bounds the wait).
+async fn wait_for_public_redirect(client: &reqwest::Client, url: &str) -> reqwest::Response {
+    let started = Instant::now();
+    loop {
+        let response = client.get(url).send().await.unwrap();
+        if response.status() == 302 {
+            return response;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "still {} for the public asset",
+            response.status()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_that_cannot_be_reached_stops_start_up_with_one_line() {
+    let data = tempfile::tempdir().unwrap();
+    // Nothing listens on port 9 of 127.0.0.1 (discard); the credentials are well formed.
+    configure(
+        data.path(),
+        "s3://media?region=us-east-1&endpoint=http://127.0.0.1:9&path_style=true",
+        "",
+    );
+    let env = StorageServer::shared(Kind::S3).env();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_medialib"));
+    let out = command
+        .arg("--data-dir")
+        .arg(data.path())
+        .arg("--config")
+        .arg(data.path().join("medialib.toml"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .envs(env)
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line: {stderr}");
+    assert!(
+        lines[0].contains("S3 bucket media at http://127.0.0.1:9"),
+        "names the store: {stderr}"
+    );
+}
