@@ -1,4 +1,5 @@
-//! The `medialib` command: `serve`, `worker`, `import`, `gc`, `db`, access, `bench`.
+//! The `medialib` command: `serve`, `worker`, `import`, `gc`, `verify`, `db`, access,
+//! `bench`.
 //!
 //! Settings are layered: defaults → `medialib.toml` (or `--config`) → `MEDIALIB_*`
 //! environment variables → the flags below.
@@ -64,6 +65,9 @@ enum Command {
     },
     /// Remove staging files left by crashed uploads.
     Gc,
+    /// Check that the blob store holds every blob the metadata references, at the
+    /// recorded length; exits 1 when one is missing or different.
+    Verify,
     /// The metadata database: migrate it, or copy an SQLite install into PostgreSQL.
     #[command(subcommand)]
     Db(cli::db::DbCommand),
@@ -108,6 +112,7 @@ fn main() -> ExitCode {
                     no_process,
                 } => cli::import::run(settings, &paths, public, !no_process).await,
                 Command::Gc => cli::gc::run(&settings),
+                Command::Verify => cli::verify::run(settings).await,
                 Command::Db(c) => cli::db::run(&settings, c).await,
                 Command::Namespace(c) => cli::access::namespace_command(&settings, c).await,
                 Command::User(c) => cli::access::user_command(&settings, c).await,

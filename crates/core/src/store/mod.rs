@@ -182,6 +182,17 @@ pub struct Unreferenced {
     pub keys: Vec<String>,
 }
 
+/// A blob the metadata references (see [`MetadataStore::stored_blobs`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBlob {
+    /// Its storage key.
+    pub key: String,
+    /// Its length, in bytes.
+    pub size: u64,
+    /// The SHA-256 of its bytes.
+    pub sha256: Sha256,
+}
+
 /// An upload's hold on an original's storage key (see [`MetadataStore::hold_blob`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlobHold(pub i64);
@@ -267,6 +278,16 @@ pub trait AssetStore {
 
     /// Ends a purge's holds on the originals it returned, once their bytes are deleted.
     async fn release_purged(&self, keys: &[String]) -> Result<(), StoreError>;
+
+    /// A page of the blobs the metadata references, in storage-key order: the originals
+    /// (one per namespace and content hash, assets in the trash included), then every
+    /// variant and rendition, those after the key `after` (exclusive), at most `limit`.
+    /// What a verification or a copy to another store walks, page by page.
+    async fn stored_blobs(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StoredBlob>, StoreError>;
 
     /// The asset's variants, in spec order.
     async fn list_variants(&self, id: AssetId) -> Result<Vec<Variant>, StoreError>;

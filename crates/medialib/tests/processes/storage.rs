@@ -1,7 +1,8 @@
 //! Blobs in an S3 bucket (s3s-fs on 127.0.0.1): a node and a worker store originals and
 //! variants there and nowhere else, deliver them byte for byte (whole, by range, or by
-//! a redirect to a presigned URL), and purge them; a store that cannot be reached stops
-//! start-up with one line.
+//! a redirect to a presigned URL), and purge them; a blob lost from the bucket answers
+//! 404 `blob_missing` and `medialib verify` names it; a store that cannot be reached
+//! stops start-up with one line.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -101,6 +102,67 @@ async fn an_s3_node_stores_delivers_and_purges_through_the_bucket() {
             .is_empty(),
         "and its variants"
     );
+}
+
+/// `medialib verify` on the install in `data`: whether it passed, and what it printed.
+fn verify(data: &Path, env: &[(String, String)]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_medialib"))
+        .arg("--data-dir")
+        .arg(data)
+        .arg("--config")
+        .arg(data.join("medialib.toml"))
+        .arg("verify")
+        .envs(env.iter().cloned())
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blob_lost_from_the_bucket_answers_404_and_verify_names_it() {
+    let server = StorageServer::shared(Kind::S3);
+    let url = server.fresh_bucket();
+    let env = server.env();
+    let data = tempfile::tempdir().unwrap();
+    configure(data.path(), &url, "");
+    let (node, base) = serve_with(data.path(), &env).await;
+    let worker = medialib_with(data.path(), &["worker"], &env);
+    let mut ids = Vec::new();
+    for file in images(2) {
+        ids.push(upload(&base, &file).await);
+    }
+    let assets = all_ready(&base, &ids).await;
+    drop(worker);
+    let (passed, report) = verify(data.path(), &env);
+    assert!(passed, "{report}");
+    assert!(report.contains("0 missing"), "{report}");
+
+    let variant = &assets[1]["variants"][0];
+    let variant_url = variant["url"].as_str().unwrap();
+    let key = format!(
+        "variants/{}/{}",
+        ids[1],
+        variant_url.rsplit('/').next().unwrap()
+    );
+    let store = bucket(&url, &env);
+    store
+        .delete(&medialib_core::StorageKey::from_stored(key.clone()))
+        .await
+        .unwrap();
+    let lost = get(&base, variant_url).await;
+    assert_eq!(lost.status(), 404);
+    let body: serde_json::Value = lost.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "blob_missing", "{body}");
+    drop(node);
+
+    let (passed, report) = verify(data.path(), &env);
+    assert!(!passed, "{report}");
+    assert!(report.contains("1 missing"), "{report}");
+    assert!(report.contains(&key), "names the key: {report}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use medialib_core::ErrorCode;
 use medialib_core::config::DeliveryMode;
-use medialib_core::{AssetId, OutputFormat, Sha256, StorageKey};
+use medialib_core::{AppError, AssetId, BlobError, OutputFormat, Sha256, StorageKey};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -310,11 +310,15 @@ async fn send(
     let cached = state
         .delivery_cache
         .file(&*state.catalog.blobs, &d.key, &d.sha256, d.size)
-        .await?;
+        .await
+        .map_err(blob_failure(d.asset))?;
     let body = match cached {
         // Within the file's length, which `requested_range` checked.
         Some(bytes) => Body::from(bytes.slice(range.start as usize..range.end as usize)),
-        None => Body::from_stream(state.catalog.blobs.get_range(&d.key, range.clone()).await?),
+        None => {
+            let stream = state.catalog.blobs.get_range(&d.key, range.clone()).await;
+            Body::from_stream(stream.map_err(blob_failure(d.asset))?)
+        }
     };
     // The web UI's own thumbnails and previews are staff at work, not the audience: a
     // request with the session cookie is not counted as a view.
@@ -368,6 +372,16 @@ async fn redirect(
         ),
     ];
     Ok(Some((StatusCode::FOUND, headers).into_response()))
+}
+
+/// A blob store failure while delivering `asset` (a missing blob: 404 `blob_missing`; a
+/// store out of reach: 503), with the asset named in the log line.
+fn blob_failure(asset: AssetId) -> impl FnOnce(BlobError) -> ApiError {
+    move |e| {
+        let mut error = AppError::from(e);
+        error.cause = error.cause.map(|cause| format!("asset {asset}: {cause}"));
+        error.into()
+    }
 }
 
 fn value(s: &str) -> HeaderValue {

@@ -19,6 +19,7 @@ mod notify;
 mod rows;
 mod search;
 mod sessions;
+mod stored;
 mod tags;
 mod tokens;
 mod uploads;
@@ -38,7 +39,7 @@ use medialib_core::store::{AnalyticsStore, AssetStore, JobQueue, OrganiseStore, 
 use medialib_core::store::{
     AssetPatch, AssetQuery, AssetViews, BlobHold, BulkAction, BulkReport, CollectionPatch,
     DayUploads, DeliveryCount, IngestRecord, JobOutcome, NamespaceUsage, NewAsset, NewCollection,
-    NewTag, NewVariant, Page, Processed, StorageReport, TagPatch, Unreferenced,
+    NewTag, NewVariant, Page, Processed, StorageReport, StoredBlob, TagPatch, Unreferenced,
 };
 use medialib_core::{
     Asset, AssetId, Job, JobId, JobKind, Lease, NamespaceId, Sha256, Timestamp, UploadId,
@@ -229,6 +230,14 @@ impl AssetStore for PgStore {
 
     async fn release_purged(&self, keys: &[String]) -> Result<(), StoreError> {
         holds::release_purged(&self.pool, keys).await
+    }
+
+    async fn stored_blobs(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StoredBlob>, StoreError> {
+        stored::page(&self.pool, after, limit).await
     }
 
     async fn list_variants(&self, id: AssetId) -> Result<Vec<Variant>, StoreError> {

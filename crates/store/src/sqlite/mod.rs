@@ -8,6 +8,7 @@
 //! - `analytics`: delivery counts and reports.
 //! - `jobs`: the job queue (claims under fenced leases, finish, cancel).
 //! - `holds`: holds on originals that order uploads and purges across processes.
+//! - `stored`: the blobs the metadata references, in storage-key order.
 //! - `tokens`: API tokens and principals.
 //! - `uploads`: resumable upload sessions.
 
@@ -22,6 +23,7 @@ mod jobs;
 mod rows;
 mod search;
 mod sessions;
+mod stored;
 mod tags;
 mod tokens;
 mod uploads;
@@ -41,7 +43,7 @@ use medialib_core::store::{AnalyticsStore, AssetStore, JobQueue, OrganiseStore, 
 use medialib_core::store::{
     AssetPatch, AssetQuery, AssetViews, BlobHold, BulkAction, BulkReport, CollectionPatch,
     DayUploads, DeliveryCount, IngestRecord, JobOutcome, NamespaceUsage, NewAsset, NewCollection,
-    NewTag, NewVariant, Page, Processed, StorageReport, TagPatch, Unreferenced,
+    NewTag, NewVariant, Page, Processed, StorageReport, StoredBlob, TagPatch, Unreferenced,
 };
 use medialib_core::{
     Asset, AssetId, Job, JobId, JobKind, Lease, NamespaceId, Sha256, StoreError, Timestamp,
@@ -193,6 +195,14 @@ impl AssetStore for SqliteStore {
 
     async fn release_purged(&self, keys: &[String]) -> Result<(), StoreError> {
         holds::release_purged(&self.pool, keys).await
+    }
+
+    async fn stored_blobs(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StoredBlob>, StoreError> {
+        stored::page(&self.pool, after, limit).await
     }
 
     async fn list_variants(&self, id: AssetId) -> Result<Vec<Variant>, StoreError> {

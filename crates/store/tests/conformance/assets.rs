@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use medialib_core::store::{AssetPatch, BulkAction, IngestRecord, NewVariant, Processed};
+use medialib_core::store::{
+    AssetPatch, BulkAction, IngestRecord, NewVariant, Processed, StoredBlob,
+};
 use medialib_core::{
     AssetId, AssetStatus, Concat, ImageMetadata, Metadata, MetadataStore, NamespaceId,
     OutputFormat, Placeholder, Sha256, Timestamp, UploadId, UploadSession,
@@ -232,6 +234,95 @@ pub(crate) async fn concurrent_uploads_of_the_same_bytes_make_one_asset(store: S
             "round {round}"
         );
     }
+}
+
+/// Every blob the metadata references comes out once, page by page in storage-key order
+/// (originals, then variants), with its size and hash; a trashed asset's still count, a
+/// purged one's do not.
+pub(crate) async fn stored_blobs_page_through_every_referenced_blob_in_key_order(store: Store) {
+    let mut expected = Vec::new();
+    for n in 0..4u8 {
+        let asset = created(
+            store
+                .create_asset(new_asset(50 + n, "s", 100 + u64::from(n)))
+                .await
+                .unwrap(),
+        );
+        expected.push(StoredBlob {
+            key: format!("originals/1/{}", Sha256([50 + n; 32])),
+            size: 100 + u64::from(n),
+            sha256: Sha256([50 + n; 32]),
+        });
+        let variants: Vec<NewVariant> = ["small", "large"]
+            .iter()
+            .map(|name| NewVariant {
+                name: (*name).into(),
+                format: OutputFormat::Webp,
+                width: Some(10),
+                height: Some(10),
+                duration_s: None,
+                size: u64::from(n) + 1,
+                sha256: Sha256([n; 32]),
+                storage_key: format!("variants/{}/{name}.webp", asset.id),
+            })
+            .collect();
+        for v in &variants {
+            expected.push(StoredBlob {
+                key: v.storage_key.clone(),
+                size: v.size,
+                sha256: v.sha256,
+            });
+        }
+        let processed = Processed {
+            variants,
+            ..image_processed()
+        };
+        process(&*store, asset.id, processed).await;
+    }
+    expected.sort_by(|a, b| a.key.cmp(&b.key));
+
+    let walk = |limit: u32| {
+        let store = &store;
+        async move {
+            let mut all: Vec<StoredBlob> = Vec::new();
+            loop {
+                let after = all.last().map(|b| b.key.clone());
+                let page = store.stored_blobs(after.as_deref(), limit).await.unwrap();
+                assert!(page.len() as u32 <= limit);
+                if page.is_empty() {
+                    return all;
+                }
+                all.extend(page);
+            }
+        }
+    };
+    // Pages that end inside the originals, on their last one, and inside the variants.
+    for limit in [1, 3, 4, 5, 100] {
+        assert_eq!(walk(limit).await, expected, "pages of {limit}");
+    }
+
+    let trashed = &expected[0];
+    let asset = store
+        .find_by_sha256(NamespaceId(1), &trashed.sha256)
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .bulk(
+            NamespaceId(1),
+            &BulkAction::Delete { force: false },
+            &[asset.id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(walk(100).await, expected, "the trash keeps its blobs");
+    store.purge_asset(asset.id).await.unwrap();
+    let left: Vec<StoredBlob> = expected
+        .iter()
+        .filter(|b| b.key != trashed.key && !b.key.contains(&asset.id.to_string()))
+        .cloned()
+        .collect();
+    assert_eq!(walk(100).await, left, "a purged asset's blobs are gone");
 }
 
 pub(crate) async fn upload_sessions_keep_offsets_concatenation_and_expiry(store: Store) {

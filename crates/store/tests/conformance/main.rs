@@ -55,6 +55,7 @@ macro_rules! contract {
                 upload_sessions_keep_offsets_concatenation_and_expiry,
                 concurrent_writers_queue_instead_of_failing,
                 concurrent_uploads_of_the_same_bytes_make_one_asset,
+                stored_blobs_page_through_every_referenced_blob_in_key_order,
             },
             access = access {
                 tokens_resolve_to_the_users_role_until_revoked_or_expired,
