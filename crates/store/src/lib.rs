@@ -8,6 +8,7 @@
 //! - [`open()`]: the store a `database_url` names.
 //! - [`copy`]: moving an SQLite store's rows into an empty PostgreSQL database.
 //! - `cursor`: opaque keyset-pagination cursors.
+//! - `stored`: paging through the blobs the metadata references, over both backends.
 //!
 //! Every backend must pass the conformance suite (`tests/conformance/`) and the search
 //! oracle (`tests/search/`) unchanged.
@@ -18,6 +19,7 @@ mod cursor;
 mod open;
 pub mod postgres;
 pub mod sqlite;
+mod stored;
 
 pub use open::open;
 pub use postgres::PgStore;

@@ -1,5 +1,5 @@
-//! The blobs the metadata references, page by page in storage-key order: what a
-//! verification of the blob store, or a copy to another store, walks.
+//! The blobs the metadata references, one table at a time in storage-key order (the
+//! pages are made in `crate::stored`).
 
 use medialib_core::StoreError;
 use medialib_core::store::StoredBlob;
@@ -8,29 +8,11 @@ use sqlx::PgPool;
 use super::backend;
 use super::rows::sha;
 
-/// See [`medialib_core::MetadataStore::stored_blobs`]. Originals' keys (`originals/…`) sort
-/// before variants' (`variants/…`), so a page reads the blob table first and the variant
-/// table after it, each in the order of its own storage-key index.
-pub(crate) async fn page(
-    pool: &PgPool,
-    after: Option<&str>,
-    limit: u32,
-) -> Result<Vec<StoredBlob>, StoreError> {
-    let after = after.unwrap_or("");
-    let mut page = read(pool, "blob", after, limit).await?;
-    if (page.len() as u32) < limit {
-        let after = page.last().map_or(after, |b| b.key.as_str()).to_owned();
-        let rest = read(pool, "variant", &after, limit - page.len() as u32).await?;
-        page.extend(rest);
-    }
-    Ok(page)
-}
-
 /// Up to `limit` rows of `table` (`blob` or `variant`) whose keys sort after `after`.
-async fn read(
+pub(crate) async fn read(
     pool: &PgPool,
     table: &'static str,
-    after: &str,
+    after: String,
     limit: u32,
 ) -> Result<Vec<StoredBlob>, StoreError> {
     let sql = format!(

@@ -202,7 +202,10 @@ impl AssetStore for SqliteStore {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<StoredBlob>, StoreError> {
-        stored::page(&self.pool, after, limit).await
+        crate::stored::page(after, limit, |table, after, limit| {
+            stored::read(&self.pool, table, after, limit)
+        })
+        .await
     }
 
     async fn list_variants(&self, id: AssetId) -> Result<Vec<Variant>, StoreError> {
