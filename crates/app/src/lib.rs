@@ -20,6 +20,7 @@
 //! - [`signing`], [`signed_urls`], [`paths`]: delivery paths and their signatures.
 //! - [`media_limits`]: the media crate's limits from the settings.
 //! - [`purge`]: deleting rows, then the bytes only they referenced.
+//! - [`storage_copy`]: copying every referenced blob to another store, resumably.
 #![deny(missing_docs)]
 
 pub mod access;
@@ -39,5 +40,6 @@ pub mod purge;
 pub mod search;
 pub mod signed_urls;
 pub mod signing;
+pub mod storage_copy;
 
 pub use catalog::Catalog;

@@ -1,5 +1,5 @@
-//! The `medialib` command: `serve`, `worker`, `import`, `gc`, `verify`, `db`, access,
-//! `bench`.
+//! The `medialib` command: `serve`, `worker`, `import`, `gc`, `verify`, `db`, `storage`,
+//! access, `bench`.
 //!
 //! Settings are layered: defaults → `medialib.toml` (or `--config`) → `MEDIALIB_*`
 //! environment variables → the flags below.
@@ -71,6 +71,9 @@ enum Command {
     /// The metadata database: migrate it, or copy an SQLite install into PostgreSQL.
     #[command(subcommand)]
     Db(cli::db::DbCommand),
+    /// The blob store: copy every blob into another store (`storage migrate`).
+    #[command(subcommand)]
+    Storage(cli::storage::StorageCommand),
     /// Namespaces (workspaces): create, list.
     #[command(subcommand)]
     Namespace(cli::access::NamespaceCommand),
@@ -114,6 +117,7 @@ fn main() -> ExitCode {
                 Command::Gc => cli::gc::run(&settings),
                 Command::Verify => cli::verify::run(settings).await,
                 Command::Db(c) => cli::db::run(&settings, c).await,
+                Command::Storage(c) => cli::storage::run(settings, c).await,
                 Command::Namespace(c) => cli::access::namespace_command(&settings, c).await,
                 Command::User(c) => cli::access::user_command(&settings, c).await,
                 Command::Token(c) => cli::access::token_command(&settings, c).await,

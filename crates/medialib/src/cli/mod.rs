@@ -6,6 +6,7 @@ pub mod db;
 pub mod gc;
 pub mod import;
 pub mod serve;
+pub mod storage;
 pub mod verify;
 pub mod worker;
 

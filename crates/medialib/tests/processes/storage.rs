@@ -283,3 +283,95 @@ async fn a_store_that_cannot_be_reached_stops_start_up_with_one_line() {
         "names the store: {stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storage_migrate_moves_a_local_install_to_s3_even_when_interrupted() {
+    let data = tempfile::tempdir().unwrap();
+    // A local install: blobs under data/blobs.
+    let (node, base) = serve_with(data.path(), &[]).await;
+    let worker = medialib_with(data.path(), &["worker"], &[]);
+    let files = images(30);
+    let mut ids = Vec::new();
+    for file in &files {
+        ids.push(upload(&base, file).await);
+    }
+    let before = all_ready(&base, &ids).await;
+    drop(worker);
+    drop(node);
+
+    let server = StorageServer::shared(Kind::S3);
+    let url = server.fresh_bucket();
+    let env = server.env();
+    let migrate = |extra: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_medialib"));
+        command
+            .arg("--data-dir")
+            .arg(data.path())
+            .args(["storage", "migrate", "--to", &url])
+            .args(extra)
+            .envs(env.iter().cloned())
+            .env("RUST_LOG", "off")
+            .stdout(std::process::Stdio::piped());
+        command
+    };
+
+    // Killed once its first page is in: the checkpoint names a key, and a run resumes
+    // after it.
+    let checkpoint = data.path().join("storage-migrate.json");
+    let mut first = migrate(&["--concurrency", "1"]).spawn().unwrap();
+    let started = Instant::now();
+    while !checkpoint.exists() {
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "the first run ended before its first checkpoint"
+        );
+        assert!(started.elapsed() < Duration::from_secs(60), "no checkpoint");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(
+        checkpoint.exists(),
+        "the run was interrupted before its end"
+    );
+    let store = bucket(&url, &env);
+    let copied_before = store.list("").await.unwrap().len();
+
+    let out = migrate(&["--verify"]).output().unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{report}");
+    assert!(report.contains("resumed after "), "{report}");
+    assert!(
+        report.contains("each read back with the same SHA-256"),
+        "{report}"
+    );
+    assert!(!checkpoint.exists(), "a finished copy leaves no checkpoint");
+    assert!(store.list("").await.unwrap().len() > copied_before);
+
+    // The install switched to the bucket serves every asset byte for byte.
+    configure(data.path(), &url, "");
+    let (passed, report) = verify(data.path(), &env);
+    assert!(passed, "{report}");
+    assert!(report.contains("0 missing"), "{report}");
+    let local = data.path().join("blobs");
+    let moved = data.path().join("blobs-before-the-move");
+    std::fs::rename(&local, &moved).unwrap();
+    let (_node, base) = serve_with(data.path(), &env).await;
+    for (file, asset) in files.iter().zip(&before) {
+        let original = get(&base, asset["links"]["original"].as_str().unwrap()).await;
+        assert_eq!(original.status(), 200, "{file}");
+        assert!(
+            original.bytes().await.unwrap() == std::fs::read(corpus().join(file)).unwrap(),
+            "{file}"
+        );
+        for variant in asset["variants"].as_array().unwrap() {
+            let url = variant["url"].as_str().unwrap();
+            let name = url.rsplit('/').next().unwrap();
+            let id = asset["id"].as_str().unwrap();
+            let expected = std::fs::read(moved.join("variants").join(id).join(name)).unwrap();
+            let served = get(&base, url).await;
+            assert_eq!(served.status(), 200, "{file}: {url}");
+            assert!(served.bytes().await.unwrap() == expected, "{file}: {url}");
+        }
+    }
+}
