@@ -107,6 +107,34 @@ impl StorageServer {
         server
     }
 
+    /// Stops the server, as an outage would (its data stays); [`resume`](Self::resume)
+    /// starts it again on the same port. Use a server of the test's own
+    /// ([`start`](Self::start)), not the shared one.
+    pub fn stop(&self) {
+        self.tell_watchdog("stop");
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            assert!(started.elapsed() < READY_WITHIN, "the server did not stop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Starts a [`stop`](Self::stop)ped server again and waits until it listens.
+    pub fn resume(&self) {
+        self.tell_watchdog("start");
+        self.wait_ready();
+    }
+
+    fn tell_watchdog(&self, command: &str) {
+        use std::io::Write;
+        let mut watchdog = self.watchdog.lock().expect("watchdog lock");
+        let stdin = watchdog
+            .as_mut()
+            .and_then(|w| w.stdin.as_mut())
+            .expect("a running watchdog");
+        writeln!(stdin, "{command}").expect("tell the watchdog");
+    }
+
     /// The server's endpoint, `http://127.0.0.1:PORT`.
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
@@ -358,13 +386,19 @@ fn fake_gcs_binary() -> PathBuf {
 }
 
 /// Starts `server` under a `sh` watchdog: the server runs in the background, its output
-/// in `root/log`; when the watchdog's stdin (a pipe only this process writes) reaches
-/// its end, it kills the server and deletes `root`.
+/// in `root/log`. The watchdog reads lines from its stdin (a pipe only this process
+/// writes): `stop` kills the server, `start` starts it again; at the pipe's end it kills
+/// the server and deletes `root`.
 fn spawn_watchdog(server: Vec<String>, root: &Path) -> Child {
     use std::os::unix::process::CommandExt;
-    let script = "\"$@\" >\"$ROOT/log\" 2>&1 &\n\
+    let script = "\"$@\" >>\"$ROOT/log\" 2>&1 &\n\
                   pid=$!\n\
-                  read -r _ignored\n\
+                  while read -r command; do\n\
+                    case $command in\n\
+                      stop) kill \"$pid\" 2>/dev/null; wait \"$pid\" 2>/dev/null ;;\n\
+                      start) \"$@\" >>\"$ROOT/log\" 2>&1 & pid=$! ;;\n\
+                    esac\n\
+                  done\n\
                   kill \"$pid\" 2>/dev/null\n\
                   wait \"$pid\" 2>/dev/null\n\
                   rm -rf \"$ROOT\"\n";

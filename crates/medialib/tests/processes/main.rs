@@ -101,7 +101,16 @@ pub fn images(count: usize) -> Vec<String> {
     files
 }
 
+/// Uploads the corpus file `file` (multipart); must answer 201. Returns the asset id.
 pub async fn upload(base: &str, file: &str) -> String {
+    let (status, _, asset) = try_upload(base, file).await;
+    assert_eq!(status, 201, "{asset}");
+    asset["id"].as_str().unwrap().to_owned()
+}
+
+/// Uploads the corpus file `file` and answers the response's status, `Retry-After` and
+/// body.
+pub async fn try_upload(base: &str, file: &str) -> (u16, Option<String>, Value) {
     let bytes = std::fs::read(corpus().join(file)).unwrap();
     let name = Path::new(file)
         .file_name()
@@ -119,9 +128,12 @@ pub async fn upload(base: &str, file: &str) -> String {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 201);
-    let asset: Value = response.json().await.unwrap();
-    asset["id"].as_str().unwrap().to_owned()
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (status, retry_after, response.json().await.unwrap())
 }
 
 /// `GET base+path` with the admin token.

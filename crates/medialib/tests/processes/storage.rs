@@ -1,8 +1,9 @@
 //! Blobs in an S3 bucket (s3s-fs on 127.0.0.1): a node and a worker store originals and
 //! variants there and nowhere else, deliver them byte for byte (whole, by range, or by
 //! a redirect to a presigned URL), and purge them; a blob lost from the bucket answers
-//! 404 `blob_missing` and `medialib verify` names it; a store that cannot be reached
-//! stops start-up with one line.
+//! 404 `blob_missing` and `medialib verify` names it; an outage of the store answers 503
+//! and loses nothing; a store that cannot be reached stops start-up with one line;
+//! `storage migrate` moves a local install into a bucket, resuming after an interruption.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -12,7 +13,9 @@ use medialib_core::BlobStore;
 use medialib_core::config::Storage;
 use medialib_test_servers::{Kind, StorageServer};
 
-use crate::{TOKEN, all_ready, corpus, get, images, medialib_with, serve_with, upload};
+use crate::{
+    Process, TOKEN, all_ready, corpus, get, images, medialib_with, serve_with, try_upload, upload,
+};
 
 /// Writes the configuration: SQLite in the data directory, blobs in `storage_url`, and
 /// `delivery` settings when given (TOML lines).
@@ -27,23 +30,47 @@ fn bucket(storage_url: &str, env: &[(String, String)]) -> ObjectBlobStore {
     ObjectBlobStore::open_with_env(&storage, env.iter().cloned()).unwrap()
 }
 
+/// A node and a worker on a fresh bucket of `server`, with `delivery` settings.
+struct S3Node {
+    url: String,
+    env: Vec<(String, String)>,
+    data: tempfile::TempDir,
+    base: String,
+    node: Process,
+    worker: Process,
+}
+
+impl S3Node {
+    async fn start(server: &StorageServer, delivery: &str) -> S3Node {
+        let url = server.fresh_bucket();
+        let env = server.env();
+        let data = tempfile::tempdir().unwrap();
+        configure(data.path(), &url, delivery);
+        let (node, base) = serve_with(data.path(), &env).await;
+        let worker = medialib_with(data.path(), &["worker"], &env);
+        S3Node {
+            url,
+            env,
+            data,
+            base,
+            node,
+            worker,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_s3_node_stores_delivers_and_purges_through_the_bucket() {
-    let server = StorageServer::shared(Kind::S3);
-    let url = server.fresh_bucket();
-    let env = server.env();
-    let data = tempfile::tempdir().unwrap();
-    configure(data.path(), &url, "");
-    let (_node, base) = serve_with(data.path(), &env).await;
-    let _worker = medialib_with(data.path(), &["worker"], &env);
+    let s3 = S3Node::start(StorageServer::shared(Kind::S3), "").await;
+    let (base, url, env, data) = (&s3.base, &s3.url, &s3.env, &s3.data);
 
     let files = images(3);
     let mut ids = Vec::new();
     for file in &files {
-        ids.push(upload(&base, file).await);
+        ids.push(upload(base, file).await);
     }
-    let assets = all_ready(&base, &ids).await;
-    let store = bucket(&url, &env);
+    let assets = all_ready(base, &ids).await;
+    let store = bucket(url, env);
     assert_eq!(store.list("originals").await.unwrap().len(), files.len());
     assert!(
         !data.path().join("blobs").exists(),
@@ -53,7 +80,7 @@ async fn an_s3_node_stores_delivers_and_purges_through_the_bucket() {
     for (file, asset) in files.iter().zip(&assets) {
         let bytes = std::fs::read(corpus().join(file)).unwrap();
         let original = asset["links"]["original"].as_str().unwrap();
-        let whole = get(&base, original).await;
+        let whole = get(base, original).await;
         assert_eq!(whole.status(), 200, "{file}");
         assert!(whole.bytes().await.unwrap() == bytes, "{file}: whole");
         let part = reqwest::Client::new()
@@ -71,7 +98,7 @@ async fn an_s3_node_stores_delivers_and_purges_through_the_bucket() {
         let variants = asset["variants"].as_array().unwrap();
         assert!(!variants.is_empty(), "{file}: {asset}");
         for variant in variants {
-            let response = get(&base, variant["url"].as_str().unwrap()).await;
+            let response = get(base, variant["url"].as_str().unwrap()).await;
             assert_eq!(response.status(), 200, "{file}: {variant}");
             assert_eq!(
                 response.bytes().await.unwrap().len() as u64,
@@ -124,13 +151,14 @@ fn verify(data: &Path, env: &[(String, String)]) -> (bool, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blob_lost_from_the_bucket_answers_404_and_verify_names_it() {
-    let server = StorageServer::shared(Kind::S3);
-    let url = server.fresh_bucket();
-    let env = server.env();
-    let data = tempfile::tempdir().unwrap();
-    configure(data.path(), &url, "");
-    let (node, base) = serve_with(data.path(), &env).await;
-    let worker = medialib_with(data.path(), &["worker"], &env);
+    let S3Node {
+        url,
+        env,
+        data,
+        base,
+        node,
+        worker,
+    } = S3Node::start(StorageServer::shared(Kind::S3), "").await;
     let mut ids = Vec::new();
     for file in images(2) {
         ids.push(upload(&base, &file).await);
@@ -168,20 +196,13 @@ async fn a_blob_lost_from_the_bucket_answers_404_and_verify_names_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redirect_mode_sends_clients_to_the_bucket() {
     let server = StorageServer::shared(Kind::S3);
-    let url = server.fresh_bucket();
-    let env = server.env();
-    let data = tempfile::tempdir().unwrap();
     let public = format!("{}/public-bucket", server.endpoint());
-    configure(
-        data.path(),
-        &url,
-        &format!("mode = \"redirect\"\npublic_storage_url = \"{public}\"\n"),
-    );
-    let (_node, base) = serve_with(data.path(), &env).await;
-    let _worker = medialib_with(data.path(), &["worker"], &env);
+    let delivery = format!("mode = \"redirect\"\npublic_storage_url = \"{public}\"\n");
+    let s3 = S3Node::start(server, &delivery).await;
+    let base = &s3.base;
     let file = &images(1)[0];
-    let id = upload(&base, file).await;
-    let asset = &all_ready(&base, std::slice::from_ref(&id)).await[0];
+    let id = upload(base, file).await;
+    let asset = &all_ready(base, std::slice::from_ref(&id)).await[0];
     let original = asset["links"]["original"].as_str().unwrap();
     let no_redirects = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -374,4 +395,34 @@ async fn storage_migrate_moves_a_local_install_to_s3_even_when_interrupted() {
             assert!(served.bytes().await.unwrap() == expected, "{file}: {url}");
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_s3_outage_answers_503_leaves_nothing_and_ends_by_itself() {
+    // A server of this test's own: the shared one serves the other tests meanwhile.
+    let server = StorageServer::start(Kind::S3);
+    let s3 = S3Node::start(&server, "").await;
+    let base = &s3.base;
+    let files = images(3);
+    let first = upload(base, &files[0]).await;
+    let asset = &all_ready(base, std::slice::from_ref(&first)).await[0];
+    let variant = asset["variants"][0]["url"].as_str().unwrap().to_owned();
+
+    server.stop();
+    let (status, retry_after, body) = try_upload(base, &files[1]).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["code"], "storage_unavailable", "{body}");
+    assert!(retry_after.is_some(), "Retry-After");
+    let page: serde_json::Value = get(base, "/api/v1/assets").await.json().await.unwrap();
+    assert_eq!(page["total"], 1, "the refused upload left no asset: {page}");
+    // Never delivered before, so not in the node's memory: it must come from the store.
+    let delivery = get(base, &variant).await;
+    assert_eq!(delivery.status(), 503);
+
+    server.resume();
+    let (status, _, body) = try_upload(base, &files[1]).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(get(base, &variant).await.status(), 200);
+    let second = body["id"].as_str().unwrap().to_owned();
+    all_ready(base, &[second]).await;
 }
