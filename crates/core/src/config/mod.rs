@@ -128,7 +128,9 @@ pub enum DeliveryMode {
     /// medialib checks access, counts the view, and answers 302 to the store: to
     /// `delivery.public_storage_url` + key for public assets when set, else to a URL the
     /// store presigns, valid as long as the caller's signed URL (or
-    /// `signing.default_ttl_seconds` for a token). On local storage, bytes are proxied.
+    /// `signing.default_ttl_seconds` for a token). Local storage presigns nothing:
+    /// there only public assets redirect (when `public_storage_url` is set), and the
+    /// rest is proxied.
     Redirect,
 }
 
