@@ -9,6 +9,8 @@
 mod local;
 mod open;
 
+pub use open::install_crypto_provider;
+
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -179,10 +179,12 @@ fn s3_location(builder: AmazonS3Builder, location: &S3Location) -> AmazonS3Build
     builder
 }
 
-/// Makes `ring` the TLS crypto provider of this process's HTTP clients, as the import
-/// client does (`medialib_app::import::install_crypto_provider`); later calls do
-/// nothing.
-fn install_crypto_provider() {
+/// Makes `ring` the process's TLS crypto provider. reqwest is built without one (its
+/// default, aws-lc, takes minutes to build here), so every reqwest client in the
+/// process, the cloud stores' and the import client's, needs this to have run first:
+/// [`ObjectBlobStore::open_with_env`] calls it, and so should code that builds clients
+/// of its own. Later calls do nothing.
+pub fn install_crypto_provider() {
     // Err only when a provider is installed already.
     let _ = rustls::crypto::ring::default_provider().install_default();
 }

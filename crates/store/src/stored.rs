@@ -4,8 +4,8 @@
 
 use std::future::Future;
 
-use medialib_core::StoreError;
 use medialib_core::store::StoredBlob;
+use medialib_core::{Sha256, StoreError};
 
 /// See [`medialib_core::MetadataStore::stored_blobs`]. Originals' keys (`originals/…`) sort
 /// before variants' (`variants/…`), so a page reads the blob table first and the variant
@@ -29,4 +29,21 @@ where
         page.extend(rest);
     }
     Ok(page)
+}
+
+/// One table's rows as the backends read them (storage key, size in bytes, SHA-256 as
+/// bytes), checked with the backend's `sha`.
+pub(crate) fn blobs(
+    rows: Vec<(String, i64, Vec<u8>)>,
+    sha: impl Fn(Vec<u8>) -> Result<Sha256, StoreError>,
+) -> Result<Vec<StoredBlob>, StoreError> {
+    rows.into_iter()
+        .map(|(key, size, sha256)| {
+            Ok(StoredBlob {
+                key,
+                size: size as u64,
+                sha256: sha(sha256)?,
+            })
+        })
+        .collect()
 }

@@ -13,6 +13,8 @@ pub mod guard;
 mod ingest;
 
 pub use ingest::{UrlImport, import};
+/// The process's TLS crypto provider, which every HTTP client here needs first.
+pub use medialib_blob::install_crypto_provider;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -217,15 +219,6 @@ impl Fetched {
             _ => self.filename.clone(),
         }
     }
-}
-
-/// Makes ring the process's TLS crypto provider. reqwest is built without one (its
-/// default, aws-lc, takes minutes to build), so every reqwest client in the process
-/// needs this to have run first: [`Importer::new`] calls it, and so should a binary
-/// that builds clients of its own. Later calls do nothing.
-pub fn install_crypto_provider() {
-    // Err only when a provider is installed already.
-    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 fn filename(url: &Url) -> String {

@@ -13,7 +13,7 @@ const PAGE: u32 = 1000;
 const SHOWN: usize = 50;
 
 /// Lists the store once (`originals/`, `variants/`), walks every referenced blob
-/// (`stored_blobs`) against that listing with a progress bar, and prints what is missing,
+/// (`stored_blobs`) against that listing, counting them as it goes, and prints what is missing,
 /// what has another length, and how many stored blobs nothing references. Exits 1 when a
 /// blob is missing or of the wrong length.
 pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
@@ -27,11 +27,13 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
             held.insert(entry.key.as_str().to_owned(), entry.size);
         }
     }
-    let bar = ProgressBar::new(held.len() as u64);
+    // How many blobs the metadata references is only known at the end: a count, not a bar.
+    let bar = ProgressBar::new_spinner();
     bar.set_style(
-        ProgressStyle::with_template("verify {bar:40} {pos}/{len} blobs ({eta})")
+        ProgressStyle::with_template("verify {spinner} {pos} blobs checked ({per_sec}) {msg}")
             .expect("valid template"),
     );
+    bar.set_message(format!("against {} stored", held.len()));
 
     let mut referenced = HashSet::new();
     let mut missing = Vec::new();

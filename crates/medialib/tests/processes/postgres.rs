@@ -10,7 +10,8 @@ use medialib_test_servers::PgCluster;
 use serde_json::Value;
 
 use crate::{
-    Process, TOKEN, all_ready, asset, corpus, get, images, medialib, serve, terminate, upload,
+    Process, TOKEN, all_ready, asset, corpus, get, images, medialib, serve, terminate, try_upload,
+    upload,
 };
 
 /// Writes `DATA/medialib.toml` for a PostgreSQL install: the database, a signing key
@@ -255,42 +256,18 @@ async fn two_nodes_given_the_same_bytes_at_once_make_one_asset() {
     configure(data.path(), &PgCluster::shared().fresh_database().await);
     let (_a, node_a) = serve(data.path()).await;
     let (_b, node_b) = serve(data.path()).await;
-    let send = |base: &str, file: &str, bytes: Vec<u8>| {
-        let url = format!("{base}/api/v1/assets");
-        let name = Path::new(file)
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        async move {
-            let form = reqwest::multipart::Form::new().part(
-                "file",
-                reqwest::multipart::Part::bytes(bytes).file_name(name),
-            );
-            let response = reqwest::Client::new()
-                .post(url)
-                .bearer_auth(TOKEN)
-                .multipart(form)
-                .send()
-                .await
-                .unwrap();
-            let status = response.status().as_u16();
-            let body: Value = response.json().await.unwrap();
-            let id = body["id"].as_str().unwrap_or_else(|| panic!("{body}"));
-            (status, id.to_owned())
-        }
-    };
     let files = images(5);
     for file in &files {
-        let bytes = std::fs::read(corpus().join(file)).unwrap();
-        let (first, second) = tokio::join!(
-            send(&node_a, file, bytes.clone()),
-            send(&node_b, file, bytes)
-        );
+        let (first, second) = tokio::join!(try_upload(&node_a, file), try_upload(&node_b, file));
         let mut statuses = [first.0, second.0];
         statuses.sort();
         assert_eq!(statuses, [200, 201], "one Created, one Duplicate: {file}");
-        assert_eq!(first.1, second.1, "both answer the one asset: {file}");
+        assert!(first.2["id"].is_string(), "{}", first.2);
+        assert_eq!(
+            first.2["id"], second.2["id"],
+            "both answer the one asset: {file}: {} / {}",
+            first.2, second.2
+        );
     }
     let page: Value = get(&node_a, "/api/v1/assets").await.json().await.unwrap();
     assert_eq!(page["total"], files.len(), "{page}");

@@ -25,13 +25,5 @@ pub(crate) async fn read(
         .fetch_all(pool)
         .await
         .map_err(backend("read stored blobs"))?;
-    rows.into_iter()
-        .map(|(key, size, sha256)| {
-            Ok(StoredBlob {
-                key,
-                size: size as u64,
-                sha256: sha(sha256)?,
-            })
-        })
-        .collect()
+    crate::stored::blobs(rows, sha)
 }
