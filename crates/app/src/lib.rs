@@ -21,6 +21,7 @@
 //! - [`media_limits`]: the media crate's limits from the settings.
 //! - [`purge`]: deleting rows, then the bytes only they referenced.
 //! - [`storage_copy`]: copying every referenced blob to another store, resumably.
+//! - [`uploads`]: the bytes and leases of upload sessions (tus, chunked), on any node.
 #![deny(missing_docs)]
 
 pub mod access;
@@ -41,5 +42,6 @@ pub mod search;
 pub mod signed_urls;
 pub mod signing;
 pub mod storage_copy;
+pub mod uploads;
 
 pub use catalog::Catalog;

@@ -24,7 +24,8 @@ use medialib_core::{BlobEntry, BlobError, BlobFile, BlobStore, ByteStream, Stora
 use object_store::path::Path as ObjectPath;
 use object_store::signer::{Method, Signer};
 use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
+use tokio_util::io::ReaderStream;
 
 /// Bytes read from a file at a time while streaming it into the store.
 const CHUNK: usize = 1024 * 1024;
@@ -90,14 +91,35 @@ impl BlobStore for ObjectBlobStore {
                 return Ok(());
             }
         }
-        let io = |e: std::io::Error| BlobError::Backend(format!("read {}: {e}", file.display()));
-        let mut reader = tokio::fs::File::open(file).await.map_err(io)?;
-        let size = reader.metadata().await.map_err(io)?.len();
-        if size <= PART as u64 {
-            // One request: a multipart upload would take three.
-            let mut bytes = Vec::with_capacity(size as usize);
-            reader.read_to_end(&mut bytes).await.map_err(io)?;
-            return self.put_bytes(key, bytes.into()).await;
+        let path = file.display().to_string();
+        let reader = tokio::fs::File::open(file)
+            .await
+            .map_err(|e| BlobError::Backend(format!("read {path}: {e}")))?;
+        let bytes = ReaderStream::with_capacity(reader, CHUNK)
+            .map_err(move |e| BlobError::Backend(format!("read {path}: {e}")))
+            .boxed();
+        self.put_stream(key, bytes).await.map(drop)
+    }
+
+    async fn put_stream(&self, key: &StorageKey, mut stream: ByteStream) -> Result<u64, BlobError> {
+        // Up to one part is gathered first: a small blob takes one request, where a
+        // multipart upload would take three.
+        let mut head = Vec::new();
+        let mut size = 0u64;
+        while size <= PART as u64 {
+            match stream.next().await {
+                None => {
+                    let mut whole = bytes::BytesMut::with_capacity(size as usize);
+                    head.iter().for_each(|b: &Bytes| whole.extend_from_slice(b));
+                    self.put_bytes(key, whole.freeze()).await?;
+                    return Ok(size);
+                }
+                Some(chunk) => {
+                    let chunk = chunk?;
+                    size += chunk.len() as u64;
+                    head.push(chunk);
+                }
+            }
         }
         let upload = self
             .inner
@@ -105,28 +127,26 @@ impl BlobStore for ObjectBlobStore {
             .await
             .map_err(self.error(key))?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART);
-        let mut buf = vec![0u8; CHUNK];
-        loop {
-            // A failed upload is aborted, so the store keeps no orphan parts (`finish`
-            // aborts by itself).
-            let n = match reader.read(&mut buf).await {
-                Ok(n) => n,
+        head.into_iter().for_each(|chunk| writer.put(chunk));
+        // A failed write is aborted, so the store keeps no orphan parts (`finish` aborts
+        // by itself).
+        while let Some(chunk) = stream.next().await {
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
                 Err(e) => {
                     let _ = writer.abort().await;
-                    return Err(io(e));
+                    return Err(e);
                 }
             };
-            if n == 0 {
-                break;
-            }
             if let Err(e) = writer.wait_for_capacity(2).await {
                 let _ = writer.abort().await;
                 return Err(self.error(key)(e));
             }
-            writer.write(&buf[..n]);
+            size += chunk.len() as u64;
+            writer.put(chunk);
         }
         writer.finish().await.map_err(self.error(key))?;
-        Ok(())
+        Ok(size)
     }
 
     async fn put_bytes(&self, key: &StorageKey, bytes: Bytes) -> Result<(), BlobError> {

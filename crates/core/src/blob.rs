@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
 
-use crate::{AssetId, Lease, NamespaceId, OutputFormat, Sha256};
+use crate::{AssetId, Lease, NamespaceId, OutputFormat, Sha256, UploadId};
 
 /// A key in the blob store: a `/`-separated relative path of safe characters.
 ///
@@ -18,7 +18,11 @@ use crate::{AssetId, Lease, NamespaceId, OutputFormat, Sha256};
 /// - variants: `variants/{asset_id}/{name}.{ext}`;
 /// - renditions: `variants/{asset_id}/{name}.{job_id}-{lease_token}.{ext}` (one key per claim
 ///   of a transcode job, so a cancelled re-run, or a worker that lost its lease, never touches
-///   the rendition of another).
+///   the rendition of another);
+/// - the bytes of upload sessions on remote stores, under `uploads/{upload_id}/`: tus parts
+///   `part-{start:020}-{request}` (one per request, named by the offset it starts at and a
+///   token of the request, so a request that failed half-way never overwrites one that
+///   counted) and chunks `chunk-{index:08}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StorageKey(String);
 
@@ -49,6 +53,32 @@ impl StorageKey {
             lease.token,
             format.extension()
         ))
+    }
+
+    /// Where the bytes of upload session `upload` live (a prefix, without the trailing `/`).
+    pub fn upload_prefix(upload: UploadId) -> String {
+        format!("uploads/{}", upload.0.simple())
+    }
+
+    /// The key of a tus part of session `upload` that starts at byte `start`, written by
+    /// the request `request`.
+    pub fn upload_part(upload: UploadId, start: u64, request: uuid::Uuid) -> Self {
+        Self(format!(
+            "{}/part-{start:020}-{}",
+            Self::upload_prefix(upload),
+            request.simple()
+        ))
+    }
+
+    /// The key of chunk `index` (from 0) of chunked upload `upload`.
+    pub fn upload_chunk(upload: UploadId, index: u64) -> Self {
+        Self(format!("{}/chunk-{index:08}", Self::upload_prefix(upload)))
+    }
+
+    /// Where a tus part starts (bytes): `None` for a key that is not a part's.
+    pub fn part_start(&self) -> Option<u64> {
+        let name = self.0.rsplit('/').next()?;
+        name.strip_prefix("part-")?.split('-').next()?.parse().ok()
     }
 
     /// Rebuilds a key read back from the metadata store.
@@ -88,6 +118,10 @@ pub trait BlobStore: Send + Sync + 'static {
     /// Stores the file at `path` under `key`, replacing any blob there. The file must not
     /// change afterwards (it may be deleted): a local store may link it instead of copying.
     async fn put_file(&self, key: &StorageKey, path: &Path) -> Result<(), BlobError>;
+    /// Stores the bytes of `stream` under `key`, replacing any blob there, without holding
+    /// more than a few parts of it in memory; returns how many bytes were stored. An error
+    /// item aborts the write: nothing is stored under `key`, and that error is returned.
+    async fn put_stream(&self, key: &StorageKey, stream: ByteStream) -> Result<u64, BlobError>;
     /// Stores `bytes` under `key`, replacing any blob there.
     async fn put_bytes(&self, key: &StorageKey, bytes: Bytes) -> Result<(), BlobError>;
     /// Reads a whole blob into memory (for processing originals and small blobs).

@@ -180,6 +180,18 @@ error_codes! {
     /// A PATCH whose `Upload-Offset` is not the upload's offset.
     OffsetMismatch = ("offset_mismatch", 409),
 
+    // Chunked uploads (by index).
+    /// A chunk index past the upload's last chunk.
+    ChunkOutOfRange = ("chunk_out_of_range", 400),
+    /// A chunk of another size than its index calls for.
+    ChunkSizeMismatch = ("chunk_size_mismatch", 422),
+    /// A chunk that does not match its `Content-MD5` or `Digest`.
+    DigestMismatch = ("digest_mismatch", 422),
+    /// A finalize before every chunk has arrived; the message lists the missing ones.
+    ChunksMissing = ("chunks_missing", 409),
+    /// A chunk sent to, or a finalize of, an upload that already became an asset.
+    UploadFinished = ("upload_finished", 409),
+
     // Imports from a URL.
     /// Not an http(s) URL with a host.
     InvalidUrl = ("invalid_url", 400),

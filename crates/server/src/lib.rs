@@ -34,6 +34,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use medialib_app::access::credentials;
 use medialib_app::open::Opened;
+use medialib_app::uploads::Uploads;
 use medialib_app::{import, signing};
 use medialib_core::{Database, Settings};
 use medialib_worker as worker;
@@ -70,7 +71,7 @@ impl App {
         let catalog = opened.catalog.clone();
         let settings = &catalog.settings;
         let data_dir = &settings.data_dir;
-        let uploads = tus::UploadFiles::open(data_dir).context("create uploads")?;
+        let uploads = Uploads::open(&catalog).context("create uploads")?;
         let importer =
             import::Importer::new(&settings.import).context("create the import client")?;
         let signer = signing::Signer::open(&settings.signing, data_dir)?;

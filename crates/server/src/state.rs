@@ -5,12 +5,12 @@ use std::sync::Arc;
 use medialib_app::Catalog;
 use medialib_app::import::Importer;
 use medialib_app::signing::Signer;
+use medialib_app::uploads::Uploads;
 use medialib_worker::WorkerContext;
 use tokio_util::sync::CancellationToken;
 
 use crate::delivery_cache::DeliveryCache;
 use crate::maintenance::DeliveryStats;
-use crate::tus::UploadFiles;
 
 /// What the HTTP handlers share: the application's catalog and what only serving HTTP
 /// needs; cheap to clone.
@@ -20,8 +20,8 @@ pub struct AppState {
     pub catalog: Catalog,
     /// Builds the URLs responses carry.
     pub urls: Arc<Urls>,
-    /// The bytes of resumable (tus) upload sessions, which outlive the process.
-    pub uploads: Arc<UploadFiles>,
+    /// The bytes and leases of upload sessions (tus, chunked), which outlive the process.
+    pub uploads: Arc<Uploads>,
     /// The HTTP client that imports from URLs, behind the SSRF guard.
     pub importer: Importer,
     /// Signs and verifies delivery URLs of private assets.

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use super::StoreError;
 use crate::{AssetId, Timestamp, UploadId, UploadSession};
 
-/// Resumable (tus) upload sessions.
+/// Upload sessions (tus and chunked) and their leases.
 #[async_trait]
 pub trait UploadStore {
     /// Records a new upload session.
@@ -14,14 +14,30 @@ pub trait UploadStore {
     /// An upload session, expired or not (the caller compares `expires_at`).
     async fn get_upload(&self, id: UploadId) -> Result<Option<UploadSession>, StoreError>;
 
-    /// Records that `offset` bytes have arrived and keeps the session until `expires_at`.
-    /// `NotFound` when the session is gone (deleted meanwhile).
+    /// Takes, or renews, the lease on session `id` for the holder of `token`, until
+    /// `until`: granted when nobody holds it, `token` holds it, or its holder's lease ended
+    /// before `now`. `false` when someone else holds it, or the session is gone.
+    async fn lease_upload(
+        &self,
+        id: UploadId,
+        token: uuid::Uuid,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// Gives up the lease `token` holds on session `id` (nothing when it holds none).
+    async fn release_upload(&self, id: UploadId, token: uuid::Uuid) -> Result<(), StoreError>;
+
+    /// Records that `offset` bytes have arrived and keeps the session until `expires_at`,
+    /// if `lease` still holds the session. `false` when it lost its lease, or the
+    /// session is gone (deleted meanwhile): nothing is recorded then.
     async fn set_upload_offset(
         &self,
         id: UploadId,
         offset: u64,
         expires_at: Timestamp,
-    ) -> Result<(), StoreError>;
+        lease: uuid::Uuid,
+    ) -> Result<bool, StoreError>;
 
     /// Records the asset a finished upload became, kept until `expires_at`.
     async fn finish_upload(

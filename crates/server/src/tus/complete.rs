@@ -10,10 +10,11 @@ use medialib_core::access::Principal;
 use medialib_core::organise::CollectionId;
 use medialib_core::{AssetId, Concat, NamespaceId, Timestamp, UploadId, UploadSession};
 
-use super::{expiry, location, locked, progress, remove, session_of};
+use super::{append_error, expiry, location, lock, progress, remove, session_of};
 use crate::error::ApiError;
 use crate::state::AppState;
 use medialib_app::ingest::{self, Declared, IngestOutcome};
+use medialib_app::uploads::Writing;
 
 /// `POST` with `Upload-Concat: final;…`: checks the parts (the caller's, partial,
 /// complete), writes them into one file, ingests it, and removes the parts.
@@ -24,6 +25,22 @@ pub(super) async fn assemble(
     metadata: BTreeMap<String, String>,
 ) -> Result<Response, ApiError> {
     let mut writing = Vec::with_capacity(parts.len());
+    let outcome = assemble_locked(state, auth, parts, metadata, &mut writing).await;
+    for held in writing {
+        held.release().await;
+    }
+    outcome
+}
+
+/// The rest of [`assemble`], holding the parts' leases in `writing` as it takes them.
+async fn assemble_locked(
+    state: &AppState,
+    auth: &Principal,
+    parts: Vec<UploadId>,
+    metadata: BTreeMap<String, String>,
+    writing: &mut Vec<Writing>,
+) -> Result<Response, ApiError> {
+    let mut sessions = Vec::with_capacity(parts.len());
     let mut length = 0u64;
     for part in &parts {
         let session = session_of(state, auth, &part.to_string()).await?;
@@ -33,8 +50,9 @@ pub(super) async fn assemble(
                 format!("upload {part} is not a finished partial upload (Upload-Concat: partial)"),
             ));
         }
-        writing.push(state.uploads.try_lock(*part).ok_or(locked(*part))?);
+        writing.push(lock(state, *part).await?);
         length += session.length;
+        sessions.push(session);
     }
     let max = state.catalog.settings.limits.max_upload_bytes;
     if length > max {
@@ -52,25 +70,22 @@ pub(super) async fn assemble(
         offset: length,
         metadata,
         concat: Some(Concat::Final(parts.clone())),
+        chunk_size: None,
         asset: None,
         created_at: now,
         expires_at: expiry(state),
     };
     // The row first: a failure from here on removes it with whatever file was written.
     state.catalog.store.create_upload(&session).await?;
-    let staged = match state.uploads.assemble(session.id, &parts).await {
-        Ok((size, sha256)) => state.uploads.staged_as(session.id, size, sha256).await,
-        Err(e) => Err(e),
-    };
-    let staged = match staged {
+    let by_ref: Vec<&UploadSession> = sessions.iter().collect();
+    let staged = match state.uploads.assemble(session.id, &by_ref).await {
         Ok(staged) => staged,
         Err(e) => {
             remove(state, session.id).await?;
-            return Err(ApiError::disk(e));
+            return Err(append_error(e));
         }
     };
     let outcome = finish(state, &session, staged).await;
-    drop(writing);
     for part in &parts {
         remove(state, *part).await?;
     }

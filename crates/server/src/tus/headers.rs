@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+pub use medialib_app::uploads::Algorithm;
 use medialib_core::{Timestamp, UploadId};
 
 /// The protocol version this server speaks (`Tus-Resumable`, `Tus-Version`).
@@ -55,15 +56,6 @@ pub fn format_metadata(metadata: &BTreeMap<String, String>) -> String {
         .join(",")
 }
 
-/// A checksum algorithm of the checksum extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Algorithm {
-    /// SHA-1 (FIPS 180-4), 20 bytes.
-    Sha1,
-    /// SHA-256 (FIPS 180-4), 32 bytes.
-    Sha256,
-}
-
 /// Parses `Upload-Checksum: <algorithm> <base64 digest>`.
 ///
 /// Errors with a message for an unknown algorithm or a malformed digest.
@@ -84,10 +76,7 @@ pub fn parse_checksum(raw: &str) -> Result<(Algorithm, Vec<u8>), String> {
     let digest = STANDARD
         .decode(digest.trim())
         .map_err(|_| format!("Upload-Checksum digest {digest:?} is not base64"))?;
-    let expected = match algorithm {
-        Algorithm::Sha1 => 20,
-        Algorithm::Sha256 => 32,
-    };
+    let expected = algorithm.digest_len();
     if digest.len() != expected {
         return Err(format!(
             "a {name} digest has {expected} bytes, this one {}",

@@ -4,10 +4,10 @@
 //! tuspy, the mobile SDKs).
 //!
 //! - `headers`: the protocol's headers, parsed and formatted.
-//! - `files`: the bytes of sessions, one file each, and the lock that lets one request
-//!   at a time write a session.
-//! - `blocks`: a request body hashed and written in blocks, off the async threads.
 //! - `complete`: ingesting a finished upload, or one assembled from partial uploads.
+//!
+//! The session's bytes and the lease that lets one request at a time write it are
+//! [`medialib_app::uploads`]': any API node can take any request of any session.
 //!
 //! A session is created with its length (`POST`), filled by `PATCH` requests at its
 //! current offset, and ingested through [`medialib_app::ingest::ingest`] (the multipart path's
@@ -15,9 +15,7 @@
 //! and a `HEAD` afterwards, name the asset in `Medialib-Asset-Id`. A session belongs to
 //! the user who created it: for anyone else it does not exist (404).
 
-mod blocks;
 mod complete;
-mod files;
 pub mod headers;
 
 use std::time::Duration;
@@ -35,9 +33,8 @@ use crate::auth::Auth;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use complete::{assemble, collection_of, finish};
-use files::AppendError;
-pub use files::UploadFiles;
 use headers::{ASSET_ID, ConcatHeader, OFFSET_OCTET_STREAM, VERSION};
+use medialib_app::uploads::{AppendError, Writing};
 
 /// `Tus-Resumable` on every response, as the protocol requires.
 pub async fn resumable_header(mut response: Response) -> Response {
@@ -133,12 +130,22 @@ fn locked(id: UploadId) -> ApiError {
     )
 }
 
-fn append_error(e: AppendError) -> ApiError {
-    match e {
-        AppendError::TooLong { .. } => ApiError::new(ErrorCode::UploadTooLong, e.to_string()),
-        AppendError::ChecksumMismatch => ApiError::new(ErrorCode::ChecksumMismatch, e.to_string()),
-        AppendError::Disk(e) => ApiError::disk(e),
-    }
+/// The right to write session `id`, or a 423 while another request (on any node) holds it.
+async fn lock(state: &AppState, id: UploadId) -> Result<Writing, ApiError> {
+    state.uploads.lock(id).await?.ok_or_else(|| locked(id))
+}
+
+/// A request's bytes that were not kept, as the error the client gets.
+pub(crate) fn append_error(e: AppendError) -> ApiError {
+    let code = match e {
+        AppendError::TooLong { .. } => ErrorCode::UploadTooLong,
+        AppendError::ChecksumMismatch => ErrorCode::ChecksumMismatch,
+        AppendError::WrongSize { .. } => ErrorCode::ChunkSizeMismatch,
+        AppendError::Interrupted => ErrorCode::UploadInterrupted,
+        AppendError::Disk(e) => return ApiError::disk(e),
+        AppendError::Store(e) => return e.into(),
+    };
+    ApiError::new(code, e.to_string())
 }
 
 /// `OPTIONS /api/v1/uploads`: what this server supports. No token needed.
@@ -249,6 +256,7 @@ pub(crate) async fn create(
         offset: 0,
         metadata,
         concat: (concat == Some(ConcatHeader::Partial)).then_some(Concat::Partial),
+        chunk_size: None,
         asset: None,
         created_at: now,
         expires_at: expiry(&state),
@@ -264,11 +272,10 @@ pub(crate) async fn create(
     }
     tracing::info!(upload = %session.id, length, "upload created");
     let mut response = if is_upload_body(&headers) {
-        let writing = state
-            .uploads
-            .try_lock(session.id)
-            .ok_or(locked(session.id))?;
-        receive(&state, session.clone(), writing, &headers, body).await?
+        let mut writing = lock(&state, session.id).await?;
+        let received = receive(&state, session.clone(), &mut writing, &headers, body).await;
+        writing.release().await;
+        received?
     } else {
         progress(&session)
     };
@@ -304,7 +311,7 @@ pub(crate) async fn head(
     if let Some(refused) = version_refused(&headers) {
         return Ok(refused);
     }
-    let session = settled(&state, session_of(&state, &auth, &id).await?).await?;
+    let session = settled(&state, session_of(&state, &auth, &id).await?, None).await?;
     let mut response = progress(&session);
     *response.status_mut() = StatusCode::OK;
     let h = response.headers_mut();
@@ -386,12 +393,24 @@ pub(crate) async fn patch(
             "a final upload is assembled from its partial uploads and cannot be patched",
         ));
     }
-    let writing = state
-        .uploads
-        .try_lock(session.id)
-        .ok_or(locked(session.id))?;
-    // Read again under the lock: a request that held it may have moved the offset.
-    let session = settled(&state, session_of(&state, &auth, &id).await?).await?;
+    let mut writing = lock(&state, session.id).await?;
+    let outcome = patch_locked(&state, &auth, &id, offset, &mut writing, &headers, body).await;
+    writing.release().await;
+    outcome
+}
+
+/// The rest of a `PATCH`, under the session's lease.
+async fn patch_locked(
+    state: &AppState,
+    auth: &Principal,
+    id: &str,
+    offset: u64,
+    writing: &mut Writing,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    // Read again under the lease: a request that held it may have moved the offset.
+    let session = settled(state, session_of(state, auth, id).await?, Some(writing)).await?;
     if offset != session.offset {
         return Err(ApiError::new(
             ErrorCode::OffsetMismatch,
@@ -408,7 +427,7 @@ pub(crate) async fn patch(
             "the upload is complete and takes no more bytes",
         ));
     }
-    receive(&state, session, writing, &headers, body).await
+    receive(state, session, writing, headers, body).await
 }
 
 /// `DELETE /api/v1/uploads/{id}`: abandons an upload and its bytes (termination).
@@ -435,21 +454,20 @@ pub(crate) async fn delete(
         return Ok(refused);
     }
     let session = session_of(&state, &auth, &id).await?;
-    let _writing = state
-        .uploads
-        .try_lock(session.id)
-        .ok_or(locked(session.id))?;
-    remove(&state, session.id).await?;
+    let writing = lock(&state, session.id).await?;
+    let removed = remove(&state, session.id).await;
+    writing.release().await;
+    removed?;
     tracing::info!(upload = %session.id, "upload terminated");
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// Removes a session's record and bytes (termination, expiry, a finished concatenation).
+/// Removes a session's record, then its bytes (termination, expiry, a finished
+/// concatenation or chunked upload): a chunk that arrives meanwhile finds no session and
+/// removes itself.
 pub(crate) async fn remove(state: &AppState, id: UploadId) -> Result<(), ApiError> {
     state.catalog.store.delete_upload(id).await?;
-    state.uploads.remove(id).await.map_err(ApiError::disk)?;
-    state.uploads.forget(id);
-    Ok(())
+    state.uploads.remove(id).await.map_err(append_error)
 }
 
 /// Removes the sessions that expired (unfinished ones with their bytes), except those a
@@ -462,33 +480,46 @@ pub async fn remove_expired(state: &AppState) -> Result<usize, ApiError> {
         .expired_uploads(Timestamp::now_utc())
         .await?
     {
-        if let Some(_writing) = state.uploads.try_lock(id) {
-            remove(state, id).await?;
+        if let Some(writing) = state.uploads.lock(id).await? {
+            let outcome = remove(state, id).await;
+            writing.release().await;
+            outcome?;
             removed += 1;
         }
     }
     Ok(removed)
 }
 
-/// The session with an offset no larger than its file: after a machine crash the file
-/// may hold fewer bytes than were recorded, and the client must send them again.
-async fn settled(state: &AppState, mut session: UploadSession) -> Result<UploadSession, ApiError> {
+/// The session with an offset no larger than its local file: after a machine crash the
+/// file may hold fewer bytes than were recorded, and the client must send them again.
+/// The shorter offset is recorded when the request holds the session (`writing`).
+async fn settled(
+    state: &AppState,
+    mut session: UploadSession,
+    writing: Option<&Writing>,
+) -> Result<UploadSession, ApiError> {
     if session.asset.is_some() || matches!(session.concat, Some(Concat::Final(_))) {
         return Ok(session);
     }
-    let on_disk = state
+    let stored = state
         .uploads
-        .len(session.id)
+        .stored_len(session.id)
         .await
         .map_err(ApiError::disk)?;
-    if on_disk < session.offset {
-        tracing::warn!(upload = %session.id, recorded = session.offset, on_disk, "upload file is shorter than recorded; resuming from what is on disk");
-        session.offset = on_disk;
-        state
-            .catalog
-            .store
-            .set_upload_offset(session.id, on_disk, session.expires_at)
-            .await?;
+    let Some(on_disk) = stored.filter(|n| *n < session.offset) else {
+        return Ok(session);
+    };
+    tracing::warn!(upload = %session.id, recorded = session.offset, on_disk, "upload file is shorter than recorded; resuming from what is on disk");
+    session.offset = on_disk;
+    if let Some(writing) = writing {
+        let id = session.id;
+        if !state
+            .uploads
+            .record(id, on_disk, session.expires_at, writing)
+            .await?
+        {
+            return Err(locked(id));
+        }
     }
     Ok(session)
 }
@@ -519,37 +550,32 @@ fn progress(session: &UploadSession) -> Response {
 async fn receive(
     state: &AppState,
     mut session: UploadSession,
-    mut writing: files::Writing,
+    writing: &mut Writing,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let checksum = checksum(headers)?;
-    let remaining = session.length - session.offset;
     let offset = state
         .uploads
-        .append(
-            session.id,
-            session.offset,
-            remaining,
-            &mut writing,
-            body.into_data_stream(),
-            checksum,
-        )
+        .append(&session, writing, body.into_data_stream(), checksum)
         .await
         .map_err(append_error)?;
     session.offset = offset;
     session.expires_at = expiry(state);
-    state
-        .catalog
-        .store
-        .set_upload_offset(session.id, offset, session.expires_at)
-        .await?;
+    if !state
+        .uploads
+        .record(session.id, offset, session.expires_at, writing)
+        .await?
+    {
+        // The lease ran out during a stall and another request took the session over.
+        return Err(locked(session.id));
+    }
     if session.is_complete() && session.concat.is_none() {
         let staged = state
             .uploads
-            .staged(session.id, session.length, &mut writing)
+            .staged(&session, writing)
             .await
-            .map_err(ApiError::disk)?;
+            .map_err(append_error)?;
         session.asset = Some(finish(state, &session, staged).await?);
     }
     Ok(progress(&session))

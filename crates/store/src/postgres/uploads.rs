@@ -46,6 +46,7 @@ fn session(row: &PgRow) -> Result<UploadSession, StoreError> {
         offset: get::<i64>(row, "upload_offset")? as u64,
         metadata: serde_json::from_value(metadata).map_err(|_| corrupt("metadata"))?,
         concat,
+        chunk_size: get::<Option<i64>>(row, "chunk_size")?.map(|n| n as u64),
         asset: get::<Option<Uuid>>(row, "asset_id")?.map(AssetId),
         created_at: from_ms(get(row, "created_at")?),
         expires_at: from_ms(get(row, "expires_at")?),
@@ -61,8 +62,8 @@ pub(crate) async fn create(pool: &PgPool, s: &UploadSession) -> Result<(), Store
         .collect();
     sqlx::query(
         "INSERT INTO upload_session (id, namespace_id, user_id, upload_length, upload_offset,
-            metadata, concat, asset_id, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            metadata, concat, chunk_size, asset_id, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(s.id.0)
     .bind(s.namespace.0)
@@ -71,6 +72,7 @@ pub(crate) async fn create(pool: &PgPool, s: &UploadSession) -> Result<(), Store
     .bind(s.offset as i64)
     .bind(Json(&metadata))
     .bind(concat_column(&s.concat))
+    .bind(s.chunk_size.map(|n| n as i64))
     .bind(s.asset.map(|a| a.0))
     .bind(to_ms(s.created_at))
     .bind(to_ms(s.expires_at))
@@ -86,7 +88,7 @@ pub(crate) async fn get_one(
 ) -> Result<Option<UploadSession>, StoreError> {
     sqlx::query(
         "SELECT id, namespace_id, user_id, upload_length, upload_offset, metadata, concat,
-            asset_id, created_at, expires_at
+            chunk_size, asset_id, created_at, expires_at
          FROM upload_session WHERE id = $1",
     )
     .bind(id.0)
@@ -98,24 +100,61 @@ pub(crate) async fn get_one(
     .transpose()
 }
 
+pub(crate) async fn lease(
+    pool: &PgPool,
+    id: UploadId,
+    token: Uuid,
+    until: Timestamp,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE upload_session SET lease_token = $1, lease_until = $2
+         WHERE id = $3
+           AND (lease_token IS NULL OR lease_token = $4 OR lease_until <= $5)",
+    )
+    .bind(token)
+    .bind(to_ms(until))
+    .bind(id.0)
+    .bind(token)
+    .bind(to_ms(now))
+    .execute(pool)
+    .await
+    .map_err(backend("lease upload session"))?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub(crate) async fn release(pool: &PgPool, id: UploadId, token: Uuid) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE upload_session SET lease_token = NULL, lease_until = NULL
+         WHERE id = $1 AND lease_token = $2",
+    )
+    .bind(id.0)
+    .bind(token)
+    .execute(pool)
+    .await
+    .map_err(backend("release upload session"))?;
+    Ok(())
+}
+
 pub(crate) async fn set_offset(
     pool: &PgPool,
     id: UploadId,
     offset: u64,
     expires_at: Timestamp,
-) -> Result<(), StoreError> {
-    let done =
-        sqlx::query("UPDATE upload_session SET upload_offset = $1, expires_at = $2 WHERE id = $3")
-            .bind(offset as i64)
-            .bind(to_ms(expires_at))
-            .bind(id.0)
-            .execute(pool)
-            .await
-            .map_err(backend("record upload offset"))?;
-    match done.rows_affected() {
-        0 => Err(StoreError::NotFound(format!("upload {id}"))),
-        _ => Ok(()),
-    }
+    token: Uuid,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE upload_session SET upload_offset = $1, expires_at = $2
+         WHERE id = $3 AND lease_token = $4",
+    )
+    .bind(offset as i64)
+    .bind(to_ms(expires_at))
+    .bind(id.0)
+    .bind(token)
+    .execute(pool)
+    .await
+    .map_err(backend("record upload offset"))?;
+    Ok(done.rows_affected() > 0)
 }
 
 pub(crate) async fn finish(

@@ -460,13 +460,28 @@ impl UploadStore for SqliteStore {
         uploads::get_one(&self.pool, id).await
     }
 
+    async fn lease_upload(
+        &self,
+        id: UploadId,
+        token: uuid::Uuid,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        uploads::lease(&self.pool, id, token, until, now).await
+    }
+
+    async fn release_upload(&self, id: UploadId, token: uuid::Uuid) -> Result<(), StoreError> {
+        uploads::release(&self.pool, id, token).await
+    }
+
     async fn set_upload_offset(
         &self,
         id: UploadId,
         offset: u64,
         expires_at: Timestamp,
-    ) -> Result<(), StoreError> {
-        uploads::set_offset(&self.pool, id, offset, expires_at).await
+        lease: uuid::Uuid,
+    ) -> Result<bool, StoreError> {
+        uploads::set_offset(&self.pool, id, offset, expires_at, lease).await
     }
 
     async fn finish_upload(

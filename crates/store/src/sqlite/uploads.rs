@@ -6,6 +6,7 @@ use medialib_core::{
 use sqlx::Row;
 use sqlx::SqlitePool;
 use sqlx::sqlite::SqliteRow;
+use uuid::Uuid;
 
 use super::backend;
 use super::rows::{from_ms, get, to_ms, uuid};
@@ -43,6 +44,7 @@ fn session(row: &SqliteRow) -> Result<UploadSession, StoreError> {
         metadata: serde_json::from_str(&get::<String>(row, "metadata")?)
             .map_err(|_| corrupt("metadata"))?,
         concat,
+        chunk_size: get::<Option<i64>>(row, "chunk_size")?.map(|n| n as u64),
         asset: get::<Option<Vec<u8>>>(row, "asset_id")?
             .map(uuid)
             .transpose()?
@@ -55,8 +57,8 @@ fn session(row: &SqliteRow) -> Result<UploadSession, StoreError> {
 pub(crate) async fn create(pool: &SqlitePool, s: &UploadSession) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO upload_session (id, namespace_id, user_id, upload_length, upload_offset,
-            metadata, concat, asset_id, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            metadata, concat, chunk_size, asset_id, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(s.id.0.as_bytes().to_vec())
     .bind(s.namespace.0)
@@ -65,6 +67,7 @@ pub(crate) async fn create(pool: &SqlitePool, s: &UploadSession) -> Result<(), S
     .bind(s.offset as i64)
     .bind(serde_json::to_string(&s.metadata).expect("strings serialise"))
     .bind(concat_column(&s.concat))
+    .bind(s.chunk_size.map(|n| n as i64))
     .bind(s.asset.map(|a| a.0.as_bytes().to_vec()))
     .bind(to_ms(s.created_at))
     .bind(to_ms(s.expires_at))
@@ -88,24 +91,65 @@ pub(crate) async fn get_one(
         .transpose()
 }
 
+pub(crate) async fn lease(
+    pool: &SqlitePool,
+    id: UploadId,
+    token: Uuid,
+    until: Timestamp,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE upload_session SET lease_token = ?, lease_until = ?
+         WHERE id = ?
+           AND (lease_token IS NULL OR lease_token = ? OR lease_until <= ?)",
+    )
+    .bind(token.as_bytes().to_vec())
+    .bind(to_ms(until))
+    .bind(id.0.as_bytes().to_vec())
+    .bind(token.as_bytes().to_vec())
+    .bind(to_ms(now))
+    .execute(pool)
+    .await
+    .map_err(backend("lease upload session"))?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub(crate) async fn release(
+    pool: &SqlitePool,
+    id: UploadId,
+    token: Uuid,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE upload_session SET lease_token = NULL, lease_until = NULL
+         WHERE id = ? AND lease_token = ?",
+    )
+    .bind(id.0.as_bytes().to_vec())
+    .bind(token.as_bytes().to_vec())
+    .execute(pool)
+    .await
+    .map_err(backend("release upload session"))?;
+    Ok(())
+}
+
 pub(crate) async fn set_offset(
     pool: &SqlitePool,
     id: UploadId,
     offset: u64,
     expires_at: Timestamp,
-) -> Result<(), StoreError> {
-    let done =
-        sqlx::query("UPDATE upload_session SET upload_offset = ?, expires_at = ? WHERE id = ?")
-            .bind(offset as i64)
-            .bind(to_ms(expires_at))
-            .bind(id.0.as_bytes().to_vec())
-            .execute(pool)
-            .await
-            .map_err(backend("record upload offset"))?;
-    match done.rows_affected() {
-        0 => Err(StoreError::NotFound(format!("upload {id}"))),
-        _ => Ok(()),
-    }
+    token: Uuid,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE upload_session SET upload_offset = ?, expires_at = ?
+         WHERE id = ? AND lease_token = ?",
+    )
+    .bind(offset as i64)
+    .bind(to_ms(expires_at))
+    .bind(id.0.as_bytes().to_vec())
+    .bind(token.as_bytes().to_vec())
+    .execute(pool)
+    .await
+    .map_err(backend("record upload offset"))?;
+    Ok(done.rows_affected() > 0)
 }
 
 pub(crate) async fn finish(

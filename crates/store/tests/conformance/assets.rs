@@ -347,6 +347,7 @@ pub(crate) async fn upload_sessions_keep_offsets_concatenation_and_expiry(store:
         offset: 0,
         metadata: [("filename".to_owned(), "a b.jpg".to_owned())].into(),
         concat,
+        chunk_size: None,
         asset: None,
         created_at: now,
         expires_at,
@@ -363,12 +364,76 @@ pub(crate) async fn upload_sessions_keep_offsets_concatenation_and_expiry(store:
     }
 
     let later = now + Duration::from_secs(600);
-    store.set_upload_offset(part.id, 400, later).await.unwrap();
+    let (mine, theirs) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    // Without the lease nothing is recorded.
+    assert!(
+        !store
+            .set_upload_offset(part.id, 400, later, mine)
+            .await
+            .unwrap()
+    );
+    assert!(store.lease_upload(part.id, mine, later, now).await.unwrap());
+    assert!(
+        !store
+            .lease_upload(part.id, theirs, later, now)
+            .await
+            .unwrap(),
+        "a held lease is refused to another"
+    );
+    assert!(
+        store.lease_upload(part.id, mine, later, now).await.unwrap(),
+        "renewed"
+    );
+    assert!(
+        store
+            .set_upload_offset(part.id, 400, later, mine)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_upload_offset(part.id, 500, later, theirs)
+            .await
+            .unwrap()
+    );
     let read = store.get_upload(part.id).await.unwrap().unwrap();
     assert_eq!((read.offset, read.expires_at), (400, later));
     assert!(!read.is_complete());
     // The offset can never pass the length.
-    assert!(store.set_upload_offset(part.id, 1001, later).await.is_err());
+    assert!(
+        store
+            .set_upload_offset(part.id, 1001, later, mine)
+            .await
+            .is_err()
+    );
+    // A lease that ran out goes to the next asker, and its old holder is fenced off.
+    assert!(
+        store
+            .lease_upload(part.id, theirs, later, later)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_upload_offset(part.id, 500, later, mine)
+            .await
+            .unwrap()
+    );
+    store.release_upload(part.id, mine).await.unwrap();
+    assert!(
+        !store.lease_upload(part.id, mine, later, now).await.unwrap(),
+        "not the holder's"
+    );
+    store.release_upload(part.id, theirs).await.unwrap();
+    assert!(store.lease_upload(part.id, mine, later, now).await.unwrap());
+
+    let chunked = UploadSession {
+        chunk_size: Some(300),
+        ..session(None, later)
+    };
+    store.create_upload(&chunked).await.unwrap();
+    let read = store.get_upload(chunked.id).await.unwrap().unwrap();
+    assert_eq!((read.chunk_size, read.total_chunks()), (Some(300), Some(4)));
 
     let asset = created(store.create_asset(new_asset(1, "a", 1000)).await.unwrap());
     store
@@ -383,14 +448,22 @@ pub(crate) async fn upload_sessions_keep_offsets_concatenation_and_expiry(store:
     assert_eq!(store.expired_uploads(now).await.unwrap(), vec![stale.id]);
     assert_eq!(
         store.expired_uploads(later).await.unwrap().len(),
-        3,
+        4,
         "every session expires"
     );
     assert!(store.delete_upload(stale.id).await.unwrap());
     assert!(!store.delete_upload(stale.id).await.unwrap());
     assert!(store.get_upload(stale.id).await.unwrap().is_none());
-    assert!(matches!(
-        store.set_upload_offset(stale.id, 1, later).await,
-        Err(medialib_core::StoreError::NotFound(_))
-    ));
+    assert!(
+        !store
+            .set_upload_offset(stale.id, 1, later, mine)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .lease_upload(stale.id, mine, later, now)
+            .await
+            .unwrap()
+    );
 }

@@ -14,11 +14,11 @@ use medialib_core::{Sha256, UploadId};
 use sha1::Digest;
 
 use super::blocks::{BLOCK, BlockWriter, ChunkHasher, Hashes};
-use super::headers::Algorithm;
-use medialib_app::ingest::staging::{HEAD_BYTES, StagedFile};
+use super::{Algorithm, AppendError};
+use crate::ingest::staging::{HEAD_BYTES, StagedFile};
 
 /// Upload files and the sessions being written.
-pub struct UploadFiles {
+pub(super) struct UploadFiles {
     dir: PathBuf,
     active: Mutex<HashMap<UploadId, Arc<tokio::sync::Mutex<Running>>>>,
 }
@@ -26,7 +26,7 @@ pub struct UploadFiles {
 /// The SHA-256 of a session's bytes, kept while this process receives them in order,
 /// so that finishing does not read the file again. After a restart, or a request that
 /// did not continue where the hash stopped, the file is hashed when it is complete.
-pub struct Running {
+pub(super) struct Running {
     hashed: u64,
     hasher: Option<sha2::Sha256>,
 }
@@ -42,30 +42,12 @@ impl Default for Running {
     }
 }
 
-/// The right to write one session, held for the length of a request.
-pub type Writing = tokio::sync::OwnedMutexGuard<Running>;
-
-/// Why an append kept nothing.
-#[derive(Debug, thiserror::Error)]
-pub enum AppendError {
-    /// The body runs past the upload's length.
-    #[error("the request carries more than the {remaining} bytes the upload still expects")]
-    TooLong {
-        /// Bytes the upload still expected.
-        remaining: u64,
-    },
-    /// `Upload-Checksum` does not match the body (or the body broke off before it could
-    /// be checked).
-    #[error("the request body does not match its Upload-Checksum; nothing of it was kept")]
-    ChecksumMismatch,
-    /// The local disk failed.
-    #[error("upload file: {0}")]
-    Disk(#[from] io::Error),
-}
+/// This process's running hash of one session, held for the length of a request.
+pub(super) type Held = tokio::sync::OwnedMutexGuard<Running>;
 
 impl UploadFiles {
     /// Uses (creating it if needed) `{data_dir}/uploads`.
-    pub fn open(data_dir: &Path) -> io::Result<Self> {
+    pub(super) fn open(data_dir: &Path) -> io::Result<Self> {
         let dir = data_dir.join("uploads");
         std::fs::create_dir_all(&dir)?;
         Ok(Self {
@@ -79,7 +61,7 @@ impl UploadFiles {
     }
 
     /// The right to write session `id`; `None` while another request holds it.
-    pub fn try_lock(&self, id: UploadId) -> Option<Writing> {
+    pub(super) fn try_lock(&self, id: UploadId) -> Option<Held> {
         let lock = self
             .active
             .lock()
@@ -91,7 +73,7 @@ impl UploadFiles {
     }
 
     /// Forgets the in-memory state of a session that is finished or removed.
-    pub fn forget(&self, id: UploadId) {
+    pub(super) fn forget(&self, id: UploadId) {
         self.active
             .lock()
             .expect("upload locks poisoned")
@@ -99,7 +81,7 @@ impl UploadFiles {
     }
 
     /// Creates the empty file of a new session.
-    pub async fn create(&self, id: UploadId) -> io::Result<()> {
+    pub(super) async fn create(&self, id: UploadId) -> io::Result<()> {
         tokio::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -109,7 +91,7 @@ impl UploadFiles {
     }
 
     /// Removes a session's file, if it still has one.
-    pub async fn remove(&self, id: UploadId) -> io::Result<()> {
+    pub(super) async fn remove(&self, id: UploadId) -> io::Result<()> {
         match tokio::fs::remove_file(self.path(id)).await {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
@@ -118,7 +100,7 @@ impl UploadFiles {
 
     /// Bytes in a session's file (0 when it has none): after a machine crash the file
     /// may hold fewer bytes than the store recorded.
-    pub async fn len(&self, id: UploadId) -> io::Result<u64> {
+    pub(super) async fn len(&self, id: UploadId) -> io::Result<u64> {
         match tokio::fs::metadata(self.path(id)).await {
             Ok(m) => Ok(m.len()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(0),
@@ -132,7 +114,7 @@ impl UploadFiles {
     /// after them), unless a checksum was given: then the request's bytes are kept only
     /// when they all arrived and match it. Bytes past `offset` that no request recorded
     /// (a crash mid-write) are dropped first.
-    pub async fn append<S, E>(
+    pub(super) async fn append<S, E>(
         &self,
         id: UploadId,
         offset: u64,
@@ -203,7 +185,7 @@ impl UploadFiles {
 
     /// A complete session's file, ready for ingest (which deletes it): its SHA-256 from
     /// the running hash when it covers every byte, else from reading the file.
-    pub async fn staged(
+    pub(super) async fn staged(
         &self,
         id: UploadId,
         size: u64,
@@ -225,7 +207,11 @@ impl UploadFiles {
 
     /// Writes the files of `parts`, in order, into the new session `id`'s file; returns
     /// its size and SHA-256 (one pass over the bytes).
-    pub async fn assemble(&self, id: UploadId, parts: &[UploadId]) -> io::Result<(u64, Sha256)> {
+    pub(super) async fn assemble(
+        &self,
+        id: UploadId,
+        parts: &[UploadId],
+    ) -> io::Result<(u64, Sha256)> {
         let sources: Vec<PathBuf> = parts.iter().map(|p| self.path(*p)).collect();
         let target = self.path(id);
         tokio::task::spawn_blocking(move || copy_hashing(&sources, Some(&target)))
@@ -234,7 +220,7 @@ impl UploadFiles {
     }
 
     /// A complete session's file whose SHA-256 is known, ready for ingest.
-    pub async fn staged_as(
+    pub(super) async fn staged_as(
         &self,
         id: UploadId,
         size: u64,

@@ -11,13 +11,15 @@ use std::sync::Arc;
 use bytes::Bytes;
 use sha1::Digest;
 
-use super::headers::Algorithm;
+use super::Algorithm;
 
 /// Bytes gathered before a block is handed off; a request holds about two blocks.
 pub(super) const BLOCK: usize = 1024 * 1024;
 
-/// A hash of the request's bytes for its `Upload-Checksum`.
+/// A hash of the request's bytes for its checksum (`Upload-Checksum`, `Content-MD5`,
+/// `Digest`).
 pub(super) enum ChunkHasher {
+    Md5(md5::Md5),
     Sha1(sha1::Sha1),
     Sha256(sha2::Sha256),
 }
@@ -25,13 +27,15 @@ pub(super) enum ChunkHasher {
 impl ChunkHasher {
     pub(super) fn new(algorithm: Algorithm) -> Self {
         match algorithm {
+            Algorithm::Md5 => Self::Md5(md5::Md5::new()),
             Algorithm::Sha1 => Self::Sha1(sha1::Sha1::new()),
             Algorithm::Sha256 => Self::Sha256(sha2::Sha256::new()),
         }
     }
 
-    fn update(&mut self, bytes: &[u8]) {
+    pub(super) fn update(&mut self, bytes: &[u8]) {
         match self {
+            Self::Md5(h) => h.update(bytes),
             Self::Sha1(h) => h.update(bytes),
             Self::Sha256(h) => h.update(bytes),
         }
@@ -40,6 +44,7 @@ impl ChunkHasher {
     /// The digest's bytes.
     pub(super) fn finish(self) -> Vec<u8> {
         match self {
+            Self::Md5(h) => h.finalize().to_vec(),
             Self::Sha1(h) => h.finalize().to_vec(),
             Self::Sha256(h) => h.finalize().to_vec(),
         }

@@ -1,0 +1,8 @@
+-- Upload sessions that any API node can continue (SQLite's 0014): a row lease (the token
+-- of the request writing the session, and when its lease ends) serialises writers across
+-- processes, and chunked uploads record their chunk size.
+
+ALTER TABLE upload_session
+    ADD COLUMN chunk_size  BIGINT,
+    ADD COLUMN lease_token UUID,
+    ADD COLUMN lease_until BIGINT;
