@@ -107,8 +107,11 @@ pub(crate) async fn record(
         return response;
     };
     let completed_upload = response.headers().get(ASSET_ID);
-    let chunk =
-        method == Method::PATCH && route.as_ref().is_some_and(is_tus) && completed_upload.is_none();
+    // The pieces of an upload are not events; its creation and its end are.
+    let chunk = completed_upload.is_none()
+        && route.as_ref().is_some_and(|r| {
+            (method == Method::PATCH && is_tus(r)) || (method == Method::PUT && is_chunk(r))
+        });
     if !(status.is_success() || status == StatusCode::FORBIDDEN) || chunk {
         return response;
     }
@@ -148,6 +151,10 @@ pub(crate) async fn record(
 
 fn is_tus(route: &MatchedPath) -> bool {
     route.as_str().starts_with("/api/v1/uploads/")
+}
+
+fn is_chunk(route: &MatchedPath) -> bool {
+    route.as_str().ends_with("/chunks/{index}")
 }
 
 /// The ids in a JSON response (when neither a `Location` nor a `Medialib-Asset-Id` header

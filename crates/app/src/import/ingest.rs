@@ -70,9 +70,7 @@ pub async fn import(
         ..request.declared
     };
     let outcome = ingest::ingest(catalog, uploader, fetched.staged, declared).await?;
-    let asset = match &outcome {
-        IngestOutcome::Created(asset) | IngestOutcome::Duplicate(asset) => asset.id,
-    };
+    let asset = outcome.asset().id;
     ingest::organise::file(catalog, namespace, asset, request.tags, collection).await?;
     tracing::info!(url = %request.url, %asset, "imported");
     Ok(outcome)

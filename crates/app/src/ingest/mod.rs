@@ -73,6 +73,15 @@ pub enum IngestOutcome {
     Duplicate(Asset),
 }
 
+impl IngestOutcome {
+    /// The asset, new or existing.
+    pub fn asset(&self) -> &Asset {
+        match self {
+            Self::Created(asset) | Self::Duplicate(asset) => asset,
+        }
+    }
+}
+
 /// Maps a staging failure to the error a client sees.
 pub fn stage_error(e: StageError) -> AppError {
     match e {

@@ -8,7 +8,8 @@
 //! - `tags`, `collections`, `usage`: organising.
 //! - `duplicates`: near-duplicate groups.
 //! - `analytics`: reports.
-//! - `upload`: multipart upload (resumable uploads are [`crate::tus`]).
+//! - `upload`: multipart upload (resumable uploads are [`crate::tus`]); `chunked`:
+//!   chunked uploads by index.
 //! - `import`: import from URL (the fetching is [`medialib_app::import`]).
 //! - `jobs`: job state and cancel.
 //! - `tokens`: the caller's API tokens; `members`: roles in the namespace (admins).
@@ -24,6 +25,7 @@ mod analytics;
 mod assets;
 mod audit;
 mod bulk;
+mod chunked;
 mod collections;
 mod delivery;
 mod duplicates;
@@ -92,7 +94,11 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .routes((schemas, paths, upload))
         .routes((s0, p0, import))
         .routes((s1, p1, uploads.layer(tus_header.clone())))
-        .routes((s2, p2, upload_one.layer(tus_header)));
+        .routes((s2, p2, upload_one.layer(tus_header)))
+        .routes(routes!(chunked::create))
+        .routes(routes!(chunked::get, chunked::delete))
+        .routes(routes!(chunked::put_chunk))
+        .routes(routes!(chunked::finalize));
     let api = OpenApiRouter::new()
         .routes(routes!(search::search))
         .routes(routes!(search::unused))

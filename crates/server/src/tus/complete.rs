@@ -89,7 +89,7 @@ async fn assemble_locked(
     for part in &parts {
         remove(state, *part).await?;
     }
-    session.asset = Some(outcome?);
+    session.asset = Some(outcome?.asset().id);
     tracing::info!(upload = %session.id, parts = parts.len(), length, "upload assembled");
     let mut response = progress(&session);
     *response.status_mut() = StatusCode::CREATED;
@@ -100,13 +100,13 @@ async fn assemble_locked(
     Ok(response)
 }
 
-/// Ingests a complete upload and records the asset it became; a rejected file removes
-/// the session, whose bytes the ingest has already deleted.
-pub(super) async fn finish(
+/// Ingests a complete upload (tus or chunked) and records the asset it became; a
+/// rejected file removes the session, whose bytes the ingest has already deleted.
+pub(crate) async fn finish(
     state: &AppState,
     session: &UploadSession,
     staged: ingest::staging::StagedFile,
-) -> Result<AssetId, ApiError> {
+) -> Result<IngestOutcome, ApiError> {
     let m = &session.metadata;
     let text = |key: &str| m.get(key).filter(|v| !v.trim().is_empty()).cloned();
     let declared = Declared {
@@ -122,15 +122,15 @@ pub(super) async fn finish(
         namespace: session.namespace,
         user: Some(session.user),
     };
-    let outcome = ingest::ingest(&state.catalog, uploader, staged, declared).await;
-    let asset = match outcome {
-        Ok(IngestOutcome::Created(asset) | IngestOutcome::Duplicate(asset)) => asset,
+    let outcome = match ingest::ingest(&state.catalog, uploader, staged, declared).await {
+        Ok(outcome) => outcome,
         Err(e) => {
             tracing::info!(upload = %session.id, code = e.code.as_str(), "upload rejected");
             remove(state, session.id).await?;
             return Err(e.into());
         }
     };
+    let asset = outcome.asset();
     organise(state, session.namespace, asset.id, m).await?;
     state
         .catalog
@@ -139,12 +139,12 @@ pub(super) async fn finish(
         .await?;
     state.uploads.forget(session.id);
     tracing::info!(upload = %session.id, asset = %asset.id, "upload finished");
-    Ok(asset.id)
+    Ok(outcome)
 }
 
 /// The collection named by the `collection` metadata (an id or a slug), checked when the
 /// upload is created so that a wrong one fails before any byte is sent.
-pub(super) async fn collection_of(
+pub(crate) async fn collection_of(
     state: &AppState,
     namespace: NamespaceId,
     metadata: &BTreeMap<String, String>,

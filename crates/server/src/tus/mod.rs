@@ -15,7 +15,7 @@
 //! and a `HEAD` afterwards, name the asset in `Medialib-Asset-Id`. A session belongs to
 //! the user who created it: for anyone else it does not exist (404).
 
-mod complete;
+pub(crate) mod complete;
 pub mod headers;
 
 use std::time::Duration;
@@ -89,7 +89,7 @@ fn checksum(headers: &HeaderMap) -> Result<Option<(headers::Algorithm, Vec<u8>)>
         .map_err(bad_header)
 }
 
-fn expiry(state: &AppState) -> Timestamp {
+pub(crate) fn expiry(state: &AppState) -> Timestamp {
     Timestamp::now_utc() + Duration::from_secs(state.catalog.settings.uploads.expire_seconds)
 }
 
@@ -98,7 +98,7 @@ fn location(id: UploadId) -> String {
 }
 
 /// The session `id` if it belongs to the caller and has not expired.
-async fn session_of(
+pub(crate) async fn session_of(
     state: &AppState,
     auth: &Principal,
     id: &str,
@@ -123,7 +123,7 @@ async fn session_of(
     Ok(session)
 }
 
-fn locked(id: UploadId) -> ApiError {
+pub(crate) fn locked(id: UploadId) -> ApiError {
     ApiError::new(
         ErrorCode::UploadLocked,
         format!("another request is writing upload {id}; retry when it ends"),
@@ -131,7 +131,7 @@ fn locked(id: UploadId) -> ApiError {
 }
 
 /// The right to write session `id`, or a 423 while another request (on any node) holds it.
-async fn lock(state: &AppState, id: UploadId) -> Result<Writing, ApiError> {
+pub(crate) async fn lock(state: &AppState, id: UploadId) -> Result<Writing, ApiError> {
     state.uploads.lock(id).await?.ok_or_else(|| locked(id))
 }
 
@@ -576,7 +576,7 @@ async fn receive(
             .staged(&session, writing)
             .await
             .map_err(append_error)?;
-        session.asset = Some(finish(state, &session, staged).await?);
+        session.asset = Some(finish(state, &session, staged).await?.asset().id);
     }
     Ok(progress(&session))
 }

@@ -4,6 +4,7 @@
 mod audit;
 mod authorization;
 mod av;
+mod chunked;
 mod corpus;
 mod delivery;
 mod documents;
