@@ -3,6 +3,7 @@
 //! cleanly on SIGTERM; on one data directory (SQLite) and on one PostgreSQL database;
 //! blobs in a local directory, or in an S3 bucket.
 
+mod nodes;
 mod postgres;
 mod sqlite;
 mod storage;

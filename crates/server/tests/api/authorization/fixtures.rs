@@ -47,6 +47,7 @@ pub(super) struct Fixture {
     pub(super) collection: String,
     pub(super) job: String,
     pub(super) upload: String,
+    pub(super) chunked: String,
     pub(super) token: String,
     pub(super) member: UserId,
 }
@@ -152,6 +153,20 @@ pub(super) async fn fixture(
         .next()
         .unwrap()
         .to_owned();
+    let chunked = json_of(
+        send(
+            app,
+            owner,
+            Method::POST,
+            "/api/v1/uploads/chunked",
+            Some(json!({"file_name": "a.jpg", "file_size": 10})),
+        )
+        .await,
+    )
+    .await["upload_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let token = json_of(
         send(
             app,
@@ -192,6 +207,7 @@ pub(super) async fn fixture(
         collection,
         job,
         upload,
+        chunked,
         token: token["id"].to_string(),
         member,
     }
@@ -215,6 +231,8 @@ pub(super) fn fill(path: &str, f: &Fixture, processed: &(String, String)) -> Str
             ("{id}", "collections") => f.collection.clone(),
             ("{id}", "jobs") => f.job.clone(),
             ("{id}", "uploads") => f.upload.clone(),
+            ("{id}", "chunked") => f.chunked.clone(),
+            ("{index}", _) => "0".to_owned(),
             ("{id}", "tokens") => f.token.clone(),
             ("{user_id}", _) => f.member.0.to_string(),
             ("{slug}", _) => f.tag.1.clone(),

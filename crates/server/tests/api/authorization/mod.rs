@@ -222,6 +222,38 @@ fn table() -> Vec<Row> {
             None,
             [401, 403, 204, 404, 404, 404],
         ),
+        row(
+            M::POST,
+            "/api/v1/uploads/chunked",
+            Some(r#"{"file_name":"a.jpg","file_size":10}"#),
+            [401, 403, 201, 201, 201, 201],
+        ),
+        // A chunked upload is its creator's too.
+        row(
+            M::GET,
+            "/api/v1/uploads/chunked/{id}",
+            None,
+            [401, 403, 200, 404, 404, 404],
+        ),
+        row(
+            M::PUT,
+            "/api/v1/uploads/chunked/{id}/chunks/{index}",
+            None,
+            [401, 403, 204, 404, 404, 404],
+        ),
+        // No chunk has arrived, so the owner's finalize is refused for that.
+        row(
+            M::POST,
+            "/api/v1/uploads/chunked/{id}/finalize",
+            None,
+            [401, 403, 409, 404, 404, 404],
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/uploads/chunked/{id}",
+            None,
+            [401, 403, 204, 404, 404, 404],
+        ),
         row(M::GET, "/api/v1/tokens", None, ORGANISE_LIST),
         row(
             M::POST,
@@ -368,6 +400,9 @@ async fn every_route_answers_every_caller_as_the_table_says() {
                     .header("Upload-Length", "10"),
                 ("HEAD" | "DELETE", "/api/v1/uploads/{id}") => {
                     request.header("Tus-Resumable", "1.0.0")
+                }
+                ("PUT", "/api/v1/uploads/chunked/{id}/chunks/{index}") => {
+                    request.body(vec![1u8; 10])
                 }
                 ("PATCH", "/api/v1/uploads/{id}") => request
                     .header("Tus-Resumable", "1.0.0")
