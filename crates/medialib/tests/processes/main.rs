@@ -33,6 +33,13 @@ impl Drop for Process {
     }
 }
 
+/// Sends `signal` (a `kill` flag such as `-STOP`) to `process`.
+pub fn signal(process: &Process, signal: &str) {
+    let pid = process.0.id().to_string();
+    let status = Command::new("kill").args([signal, &pid]).status().unwrap();
+    assert!(status.success(), "kill {signal} {pid}");
+}
+
 /// `medialib --data-dir DATA [--config DATA/medialib.toml] ARGS…`: the configuration file
 /// is used when the test wrote one.
 pub fn medialib(data: &Path, args: &[&str]) -> Process {

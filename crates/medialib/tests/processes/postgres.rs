@@ -10,7 +10,7 @@ use medialib_test_servers::PgCluster;
 use serde_json::Value;
 
 use crate::{
-    Process, TOKEN, all_ready, asset, corpus, get, images, medialib, serve, terminate, try_upload,
+    TOKEN, all_ready, asset, corpus, get, images, medialib, serve, signal, terminate, try_upload,
     upload,
 };
 
@@ -151,13 +151,6 @@ async fn a_worker_killed_mid_transcode_loses_the_job_to_another_after_its_lease(
         status.success(),
         "a worker stops cleanly on SIGTERM: {status}"
     );
-}
-
-/// Sends `signal` (a `kill` flag such as `-STOP`) to `process`.
-fn signal(process: &Process, signal: &str) {
-    let pid = process.0.id().to_string();
-    let status = Command::new("kill").args([signal, &pid]).status().unwrap();
-    assert!(status.success(), "kill {signal} {pid}");
 }
 
 /// The assets as one page of the API lists them: id, title, status and tags.

@@ -14,13 +14,17 @@ use medialib_core::config::Storage;
 use medialib_test_servers::{Kind, StorageServer};
 
 use crate::{
-    Process, TOKEN, all_ready, corpus, get, images, medialib_with, serve_with, try_upload, upload,
+    Process, TOKEN, all_ready, asset, corpus, get, images, medialib_with, serve_with, signal,
+    try_upload, upload,
 };
 
 /// Writes the configuration: SQLite in the data directory, blobs in `storage_url`, and
 /// `delivery` settings when given (TOML lines).
 fn configure(data: &Path, storage_url: &str, delivery: &str) {
-    let config = format!("storage_url = \"{storage_url}\"\n[delivery]\n{delivery}");
+    // Jobs that fail for an outage are retried a second later.
+    let config = format!(
+        "storage_url = \"{storage_url}\"\n[jobs]\nbackoff_base_seconds = 1\n[delivery]\n{delivery}"
+    );
     std::fs::write(data.join("medialib.toml"), config).unwrap();
 }
 
@@ -405,8 +409,8 @@ async fn an_s3_outage_answers_503_leaves_nothing_and_ends_by_itself() {
     let base = &s3.base;
     let files = images(3);
     let first = upload(base, &files[0]).await;
-    let asset = &all_ready(base, std::slice::from_ref(&first)).await[0];
-    let variant = asset["variants"][0]["url"].as_str().unwrap().to_owned();
+    let ready = &all_ready(base, std::slice::from_ref(&first)).await[0];
+    let variant = ready["variants"][0]["url"].as_str().unwrap().to_owned();
 
     server.stop();
     let (status, retry_after, body) = try_upload(base, &files[1]).await;
@@ -425,4 +429,110 @@ async fn an_s3_outage_answers_503_leaves_nothing_and_ends_by_itself() {
     assert_eq!(get(base, &variant).await.status(), 200);
     let second = body["id"].as_str().unwrap().to_owned();
     all_ready(base, &[second]).await;
+
+    // A job whose original cannot be read during an outage is retried after it.
+    signal(&s3.worker, "-STOP");
+    let third = upload(base, &files[2]).await;
+    server.stop();
+    signal(&s3.worker, "-CONT");
+    let started = Instant::now();
+    let failed_once = loop {
+        let job = asset(base, &third).await["jobs"][0].clone();
+        if job["attempts"].as_u64() >= Some(1) && job["status"] == "queued" {
+            break job;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no attempt failed: {job}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(
+        failed_once["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("unavailable"),
+        "{failed_once}"
+    );
+    server.resume();
+    let retried = &all_ready(base, &[third]).await[0];
+    assert!(
+        retried["jobs"][0]["attempts"].as_u64() >= Some(2),
+        "{retried}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abandoned_uploads_leave_the_bucket_when_they_expire() {
+    let expiring = "[uploads]\nexpire_seconds = 2\n[maintenance]\npurge_interval_seconds = 1\n";
+    let s3 = S3Node::start(StorageServer::shared(Kind::S3), expiring).await;
+    let client = reqwest::Client::new();
+    let tus = client
+        .post(format!("{}/api/v1/uploads", s3.base))
+        .bearer_auth(TOKEN)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", "100000")
+        .send()
+        .await
+        .unwrap();
+    let path = tus.headers()["Location"].to_str().unwrap().to_owned();
+    let patched = client
+        .patch(format!("{}{path}", s3.base))
+        .bearer_auth(TOKEN)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Offset", "0")
+        .header("Content-Type", "application/offset+octet-stream")
+        .body(vec![1u8; 40_000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 204);
+    let chunked: serde_json::Value = client
+        .post(format!("{}/api/v1/uploads/chunked", s3.base))
+        .bearer_auth(TOKEN)
+        .json(
+            &serde_json::json!({"file_name": "a.jpg", "file_size": 100_000, "chunk_size": 65_536}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let chunk = format!(
+        "{}/api/v1/uploads/chunked/{}/chunks/0",
+        s3.base,
+        chunked["upload_id"].as_str().unwrap()
+    );
+    let sent = client
+        .put(chunk)
+        .bearer_auth(TOKEN)
+        .body(vec![2u8; 65_536])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 204);
+
+    let store = bucket(&s3.url, &s3.env);
+    assert_eq!(
+        store.list("uploads").await.unwrap().len(),
+        2,
+        "a part and a chunk"
+    );
+    let started = Instant::now();
+    while !store.list("uploads").await.unwrap().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the parts stayed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let head = client
+        .head(format!("{}{path}", s3.base))
+        .bearer_auth(TOKEN)
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 404, "the session went with its bytes");
 }
