@@ -157,6 +157,13 @@ impl BlobStore for ObjectBlobStore {
         Ok(())
     }
 
+    async fn copy(&self, from: &StorageKey, to: &StorageKey) -> Result<(), BlobError> {
+        self.inner
+            .copy(&path(from), &path(to))
+            .await
+            .map_err(self.error(from))
+    }
+
     async fn get_bytes(&self, key: &StorageKey) -> Result<Bytes, BlobError> {
         let result = self.inner.get(&path(key)).await.map_err(self.error(key))?;
         result.bytes().await.map_err(self.error(key))

@@ -124,6 +124,12 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn put_stream(&self, key: &StorageKey, stream: ByteStream) -> Result<u64, BlobError>;
     /// Stores `bytes` under `key`, replacing any blob there.
     async fn put_bytes(&self, key: &StorageKey, bytes: Bytes) -> Result<(), BlobError>;
+    /// Copies the blob under `from` to `to`, inside the store (a server-side copy on
+    /// remote stores: the bytes do not pass through this process).
+    ///
+    /// Errors: [`BlobError::NotFound`] when `from` is missing; a store may refuse a copy
+    /// it cannot make in one request (S3: over 5 GiB), and the caller then writes the bytes.
+    async fn copy(&self, from: &StorageKey, to: &StorageKey) -> Result<(), BlobError>;
     /// Reads a whole blob into memory (for processing originals and small blobs).
     async fn get_bytes(&self, key: &StorageKey) -> Result<Bytes, BlobError>;
     /// Streams the bytes `range` (end exclusive) of a blob.

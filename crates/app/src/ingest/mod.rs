@@ -186,7 +186,15 @@ async fn store(
     new: NewAsset,
 ) -> Result<IngestOutcome, AppError> {
     let existed = catalog.blobs.exists(key).await?;
-    catalog.blobs.put_file(key, &staged.path).await?;
+    let copied = match &staged.stored_copy {
+        Some(from) => catalog.blobs.copy(from, key).await.map_err(|e| {
+            tracing::info!(error = %e, "copying the upload inside the store failed; sending it");
+        }),
+        None => Err(()),
+    };
+    if copied.is_err() {
+        catalog.blobs.put_file(key, &staged.path).await?;
+    }
     match catalog.store.create_asset(new).await {
         Ok(IngestRecord::Created { asset, job }) => {
             catalog.jobs_queued.notify_one();

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
-use medialib_core::Sha256;
+use medialib_core::{Sha256, StorageKey};
 use sha2::Digest;
 use tokio::io::AsyncWriteExt;
 
@@ -96,6 +96,9 @@ pub struct StagedFile {
     pub sha256: Sha256,
     /// The first [`HEAD_BYTES`] bytes (fewer for smaller files).
     pub head: Vec<u8>,
+    /// The same bytes, already in the blob store under this key (an upload that arrived
+    /// as one part): the original is then copied inside the store rather than sent again.
+    pub stored_copy: Option<StorageKey>,
 }
 
 impl Drop for StagedFile {
@@ -136,6 +139,7 @@ where
         size: 0,
         sha256: Sha256([0; 32]),
         head: Vec::with_capacity(HEAD_BYTES),
+        stored_copy: None,
     };
     let mut writer = tokio::io::BufWriter::with_capacity(256 * 1024, file);
     let mut hasher = sha2::Sha256::new();

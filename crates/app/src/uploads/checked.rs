@@ -2,6 +2,7 @@
 //! (or must, for a chunk) and the checksum it must match. A body that breaks a rule
 //! turns into an error item, which makes [`medialib_core::BlobStore::put_stream`] abort,
 //! so nothing of it is stored; the rule it broke is read back from the [`Refusal`].
+//! The bytes can also be copied to a local spool on their way ([`super::spool`]).
 
 use std::sync::{Arc, Mutex};
 
@@ -9,21 +10,30 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use medialib_core::{BlobError, ByteStream};
 
-use super::blocks::ChunkHasher;
+use super::blocks::{BlockWriter, ChunkHasher};
 use super::{Algorithm, AppendError};
 
-/// What a checked body broke, if anything; read after the store call returned.
+/// What a checked body broke, if anything, and the spool it was copied to once it ended
+/// well; read after the store call returned.
 #[derive(Clone, Default)]
-pub(super) struct Refusal(Arc<Mutex<Option<AppendError>>>);
+pub(super) struct Refusal {
+    broken: Arc<Mutex<Option<AppendError>>>,
+    tee: Arc<Mutex<Option<BlockWriter>>>,
+}
 
 impl Refusal {
     fn set(&self, e: AppendError) {
-        *self.0.lock().expect("refusal poisoned") = Some(e);
+        *self.broken.lock().expect("refusal poisoned") = Some(e);
     }
 
     /// The rule the body broke.
     pub(super) fn take(&self) -> Option<AppendError> {
-        self.0.lock().expect("refusal poisoned").take()
+        self.broken.lock().expect("refusal poisoned").take()
+    }
+
+    /// The spool that received every byte of a body that ended well.
+    pub(super) fn take_tee(&self) -> Option<BlockWriter> {
+        self.tee.lock().expect("refusal poisoned").take()
     }
 }
 
@@ -42,15 +52,26 @@ struct Reading {
     size: Size,
     received: u64,
     checksum: Option<(ChunkHasher, Vec<u8>)>,
+    tee: Option<BlockWriter>,
     refusal: Refusal,
     ended: bool,
 }
 
-/// `body`, checked against `size` and `checksum`, as a stream for the blob store.
+impl Reading {
+    /// The body ended well: its spool is handed back.
+    fn end(mut self) -> Option<(Result<Bytes, BlobError>, Reading)> {
+        *self.refusal.tee.lock().expect("refusal poisoned") = self.tee.take();
+        None
+    }
+}
+
+/// `body`, checked against `size` and `checksum`, as a stream for the blob store; each
+/// byte that passes also goes to `tee`, when given (dropped if it fails).
 pub(super) fn checked<S, E>(
     body: S,
     size: Size,
     checksum: Option<(Algorithm, Vec<u8>)>,
+    tee: Option<BlockWriter>,
 ) -> (ByteStream, Refusal)
 where
     S: Stream<Item = Result<Bytes, E>> + Send + 'static,
@@ -62,6 +83,7 @@ where
         size,
         received: 0,
         checksum: checksum.map(|(a, expected)| (ChunkHasher::new(a), expected)),
+        tee,
         refusal: refusal.clone(),
         ended: false,
     };
@@ -90,6 +112,11 @@ where
                 if let Some((hasher, _)) = r.checksum.as_mut() {
                     hasher.update(&bytes);
                 }
+                if let Some(tee) = r.tee.as_mut()
+                    && tee.push(bytes.clone()).await.is_err()
+                {
+                    r.tee = None;
+                }
                 Some((Ok(bytes), r))
             }
             Some(Err(_)) => match r.size {
@@ -97,7 +124,7 @@ where
                 Size::AtMost(_) if r.checksum.is_some() => {
                     refused(r, AppendError::ChecksumMismatch)
                 }
-                Size::AtMost(_) => None,
+                Size::AtMost(_) => r.end(),
             },
             None => {
                 if let Size::Exactly(expected) = r.size
@@ -111,7 +138,7 @@ where
                     None => true,
                 };
                 if matches {
-                    None
+                    r.end()
                 } else {
                     refused(r, AppendError::ChecksumMismatch)
                 }

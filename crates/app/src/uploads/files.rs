@@ -1,7 +1,8 @@
-//! The bytes of upload sessions: one file per session under `{data_dir}/uploads/`,
-//! appended to by `PATCH` requests, and a lock per session so that one request at a
-//! time writes it. The files outlive the process, so an upload resumes after a restart;
-//! the metadata store says how many of their bytes count.
+//! The bytes of tus sessions on local storage: one file per session under
+//! `{data_dir}/uploads/`, appended to by `PATCH` requests, and this process's running
+//! hash of each (on remote storage the same files are the node's spool). The files
+//! outlive the process, so an upload resumes after a restart; the metadata store says
+//! how many of their bytes count.
 
 use std::collections::HashMap;
 use std::io::{self, Read, Seek, Write};
@@ -27,8 +28,10 @@ pub(super) struct UploadFiles {
 /// so that finishing does not read the file again. After a restart, or a request that
 /// did not continue where the hash stopped, the file is hashed when it is complete.
 pub(super) struct Running {
-    hashed: u64,
-    hasher: Option<sha2::Sha256>,
+    /// Bytes the hash covers.
+    pub(super) hashed: u64,
+    /// The hash of the first `hashed` bytes; `None` when it was lost.
+    pub(super) hasher: Option<sha2::Sha256>,
 }
 
 impl Default for Running {
@@ -56,7 +59,7 @@ impl UploadFiles {
         })
     }
 
-    fn path(&self, id: UploadId) -> PathBuf {
+    pub(super) fn path(&self, id: UploadId) -> PathBuf {
         self.dir.join(id.0.simple().to_string())
     }
 
@@ -96,6 +99,22 @@ impl UploadFiles {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         }
+    }
+
+    /// The sessions whose files were last written more than `idle` ago.
+    pub(super) async fn idle_files(&self, idle: std::time::Duration) -> io::Result<Vec<UploadId>> {
+        let mut entries = tokio::fs::read_dir(&self.dir).await?;
+        let mut found = Vec::new();
+        while let Some(entry) = entries.next_entry().await? {
+            let modified = entry.metadata().await?.modified()?;
+            let id = entry.file_name().to_str().and_then(|n| n.parse().ok());
+            if let Some(id) = id
+                && modified.elapsed().is_ok_and(|age| age > idle)
+            {
+                found.push(id);
+            }
+        }
+        Ok(found)
     }
 
     /// Bytes in a session's file (0 when it has none): after a machine crash the file
@@ -235,6 +254,7 @@ impl UploadFiles {
             size,
             sha256,
             head,
+            stored_copy: None,
         })
     }
 }

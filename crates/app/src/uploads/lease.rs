@@ -18,7 +18,7 @@ const RENEW_EVERY: Duration = Duration::from_secs(10);
 
 /// A held lease on one session. [`UploadLease::release`] gives it up; dropping it
 /// instead (an early return) stops the renewal and releases it in the background.
-pub struct UploadLease {
+pub(super) struct UploadLease {
     id: UploadId,
     token: Uuid,
     store: Arc<dyn MetadataStore>,
@@ -29,7 +29,7 @@ pub struct UploadLease {
 impl UploadLease {
     /// Takes the lease on session `id`; `None` while another request holds it (or the
     /// session is gone).
-    pub async fn acquire(
+    pub(super) async fn acquire(
         store: &Arc<dyn MetadataStore>,
         id: UploadId,
     ) -> Result<Option<Self>, StoreError> {
@@ -66,13 +66,13 @@ impl UploadLease {
     }
 
     /// The token that fences this holder's writes.
-    pub fn token(&self) -> Uuid {
+    pub(super) fn token(&self) -> Uuid {
         self.token
     }
 
     /// Gives the lease up before the response goes out, so that the client's next
     /// request finds the session free.
-    pub async fn release(mut self) {
+    pub(super) async fn release(mut self) {
         self.renewing.abort();
         self.released = true;
         if let Err(e) = self.store.release_upload(self.id, self.token).await {

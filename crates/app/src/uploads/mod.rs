@@ -5,7 +5,8 @@
 //! - `files`, `blocks`: tus bytes on local storage, one file per session under
 //!   `{data_dir}/uploads/`, appended to while hashed, off the async threads.
 //! - `objects`: tus bytes on remote stores (a part object per request) and the chunks of
-//!   chunked uploads (an object per chunk, on every store), which any node can add to.
+//!   chunked uploads (an object per chunk, on every store), which any node can add to;
+//!   `spool`: the local copy a node keeps of the parts it receives in order.
 //! - `checked`: a request body checked for its size and checksum on its way to the store.
 //!
 //! The metadata store keeps each session's row ([`medialib_core::UploadSession`]): its
@@ -17,6 +18,7 @@ mod checked;
 mod files;
 mod lease;
 mod objects;
+mod spool;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -29,7 +31,8 @@ use medialib_core::{BlobError, StoreError, Timestamp, UploadId, UploadSession};
 use crate::Catalog;
 use crate::ingest::staging::StagedFile;
 use files::UploadFiles;
-pub use lease::{LEASE, UploadLease};
+pub use lease::LEASE;
+use lease::UploadLease;
 
 /// A checksum algorithm of a request body: tus's `Upload-Checksum`, `Content-MD5`
 /// (RFC 1864) or `Digest` (RFC 3230).
@@ -85,11 +88,11 @@ pub enum AppendError {
     Store(#[from] BlobError),
 }
 
-/// The right to write one session, held for the length of a request: its lease, and on
-/// local storage this process's running hash of the session's file.
+/// The right to write one session, held for the length of a request: its lease, and
+/// this process's running hash of the session's local file.
 pub struct Writing {
     lease: UploadLease,
-    running: Option<files::Held>,
+    running: files::Held,
 }
 
 impl Writing {
@@ -104,21 +107,20 @@ impl Writing {
 /// The bytes of every upload session of this process's catalog.
 pub struct Uploads {
     catalog: Catalog,
-    /// tus bytes in local files, when blobs are on local storage; else in the store.
-    files: Option<UploadFiles>,
+    /// tus bytes on local storage; on remote storage, this node's spool.
+    files: UploadFiles,
+    /// Whether tus bytes live in the blob store (remote storage) rather than `files`.
+    remote: bool,
 }
 
 impl Uploads {
     /// Keeps tus bytes in `{data_dir}/uploads` (created if needed) when blobs are on local
     /// storage, and in the blob store otherwise.
     pub fn open(catalog: &Catalog) -> io::Result<Self> {
-        let files = match catalog.settings.storage() {
-            Ok(Storage::Local(_)) => Some(UploadFiles::open(&catalog.settings.data_dir)?),
-            _ => None,
-        };
         Ok(Self {
             catalog: catalog.clone(),
-            files,
+            files: UploadFiles::open(&catalog.settings.data_dir)?,
+            remote: !matches!(catalog.settings.storage(), Ok(Storage::Local(_))),
         })
     }
 
@@ -128,25 +130,19 @@ impl Uploads {
         let Some(lease) = UploadLease::acquire(&self.catalog.store, id).await? else {
             return Ok(None);
         };
-        let running = match &self.files {
-            Some(files) => match files.try_lock(id) {
-                Some(running) => Some(running),
-                None => {
-                    lease.release().await;
-                    return Ok(None);
-                }
-            },
-            None => None,
+        let Some(running) = self.files.try_lock(id) else {
+            lease.release().await;
+            return Ok(None);
         };
         Ok(Some(Writing { lease, running }))
     }
 
     /// Prepares the bytes of a new tus session.
     pub async fn create(&self, id: UploadId) -> io::Result<()> {
-        match &self.files {
-            Some(files) => files.create(id).await,
-            None => Ok(()),
+        if self.remote {
+            return Ok(());
         }
+        self.files.create(id).await
     }
 
     /// Adds `body` to a tus session at its offset (at most the bytes it still expects);
@@ -163,26 +159,25 @@ impl Uploads {
         S: Stream<Item = Result<Bytes, E>> + Send + 'static,
         E: std::fmt::Display,
     {
-        let remaining = session.length - session.offset;
-        match (&self.files, writing.running.as_mut()) {
-            (Some(files), Some(running)) => {
-                files
-                    .append(
-                        session.id,
-                        session.offset,
-                        remaining,
-                        running,
-                        body,
-                        checksum,
-                    )
-                    .await
-            }
-            _ => {
-                let blobs = self.catalog.blobs.as_ref();
-                objects::append_part(blobs, session.id, session.offset, remaining, body, checksum)
-                    .await
-            }
+        let (id, offset) = (session.id, session.offset);
+        let remaining = session.length - offset;
+        let running = &mut *writing.running;
+        if !self.remote {
+            return self
+                .files
+                .append(id, offset, remaining, running, body, checksum)
+                .await;
         }
+        let tee = spool::open(&self.files, id, offset, running).await;
+        let blobs = self.catalog.blobs.as_ref();
+        let appended =
+            objects::append_part(blobs, id, offset, remaining, body, checksum, tee).await;
+        let (stored, tee) = match appended {
+            Ok((end, tee)) => (Ok(end), tee),
+            Err(e) => (Err(e), None),
+        };
+        spool::close(&self.files, id, stored.as_ref().ok().copied(), tee, running).await;
+        stored
     }
 
     /// Records the session's new offset, if the request still holds its lease; `false`
@@ -204,24 +199,36 @@ impl Uploads {
     /// The bytes a local session file holds, which after a machine crash may be fewer
     /// than were recorded; `None` on remote stores, whose parts count only once written.
     pub async fn stored_len(&self, id: UploadId) -> io::Result<Option<u64>> {
-        match &self.files {
-            Some(files) => files.len(id).await.map(Some),
-            None => Ok(None),
+        if self.remote {
+            return Ok(None);
         }
+        self.files.len(id).await.map(Some)
     }
 
-    /// A complete tus session's bytes as one staged file, ready for ingest.
+    /// A complete tus session's bytes as one staged file, ready for ingest. On remote
+    /// storage: this node's copy when it has every byte, else the parts read back; and
+    /// when the upload is a single part, the ingest copies it inside the store.
     pub async fn staged(
         &self,
         session: &UploadSession,
         writing: &mut Writing,
     ) -> Result<StagedFile, AppendError> {
-        match (&self.files, writing.running.as_mut()) {
-            (Some(files), Some(running)) => {
-                Ok(files.staged(session.id, session.length, running).await?)
-            }
-            _ => self.stage_parts(&[session]).await,
+        let (id, length) = (session.id, session.length);
+        let running = &mut *writing.running;
+        if !self.remote {
+            return Ok(self.files.staged(id, length, running).await?);
         }
+        let blobs = self.catalog.blobs.as_ref();
+        let parts = objects::parts(blobs, id, length).await?;
+        let mut staged = if spool::is_whole(running, length) {
+            self.files.staged(id, length, running).await?
+        } else {
+            objects::stage(blobs, &self.catalog.staging_dir, &parts).await?
+        };
+        if let [whole] = parts.as_slice() {
+            staged.stored_copy = Some(whole.key.clone());
+        }
+        Ok(staged)
     }
 
     /// The bytes of the complete partial sessions `parts`, in order, as one staged file
@@ -231,21 +238,17 @@ impl Uploads {
         id: UploadId,
         parts: &[&UploadSession],
     ) -> Result<StagedFile, AppendError> {
-        let Some(files) = &self.files else {
-            return self.stage_parts(parts).await;
-        };
-        let ids: Vec<UploadId> = parts.iter().map(|p| p.id).collect();
-        let (size, sha256) = files.assemble(id, &ids).await?;
-        Ok(files.staged_as(id, size, sha256).await?)
-    }
-
-    async fn stage_parts(&self, sessions: &[&UploadSession]) -> Result<StagedFile, AppendError> {
-        let blobs = self.catalog.blobs.as_ref();
-        let mut objects = Vec::new();
-        for session in sessions {
-            objects.extend(objects::parts(blobs, session.id, session.length).await?);
+        if self.remote {
+            let blobs = self.catalog.blobs.as_ref();
+            let mut objects = Vec::new();
+            for part in parts {
+                objects.extend(objects::parts(blobs, part.id, part.length).await?);
+            }
+            return objects::stage(blobs, &self.catalog.staging_dir, &objects).await;
         }
-        objects::stage(blobs, &self.catalog.staging_dir, &objects).await
+        let ids: Vec<UploadId> = parts.iter().map(|p| p.id).collect();
+        let (size, sha256) = self.files.assemble(id, &ids).await?;
+        Ok(self.files.staged_as(id, size, sha256).await?)
     }
 
     /// Stores chunk `index` of a chunked upload (replacing an earlier copy of it), which
@@ -266,15 +269,7 @@ impl Uploads {
         objects::put_chunk(blobs, session.id, index, size, body, checksum).await?;
         // A session removed meanwhile (cancelled, expired) listed its objects before this
         // one arrived: this chunk is its last, and goes too.
-        if self
-            .catalog
-            .store
-            .get_upload(session.id)
-            .await
-            .ok()
-            .flatten()
-            .is_none()
-        {
+        if let Ok(None) = self.catalog.store.get_upload(session.id).await {
             objects::remove(blobs, session.id).await?;
         }
         Ok(())
@@ -305,18 +300,44 @@ impl Uploads {
 
     /// Deletes a session's bytes, wherever they are.
     pub async fn remove(&self, id: UploadId) -> Result<(), AppendError> {
-        if let Some(files) = &self.files {
-            files.remove(id).await?;
-        }
+        self.files.remove(id).await?;
         objects::remove(self.catalog.blobs.as_ref(), id).await?;
-        self.forget(id);
+        self.files.forget(id);
         Ok(())
     }
 
-    /// Forgets this process's state of a session that is finished or removed.
-    pub fn forget(&self, id: UploadId) {
-        if let Some(files) = &self.files {
-            files.forget(id);
+    /// Deletes the local files of sessions that are gone or finished, idle for an hour:
+    /// copies kept by a node whose session another node finished or removed, and files a
+    /// crash left without a row. Returns how many went.
+    pub async fn sweep(&self) -> Result<usize, AppendError> {
+        let mut swept = 0;
+        for id in self
+            .files
+            .idle_files(std::time::Duration::from_secs(3600))
+            .await?
+        {
+            let Some(_running) = self.files.try_lock(id) else {
+                continue;
+            };
+            let ended = match self.catalog.store.get_upload(id).await {
+                Ok(session) => session.is_none_or(|s| s.asset.is_some()),
+                Err(_) => false,
+            };
+            if ended {
+                self.files.remove(id).await?;
+                swept += 1;
+            }
         }
+        Ok(swept)
+    }
+
+    /// Lets go of the bytes of a session that became an asset (whose original the ingest
+    /// stored): its parts in the store, and this process's state of it.
+    pub async fn finished(&self, id: UploadId) {
+        if let Err(e) = objects::remove(self.catalog.blobs.as_ref(), id).await {
+            // They go when the session expires.
+            tracing::warn!(upload = %id, error = %e, "could not delete a finished upload's parts");
+        }
+        self.files.forget(id);
     }
 }

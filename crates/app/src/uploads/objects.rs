@@ -18,7 +18,8 @@ use super::{Algorithm, AppendError};
 use crate::ingest::staging::{HEAD_BYTES, StagedFile};
 
 /// Stores `body` as a new part of session `id` starting at `offset`, at most
-/// `remaining` bytes; returns the new offset.
+/// `remaining` bytes, copying it to `tee` on the way; returns the new offset and, when
+/// every byte was stored, the spool that holds them too.
 pub(super) async fn append_part<S, E>(
     blobs: &dyn BlobStore,
     id: UploadId,
@@ -26,13 +27,14 @@ pub(super) async fn append_part<S, E>(
     remaining: u64,
     body: S,
     checksum: Option<(Algorithm, Vec<u8>)>,
-) -> Result<u64, AppendError>
+    tee: Option<BlockWriter>,
+) -> Result<(u64, Option<BlockWriter>), AppendError>
 where
     S: Stream<Item = Result<Bytes, E>> + Send + 'static,
     E: std::fmt::Display,
 {
     let key = StorageKey::upload_part(id, offset, uuid::Uuid::new_v4());
-    let (stream, refusal) = checked(body, Size::AtMost(remaining), checksum);
+    let (stream, refusal) = checked(body, Size::AtMost(remaining), checksum, tee);
     let stored = blobs.put_stream(&key, stream).await;
     if let Some(refused) = refusal.take() {
         return Err(refused);
@@ -41,7 +43,7 @@ where
     if size == 0 {
         blobs.delete(&key).await?;
     }
-    Ok(offset + size)
+    Ok((offset + size, refusal.take_tee()))
 }
 
 /// Stores `body` as chunk `index` of a chunked upload, which must be `size` bytes.
@@ -58,7 +60,7 @@ where
     E: std::fmt::Display,
 {
     let key = StorageKey::upload_chunk(id, index);
-    let (stream, refusal) = checked(body, Size::Exactly(size), checksum);
+    let (stream, refusal) = checked(body, Size::Exactly(size), checksum, None);
     let stored = blobs.put_stream(&key, stream).await;
     if let Some(refused) = refusal.take() {
         return Err(refused);
@@ -174,6 +176,7 @@ pub(super) async fn stage(
             size,
             sha256,
             head,
+            stored_copy: None,
         }),
         Err(e) => {
             let _ = tokio::fs::remove_file(&path).await;

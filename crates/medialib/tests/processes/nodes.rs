@@ -9,6 +9,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use base64::Engine;
+use medialib_blob::ObjectBlobStore;
+use medialib_core::BlobStore;
+use medialib_core::config::Storage;
 use medialib_test_servers::{Kind, PgCluster, StorageServer};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -27,6 +30,8 @@ struct Cluster {
     a: Node,
     b: Node,
     _worker: (tempfile::TempDir, Process),
+    /// The bucket, as the test sees it.
+    bucket: ObjectBlobStore,
 }
 
 fn configure(data: &Path, database: &str, bucket: &str, delivery: &str) {
@@ -61,10 +66,12 @@ impl Cluster {
         let data = tempfile::tempdir().unwrap();
         configure(data.path(), &database, &bucket, "proxy");
         let worker = medialib_with(data.path(), &["worker"], &env);
+        let storage = Storage::parse(&bucket).unwrap();
         Cluster {
             a,
             b,
             _worker: (data, worker),
+            bucket: ObjectBlobStore::open_with_env(&storage, env).unwrap(),
         }
     }
 }

@@ -18,7 +18,7 @@ use base64::engine::general_purpose::STANDARD;
 use medialib_app::ingest::{Uploader, quota};
 use medialib_app::uploads::Algorithm;
 use medialib_core::access::Principal;
-use medialib_core::{ErrorCode, Timestamp, UploadId, UploadSession};
+use medialib_core::{AppError, ErrorCode, Timestamp, UploadId, UploadSession};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -394,7 +394,7 @@ async fn tally(
         (status = 201, description = "the new asset", body = AssetDto),
         (status = 200, description = "the asset these bytes already were (`duplicate`), or the one an earlier finalize made", body = AssetDto),
         (status = 404, description = "no such upload (or another user's)", body = ErrorBody),
-        (status = 409, description = "chunks are missing (the message lists them)", body = ErrorBody),
+        (status = 409, description = "chunks are missing: the message lists them, `details.missing` has every index", body = ErrorBody),
         (status = 410, description = "the upload expired", body = ErrorBody),
         (status = 415, description = "the file's type is not supported", body = ErrorBody),
         (status = 422, description = "the file is corrupt", body = ErrorBody),
@@ -428,7 +428,7 @@ async fn finalize_locked(
     }
     let (_, missing) = tally(state, &session).await?;
     if !missing.is_empty() {
-        return Err(ApiError::new(
+        let mut refusal = AppError::new(
             ErrorCode::ChunksMissing,
             format!(
                 "{} of {} chunks have not arrived: {}; send them, then finalize again",
@@ -436,7 +436,9 @@ async fn finalize_locked(
                 session.total_chunks().unwrap_or(0),
                 listed(&missing)
             ),
-        ));
+        );
+        refusal.details = Some(serde_json::json!({ "missing": missing }));
+        return Err(refusal.into());
     }
     let staged = state
         .uploads
@@ -444,10 +446,6 @@ async fn finalize_locked(
         .await
         .map_err(append_error)?;
     let outcome = finish(state, &session, staged).await?;
-    if let Err(e) = state.uploads.remove(session.id).await {
-        // The chunks expire with the session.
-        tracing::warn!(upload = %session.id, error = %e, "could not delete the chunks of a finalized upload");
-    }
     let (status, dto) = render(state, &outcome).await?;
     tracing::info!(upload = %session.id, asset = %outcome.asset().id, "chunked upload finalized");
     Ok((status, Json(dto)).into_response())

@@ -137,7 +137,7 @@ pub(crate) async fn finish(
         .store
         .finish_upload(session.id, asset.id, expiry(state))
         .await?;
-    state.uploads.forget(session.id);
+    state.uploads.finished(session.id).await;
     tracing::info!(upload = %session.id, asset = %asset.id, "upload finished");
     Ok(outcome)
 }

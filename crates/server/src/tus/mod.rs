@@ -471,7 +471,8 @@ pub(crate) async fn remove(state: &AppState, id: UploadId) -> Result<(), ApiErro
 }
 
 /// Removes the sessions that expired (unfinished ones with their bytes), except those a
-/// request is writing right now; returns how many went.
+/// request is writing right now, and this node's local copies of ended sessions;
+/// returns how many went.
 pub async fn remove_expired(state: &AppState) -> Result<usize, ApiError> {
     let mut removed = 0;
     for id in state
@@ -487,6 +488,7 @@ pub async fn remove_expired(state: &AppState) -> Result<usize, ApiError> {
             removed += 1;
         }
     }
+    removed += state.uploads.sweep().await.map_err(append_error)?;
     Ok(removed)
 }
 

@@ -95,6 +95,7 @@ async fn chunks_sent_out_of_order_in_parallel_become_one_asset() {
     let (status, refused) = finalize(&app, &id).await;
     assert_eq!(status, 409, "{refused}");
     assert_eq!(refused["error"]["code"], "chunks_missing");
+    assert_eq!(refused["error"]["details"]["missing"], json!([0]));
     assert!(
         refused["error"]["message"]
             .as_str()

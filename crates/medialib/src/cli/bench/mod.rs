@@ -17,6 +17,7 @@
 mod delivery;
 mod image;
 mod queue;
+mod s3;
 mod search;
 mod upload;
 mod video;
@@ -47,9 +48,11 @@ enum Which {
     Video(video::Options),
     /// Five searches over a generated library of 100 000 assets against SQLite alone.
     Search(search::Options),
-    /// A 1 GiB file through tus in 8 MiB PATCHes against curl PUT to a sink, and RSS.
+    /// A 1 GiB file through tus in 8 MiB PATCHes against curl PUT to a sink (or, into
+    /// an S3 bucket, against boto3), and RSS.
     Upload(upload::Options),
-    /// Cached delivery of variants and originals against nginx serving the same bytes.
+    /// Cached delivery of variants and originals against nginx serving the same bytes
+    /// (or, from an S3 bucket, against direct GETs).
     Delivery(delivery::Options),
     /// Job-queue throughput (claim, heartbeat, finish) on SQLite and PostgreSQL.
     Queue(queue::Options),

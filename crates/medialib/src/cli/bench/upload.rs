@@ -2,6 +2,9 @@
 //! requests, the last of which ingests it) against `curl` uploading the same file with
 //! one `PUT` to a sink that discards it, in the same run; and the server's memory.
 //!
+//! With `--storage s3://…` medialib keeps the file in that bucket, and the reference is
+//! boto3's `upload_file` of the same file to the same bucket, in parts of the PATCH size.
+//!
 //! The file is a generated WAV (8 channels of 32-bit samples at 192 kHz: 6.1 MB a
 //! second), because only real media passes ingest. Each run changes a few samples, so
 //! that every upload is new bytes rather than a duplicate of the previous run.
@@ -15,6 +18,7 @@ use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::io::AsyncReadExt;
 
+use super::s3::Bucket;
 use super::{Server, client, median};
 
 /// Bytes a second of the generated WAV: 8 channels × 4 bytes × 192 000 Hz.
@@ -32,6 +36,13 @@ pub struct Options {
     /// Timed runs of each side (the median is reported).
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// An S3 `storage_url` (credentials from `AWS_*`) for medialib's blobs; the
+    /// reference is then boto3 uploading to the same bucket.
+    #[arg(long)]
+    storage: Option<String>,
+    /// The Python with boto3, for `--storage`.
+    #[arg(long, default_value_os_t = super::s3::default_python())]
+    python: PathBuf,
 }
 
 /// Runs the benchmark and prints a Markdown report.
@@ -43,9 +54,11 @@ pub async fn run(options: Options) -> anyhow::Result<ExitCode> {
     let file = generate(dir.path(), options.mib)?;
     let size = std::fs::metadata(&file)?.len();
 
+    let bucket = options.storage.as_deref().map(Bucket::open).transpose()?;
     let sink = Sink::start().await?;
     let config = format!(
-        "[limits]\nmax_upload_bytes = {}\nmax_request_bytes = {}\n",
+        "{}[limits]\nmax_upload_bytes = {}\nmax_request_bytes = {}\n",
+        bucket.as_ref().map(Bucket::setting).unwrap_or_default(),
         size * 2,
         size * 2
     );
@@ -56,9 +69,15 @@ pub async fn run(options: Options) -> anyhow::Result<ExitCode> {
     for run in 0..options.runs {
         // Each run starts with no dirty pages left by the one before.
         sync()?;
-        curl.push(sink.put_with_curl(&file, "/sink")?);
-        sync()?;
-        kept.push(sink.put_with_curl(&file, "/keep")?);
+        if let Some(bucket) = &bucket {
+            let key = format!("bench/boto3-{run}");
+            let part = options.patch_mib << 20;
+            curl.push(bucket.upload_with_boto3(&options.python, &file, &key, part)?);
+        } else {
+            curl.push(sink.put_with_curl(&file, "/sink")?);
+            sync()?;
+            kept.push(sink.put_with_curl(&file, "/keep")?);
+        }
         sync()?;
         // A fresh server per run: the processing job of the previous upload (a pass
         // over 1 GiB of audio) must not compete with this one.
@@ -87,31 +106,49 @@ pub async fn run(options: Options) -> anyhow::Result<ExitCode> {
         "| file | {:.0} MiB WAV, generated with ffmpeg |",
         size as f64 / f64::from(1 << 20)
     );
+    let (ending, reference_name) = match &bucket {
+        Some(_) => (
+            "parts stored in the bucket, then ingest (staging from the parts, sniff, ffprobe, a multipart put of the original)",
+            format!(
+                "boto3 upload_file to the same bucket | {:.0} MiB/s (median of {}: {}), {} MiB parts",
+                mib_per_s(reference),
+                options.runs,
+                listed(&curl),
+                options.patch_mib
+            ),
+        ),
+        None => (
+            "ingest (sniff, ffprobe, a hard link into the blob store)",
+            format!(
+                "curl PUT to a sink | {:.0} MiB/s (median of {}: {}), one request to a route of the same HTTP stack that discards the body",
+                mib_per_s(reference),
+                options.runs,
+                listed(&curl)
+            ),
+        ),
+    };
     println!(
-        "| medialib tus | {:.0} MiB/s (median of {}: {}), {} MiB PATCHes, ending with ingest (sniff, ffprobe, a hard link into the blob store) |",
+        "| medialib tus | {:.0} MiB/s (median of {}: {}), {} MiB PATCHes, ending with {ending} |",
         mib_per_s(ours),
         options.runs,
         listed(&tus),
         options.patch_mib
     );
-    println!(
-        "| curl PUT to a sink | {:.0} MiB/s (median of {}: {}), one request to a route of the same HTTP stack that discards the body |",
-        mib_per_s(reference),
-        options.runs,
-        listed(&curl)
-    );
+    println!("| {reference_name} |");
     println!(
         "| ratio | {ratio:.2}× (target ≥ 0.8×: {}) |",
         if ratio >= 0.8 { "met" } else { "**missed**" }
     );
-    let floor = median(kept.clone());
-    println!(
-        "| curl PUT to a sink that keeps it | {:.0} MiB/s (median of {}: {}): SHA-256 and a file write per chunk, the least a server that stores uploads does; medialib {:.2}× |",
-        mib_per_s(floor),
-        options.runs,
-        listed(&kept),
-        mib_per_s(ours) / mib_per_s(floor)
-    );
+    if !kept.is_empty() {
+        let floor = median(kept.clone());
+        println!(
+            "| curl PUT to a sink that keeps it | {:.0} MiB/s (median of {}: {}): SHA-256 and a file write per chunk, the least a server that stores uploads does; medialib {:.2}× |",
+            mib_per_s(floor),
+            options.runs,
+            listed(&kept),
+            mib_per_s(ours) / mib_per_s(floor)
+        );
+    }
     let over = peak_kib.saturating_sub(idle_kib) as f64 / 1024.0;
     println!(
         "| server RSS (worst run) | idle {:.0} MiB, peak {:.0} MiB: {over:.0} MiB above idle (target ≤ 50: {}) |",

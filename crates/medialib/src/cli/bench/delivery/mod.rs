@@ -10,7 +10,7 @@
 //! requests/s, p50/p99 latency, server CPU time per request, and resident memory.
 
 mod nginx;
-mod wrk;
+pub(super) mod wrk;
 
 use std::process::ExitCode;
 
@@ -37,6 +37,11 @@ pub struct Options {
     /// Seconds of load per measurement.
     #[arg(long, default_value_t = 5)]
     seconds: u32,
+    /// An S3 `storage_url` (credentials from `AWS_*`): measures the original's delivery
+    /// from that bucket through medialib against a direct GET from it, instead of the
+    /// comparison with nginx.
+    #[arg(long)]
+    storage: Option<String>,
 }
 
 /// One line of the report: the same request to medialib and to nginx.
@@ -54,6 +59,9 @@ pub async fn run(options: Options) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("read {}", options.image.display()))?;
     if photo.len() >= ORIGINAL_BYTES {
         bail!("the photo must be smaller than {ORIGINAL_BYTES} bytes");
+    }
+    if let Some(url) = &options.storage {
+        return super::s3::delivery(&super::s3::Bucket::open(url)?, &photo, options.seconds).await;
     }
     let server = Server::start(None).await?;
     let client = client()?;
@@ -220,7 +228,7 @@ fn measure(
 
 /// Uploads the photo padded to [`ORIGINAL_BYTES`] (`tag` makes the copies differ), sets
 /// its visibility and waits until its variants are ready; returns the asset JSON.
-async fn ingest(
+pub(super) async fn ingest(
     client: &reqwest::Client,
     server: &Server,
     photo: &[u8],
