@@ -200,6 +200,24 @@ async fn a_tus_upload_moves_between_nodes_and_ends_on_either() {
         original(b, &ready[0]).await == bytes,
         "node B's redirect leads to them"
     );
+    // The whole file in the creating request (one part, which the ingest copies inside
+    // the bucket, from the node's own copy of the bytes).
+    let other = std::fs::read(corpus().join("images/camera/canon_hdr_NO.jpg")).unwrap();
+    let filename = base64::engine::general_purpose::STANDARD.encode("canon.jpg");
+    let whole = tus(b, Method::POST, "/api/v1/uploads")
+        .header("Upload-Length", other.len().to_string())
+        .header("Upload-Metadata", format!("filename {filename}"))
+        .header("Content-Type", "application/offset+octet-stream")
+        .body(other.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(whole.status(), 201);
+    let id = header(&whole, "Medialib-Asset-Id");
+    let ready = all_ready(a, std::slice::from_ref(&id)).await;
+    assert!(original(a, &ready[0]).await == other);
+    let left = nodes.bucket.list("uploads").await.unwrap();
+    assert!(left.is_empty(), "finished uploads leave no parts: {left:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
