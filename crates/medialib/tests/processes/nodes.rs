@@ -130,6 +130,52 @@ async fn original(base: &str, asset: &Value) -> Vec<u8> {
     response.bytes().await.unwrap().to_vec()
 }
 
+/// Sends `rest` to node `a` at `offset`, holding its body open, and meanwhile a `PATCH`
+/// to node `b`; returns `a`'s answer once it ends, and `b`'s 423.
+///
+/// `b`'s probes go at offset 0, which is wrong: while `a` does not hold the upload they
+/// are refused for their offset (409) and write nothing. A probe can hold the upload at
+/// the moment `a` asks for it, and then `a` is the one refused: it is sent again.
+async fn contest(
+    a: &str,
+    b: &str,
+    path: &str,
+    offset: usize,
+    rest: &[u8],
+) -> (reqwest::Response, reqwest::Response) {
+    for _ in 0..5 {
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+        let slow = reqwest::Body::wrap_stream(futures_util::stream::unfold(rx, |mut rx| async {
+            rx.recv().await.map(|chunk| (chunk, rx))
+        }));
+        let writing = tokio::spawn({
+            let (a, path) = (a.to_owned(), path.to_owned());
+            async move { patch(&a, &path, offset, slow).await }
+        });
+        tx.send(Ok(rest[..1000].to_vec())).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let mut contested = None;
+        while !writing.is_finished() {
+            let answer = patch(b, path, 0, vec![0u8; 10].into()).await;
+            if answer.status() == 423 {
+                contested = Some(answer);
+                break;
+            }
+            assert_eq!(answer.status(), 409);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let Some(contested) = contested else {
+            let refused = writing.await.unwrap();
+            assert_eq!(refused.status(), 423, "a probe held the upload");
+            continue;
+        };
+        tx.send(Ok(rest[1000..].to_vec())).await.unwrap();
+        drop(tx);
+        return (writing.await.unwrap(), contested);
+    }
+    panic!("node B was never refused while node A wrote");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tus_upload_moves_between_nodes_and_ends_on_either() {
     let nodes = Cluster::start().await;
@@ -156,37 +202,9 @@ async fn a_tus_upload_moves_between_nodes_and_ends_on_either() {
 
     // Two nodes writing it at once: the second finds it locked while the first's body
     // is still arriving.
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
-    let slow = reqwest::Body::wrap_stream(futures_util::stream::unfold(rx, |mut rx| async {
-        rx.recv().await.map(|chunk| (chunk, rx))
-    }));
-    let writing = tokio::spawn({
-        let (a, path) = (a.clone(), path.clone());
-        async move { patch(&a, &path, 2 * third, slow).await }
-    });
-    tx.send(Ok(bytes[2 * third..2 * third + 1000].to_vec()))
-        .await
-        .unwrap();
-    // At offset 0, which is wrong: until A holds the upload, B's request is refused for
-    // its offset (409) and writes nothing.
-    let mut contested = None;
-    for _ in 0..50 {
-        let answer = patch(b, &path, 0, vec![0u8; 10].into()).await;
-        if answer.status() == 423 {
-            contested = Some(answer);
-            break;
-        }
-        assert_eq!(answer.status(), 409);
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let contested = contested.expect("node B is refused while node A writes");
+    let (last, contested) = contest(a, b, &path, 2 * third, &bytes[2 * third..]).await;
     let error: Value = contested.json().await.unwrap();
     assert_eq!(error["error"]["code"], "upload_locked");
-    tx.send(Ok(bytes[2 * third + 1000..].to_vec()))
-        .await
-        .unwrap();
-    drop(tx);
-    let last = writing.await.unwrap();
     assert_eq!(last.status(), 204);
     let id = header(&last, "Medialib-Asset-Id");
 
