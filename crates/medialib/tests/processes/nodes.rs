@@ -173,7 +173,7 @@ async fn contest(
         drop(tx);
         return (writing.await.unwrap(), contested);
     }
-    panic!("node B was never refused while node A wrote");
+    panic!("{b} was never refused while {a} wrote");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -200,9 +200,9 @@ async fn a_tus_upload_moves_between_nodes_and_ends_on_either() {
     let head = tus(a, Method::HEAD, &path).send().await.unwrap();
     assert_eq!(header(&head, "Upload-Offset"), (2 * third).to_string());
 
-    // Two nodes writing it at once: the second finds it locked while the first's body
-    // is still arriving.
-    let (last, contested) = contest(a, b, &path, 2 * third, &bytes[2 * third..]).await;
+    // The rest on B, while A tries to write it too: A finds it locked while B's body is
+    // still arriving.
+    let (last, contested) = contest(b, a, &path, 2 * third, &bytes[2 * third..]).await;
     let error: Value = contested.json().await.unwrap();
     assert_eq!(error["error"]["code"], "upload_locked");
     assert_eq!(last.status(), 204);
