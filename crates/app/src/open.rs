@@ -35,6 +35,16 @@ impl Opened {
 /// be reached or migrated (named without its password); the blob store cannot be
 /// configured, or refuses to write, read back or delete a probe object.
 pub async fn open(settings: Settings) -> anyhow::Result<Opened> {
+    open_with_env(settings, std::env::vars().collect()).await
+}
+
+/// [`open`], with the blob store's client configured from `env` (the `AWS_*`, `GOOGLE_*`
+/// and `AZURE_*` variables its SDK reads) instead of this process's environment: for
+/// several catalogs with their own credentials in one process (tests, embedding).
+pub async fn open_with_env(
+    settings: Settings,
+    env: Vec<(String, String)>,
+) -> anyhow::Result<Opened> {
     let data_dir = &settings.data_dir;
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("create data directory {}", data_dir.display()))?;
@@ -45,8 +55,8 @@ pub async fn open(settings: Settings) -> anyhow::Result<Opened> {
         .await
         .with_context(|| format!("open {}", database.describe()))?;
     let storage = settings.storage()?;
-    let blobs =
-        ObjectBlobStore::open(&storage).with_context(|| format!("open {}", storage.describe()))?;
+    let blobs = ObjectBlobStore::open_with_env(&storage, env)
+        .with_context(|| format!("open {}", storage.describe()))?;
     blobs
         .probe()
         .await

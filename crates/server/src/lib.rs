@@ -59,6 +59,15 @@ impl App {
     ///
     /// Errors when the data directory or database cannot be opened.
     pub async fn open(settings: Settings) -> anyhow::Result<Self> {
+        Self::open_with_env(settings, std::env::vars().collect()).await
+    }
+
+    /// [`App::open`], with the blob store's credentials from `env` rather than this
+    /// process's environment (see [`medialib_app::open::open_with_env`]).
+    pub async fn open_with_env(
+        settings: Settings,
+        env: Vec<(String, String)>,
+    ) -> anyhow::Result<Self> {
         if matches!(settings.database(), Database::Postgres(_)) && settings.signing.keys.is_empty()
         {
             anyhow::bail!(
@@ -67,7 +76,7 @@ impl App {
                  sign URLs that the other nodes reject)"
             );
         }
-        let opened = medialib_app::open::open(settings).await?;
+        let opened = medialib_app::open::open_with_env(settings, env).await?;
         let catalog = opened.catalog.clone();
         let settings = &catalog.settings;
         let data_dir = &settings.data_dir;

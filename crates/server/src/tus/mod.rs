@@ -6,8 +6,8 @@
 //! - `headers`: the protocol's headers, parsed and formatted.
 //! - `complete`: ingesting a finished upload, or one assembled from partial uploads.
 //!
-//! The session's bytes and the lease that lets one request at a time write it are
-//! [`medialib_app::uploads`]': any API node can take any request of any session.
+//! The session's bytes, and the lease that lets one request at a time write it, live in
+//! [`medialib_app::uploads`]: any API node can take any request of any session.
 //!
 //! A session is created with its length (`POST`), filled by `PATCH` requests at its
 //! current offset, and ingested through [`medialib_app::ingest::ingest`] (the multipart path's

@@ -1,9 +1,10 @@
 //! Test harness: a real server on 127.0.0.1:0 with a fresh data directory, a client
 //! with the admin token, and the corpus manifest.
 //!
-//! The same tests build twice: `api` runs every server on SQLite (a file in its data
+//! The same tests build three times: `api` runs every server on SQLite (a file in its data
 //! directory), `api_postgres` on a fresh PostgreSQL database each, in a throwaway cluster
-//! this binary starts on 127.0.0.1 (`medialib-test-servers`).
+//! this binary starts on 127.0.0.1, and `api_s3` with its blobs in a fresh bucket each of
+//! an s3s-fs server this binary starts on 127.0.0.1 (`medialib-test-servers`).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -29,6 +30,8 @@ pub struct TestApp {
     pub data: tempfile::TempDir,
     /// The PostgreSQL database (`api_postgres`); `None` on SQLite.
     pub database: Option<String>,
+    /// The S3 bucket's `storage_url` (`api_s3`); `None` for the data directory.
+    pub storage: Option<String>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -43,10 +46,26 @@ async fn fresh_database() -> Option<String> {
     Some(cluster.fresh_database().await)
 }
 
-/// Default settings for tests: the given data dir and database, the admin token, and no
-/// rate limits (tests poll fast; `rate_limits.rs` turns them on). On PostgreSQL, signing
-/// keys are configured, as several nodes need.
-pub fn settings(data_dir: &Path, database: Option<&str>) -> Settings {
+/// A fresh bucket for a new server: in s3s-fs in `api_s3`, else none (blobs in the data
+/// directory).
+fn fresh_storage() -> Option<String> {
+    (env!("CARGO_CRATE_NAME") == "api_s3").then(|| s3().fresh_bucket())
+}
+
+fn s3() -> &'static medialib_test_servers::StorageServer {
+    medialib_test_servers::StorageServer::shared(medialib_test_servers::Kind::S3)
+}
+
+/// The environment the blob store's client reads: the S3 server's credentials in
+/// `api_s3`, nothing else (tests never reach beyond loopback).
+fn storage_env(storage: Option<&str>) -> Vec<(String, String)> {
+    storage.map(|_| s3().env()).unwrap_or_default()
+}
+
+/// Default settings for tests: the given data dir, database and bucket, the admin token,
+/// and no rate limits (tests poll fast; `rate_limits.rs` turns them on). On PostgreSQL,
+/// signing keys are configured, as several nodes need.
+pub fn settings(data_dir: &Path, database: Option<&str>, storage: Option<&str>) -> Settings {
     let mut settings = Settings {
         data_dir: data_dir.to_owned(),
         admin_token: Some(medialib_core::Secret::new(TOKEN.into())),
@@ -55,6 +74,7 @@ pub fn settings(data_dir: &Path, database: Option<&str>) -> Settings {
     };
     settings.rate_limits.api_per_second = 0;
     settings.rate_limits.uploads_per_second = 0;
+    settings.storage_url = storage.map(str::to_owned);
     if let Some(url) = database {
         settings.database_url = Some(medialib_core::Secret::new(url.into()));
         settings.signing.keys = vec![medialib_core::config::SigningKey {
@@ -73,18 +93,22 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings), workers: bool) -> TestApp {
     let data = tempfile::tempdir().unwrap();
     let database = fresh_database().await;
-    let mut s = settings(data.path(), database.as_deref());
+    let storage = fresh_storage();
+    let mut s = settings(data.path(), database.as_deref(), storage.as_deref());
     tweak(&mut s);
-    start(data, database, s, workers).await
+    start(data, database, storage, s, workers).await
 }
 
 async fn start(
     data: tempfile::TempDir,
     database: Option<String>,
+    storage: Option<String>,
     settings: Settings,
     workers: bool,
 ) -> TestApp {
-    let app = App::open(settings).await.unwrap();
+    let app = App::open_with_env(settings, storage_env(storage.as_deref()))
+        .await
+        .unwrap();
     assert!(app.ensure_admin_token().await.unwrap().is_none());
     let state = app.state.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -111,6 +135,7 @@ async fn start(
             .unwrap(),
         data,
         database,
+        storage,
         stop: Some(tx),
         task: Some(task),
     }
@@ -131,18 +156,25 @@ impl TestApp {
     ) -> TestApp {
         self.shutdown().await;
         let data = std::mem::replace(&mut self.data, tempfile::tempdir().unwrap());
-        let database = self.database.take();
-        let mut s = settings(data.path(), database.as_deref());
+        let (database, storage) = (self.database.take(), self.storage.take());
+        let mut s = settings(data.path(), database.as_deref(), storage.as_deref());
         tweak(&mut s);
-        start(data, database, s, workers).await
+        start(data, database, storage, s, workers).await
     }
 
     /// Starts a second server on this one's data directory: to the store, a second
     /// process.
     pub async fn spawn_beside(&self, workers: bool) -> TestApp {
-        let database = self.database.clone();
-        let settings = settings(self.data.path(), database.as_deref());
-        start(tempfile::tempdir().unwrap(), database, settings, workers).await
+        let (database, storage) = (self.database.clone(), self.storage.clone());
+        let settings = settings(self.data.path(), database.as_deref(), storage.as_deref());
+        start(
+            tempfile::tempdir().unwrap(),
+            database,
+            storage,
+            settings,
+            workers,
+        )
+        .await
     }
 
     pub async fn shutdown(&mut self) {

@@ -1,5 +1,6 @@
-//! HTTP integration tests: one binary, one module per feature. Every test starts its own
-//! server on a free loopback port with a fresh data directory (`helpers::spawn_app`).
+//! HTTP integration tests, one module per feature, built as three binaries (SQLite,
+//! PostgreSQL, blobs in S3; see `helpers`). Every test starts its own server on a free
+//! loopback port with a fresh data directory (`helpers::spawn_app`).
 
 mod audit;
 mod authorization;
