@@ -18,6 +18,7 @@
 //!   the audit log.
 //! - [`analytics`]: storage, uploads, top assets, failures.
 //! - [`signing`], [`signed_urls`], [`paths`]: delivery paths and their signatures.
+//! - [`health`]: readiness, check by check.
 //! - [`media_limits`]: the media crate's limits from the settings.
 //! - [`purge`]: deleting rows, then the bytes only they referenced.
 //! - [`storage_copy`]: copying every referenced blob to another store, resumably.
@@ -30,6 +31,7 @@ pub mod assets;
 pub mod bulk;
 mod catalog;
 pub mod duplicates;
+pub mod health;
 pub mod import;
 pub mod ingest;
 pub mod jobs;

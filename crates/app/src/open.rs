@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use medialib_blob::ObjectBlobStore;
-use medialib_core::Settings;
+use medialib_core::{BlobStore, Settings};
 
 use crate::Catalog;
 use crate::ingest::staging::{self, StagingDir};

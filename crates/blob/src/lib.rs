@@ -162,6 +162,10 @@ impl BlobStore for ObjectBlobStore {
         Ok(())
     }
 
+    async fn probe(&self) -> Result<(), BlobError> {
+        self.write_probe().await
+    }
+
     async fn copy(&self, from: &StorageKey, to: &StorageKey) -> Result<(), BlobError> {
         self.inner
             .copy(&path(from), &path(to))

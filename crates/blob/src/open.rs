@@ -117,12 +117,8 @@ impl ObjectBlobStore {
         }
     }
 
-    /// Writes a small object under `.medialib-probe/`, reads it back and deletes it, so
-    /// that a store which cannot be reached, or refuses this process's credentials, stops
-    /// start-up instead of the first upload.
-    ///
-    /// Errors with what failed (write, read back, delete) and the store's own answer.
-    pub async fn probe(&self) -> Result<(), BlobError> {
+    /// [`BlobStore::probe`].
+    pub(crate) async fn write_probe(&self) -> Result<(), BlobError> {
         let key =
             StorageKey::from_stored(format!(".medialib-probe/{}", uuid::Uuid::new_v4().simple()));
         let bytes = Bytes::from_static(b"medialib probe");

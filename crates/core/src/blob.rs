@@ -124,6 +124,12 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn put_stream(&self, key: &StorageKey, stream: ByteStream) -> Result<u64, BlobError>;
     /// Stores `bytes` under `key`, replacing any blob there.
     async fn put_bytes(&self, key: &StorageKey, bytes: Bytes) -> Result<(), BlobError>;
+    /// Writes a small object under `.medialib-probe/`, reads it back and deletes it: so
+    /// that a store which cannot be reached, or refuses this process's credentials, stops
+    /// start-up instead of the first upload, and readiness checks tell.
+    ///
+    /// Errors with what failed (write, read back, delete) and the store's own answer.
+    async fn probe(&self) -> Result<(), BlobError>;
     /// Copies the blob under `from` to `to`, inside the store (a server-side copy on
     /// remote stores: the bytes do not pass through this process).
     ///

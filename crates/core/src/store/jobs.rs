@@ -5,7 +5,20 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::{JobOutcome, NewVariant, Processed, StoreError, Unreferenced};
-use crate::{AssetId, Job, JobId, JobKind, Lease};
+use crate::{AssetId, Job, JobId, JobKind, Lease, Timestamp};
+
+/// What the job queue holds now, for readiness checks and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueStats {
+    /// Jobs waiting to run (their backoff included).
+    pub queued: u64,
+    /// Jobs a worker holds.
+    pub running: u64,
+    /// Jobs that failed for good since the time asked about.
+    pub failed_since: u64,
+    /// When the oldest waiting job was queued.
+    pub oldest_queued: Option<Timestamp>,
+}
 
 /// The job queue: claims under fenced leases, heartbeats, results and outcomes.
 #[async_trait]
@@ -55,6 +68,10 @@ pub trait JobQueue {
 
     /// A job by id.
     async fn get_job(&self, id: JobId) -> Result<Option<Job>, StoreError>;
+
+    /// Counts of queued and running jobs, of jobs that failed for good since `since`, and
+    /// the oldest queued job's age.
+    async fn queue_stats(&self, since: Timestamp) -> Result<QueueStats, StoreError>;
 
     /// The most recent job of an asset.
     async fn latest_job(&self, asset: AssetId) -> Result<Option<Job>, StoreError>;

@@ -7,8 +7,8 @@ use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 use medialib_app::storage_copy::{CopyOptions, Progress, copy_blobs};
 use medialib_blob::ObjectBlobStore;
-use medialib_core::Settings;
 use medialib_core::config::Storage;
+use medialib_core::{BlobStore, Settings};
 
 /// `medialib storage …`.
 #[derive(Subcommand)]

@@ -33,6 +33,22 @@ impl Drop for Process {
     }
 }
 
+/// `GET /readyz`: its status, and the check named `failing` with its reason, if any
+/// (`database`, `storage`, `queue`, `disk`).
+pub async fn readiness(base: &str) -> (u16, Vec<(String, String)>) {
+    let response = reqwest::get(format!("{base}/readyz")).await.unwrap();
+    let status = response.status().as_u16();
+    let report: Value = response.json().await.unwrap();
+    let failing = report["checks"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, check)| check["status"] == "failing")
+        .map(|(name, check)| (name.clone(), check["error"].as_str().unwrap().to_owned()))
+        .collect();
+    (status, failing)
+}
+
 /// Sends `signal` (a `kill` flag such as `-STOP`) to `process`.
 pub fn signal(process: &Process, signal: &str) {
     let pid = process.0.id().to_string();

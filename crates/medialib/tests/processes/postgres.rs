@@ -10,8 +10,8 @@ use medialib_test_servers::PgCluster;
 use serde_json::Value;
 
 use crate::{
-    TOKEN, all_ready, asset, corpus, get, images, medialib, serve, signal, terminate, try_upload,
-    upload,
+    TOKEN, all_ready, asset, corpus, get, images, medialib, readiness, serve, signal, terminate,
+    try_upload, upload,
 };
 
 /// Writes `DATA/medialib.toml` for a PostgreSQL install: the database, a signing key
@@ -281,6 +281,15 @@ async fn a_database_outage_answers_503_and_the_node_recovers_by_itself() {
     assert!(response.headers().contains_key("retry-after"));
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "database_unavailable", "{body}");
+    let asked = Instant::now();
+    let (status, failing) = readiness(&base).await;
+    assert_eq!(status, 503);
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "readiness answers at once"
+    );
+    let names: Vec<&str> = failing.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["database", "queue"], "{failing:?}");
 
     cluster.resume();
     let started = Instant::now();
@@ -291,4 +300,5 @@ async fn a_database_outage_answers_503_and_the_node_recovers_by_itself() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    assert_eq!(readiness(&base).await, (200, Vec::new()));
 }

@@ -14,8 +14,8 @@ use medialib_core::config::Storage;
 use medialib_test_servers::{Kind, StorageServer};
 
 use crate::{
-    Process, TOKEN, all_ready, asset, corpus, get, images, medialib_with, serve_with, signal,
-    try_upload, upload,
+    Process, TOKEN, all_ready, asset, corpus, get, images, medialib_with, readiness, serve_with,
+    signal, try_upload, upload,
 };
 
 /// Writes the configuration: SQLite in the data directory, blobs in `storage_url`, and
@@ -422,8 +422,13 @@ async fn an_s3_outage_answers_503_leaves_nothing_and_ends_by_itself() {
     // Never delivered before, so not in the node's memory: it must come from the store.
     let delivery = get(base, &variant).await;
     assert_eq!(delivery.status(), 503);
+    let (status, failing) = readiness(base).await;
+    assert_eq!(status, 503);
+    assert_eq!(failing.len(), 1, "{failing:?}");
+    assert_eq!(failing[0].0, "storage", "{failing:?}");
 
     server.resume();
+    assert_eq!(readiness(base).await, (200, Vec::new()));
     let (status, _, body) = try_upload(base, &files[1]).await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(get(base, &variant).await.status(), 200);

@@ -17,7 +17,7 @@
 //! - `users`: a user's data export and anonymization (GDPR).
 //! - `session`: password login and logout for browsers, and who the caller is.
 //! - `delivery`: originals and variants for browsers and CDNs.
-//! - `openapi`: the API description, its docs page, and health.
+//! - `openapi`: the API description and its docs page; `health`: liveness and readiness.
 //! - `extract`: extractors that answer in the API's error shape.
 //! - `rate`: rate limits per token, for uploads and for the rest of the API.
 
@@ -30,6 +30,7 @@ mod collections;
 mod delivery;
 mod duplicates;
 mod extract;
+mod health;
 mod import;
 mod jobs;
 mod members;
@@ -154,7 +155,8 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .nest("/api/v1", api)
         .routes(routes!(delivery::original))
         .routes(routes!(delivery::variant))
-        .routes(routes!(openapi::health))
+        .routes(routes!(health::live))
+        .routes(routes!(health::ready))
 }
 
 /// A handler that panicked (a bug) answers the API's JSON 500, and the panic is logged,

@@ -1,6 +1,5 @@
 //! The API description (OpenAPI 3.1, generated from the handlers' `#[utoipa::path]`
-//! attributes and the DTOs' schemas), served as JSON and as an interactive page, and the
-//! health check.
+//! attributes and the DTOs' schemas), served as JSON and as an interactive page.
 
 use axum::Router;
 use axum::routing::get;
@@ -112,17 +111,4 @@ pub(crate) fn routes(spec: utoipa::openapi::OpenApi) -> Router<AppState> {
             get(move || async move { ([("content-type", "application/json")], json) }),
         )
         .merge(page)
-}
-
-/// `GET /healthz`: `ok` while the process serves requests.
-#[utoipa::path(
-    operation_id = "health",
-    get,
-    path = "/healthz",
-    tag = "meta",
-    security(()),
-    responses((status = 200, description = "serving", body = String, content_type = "text/plain"))
-)]
-pub(crate) async fn health() -> &'static str {
-    "ok"
 }

@@ -10,6 +10,7 @@ mod corpus;
 mod delivery;
 mod documents;
 mod errors;
+mod health;
 mod helpers;
 mod import;
 mod jobs;

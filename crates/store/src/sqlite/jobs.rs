@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use medialib_core::store::JobOutcome;
-use medialib_core::store::{NewVariant, Unreferenced};
-use medialib_core::{AssetId, Job, JobId, JobKind, Lease, StoreError};
+use medialib_core::store::{NewVariant, QueueStats, Unreferenced};
+use medialib_core::{AssetId, Job, JobId, JobKind, Lease, StoreError, Timestamp};
 use sqlx::{Row, Sqlite, SqlitePool};
 
 use super::rows::{self, now_ms, to_ms};
@@ -265,4 +265,33 @@ pub(crate) async fn record_rendition(
             .filter(|k| *k != v.storage_key)
             .collect(),
     }))
+}
+
+pub(crate) async fn queue_stats(
+    pool: &SqlitePool,
+    since: Timestamp,
+) -> Result<QueueStats, StoreError> {
+    let row = sqlx::query(
+        "SELECT (SELECT count(*) FROM job WHERE status = 'queued') AS queued,
+                (SELECT count(*) FROM job WHERE status = 'running') AS running,
+                (SELECT count(*) FROM job WHERE status = 'failed' AND updated_at >= ?)
+                    AS failed_since,
+                (SELECT min(created_at) FROM job WHERE status = 'queued') AS oldest_queued",
+    )
+    .bind(to_ms(since))
+    .fetch_one(pool)
+    .await
+    .map_err(backend("read queue stats"))?;
+    let count = |column: &str| row.try_get::<i64, _>(column).map(|n| n as u64);
+    let read = || -> Result<QueueStats, sqlx::Error> {
+        Ok(QueueStats {
+            queued: count("queued")?,
+            running: count("running")?,
+            failed_since: count("failed_since")?,
+            oldest_queued: row
+                .try_get::<Option<i64>, _>("oldest_queued")?
+                .map(rows::from_ms),
+        })
+    };
+    read().map_err(backend("read queue stats"))
 }

@@ -39,7 +39,9 @@ use async_trait::async_trait;
 use medialib_core::organise::{
     AssetTag, Collection, CollectionId, CollectionItem, Tag, TagId, Usage, UsageRef,
 };
-use medialib_core::store::{AnalyticsStore, AssetStore, JobQueue, OrganiseStore, UploadStore};
+use medialib_core::store::{
+    AnalyticsStore, AssetStore, JobQueue, OrganiseStore, QueueStats, UploadStore,
+};
 use medialib_core::store::{
     AssetPatch, AssetQuery, AssetViews, BlobHold, BulkAction, BulkReport, CollectionPatch,
     DayUploads, DeliveryCount, IngestRecord, JobOutcome, NamespaceUsage, NewAsset, NewCollection,
@@ -273,6 +275,10 @@ impl JobQueue for SqliteStore {
 
     async fn get_job(&self, id: JobId) -> Result<Option<Job>, StoreError> {
         jobs::get(&self.pool, id).await
+    }
+
+    async fn queue_stats(&self, since: Timestamp) -> Result<QueueStats, StoreError> {
+        jobs::queue_stats(&self.pool, since).await
     }
 
     async fn latest_job(&self, asset: AssetId) -> Result<Option<Job>, StoreError> {

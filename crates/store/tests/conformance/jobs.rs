@@ -69,8 +69,17 @@ pub(crate) async fn video_with_running_transcode(
 }
 
 pub(crate) async fn jobs_are_claimed_once_retried_then_failed(store: Store) {
+    let before = Timestamp::now_utc() - Duration::from_secs(1);
     let a = created(store.create_asset(new_asset(3, "j", 1)).await.unwrap());
+    let stats = store.queue_stats(before).await.unwrap();
+    assert_eq!((stats.queued, stats.running, stats.failed_since), (1, 0, 0));
+    assert!(stats.oldest_queued.is_some_and(|t| t >= before));
     let (job, lease) = store.claim_job("w1", MINUTE).await.unwrap().unwrap();
+    let stats = store.queue_stats(before).await.unwrap();
+    assert_eq!(
+        (stats.queued, stats.running, stats.oldest_queued),
+        (0, 1, None)
+    );
     assert_eq!((job.asset_id, job.attempts, lease.job), (a.id, 1, job.id));
     assert!(
         store.claim_job("w2", MINUTE).await.unwrap().is_none(),
@@ -88,6 +97,14 @@ pub(crate) async fn jobs_are_claimed_once_retried_then_failed(store: Store) {
     assert!(store.finish_job(second, retry("boom again")).await.unwrap());
     let done = store.get_job(job.id).await.unwrap().unwrap();
     assert_eq!(done.status, JobStatus::Failed);
+    let stats = store.queue_stats(before).await.unwrap();
+    assert_eq!((stats.queued, stats.running, stats.failed_since), (0, 0, 1));
+    let later = Timestamp::now_utc() + Duration::from_secs(1);
+    assert_eq!(
+        store.queue_stats(later).await.unwrap().failed_since,
+        0,
+        "only since"
+    );
     let asset = store.get_asset(a.id).await.unwrap().unwrap();
     assert_eq!(asset.status, AssetStatus::Failed);
     assert_eq!(asset.error.as_deref(), Some("boom again"));

@@ -56,6 +56,7 @@ fn table() -> Vec<Row> {
     const ORGANISE_LIST: [u16; 6] = [401, 200, 200, 200, 200, 200];
     vec![
         row(M::GET, "/healthz", None, [200; 6]),
+        row(M::GET, "/readyz", None, [200; 6]),
         row(M::GET, "/api/v1/assets", None, ORGANISE_LIST),
         row(
             M::POST,
