@@ -187,12 +187,16 @@ async fn store(
 ) -> Result<IngestOutcome, AppError> {
     let existed = catalog.blobs.exists(key).await?;
     let copied = match &staged.stored_copy {
-        Some(from) => catalog.blobs.copy(from, key).await.map_err(|e| {
-            tracing::info!(error = %e, "copying the upload inside the store failed; sending it");
-        }),
-        None => Err(()),
+        Some(from) => match catalog.blobs.copy(from, key).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::info!(error = %e, "could not copy the upload inside the store; sending it");
+                false
+            }
+        },
+        None => false,
     };
-    if copied.is_err() {
+    if !copied {
         catalog.blobs.put_file(key, &staged.path).await?;
     }
     match catalog.store.create_asset(new).await {

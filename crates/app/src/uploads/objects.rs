@@ -6,16 +6,16 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::Mutex;
 
 use bytes::Bytes;
 use futures_util::{Stream, TryStreamExt};
-use medialib_core::{BlobEntry, BlobError, BlobStore, Sha256, StorageKey, UploadId};
-use sha1::Digest;
+use medialib_core::{BlobEntry, BlobError, BlobStore, ByteStream, StorageKey, UploadId};
 
-use super::blocks::{BlockWriter, Hashes};
+use super::blocks::BlockWriter;
 use super::checked::{Size, checked};
 use super::{Algorithm, AppendError};
-use crate::ingest::staging::{HEAD_BYTES, StagedFile};
+use crate::ingest::staging::{self, StageError, StagedFile};
 
 /// Stores `body` as a new part of session `id` starting at `offset`, at most
 /// `remaining` bytes, copying it to `tee` on the way; returns the new offset and, when
@@ -139,48 +139,44 @@ pub(super) async fn remove(blobs: &dyn BlobStore, id: UploadId) -> Result<(), Bl
     Ok(())
 }
 
-/// Streams `objects`, in order, into a new file in `dir`, hashing them: the staged file
-/// that ingest takes.
+/// Streams `objects`, in order, into a new staged file in `dir` (hashed on the way, as
+/// every upload is staged): the file that ingest takes.
 pub(super) async fn stage(
     blobs: &dyn BlobStore,
     dir: &Path,
     objects: &[BlobEntry],
 ) -> Result<StagedFile, AppendError> {
-    let path = dir.join(format!("upload-{}", uuid::Uuid::new_v4().simple()));
-    let written = async {
-        let file = std::fs::File::create_new(&path)?;
-        let hashes = Hashes {
-            whole: Some(sha2::Sha256::new()),
-            chunk: None,
-        };
-        let mut writer = BlockWriter::new(file, hashes);
-        let mut size = 0u64;
-        for object in objects {
-            let mut bytes = blobs.get_range(&object.key, 0..object.size).await?;
-            while let Some(chunk) = bytes.try_next().await? {
-                size += chunk.len() as u64;
-                writer.push(chunk).await?;
+    // Staging sees only a broken stream; the store's error is kept with its kind
+    // (unavailable: retry; missing: the session lost its bytes).
+    let failed: Mutex<Option<BlobError>> = Mutex::default();
+    // One object open at a time, each opened once the one before it ends.
+    let start = (objects.iter(), None::<ByteStream>);
+    let bytes = futures_util::stream::try_unfold(start, move |(mut rest, mut open)| async move {
+        loop {
+            if let Some(current) = open.as_mut()
+                && let Some(bytes) = current.try_next().await?
+            {
+                return Ok(Some((bytes, (rest, open))));
             }
+            let Some(object) = rest.next() else {
+                return Ok(None);
+            };
+            open = Some(blobs.get_range(&object.key, 0..object.size).await?);
         }
-        let (_, hashes) = writer.finish().await?;
-        let sha256 = Sha256(hashes.whole.expect("hashed").finalize().into());
-        let mut head = vec![0u8; HEAD_BYTES.min(size as usize)];
-        let mut file = tokio::fs::File::open(&path).await?;
-        tokio::io::AsyncReadExt::read_exact(&mut file, &mut head).await?;
-        Ok::<_, AppendError>((size, sha256, head))
-    }
-    .await;
-    match written {
-        Ok((size, sha256, head)) => Ok(StagedFile {
-            path,
-            size,
-            sha256,
-            head,
-            stored_copy: None,
-        }),
-        Err(e) => {
-            let _ = tokio::fs::remove_file(&path).await;
-            Err(e)
+    })
+    .map_err(|e: BlobError| {
+        let text = e.to_string();
+        *failed.lock().expect("not poisoned") = Some(e);
+        text
+    });
+    match staging::stage(dir, bytes, u64::MAX).await {
+        Ok(staged) => Ok(staged),
+        Err(StageError::Disk(e)) => Err(e.into()),
+        Err(other) => {
+            let stored = failed.lock().expect("not poisoned").take();
+            Err(stored
+                .unwrap_or(BlobError::Backend(other.to_string()))
+                .into())
         }
     }
 }

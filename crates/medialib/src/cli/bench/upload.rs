@@ -67,7 +67,8 @@ pub async fn run(options: Options) -> anyhow::Result<ExitCode> {
         size * 2,
         size * 2
     );
-    let mut curl = Vec::new();
+    // curl to the sink, or boto3 to the bucket.
+    let mut direct = Vec::new();
     let mut kept = Vec::new();
     let mut tus = Vec::new();
     let (mut idle_kib, mut peak_kib) = (0u64, 0u64);
@@ -77,9 +78,9 @@ pub async fn run(options: Options) -> anyhow::Result<ExitCode> {
         if let Some(bucket) = &bucket {
             let key = format!("bench/boto3-{run}");
             let part = options.part_mib << 20;
-            curl.push(bucket.upload_with_boto3(&options.python, &file, &key, part)?);
+            direct.push(bucket.upload_with_boto3(&options.python, &file, &key, part)?);
         } else {
-            curl.push(sink.put_with_curl(&file, "/sink")?);
+            direct.push(sink.put_with_curl(&file, "/sink")?);
             sync()?;
             kept.push(sink.put_with_curl(&file, "/keep")?);
         }
@@ -97,7 +98,7 @@ pub async fn run(options: Options) -> anyhow::Result<ExitCode> {
     }
 
     let mib_per_s = |d: Duration| size as f64 / d.as_secs_f64() / f64::from(1 << 20);
-    let (ours, reference) = (median(tus.clone()), median(curl.clone()));
+    let (ours, reference) = (median(tus.clone()), median(direct.clone()));
     let ratio = mib_per_s(ours) / mib_per_s(reference);
     let listed = |v: &[Duration]| {
         v.iter()
@@ -118,7 +119,7 @@ pub async fn run(options: Options) -> anyhow::Result<ExitCode> {
                 "boto3 upload_file to the same bucket | {:.0} MiB/s (median of {}: {}), {} MiB parts",
                 mib_per_s(reference),
                 options.runs,
-                listed(&curl),
+                listed(&direct),
                 options.part_mib
             ),
         ),
@@ -128,7 +129,7 @@ pub async fn run(options: Options) -> anyhow::Result<ExitCode> {
                 "curl PUT to a sink | {:.0} MiB/s (median of {}: {}), one request to a route of the same HTTP stack that discards the body",
                 mib_per_s(reference),
                 options.runs,
-                listed(&curl)
+                listed(&direct)
             ),
         ),
     };
