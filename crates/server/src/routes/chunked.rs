@@ -67,6 +67,7 @@ pub(crate) struct NewChunkedUpload {
 /// A chunked upload as created.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ChunkedUploadDto {
+    /// The upload's id, for the chunk, progress, finalize and cancel routes.
     upload_id: String,
     /// Bytes of every chunk but the last.
     chunk_size: u64,
@@ -82,8 +83,11 @@ pub(crate) struct ChunkedUploadDto {
 pub(crate) struct ChunkedProgressDto {
     upload_id: String,
     file_name: String,
+    /// The file's size in bytes.
     file_size: u64,
+    /// Bytes of every chunk but the last.
     chunk_size: u64,
+    /// Chunks, numbered from 0.
     total_chunks: u64,
     /// Chunks that arrived.
     received: u64,
@@ -91,6 +95,7 @@ pub(crate) struct ChunkedProgressDto {
     missing: Vec<u64>,
     /// Share of the file's bytes that arrived, 0 to 1.
     progress: f64,
+    /// When the upload is removed unless finalized (RFC 3339).
     expires_at: String,
     /// The asset the finalized upload became.
     #[serde(skip_serializing_if = "Option::is_none")]
