@@ -107,6 +107,18 @@ error_codes! {
     /// Cancelling a job that has already finished, failed or been cancelled.
     JobEnded = ("job_ended", 409),
 
+    // Transforms (`/img/…`).
+    /// An op that is unknown, malformed or meaningless with the others; the message names it.
+    InvalidTransform = ("invalid_transform", 400),
+    /// An asset with no picture to transform (audio without cover art, a text file).
+    NoPicture = ("no_picture", 404),
+    /// A transform whose result would be over `transforms.max_side`. Same string as
+    /// [`ErrorCode::OverLimit`]; a transform is not an upload, so the status differs.
+    TransformOverLimit = ("over_limit", 422),
+    /// Every render slot and queue place is taken, or a render ran out of time;
+    /// `Retry-After` says when to try again.
+    Overloaded = ("overloaded", 503),
+
     // Asset changes, one at a time or in bulk.
     /// Deleting an asset that is still used somewhere, without `force=true`.
     AssetInUse = ("asset_in_use", 409),

@@ -10,11 +10,13 @@
 //! - [`access`]: roles, token scopes and the [`access::Principal`] a request acts as.
 //! - [`similarity`]: near-duplicate groups from perceptual hashes.
 //! - [`variant`]: variant specifications (what to make) and stored variants (what was made).
+//! - [`derivative`]: stored transform results ([`derivative::Derivative`]).
 //! - [`job`]: background jobs and their typed payloads.
 //! - [`config`]: layered settings (defaults → `medialib.toml` → `MEDIALIB_*` env → flags).
 //! - [`store`]: the [`MetadataStore`] trait and its inputs and outputs.
 //! - [`upload`]: resumable (tus) upload sessions.
 //! - [`blob`]: the [`BlobStore`] trait and [`StorageKey`].
+//! - [`transform`]: the ops language of on-the-fly transforms and its geometry.
 //! - [`error`]: the error registry ([`ErrorCode`]) and [`AppError`].
 #![deny(missing_docs)]
 
@@ -22,6 +24,7 @@ pub mod access;
 pub mod asset;
 pub mod blob;
 pub mod config;
+pub mod derivative;
 pub mod error;
 pub mod ids;
 pub mod job;
@@ -29,6 +32,7 @@ pub mod metadata;
 pub mod organise;
 pub mod similarity;
 pub mod store;
+pub mod transform;
 pub mod upload;
 pub mod variant;
 

@@ -29,6 +29,8 @@ pub enum OutputFormat {
     Webp,
     /// PNG, used instead of JPEG when the source has alpha, and for waveforms.
     Png,
+    /// AVIF (AV1 in HEIF, ISO/IEC 23000-22), from transforms.
+    Avif,
     /// MP4: H.264 + AAC, `+faststart`.
     Mp4,
     /// WebM: VP9 + Opus.
@@ -45,6 +47,7 @@ text_enum!(OutputFormat {
     Jpeg => "jpeg",
     Webp => "webp",
     Png => "png",
+    Avif => "avif",
     Mp4 => "mp4",
     Webm => "webm",
     M4a => "m4a",
@@ -59,6 +62,7 @@ impl OutputFormat {
             Self::Jpeg => "jpg",
             Self::Webp => "webp",
             Self::Png => "png",
+            Self::Avif => "avif",
             Self::Mp4 => "mp4",
             Self::Webm => "webm",
             Self::M4a => "m4a",
@@ -73,6 +77,7 @@ impl OutputFormat {
             "jpg" | "jpeg" => Some(Self::Jpeg),
             "webp" => Some(Self::Webp),
             "png" => Some(Self::Png),
+            "avif" => Some(Self::Avif),
             "mp4" => Some(Self::Mp4),
             "webm" => Some(Self::Webm),
             "m4a" => Some(Self::M4a),
@@ -88,6 +93,7 @@ impl OutputFormat {
             Self::Jpeg => "image/jpeg",
             Self::Webp => "image/webp",
             Self::Png => "image/png",
+            Self::Avif => "image/avif",
             Self::Mp4 => "video/mp4",
             Self::Webm => "video/webm",
             Self::M4a => "audio/mp4",

@@ -1,5 +1,5 @@
-//! Encoding variants: WebP (libwebp), JPEG (libjpeg-turbo) and PNG (the `png` crate via
-//! `image`). Encoders receive bare pixels, so variants carry no EXIF, GPS or ICC metadata;
+//! Encoding variants: WebP (libwebp), JPEG (libjpeg-turbo), PNG (the `png` crate via
+//! `image`) and AVIF (libaom through libheif, driven by libvips). Encoders receive bare pixels, so variants carry no EXIF, GPS or ICC metadata;
 //! the pixels are sRGB, which is what browsers assume for untagged images.
 
 use medialib_core::OutputFormat;
@@ -15,6 +15,8 @@ pub struct EncodeSettings {
     /// libjpeg-turbo quality, 1–100 (default 85); output is baseline 4:2:0 with optimised
     /// Huffman tables.
     pub jpeg_quality: u8,
+    /// AVIF quality (libheif's Q), 1–100 (default 50, as sharp's and libvips' defaults).
+    pub avif_quality: u8,
 }
 
 impl Default for EncodeSettings {
@@ -22,6 +24,7 @@ impl Default for EncodeSettings {
         Self {
             webp_quality: 80,
             jpeg_quality: 85,
+            avif_quality: 50,
         }
     }
 }
@@ -36,6 +39,8 @@ impl Default for EncodeSettings {
 ///   so pass only opaque rasters (see [`Raster::has_transparency`]).
 /// - [`OutputFormat::Png`]: 8-bit RGB or RGBA (ISO/IEC 15948), default deflate, adaptive
 ///   filters.
+/// - [`OutputFormat::Avif`]: 8-bit AV1 intra frame in HEIF (ISO/IEC 23000-22), 4:2:0, at
+///   `settings.avif_quality`, alpha kept.
 ///
 /// Errors: [`MediaError::Corrupt`] naming the format when the encoder refuses the raster
 /// (e.g. a WebP side over 16 383 px) or for the non-image formats of [`OutputFormat`].
@@ -48,6 +53,8 @@ pub fn encode(
         OutputFormat::Webp => webp(raster, settings.webp_quality),
         OutputFormat::Jpeg => jpeg(raster, settings.jpeg_quality),
         OutputFormat::Png => png(raster),
+        OutputFormat::Avif => crate::decode::vips::avif(raster, settings.avif_quality)
+            .map_err(|reason| failed("AVIF", reason)),
         other => Err(failed(
             other.as_str(),
             "not an image format (renditions are made by ffmpeg)",

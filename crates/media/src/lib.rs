@@ -32,8 +32,10 @@
 //! - `orient`: turning pixels upright.
 //! - `icc`: ICC profile names and conversion to sRGB.
 //! - `resize`: variant geometry (fit, cover, never upscale) and the resize cascade.
-//! - `encode`: WebP, JPEG and PNG encoders ([`EncodeSettings`]).
+//! - `encode`: WebP, JPEG, PNG and AVIF encoders ([`EncodeSettings`]).
 //! - `placeholder`: BlurHash, ThumbHash and dominant colour.
+//! - [`transform`]: one on-the-fly transform ([`transform::render`]); `saliency` finds the
+//!   subject for `g_auto` crops.
 //! - `process`: the background pipeline ([`process`], [`ProcessedImage`], [`EncodedVariant`]).
 //! - `raster`: the decoded-pixels type the stages pass along ([`pipeline::Raster`]).
 //! - `error`: [`MediaError`] and its stable codes.
@@ -61,8 +63,10 @@ mod placeholder;
 mod process;
 mod raster;
 mod resize;
+mod saliency;
 mod sniff;
 mod tool;
+pub mod transform;
 mod validate;
 
 pub use encode::EncodeSettings;

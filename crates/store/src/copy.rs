@@ -18,7 +18,7 @@ use sqlx::{
 use uuid::Uuid;
 
 /// Every table, parents before children, as the foreign keys require.
-const TABLES: [&str; 18] = [
+const TABLES: [&str; 19] = [
     "namespace",
     "\"user\"",
     "api_token",
@@ -26,6 +26,7 @@ const TABLES: [&str; 18] = [
     "blob",
     "asset",
     "variant",
+    "derivative",
     "job",
     "blob_hold",
     "upload_session",

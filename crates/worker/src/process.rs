@@ -41,6 +41,7 @@ impl Pictures {
             encode: EncodeSettings {
                 webp_quality: s.images.webp_quality,
                 jpeg_quality: s.images.jpeg_quality,
+                ..EncodeSettings::default()
             },
         }
     }

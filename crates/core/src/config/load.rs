@@ -156,6 +156,7 @@ impl Settings {
             return err("import.timeout_seconds must be > 0".into());
         }
         self.signing.validate()?;
+        self.transforms.validate()?;
         if let Some(bad) = self.ui.picker_origins.iter().find(|o| !is_origin(o)) {
             return err(format!(
                 "ui.picker_origins: {bad:?} is not an origin like https://cms.example.com (scheme and host, optional port, no path)"

@@ -9,6 +9,7 @@
 
 mod load;
 mod storage;
+mod transforms;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 pub use load::ConfigError;
 pub use storage::{S3Location, Storage};
+pub use transforms::{TransformPreset, TransformSettings, Unsigned};
 
 use crate::{TranscodeProfile, VariantSpec};
 
@@ -97,6 +99,8 @@ pub struct Settings {
     pub ui: UiSettings,
     /// Delivery of originals and variants.
     pub delivery: DeliverySettings,
+    /// On-the-fly transforms (`/img/…`).
+    pub transforms: TransformSettings,
 }
 
 /// Delivery of originals and variants (the CDN origin).
@@ -400,6 +404,7 @@ impl Default for Settings {
                 mode: DeliveryMode::Proxy,
                 public_storage_url: None,
             },
+            transforms: TransformSettings::default(),
         }
     }
 }

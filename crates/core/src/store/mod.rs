@@ -12,13 +12,15 @@
 //! - [`organise`]: [`OrganiseStore`] (tags, collections, usage) and bulk actions;
 //! - [`analytics`]: [`AnalyticsStore`] (storage, uploads and delivery counts);
 //! - [`access`]: namespaces, users, roles and tokens; [`sessions`]: browser sessions;
-//!   [`audit`]: the audit log.
+//!   [`audit`]: the audit log;
+//! - [`derivatives`]: [`DerivativeStore`] (stored transform results).
 //!
 //! Upload sessions ([`UploadSession`]) are recorded here too; their bytes are not.
 
 pub mod access;
 pub mod analytics;
 pub mod audit;
+pub mod derivatives;
 pub mod jobs;
 pub mod organise;
 pub mod query;
@@ -32,6 +34,7 @@ use async_trait::async_trait;
 pub use access::*;
 pub use analytics::*;
 pub use audit::*;
+pub use derivatives::*;
 pub use jobs::*;
 pub use organise::*;
 pub use query::*;
@@ -334,6 +337,7 @@ pub trait MetadataStore:
     + AccessStore
     + AuditStore
     + SessionStore
+    + DerivativeStore
     + Send
     + Sync
     + 'static
@@ -349,6 +353,7 @@ impl<T> MetadataStore for T where
         + AccessStore
         + AuditStore
         + SessionStore
+        + DerivativeStore
         + Send
         + Sync
         + 'static

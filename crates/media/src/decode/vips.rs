@@ -39,7 +39,7 @@ pub(crate) struct VipsHeader {
 /// Starts libvips once per process with a small footprint: no operation cache (every image is
 /// new, so caching only holds memory) and one worker thread per pipeline (the caller already
 /// runs images in parallel).
-fn init() -> Result<(), MediaError> {
+pub(crate) fn init() -> Result<(), MediaError> {
     static INIT: OnceLock<Result<(), String>> = OnceLock::new();
     INIT.get_or_init(|| {
         Vips::init("medialib").map_err(|e| e.to_string())?;
@@ -284,4 +284,47 @@ pub(crate) fn decode(
         )),
     };
     raster.map_err(|m| MediaError::corrupt(loader(format), m))
+}
+
+/// libaom's speed for AVIF: libvips' `effort` 0–9 is `9 - cpu-used`. sharp's default is 4;
+/// effort 2 with 4:2:0 chroma took a quarter of the time for 4 % fewer bytes on the 12 MP
+/// corpus photo fitted to 1200 px (0.22 s against 0.83 s, `vips thumbnail` on this machine).
+const AVIF_EFFORT: i32 = 2;
+
+/// Encodes upright sRGB pixels as AVIF at quality `quality` (1–100), with 4:2:0 chroma and
+/// no metadata. Errors with libvips' (libheif's) reason.
+pub(crate) fn avif(raster: &Raster, quality: u8) -> Result<Vec<u8>, String> {
+    init().map_err(|e| e.to_string())?;
+    let width = i32::try_from(raster.width).map_err(|_| "too wide".to_owned())?;
+    let height = i32::try_from(raster.height).map_err(|_| "too tall".to_owned())?;
+    let bands = raster.channels() as i32;
+    let image = VipsImage::new_from_memory_copy(
+        &raster.data,
+        width,
+        height,
+        bands,
+        rs_vips::enums::BandFormat::Uchar,
+    )
+    .and_then(|i| {
+        i.copy_with_opts(VOption::new().set(
+            "interpretation",
+            rs_vips::enums::Interpretation::Srgb as i32,
+        ))
+    })
+    .map_err(|e| e.to_string())?;
+    let options = VOption::new()
+        .set("Q", i32::from(quality.clamp(1, 100)))
+        .set(
+            "compression",
+            rs_vips::enums::ForeignHeifCompression::Av1 as i32,
+        )
+        .set("effort", AVIF_EFFORT)
+        .set(
+            "subsample_mode",
+            rs_vips::enums::ForeignSubsample::On as i32,
+        )
+        .set("strip", true);
+    image
+        .heifsave_buffer_with_opts(options)
+        .map_err(|e| e.to_string())
 }

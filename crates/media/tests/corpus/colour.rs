@@ -20,6 +20,7 @@ fn full_size_png_or_jpeg(path: &str) -> image::DynamicImage {
     let settings = EncodeSettings {
         webp_quality: 100,
         jpeg_quality: 100,
+        avif_quality: 100,
     };
     let done = process(&bytes, format, &[spec], &ImageLimits::default(), &settings).unwrap();
     let v = done

@@ -13,3 +13,4 @@ mod placeholders;
 mod reject;
 mod similarity;
 mod sniffing;
+mod transform;

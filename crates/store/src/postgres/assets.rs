@@ -235,13 +235,15 @@ pub(crate) async fn purge(pool: &PgPool, id: AssetId) -> Result<Option<Unreferen
     else {
         return Ok(None);
     };
-    let mut keys: Vec<String> =
-        sqlx::query_scalar("SELECT storage_key FROM variant WHERE asset_id = $1")
-            .bind(id.0)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(backend("list variant keys"))?;
-    // Variants and jobs go with the asset (ON DELETE CASCADE).
+    let mut keys: Vec<String> = sqlx::query_scalar(
+        "SELECT storage_key FROM variant WHERE asset_id = $1
+             UNION ALL SELECT storage_key FROM derivative WHERE asset_id = $1",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(backend("list variant keys"))?;
+    // Variants, derivatives and jobs go with the asset (ON DELETE CASCADE).
     sqlx::query("DELETE FROM asset WHERE id = $1")
         .bind(id.0)
         .execute(&mut *tx)

@@ -13,6 +13,7 @@ mod assets;
 mod audit;
 mod bulk;
 mod collections;
+mod derivatives;
 mod holds;
 mod jobs;
 mod notify;

@@ -34,7 +34,7 @@ pub(crate) fn sha(bytes: Vec<u8>) -> Result<Sha256, StoreError> {
         .map_err(|_| corrupt("sha256", "wrong length"))
 }
 
-fn parse<T: std::str::FromStr>(what: &str, s: String) -> Result<T, StoreError>
+pub(crate) fn parse<T: std::str::FromStr>(what: &str, s: String) -> Result<T, StoreError>
 where
     T::Err: std::fmt::Display,
 {

@@ -195,13 +195,16 @@ pub(crate) async fn purge(
     else {
         return Ok(None);
     };
-    let mut keys: Vec<String> =
-        sqlx::query_scalar("SELECT storage_key FROM variant WHERE asset_id = ?")
-            .bind(id_bytes(id))
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(backend("list variant keys"))?;
-    // Variants and jobs go with the asset (ON DELETE CASCADE).
+    let mut keys: Vec<String> = sqlx::query_scalar(
+        "SELECT storage_key FROM variant WHERE asset_id = ?
+             UNION ALL SELECT storage_key FROM derivative WHERE asset_id = ?",
+    )
+    .bind(id_bytes(id))
+    .bind(id_bytes(id))
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(backend("list variant keys"))?;
+    // Variants, derivatives and jobs go with the asset (ON DELETE CASCADE).
     sqlx::query("DELETE FROM asset WHERE id = ?")
         .bind(id_bytes(id))
         .execute(&mut *tx)

@@ -18,6 +18,7 @@ mod assets;
 mod audit;
 mod bulk;
 mod collections;
+mod derivatives;
 mod holds;
 mod jobs;
 mod rows;

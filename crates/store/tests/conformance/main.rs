@@ -15,6 +15,7 @@ mod access;
 mod analytics;
 mod assets;
 mod audit;
+mod derivatives;
 mod holds;
 mod jobs;
 mod organise;
@@ -70,6 +71,10 @@ macro_rules! contract {
             },
             audit = audit {
                 audit_events_read_newest_first_per_namespace_with_filters,
+            },
+            derivatives = derivatives {
+                derivatives_are_recorded_once_touched_and_deleted,
+                eviction_takes_the_stale_then_the_least_recently_used,
             },
             holds = holds {
                 a_purge_leaves_a_blob_an_upload_holds,
