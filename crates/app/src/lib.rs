@@ -22,6 +22,7 @@
 //! - [`media_limits`]: the media crate's limits from the settings.
 //! - [`purge`]: deleting rows, then the bytes only they referenced.
 //! - [`storage_copy`]: copying every referenced blob to another store, resumably.
+//! - [`transforms`]: on-the-fly transforms, their access rules, URLs and stored results.
 //! - [`uploads`]: the bytes and leases of upload sessions (tus, chunked), on any node.
 #![deny(missing_docs)]
 
@@ -44,6 +45,7 @@ pub mod search;
 pub mod signed_urls;
 pub mod signing;
 pub mod storage_copy;
+pub mod transforms;
 pub mod uploads;
 
 pub use catalog::Catalog;

@@ -43,6 +43,14 @@ impl StorageKey {
         Self(format!("variants/{asset}/{name}.{}", format.extension()))
     }
 
+    /// The key of a transform result of `asset`: `derivatives/{asset}/{cache_key}.{ext}`.
+    pub fn derivative(asset: AssetId, cache_key: &str, format: OutputFormat) -> Self {
+        Self(format!(
+            "derivatives/{asset}/{cache_key}.{}",
+            format.extension()
+        ))
+    }
+
     /// The key of a rendition made by the transcode job claim `lease`: a key of its own,
     /// so a claim that lost its lease can delete what it made without touching the
     /// rendition of the claim that took over.

@@ -137,9 +137,10 @@ impl IntoResponse for ApiError {
         }
         if matches!(
             self.0.code,
-            ErrorCode::DatabaseUnavailable | ErrorCode::StorageUnavailable
+            ErrorCode::DatabaseUnavailable | ErrorCode::StorageUnavailable | ErrorCode::Overloaded
         ) {
-            // Pools reconnect within a second or two; clients should not hammer meanwhile.
+            // Pools reconnect and render slots free within a second or two; clients should
+            // not hammer meanwhile.
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));

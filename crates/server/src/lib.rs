@@ -28,6 +28,7 @@ pub mod state;
 pub mod tus;
 mod ui;
 
+use medialib_app::transforms::Transforms;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -86,6 +87,7 @@ impl App {
         let signer = signing::Signer::open(&settings.signing, data_dir)?;
         let delivery_cache = delivery_cache::DeliveryCache::new(&settings.delivery);
         let urls = state::Urls::new(settings.public_base_url.as_deref());
+        let transforms = Transforms::new(&settings.transforms);
         let state = AppState {
             catalog,
             urls: Arc::new(urls),
@@ -94,6 +96,7 @@ impl App {
             signer: Arc::new(signer),
             deliveries: Arc::default(),
             delivery_cache: Arc::new(delivery_cache),
+            transforms: Arc::new(transforms),
             shutdown: Arc::new(CancellationToken::new()),
         };
         Ok(Self {

@@ -68,7 +68,13 @@ pub fn spawn(state: AppState) -> JoinHandle<()> {
         loop {
             tokio::select! {
                 _ = state.shutdown.cancelled() => break,
-                _ = flush.tick() => flush_stats(&state).await,
+                _ = flush.tick() => {
+                    flush_stats(&state).await;
+                    let transforms = &state.transforms;
+                    if let Err(e) = medialib_app::transforms::derivatives::flush_access(&state.catalog, transforms).await {
+                        tracing::warn!(error = %e, "derivative access times lost");
+                    }
+                }
                 _ = purge.tick() => {
                     match purge_trash(&state.catalog).await {
                         Ok(0) => {}
@@ -80,6 +86,11 @@ pub fn spawn(state: AppState) -> JoinHandle<()> {
                         Ok(0) => {}
                         Ok(sessions) => tracing::info!(sessions, "removed ended sessions"),
                         Err(e) => tracing::warn!(error = %e, "session cleanup failed; retrying later"),
+                    }
+                    match medialib_app::transforms::derivatives::evict(&state.catalog, &state.transforms).await {
+                        Ok(0) => {}
+                        Ok(derivatives) => tracing::info!(derivatives, "evicted transform results"),
+                        Err(e) => tracing::warn!(error = %e, "transform eviction failed; retrying later"),
                     }
                     match crate::tus::remove_expired(&state).await {
                         Ok(0) => {}

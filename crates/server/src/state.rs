@@ -5,6 +5,7 @@ use std::sync::Arc;
 use medialib_app::Catalog;
 use medialib_app::import::Importer;
 use medialib_app::signing::Signer;
+use medialib_app::transforms::Transforms;
 use medialib_app::uploads::Uploads;
 use medialib_worker::WorkerContext;
 use tokio_util::sync::CancellationToken;
@@ -30,6 +31,8 @@ pub struct AppState {
     pub deliveries: Arc<DeliveryStats>,
     /// Asset facts and small files that delivery keeps in memory.
     pub delivery_cache: Arc<DeliveryCache>,
+    /// On-the-fly transforms: render slots, renders in flight, results known to exist.
+    pub transforms: Arc<Transforms>,
     /// Cancelled when the process shuts down: long jobs (transcodes) stop at once and
     /// keep their lease, so the next start runs them again. Behind an `Arc` because the
     /// state is cloned for every request, and a token's own clone takes a lock.

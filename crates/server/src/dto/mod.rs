@@ -42,6 +42,9 @@ pub struct AssetDto {
     pub size: u64,
     /// SHA-256 of the original, hex.
     pub sha256: String,
+    /// Content revision of the picture that transforms read (10 hex characters); it is
+    /// part of every transform URL and changes when that picture does.
+    pub rev: String,
     /// Sanitised client filename.
     pub original_filename: String,
     /// Title.
@@ -221,6 +224,7 @@ impl AssetDto {
             mime: a.mime.clone(),
             size: a.size,
             sha256: a.sha256.to_string(),
+            rev: medialib_app::transforms::urls::revision(a),
             original_filename: a.original_filename.clone(),
             title: a.title.clone(),
             description: a.description.clone(),

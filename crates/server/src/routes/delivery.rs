@@ -31,25 +31,29 @@ use medialib_app::access::authorize::can_read;
 use medialib_app::signing::SignatureParams;
 
 /// What to send: the blob, its type, hash and size, and how browsers should save it.
-struct Deliverable {
-    asset: AssetId,
-    key: StorageKey,
-    mime: &'static str,
-    sha256: Sha256,
-    size: u64,
-    filename: String,
-    caching: Caching,
+pub(crate) struct Deliverable {
+    pub asset: AssetId,
+    pub key: StorageKey,
+    pub mime: &'static str,
+    pub sha256: Sha256,
+    pub size: u64,
+    pub filename: String,
+    pub caching: Caching,
+    /// Headers sent with the bytes and with a 304 (e.g. `Vary`).
+    pub extra: HeaderMap,
 }
 
 /// Who may keep a copy, following from what let the caller in.
 #[derive(Clone, Copy)]
-enum Caching {
+pub(crate) enum Caching {
     /// A public asset: shared caches too, for a year.
     Public,
     /// A private asset fetched with a token: the browser only.
     Private,
     /// A signed URL: the browser only, for the seconds the signature has left.
     Signed(u64),
+    /// An expiring link to a public asset: any cache, for the seconds it has left.
+    Shared(u64),
 }
 
 /// What the request carries to get in: a token, a signature, or nothing.
@@ -171,6 +175,7 @@ pub(crate) async fn original(
         size: asset.size,
         filename: asset.original_filename.clone(),
         caching,
+        extra: HeaderMap::new(),
     };
     send(&state, &method, &headers, d).await
 }
@@ -228,11 +233,14 @@ pub(crate) async fn variant(
         size: variant.size,
         filename: format!("{stem}-{name}.{}", format.extension()),
         caching,
+        extra: HeaderMap::new(),
     };
     send(&state, &method, &headers, d).await
 }
 
-async fn send(
+/// Sends `d` as a CDN origin does: ETag, `Cache-Control` for its caching, 304, a single
+/// range; or, in redirect mode on object storage, a 302 to the store.
+pub(crate) async fn send(
     state: &AppState,
     method: &Method,
     req: &HeaderMap,
@@ -244,7 +252,7 @@ async fn send(
         return Ok(response);
     }
     let etag = format!("\"{}\"", d.sha256);
-    let mut headers = HeaderMap::new();
+    let mut headers = d.extra.clone();
     headers.insert(header::ETAG, value(&etag));
     // Private bytes must never sit in a shared cache (a CDN would serve them to anyone),
     // and a signed copy must not outlive its signature.
@@ -252,6 +260,7 @@ async fn send(
         Caching::Public => HeaderValue::from_static("public, max-age=31536000, immutable"),
         Caching::Private => HeaderValue::from_static("private, max-age=31536000, immutable"),
         Caching::Signed(left) => value(&format!("private, max-age={}", left.min(31_536_000))),
+        Caching::Shared(left) => value(&format!("public, max-age={}", left.min(31_536_000))),
     };
     headers.insert(header::CACHE_CONTROL, cache_control);
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
@@ -347,7 +356,7 @@ async fn redirect(
         ),
         (_, caching) => {
             let ttl = match caching {
-                Caching::Signed(left) => left,
+                Caching::Signed(left) | Caching::Shared(left) => left,
                 Caching::Public | Caching::Private => settings.signing.default_ttl_seconds,
             };
             let presigned = state

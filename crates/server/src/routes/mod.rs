@@ -16,7 +16,8 @@
 //! - `audit`: the namespace's audit log (admins; recording is [`crate::audit`]).
 //! - `users`: a user's data export and anonymization (GDPR).
 //! - `session`: password login and logout for browsers, and who the caller is.
-//! - `delivery`: originals and variants for browsers and CDNs.
+//! - `delivery`: originals and variants for browsers and CDNs; `transforms`: on-the-fly
+//!   transforms (`/img/…`); `derivatives`: minting transform URLs, stored results.
 //! - `openapi`: the API description and its docs page; `health`: liveness and readiness.
 //! - `extract`: extractors that answer in the API's error shape.
 //! - `rate`: rate limits per token, for uploads and for the rest of the API.
@@ -27,7 +28,8 @@ mod audit;
 mod bulk;
 mod chunked;
 mod collections;
-mod delivery;
+pub(crate) mod delivery;
+mod derivatives;
 mod duplicates;
 mod extract;
 mod health;
@@ -41,6 +43,7 @@ pub(crate) mod session;
 mod signed_url;
 mod tags;
 mod tokens;
+mod transforms;
 mod upload;
 mod usage;
 mod users;
@@ -110,6 +113,9 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(assets::variants))
         .routes(routes!(assets::text))
         .routes(routes!(signed_url::signed_url))
+        .routes(routes!(derivatives::transform_url))
+        .routes(routes!(derivatives::list, derivatives::delete_all))
+        .routes(routes!(derivatives::delete_one))
         .routes(routes!(tags::assign))
         .routes(routes!(tags::unassign))
         .routes(routes!(usage::list, usage::record, usage::remove))
@@ -155,6 +161,7 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .nest("/api/v1", api)
         .routes(routes!(delivery::original))
         .routes(routes!(delivery::variant))
+        .routes(routes!(transforms::transform))
         .routes(routes!(health::live))
         .routes(routes!(health::ready))
 }

@@ -23,6 +23,7 @@ mod rate_limits;
 mod sessions;
 mod signed_urls;
 mod tokens;
+mod transforms;
 mod tus;
 mod upload;
 mod users;

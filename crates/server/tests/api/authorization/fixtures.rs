@@ -85,7 +85,7 @@ pub(super) async fn send(
 pub(super) async fn fixture(
     app: &TestApp,
     callers: &Callers,
-    processed: &(String, String),
+    processed: &(String, String, String),
 ) -> Fixture {
     let owner = callers.tokens[2].as_deref();
     let admin = callers.tokens[4].as_deref();
@@ -216,7 +216,7 @@ pub(super) async fn fixture(
 /// The path with its placeholders filled; `{id}` means whatever the segment before it
 /// names. Text and variants are read from a processed PDF (`processed`), since the
 /// fixture image is never processed.
-pub(super) fn fill(path: &str, f: &Fixture, processed: &(String, String)) -> String {
+pub(super) fn fill(path: &str, f: &Fixture, processed: &(String, String, String)) -> String {
     let segments: Vec<&str> = path.split('/').collect();
     if path.ends_with("/text") {
         return format!("/api/v1/assets/{}/text", processed.0);
@@ -226,7 +226,10 @@ pub(super) fn fill(path: &str, f: &Fixture, processed: &(String, String)) -> Str
         let before = if i > 0 { segments[i - 1] } else { "" };
         out.push(match (*segment, before) {
             ("{id}", "assets" | "files") => f.asset.clone(),
-            ("{id}", "variants") => processed.0.clone(),
+            ("{id}", "variants" | "img") => processed.0.clone(),
+            ("{rev}", _) => processed.2.clone(),
+            ("{ops}", _) => "w_64".to_owned(),
+            ("{key}", _) => "0123456789abcdef0123456789abcdef".to_owned(),
             ("{id}", "tags") => f.tag.0.clone(),
             ("{id}", "collections") => f.collection.clone(),
             ("{id}", "jobs") => f.job.clone(),
@@ -237,6 +240,7 @@ pub(super) fn fill(path: &str, f: &Fixture, processed: &(String, String)) -> Str
             ("{user_id}", _) => f.member.0.to_string(),
             ("{slug}", _) => f.tag.1.clone(),
             ("{filename}", _) => f.filename.clone(),
+            ("{file}", "{ops}") => "preview.webp".to_owned(),
             ("{file}", _) => f.variant_file.clone(),
             (other, _) => other.to_owned(),
         });
@@ -244,8 +248,9 @@ pub(super) fn fill(path: &str, f: &Fixture, processed: &(String, String)) -> Str
     out.join("/")
 }
 
-/// A PDF uploaded by the owning editor and processed: it has text and a preview.
-pub(super) async fn processed_pdf(app: &TestApp, callers: &Callers) -> (String, String) {
+/// A PDF uploaded by the owning editor and processed: it has text and a preview. Its id,
+/// a variant's file name, and its content revision.
+pub(super) async fn processed_pdf(app: &TestApp, callers: &Callers) -> (String, String, String) {
     let bytes = std::fs::read(corpus().join("docs/minimal-document_1p.pdf")).unwrap();
     let form = Form::new().part("file", Part::bytes(bytes).file_name("doc.pdf"));
     let asset: Value = app
@@ -269,7 +274,9 @@ pub(super) async fn processed_pdf(app: &TestApp, callers: &Callers) -> (String, 
     let url = variants["items"][0]["url"]
         .as_str()
         .unwrap_or_else(|| panic!("{variants}"));
-    (id, url.rsplit('/').next().unwrap().to_owned())
+    let file = url.rsplit('/').next().unwrap().to_owned();
+    let (_, asset) = app.get_json(&format!("/api/v1/assets/{id}")).await;
+    (id, file, asset["rev"].as_str().unwrap().to_owned())
 }
 
 /// The routes the API description lists, as `METHOD path`.

@@ -103,6 +103,26 @@ fn table() -> Vec<Row> {
         row(M::GET, "/api/v1/assets/{id}/signed-url", None, READ),
         row(
             M::POST,
+            "/api/v1/assets/{id}/transform-url",
+            Some(r#"{"ops":"w_64"}"#),
+            READ,
+        ),
+        row(M::GET, "/api/v1/assets/{id}/derivatives", None, READ),
+        row(
+            M::DELETE,
+            "/api/v1/assets/{id}/derivatives",
+            None,
+            [401, 403, 200, 403, 200, 404],
+        ),
+        // A key that names no result: callers allowed to delete learn that it is not there.
+        row(
+            M::DELETE,
+            "/api/v1/assets/{id}/derivatives/{key}",
+            None,
+            [401, 403, 404, 403, 404, 404],
+        ),
+        row(
+            M::POST,
             "/api/v1/assets/{id}/tags",
             Some(r#"{"tags":["goal"]}"#),
             [401, 403, 200, 200, 200, 404],
@@ -332,6 +352,14 @@ fn table() -> Vec<Row> {
             "/variants/{id}/{file}",
             None,
             [401, 200, 200, 200, 200, 404],
+        ),
+        // Transforms of a private asset: its namespace's tokens, or a signature (which
+        // anonymous callers are refused for lacking).
+        row(
+            M::GET,
+            "/img/{id}/{rev}/{ops}/{file}",
+            None,
+            [403, 200, 200, 200, 200, 404],
         ),
     ]
 }

@@ -1,0 +1,426 @@
+//! On-the-fly transforms (DESIGN §9.3): a picture of an asset resized, cropped, filtered
+//! and encoded as a URL asks, stored once as a derivative and served from storage after.
+//!
+//! - `mod.rs`: [`Transforms`], one per process: finding a stored result, rendering a
+//!   missing one within the render slots (coalescing identical requests), recording it.
+//! - `source.rs`: which stored picture a transform reads.
+//! - [`access`]: who may fetch a transform URL, and how the answer may be cached.
+//! - [`urls`]: the content revision, transform paths and minting signed URLs.
+//! - [`derivatives`]: listing and deleting results, eviction, last-access upkeep.
+
+pub mod access;
+pub mod derivatives;
+mod source;
+pub mod urls;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use medialib_core::config::TransformSettings;
+use medialib_core::derivative::{Derivative, PIPELINE_VERSION};
+use medialib_core::transform::{Plan, RequestedFormat, TransformOps};
+use medialib_core::{
+    AppError, Asset, AssetId, ErrorCode, OutputFormat, StorageKey, Timestamp, Variant,
+};
+use medialib_media::EncodeSettings;
+use medialib_media::transform::RenderRequest;
+use sha2::Digest;
+use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
+
+use crate::Catalog;
+use source::Picture;
+
+/// An asset's result, by cache key.
+type Key = (AssetId, String);
+
+/// A render shared by every request for the same result while it runs.
+type Shared = Arc<OnceCell<Result<Arc<Derivative>, AppError>>>;
+
+/// Results known to exist, kept in memory so a hit costs no database read.
+const KNOWN: usize = 65_536;
+
+/// How a request got its result (sent as `X-Transform-Cache`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Stored already.
+    Hit,
+    /// Rendered for this request.
+    Rendered,
+    /// Rendered for another request that asked at the same time.
+    Shared,
+}
+
+impl Outcome {
+    /// `hit`, `miss` or `shared`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hit => "hit",
+            Self::Rendered => "miss",
+            Self::Shared => "shared",
+        }
+    }
+}
+
+/// This process's transform engine: the render slots and their queue, the renders in
+/// flight, the results known to be stored, and the ones requested since the last flush.
+pub struct Transforms {
+    renders: Arc<Semaphore>,
+    queued: Arc<AtomicUsize>,
+    max_queued: usize,
+    timeout: Duration,
+    inflight: Mutex<HashMap<Key, Shared>>,
+    known: quick_cache::sync::Cache<Key, Arc<Derivative>>,
+    touched: Mutex<HashSet<Key>>,
+}
+
+/// What to make: the ops (a preset's resolved), and the format as asked.
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted<'a> {
+    /// The ops.
+    pub ops: &'a TransformOps,
+    /// The format, `auto` included.
+    pub format: RequestedFormat,
+    /// The request's `Accept` header, for `auto`.
+    pub accept: &'a str,
+}
+
+impl Transforms {
+    /// An engine with `settings.concurrency()` render slots and `settings.max_queued`
+    /// places in their queue.
+    pub fn new(settings: &TransformSettings) -> Self {
+        Self {
+            renders: Arc::new(Semaphore::new(settings.concurrency())),
+            queued: Arc::new(AtomicUsize::new(0)),
+            max_queued: settings.max_queued,
+            timeout: Duration::from_secs(settings.render_timeout_seconds),
+            inflight: Mutex::new(HashMap::new()),
+            known: quick_cache::sync::Cache::new(KNOWN),
+            touched: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// The stored result of `wanted` for `asset` (whose variants are `variants`), rendered
+    /// and stored first when missing. Concurrent requests for the same result wait for
+    /// one render.
+    ///
+    /// Errors: `no_picture` (404) for an asset without a picture; `over_limit` (422) for a
+    /// result over `transforms.max_side` or a source over the image limits;
+    /// `corrupt_image` (422) when the source does not decode; `overloaded` (503) when the
+    /// render slots and their queue are full or the render times out; store failures.
+    pub async fn derive(
+        &self,
+        catalog: &Catalog,
+        asset: &Asset,
+        variants: &[Variant],
+        wanted: Wanted<'_>,
+    ) -> Result<(Arc<Derivative>, Outcome), AppError> {
+        let picture = Picture::of(asset, variants).ok_or_else(|| {
+            AppError::new(
+                ErrorCode::NoPicture,
+                format!("asset {} has no picture to transform", asset.id),
+            )
+        })?;
+        let format = wanted.format.resolve(wanted.accept, picture.alpha);
+        let settings = &catalog.settings.transforms;
+        let focus = wanted.ops.gravity.point();
+        let plan = wanted
+            .ops
+            .plan(picture.size, settings.max_side, focus.unwrap_or((0.5, 0.5)));
+        let (width, height) = plan.output_size();
+        if width.max(height) > settings.max_side {
+            return Err(AppError::new(
+                ErrorCode::TransformOverLimit,
+                format!(
+                    "the result would be {width}×{height} pixels; transforms make at most {} pixels per side",
+                    settings.max_side
+                ),
+            ));
+        }
+        let key = (
+            asset.id,
+            cache_key(&picture, wanted.ops, &plan, focus.is_none(), format),
+        );
+        if let Some(found) = self.find(catalog, &key).await? {
+            return Ok((found, Outcome::Hit));
+        }
+
+        let shared = Shared::clone(
+            self.inflight
+                .lock()
+                .expect("the in-flight map is never poisoned")
+                .entry(key.clone())
+                .or_default(),
+        );
+        let ran = AtomicBool::new(false);
+        let job = Job {
+            catalog,
+            asset,
+            picture: &picture,
+            ops: wanted.ops,
+            plan: &plan,
+            focus,
+            format,
+            key: &key,
+        };
+        let result = shared
+            .get_or_init(|| async {
+                ran.store(true, Ordering::Relaxed);
+                if let Some(found) = self.known.get(&key) {
+                    return Ok(found);
+                }
+                self.render(job).await
+            })
+            .await
+            .clone();
+        let outcome = if ran.load(Ordering::Relaxed) {
+            if let Ok(found) = &result {
+                self.known.insert(key.clone(), Arc::clone(found));
+            }
+            self.inflight
+                .lock()
+                .expect("the in-flight map is never poisoned")
+                .remove(&key);
+            Outcome::Rendered
+        } else {
+            Outcome::Shared
+        };
+        self.touch(&key);
+        result.map(|d| (d, outcome))
+    }
+
+    /// Forgets a result whose bytes turned out to be missing, so the next request renders
+    /// it again.
+    pub async fn forget(
+        &self,
+        catalog: &Catalog,
+        asset: AssetId,
+        cache_key: &str,
+    ) -> Result<(), AppError> {
+        let key = (asset, cache_key.to_owned());
+        self.known.remove(&key);
+        catalog
+            .store
+            .delete_derivatives(asset, Some(cache_key))
+            .await?;
+        Ok(())
+    }
+
+    async fn find(
+        &self,
+        catalog: &Catalog,
+        key: &Key,
+    ) -> Result<Option<Arc<Derivative>>, AppError> {
+        if let Some(found) = self.known.get(key) {
+            self.touch(key);
+            return Ok(Some(found));
+        }
+        let Some(stored) = catalog.store.get_derivative(key.0, &key.1).await? else {
+            return Ok(None);
+        };
+        let stored = Arc::new(stored);
+        self.known.insert(key.clone(), Arc::clone(&stored));
+        self.touch(key);
+        Ok(Some(stored))
+    }
+
+    fn touch(&self, key: &Key) {
+        let mut touched = self
+            .touched
+            .lock()
+            .expect("the touched set is never poisoned");
+        if !touched.contains(key) {
+            touched.insert(key.clone());
+        }
+    }
+
+    /// The results requested since the last call.
+    pub(crate) fn take_touched(&self) -> Vec<Key> {
+        let mut touched = self
+            .touched
+            .lock()
+            .expect("the touched set is never poisoned");
+        touched.drain().collect()
+    }
+
+    /// Drops results from the in-memory index (after they were deleted).
+    pub(crate) fn unknow(&self, asset: AssetId, cache_key: &str) {
+        self.known.remove(&(asset, cache_key.to_owned()));
+    }
+
+    /// A render slot, waiting in the bounded queue when all are busy.
+    async fn admit(&self) -> Result<OwnedSemaphorePermit, AppError> {
+        if let Ok(permit) = Arc::clone(&self.renders).try_acquire_owned() {
+            return Ok(permit);
+        }
+        if self.queued.fetch_add(1, Ordering::SeqCst) >= self.max_queued {
+            self.queued.fetch_sub(1, Ordering::SeqCst);
+            return Err(overloaded("every render slot and queue place is taken"));
+        }
+        // Leaves the queue however the wait ends, the request's cancellation included.
+        struct Leave(Arc<AtomicUsize>);
+        impl Drop for Leave {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        let _leave = Leave(Arc::clone(&self.queued));
+        Arc::clone(&self.renders)
+            .acquire_owned()
+            .await
+            .map_err(AppError::internal)
+    }
+
+    async fn render(&self, job: Job<'_>) -> Result<Arc<Derivative>, AppError> {
+        let permit = self.admit().await?;
+        let catalog = job.catalog;
+        let source = job.picture.source_for(job.plan.scale).clone();
+        let bytes = catalog.blobs.get_bytes(&source.key).await?;
+        let settings = &catalog.settings;
+        let ops = job.ops.clone();
+        let (picture, focus, format) = (job.picture.size, job.focus, job.format);
+        let max_side = settings.transforms.max_side;
+        let encode = EncodeSettings {
+            webp_quality: settings.images.webp_quality,
+            jpeg_quality: settings.images.jpeg_quality,
+            ..EncodeSettings::default()
+        };
+        let limits = crate::media_limits::image(&settings.limits);
+        let work = tokio::task::spawn_blocking(move || {
+            // The slot is held until the work ends, even past a timeout: a render that
+            // overran still occupies a CPU.
+            let _permit = permit;
+            let request = RenderRequest {
+                ops: &ops,
+                picture,
+                focus,
+                max_side,
+                format,
+                encode,
+            };
+            medialib_media::transform::render(&bytes, source.format, &request, &limits)
+        });
+        let rendered = match tokio::time::timeout(self.timeout, work).await {
+            Err(_) => {
+                return Err(overloaded(&format!(
+                    "rendering took longer than {} s",
+                    self.timeout.as_secs()
+                )));
+            }
+            Ok(joined) => joined.map_err(AppError::internal)?.map_err(render_error)?,
+        };
+
+        let (asset, key) = (job.asset, &job.key.1);
+        let storage_key = StorageKey::derivative(asset.id, key, format);
+        let sha256 = medialib_core::Sha256(sha2::Sha256::digest(&rendered.bytes).into());
+        let size = rendered.bytes.len() as u64;
+        catalog
+            .blobs
+            .put_bytes(&storage_key, Bytes::from(rendered.bytes))
+            .await?;
+        let now = Timestamp::now_utc();
+        let derivative = Derivative {
+            asset_id: asset.id,
+            cache_key: key.clone(),
+            ops: job.ops.to_string(),
+            format,
+            width: rendered.width,
+            height: rendered.height,
+            size,
+            sha256,
+            storage_key: storage_key.as_str().to_owned(),
+            created_at: now,
+            last_access_at: now,
+        };
+        if !catalog.store.put_derivative(&derivative).await? {
+            match catalog.store.get_derivative(asset.id, key).await? {
+                // Another process rendered the same result meanwhile: the same key and bytes.
+                Some(theirs) => return Ok(Arc::new(theirs)),
+                // The asset was purged meanwhile: its result goes too.
+                None => {
+                    catalog.blobs.delete(&storage_key).await?;
+                    return Err(AppError::not_found(format!("asset {}", asset.id)));
+                }
+            }
+        }
+        tracing::debug!(asset = %asset.id, ops = %derivative.ops, format = %format, bytes = size, "rendered a transform");
+        Ok(Arc::new(derivative))
+    }
+}
+
+/// One render's inputs.
+#[derive(Clone, Copy)]
+struct Job<'a> {
+    catalog: &'a Catalog,
+    asset: &'a Asset,
+    picture: &'a Picture,
+    ops: &'a TransformOps,
+    plan: &'a Plan,
+    focus: Option<(f64, f64)>,
+    format: OutputFormat,
+    key: &'a Key,
+}
+
+fn overloaded(why: &str) -> AppError {
+    AppError::new(
+        ErrorCode::Overloaded,
+        format!("the server is busy rendering pictures ({why}); try again in a moment"),
+    )
+}
+
+fn render_error(e: medialib_media::MediaError) -> AppError {
+    use medialib_media::MediaError;
+    match e {
+        MediaError::TooLarge { message, .. } => AppError::new(
+            ErrorCode::TransformOverLimit,
+            format!("the stored picture is over the image limits: {message}"),
+        ),
+        other => AppError {
+            cause: Some(other.to_string()),
+            ..AppError::new(
+                ErrorCode::CorruptImage,
+                "the stored picture could not be decoded for this transform",
+            )
+        },
+    }
+}
+
+/// What a result depends on, hashed: the picture's content, the geometry the ops plan
+/// (not their spelling: `w_5000` and `w_6000` of a 4000 px picture are one result), the
+/// effects, the format and the pipeline version. 32 hex characters.
+fn cache_key(
+    picture: &Picture,
+    ops: &TransformOps,
+    plan: &Plan,
+    smart: bool,
+    format: OutputFormat,
+) -> String {
+    let [left, top, w, h] = plan.crop;
+    let geometry = if smart && (w < f64::from(picture.size.0) || h < f64::from(picture.size.1)) {
+        format!("{}x{} salient {w:.1}x{h:.1}", plan.size.0, plan.size.1)
+    } else {
+        format!(
+            "{}x{} at {left:.1},{top:.1} {w:.1}x{h:.1}",
+            plan.size.0, plan.size.1
+        )
+    };
+    let canvas = plan.canvas.map(|c| {
+        let [r, g, b] = ops.pad_colour();
+        format!(
+            "pad {}x{}+{}+{} #{r:02x}{g:02x}{b:02x}",
+            c.size.0, c.size.1, c.at.0, c.at.1
+        )
+    });
+    let material = format!(
+        "{}|{geometry}|{canvas:?}|q{:?}|blur{:?}|sharpen{}|wm{:?}|{}|v{PIPELINE_VERSION}",
+        picture.sha256,
+        ops.quality,
+        ops.blur,
+        ops.sharpen,
+        ops.watermark,
+        format.as_str()
+    );
+    hex::encode(&sha2::Sha256::digest(material.as_bytes())[..16])
+}
