@@ -89,6 +89,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    cli::memory::tune();
     let args = Args::parse();
     cli::init_logging(args.log_json);
     medialib_app::import::install_crypto_provider();

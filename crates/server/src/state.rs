@@ -65,6 +65,11 @@ impl Urls {
         }
     }
 
+    /// `public_base_url` without a trailing `/`, or empty for root-relative URLs.
+    pub fn base(&self) -> &str {
+        self.base.as_deref().unwrap_or("")
+    }
+
     /// Prefixes a root-relative URL path (`/files/…`) with `public_base_url`, when set.
     pub fn url(&self, path: &str) -> String {
         match &self.base {

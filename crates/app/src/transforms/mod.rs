@@ -7,9 +7,11 @@
 //! - [`access`]: who may fetch a transform URL, and how the answer may be cached.
 //! - [`urls`]: the content revision, transform paths and minting signed URLs.
 //! - [`derivatives`]: listing and deleting results, eviction, last-access upkeep.
+//! - [`responsive`]: `srcset`, `sizes` and `<picture>` markup.
 
 pub mod access;
 pub mod derivatives;
+pub mod responsive;
 mod source;
 pub mod urls;
 
@@ -23,7 +25,7 @@ use medialib_core::config::TransformSettings;
 use medialib_core::derivative::{Derivative, PIPELINE_VERSION};
 use medialib_core::transform::{Plan, RequestedFormat, TransformOps};
 use medialib_core::{
-    AppError, Asset, AssetId, ErrorCode, OutputFormat, StorageKey, Timestamp, Variant,
+    AppError, Asset, AssetId, ErrorCode, OutputFormat, Sha256, StorageKey, Timestamp, Variant,
 };
 use medialib_media::EncodeSettings;
 use medialib_media::transform::RenderRequest;
@@ -36,8 +38,32 @@ use source::Picture;
 /// An asset's result, by cache key.
 type Key = (AssetId, String);
 
-/// A render shared by every request for the same result while it runs.
-type Shared = Arc<OnceCell<Result<Arc<Derivative>, AppError>>>;
+/// A render shared by every request for the same result while it runs: the result, and
+/// its bytes when this render made them.
+type Shared = Arc<OnceCell<Result<(Arc<Derivative>, Option<Bytes>), AppError>>>;
+
+/// A request's result.
+#[derive(Debug, Clone)]
+pub struct Derived {
+    /// The stored result.
+    pub derivative: Arc<Derivative>,
+    /// How the request got it.
+    pub outcome: Outcome,
+    /// Its bytes, when they were rendered for this request (or one it waited for): send
+    /// them as they are rather than reading them back from storage, and keep them out of
+    /// the memory cache of files that are asked for again.
+    pub bytes: Option<Bytes>,
+}
+
+impl Derived {
+    fn hit(derivative: Arc<Derivative>) -> Self {
+        Self {
+            derivative,
+            outcome: Outcome::Hit,
+            bytes: None,
+        }
+    }
+}
 
 /// Results known to exist, kept in memory so a hit costs no database read.
 const KNOWN: usize = 65_536;
@@ -73,6 +99,8 @@ pub struct Transforms {
     timeout: Duration,
     inflight: Mutex<HashMap<Key, Shared>>,
     known: quick_cache::sync::Cache<Key, Arc<Derivative>>,
+    /// The cache key each request resolved to: (asset, content, canonical ops, format).
+    resolved: quick_cache::sync::Cache<(AssetId, Sha256, String, OutputFormat), String>,
     touched: Mutex<HashSet<Key>>,
 }
 
@@ -98,6 +126,7 @@ impl Transforms {
             timeout: Duration::from_secs(settings.render_timeout_seconds),
             inflight: Mutex::new(HashMap::new()),
             known: quick_cache::sync::Cache::new(KNOWN),
+            resolved: quick_cache::sync::Cache::new(KNOWN),
             touched: Mutex::new(HashSet::new()),
         }
     }
@@ -116,14 +145,24 @@ impl Transforms {
         asset: &Asset,
         variants: &[Variant],
         wanted: Wanted<'_>,
-    ) -> Result<(Arc<Derivative>, Outcome), AppError> {
+    ) -> Result<Derived, AppError> {
+        let format = wanted
+            .format
+            .resolve(wanted.accept, Picture::has_alpha(asset));
+        // A repeated request skips planning: its result's key is remembered.
+        let request = (asset.id, asset.sha256, wanted.ops.to_string(), format);
+        if let Some(cache_key) = self.resolved.get(&request)
+            && let Some(found) = self.known.get(&(asset.id, cache_key))
+        {
+            self.touch(&(asset.id, found.cache_key.clone()));
+            return Ok(Derived::hit(found));
+        }
         let picture = Picture::of(asset, variants).ok_or_else(|| {
             AppError::new(
                 ErrorCode::NoPicture,
                 format!("asset {} has no picture to transform", asset.id),
             )
         })?;
-        let format = wanted.format.resolve(wanted.accept, picture.alpha);
         let settings = &catalog.settings.transforms;
         let focus = wanted.ops.gravity.point();
         let plan = wanted
@@ -143,8 +182,9 @@ impl Transforms {
             asset.id,
             cache_key(&picture, wanted.ops, &plan, focus.is_none(), format),
         );
+        self.resolved.insert(request, key.1.clone());
         if let Some(found) = self.find(catalog, &key).await? {
-            return Ok((found, Outcome::Hit));
+            return Ok(Derived::hit(found));
         }
 
         let shared = Shared::clone(
@@ -169,14 +209,14 @@ impl Transforms {
             .get_or_init(|| async {
                 ran.store(true, Ordering::Relaxed);
                 if let Some(found) = self.known.get(&key) {
-                    return Ok(found);
+                    return Ok((found, None));
                 }
-                self.render(job).await
+                self.render(job).await.map(|(d, bytes)| (d, Some(bytes)))
             })
             .await
             .clone();
         let outcome = if ran.load(Ordering::Relaxed) {
-            if let Ok(found) = &result {
+            if let Ok((found, _)) = &result {
                 self.known.insert(key.clone(), Arc::clone(found));
             }
             self.inflight
@@ -188,7 +228,11 @@ impl Transforms {
             Outcome::Shared
         };
         self.touch(&key);
-        result.map(|d| (d, outcome))
+        result.map(|(derivative, bytes)| Derived {
+            derivative,
+            outcome,
+            bytes,
+        })
     }
 
     /// Forgets a result whose bytes turned out to be missing, so the next request renders
@@ -273,7 +317,7 @@ impl Transforms {
             .map_err(AppError::internal)
     }
 
-    async fn render(&self, job: Job<'_>) -> Result<Arc<Derivative>, AppError> {
+    async fn render(&self, job: Job<'_>) -> Result<(Arc<Derivative>, Bytes), AppError> {
         let permit = self.admit().await?;
         let catalog = job.catalog;
         let source = job.picture.source_for(job.plan.scale).clone();
@@ -314,12 +358,10 @@ impl Transforms {
 
         let (asset, key) = (job.asset, &job.key.1);
         let storage_key = StorageKey::derivative(asset.id, key, format);
-        let sha256 = medialib_core::Sha256(sha2::Sha256::digest(&rendered.bytes).into());
+        let sha256 = Sha256(sha2::Sha256::digest(&rendered.bytes).into());
         let size = rendered.bytes.len() as u64;
-        catalog
-            .blobs
-            .put_bytes(&storage_key, Bytes::from(rendered.bytes))
-            .await?;
+        let bytes = Bytes::from(rendered.bytes);
+        catalog.blobs.put_bytes(&storage_key, bytes.clone()).await?;
         let now = Timestamp::now_utc();
         let derivative = Derivative {
             asset_id: asset.id,
@@ -337,7 +379,7 @@ impl Transforms {
         if !catalog.store.put_derivative(&derivative).await? {
             match catalog.store.get_derivative(asset.id, key).await? {
                 // Another process rendered the same result meanwhile: the same key and bytes.
-                Some(theirs) => return Ok(Arc::new(theirs)),
+                Some(theirs) => return Ok((Arc::new(theirs), bytes)),
                 // The asset was purged meanwhile: its result goes too.
                 None => {
                     catalog.blobs.delete(&storage_key).await?;
@@ -346,7 +388,7 @@ impl Transforms {
             }
         }
         tracing::debug!(asset = %asset.id, ops = %derivative.ops, format = %format, bytes = size, "rendered a transform");
-        Ok(Arc::new(derivative))
+        Ok((Arc::new(derivative), bytes))
     }
 }
 

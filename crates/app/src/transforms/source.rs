@@ -67,16 +67,17 @@ impl Picture {
         candidates.retain(|c| same_aspect(c.size, size));
         candidates.sort_by_key(|c| u64::from(c.size.0) * u64::from(c.size.1));
         candidates.dedup_by(|a, b| a.size == b.size);
-        let alpha = match &asset.metadata {
-            Some(medialib_core::Metadata::Image(m)) => m.has_alpha,
-            _ => false,
-        };
         Some(Self {
             size,
-            alpha,
+            alpha: Self::has_alpha(asset),
             sha256: asset.sha256,
             candidates,
         })
+    }
+
+    /// Whether the asset's picture has transparent pixels: an image's, as processing found.
+    pub fn has_alpha(asset: &Asset) -> bool {
+        matches!(&asset.metadata, Some(medialib_core::Metadata::Image(m)) if m.has_alpha)
     }
 
     /// The smallest stored picture with at least `scale` × the picture's pixels on both

@@ -69,6 +69,56 @@ pub fn preset_ops(catalog: &Catalog, name: &str) -> Result<TransformOps, AppErro
         .ok_or_else(|| AppError::not_found(format!("transform preset {name:?}")))
 }
 
+/// Checks a requested lifetime for signed URLs, in seconds: 1 to
+/// `signing.max_ttl_seconds`. Errors: `invalid_request` naming the limit.
+pub fn check_ttl(catalog: &Catalog, ttl: Option<u64>) -> Result<Option<u64>, AppError> {
+    let max = catalog.settings.signing.max_ttl_seconds;
+    match ttl {
+        Some(ttl) if !(1..=max).contains(&ttl) => Err(AppError::invalid(format!(
+            "ttl = {ttl} must be between 1 and {max} seconds"
+        ))),
+        ttl => Ok(ttl),
+    }
+}
+
+/// A transform URL that works for anyone, and when it stops working.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    /// The root-relative URL: path and, when signed, `?s=…[&exp=…]`.
+    pub url: String,
+    /// When it expires; `None` when it does not.
+    pub expires_at: Option<Timestamp>,
+}
+
+/// The URL of `segment` (canonical ops or `p_NAME`; `preset` says which) of `asset` in
+/// `format`: signed when `transforms.unsigned` needs it or the asset is private, expiring
+/// after `ttl` seconds when given (a private asset's after `signing.default_ttl_seconds`
+/// otherwise).
+pub fn signed(
+    catalog: &Catalog,
+    signer: &Signer,
+    asset: &Asset,
+    segment: &str,
+    preset: bool,
+    format: RequestedFormat,
+    ttl: Option<u64>,
+) -> Signed {
+    let path = path(asset, segment, format);
+    let open = super::access::unsigned_allowed(&catalog.settings.transforms, preset);
+    let default_ttl = catalog.settings.signing.default_ttl_seconds;
+    let ttl = ttl.or((!asset.is_public).then_some(default_ttl));
+    let expires_at = ttl.map(|ttl| {
+        Timestamp::now_utc() + time::Duration::seconds(i64::try_from(ttl).unwrap_or(i64::MAX))
+    });
+    let url = if asset.is_public && open && expires_at.is_none() {
+        path
+    } else {
+        let query = signer.sign_transform(&path, expires_at.map(|t| t.unix_timestamp()));
+        format!("{path}?{query}")
+    };
+    Signed { url, expires_at }
+}
+
 /// A minted transform URL.
 #[derive(Debug, Clone)]
 pub struct Minted {
@@ -111,29 +161,11 @@ pub async fn mint(
     }
     let format = RequestedFormat::parse(format)
         .map_err(|e| AppError::new(ErrorCode::InvalidRequest, format!("format {e}")))?;
-    let signing = &catalog.settings.signing;
-    if let Some(ttl) = ttl
-        && !(1..=signing.max_ttl_seconds).contains(&ttl)
-    {
-        return Err(AppError::invalid(format!(
-            "ttl = {ttl} must be between 1 and {} seconds",
-            signing.max_ttl_seconds
-        )));
-    }
+    let ttl = check_ttl(catalog, ttl)?;
     let canonical_ops = canonical_segment(&segment);
-    let path = path(&asset, &canonical_ops, format);
     let preset = matches!(segment, OpsSegment::Preset(_));
-    let open = super::access::unsigned_allowed(&catalog.settings.transforms, preset);
-    let ttl = ttl.or((!asset.is_public).then_some(signing.default_ttl_seconds));
-    let expires_at = ttl.map(|ttl| {
-        Timestamp::now_utc() + time::Duration::seconds(i64::try_from(ttl).unwrap_or(i64::MAX))
-    });
-    let url = if asset.is_public && open && expires_at.is_none() {
-        path
-    } else {
-        let query = signer.sign_transform(&path, expires_at.map(|t| t.unix_timestamp()));
-        format!("{path}?{query}")
-    };
+    let Signed { url, expires_at } =
+        signed(catalog, signer, &asset, &canonical_ops, preset, format, ttl);
     Ok(Minted {
         url,
         canonical_ops,

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod db;
 pub mod gc;
 pub mod import;
+pub mod memory;
 pub mod serve;
 pub mod storage;
 pub mod verify;

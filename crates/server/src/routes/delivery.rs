@@ -41,6 +41,9 @@ pub(crate) struct Deliverable {
     pub caching: Caching,
     /// Headers sent with the bytes and with a 304 (e.g. `Vary`).
     pub extra: HeaderMap,
+    /// The bytes, when the caller has them already (a transform just rendered): sent
+    /// as they are, without reading storage or filling the memory cache.
+    pub bytes: Option<bytes::Bytes>,
 }
 
 /// Who may keep a copy, following from what let the caller in.
@@ -176,6 +179,7 @@ pub(crate) async fn original(
         filename: asset.original_filename.clone(),
         caching,
         extra: HeaderMap::new(),
+        bytes: None,
     };
     send(&state, &method, &headers, d).await
 }
@@ -234,6 +238,7 @@ pub(crate) async fn variant(
         filename: format!("{stem}-{name}.{}", format.extension()),
         caching,
         extra: HeaderMap::new(),
+        bytes: None,
     };
     send(&state, &method, &headers, d).await
 }
@@ -316,11 +321,14 @@ pub(crate) async fn send(
     if method == Method::HEAD || range.is_empty() {
         return Ok((status, headers).into_response());
     }
-    let cached = state
-        .delivery_cache
-        .file(&*state.catalog.blobs, &d.key, &d.sha256, d.size)
-        .await
-        .map_err(blob_failure(d.asset))?;
+    let cached = match d.bytes {
+        Some(bytes) => Some(bytes),
+        None => state
+            .delivery_cache
+            .file(&*state.catalog.blobs, &d.key, &d.sha256, d.size)
+            .await
+            .map_err(blob_failure(d.asset))?,
+    };
     let body = match cached {
         // Within the file's length, which `requested_range` checked.
         Some(bytes) => Body::from(bytes.slice(range.start as usize..range.end as usize)),

@@ -1,16 +1,18 @@
 //! Transforms through the API: `POST /api/v1/assets/{id}/transform-url` mints a URL (signed
-//! when it needs to be), and `/api/v1/assets/{id}/derivatives` lists and deletes the stored
+//! when it needs to be), `GET /api/v1/assets/{id}/responsive` makes `srcset` and
+//! `<picture>` markup, and `/api/v1/assets/{id}/derivatives` lists and deletes the stored
 //! results ([`medialib_app::transforms`]).
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use medialib_app::transforms::responsive::{self, ResponsiveRequest};
 use medialib_app::transforms::{derivatives, urls};
 use medialib_core::derivative::Derivative;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{ApiJson, parse_id};
+use super::extract::{ApiJson, ApiQuery, parse_id};
 use crate::auth::Auth;
 use crate::dto::{Items, rfc3339};
 use crate::error::{ApiError, ErrorBody};
@@ -81,6 +83,103 @@ pub(crate) async fn transform_url(
         url: state.urls.url(&minted.url),
         canonical_ops: minted.canonical_ops,
         expires_at: minted.expires_at.map(rfc3339),
+    }))
+}
+
+/// Query of `GET /api/v1/assets/{id}/responsive`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ResponsiveQuery {
+    /// A preset's name (`card`): its ops give the box and crop.
+    preset: Option<String>,
+    /// Ad-hoc ops instead of a preset (`w_800,h_450,c_fill`); default: the whole picture.
+    ops: Option<String>,
+    /// Widths in pixels, comma-separated; default: the ladder 320, 480, 640, 800, 1080,
+    /// 1280, 1600, 1920, 2560 up to the picture's width, or a box's width at 1× and 2×.
+    widths: Option<String>,
+    /// The `sizes` attribute; default `(max-width: {w}px) 100vw, {w}px` for a box `w`
+    /// wide, else `100vw`.
+    sizes: Option<String>,
+    /// Lifetime of signed URLs in seconds (private assets' default:
+    /// `signing.default_ttl_seconds`).
+    ttl: Option<u64>,
+}
+
+/// One format's `srcset`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SourceDto {
+    /// `image/avif`, `image/webp`, `image/jpeg` or `image/png`.
+    r#type: &'static str,
+    /// `url 320w, url 640w, …` (URLs behind `public_base_url` if set).
+    srcset: String,
+}
+
+/// Responsive markup for one asset.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ResponsiveDto {
+    /// AVIF, WebP, then the fallback (JPEG, or PNG for transparent pictures).
+    sources: Vec<SourceDto>,
+    /// The `sizes` attribute.
+    sizes: String,
+    /// The fallback picture's URL.
+    src: String,
+    /// Its width in pixels.
+    width: u32,
+    /// Its height in pixels.
+    height: u32,
+    /// The widths offered, in pixels.
+    widths: Vec<u32>,
+    /// The `<picture>` element: `<source>` per format and an `<img>` with `width`,
+    /// `height`, `alt`, `loading="lazy"`, `decoding="async"` and the dominant colour as
+    /// its background.
+    html: String,
+}
+
+/// `GET /api/v1/assets/{id}/responsive`.
+#[utoipa::path(
+    operation_id = "assets_responsive",
+    get,
+    path = "/assets/{id}/responsive",
+    tag = "transforms",
+    params(("id" = String, Path, description = "asset id (UUIDv7)"), ResponsiveQuery),
+    responses(
+        (status = 200, description = "srcset per format, sizes, the fallback src and the <picture> element", body = ResponsiveDto),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "no such asset (also another namespace's, or in the trash) or preset; `no_picture`", body = ErrorBody),
+        (status = 422, description = "invalid ops, widths or ttl (the message names them)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn responsive(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<ResponsiveQuery>,
+) -> Result<Json<ResponsiveDto>, ApiError> {
+    let request = ResponsiveRequest {
+        preset: query.preset.as_deref(),
+        ops: query.ops.as_deref(),
+        widths: query.widths.as_deref(),
+        sizes: query.sizes.as_deref(),
+        ttl: query.ttl,
+        base_url: state.urls.base(),
+    };
+    let id = parse_id(&id, "asset")?;
+    let markup = responsive::markup(&state.catalog, &state.signer, &auth, id, request).await?;
+    Ok(Json(ResponsiveDto {
+        sources: markup
+            .sources
+            .into_iter()
+            .map(|s| SourceDto {
+                r#type: s.mime,
+                srcset: s.srcset,
+            })
+            .collect(),
+        sizes: markup.sizes,
+        src: markup.src,
+        width: markup.width,
+        height: markup.height,
+        widths: markup.widths,
+        html: markup.html,
     }))
 }
 

@@ -114,6 +114,7 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(assets::text))
         .routes(routes!(signed_url::signed_url))
         .routes(routes!(derivatives::transform_url))
+        .routes(routes!(derivatives::responsive))
         .routes(routes!(derivatives::list, derivatives::delete_all))
         .routes(routes!(derivatives::delete_one))
         .routes(routes!(tags::assign))

@@ -165,17 +165,18 @@ pub(crate) async fn transform(
     // again, once.
     let mut retried = false;
     loop {
-        let (derivative, outcome) = state
+        let derived = state
             .transforms
             .derive(catalog, asset, &facts.variants, wanted)
             .await?;
+        let derivative = &derived.derivative;
         let mut extra = HeaderMap::new();
         if requested == RequestedFormat::Auto {
             extra.insert(header::VARY, HeaderValue::from_static("Accept"));
         }
         extra.insert(
             "x-transform-cache",
-            HeaderValue::from_static(outcome.as_str()),
+            HeaderValue::from_static(derived.outcome.as_str()),
         );
         let d = Deliverable {
             asset: asset.id,
@@ -186,6 +187,7 @@ pub(crate) async fn transform(
             filename: format!("{name}.{}", derivative.format.extension()),
             caching,
             extra,
+            bytes: derived.bytes.clone(),
         };
         match send(&state, &method, &headers, d).await {
             Err(e) if e.code() == ErrorCode::BlobMissing && !retried => {

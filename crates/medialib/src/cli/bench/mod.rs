@@ -10,6 +10,8 @@
 //! - `delivery`: cached delivery of variants and originals against nginx, under `wrk`.
 //! - `queue`: job claim → heartbeat → finish, 1–8 tasks in 2 processes (no server).
 //! - `workers`: 200 corpus images processed by 1 or 2 `medialib worker` processes.
+//! - `transform`: cache-busted `/img` transforms of a 12 MP JPEG against a sharp server,
+//!   and cache hits against nginx.
 //!
 //! Each starts `medialib serve` as a child process on a fresh data directory (`search`:
 //! one it seeded first), so the server's timings and memory are its own.
@@ -19,6 +21,7 @@ mod image;
 mod queue;
 mod s3;
 mod search;
+mod transform;
 mod upload;
 mod video;
 mod workers;
@@ -58,6 +61,8 @@ enum Which {
     Queue(queue::Options),
     /// Corpus images processed by 1 or 2 worker processes beside `serve --no-workers`.
     Workers(workers::Options),
+    /// On-the-fly transforms (W1, W3, W4) against sharp, and cache hits against nginx.
+    Transform(transform::Options),
 }
 
 /// Runs the chosen benchmark and prints a Markdown report.
@@ -70,6 +75,7 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
         Which::Delivery(o) => delivery::run(o).await,
         Which::Queue(o) => queue::run(o).await,
         Which::Workers(o) => workers::run(o).await,
+        Which::Transform(o) => transform::run(o).await,
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod access;
 mod derivatives;
+mod responsive;
 
 use std::time::Duration;
 

@@ -9,7 +9,7 @@
 //! through signed URLs. nginx serves the public copy's files for each of them. Reported:
 //! requests/s, p50/p99 latency, server CPU time per request, and resident memory.
 
-mod nginx;
+pub(super) mod nginx;
 pub(super) mod wrk;
 
 use std::process::ExitCode;
@@ -220,6 +220,7 @@ fn measure(
         connections,
         seconds,
         headers,
+        script: None,
     };
     let measured = load.run()?;
     let cpu = (cpu_seconds(pid)? - before) * 1e6 / measured.requests.max(1) as f64;

@@ -133,6 +133,7 @@ pub async fn delivery(bucket: &Bucket, photo: &[u8], seconds: u32) -> anyhow::Re
             connections: 8,
             seconds,
             headers: &[],
+            script: None,
         }
         .run()
     };
