@@ -43,6 +43,9 @@ pub struct Options {
     /// Connections (closed loop: each sends its next request when the answer arrives).
     #[arg(long, default_value_t = 2)]
     connections: u32,
+    /// medialib's `transforms.max_concurrent` (0: one render per CPU, the default).
+    #[arg(long, default_value_t = 0)]
+    max_concurrent: usize,
 }
 
 /// One workload: the same transform on both servers.
@@ -70,7 +73,11 @@ struct Side {
 pub async fn run(options: Options) -> anyhow::Result<ExitCode> {
     let photo = std::fs::read(&options.image)
         .with_context(|| format!("read {}", options.image.display()))?;
-    let server = Server::start(Some("[transforms]\nunsigned = \"all\"\n")).await?;
+    let config = format!(
+        "[transforms]\nunsigned = \"all\"\nmax_concurrent = {}\n",
+        options.max_concurrent
+    );
+    let server = Server::start(Some(&config)).await?;
     let client = client()?;
     let asset = upload(&client, &server, "photo.jpg", photo).await?;
     let id = asset["id"].as_str().context("no id")?.to_owned();
@@ -264,7 +271,7 @@ fn report(options: &Options, rows: &[(&Workload, Side, Side)], hit: (&Side, &Sid
         options.seconds, options.connections
     );
     println!(
-        "| workload | server | req/s | ratio | p50 ms | p95 ms | p99 ms | output bytes | peak RSS MiB |"
+        "| workload | server | req/s | ratio | p50 ms | p95 ms | p99 ms | output bytes | RSS MiB before → peak |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
     let line = |name: &str, who: &str, s: &Side, ratio: Option<f64>, bytes: Option<usize>| {
