@@ -17,6 +17,9 @@ pub struct EncodeSettings {
     pub jpeg_quality: u8,
     /// AVIF quality (libheif's Q), 1–100 (default 50, as sharp's and libvips' defaults).
     pub avif_quality: u8,
+    /// Whether [`crate::process`] also makes every variant in AVIF (default: no; it costs
+    /// about as much CPU as the other two formats together).
+    pub avif_variants: bool,
 }
 
 impl Default for EncodeSettings {
@@ -25,6 +28,7 @@ impl Default for EncodeSettings {
             webp_quality: 80,
             jpeg_quality: 85,
             avif_quality: 50,
+            avif_variants: false,
         }
     }
 }

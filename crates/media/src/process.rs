@@ -32,7 +32,7 @@ pub struct ProcessedImage {
     /// 64-bit perceptual hash (dHash) of the upright picture, for near-duplicate search.
     pub phash: u64,
     /// Two renditions per spec, in spec order: WebP first, then JPEG (or PNG when the image has
-    /// transparency).
+    /// transparency), then AVIF when [`EncodeSettings::avif_variants`] asks for it.
     pub variants: Vec<EncodedVariant>,
 }
 
@@ -43,7 +43,7 @@ pub struct ProcessedImage {
 /// orientation), converts them to sRGB (embedded ICC profile, e.g. Display P3), and derives
 /// every variant from that one decode through a resize cascade. Each spec yields WebP at
 /// `enc.webp_quality` and JPEG at `enc.jpeg_quality`, or PNG instead of JPEG when the image
-/// has transparent pixels. Variants never upscale (see [`VariantSpec`] and
+/// has transparent pixels, and AVIF too with `enc.avif_variants`. Variants never upscale (see [`VariantSpec`] and
 /// [`medialib_core::Fit`]) and carry no metadata. Also extracts [`ImageMetadata`] (EXIF,
 /// ICC profile name) and computes the placeholders.
 ///
@@ -82,8 +82,13 @@ pub fn process(
     };
     // Biggest outputs first, one task each: the hero WebP alone is the critical path, so it
     // must start at once while the other core works through the rest.
+    let formats: &[OutputFormat] = if enc.avif_variants {
+        &[OutputFormat::Webp, second, OutputFormat::Avif]
+    } else {
+        &[OutputFormat::Webp, second]
+    };
     let mut jobs: Vec<(usize, OutputFormat)> = (0..specs.len())
-        .flat_map(|i| [(i, OutputFormat::Webp), (i, second)])
+        .flat_map(|i| formats.iter().map(move |&f| (i, f)))
         .collect();
     jobs.sort_by_key(|&(i, format)| {
         let pixels = u64::from(resized[i].width) * u64::from(resized[i].height);
@@ -104,7 +109,7 @@ pub fn process(
             Ok((i, variant))
         })
         .collect::<Result<Vec<_>, MediaError>>()?;
-    variants.sort_by_key(|(i, v)| (*i, v.format != OutputFormat::Webp));
+    variants.sort_by_key(|(i, v)| (*i, formats.iter().position(|&f| f == v.format)));
     let variants = variants.into_iter().map(|(_, v)| v).collect();
 
     let exif = probe.exif;

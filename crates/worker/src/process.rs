@@ -41,6 +41,7 @@ impl Pictures {
             encode: EncodeSettings {
                 webp_quality: s.images.webp_quality,
                 jpeg_quality: s.images.jpeg_quality,
+                avif_variants: s.images.avif_variants(),
                 ..EncodeSettings::default()
             },
         }

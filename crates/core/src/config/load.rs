@@ -6,6 +6,8 @@ use std::path::Path;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 
+use crate::OutputFormat;
+
 use super::{Settings, SigningSettings};
 
 /// `http(s)://host[:port]`, as browsers write `Origin` and `MessageEvent.origin`
@@ -157,6 +159,16 @@ impl Settings {
         }
         self.signing.validate()?;
         self.transforms.validate()?;
+        let formats = &self.images.formats;
+        let known = [OutputFormat::Webp, OutputFormat::Jpeg, OutputFormat::Avif];
+        if !formats.contains(&OutputFormat::Webp)
+            || !formats.contains(&OutputFormat::Jpeg)
+            || formats.iter().any(|f| !known.contains(f))
+        {
+            return Err(ConfigError(
+                "images.formats must hold \"webp\" and \"jpeg\", and may add \"avif\"".into(),
+            ));
+        }
         if let Some(bad) = self.ui.picker_origins.iter().find(|o| !is_origin(o)) {
             return err(format!(
                 "ui.picker_origins: {bad:?} is not an origin like https://cms.example.com (scheme and host, optional port, no path)"
@@ -296,5 +308,24 @@ mod tests {
             assert!(err.contains("allow_networks"), "{err}");
             Ok(())
         });
+    }
+
+    #[test]
+    fn image_formats_may_add_avif_only() {
+        let mut s = Settings::default();
+        s.images.formats.push(OutputFormat::Avif);
+        s.validate().unwrap();
+        for formats in [
+            vec![OutputFormat::Webp],
+            vec![OutputFormat::Webp, OutputFormat::Jpeg, OutputFormat::Mp4],
+        ] {
+            s.images.formats = formats;
+            assert!(
+                s.validate()
+                    .unwrap_err()
+                    .to_string()
+                    .contains("images.formats")
+            );
+        }
     }
 }

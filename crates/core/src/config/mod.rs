@@ -297,6 +297,16 @@ pub struct ImageSettings {
     pub webp_quality: u8,
     /// JPEG quality, 1–100. Default 85.
     pub jpeg_quality: u8,
+    /// The formats of every variant: `["webp", "jpeg"]` (the default; `jpeg` means PNG for
+    /// transparent images), to which `"avif"` may be added.
+    pub formats: Vec<crate::OutputFormat>,
+}
+
+impl ImageSettings {
+    /// Whether variants are made in AVIF too.
+    pub fn avif_variants(&self) -> bool {
+        self.formats.contains(&crate::OutputFormat::Avif)
+    }
 }
 
 /// Job queue settings.
@@ -362,6 +372,7 @@ impl Default for Settings {
                 variants: VariantSpec::defaults(),
                 webp_quality: 80,
                 jpeg_quality: 85,
+                formats: vec![crate::OutputFormat::Webp, crate::OutputFormat::Jpeg],
             },
             jobs: JobSettings {
                 max_attempts: 5,

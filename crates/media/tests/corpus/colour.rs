@@ -21,6 +21,7 @@ fn full_size_png_or_jpeg(path: &str) -> image::DynamicImage {
         webp_quality: 100,
         jpeg_quality: 100,
         avif_quality: 100,
+        avif_variants: false,
     };
     let done = process(&bytes, format, &[spec], &ImageLimits::default(), &settings).unwrap();
     let v = done

@@ -361,3 +361,25 @@ async fn overload_answers_503_with_retry_after() {
     }
     assert!(responses.iter().any(|r| r.status == 200));
 }
+
+#[tokio::test]
+async fn ingest_makes_avif_variants_when_asked() {
+    let app = app_with(|s| {
+        s.images.formats.push(medialib_core::OutputFormat::Avif);
+    })
+    .await;
+    let photo = asset(&app, PHOTO, true).await;
+    let id = photo["id"].as_str().unwrap();
+    let (_, variants) = app.get_json(&format!("/api/v1/assets/{id}/variants")).await;
+    let avif: Vec<&Value> = variants["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["format"] == "avif")
+        .collect();
+    assert_eq!(avif.len(), 5, "{variants}");
+    let r = fetch(&app, &format!("/variants/{id}/thumbnail.avif"), None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), "image/avif");
+    assert_eq!(size_of(&r.body, "image/avif"), (150, 150));
+}
