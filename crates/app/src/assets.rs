@@ -4,7 +4,7 @@
 use medialib_core::access::{Access, Principal};
 use medialib_core::organise::AssetTag;
 use medialib_core::store::{AssetPatch, BulkAction};
-use medialib_core::{AppError, Asset, AssetId, Job, Variant};
+use medialib_core::{AppError, Asset, AssetId, FocalPoint, Job, Variant};
 
 use crate::Catalog;
 use crate::access::authorize::{can_read, require, require_change};
@@ -28,11 +28,13 @@ pub const MAX_DESCRIPTION: usize = 10_000;
 /// Longest alt text, in characters.
 pub const MAX_ALT_TEXT: usize = 2_000;
 
-/// Changes an asset's title, description, alt text or visibility (absent fields stay;
-/// `Some(None)` clears description and alt text) and returns it as it is now.
+/// Changes an asset's title, description, alt text, visibility or focal point (absent
+/// fields stay; `Some(None)` clears description, alt text and the focal point) and
+/// returns it as it is now.
 ///
 /// Errors: `forbidden` without write access or for an editor on someone else's asset,
-/// `not_found`, `invalid_request` for an empty title or text over its length.
+/// `not_found`, `invalid_request` for an empty title, text over its length, or a focal
+/// point outside 0–1.
 pub async fn edit(
     catalog: &Catalog,
     caller: &Principal,
@@ -47,6 +49,14 @@ pub async fn edit(
             return Err(AppError::invalid("title must not be empty"));
         }
         patch.title = Some(title.trim().to_owned());
+    }
+    if let Some(Some(p)) = patch.focal_point
+        && FocalPoint::new(p.x, p.y).is_none()
+    {
+        return Err(AppError::invalid(format!(
+            "focal_point ({}, {}) is outside the picture: x and y are fractions from 0 to 1",
+            p.x, p.y
+        )));
     }
     check_len("title", patch.title.as_deref(), MAX_TITLE)?;
     check_len(

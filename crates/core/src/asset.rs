@@ -200,4 +200,24 @@ pub struct Asset {
     pub updated_at: Timestamp,
     /// When it was soft-deleted, if it was.
     pub deleted_at: Option<Timestamp>,
+    /// Where the subject is, set by an editor: crops (`g_auto`) keep it in view.
+    pub focal_point: Option<FocalPoint>,
+}
+
+/// A point of the upright picture, as fractions of its width and height (0–1 each, from
+/// the top-left corner).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FocalPoint {
+    /// From the left edge: 0 to 1.
+    pub x: f64,
+    /// From the top edge: 0 to 1.
+    pub y: f64,
+}
+
+impl FocalPoint {
+    /// A point with both coordinates in 0–1; `None` otherwise (or for NaN).
+    pub fn new(x: f64, y: f64) -> Option<Self> {
+        let fraction = |v: f64| (0.0..=1.0).contains(&v);
+        (fraction(x) && fraction(y)).then_some(Self { x, y })
+    }
 }

@@ -36,7 +36,9 @@ pub mod transform;
 pub mod upload;
 pub mod variant;
 
-pub use asset::{Asset, AssetKind, AssetStatus, GpsPosition, ImageMetadata, Placeholder};
+pub use asset::{
+    Asset, AssetKind, AssetStatus, FocalPoint, GpsPosition, ImageMetadata, Placeholder,
+};
 pub use blob::{BlobEntry, BlobError, BlobFile, BlobStore, ByteStream, StorageKey};
 pub use config::{Database, Secret, Settings};
 pub use error::{AppError, ErrorCode};

@@ -23,7 +23,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use medialib_core::config::TransformSettings;
 use medialib_core::derivative::{Derivative, PIPELINE_VERSION};
-use medialib_core::transform::{Plan, RequestedFormat, TransformOps};
+use medialib_core::transform::{Fraction, Gravity, Plan, RequestedFormat, TransformOps};
 use medialib_core::{
     AppError, Asset, AssetId, ErrorCode, OutputFormat, Sha256, StorageKey, Timestamp, Variant,
 };
@@ -65,6 +65,16 @@ impl Derived {
     }
 }
 
+/// What a request's result depends on besides the ops: the asset, its content, its focal
+/// point, the canonical ops and the resolved format.
+type Request = (
+    AssetId,
+    Sha256,
+    Option<(Fraction, Fraction)>,
+    String,
+    OutputFormat,
+);
+
 /// Results known to exist, kept in memory so a hit costs no database read.
 const KNOWN: usize = 65_536;
 
@@ -99,8 +109,8 @@ pub struct Transforms {
     timeout: Duration,
     inflight: Mutex<HashMap<Key, Shared>>,
     known: quick_cache::sync::Cache<Key, Arc<Derivative>>,
-    /// The cache key each request resolved to: (asset, content, canonical ops, format).
-    resolved: quick_cache::sync::Cache<(AssetId, Sha256, String, OutputFormat), String>,
+    /// The cache key each request resolved to.
+    resolved: quick_cache::sync::Cache<Request, String>,
     touched: Mutex<HashSet<Key>>,
 }
 
@@ -149,8 +159,23 @@ impl Transforms {
         let format = wanted
             .format
             .resolve(wanted.accept, Picture::has_alpha(asset));
+        // `g_auto` and `g_face` (until faces are found) crop around the editor's focal point,
+        // else around the most salient region.
+        let focus = match wanted.ops.gravity {
+            Gravity::Auto | Gravity::Face => asset.focal_point.map(|p| (p.x, p.y)),
+            other => other.point(),
+        };
         // A repeated request skips planning: its result's key is remembered.
-        let request = (asset.id, asset.sha256, wanted.ops.to_string(), format);
+        let focal = asset
+            .focal_point
+            .map(|p| (Fraction::new(p.x), Fraction::new(p.y)));
+        let request = (
+            asset.id,
+            asset.sha256,
+            focal,
+            wanted.ops.to_string(),
+            format,
+        );
         if let Some(cache_key) = self.resolved.get(&request)
             && let Some(found) = self.known.get(&(asset.id, cache_key))
         {
@@ -164,7 +189,6 @@ impl Transforms {
             )
         })?;
         let settings = &catalog.settings.transforms;
-        let focus = wanted.ops.gravity.point();
         let plan = wanted
             .ops
             .plan(picture.size, settings.max_side, focus.unwrap_or((0.5, 0.5)));

@@ -9,11 +9,14 @@ use sha2::Digest;
 use crate::Catalog;
 use crate::signing::Signer;
 
-/// The content revision of an asset's picture: 10 hex characters that change whenever the
-/// source of its transforms changes (its original today; edits and focal points later).
+/// The content revision of an asset's picture: 10 hex characters that change whenever
+/// what its transforms show changes: its original, or its focal point (edits later).
 pub fn revision(asset: &Asset) -> String {
-    let digest = sha2::Sha256::digest(format!("rev1|{}", asset.sha256).as_bytes());
-    hex::encode(&digest[..5])
+    let source = match asset.focal_point {
+        None => format!("rev1|{}", asset.sha256),
+        Some(p) => format!("rev1|{}|{:.3}:{:.3}", asset.sha256, p.x, p.y),
+    };
+    hex::encode(&sha2::Sha256::digest(source.as_bytes())[..5])
 }
 
 /// The path of a transform of `asset`: `/img/{id}/{rev}/{segment}/{name}.{ext}`, where

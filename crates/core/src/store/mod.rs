@@ -133,6 +133,8 @@ pub struct AssetPatch {
     pub alt_text: Option<Option<String>>,
     /// New public flag.
     pub is_public: Option<bool>,
+    /// New focal point; `Some(None)` clears it.
+    pub focal_point: Option<Option<crate::FocalPoint>>,
 }
 
 /// A variant made by processing, to be recorded.

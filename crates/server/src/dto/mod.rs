@@ -29,6 +29,17 @@ pub struct Items<T> {
     pub items: Vec<T>,
 }
 
+/// A point of the upright picture: fractions of its width and height from the top-left
+/// corner, 0–1 each.
+#[derive(Serialize, serde::Deserialize, ToSchema, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+pub struct FocalPointDto {
+    /// From the left edge, 0–1.
+    pub x: f64,
+    /// From the top edge, 0–1.
+    pub y: f64,
+}
+
 /// An asset as the API returns it.
 #[derive(Serialize, ToSchema)]
 pub struct AssetDto {
@@ -78,6 +89,8 @@ pub struct AssetDto {
     pub updated_at: String,
     /// RFC 3339, when soft-deleted (the asset is in the trash).
     pub deleted_at: Option<String>,
+    /// Where the subject is, as fractions of the upright picture; `null` when unset.
+    pub focal_point: Option<FocalPointDto>,
     /// RFC 3339, when the content was captured (from its metadata), once processed.
     pub taken_at: Option<String>,
     /// How many places use the asset (see `/api/v1/assets/{id}/usage`).
@@ -241,6 +254,7 @@ impl AssetDto {
             created_at: rfc3339(a.created_at),
             updated_at: rfc3339(a.updated_at),
             deleted_at: a.deleted_at.map(rfc3339),
+            focal_point: a.focal_point.map(|p| FocalPointDto { x: p.x, y: p.y }),
             taken_at: a.taken_at.map(rfc3339),
             usage_count: a.usage_count,
             tags: tags

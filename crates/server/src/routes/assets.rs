@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::{ApiJson, ApiQuery, parse_id};
 use crate::auth::Auth;
 use crate::dto::Items;
-use crate::dto::{AssetDto, VariantDto};
+use crate::dto::{AssetDto, FocalPointDto, VariantDto};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -85,16 +85,22 @@ pub(crate) struct PatchBody {
     #[schema(value_type = Option<String>)]
     alt_text: Option<Option<String>>,
     is_public: Option<bool>,
+    /// Where the subject is, as fractions of the upright picture (`{"x": 0.7, "y": 0.3}`);
+    /// transforms with `g_auto` crop around it. `null` clears it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<FocalPointDto>)]
+    focal_point: Option<Option<FocalPointDto>>,
 }
 
 /// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
-pub(crate) fn nullable<'de, D: serde::Deserializer<'de>>(
+pub(crate) fn nullable<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
-) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
-/// `PATCH /api/v1/assets/{id}` with `{title?, description?, alt_text?, is_public?}`.
+/// `PATCH /api/v1/assets/{id}` with `{title?, description?, alt_text?, is_public?,
+/// focal_point?}`.
 #[utoipa::path(
     operation_id = "assets_patch",
     patch,
@@ -120,6 +126,9 @@ pub(crate) async fn patch(
         description: body.description,
         alt_text: body.alt_text,
         is_public: body.is_public,
+        focal_point: body
+            .focal_point
+            .map(|p| p.map(|p| medialib_core::FocalPoint { x: p.x, y: p.y })),
     };
     let updated = assets::edit(&state.catalog, &auth, parse_id(&id, "asset")?, patch).await?;
     Ok(Json(render(&state, &updated).await?))

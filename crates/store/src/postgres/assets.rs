@@ -210,6 +210,10 @@ pub(crate) async fn update(
     if let Some(is_public) = patch.is_public {
         qb.push(", is_public = ").push_bind(is_public);
     }
+    if let Some(point) = patch.focal_point {
+        qb.push(", focal_x = ").push_bind(point.map(|p| p.x));
+        qb.push(", focal_y = ").push_bind(point.map(|p| p.y));
+    }
     qb.push(" WHERE id = ").push_bind(id.0);
     let done = qb
         .build()

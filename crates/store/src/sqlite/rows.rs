@@ -64,6 +64,7 @@ macro_rules! asset_columns {
         "id, namespace_id, kind, status, mime, size, sha256, original_filename, title, \
          description, alt_text, is_public, width, height, frame_count, duration_s, page_count, \
          metadata, placeholder, error, uploaded_by, created_at, updated_at, deleted_at, taken_at, \
+         focal_x, focal_y, \
          (SELECT count(*) FROM usage WHERE usage.asset_id = asset.id) AS usage_count"
     };
 }
@@ -97,6 +98,10 @@ pub(crate) fn asset(row: &SqliteRow) -> Result<Asset, StoreError> {
         deleted_at: get::<Option<i64>>(row, "deleted_at")?.map(from_ms),
         taken_at: get::<Option<i64>>(row, "taken_at")?.map(from_ms),
         usage_count: get::<i64>(row, "usage_count")? as u64,
+        focal_point: match (get(row, "focal_x")?, get(row, "focal_y")?) {
+            (Some(x), Some(y)) => medialib_core::FocalPoint::new(x, y),
+            _ => None,
+        },
     })
 }
 

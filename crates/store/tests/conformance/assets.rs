@@ -53,6 +53,27 @@ pub(crate) async fn patches_change_only_what_they_name(store: Store) {
     assert_eq!(b.title, "orig");
     assert_eq!(b.alt_text.as_deref(), Some("a dog"));
     assert!(b.is_public);
+    assert_eq!(b.focal_point, None);
+    let focal = |point| AssetPatch {
+        focal_point: Some(point),
+        ..Default::default()
+    };
+    let point = medialib_core::FocalPoint::new(0.25, 0.75);
+    let c = store
+        .update_asset(a.id, &focal(point))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (c.focal_point, c.alt_text.as_deref()),
+        (point, Some("a dog"))
+    );
+    let d = store
+        .update_asset(a.id, &focal(None))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.focal_point, None);
     assert!(
         store
             .update_asset(AssetId::new(), &patch)
