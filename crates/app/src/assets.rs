@@ -4,7 +4,7 @@
 use medialib_core::access::{Access, Principal};
 use medialib_core::organise::AssetTag;
 use medialib_core::store::{AssetPatch, BulkAction};
-use medialib_core::{AppError, Asset, AssetId, FocalPoint, Job, Variant};
+use medialib_core::{AppError, Asset, AssetId, AssetStatus, FocalPoint, Job, Variant};
 
 use crate::Catalog;
 use crate::access::authorize::{can_read, require, require_change};
@@ -30,7 +30,8 @@ pub const MAX_ALT_TEXT: usize = 2_000;
 
 /// Changes an asset's title, description, alt text, visibility or focal point (absent
 /// fields stay; `Some(None)` clears description, alt text and the focal point) and
-/// returns it as it is now.
+/// returns it as it is now. A new focal point queues processing again, so the cropped
+/// variants follow it (the asset is `processing` meanwhile).
 ///
 /// Errors: `forbidden` without write access or for an editor on someone else's asset,
 /// `not_found`, `invalid_request` for an empty title, text over its length, or a focal
@@ -69,11 +70,21 @@ pub async fn edit(
         patch.alt_text.clone().flatten().as_deref(),
         MAX_ALT_TEXT,
     )?;
-    catalog
+    let not_found = || AppError::not_found(format!("asset {}", asset.id));
+    let updated = catalog
         .store
         .update_asset(asset.id, &patch)
         .await?
-        .ok_or_else(|| AppError::not_found(format!("asset {}", asset.id)))
+        .ok_or_else(not_found)?;
+    // The cropped variants (thumbnail, hero) follow the focal point: remake them.
+    if updated.focal_point != asset.focal_point && asset.status != AssetStatus::Failed {
+        let attempts = catalog.settings.jobs.max_attempts;
+        if catalog.store.reprocess(asset.id, attempts).await?.is_some() {
+            catalog.jobs_queued.notify_one();
+            return get(catalog, caller, asset.id).await;
+        }
+    }
+    Ok(updated)
 }
 
 fn check_len(field: &str, value: Option<&str>, max: usize) -> Result<(), AppError> {

@@ -71,7 +71,7 @@ mod validate;
 
 pub use encode::EncodeSettings;
 pub use error::MediaError;
-pub use process::{EncodedVariant, ProcessedImage, process};
+pub use process::{EncodedVariant, ProcessedImage, process, process_around};
 pub use sniff::{Detected, ImageFormat, check_extension, sniff};
 pub use tool::Cancel;
 pub use validate::{ImageInfo, ImageLimits, validate};

@@ -5,7 +5,7 @@ use medialib_core::{ImageMetadata, OutputFormat, Placeholder, VariantSpec};
 use rayon::prelude::*;
 
 use crate::pipeline::{self, Raster, Target};
-use crate::{EncodeSettings, ImageFormat, ImageLimits, MediaError, placeholder};
+use crate::{EncodeSettings, ImageFormat, ImageLimits, MediaError, placeholder, saliency};
 
 /// One encoded rendition of one variant spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +36,8 @@ pub struct ProcessedImage {
     pub variants: Vec<EncodedVariant>,
 }
 
-/// The background job's work for one image.
+/// The background job's work for one image, with cover crops around the most salient
+/// region (see [`process_around`]).
 ///
 /// Decodes once, shrinking on load to the smallest size the largest variant needs (JPEG: the
 /// smallest n/8 DCT scale; SVG: rendered at that scale), turns the pixels upright (EXIF
@@ -56,9 +57,26 @@ pub fn process(
     limits: &ImageLimits,
     enc: &EncodeSettings,
 ) -> Result<ProcessedImage, MediaError> {
+    process_around(bytes, format, specs, limits, enc, None)
+}
+
+/// [`process`], with the crops of [`medialib_core::Fit::Cover`] boxes kept around `focus`
+/// (an editor's focal point, as fractions of the upright picture) when given, else around
+/// the picture's most salient region (edges, saturation, skin tones); `g_auto` of the
+/// transforms does the same.
+///
+/// Errors: those of [`process`].
+pub fn process_around(
+    bytes: &[u8],
+    format: ImageFormat,
+    specs: &[VariantSpec],
+    limits: &ImageLimits,
+    enc: &EncodeSettings,
+    focus: Option<(f64, f64)>,
+) -> Result<ProcessedImage, MediaError> {
     let probe = pipeline::probe(bytes, format, limits)?;
     let display = probe.display_size();
-    let targets: Vec<Target> = specs
+    let mut targets: Vec<Target> = specs
         .iter()
         .map(|spec| Target::plan(display, spec))
         .collect();
@@ -67,6 +85,12 @@ pub fn process(
     let decode_box = pipeline::decode_box(display, &targets, placeholder::WORKING_SIDE);
     let upright = pipeline::decode_upright(bytes, &probe, decode_box, limits)?;
     let has_alpha = upright.raster.alpha();
+    for target in targets.iter_mut().filter(|t| !t.is_full_frame()) {
+        let [_, _, w, h] = target.crop;
+        let region = (w / f64::from(display.0), h / f64::from(display.1));
+        let point = focus.unwrap_or_else(|| saliency::focus(&upright.raster, region));
+        *target = target.centred_on(point);
+    }
 
     let resized = pipeline::cascade(&upright.raster, &targets)?;
     let smallest = smallest_full_frame(&resized, &targets, display).unwrap_or(&upright.raster);

@@ -74,6 +74,19 @@ impl Target {
         }
     }
 
+    /// The same target with its crop moved so that `focus` (fractions of the picture) is
+    /// as near its centre as the picture's edges allow.
+    pub fn centred_on(self, (fx, fy): (f64, f64)) -> Self {
+        let (w, h) = (f64::from(self.display.0), f64::from(self.display.1));
+        let [_, _, cw, ch] = self.crop;
+        let left = (fx * w - cw / 2.0).clamp(0.0, (w - cw).max(0.0));
+        let top = (fy * h - ch / 2.0).clamp(0.0, (h - ch).max(0.0));
+        Self {
+            crop: [left, top, cw, ch],
+            ..self
+        }
+    }
+
     /// Output (width, height) in pixels.
     pub fn size(&self) -> (u32, u32) {
         (self.width, self.height)
@@ -233,6 +246,15 @@ mod tests {
         // Covering in one direction only still must not upscale.
         let t = Target::plan((2000, 100), &spec(150, 150, Fit::Cover));
         assert_eq!((t.width, t.height), (100, 100));
+    }
+
+    #[test]
+    fn a_crop_moves_to_its_focus_within_the_picture() {
+        let t = Target::plan((400, 300), &spec(150, 150, Fit::Cover));
+        assert_eq!(t.crop, [50.0, 0.0, 300.0, 300.0]);
+        assert_eq!(t.centred_on((1.0, 0.5)).crop, [100.0, 0.0, 300.0, 300.0]);
+        assert_eq!(t.centred_on((0.0, 0.0)).crop, [0.0, 0.0, 300.0, 300.0]);
+        assert_eq!(t.centred_on((0.4, 0.5)).crop, [10.0, 0.0, 300.0, 300.0]);
     }
 
     #[test]

@@ -30,10 +30,12 @@ struct Pictures {
     specs: Vec<VariantSpec>,
     limits: ImageLimits,
     encode: EncodeSettings,
+    /// The asset's focal point, which cover crops keep in view.
+    focus: Option<(f64, f64)>,
 }
 
 impl Pictures {
-    fn new(catalog: &Catalog) -> Self {
+    fn new(catalog: &Catalog, asset: &Asset) -> Self {
         let s = &catalog.settings;
         Self {
             specs: s.images.variants.clone(),
@@ -44,6 +46,7 @@ impl Pictures {
                 avif_variants: s.images.avif_variants(),
                 ..EncodeSettings::default()
             },
+            focus: asset.focal_point.map(|p| (p.x, p.y)),
         }
     }
 
@@ -64,8 +67,14 @@ impl Pictures {
             .ok_or_else(|| MediaError::Invalid("the embedded picture is not an image".into()))?;
         let mut specs = self.specs.clone();
         specs.extend(extra);
-        let processed =
-            medialib_media::process(picture, format, &specs, &self.limits, &self.encode)?;
+        let processed = medialib_media::process_around(
+            picture,
+            format,
+            &specs,
+            &self.limits,
+            &self.encode,
+            self.focus,
+        )?;
         Ok(Picture {
             variants: processed.variants.into_iter().map(Made::from).collect(),
             placeholder: processed.placeholder,
@@ -76,7 +85,7 @@ impl Pictures {
 
 /// Processes `asset` according to its kind.
 pub(super) async fn run(catalog: &Catalog, asset: &Asset) -> Result<Output, Failure> {
-    let pictures = Pictures::new(catalog);
+    let pictures = Pictures::new(catalog, asset);
     let s = &catalog.settings;
     let timeout = Duration::from_secs(s.limits.tool_timeout_seconds);
     if asset.kind == AssetKind::Image {
@@ -128,12 +137,13 @@ async fn image(catalog: &Catalog, asset: &Asset, pictures: Pictures) -> Result<O
         .await
         .map_err(Failure::transient)?;
     blocking("the image pipeline", move || {
-        let processed = medialib_media::process(
+        let processed = medialib_media::process_around(
             &original,
             format,
             &pictures.specs,
             &pictures.limits,
             &pictures.encode,
+            pictures.focus,
         )?;
         let picture = Picture {
             variants: processed.variants.into_iter().map(Made::from).collect(),

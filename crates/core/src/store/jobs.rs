@@ -89,6 +89,15 @@ pub trait JobQueue {
         duration: Duration,
     ) -> Result<bool, StoreError>;
 
+    /// Processes a live asset again (its variants follow a new focal point, say): marks it
+    /// `processing` and queues its kind's processing job, with `max_attempts`, in one
+    /// transaction. `None` when the asset is gone, in the trash, or has no processing.
+    async fn reprocess(
+        &self,
+        asset: AssetId,
+        max_attempts: u32,
+    ) -> Result<Option<JobId>, StoreError>;
+
     /// Cancels a queued or running job; a processing job's asset is marked failed.
     /// Returns the job as it is afterwards (unchanged when it had already ended), or
     /// `None` when it does not exist.

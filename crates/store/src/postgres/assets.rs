@@ -4,7 +4,8 @@ use medialib_core::store::{
     AssetPatch, IngestRecord, NewAsset, NewVariant, Processed, Unreferenced,
 };
 use medialib_core::{
-    Asset, AssetId, AssetStatus, JobId, JobPayload, Lease, NamespaceId, Sha256, StoreError, Variant,
+    Asset, AssetId, AssetKind, AssetStatus, JobId, JobPayload, Lease, NamespaceId, Sha256,
+    StoreError, Variant,
 };
 use sqlx::types::Json;
 use sqlx::{PgPool, Postgres, QueryBuilder};
@@ -480,4 +481,33 @@ pub(crate) async fn text(pool: &PgPool, id: AssetId) -> Result<Option<String>, S
             .await
             .map_err(backend("read asset text"))?;
     Ok(text.flatten())
+}
+
+/// Marks a live asset `processing` and queues its processing job (see
+/// `JobQueue::reprocess`).
+pub(crate) async fn reprocess(
+    pool: &PgPool,
+    id: AssetId,
+    max_attempts: u32,
+) -> Result<Option<JobId>, StoreError> {
+    let mut tx = begin_write(pool).await?;
+    let now = now_ms();
+    let kind: Option<String> = sqlx::query_scalar(
+        "UPDATE asset SET status = 'processing', error = NULL, updated_at = $1
+         WHERE id = $2 AND deleted_at IS NULL RETURNING kind",
+    )
+    .bind(now)
+    .bind(id.0)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(backend("mark asset for processing"))?;
+    let Some(payload) = kind
+        .and_then(|k| k.parse::<AssetKind>().ok())
+        .and_then(JobPayload::processing)
+    else {
+        return Ok(None);
+    };
+    let job = queue_job(&mut tx, id, &payload, max_attempts, now).await?;
+    tx.commit().await.map_err(backend("commit"))?;
+    Ok(Some(job))
 }

@@ -299,6 +299,15 @@ impl JobQueue for SqliteStore {
         jobs::progress(&self.pool, lease, progress, duration).await
     }
 
+    async fn reprocess(
+        &self,
+        asset: AssetId,
+        max_attempts: u32,
+    ) -> Result<Option<JobId>, StoreError> {
+        self.changing(assets::reprocess(&self.pool, asset, max_attempts))
+            .await
+    }
+
     async fn cancel_job(&self, id: JobId) -> Result<Option<Job>, StoreError> {
         jobs::cancel(&self.pool, id).await
     }

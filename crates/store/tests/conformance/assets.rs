@@ -488,3 +488,28 @@ pub(crate) async fn upload_sessions_keep_offsets_concatenation_and_expiry(store:
             .unwrap()
     );
 }
+
+/// Reprocessing a live asset marks it processing and queues one processing job, which
+/// records as the first did; an asset in the trash or gone is not reprocessed.
+pub(crate) async fn reprocessing_queues_a_processing_job_for_a_live_asset(store: Store) {
+    let a = created(store.create_asset(new_asset(12, "again", 1)).await.unwrap());
+    process(&*store, a.id, image_processed()).await;
+    let ready = store.get_asset(a.id).await.unwrap().unwrap();
+    assert_eq!(ready.status, AssetStatus::Ready);
+
+    let job = store.reprocess(a.id, 3).await.unwrap().expect("queued");
+    let again = store.get_asset(a.id).await.unwrap().unwrap();
+    assert_eq!(again.status, AssetStatus::Processing);
+    let queued = store.get_job(job).await.unwrap().unwrap();
+    assert_eq!((queued.asset_id, queued.max_attempts), (a.id, 3));
+    process(&*store, a.id, image_processed()).await;
+    let done = store.get_asset(a.id).await.unwrap().unwrap();
+    assert_eq!(done.status, AssetStatus::Ready);
+
+    store
+        .bulk(NamespaceId(1), &BulkAction::Delete { force: true }, &[a.id])
+        .await
+        .unwrap();
+    assert_eq!(store.reprocess(a.id, 3).await.unwrap(), None);
+    assert_eq!(store.reprocess(AssetId::new(), 3).await.unwrap(), None);
+}

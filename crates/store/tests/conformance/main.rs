@@ -57,6 +57,7 @@ macro_rules! contract {
                 concurrent_writers_queue_instead_of_failing,
                 concurrent_uploads_of_the_same_bytes_make_one_asset,
                 stored_blobs_page_through_every_referenced_blob_in_key_order,
+                reprocessing_queues_a_processing_job_for_a_live_asset,
             },
             access = access {
                 tokens_resolve_to_the_users_role_until_revoked_or_expired,

@@ -131,6 +131,12 @@ fn has_red(png: &[u8]) -> bool {
         .any(|p| p.0[0] > 180 && p.0[1] < 80 && p.0[2] < 80)
 }
 
+async fn thumbnail_has_red(app: &TestApp, id: &str) -> bool {
+    let r = fetch(app, &format!("/variants/{id}/thumbnail.jpg"), None).await;
+    assert_eq!(r.status, 200, "{}", r.message);
+    has_red(&r.body)
+}
+
 #[tokio::test]
 async fn gravity_and_smart_crop_keep_the_subject_and_gps_never_leaves() {
     let app = app_with(|s| s.transforms.unsigned = Unsigned::All).await;
