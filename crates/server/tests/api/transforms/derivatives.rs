@@ -165,6 +165,76 @@ async fn gravity_and_smart_crop_keep_the_subject_and_gps_never_leaves() {
         crop("w_100,h_100,c_fill,g_auto").await,
         "smart crop finds it"
     );
+    assert!(
+        thumbnail_has_red(&app, id).await,
+        "the thumbnail is cropped around the subject"
+    );
+
+    // An editor's focal point wins over the smart crop, changes the revision, and old
+    // URLs lead to the new one; the thumbnail is remade around it.
+    let set_focal = |point: serde_json::Value| {
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .patch(app.url(&format!("/api/v1/assets/{id}")))
+                .json(&serde_json::json!({ "focal_point": point }))
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, moved) = set_focal(serde_json::json!({"x": 0.05, "y": 0.05})).await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(
+        moved["focal_point"],
+        serde_json::json!({"x": 0.05, "y": 0.05})
+    );
+    assert_ne!(moved["rev"], marked["rev"]);
+    assert_eq!(
+        moved["status"], "processing",
+        "the cropped variants are remade"
+    );
+    let old = fetch(
+        &app,
+        &img(&marked, "w_100,h_100,c_fill,g_auto", "png"),
+        None,
+    )
+    .await;
+    assert_eq!(old.status, 302);
+    assert_eq!(
+        old.header("location"),
+        img(&moved, "w_100,h_100,c_fill,g_auto", "png")
+    );
+    let r = fetch(&app, &img(&moved, "w_100,h_100,c_fill,g_auto", "png"), None).await;
+    assert_eq!(r.status, 200, "{}", r.message);
+    assert!(!has_red(&r.body), "the crop follows the focal point");
+    app.wait_processed(id, Duration::from_secs(30)).await;
+    assert!(
+        !thumbnail_has_red(&app, id).await,
+        "the thumbnail follows the focal point"
+    );
+    let (status, body) = set_focal(serde_json::json!({"x": 1.5, "y": 0.5})).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("focal_point")
+    );
+    let (_, cleared) = set_focal(Value::Null).await;
+    assert_eq!(cleared["focal_point"], Value::Null);
+    assert_eq!(cleared["rev"], marked["rev"]);
+    app.wait_processed(id, Duration::from_secs(30)).await;
+    let r = fetch(
+        &app,
+        &img(&cleared, "w_100,h_100,c_fill,g_auto", "png"),
+        None,
+    )
+    .await;
+    assert!(has_red(&r.body), "cleared, the smart crop is back");
 
     let gps = asset(&app, "images/camera/gps_DSCN0010.jpg", true).await;
     for ext in ["jpg", "webp", "png", "avif"] {
