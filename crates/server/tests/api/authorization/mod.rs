@@ -107,6 +107,7 @@ fn table() -> Vec<Row> {
             Some(r#"{"ops":"w_64"}"#),
             READ,
         ),
+        row(M::GET, "/api/v1/assets/{id}/responsive", None, READ),
         row(M::GET, "/api/v1/assets/{id}/derivatives", None, READ),
         row(
             M::DELETE,
