@@ -25,14 +25,7 @@ pub async fn issue(
     variant: Option<&str>,
     ttl: Option<u64>,
 ) -> Result<(String, Timestamp), AppError> {
-    let signing = &catalog.settings.signing;
-    let ttl = ttl.unwrap_or(signing.default_ttl_seconds);
-    if !(1..=signing.max_ttl_seconds).contains(&ttl) {
-        return Err(AppError::invalid(format!(
-            "ttl = {ttl} must be between 1 and {} seconds",
-            signing.max_ttl_seconds
-        )));
-    }
+    let ttl = check_ttl(catalog, ttl)?.unwrap_or(catalog.settings.signing.default_ttl_seconds);
     let asset = crate::assets::get(catalog, caller, id).await?;
     if asset.deleted_at.is_some() {
         return Err(AppError::not_found(format!(
@@ -60,4 +53,16 @@ pub async fn issue(
         Timestamp::now_utc() + time::Duration::seconds(i64::try_from(ttl).unwrap_or(i64::MAX));
     let query = signer.sign(&path, expires_at.unix_timestamp());
     Ok((format!("{path}?{query}"), expires_at))
+}
+
+/// Checks a requested lifetime for signed URLs, in seconds: 1 to
+/// `signing.max_ttl_seconds`. Errors: `invalid_request` naming the limit.
+pub fn check_ttl(catalog: &Catalog, ttl: Option<u64>) -> Result<Option<u64>, AppError> {
+    let max = catalog.settings.signing.max_ttl_seconds;
+    match ttl {
+        Some(ttl) if !(1..=max).contains(&ttl) => Err(AppError::invalid(format!(
+            "ttl = {ttl} must be between 1 and {max} seconds"
+        ))),
+        ttl => Ok(ttl),
+    }
 }

@@ -96,6 +96,37 @@ impl Raster {
         }
     }
 
+    /// Runs an `image` crate operation (a blur, an unsharp mask) on these pixels; the
+    /// result keeps this raster's size and channels.
+    pub(crate) fn map_image(
+        self,
+        op: impl Fn(&image::DynamicImage) -> image::DynamicImage,
+    ) -> Self {
+        let (width, height, alpha) = (self.width, self.height, self.alpha);
+        let sized = "a raster's length matches its size";
+        let img = if alpha {
+            image::DynamicImage::ImageRgba8(
+                image::RgbaImage::from_raw(width, height, self.data).expect(sized),
+            )
+        } else {
+            image::DynamicImage::ImageRgb8(
+                image::RgbImage::from_raw(width, height, self.data).expect(sized),
+            )
+        };
+        let data = match op(&img) {
+            image::DynamicImage::ImageRgba8(out) => out.into_raw(),
+            image::DynamicImage::ImageRgb8(out) => out.into_raw(),
+            other if alpha => other.into_rgba8().into_raw(),
+            other => other.into_rgb8().into_raw(),
+        };
+        Self {
+            width,
+            height,
+            alpha,
+            data,
+        }
+    }
+
     /// Converts to RGBA8 (alpha 255 when there was none), as the placeholder encoders expect.
     pub(crate) fn to_rgba(&self) -> Vec<u8> {
         if self.alpha {

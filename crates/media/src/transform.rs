@@ -147,32 +147,3 @@ fn letterbox(picture: &Raster, size: (u32, u32), at: (u32, u32), colour: [u8; 3]
     }
     Raster::new(size.0, size.1, false, data).expect("the canvas is built to its size")
 }
-
-impl Raster {
-    /// Runs an `image` crate operation on these pixels.
-    fn map_image(self, op: impl Fn(&image::DynamicImage) -> image::DynamicImage) -> Self {
-        let (width, height, alpha) = (self.width, self.height, self.alpha);
-        let sized = "a raster's length matches its size";
-        let img = if alpha {
-            image::DynamicImage::ImageRgba8(
-                image::RgbaImage::from_raw(width, height, self.data).expect(sized),
-            )
-        } else {
-            image::DynamicImage::ImageRgb8(
-                image::RgbImage::from_raw(width, height, self.data).expect(sized),
-            )
-        };
-        let data = match op(&img) {
-            image::DynamicImage::ImageRgba8(out) => out.into_raw(),
-            image::DynamicImage::ImageRgb8(out) => out.into_raw(),
-            other if alpha => other.into_rgba8().into_raw(),
-            other => other.into_rgb8().into_raw(),
-        };
-        Self {
-            width,
-            height,
-            alpha,
-            data,
-        }
-    }
-}

@@ -259,8 +259,10 @@ impl Transforms {
         })
     }
 
-    /// Forgets a result whose bytes turned out to be missing, so the next request renders
-    /// it again.
+    /// Forgets a result whose bytes turned out to be missing (its record and the memory of
+    /// it), so the next request renders it again.
+    ///
+    /// Errors: the store's, when the record cannot be deleted.
     pub async fn forget(
         &self,
         catalog: &Catalog,

@@ -96,7 +96,7 @@ pub async fn markup(
     let base = base_ops(catalog, &request)?;
     let max_side = catalog.settings.transforms.max_side;
     let widths = widths(&base, picture.size, max_side, request.widths)?;
-    let ttl = urls::check_ttl(catalog, request.ttl)?;
+    let ttl = crate::signed_urls::check_ttl(catalog, request.ttl)?;
 
     let fallback = if picture.alpha {
         OutputFormat::Png

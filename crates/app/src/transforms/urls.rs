@@ -72,18 +72,6 @@ pub fn preset_ops(catalog: &Catalog, name: &str) -> Result<TransformOps, AppErro
         .ok_or_else(|| AppError::not_found(format!("transform preset {name:?}")))
 }
 
-/// Checks a requested lifetime for signed URLs, in seconds: 1 to
-/// `signing.max_ttl_seconds`. Errors: `invalid_request` naming the limit.
-pub fn check_ttl(catalog: &Catalog, ttl: Option<u64>) -> Result<Option<u64>, AppError> {
-    let max = catalog.settings.signing.max_ttl_seconds;
-    match ttl {
-        Some(ttl) if !(1..=max).contains(&ttl) => Err(AppError::invalid(format!(
-            "ttl = {ttl} must be between 1 and {max} seconds"
-        ))),
-        ttl => Ok(ttl),
-    }
-}
-
 /// A transform URL that works for anyone, and when it stops working.
 #[derive(Debug, Clone)]
 pub struct Signed {
@@ -164,7 +152,7 @@ pub async fn mint(
     }
     let format = RequestedFormat::parse(format)
         .map_err(|e| AppError::new(ErrorCode::InvalidRequest, format!("format {e}")))?;
-    let ttl = check_ttl(catalog, ttl)?;
+    let ttl = crate::signed_urls::check_ttl(catalog, ttl)?;
     let canonical_ops = canonical_segment(&segment);
     let preset = matches!(segment, OpsSegment::Preset(_));
     let Signed { url, expires_at } =
