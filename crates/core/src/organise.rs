@@ -92,6 +92,9 @@ pub struct Collection {
     pub is_public: bool,
     /// The asset shown as its cover.
     pub cover_asset: Option<AssetId>,
+    /// The watermark (`[transforms.watermarks.NAME]`) every public transform of its assets
+    /// carries, unless the transform names one itself.
+    pub watermark: Option<String>,
     /// Live assets in it.
     pub item_count: u64,
     /// Sum of the live items' original sizes, in bytes.

@@ -68,6 +68,7 @@ mod sniff;
 mod tool;
 pub mod transform;
 mod validate;
+pub mod watermark;
 
 pub use encode::EncodeSettings;
 pub use error::MediaError;

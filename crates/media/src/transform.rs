@@ -11,6 +11,7 @@ use medialib_core::OutputFormat;
 use medialib_core::transform::TransformOps;
 
 use crate::pipeline::{self, Raster, Target};
+use crate::watermark::{self, Watermark};
 use crate::{EncodeSettings, ImageFormat, ImageLimits, MediaError, saliency};
 
 /// What to make.
@@ -30,6 +31,8 @@ pub struct RenderRequest<'a> {
     pub format: OutputFormat,
     /// Encoder qualities; `ops.quality` overrides the one of `format`.
     pub encode: EncodeSettings,
+    /// The watermark laid over the result, if any (what `ops.watermark` names, resolved).
+    pub watermark: Option<Watermark<'a>>,
 }
 
 /// An encoded transform result.
@@ -47,11 +50,13 @@ pub struct Rendered {
 /// picture at any scale.
 ///
 /// Decodes at the scale the output needs (JPEG: DCT scaling), turns the pixels upright and
-/// sRGB, resizes (Lanczos-3) the planned region, letterboxes (`c_pad`), blurs and sharpens,
-/// and encodes. A transparent picture sent as JPEG is composited on white.
+/// sRGB, resizes (Lanczos-3) the planned region, letterboxes (`c_pad`), blurs, sharpens,
+/// lays the watermark over it and encodes. A transparent picture sent as JPEG is
+/// composited on white.
 ///
-/// Errors: [`MediaError::TooLarge`] when the source is over `limits`,
-/// [`MediaError::Corrupt`] when it does not decode or the encoder refuses the result.
+/// Errors: [`MediaError::TooLarge`] when the source or the watermark's picture is over
+/// `limits`, [`MediaError::Corrupt`] when either does not decode or the encoder refuses
+/// the result.
 pub fn render(
     source: &[u8],
     format: ImageFormat,
@@ -106,6 +111,9 @@ pub fn render(
     }
     if ops.sharpen {
         raster = raster.map_image(|img| img.unsharpen(0.7, 2));
+    }
+    if let Some(mark) = &request.watermark {
+        watermark::apply(&mut raster, mark, limits)?;
     }
     if request.format == OutputFormat::Jpeg && raster.has_transparency() {
         raster = letterbox(&raster, (raster.width, raster.height), (0, 0), [255; 3]);

@@ -2,8 +2,8 @@
 //! files, kept between requests so that a hot file is sent without the database or the disk.
 //!
 //! Facts are checked against [`MetadataStore::asset_generation`]: an entry loaded under an
-//! older generation is stale and loaded again, so trash, purge, a visibility change or
-//! new variants take effect on the very next request. Bytes are keyed by their SHA-256 and
+//! older generation is stale and loaded again, so trash, purge, a visibility change, new
+//! variants or a collection's watermark take effect on the very next request. Bytes are keyed by their SHA-256 and
 //! so never go stale; what changes is whether fresh facts still lead to them.
 
 use std::sync::Arc;
@@ -27,6 +27,9 @@ pub struct Facts {
     pub asset: Asset,
     /// Its variants and renditions.
     pub variants: Vec<Variant>,
+    /// The watermark its collections impose on its public transforms
+    /// ([`MetadataStore::collection_watermark`]).
+    pub watermark: Option<String>,
 }
 
 /// The cache; one per process, shared by every delivery.
@@ -81,10 +84,12 @@ impl DeliveryCache {
             return Ok(None);
         };
         let variants = store.list_variants(id).await?;
+        let watermark = store.collection_watermark(id).await?;
         let facts = Arc::new(Facts {
             generation,
             asset,
             variants,
+            watermark,
         });
         self.facts.insert(id, facts.clone());
         Ok(Some(facts))

@@ -85,6 +85,7 @@ async fn populate(store: &dyn MetadataStore) -> Vec<AssetId> {
                 color: None,
                 is_public: true,
                 cover_asset: None,
+                watermark: Some("credit".into()),
             },
         )
         .await

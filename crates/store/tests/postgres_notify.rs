@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use medialib_core::store::NewAsset;
+use medialib_core::store::{NewAsset, NewCollection};
 use medialib_core::{AssetId, AssetKind, MetadataStore, NamespaceId, Sha256, store::AssetPatch};
 use medialib_store::PgStore;
 use medialib_test_servers::PgCluster;
@@ -75,6 +75,23 @@ async fn one_node_hears_of_another_nodes_jobs_and_asset_changes() {
     };
     writer.update_asset(asset.id, &patch).await.unwrap();
     assert!(advanced(before).await, "an edit elsewhere");
+    let before = reader.asset_generation();
+    let new = NewCollection {
+        title: "Press".into(),
+        ..NewCollection::default()
+    };
+    let press = writer
+        .create_collection(asset.namespace, &new)
+        .await
+        .unwrap();
+    writer
+        .insert_items(press.id, &[asset.id], None)
+        .await
+        .unwrap();
+    assert!(
+        advanced(before).await,
+        "new collection items elsewhere (a collection's watermark reaches its assets)"
+    );
 
     let own = writer.asset_generation();
     reader.get_asset(asset.id).await.unwrap();

@@ -35,11 +35,32 @@ fn check_text(field: &str, value: Option<&str>, max: usize) -> Result<(), AppErr
     }
 }
 
+/// A collection's watermark must be one of `[transforms.watermarks]`: a name that is not
+/// would leave its public transforms failing.
+fn check_watermark(catalog: &Catalog, name: Option<&str>) -> Result<(), AppError> {
+    let watermarks = &catalog.settings.transforms.watermarks;
+    match name {
+        Some(name) if !watermarks.contains_key(name) => {
+            let known: Vec<&str> = watermarks.keys().map(String::as_str).collect();
+            Err(AppError::invalid(if known.is_empty() {
+                format!("there is no watermark {name:?}: the server defines none")
+            } else {
+                format!(
+                    "there is no watermark {name:?}; the server defines {}",
+                    known.join(", ")
+                )
+            }))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Creates a collection; the slug defaults to the title's.
 ///
 /// Errors: `forbidden` without write access; `invalid_request` for an empty or long
-/// title or kind, a bad colour or slug, or a title with nothing to make a slug from;
-/// `conflict` when the slug is taken.
+/// title or kind, a bad colour or slug, a title with nothing to make a slug from, or a
+/// watermark that `[transforms.watermarks]` does not define; `conflict` when the slug is
+/// taken.
 pub async fn create(
     catalog: &Catalog,
     caller: &Principal,
@@ -56,6 +77,7 @@ pub async fn create(
     )?;
     check_color(new.color.as_deref())?;
     check_slug(new.slug.as_deref())?;
+    check_watermark(catalog, new.watermark.as_deref())?;
     if new.slug.is_none() && slugify(&new.title).is_empty() {
         return Err(AppError::invalid(
             "the title has no letters or digits to make a slug from: give a slug",
@@ -97,6 +119,7 @@ pub async fn edit(
     check_text("kind", patch.kind.as_deref(), MAX_KIND)?;
     check_color(patch.color.clone().flatten().as_deref())?;
     check_slug(patch.slug.as_deref())?;
+    check_watermark(catalog, patch.watermark.clone().flatten().as_deref())?;
     patch.title = patch.title.map(|t| t.trim().to_owned());
     catalog
         .store

@@ -8,12 +8,14 @@
 //! - [`urls`]: the content revision, transform paths and minting signed URLs.
 //! - [`derivatives`]: listing and deleting results, eviction, last-access upkeep.
 //! - [`responsive`]: `srcset`, `sizes` and `<picture>` markup.
+//! - `watermarks.rs`: which watermark a request carries and what it shows.
 
 pub mod access;
 pub mod derivatives;
 pub mod responsive;
 mod source;
 pub mod urls;
+mod watermarks;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -66,13 +68,14 @@ impl Derived {
 }
 
 /// What a request's result depends on besides the ops: the asset, its content, its focal
-/// point, the canonical ops and the resolved format.
+/// point, the canonical ops, the resolved format and the watermark's fingerprint.
 type Request = (
     AssetId,
     Sha256,
     Option<(Fraction, Fraction)>,
     String,
     OutputFormat,
+    Option<String>,
 );
 
 /// Results known to exist, kept in memory so a hit costs no database read.
@@ -112,6 +115,7 @@ pub struct Transforms {
     /// The cache key each request resolved to.
     resolved: quick_cache::sync::Cache<Request, String>,
     touched: Mutex<HashSet<Key>>,
+    marks: watermarks::Marks,
 }
 
 /// What to make: the ops (a preset's resolved), and the format as asked.
@@ -123,6 +127,10 @@ pub struct Wanted<'a> {
     pub format: RequestedFormat,
     /// The request's `Accept` header, for `auto`.
     pub accept: &'a str,
+    /// The watermark of the asset's collections
+    /// ([`medialib_core::MetadataStore::collection_watermark`]): a public asset's
+    /// transform carries it unless its ops name one.
+    pub collection_watermark: Option<&'a str>,
 }
 
 impl Transforms {
@@ -138,6 +146,7 @@ impl Transforms {
             known: quick_cache::sync::Cache::new(KNOWN),
             resolved: quick_cache::sync::Cache::new(KNOWN),
             touched: Mutex::new(HashSet::new()),
+            marks: watermarks::Marks::default(),
         }
     }
 
@@ -145,7 +154,8 @@ impl Transforms {
     /// and stored first when missing. Concurrent requests for the same result wait for
     /// one render.
     ///
-    /// Errors: `no_picture` (404) for an asset without a picture; `over_limit` (422) for a
+    /// Errors: `no_picture` (404) for an asset without a picture; `not_found` (404) for an
+    /// unknown watermark, or one whose picture is gone; `over_limit` (422) for a
     /// result over `transforms.max_side` or a source over the image limits;
     /// `corrupt_image` (422) when the source does not decode; `overloaded` (503) when the
     /// render slots and their queue are full or the render times out; store failures.
@@ -156,12 +166,18 @@ impl Transforms {
         variants: &[Variant],
         wanted: Wanted<'_>,
     ) -> Result<Derived, AppError> {
+        let imposed = watermarks::effective(wanted.ops, asset, wanted.collection_watermark);
+        let ops = imposed.as_ref().unwrap_or(wanted.ops);
+        let mark = match &ops.watermark {
+            Some(name) => Some(self.marks.resolve(catalog, name).await?),
+            None => None,
+        };
         let format = wanted
             .format
             .resolve(wanted.accept, Picture::has_alpha(asset));
         // `g_auto` and `g_face` (until faces are found) crop around the editor's focal point,
         // else around the most salient region.
-        let focus = match wanted.ops.gravity {
+        let focus = match ops.gravity {
             Gravity::Auto | Gravity::Face => asset.focal_point.map(|p| (p.x, p.y)),
             other => other.point(),
         };
@@ -173,8 +189,9 @@ impl Transforms {
             asset.id,
             asset.sha256,
             focal,
-            wanted.ops.to_string(),
+            ops.to_string(),
             format,
+            mark.as_ref().map(|m| m.fingerprint.clone()),
         );
         if let Some(cache_key) = self.resolved.get(&request)
             && let Some(found) = self.known.get(&(asset.id, cache_key))
@@ -189,9 +206,7 @@ impl Transforms {
             )
         })?;
         let settings = &catalog.settings.transforms;
-        let plan = wanted
-            .ops
-            .plan(picture.size, settings.max_side, focus.unwrap_or((0.5, 0.5)));
+        let plan = ops.plan(picture.size, settings.max_side, focus.unwrap_or((0.5, 0.5)));
         let (width, height) = plan.output_size();
         if width.max(height) > settings.max_side {
             return Err(AppError::new(
@@ -204,7 +219,14 @@ impl Transforms {
         }
         let key = (
             asset.id,
-            cache_key(&picture, wanted.ops, &plan, focus.is_none(), format),
+            cache_key(
+                &picture,
+                ops,
+                &plan,
+                focus.is_none(),
+                format,
+                mark.as_deref(),
+            ),
         );
         self.resolved.insert(request, key.1.clone());
         if let Some(found) = self.find(catalog, &key).await? {
@@ -223,7 +245,8 @@ impl Transforms {
             catalog,
             asset,
             picture: &picture,
-            ops: wanted.ops,
+            ops,
+            mark: mark.as_deref(),
             plan: &plan,
             focus,
             format,
@@ -348,6 +371,10 @@ impl Transforms {
         let catalog = job.catalog;
         let source = job.picture.source_for(job.plan.scale).clone();
         let bytes = catalog.blobs.get_bytes(&source.key).await?;
+        let mark = match job.mark {
+            Some(mark) => Some(mark.load(catalog, job.plan.output_size().0).await?),
+            None => None,
+        };
         let settings = &catalog.settings;
         let ops = job.ops.clone();
         let (picture, focus, format) = (job.picture.size, job.focus, job.format);
@@ -369,6 +396,7 @@ impl Transforms {
                 max_side,
                 format,
                 encode,
+                watermark: mark.as_ref().map(watermarks::Loaded::watermark),
             };
             medialib_media::transform::render(&bytes, source.format, &request, &limits)
         });
@@ -425,6 +453,7 @@ struct Job<'a> {
     asset: &'a Asset,
     picture: &'a Picture,
     ops: &'a TransformOps,
+    mark: Option<&'a watermarks::Resolved>,
     plan: &'a Plan,
     focus: Option<(f64, f64)>,
     format: OutputFormat,
@@ -457,13 +486,15 @@ fn render_error(e: medialib_media::MediaError) -> AppError {
 
 /// What a result depends on, hashed: the picture's content, the geometry the ops plan
 /// (not their spelling: `w_5000` and `w_6000` of a 4000 px picture are one result), the
-/// effects, the format and the pipeline version. 32 hex characters.
+/// effects, the watermark's settings and content, the format and the pipeline version.
+/// 32 hex characters.
 fn cache_key(
     picture: &Picture,
     ops: &TransformOps,
     plan: &Plan,
     smart: bool,
     format: OutputFormat,
+    mark: Option<&watermarks::Resolved>,
 ) -> String {
     let [left, top, w, h] = plan.crop;
     let geometry = if smart && (w < f64::from(picture.size.0) || h < f64::from(picture.size.1)) {
@@ -487,7 +518,7 @@ fn cache_key(
         ops.quality,
         ops.blur,
         ops.sharpen,
-        ops.watermark,
+        mark.map(|m| &m.fingerprint),
         format.as_str()
     );
     hex::encode(&sha2::Sha256::digest(material.as_bytes())[..16])

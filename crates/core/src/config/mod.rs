@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 pub use load::ConfigError;
 pub use storage::{S3Location, Storage};
-pub use transforms::{TransformPreset, TransformSettings, Unsigned};
+pub use transforms::{Mark, TransformPreset, TransformSettings, Unsigned, WatermarkPreset};
 
 use crate::{TranscodeProfile, VariantSpec};
 

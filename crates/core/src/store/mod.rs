@@ -243,8 +243,9 @@ pub trait AssetStore {
     async fn get_asset(&self, id: AssetId) -> Result<Option<Asset>, StoreError>;
 
     /// A counter that advances after every change, committed or attempted, to what
-    /// delivery reads: an asset's existence, visibility, trash state or filename, and its
-    /// variants and renditions. A cache of those facts is valid while the counter still
+    /// delivery reads: an asset's existence, visibility, trash state or filename, its
+    /// variants and renditions, and the collections it is in (which may impose a
+    /// watermark). A cache of those facts is valid while the counter still
     /// reads what it read before the facts were loaded (the server's delivery cache).
     ///
     /// It counts the changes made through this store value. A backend shared by several

@@ -49,6 +49,8 @@ pub struct NewCollection {
     pub is_public: bool,
     /// Its cover asset (an asset of the same namespace).
     pub cover_asset: Option<AssetId>,
+    /// The watermark preset its assets' public transforms carry.
+    pub watermark: Option<String>,
 }
 
 /// Changes to a collection; `None` leaves a field, `Some(None)` clears an optional one.
@@ -68,6 +70,8 @@ pub struct CollectionPatch {
     pub is_public: Option<bool>,
     /// New cover asset.
     pub cover_asset: Option<Option<AssetId>>,
+    /// New watermark preset.
+    pub watermark: Option<Option<String>>,
 }
 
 /// One action applied to many assets at once, atomically.
@@ -184,6 +188,10 @@ pub trait OrganiseStore {
         id: CollectionId,
         patch: &CollectionPatch,
     ) -> Result<Option<Collection>, StoreError>;
+
+    /// The watermark an asset's public transforms carry: that of the first collection holding
+    /// it that sets one, by title; `None` when none does.
+    async fn collection_watermark(&self, asset: AssetId) -> Result<Option<String>, StoreError>;
 
     /// Deletes a collection (not its assets); `false` when it does not exist.
     async fn delete_collection(

@@ -378,6 +378,18 @@ impl fmt::Display for TransformOps {
     }
 }
 
+/// A compass point (`n`, `ne`, … `nw`) or `center` as fractions (x, y) of a width and a
+/// height: `ne` is (1, 0). `None` for any other name.
+pub fn compass(name: &str) -> Option<(f64, f64)> {
+    if name == "center" {
+        return Some((0.5, 0.5));
+    }
+    COMPASS
+        .iter()
+        .find(|(n, ..)| *n == name)
+        .map(|&(_, x, y)| (Fraction(x).get(), Fraction(y).get()))
+}
+
 impl Gravity {
     /// The point that stays in view, as fractions (x, y); `None` for [`Gravity::Auto`] and
     /// [`Gravity::Face`], which depend on the picture.

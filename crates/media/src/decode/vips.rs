@@ -328,3 +328,38 @@ pub(crate) fn avif(raster: &Raster, quality: u8) -> Result<Vec<u8>, String> {
         .heifsave_buffer_with_opts(options)
         .map_err(|e| e.to_string())
 }
+
+/// The font of text watermarks: Debian's `fonts-dejavu-core`, which fontconfig depends on.
+const TEXT_FONT: &str = "DejaVu Sans Bold";
+
+/// Sets `text` on one line, as large as fits `width` × `height` pixels (libvips `text` with
+/// autofit, Pango underneath). Returns the coverage mask, one byte per pixel (0 = none,
+/// 255 = full), and its width and height, at most the box.
+pub(crate) fn text_mask(
+    text: &str,
+    width: u32,
+    height: u32,
+) -> Result<(Vec<u8>, u32, u32), String> {
+    init().map_err(|e| e.to_string())?;
+    // The text is Pango markup: an editor's `&` or `<` must stay a character.
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let options = VOption::new()
+        .set("font", TEXT_FONT)
+        .set("width", i32::try_from(width.max(1)).unwrap_or(i32::MAX))
+        .set("height", i32::try_from(height.max(1)).unwrap_or(i32::MAX))
+        .set("wrap", rs_vips::enums::TextWrap::None as i32);
+    let image = VipsImage::text_with_opts(&escaped, options)
+        .and_then(|i| i.copy_memory())
+        .map_err(|e| e.to_string())?;
+    let (w, h) = (image.get_width() as u32, image.get_height() as u32);
+    if image.get_bands() != 1 || w == 0 || h == 0 {
+        return Err(format!(
+            "libvips set the text as {w}x{h} with {} bands",
+            image.get_bands()
+        ));
+    }
+    Ok((image.write_to_memory(), w, h))
+}

@@ -1,10 +1,11 @@
 //! On-the-fly transforms on real files: every crop mode's size, each output format decoded
-//! back, gravity moving the crop, letterbox colour, blur, metadata stripped, and the same
-//! result whichever stored picture it is derived from.
+//! back, gravity moving the crop, letterbox colour, blur, metadata stripped, the same result
+//! whichever stored picture it is derived from, and watermarks where they were asked for.
 
 use medialib_core::OutputFormat;
 use medialib_core::transform::TransformOps;
 use medialib_media::transform::{RenderRequest, Rendered, render};
+use medialib_media::watermark::{Mark, Watermark};
 use medialib_media::{EncodeSettings, ImageFormat, ImageLimits};
 
 use crate::common::{decode_variant, entry, mean_abs_diff, thumb32};
@@ -24,6 +25,17 @@ fn from(
     ops: &str,
     out: OutputFormat,
 ) -> Rendered {
+    marked(bytes, format, picture, ops, out, None)
+}
+
+fn marked(
+    bytes: &[u8],
+    format: ImageFormat,
+    picture: (u32, u32),
+    ops: &str,
+    out: OutputFormat,
+    watermark: Option<Watermark<'_>>,
+) -> Rendered {
     let ops = TransformOps::parse(ops).unwrap();
     let request = RenderRequest {
         ops: &ops,
@@ -32,6 +44,7 @@ fn from(
         max_side: 4096,
         format: out,
         encode: EncodeSettings::default(),
+        watermark,
     };
     render(bytes, format, &request, &ImageLimits::default()).unwrap()
 }
@@ -174,4 +187,56 @@ fn results_carry_no_metadata() {
         let has = |needle: &[u8]| r.bytes.windows(needle.len()).any(|w| w == needle);
         assert!(!has(b"Exif") && !has(b"NIKON"), "{format:?} keeps EXIF");
     }
+}
+
+#[test]
+fn a_picture_watermark_covers_its_corner_and_nothing_else() {
+    let photo = entry(PHOTO).bytes();
+    let logo = entry("images/png/transparent_rgba.png").bytes();
+    let picture = entry(PHOTO).size().unwrap();
+    let plain = from(
+        &photo,
+        ImageFormat::Jpeg,
+        picture,
+        "w_800",
+        OutputFormat::Png,
+    );
+    let watermark = Watermark {
+        mark: Mark::Picture {
+            bytes: &logo,
+            format: ImageFormat::Png,
+        },
+        anchor: (0.0, 0.0),
+        opacity: 1.0,
+        scale: 0.25,
+        margin: 0.02,
+    };
+    let stamped = marked(
+        &photo,
+        ImageFormat::Jpeg,
+        picture,
+        "w_800",
+        OutputFormat::Png,
+        Some(watermark),
+    );
+    let plain = decode_variant(OutputFormat::Png, &plain.bytes).to_rgb8();
+    let stamped = decode_variant(OutputFormat::Png, &stamped.bytes).to_rgb8();
+    assert_eq!(stamped.dimensions(), (800, 600));
+    // The 200×150 logo at 25 % of 800 px is 200×150, 12 px (2 % of 600) from the top left.
+    let mut inside = 0u64;
+    for (x, y, px) in stamped.enumerate_pixels() {
+        let before = plain.get_pixel(x, y);
+        let within = (12..212).contains(&x) && (12..162).contains(&y);
+        if within {
+            inside +=
+                px.0.iter()
+                    .zip(before.0)
+                    .map(|(a, b)| u64::from(a.abs_diff(b)))
+                    .sum::<u64>();
+        } else {
+            assert_eq!(px, before, "({x}, {y}) is outside the mark");
+        }
+    }
+    let mean = inside as f64 / (200.0 * 150.0 * 3.0);
+    assert!(mean > 10.0, "the logo shows: mean difference {mean:.1}");
 }

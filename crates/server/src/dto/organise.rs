@@ -93,6 +93,9 @@ pub struct CollectionDto {
     pub is_public: bool,
     /// The cover asset's id.
     pub cover_asset_id: Option<String>,
+    /// The watermark (`[transforms.watermarks.NAME]`) every public transform of its
+    /// assets carries; `null` for none.
+    pub watermark: Option<String>,
     /// Live assets in it.
     pub item_count: u64,
     /// Sum of their original sizes, in bytes.
@@ -114,6 +117,7 @@ impl From<Collection> for CollectionDto {
             color: c.color,
             is_public: c.is_public,
             cover_asset_id: c.cover_asset.map(|a| a.to_string()),
+            watermark: c.watermark,
             item_count: c.item_count,
             total_bytes: c.total_bytes,
             created_at: rfc3339(c.created_at),

@@ -64,10 +64,13 @@ pub(crate) struct CreateCollection {
     #[serde(default)]
     is_public: bool,
     cover_asset_id: Option<String>,
+    /// A watermark of `[transforms.watermarks]` that every public transform of the
+    /// collection's assets carries.
+    watermark: Option<String>,
 }
 
 /// `POST /api/v1/collections` with `{title, slug?, description?, kind?, color?, is_public?,
-/// cover_asset_id?}` → 201 and the collection.
+/// cover_asset_id?, watermark?}` → 201 and the collection.
 ///
 /// Errors: 422 for bad values, 409 `conflict` when the slug is taken, 404 for a cover
 /// asset that does not exist.
@@ -98,6 +101,7 @@ pub(crate) async fn create(
         color: body.color,
         is_public: body.is_public,
         cover_asset: body.cover_asset_id.as_deref().map(asset_id).transpose()?,
+        watermark: body.watermark,
     };
     let collection = collections::create(&state.catalog, &auth, new).await?;
     Ok((StatusCode::CREATED, Json(collection.into())))
@@ -141,6 +145,9 @@ pub(crate) struct PatchCollection {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     cover_asset_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    watermark: Option<Option<String>>,
 }
 
 /// `PATCH /api/v1/collections/{id}`; absent fields stay, `null` clears optional ones.
@@ -178,6 +185,7 @@ pub(crate) async fn patch(
         color: body.color,
         is_public: body.is_public,
         cover_asset,
+        watermark: body.watermark,
     };
     let updated = collections::edit(&state.catalog, &auth, collection_id(&id)?, patch).await?;
     Ok(Json(updated.into()))

@@ -138,11 +138,6 @@ pub(crate) async fn transform(
         OpsSegment::Preset(name) => urls::preset_ops(catalog, &name)?,
         OpsSegment::Ops(ops) => ops,
     };
-    if let Some(watermark) = &ops.watermark {
-        return Err(ApiError::not_found(format!(
-            "watermark preset {watermark:?}"
-        )));
-    }
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -151,6 +146,7 @@ pub(crate) async fn transform(
         ops: &ops,
         format: requested,
         accept,
+        collection_watermark: facts.watermark.as_deref(),
     };
     let caching = match access {
         Access::Public => Caching::Public,

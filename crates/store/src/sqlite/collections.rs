@@ -18,7 +18,7 @@ use super::{backend, begin_write};
 macro_rules! collection_columns {
     () => {
         "c.id, c.namespace_id, c.title, c.slug, c.description, c.kind, \
-     c.color, c.is_public, c.cover_asset_id, c.created_at, c.updated_at, \
+     c.color, c.is_public, c.cover_asset_id, c.watermark, c.created_at, c.updated_at, \
      (SELECT count(*) FROM collection_item ci JOIN asset a ON a.id = ci.asset_id \
       WHERE ci.collection_id = c.id AND a.deleted_at IS NULL) AS item_count, \
      (SELECT coalesce(sum(a.size), 0) FROM collection_item ci JOIN asset a ON a.id = ci.asset_id \
@@ -38,6 +38,7 @@ fn collection(row: &SqliteRow) -> Result<Collection, StoreError> {
         color: rows::get(row, "color")?,
         is_public: rows::get(row, "is_public")?,
         cover_asset: cover.map(uuid).transpose()?.map(AssetId),
+        watermark: rows::get(row, "watermark")?,
         item_count: rows::get::<i64>(row, "item_count")? as u64,
         total_bytes: rows::get::<i64>(row, "total_bytes")? as u64,
         created_at: from_ms(rows::get(row, "created_at")?),
@@ -117,8 +118,8 @@ pub(crate) async fn create(
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO collection (namespace_id, title, slug, description, kind, color,
-            is_public, cover_asset_id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            is_public, cover_asset_id, watermark, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(ns.0)
     .bind(&new.title)
@@ -128,6 +129,7 @@ pub(crate) async fn create(
     .bind(&new.color)
     .bind(new.is_public)
     .bind(new.cover_asset.map(id_bytes))
+    .bind(&new.watermark)
     .bind(now)
     .bind(now)
     .fetch_one(&mut *tx)
@@ -173,6 +175,9 @@ pub(crate) async fn update(
         qb.push(", cover_asset_id = ")
             .push_bind(cover.map(id_bytes));
     }
+    if let Some(watermark) = &patch.watermark {
+        qb.push(", watermark = ").push_bind(watermark.clone());
+    }
     qb.push(" WHERE namespace_id = ")
         .push_bind(ns.0)
         .push(" AND id = ")
@@ -202,6 +207,21 @@ pub(crate) async fn delete(
         .await
         .map_err(backend("delete collection"))?;
     Ok(done.rows_affected() > 0)
+}
+
+pub(crate) async fn watermark_of(
+    pool: &SqlitePool,
+    asset: AssetId,
+) -> Result<Option<String>, StoreError> {
+    sqlx::query_scalar(
+        "SELECT c.watermark FROM collection_item ci JOIN collection c ON c.id = ci.collection_id
+         WHERE ci.asset_id = ? AND c.watermark IS NOT NULL
+         ORDER BY c.title COLLATE NOCASE, c.id LIMIT 1",
+    )
+    .bind(id_bytes(asset))
+    .fetch_optional(pool)
+    .await
+    .map_err(backend("find the collection watermark"))
 }
 
 pub(crate) async fn items(

@@ -382,7 +382,9 @@ impl OrganiseStore for SqliteStore {
         id: CollectionId,
         patch: &CollectionPatch,
     ) -> Result<Option<Collection>, StoreError> {
-        collections::update(&self.pool, namespace, id, patch).await
+        // A watermark is a fact delivery reads (see `asset_generation`).
+        self.changing(collections::update(&self.pool, namespace, id, patch))
+            .await
     }
 
     async fn delete_collection(
@@ -390,7 +392,12 @@ impl OrganiseStore for SqliteStore {
         namespace: NamespaceId,
         id: CollectionId,
     ) -> Result<bool, StoreError> {
-        collections::delete(&self.pool, namespace, id).await
+        self.changing(collections::delete(&self.pool, namespace, id))
+            .await
+    }
+
+    async fn collection_watermark(&self, asset: AssetId) -> Result<Option<String>, StoreError> {
+        collections::watermark_of(&self.pool, asset).await
     }
 
     async fn collection_items(
@@ -408,7 +415,8 @@ impl OrganiseStore for SqliteStore {
         assets: &[AssetId],
         position: Option<u32>,
     ) -> Result<(), StoreError> {
-        collections::insert(&self.pool, id, assets, position).await
+        self.changing(collections::insert(&self.pool, id, assets, position))
+            .await
     }
 
     async fn reorder_items(&self, id: CollectionId, assets: &[AssetId]) -> Result<(), StoreError> {

@@ -115,6 +115,7 @@ macro_rules! contract {
                 trashed_items_are_hidden_until_restored,
                 pages_count_listed_items_when_an_item_is_trashed,
                 concurrent_changes_keep_every_item_once_at_dense_positions,
+                the_first_watermarked_collection_by_title_marks_its_assets,
             },
             );
         }

@@ -1,10 +1,12 @@
 //! On-the-fly transforms over HTTP (`/img/…`): ops and formats checked by decoding, format
 //! negotiation, canonical URLs, bad input, coalescing and overload. Access rules are in
-//! `access.rs`, stored results in `derivatives.rs`.
+//! `access.rs`, stored results in `derivatives.rs`, markup in `responsive.rs`, watermarks
+//! in `watermarks.rs`.
 
 mod access;
 mod derivatives;
 mod responsive;
+mod watermarks;
 
 use std::time::Duration;
 

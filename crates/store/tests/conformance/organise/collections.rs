@@ -505,3 +505,70 @@ pub(crate) async fn concurrent_changes_keep_every_item_once_at_dense_positions(s
     assert_eq!(now.len(), 12);
     assert!(now.iter().map(|i| i.1).eq(0..12), "{now:?}");
 }
+
+/// An asset's public transforms carry the watermark of the first collection (by title)
+/// holding it that sets one; changing a collection or its items is an asset change to
+/// delivery's cache.
+pub(crate) async fn the_first_watermarked_collection_by_title_marks_its_assets(store: Store) {
+    let store = store.as_ref();
+    let ids = assets(store, 2).await;
+    let plain = collection(store, "Archive").await;
+    let stamped = |title: &str, name: &str| NewCollection {
+        watermark: Some(name.into()),
+        ..titled(title)
+    };
+    let press = store
+        .create_collection(HOME, &stamped("Press", "credit"))
+        .await
+        .unwrap();
+    assert_eq!(press.watermark.as_deref(), Some("credit"));
+    let agency = store
+        .create_collection(HOME, &stamped("Agency", "logo"))
+        .await
+        .unwrap();
+    store.insert_items(plain.id, &ids, None).await.unwrap();
+    assert_eq!(store.collection_watermark(ids[0]).await.unwrap(), None);
+
+    let before = store.asset_generation();
+    store.insert_items(press.id, &ids, None).await.unwrap();
+    assert!(
+        store.asset_generation() > before,
+        "new items are an asset change"
+    );
+    assert_eq!(
+        store.collection_watermark(ids[0]).await.unwrap().as_deref(),
+        Some("credit")
+    );
+    store
+        .insert_items(agency.id, &ids[..1], None)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.collection_watermark(ids[0]).await.unwrap().as_deref(),
+        Some("logo"),
+        "Agency comes before Press"
+    );
+
+    let before = store.asset_generation();
+    let clear = CollectionPatch {
+        watermark: Some(None),
+        ..Default::default()
+    };
+    let got = store
+        .update_collection(HOME, agency.id, &clear)
+        .await
+        .unwrap();
+    assert_eq!(got.unwrap().watermark, None);
+    assert!(
+        store.asset_generation() > before,
+        "a collection change is an asset change"
+    );
+    assert_eq!(
+        store.collection_watermark(ids[0]).await.unwrap().as_deref(),
+        Some("credit")
+    );
+    let before = store.asset_generation();
+    store.delete_collection(HOME, press.id).await.unwrap();
+    assert!(store.asset_generation() > before);
+    assert_eq!(store.collection_watermark(ids[1]).await.unwrap(), None);
+}
