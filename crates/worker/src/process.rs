@@ -23,6 +23,21 @@ const WAVEFORM_BUCKETS: usize = 1000;
 const WAVEFORM_SIZE: (u32, u32) = (1000, 200);
 /// A model preview's size in pixels (4:3, as big as the `large` variant box).
 const MODEL_PREVIEW: (u32, u32) = (1200, 900);
+/// The longest side of a document's first page as rendered, in pixels (an A4 page at
+/// about 175 dpi): its full-size `poster`, which transforms read.
+const PAGE_SIDE: u32 = 2048;
+
+/// The full-size `poster` every picture made from an original keeps beside the variants,
+/// so transforms can render any size of it (a fit box never upscales, so this keeps the
+/// picture's own size).
+fn full_size(width: u32, height: u32) -> VariantSpec {
+    VariantSpec {
+        name: "poster".into(),
+        width: width.clamp(1, 20_000),
+        height: height.clamp(1, 20_000),
+        fit: Fit::Fit,
+    }
+}
 
 /// What the image pipeline needs, cloned out of the settings for a blocking task.
 #[derive(Clone)]
@@ -59,14 +74,14 @@ impl Pictures {
             .unwrap_or(1920)
     }
 
-    /// Runs the image pipeline on a picture made from the original; `extra` adds a
-    /// full-size variant (the poster).
-    fn variants(&self, picture: &[u8], extra: Option<VariantSpec>) -> Result<Picture, MediaError> {
+    /// Runs the image pipeline on a picture made from the original, with a full-size
+    /// `poster` of at most `poster` pixels.
+    fn variants(&self, picture: &[u8], poster: VariantSpec) -> Result<Picture, MediaError> {
         let format = medialib_media::sniff(picture, picture.len() as u64)
             .and_then(|d| d.format)
             .ok_or_else(|| MediaError::Invalid("the embedded picture is not an image".into()))?;
         let mut specs = self.specs.clone();
-        specs.extend(extra);
+        specs.push(poster);
         let processed = medialib_media::process_around(
             picture,
             format,
@@ -176,17 +191,12 @@ fn video(
     pictures: &Pictures,
 ) -> Result<Output, MediaError> {
     let frame = medialib_media::av::poster(path, &meta, poster_at, timeout)?;
-    let poster = VariantSpec {
-        name: "poster".into(),
-        width: meta.width.clamp(1, 20_000),
-        height: meta.height.clamp(1, 20_000),
-        fit: Fit::Fit,
-    };
-    let picture = pictures.variants(&frame, Some(poster))?;
+    let picture = pictures.variants(&frame, full_size(meta.width, meta.height))?;
     Ok(Output::new(Metadata::Video(meta), Some(picture)))
 }
 
-/// Cover art (when present) → the image variants; the waveform as PNG and JSON.
+/// Cover art (when present) → the image variants and a full-size `poster`; the waveform
+/// as PNG and JSON.
 fn audio(
     path: &Path,
     meta: medialib_core::AudioMetadata,
@@ -199,7 +209,7 @@ fn audio(
         None
     };
     // Broken cover art is the tag's problem, not the audio's: keep the audio.
-    let picture = match cover.map(|c| pictures.variants(&c, None)) {
+    let picture = match cover.map(|c| pictures.variants(&c, full_size(20_000, 20_000))) {
         Some(Ok(picture)) => Some(picture),
         Some(Err(e)) => {
             tracing::warn!(error = %e, "cover art is unreadable; skipped");
@@ -232,7 +242,8 @@ fn audio(
     Ok(output)
 }
 
-/// Facts, the first page → the image variants, and the text for search.
+/// Facts, the first page → the image variants and a full-size `poster`, and the text for
+/// search.
 fn document(
     path: &Path,
     mime: &str,
@@ -240,22 +251,24 @@ fn document(
     pictures: &Pictures,
 ) -> Result<Output, MediaError> {
     let meta = medialib_media::document::probe(path, mime, timeout)?;
-    let page =
-        medialib_media::document::render_first_page(path, &meta, pictures.largest_side(), timeout)?;
-    let picture = page.map(|png| pictures.variants(&png, None)).transpose()?;
+    let side = PAGE_SIDE.max(pictures.largest_side());
+    let page = medialib_media::document::render_first_page(path, &meta, side, timeout)?;
+    let picture = page
+        .map(|png| pictures.variants(&png, full_size(side, side)))
+        .transpose()?;
     let text = medialib_media::document::extract_text(path, &meta, MAX_TEXT_BYTES, timeout)?;
     let mut output = Output::new(Metadata::Document(meta), picture);
     output.text = text;
     Ok(output)
 }
 
-/// Facts and a rendered preview → the image variants.
+/// Facts and a rendered preview → the image variants and the preview as `poster`.
 fn model(path: &Path, mime: &str, pictures: &Pictures) -> Result<Output, MediaError> {
     let bytes =
         std::fs::read(path).map_err(|e| MediaError::Tool(format!("read the original: {e}")))?;
     let meta = medialib_media::model3d::probe(&bytes, mime)?;
     let (w, h) = MODEL_PREVIEW;
     let png = medialib_media::model3d::render_preview(&bytes, mime, w, h)?;
-    let picture = pictures.variants(&png, None)?;
+    let picture = pictures.variants(&png, full_size(w, h))?;
     Ok(Output::new(Metadata::Model3d(meta), Some(picture)))
 }

@@ -27,9 +27,9 @@ pub(crate) struct Picture {
 
 impl Picture {
     /// The picture of `asset`: an image's original and its full-frame variants; for the
-    /// other kinds, the pictures made at ingest (a video's full-size `poster`, and the
-    /// full-frame variants of cover art, a PDF's first page or a model's preview). `None`
-    /// when the asset has none (audio without cover art, a text file, not processed yet).
+    /// other kinds, the full-size `poster` and the full-frame variants made at ingest from
+    /// a video's frame, cover art, a PDF's first page or a model's preview. `None` when the
+    /// asset has none (audio without cover art, a text file, not processed yet).
     pub fn of(asset: &Asset, variants: &[Variant]) -> Option<Self> {
         let stored = |v: &Variant| {
             let format = match v.format {

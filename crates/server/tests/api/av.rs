@@ -90,6 +90,11 @@ async fn every_corpus_video_and_audio_file_matches_the_manifest() {
                 has_cover,
                 "{path}: cover art"
             );
+            assert_eq!(
+                names.contains(&("poster", "webp")),
+                has_cover,
+                "{path}: cover art at full size"
+            );
             let json = asset["variants"]
                 .as_array()
                 .unwrap()

@@ -63,7 +63,11 @@ async fn every_corpus_document_matches_the_manifest() {
         if entry["mime"] == "application/pdf" {
             assert_eq!(asset["page_count"], entry["pages"], "{path}: pages");
             assert_eq!(meta["pdf_version"], entry["pdf_version"], "{path}");
-            assert_eq!(names.len(), 10, "{path}: first page variants {names:?}");
+            assert_eq!(
+                names.len(),
+                12,
+                "{path}: first page variants and poster {names:?}"
+            );
             // The page keeps its aspect ratio.
             let [pw, ph] = [0, 1].map(|i| entry["page_size_pt"][i].as_f64().unwrap());
             let large = asset["variants"]
@@ -131,7 +135,11 @@ async fn every_corpus_model_matches_the_manifest() {
             assert_eq!(meta["vertex_count"].as_u64(), Some(vertices), "{path}");
         }
         let names = variant_names(&asset);
-        assert_eq!(names.len(), 10, "{path}: preview variants {names:?}");
+        assert_eq!(
+            names.len(),
+            12,
+            "{path}: preview variants and poster {names:?}"
+        );
         assert!(asset["placeholder"]["blurhash"].is_string(), "{path}");
     }
 }

@@ -193,6 +193,21 @@ async fn each_op_gives_its_size_and_format() {
     let r = fetch(&app, &img(&video, "w_320", "png"), None).await;
     assert_eq!(r.status, 200, "{}", r.message);
     assert_eq!(size_of(&r.body, "image/png"), (320, 180));
+    // A page is kept at 2048 px (its `poster`), so a transform is sharp beyond the
+    // 800 px a portrait page's largest variant has.
+    let pdf = asset(&app, "docs/pdflatex-image.pdf", true).await;
+    let poster = pdf["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "poster" && v["format"] == "jpeg")
+        .unwrap_or_else(|| panic!("a page poster: {pdf}"));
+    assert_eq!(poster["height"], 2048, "{poster}");
+    let r = fetch(&app, &img(&pdf, "w_1200", "jpg"), None).await;
+    assert_eq!(r.status, 200, "{}", r.message);
+    let (width, height) = size_of(&r.body, "image/jpeg");
+    assert_eq!(width, 1200);
+    assert!(height > width, "a portrait page: {width}×{height}");
 }
 
 #[tokio::test]
