@@ -1,9 +1,10 @@
 // The asset page: a preview that fits the kind, the variants with copy-URL buttons, the
 // metadata (with a map link for GPS), where the asset is used, and editing: title, alt
-// text, description, public, tags; move to the trash and restore.
+// text, description, public, the focal point, tags; move to the trash and restore.
 import "./frame.js";
 import { api } from "./api.js";
 import { canWrite, copy, formatBytes, formatDate, formatDuration, h, toast } from "./dom.js";
+import { focalPicker } from "./focal.js";
 import { altOf, pickVariant } from "./thumbs.js";
 
 const root = document.getElementById("asset");
@@ -167,6 +168,16 @@ function editor(asset) {
   return h("section", { class: "card", "aria-labelledby": "edit-heading" }, h("h2", { id: "edit-heading" }, "Details"), form);
 }
 
+/** The focal point card, for an editor of a live asset with a picture. */
+function focal(asset) {
+  // A full-frame variant: the cover crops (thumbnail, hero) would skew the point.
+  const picture = pickVariant(asset, ["large", "medium", "small", "poster"]);
+  if (!canWrite() || !picture || asset.deleted_at) return null;
+  return focalPicker(asset, picture, (point) => change(
+    () => api(`/assets/${asset.id}`, { method: "PATCH", body: { focal_point: point } }),
+    point ? "Focal point saved; the cropped variants are being remade." : "Focal point cleared."));
+}
+
 /** Runs a change, says it was done (or why not), and redraws. */
 async function change(run, done) {
   try {
@@ -247,7 +258,7 @@ async function show() {
   document.title = `${asset.title} · medialib`;
   const key = focusKey();
   live = { overview: overview(asset), metadata: metadata(asset) };
-  const side = h("div", { class: "side" }, canWrite() ? editor(asset) : null, tags(asset), live.metadata, await usage(asset));
+  const side = h("div", { class: "side" }, canWrite() ? editor(asset) : null, focal(asset), tags(asset), live.metadata, await usage(asset));
   root.replaceChildren(live.overview, side);
   root.removeAttribute("aria-busy");
   refocus(key);

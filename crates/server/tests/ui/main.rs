@@ -6,6 +6,7 @@
 
 mod browser;
 mod curate;
+mod focal;
 // The API tests' harness (server on a free port, corpus); not every helper is used here.
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
