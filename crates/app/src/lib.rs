@@ -20,6 +20,7 @@
 //! - [`signing`], [`signed_urls`], [`paths`]: delivery paths and their signatures.
 //! - [`health`]: readiness, check by check.
 //! - [`media_limits`]: the media crate's limits from the settings.
+//! - [`metrics`]: what medialib measures for Prometheus, and the calls that record it.
 //! - [`purge`]: deleting rows, then the bytes only they referenced.
 //! - [`storage_copy`]: copying every referenced blob to another store, resumably.
 //! - [`transforms`]: on-the-fly transforms, their access rules, URLs and stored results.
@@ -37,6 +38,7 @@ pub mod import;
 pub mod ingest;
 pub mod jobs;
 pub mod media_limits;
+pub mod metrics;
 pub mod open;
 pub mod organise;
 pub mod paths;

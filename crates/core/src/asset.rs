@@ -28,6 +28,9 @@ pub enum AssetKind {
 macro_rules! text_enum {
     ($name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
             /// The stable lower-case name used in the database and the API.
             pub fn as_str(self) -> &'static str {
                 match self { $(Self::$variant => $text),+ }

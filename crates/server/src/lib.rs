@@ -4,7 +4,8 @@
 //! - `routes`: the axum router (API, delivery), one module per resource.
 //! - `ui`: the admin web UI at `/ui/` (pages, picker, embedded static files).
 //! - [`tus`]: resumable uploads (tus 1.0) that end in `medialib_app::ingest`.
-//! - [`maintenance`]: periodic upkeep (trash purge, delivery counts).
+//! - [`maintenance`]: periodic upkeep (trash purge, delivery counts, metrics gauges).
+//! - [`metrics`]: the Prometheus recorder, request counting and `/metrics`.
 //! - [`http`]: the one way a listener is served (`TCP_NODELAY` on every connection).
 //! - [`bench_sink`]: the reference servers of `medialib bench upload`.
 //! - `auth`: bearer tokens and principals.
@@ -22,6 +23,7 @@ pub mod dto;
 pub mod error;
 pub mod http;
 pub mod maintenance;
+pub mod metrics;
 mod routes;
 pub mod session;
 pub mod state;
@@ -77,6 +79,7 @@ impl App {
                  sign URLs that the other nodes reject)"
             );
         }
+        metrics::install();
         let opened = medialib_app::open::open_with_env(settings, env).await?;
         let catalog = opened.catalog.clone();
         let settings = &catalog.settings;

@@ -1,5 +1,6 @@
 //! Periodic upkeep: delivery counts written in batches, the trash purged after its
-//! retention period, expired uploads removed, and ended browser sessions deleted.
+//! retention period, expired uploads removed, ended browser sessions deleted, and the
+//! metrics gauges read from the database refreshed.
 //!
 //! The delivery path must not wait for the database, so it only adds to counters in
 //! memory ([`DeliveryStats::record`]); a task writes them every
@@ -65,9 +66,12 @@ pub fn spawn(state: AppState) -> JoinHandle<()> {
         let m = &state.catalog.settings.maintenance;
         let mut flush = tokio::time::interval(Duration::from_secs(m.stats_flush_seconds));
         let mut purge = tokio::time::interval(Duration::from_secs(m.purge_interval_seconds));
+        let refresh = state.catalog.settings.metrics.refresh_seconds;
+        let mut gauges = tokio::time::interval(Duration::from_secs(refresh));
         loop {
             tokio::select! {
                 _ = state.shutdown.cancelled() => break,
+                _ = gauges.tick() => crate::metrics::refresh(&state).await,
                 _ = flush.tick() => {
                     flush_stats(&state).await;
                     let transforms = &state.transforms;

@@ -124,6 +124,14 @@ pub async fn run_next_job(
                 })
             }
         };
+        let counted = match &outcome {
+            None | Some(JobOutcome::Succeeded) => "succeeded",
+            // The store fails a job for good once no attempt remains.
+            Some(JobOutcome::Retry { .. }) if job.attempts >= job.max_attempts => "failed",
+            Some(JobOutcome::Retry { .. }) => "retried",
+            Some(JobOutcome::Failed { .. }) => "failed",
+        };
+        medialib_app::metrics::job(job.payload.kind().as_str(), counted, started.elapsed());
         if let Some(outcome) = outcome
             && !catalog.store.finish_job(lease, outcome).await?
         {

@@ -106,7 +106,7 @@ pub async fn ingest(
 ) -> Result<IngestOutcome, AppError> {
     let filename = filename::sanitize(&declared.filename);
     let span = info_span!("ingest", file = %filename, bytes = staged.size, sha256 = %staged.sha256);
-    async move {
+    let outcome = async move {
         if staged.size == 0 {
             return Err(AppError::new(
                 ErrorCode::EmptyFile,
@@ -158,7 +158,17 @@ pub async fn ingest(
         stored
     }
     .instrument(span)
-    .await
+    .await;
+    match &outcome {
+        Ok(IngestOutcome::Created(asset)) => {
+            crate::metrics::upload(asset.kind.as_str(), "created", asset.size);
+        }
+        Ok(IngestOutcome::Duplicate(asset)) => {
+            crate::metrics::upload(asset.kind.as_str(), "duplicate", 0);
+        }
+        Err(_) => crate::metrics::upload("unknown", "refused", 0),
+    }
+    outcome
 }
 
 /// How long an upload may hold its original's key: storing the bytes (a copy of up to

@@ -400,7 +400,14 @@ impl Transforms {
             };
             medialib_media::transform::render(&bytes, source.format, &request, &limits)
         });
-        let rendered = match tokio::time::timeout(self.timeout, work).await {
+        let started = std::time::Instant::now();
+        let rendered = tokio::time::timeout(self.timeout, work).await;
+        crate::metrics::render(
+            format.as_str(),
+            matches!(rendered, Ok(Ok(Ok(_)))),
+            started.elapsed(),
+        );
+        let rendered = match rendered {
             Err(_) => {
                 return Err(overloaded(&format!(
                     "rendering took longer than {} s",

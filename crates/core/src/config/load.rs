@@ -126,6 +126,19 @@ impl Settings {
                 "maintenance.purge_interval_seconds and stats_flush_seconds must be > 0".into(),
             );
         }
+        if self.metrics.refresh_seconds == 0 {
+            return err("metrics.refresh_seconds must be > 0".into());
+        }
+        if self
+            .metrics
+            .token
+            .as_ref()
+            .is_some_and(|t| t.expose().trim().is_empty())
+        {
+            return err(
+                "metrics.token must not be empty: leave it unset for an open /metrics".into(),
+            );
+        }
         if let Some(url) = &self.database_url {
             let url = url.expose();
             let known = ["sqlite://", "postgres://", "postgresql://"];

@@ -101,6 +101,29 @@ pub struct Settings {
     pub delivery: DeliverySettings,
     /// On-the-fly transforms (`/img/…`).
     pub transforms: TransformSettings,
+    /// Prometheus metrics (`/metrics`).
+    pub metrics: MetricsSettings,
+}
+
+/// Prometheus metrics at `GET /metrics`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// A bearer token scrapers must send (`Authorization: Bearer …`); unset, `/metrics`
+    /// is open (the default: bind the server to a private interface, or set one).
+    pub token: Option<Secret>,
+    /// How often the gauges read from the database (queue depth, storage per namespace)
+    /// are refreshed, in seconds; scrapes never query it. Default 30.
+    pub refresh_seconds: u64,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        Self {
+            token: None,
+            refresh_seconds: 30,
+        }
+    }
 }
 
 /// Delivery of originals and variants (the CDN origin).
@@ -416,6 +439,7 @@ impl Default for Settings {
                 public_storage_url: None,
             },
             transforms: TransformSettings::default(),
+            metrics: MetricsSettings::default(),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::{JobOutcome, NewVariant, Processed, StoreError, Unreferenced};
-use crate::{AssetId, Job, JobId, JobKind, Lease, Timestamp};
+use crate::{AssetId, Job, JobId, JobKind, JobStatus, Lease, Timestamp};
 
 /// What the job queue holds now, for readiness checks and metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +18,17 @@ pub struct QueueStats {
     pub failed_since: u64,
     /// When the oldest waiting job was queued.
     pub oldest_queued: Option<Timestamp>,
+}
+
+/// How many jobs of one kind are in one status (queued or running), for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueDepth {
+    /// The jobs' kind.
+    pub kind: JobKind,
+    /// [`JobStatus::Queued`] or [`JobStatus::Running`].
+    pub status: JobStatus,
+    /// How many.
+    pub jobs: u64,
 }
 
 /// The job queue: claims under fenced leases, heartbeats, results and outcomes.
@@ -72,6 +83,10 @@ pub trait JobQueue {
     /// Counts of queued and running jobs, of jobs that failed for good since `since`, and
     /// the oldest queued job's age.
     async fn queue_stats(&self, since: Timestamp) -> Result<QueueStats, StoreError>;
+
+    /// Jobs queued or running now, counted by kind and status (only the pairs that have
+    /// any).
+    async fn queue_depth(&self) -> Result<Vec<QueueDepth>, StoreError>;
 
     /// The most recent job of an asset.
     async fn latest_job(&self, asset: AssetId) -> Result<Option<Job>, StoreError>;

@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use medialib_core::ErrorCode;
 use medialib_core::config::DeliveryMode;
-use medialib_core::{AppError, AssetId, BlobError, OutputFormat, Sha256, StorageKey};
+use medialib_core::{AppError, AssetId, AssetKind, BlobError, OutputFormat, Sha256, StorageKey};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -33,6 +33,10 @@ use medialib_app::signing::SignatureParams;
 /// What to send: the blob, its type, hash and size, and how browsers should save it.
 pub(crate) struct Deliverable {
     pub asset: AssetId,
+    /// The asset's kind and what file of it this is (`original`, `variant`, `transform`),
+    /// for the delivered-bytes metric.
+    pub kind: AssetKind,
+    pub file: &'static str,
     pub key: StorageKey,
     pub mime: &'static str,
     pub sha256: Sha256,
@@ -172,6 +176,8 @@ pub(crate) async fn original(
         .unwrap_or("application/octet-stream");
     let d = Deliverable {
         asset: asset.id,
+        kind: asset.kind,
+        file: "original",
         key: StorageKey::original(asset.namespace, &asset.sha256),
         mime,
         sha256: asset.sha256,
@@ -231,6 +237,8 @@ pub(crate) async fn variant(
     let stem = medialib_app::ingest::filename::stem(&asset.original_filename);
     let d = Deliverable {
         asset: asset.id,
+        kind: asset.kind,
+        file: "variant",
         key: StorageKey::from_stored(variant.storage_key.clone()),
         mime: format.mime(),
         sha256: variant.sha256,
@@ -342,6 +350,7 @@ pub(crate) async fn send(
     if crate::session::cookie_id(req).is_none() {
         state.deliveries.record(d.asset, range.end - range.start);
     }
+    medialib_app::metrics::delivered(d.kind.as_str(), d.file, range.end - range.start);
     Ok((status, headers, body).into_response())
 }
 

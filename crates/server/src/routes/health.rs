@@ -142,3 +142,39 @@ pub(crate) async fn ready(State(state): State<AppState>) -> Response {
     };
     (status, Json(dto)).into_response()
 }
+
+/// `GET /metrics`: every metric in the Prometheus text format (see the README's list).
+/// With `metrics.token` set, scrapers send it as `Authorization: Bearer …`.
+#[utoipa::path(
+    operation_id = "metrics",
+    get,
+    path = "/metrics",
+    tag = "meta",
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "the metrics", body = String, content_type = "text/plain; version=0.0.4"),
+        (status = 401, description = "`metrics.token` is set and the request does not carry it", body = crate::error::ErrorBody),
+    )
+)]
+pub(crate) async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, crate::error::ApiError> {
+    if let Some(token) = &state.catalog.settings.metrics.token {
+        let sent = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        // Digests of equal length: comparing them reveals nothing of the token.
+        let digest = |s: &str| <sha2::Sha256 as sha2::Digest>::digest(s.as_bytes());
+        if digest(sent) != digest(token.expose()) {
+            return Err(crate::error::ApiError::unauthorized());
+        }
+    }
+    let content_type = (
+        axum::http::header::CONTENT_TYPE,
+        "text/plain; version=0.0.4; charset=utf-8",
+    );
+    Ok(([content_type], crate::metrics::render()).into_response())
+}

@@ -18,7 +18,8 @@
 //! - `session`: password login and logout for browsers, and who the caller is.
 //! - `delivery`: originals and variants for browsers and CDNs; `transforms`: on-the-fly
 //!   transforms (`/img/…`); `derivatives`: minting transform URLs, stored results.
-//! - `openapi`: the API description and its docs page; `health`: liveness and readiness.
+//! - `openapi`: the API description and its docs page; `health`: liveness, readiness and
+//!   the Prometheus metrics.
 //! - `extract`: extractors that answer in the API's error shape.
 //! - `rate`: rate limits per token, for uploads and for the rest of the API.
 
@@ -77,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panicked))
+        .layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -165,6 +167,7 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(transforms::transform))
         .routes(routes!(health::live))
         .routes(routes!(health::ready))
+        .routes(routes!(health::metrics))
 }
 
 /// A handler that panicked (a bug) answers the API's JSON 500, and the panic is logged,

@@ -174,8 +174,11 @@ pub(crate) async fn transform(
             "x-transform-cache",
             HeaderValue::from_static(derived.outcome.as_str()),
         );
+        medialib_app::metrics::transform(derived.outcome.as_str());
         let d = Deliverable {
             asset: asset.id,
+            kind: asset.kind,
+            file: "transform",
             key: StorageKey::from_stored(derivative.storage_key.clone()),
             mime: derivative.format.mime(),
             sha256: derivative.sha256,

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use medialib_core::store::JobOutcome;
-use medialib_core::store::{NewVariant, QueueStats, Unreferenced};
+use medialib_core::store::{NewVariant, QueueDepth, QueueStats, Unreferenced};
 use medialib_core::{AssetId, Job, JobId, JobKind, Lease, StoreError, Timestamp};
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
@@ -320,4 +320,24 @@ pub(crate) async fn queue_stats(pool: &PgPool, since: Timestamp) -> Result<Queue
         })
     };
     read().map_err(backend("read queue stats"))
+}
+
+pub(crate) async fn queue_depth(pool: &PgPool) -> Result<Vec<QueueDepth>, StoreError> {
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT kind, status, count(*) FROM job WHERE status IN ('queued', 'running')
+         GROUP BY kind, status ORDER BY kind, status",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(backend("count jobs by kind"))?;
+    rows.into_iter()
+        .map(|(kind, status, jobs)| {
+            let unknown = |what: &str| StoreError::Backend(format!("a job of unknown {what}"));
+            Ok(QueueDepth {
+                kind: kind.parse().map_err(|_| unknown("kind"))?,
+                status: status.parse().map_err(|_| unknown("status"))?,
+                jobs: jobs as u64,
+            })
+        })
+        .collect()
 }

@@ -41,7 +41,7 @@ use medialib_core::organise::{
     AssetTag, Collection, CollectionId, CollectionItem, Tag, TagId, Usage, UsageRef,
 };
 use medialib_core::store::{
-    AnalyticsStore, AssetStore, JobQueue, OrganiseStore, QueueStats, UploadStore,
+    AnalyticsStore, AssetStore, JobQueue, OrganiseStore, QueueDepth, QueueStats, UploadStore,
 };
 use medialib_core::store::{
     AssetPatch, AssetQuery, AssetViews, BlobHold, BulkAction, BulkReport, CollectionPatch,
@@ -280,6 +280,10 @@ impl JobQueue for SqliteStore {
 
     async fn queue_stats(&self, since: Timestamp) -> Result<QueueStats, StoreError> {
         jobs::queue_stats(&self.pool, since).await
+    }
+
+    async fn queue_depth(&self) -> Result<Vec<QueueDepth>, StoreError> {
+        jobs::queue_depth(&self.pool).await
     }
 
     async fn latest_job(&self, asset: AssetId) -> Result<Option<Job>, StoreError> {

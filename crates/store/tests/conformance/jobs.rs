@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use medialib_core::store::{IngestRecord, JobOutcome, NewVariant, Processed};
+use medialib_core::store::{IngestRecord, JobOutcome, NewVariant, Processed, QueueDepth};
 use medialib_core::{
     Asset, AssetId, AssetKind, AssetStatus, Job, JobKind, JobPayload, JobStatus, Lease, Metadata,
     MetadataStore, OutputFormat, Sha256, Timestamp, VideoMetadata,
@@ -74,7 +74,20 @@ pub(crate) async fn jobs_are_claimed_once_retried_then_failed(store: Store) {
     let stats = store.queue_stats(before).await.unwrap();
     assert_eq!((stats.queued, stats.running, stats.failed_since), (1, 0, 0));
     assert!(stats.oldest_queued.is_some_and(|t| t >= before));
+    let depth = |status: JobStatus, jobs: u64| QueueDepth {
+        kind: JobKind::ProcessImage,
+        status,
+        jobs,
+    };
+    assert_eq!(
+        store.queue_depth().await.unwrap(),
+        [depth(JobStatus::Queued, 1)]
+    );
     let (job, lease) = store.claim_job("w1", MINUTE).await.unwrap().unwrap();
+    assert_eq!(
+        store.queue_depth().await.unwrap(),
+        [depth(JobStatus::Running, 1)]
+    );
     let stats = store.queue_stats(before).await.unwrap();
     assert_eq!(
         (stats.queued, stats.running, stats.oldest_queued),

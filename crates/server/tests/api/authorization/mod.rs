@@ -57,6 +57,8 @@ fn table() -> Vec<Row> {
     vec![
         row(M::GET, "/healthz", None, [200; 6]),
         row(M::GET, "/readyz", None, [200; 6]),
+        // Open without `metrics.token` (`tests/metrics.rs` covers the token).
+        row(M::GET, "/metrics", None, [200; 6]),
         row(M::GET, "/api/v1/assets", None, ORGANISE_LIST),
         row(
             M::POST,
