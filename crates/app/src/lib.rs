@@ -25,6 +25,7 @@
 //! - [`storage_copy`]: copying every referenced blob to another store, resumably.
 //! - [`transforms`]: on-the-fly transforms, their access rules, URLs and stored results.
 //! - [`uploads`]: the bytes and leases of upload sessions (tus, chunked), on any node.
+//! - [`webhooks`]: webhook endpoints, signing and sending deliveries.
 #![deny(missing_docs)]
 
 pub mod access;
@@ -49,5 +50,6 @@ pub mod signing;
 pub mod storage_copy;
 pub mod transforms;
 pub mod uploads;
+pub mod webhooks;
 
 pub use catalog::Catalog;

@@ -36,6 +36,8 @@ pub const DELIVERED_BYTES: &str = "medialib_delivered_bytes_total";
 /// Bytes of originals stored per namespace (live and in the trash), refreshed by the
 /// maintenance task.
 pub const STORAGE_BYTES: &str = "medialib_storage_bytes";
+/// Webhook delivery attempts by outcome (`delivered`, `retried`, `failed`).
+pub const WEBHOOKS: &str = "medialib_webhook_deliveries_total";
 
 /// Every metric with its unit and help text, for the exporter's `# HELP` lines.
 pub fn describe() {
@@ -67,6 +69,7 @@ pub fn describe() {
         Unit::Bytes,
         "Bytes of originals stored per namespace"
     );
+    describe_counter!(WEBHOOKS, "Webhook delivery attempts by outcome");
 }
 
 /// One upload's end: `kind` is the asset kind (`unknown` when refused before sniffing),
@@ -110,4 +113,9 @@ pub fn delivered(kind: &'static str, file: &'static str, bytes: u64) {
 /// Bytes of originals namespace `namespace` stores.
 pub fn storage(namespace: &str, bytes: u64) {
     gauge!(STORAGE_BYTES, "namespace" => namespace.to_owned()).set(bytes as f64);
+}
+
+/// One webhook delivery attempt: `delivered`, `retried` or `failed` (given up).
+pub fn webhook(outcome: &'static str) {
+    counter!(WEBHOOKS, "outcome" => outcome).increment(1);
 }

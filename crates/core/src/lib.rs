@@ -17,6 +17,7 @@
 //! - [`upload`]: resumable (tus) upload sessions.
 //! - [`blob`]: the [`BlobStore`] trait and [`StorageKey`].
 //! - [`transform`]: the ops language of on-the-fly transforms and its geometry.
+//! - [`webhook`]: webhook endpoints, event types and deliveries.
 //! - [`error`]: the error registry ([`ErrorCode`]) and [`AppError`].
 #![deny(missing_docs)]
 
@@ -35,6 +36,7 @@ pub mod store;
 pub mod transform;
 pub mod upload;
 pub mod variant;
+pub mod webhook;
 
 pub use asset::{
     Asset, AssetKind, AssetStatus, FocalPoint, GpsPosition, ImageMetadata, Placeholder,

@@ -4,6 +4,7 @@
 //! - `routes`: the axum router (API, delivery), one module per resource.
 //! - `ui`: the admin web UI at `/ui/` (pages, picker, embedded static files).
 //! - [`tus`]: resumable uploads (tus 1.0) that end in `medialib_app::ingest`.
+//! - [`webhooks`]: the webhook dispatcher (outbox → deliveries → attempts).
 //! - [`maintenance`]: periodic upkeep (trash purge, delivery counts, metrics gauges).
 //! - [`metrics`]: the Prometheus recorder, request counting and `/metrics`.
 //! - [`http`]: the one way a listener is served (`TCP_NODELAY` on every connection).
@@ -29,6 +30,7 @@ pub mod session;
 pub mod state;
 pub mod tus;
 mod ui;
+pub mod webhooks;
 
 use medialib_app::transforms::Transforms;
 use std::future::Future;
@@ -146,6 +148,7 @@ impl App {
             Vec::new()
         };
         let upkeep = maintenance::spawn(state.clone());
+        let dispatcher = webhooks::spawn(state.clone()).context("the webhook client")?;
         let app = router(state);
         let stop = cancel.clone();
         http::serve(listener, app, async move {
@@ -159,6 +162,7 @@ impl App {
             let _ = handle.await;
         }
         let _ = upkeep.await;
+        let _ = dispatcher.await;
         Ok(())
     }
 }

@@ -17,8 +17,10 @@ use sqlx::{
 };
 use uuid::Uuid;
 
-/// Every table, parents before children, as the foreign keys require.
-const TABLES: [&str; 19] = [
+/// Every table, parents before children, as the foreign keys require. The outbox comes
+/// last: the rows copied before it fire PostgreSQL's event triggers, whose events are
+/// not news and are dropped for the source's own outbox.
+const TABLES: [&str; 22] = [
     "namespace",
     "\"user\"",
     "api_token",
@@ -38,6 +40,9 @@ const TABLES: [&str; 19] = [
     "delivery_stat",
     "audit_event",
     "ui_session",
+    "webhook",
+    "webhook_delivery",
+    "event_outbox",
 ];
 
 /// PostgreSQL columns that the copy leaves to triggers.
@@ -134,6 +139,12 @@ pub async fn sqlite_to_postgres(
             .fetch_all(&mut source)
             .await
             .map_err(fail("read rows"))?;
+        if table == "event_outbox" {
+            sqlx::query("DELETE FROM event_outbox")
+                .execute(&mut *tx)
+                .await
+                .map_err(fail("drop the copy's own events"))?;
+        }
         for batch in rows.chunks(BATCH) {
             insert(&mut tx, table, &columns, batch).await?;
             progress(Progress::Rows(batch.len() as u64));

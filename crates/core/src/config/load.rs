@@ -126,6 +126,13 @@ impl Settings {
                 "maintenance.purge_interval_seconds and stats_flush_seconds must be > 0".into(),
             );
         }
+        let w = &self.webhooks;
+        if w.timeout_seconds == 0 || w.retry_base_seconds == 0 || w.give_up_after_seconds == 0 {
+            return err(
+                "webhooks.timeout_seconds, retry_base_seconds and give_up_after_seconds must be > 0"
+                    .into(),
+            );
+        }
         if self.metrics.refresh_seconds == 0 {
             return err("metrics.refresh_seconds must be > 0".into());
         }

@@ -103,6 +103,36 @@ pub struct Settings {
     pub transforms: TransformSettings,
     /// Prometheus metrics (`/metrics`).
     pub metrics: MetricsSettings,
+    /// Webhook deliveries.
+    pub webhooks: WebhookSettings,
+}
+
+/// Webhook deliveries: the SSRF guard, timeouts and retries.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// Networks (CIDR) receivers may be on besides public addresses, e.g. an intranet's
+    /// `10.0.0.0/8`; like `import.allow_networks`. Default: none.
+    pub allow_networks: Vec<ipnet::IpNet>,
+    /// Longest one attempt may take, connection included, in seconds. Default 10.
+    pub timeout_seconds: u64,
+    /// The first retry's delay, in seconds; each next one doubles, up to an hour.
+    /// Default 5.
+    pub retry_base_seconds: u64,
+    /// How long a delivery is retried, and an endpoint may fail without a break before it
+    /// is turned off, in seconds. Default 86 400 (24 hours).
+    pub give_up_after_seconds: u64,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            allow_networks: Vec::new(),
+            timeout_seconds: 10,
+            retry_base_seconds: 5,
+            give_up_after_seconds: 86_400,
+        }
+    }
 }
 
 /// Prometheus metrics at `GET /metrics`.
@@ -440,6 +470,7 @@ impl Default for Settings {
             },
             transforms: TransformSettings::default(),
             metrics: MetricsSettings::default(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }

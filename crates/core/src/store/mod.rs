@@ -14,6 +14,7 @@
 //! - [`access`]: namespaces, users, roles and tokens; [`sessions`]: browser sessions;
 //!   [`audit`]: the audit log;
 //! - [`derivatives`]: [`DerivativeStore`] (stored transform results).
+//! - [`webhooks`]: [`WebhookStore`] (endpoints, the event outbox, deliveries).
 //!
 //! Upload sessions ([`UploadSession`]) are recorded here too; their bytes are not.
 
@@ -26,6 +27,7 @@ pub mod organise;
 pub mod query;
 pub mod sessions;
 pub mod uploads;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -40,6 +42,7 @@ pub use organise::*;
 pub use query::*;
 pub use sessions::*;
 pub use uploads::*;
+pub use webhooks::*;
 
 use crate::{
     Asset, AssetId, AssetKind, JobId, Metadata, NamespaceId, Placeholder, Sha256, Timestamp,
@@ -341,6 +344,7 @@ pub trait MetadataStore:
     + AuditStore
     + SessionStore
     + DerivativeStore
+    + WebhookStore
     + Send
     + Sync
     + 'static
@@ -357,6 +361,7 @@ impl<T> MetadataStore for T where
         + AuditStore
         + SessionStore
         + DerivativeStore
+        + WebhookStore
         + Send
         + Sync
         + 'static

@@ -14,6 +14,8 @@
 //! - `jobs`: job state and cancel.
 //! - `tokens`: the caller's API tokens; `members`: roles in the namespace (admins).
 //! - `audit`: the namespace's audit log (admins; recording is [`crate::audit`]).
+//! - `webhooks`: webhook endpoints, deliveries, redelivery (admins; sending is
+//!   [`crate::webhooks`]).
 //! - `users`: a user's data export and anonymization (GDPR).
 //! - `session`: password login and logout for browsers, and who the caller is.
 //! - `delivery`: originals and variants for browsers and CDNs; `transforms`: on-the-fly
@@ -24,7 +26,7 @@
 //! - `rate`: rate limits per token, for uploads and for the rest of the API.
 
 mod analytics;
-mod assets;
+pub(crate) mod assets;
 mod audit;
 mod bulk;
 mod chunked;
@@ -48,6 +50,7 @@ mod transforms;
 mod upload;
 mod usage;
 mod users;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -147,6 +150,10 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(members::list))
         .routes(routes!(members::set, members::remove))
         .routes(routes!(audit::list))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::get, webhooks::patch, webhooks::delete))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::redeliver))
         .routes(routes!(users::export))
         .routes(routes!(users::anonymize))
         .routes(routes!(session::get, session::login, session::logout));

@@ -30,6 +30,7 @@ use crate::state::AppState;
         (name = "assets", description = "Upload, search, read, edit, delete and restore assets"),
         (name = "tags", description = "Tags of the namespace and on assets"),
         (name = "collections", description = "Ordered sets of assets"),
+        (name = "webhooks", description = "Endpoints told of changes, signed per Standard Webhooks"),
         (name = "usage", description = "Where assets are used"),
         (name = "jobs", description = "Background processing and transcodes"),
         (name = "analytics", description = "Storage, uploads, deliveries, failures"),

@@ -25,6 +25,7 @@ mod tags;
 mod tokens;
 mod uploads;
 mod usage;
+mod webhooks;
 
 use std::str::FromStr;
 use std::sync::Arc;

@@ -29,6 +29,7 @@ mod tags;
 mod tokens;
 mod uploads;
 mod usage;
+mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;

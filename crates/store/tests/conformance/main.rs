@@ -20,6 +20,7 @@ mod holds;
 mod jobs;
 mod organise;
 mod sessions;
+mod webhooks;
 
 /// A store of one backend, fresh and empty, for one test.
 pub(crate) type Store = Box<dyn MetadataStore>;
@@ -76,6 +77,10 @@ macro_rules! contract {
             derivatives = derivatives {
                 derivatives_are_recorded_once_touched_and_deleted,
                 eviction_takes_the_stale_then_the_least_recently_used,
+            },
+            webhooks = webhooks {
+                endpoints_belong_to_their_namespace,
+                events_are_written_with_their_change_and_delivered_once,
             },
             holds = holds {
                 a_purge_leaves_a_blob_an_upload_holds,

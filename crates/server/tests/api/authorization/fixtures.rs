@@ -50,6 +50,9 @@ pub(super) struct Fixture {
     pub(super) chunked: String,
     pub(super) token: String,
     pub(super) member: UserId,
+    /// A webhook endpoint and one of its deliveries ([`webhook`]; only for the rows that
+    /// name them).
+    pub(super) webhook: (String, String),
 }
 
 pub(super) static UNIQUE: AtomicU32 = AtomicU32::new(0);
@@ -210,7 +213,46 @@ pub(super) async fn fixture(
         chunked,
         token: token["id"].to_string(),
         member,
+        webhook: ("0".into(), "0".into()),
     }
+}
+
+/// A webhook endpoint of the home namespace taking `asset.created`, and the delivery of
+/// an upload's event to it (made by the dispatcher within moments). The endpoint is on
+/// loopback, which the SSRF guard refuses: no attempt leaves the process.
+pub(super) async fn webhook(app: &TestApp, admin: Option<&str>) -> (String, String) {
+    let created = send(
+        app,
+        admin,
+        Method::POST,
+        "/api/v1/webhooks",
+        Some(json!({"url": "http://127.0.0.1:9/in", "events": ["asset.created"]})),
+    )
+    .await;
+    assert_eq!(created.status(), 201);
+    let id = created.json::<Value>().await.unwrap()["id"].to_string();
+    let (status, _) = app
+        .upload_as(admin.unwrap(), "event.png", unique_png())
+        .await;
+    assert_eq!(status, 201);
+    for _ in 0..100 {
+        let page = send(
+            app,
+            admin,
+            Method::GET,
+            &format!("/api/v1/webhooks/{id}/deliveries"),
+            None,
+        )
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+        if let Some(delivery) = page["items"].get(0) {
+            return (id, delivery["id"].to_string());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no delivery of the upload's event to webhook {id}");
 }
 
 /// The path with its placeholders filled; `{id}` means whatever the segment before it
@@ -237,6 +279,8 @@ pub(super) fn fill(path: &str, f: &Fixture, processed: &(String, String, String)
             ("{id}", "chunked") => f.chunked.clone(),
             ("{index}", _) => "0".to_owned(),
             ("{id}", "tokens") => f.token.clone(),
+            ("{id}", "webhooks") => f.webhook.0.clone(),
+            ("{delivery}", _) => f.webhook.1.clone(),
             ("{user_id}", _) => f.member.0.to_string(),
             ("{slug}", _) => f.tag.1.clone(),
             ("{filename}", _) => f.filename.clone(),

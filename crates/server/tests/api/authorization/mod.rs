@@ -311,6 +311,49 @@ fn table() -> Vec<Row> {
             None,
             [401, 403, 403, 403, 204, 404],
         ),
+        // Webhooks: admins, each of their own namespace's.
+        row(
+            M::GET,
+            "/api/v1/webhooks",
+            None,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        row(
+            M::POST,
+            "/api/v1/webhooks",
+            Some(r#"{"url":"http://127.0.0.1:9/{unique}","events":["asset.ready"]}"#),
+            [401, 403, 403, 403, 201, 201],
+        ),
+        row(
+            M::GET,
+            "/api/v1/webhooks/{id}",
+            None,
+            [401, 403, 403, 403, 200, 404],
+        ),
+        row(
+            M::PATCH,
+            "/api/v1/webhooks/{id}",
+            Some(r#"{"description":"CMS"}"#),
+            [401, 403, 403, 403, 200, 404],
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/webhooks/{id}",
+            None,
+            [401, 403, 403, 403, 204, 404],
+        ),
+        row(
+            M::GET,
+            "/api/v1/webhooks/{id}/deliveries",
+            None,
+            [401, 403, 403, 403, 200, 404],
+        ),
+        row(
+            M::POST,
+            "/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver",
+            None,
+            [401, 403, 403, 403, 202, 404],
+        ),
         // Each admin reads their own namespace's log.
         row(
             M::GET,
@@ -393,7 +436,10 @@ async fn every_route_answers_every_caller_as_the_table_says() {
     let mut wrong = Vec::new();
     for row in &table {
         for (i, expected) in row.expect.iter().enumerate() {
-            let f = fixture(&app, &callers, &processed).await;
+            let mut f = fixture(&app, &callers, &processed).await;
+            if row.path.contains("/webhooks/{id}") {
+                f.webhook = fixtures::webhook(&app, callers.tokens[4].as_deref()).await;
+            }
             let mut path = fill(row.path, &f, &processed);
             if (row.method.clone(), row.path) == (Method::DELETE, "/api/v1/assets/{id}") {
                 // The fixture asset is in use: deleting it needs `force`.
