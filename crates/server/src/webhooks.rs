@@ -8,6 +8,7 @@
 //! and `"job"` beside it for job events.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -60,11 +61,11 @@ async fn fan_out(state: &AppState) -> Result<(), StoreError> {
     let events = store.outbox(BATCH).await?;
     let mut endpoints: HashMap<NamespaceId, Vec<Webhook>> = HashMap::new();
     for event in events {
-        if !endpoints.contains_key(&event.namespace) {
-            let found = store.list_webhooks(event.namespace).await?;
-            endpoints.insert(event.namespace, found);
-        }
-        let takers: Vec<&Webhook> = endpoints[&event.namespace]
+        let known = match endpoints.entry(event.namespace) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(slot) => slot.insert(store.list_webhooks(event.namespace).await?),
+        };
+        let takers: Vec<&Webhook> = known
             .iter()
             .filter(|w| w.enabled && w.events.contains(&event.event))
             .collect();

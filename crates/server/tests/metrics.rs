@@ -34,6 +34,7 @@ const DOCUMENTED: &[&str] = &[
     "medialib_transform_render_duration_seconds",
     "medialib_delivered_bytes",
     "medialib_storage_bytes",
+    "medialib_webhook_deliveries",
     "process_resident_memory_bytes",
     "process_open_fds",
     "process_cpu_seconds",
@@ -144,6 +145,18 @@ async fn every_documented_metric_counts_what_happened_and_a_token_guards_them() 
         true,
     )
     .await;
+    // An endpoint the SSRF guard refuses (loopback): its attempt fails, to be retried.
+    let (status, hook) = app
+        .request_as(
+            helpers::TOKEN,
+            reqwest::Method::POST,
+            "/api/v1/webhooks",
+            Some(
+                serde_json::json!({"url": "http://127.0.0.1:9/hook", "events": ["asset.created"]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{hook}");
     let file = corpus().join("images/camera/gps_DSCN0010.jpg");
     let size = std::fs::metadata(&file).unwrap().len() as f64;
     let (status, asset) = app.upload(&file).await;
@@ -250,6 +263,8 @@ async fn every_documented_metric_counts_what_happened_and_a_token_guards_them() 
             "no asset id in a label: {labels:?}"
         );
     }
+    let retried = [("outcome", "retried")];
+    assert_eq!(m.value("medialib_webhook_deliveries_total", &retried), 1.0);
     assert!(m.value("process_resident_memory_bytes", &[]) > 1e6);
     assert!(m.value("process_open_fds", &[]) > 0.0);
 

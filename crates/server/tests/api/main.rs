@@ -28,3 +28,4 @@ mod tus;
 mod upload;
 mod users;
 mod web_ui;
+mod webhooks;

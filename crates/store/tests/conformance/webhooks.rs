@@ -32,7 +32,7 @@ pub(crate) async fn endpoints_belong_to_their_namespace(store: Store) {
         hook.events,
         [EventType::AssetReady, EventType::AssetUpdated]
     );
-    assert_eq!(store.list_webhooks(HOME).await.unwrap(), [hook.clone()]);
+    assert_eq!(store.list_webhooks(HOME).await.unwrap(), std::slice::from_ref(&hook));
     let other = NamespaceId(99);
     assert_eq!(store.get_webhook(other, hook.id).await.unwrap(), None);
     let patch = WebhookPatch {
@@ -111,7 +111,7 @@ pub(crate) async fn events_are_written_with_their_change_and_delivered_once(stor
     };
     assert!(
         store
-            .fan_out(ready, &[delivery.clone()], now)
+            .fan_out(ready, std::slice::from_ref(&delivery), now)
             .await
             .unwrap()
     );
