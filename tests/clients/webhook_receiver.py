@@ -11,6 +11,7 @@ Listens on 127.0.0.1:P. Each POST is verified (signature, timestamp tolerance) w
 import argparse
 import json
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -22,6 +23,8 @@ def main() -> int:
     parser.add_argument("--secret", required=True)
     args = parser.parse_args()
     webhook = Webhook(args.secret)
+    # Requests are handled on threads: one line at a time on stdout.
+    printing = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
@@ -37,7 +40,8 @@ def main() -> int:
                 line.update(verified=False, error=str(error))
                 self.send_response(400)
             self.end_headers()
-            print(json.dumps(line), flush=True)
+            with printing:
+                print(json.dumps(line), flush=True)
 
         def log_message(self, *_):
             pass

@@ -259,6 +259,19 @@ impl WebhookStore for SqliteStore {
     ) -> Result<Vec<(Delivery, Webhook)>, StoreError> {
         let now = to_ms(now);
         let until = now + lease.as_millis() as i64;
+        // A read first: the dispatcher asks twice a second, and the file's one write lock
+        // is for work, not for finding there is none.
+        let due: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM webhook_delivery WHERE status = 'pending' AND next_attempt_at <= ?
+             LIMIT 1",
+        )
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend("look for due deliveries"))?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
         let mut tx = begin_write(&self.pool).await?;
         let rows = sqlx::query(concat!(
             "UPDATE webhook_delivery SET next_attempt_at = ?

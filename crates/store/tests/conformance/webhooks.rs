@@ -32,7 +32,10 @@ pub(crate) async fn endpoints_belong_to_their_namespace(store: Store) {
         hook.events,
         [EventType::AssetReady, EventType::AssetUpdated]
     );
-    assert_eq!(store.list_webhooks(HOME).await.unwrap(), std::slice::from_ref(&hook));
+    assert_eq!(
+        store.list_webhooks(HOME).await.unwrap(),
+        std::slice::from_ref(&hook)
+    );
     let other = NamespaceId(99);
     assert_eq!(store.get_webhook(other, hook.id).await.unwrap(), None);
     let patch = WebhookPatch {
