@@ -22,6 +22,7 @@
 //! - [`media_limits`]: the media crate's limits from the settings.
 //! - [`metrics`]: what medialib measures for Prometheus, and the calls that record it.
 //! - [`purge`]: deleting rows, then the bytes only they referenced.
+//! - [`integrity`]: the blob store against the metadata (verify), and orphans (gc).
 //! - [`storage_copy`]: copying every referenced blob to another store, resumably.
 //! - [`transforms`]: on-the-fly transforms, their access rules, URLs and stored results.
 //! - [`uploads`]: the bytes and leases of upload sessions (tus, chunked), on any node.
@@ -37,6 +38,7 @@ pub mod duplicates;
 pub mod health;
 pub mod import;
 pub mod ingest;
+pub mod integrity;
 pub mod jobs;
 pub mod media_limits;
 pub mod metrics;

@@ -263,6 +263,10 @@ impl BlobStore for ObjectBlobStore {
             .map_ok(|meta| BlobEntry {
                 key: StorageKey::from_stored(meta.location.to_string()),
                 size: meta.size,
+                modified: medialib_core::Timestamp::from_unix_timestamp(
+                    meta.last_modified.timestamp(),
+                )
+                .ok(),
             })
             .try_collect()
             .await

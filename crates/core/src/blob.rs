@@ -173,13 +173,16 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn list(&self, prefix: &str) -> Result<Vec<BlobEntry>, BlobError>;
 }
 
-/// A listed blob: its key and size in bytes.
+/// A listed blob: its key, size in bytes and when it was last written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlobEntry {
     /// The storage key.
     pub key: StorageKey,
     /// Its length in bytes.
     pub size: u64,
+    /// When it was last written (the file's modification time, the object's
+    /// `Last-Modified`); `None` for an entry not read from a listing.
+    pub modified: Option<crate::Timestamp>,
 }
 
 /// A blob as a local file (see [`BlobStore::get_to_file`]). A temporary copy is removed on

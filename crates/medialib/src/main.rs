@@ -63,11 +63,19 @@ enum Command {
         #[arg(long)]
         no_process: bool,
     },
-    /// Remove staging files left by crashed uploads.
-    Gc,
-    /// Check that the blob store holds every blob the metadata references, at the
-    /// recorded length; exits 1 when one is missing or different.
-    Verify,
+    /// Remove staging files left by crashed uploads, and stored blobs no row references.
+    Gc {
+        /// Only orphan blobs last written more than this many hours ago go.
+        #[arg(long, default_value_t = 24)]
+        orphan_age_hours: u64,
+    },
+    /// Check that the blob store holds every blob the metadata references, at its length
+    /// and SHA-256, and nothing else; exits 1 on any problem.
+    Verify {
+        /// Re-hash a random sample of this many blobs instead of all of them.
+        #[arg(long)]
+        sample: Option<usize>,
+    },
     /// The metadata database: migrate it, or copy an SQLite install into PostgreSQL.
     #[command(subcommand)]
     Db(cli::db::DbCommand),
@@ -115,8 +123,11 @@ fn main() -> ExitCode {
                     public,
                     no_process,
                 } => cli::import::run(settings, &paths, public, !no_process).await,
-                Command::Gc => cli::gc::run(&settings),
-                Command::Verify => cli::verify::run(settings).await,
+                Command::Gc { orphan_age_hours } => {
+                    let age = std::time::Duration::from_secs(orphan_age_hours * 3600);
+                    cli::gc::run(settings, age).await
+                }
+                Command::Verify { sample } => cli::verify::run(settings, sample).await,
                 Command::Db(c) => cli::db::run(&settings, c).await,
                 Command::Storage(c) => cli::storage::run(settings, c).await,
                 Command::Namespace(c) => cli::access::namespace_command(&settings, c).await,

@@ -253,3 +253,89 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// `verify` re-hashes blobs (all, or a sample) and names each problem's asset; `gc`
+/// removes the orphans older than its safety age, and only them.
+#[test]
+fn verify_finds_lost_and_changed_bytes_and_gc_removes_old_orphans() {
+    let data = tempfile::tempdir().unwrap();
+    let file = corpus().join("images/bmp/hopper.bmp");
+    let (ok, out, err) = run(data.path(), &["import", file.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    let (ok, report, _) = run(data.path(), &["verify"]);
+    assert!(ok, "{report}");
+    assert!(
+        report.contains("0 missing") && report.contains("0 stored blobs nothing"),
+        "{report}"
+    );
+
+    let variants = walk(&data.path().join("blobs/variants"));
+    let asset = variants[0]
+        .parent()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    // One variant's bytes change at the same length, another goes.
+    let changed = &variants[0];
+    let bytes = std::fs::read(changed).unwrap();
+    let mut flipped = bytes.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0xff;
+    std::fs::write(changed, &flipped).unwrap();
+    let gone = std::fs::read(&variants[1]).unwrap();
+    std::fs::remove_file(&variants[1]).unwrap();
+    let (ok, report, _) = run(data.path(), &["verify"]);
+    assert!(!ok, "{report}");
+    assert!(report.contains("1 missing"), "{report}");
+    assert!(
+        report.contains("1 with other bytes than recorded"),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("(asset {asset}): bytes differ")),
+        "{report}"
+    );
+    let (_, sampled, _) = run(data.path(), &["verify", "--sample", "0"]);
+    assert!(
+        sampled.contains("re-hashed 0") && sampled.contains("0 with other bytes"),
+        "{sampled}"
+    );
+    std::fs::write(changed, &bytes).unwrap();
+    std::fs::write(&variants[1], &gone).unwrap();
+
+    // Two orphans: one written two days ago, one just now.
+    let old = data
+        .path()
+        .join("blobs/originals/1/ab/cd")
+        .join("abcd".repeat(16));
+    std::fs::create_dir_all(old.parent().unwrap()).unwrap();
+    std::fs::write(&old, b"left by a crash").unwrap();
+    let two_days = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 86_400);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(two_days)
+        .unwrap();
+    let fresh = data
+        .path()
+        .join("blobs/variants/0193a7c0-1d2e-7f00-8000-000000000001/card.webp");
+    std::fs::create_dir_all(fresh.parent().unwrap()).unwrap();
+    std::fs::write(&fresh, b"an upload in flight").unwrap();
+    let (ok, report, _) = run(data.path(), &["verify"]);
+    assert!(
+        !ok && report.contains("2 stored blobs nothing references"),
+        "{report}"
+    );
+
+    let (ok, out, err) = run(data.path(), &["gc"]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("removed 1 orphan blobs (15 bytes)"), "{out}");
+    assert!(!old.exists() && fresh.exists());
+    let (ok, out, _) = run(data.path(), &["gc", "--orphan-age-hours", "0"]);
+    assert!(ok && out.contains("removed 1 orphan blobs"), "{out}");
+    let (ok, report, _) = run(data.path(), &["verify"]);
+    assert!(ok, "{report}");
+}

@@ -288,6 +288,7 @@ impl Uploads {
             .map(|index| medialib_core::BlobEntry {
                 key: medialib_core::StorageKey::upload_chunk(session.id, index),
                 size: session.chunk_len(index).unwrap_or(0),
+                modified: None,
             })
             .collect();
         objects::stage(

@@ -190,6 +190,7 @@ mod tests {
         BlobEntry {
             key: StorageKey::upload_part(id, start, uuid::Uuid::new_v4()),
             size,
+            modified: None,
         }
     }
 
@@ -220,6 +221,7 @@ mod tests {
         let chunk = BlobEntry {
             key: StorageKey::upload_chunk(UploadId(uuid::Uuid::nil()), 0),
             size: 16,
+            modified: None,
         };
         assert_eq!(starts(chain(vec![chunk], 16)), None, "chunks are not parts");
     }
