@@ -22,6 +22,7 @@
 //! - [`media_limits`]: the media crate's limits from the settings.
 //! - [`metrics`]: what medialib measures for Prometheus, and the calls that record it.
 //! - [`purge`]: deleting rows, then the bytes only they referenced.
+//! - [`backup`]: backing up and restoring an embedded install (SQLite + local blobs).
 //! - [`integrity`]: the blob store against the metadata (verify), and orphans (gc).
 //! - [`storage_copy`]: copying every referenced blob to another store, resumably.
 //! - [`transforms`]: on-the-fly transforms, their access rules, URLs and stored results.
@@ -32,6 +33,7 @@
 pub mod access;
 pub mod analytics;
 pub mod assets;
+pub mod backup;
 pub mod bulk;
 mod catalog;
 pub mod duplicates;

@@ -1,5 +1,5 @@
-//! The `medialib` command: `serve`, `worker`, `import`, `gc`, `verify`, `db`, `storage`,
-//! access, `bench`.
+//! The `medialib` command: `serve`, `worker`, `import`, `gc`, `verify`, `backup`, `restore`,
+//! `db`, `storage`, access, `bench`.
 //!
 //! Settings are layered: defaults → `medialib.toml` (or `--config`) → `MEDIALIB_*`
 //! environment variables → the flags below.
@@ -69,6 +69,18 @@ enum Command {
         #[arg(long, default_value_t = 24)]
         orphan_age_hours: u64,
     },
+    /// Back up an embedded install (SQLite + local blobs) while it serves: a snapshot of
+    /// the database and the blobs it references; again into the same directory, only
+    /// what is new.
+    Backup {
+        /// The backup directory (created when missing).
+        dest: PathBuf,
+    },
+    /// Rebuild an install from a backup into `--data-dir` (which must hold no database).
+    Restore {
+        /// The directory `medialib backup` wrote.
+        src: PathBuf,
+    },
     /// Check that the blob store holds every blob the metadata references, at its length
     /// and SHA-256, and nothing else; exits 1 on any problem.
     Verify {
@@ -128,6 +140,8 @@ fn main() -> ExitCode {
                     cli::gc::run(settings, age).await
                 }
                 Command::Verify { sample } => cli::verify::run(settings, sample).await,
+                Command::Backup { dest } => cli::backup::backup(&settings, &dest).await,
+                Command::Restore { src } => cli::backup::restore(&settings, &src).await,
                 Command::Db(c) => cli::db::run(&settings, c).await,
                 Command::Storage(c) => cli::storage::run(settings, c).await,
                 Command::Namespace(c) => cli::access::namespace_command(&settings, c).await,

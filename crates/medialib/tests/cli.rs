@@ -339,3 +339,69 @@ fn verify_finds_lost_and_changed_bytes_and_gc_removes_old_orphans() {
     let (ok, report, _) = run(data.path(), &["verify"]);
     assert!(ok, "{report}");
 }
+
+/// A backup copies the database and the blobs; a second one to the same place only what
+/// is new; a restore into a new data directory gives an install that verifies and has
+/// every asset; a restore over an install, or a backup of PostgreSQL, is refused.
+#[test]
+fn backups_are_incremental_and_restore_to_a_whole_install() {
+    let data = tempfile::tempdir().unwrap();
+    let backups = tempfile::tempdir().unwrap();
+    let dest = backups.path().join("nightly");
+    let dest_arg = dest.to_str().unwrap();
+    let import = |file: &str| {
+        let path = corpus().join(file);
+        let (ok, out, err) = run(data.path(), &["import", path.to_str().unwrap()]);
+        assert!(ok, "{out}{err}");
+    };
+    import("images/bmp/hopper.bmp");
+    let (ok, out, err) = run(data.path(), &["backup", dest_arg]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("11 new blobs") && out.contains("0 already there"),
+        "{out}"
+    );
+    let (ok, out, _) = run(data.path(), &["backup", dest_arg]);
+    assert!(
+        ok && out.contains("0 new blobs") && out.contains("11 already there"),
+        "{out}"
+    );
+    import("images/png/transparent_rgba.png");
+    let (ok, out, _) = run(data.path(), &["backup", dest_arg]);
+    assert!(
+        ok && out.contains("11 new blobs") && out.contains("11 already there"),
+        "{out}"
+    );
+
+    let restored = tempfile::tempdir().unwrap();
+    let (ok, out, err) = run(restored.path(), &["restore", dest_arg]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("22 blobs"), "{out}");
+    let (ok, report, _) = run(restored.path(), &["verify"]);
+    assert!(ok, "{report}");
+    assert!(
+        report.contains("checked 22 blobs") && report.contains("re-hashed 22"),
+        "{report}"
+    );
+    assert_eq!(
+        std::fs::read(restored.path().join("signing.key")).unwrap(),
+        std::fs::read(data.path().join("signing.key")).unwrap(),
+        "signed URLs keep working"
+    );
+
+    let (ok, _, err) = run(restored.path(), &["restore", dest_arg]);
+    assert!(
+        !ok && err.contains("restore into a new data directory"),
+        "{err}"
+    );
+    let out = medialib(data.path())
+        .env(
+            "MEDIALIB_DATABASE_URL",
+            "postgres://medialib@127.0.0.1:9/medialib",
+        )
+        .args(["backup", dest_arg])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("pg_dump"), "{err}");
+}

@@ -137,6 +137,22 @@ impl SqliteStore {
         result
     }
 
+    /// Writes a consistent copy of the whole database to `into` (a new file), while
+    /// others keep reading and writing: SQLite's `VACUUM INTO` reads one snapshot.
+    ///
+    /// Errors when `into` exists or cannot be written.
+    pub async fn snapshot(&self, into: &Path) -> Result<(), StoreError> {
+        let into = into
+            .to_str()
+            .ok_or_else(|| StoreError::Backend(format!("{}: not UTF-8", into.display())))?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(into)
+            .execute(&self.pool)
+            .await
+            .map_err(backend("snapshot the database"))?;
+        Ok(())
+    }
+
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         self.pool.close().await;
