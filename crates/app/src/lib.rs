@@ -22,6 +22,7 @@
 //! - [`media_limits`]: the media crate's limits from the settings.
 //! - [`metrics`]: what medialib measures for Prometheus, and the calls that record it.
 //! - [`purge`]: deleting rows, then the bytes only they referenced.
+//! - [`retention`]: moving media used nowhere and not viewed to the trash.
 //! - [`backup`]: backing up and restoring an embedded install (SQLite + local blobs).
 //! - [`integrity`]: the blob store against the metadata (verify), and orphans (gc).
 //! - [`storage_copy`]: copying every referenced blob to another store, resumably.
@@ -48,6 +49,7 @@ pub mod open;
 pub mod organise;
 pub mod paths;
 pub mod purge;
+pub mod retention;
 pub mod search;
 pub mod signed_urls;
 pub mod signing;

@@ -69,6 +69,13 @@ enum Command {
         #[arg(long, default_value_t = 24)]
         orphan_age_hours: u64,
     },
+    /// Move media used nowhere and not viewed to the trash now, per namespace policy (the
+    /// server does it hourly), or with `--dry-run` list what would go.
+    Retention {
+        /// Only list what would go.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Back up an embedded install (SQLite + local blobs) while it serves: a snapshot of
     /// the database and the blobs it references; again into the same directory, only
     /// what is new.
@@ -140,6 +147,7 @@ fn main() -> ExitCode {
                     cli::gc::run(settings, age).await
                 }
                 Command::Verify { sample } => cli::verify::run(settings, sample).await,
+                Command::Retention { dry_run } => cli::retention::run(settings, dry_run).await,
                 Command::Backup { dest } => cli::backup::backup(&settings, &dest).await,
                 Command::Restore { src } => cli::backup::restore(&settings, &src).await,
                 Command::Db(c) => cli::db::run(&settings, c).await,

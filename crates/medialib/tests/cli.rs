@@ -405,3 +405,102 @@ fn backups_are_incremental_and_restore_to_a_whole_install() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("pg_dump"), "{err}");
 }
+
+/// Retention: nothing without a policy; with one, `--dry-run` lists the asset used
+/// nowhere and not viewed for its days and changes nothing; the run moves it to the
+/// trash, audited, and never touches the asset in use.
+#[tokio::test]
+async fn retention_trashes_only_old_unused_assets_and_audits_it() {
+    use medialib_core::store::{AssetStore, OrganiseStore};
+    let data = tempfile::tempdir().unwrap();
+    for file in ["images/bmp/hopper.bmp", "images/png/transparent_rgba.png"] {
+        let path = corpus().join(file);
+        let (ok, out, err) = run(data.path(), &["import", path.to_str().unwrap()]);
+        assert!(ok, "{out}{err}");
+    }
+    let (_, out, _) = run(data.path(), &["retention", "--dry-run"]);
+    assert!(out.contains("no namespace has a retention policy"), "{out}");
+    let (ok, out, _) = run(data.path(), &["namespace", "retention", "default", "30"]);
+    assert!(ok && out.contains("30 days"), "{out}");
+    let (_, out, _) = run(data.path(), &["retention", "--dry-run"]);
+    assert!(out.contains("default: would move 0 assets"), "{out}");
+
+    // Forty days pass; the BMP is used somewhere.
+    let db = data.path().join("medialib.db");
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
+        "sqlite://{}",
+        db.display()
+    ))
+    .await
+    .unwrap();
+    let forty_days_ms: i64 = 40 * 86_400_000;
+    sqlx::query("UPDATE asset SET created_at = created_at - ?")
+        .bind(forty_days_ms)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let rows: Vec<(Vec<u8>, String)> = sqlx::query_as("SELECT id, original_filename FROM asset")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let id = |name: &str| {
+        let bytes = &rows.iter().find(|(_, n)| n == name).unwrap().0;
+        medialib_core::AssetId(uuid::Uuid::from_slice(bytes).unwrap())
+    };
+    let (used, idle) = (id("hopper.bmp"), id("transparent_rgba.png"));
+    let store = medialib_store::SqliteStore::open(&db).await.unwrap();
+    let usage = medialib_core::organise::UsageRef {
+        entity_type: "product".into(),
+        entity_id: "sku-1".into(),
+        usage_type: "gallery".into(),
+    };
+    store.record_usage(used, &usage).await.unwrap();
+
+    let (_, out, _) = run(data.path(), &["retention", "--dry-run"]);
+    assert!(
+        out.contains("would move 1 assets") && out.contains(&idle.to_string()),
+        "{out}"
+    );
+    assert!(
+        store
+            .get_asset(idle)
+            .await
+            .unwrap()
+            .unwrap()
+            .deleted_at
+            .is_none()
+    );
+    let (ok, out, err) = run(data.path(), &["retention"]);
+    assert!(ok && out.contains("default: moved 1 assets"), "{out}{err}");
+    assert!(
+        store
+            .get_asset(idle)
+            .await
+            .unwrap()
+            .unwrap()
+            .deleted_at
+            .is_some()
+    );
+    assert!(
+        store
+            .get_asset(used)
+            .await
+            .unwrap()
+            .unwrap()
+            .deleted_at
+            .is_none()
+    );
+    let filter = AuditFilter {
+        namespace: None,
+        action: Some("retention_trash".into()),
+        user: None,
+        before: None,
+        limit: 10,
+    };
+    let events = store.audit_events(&filter).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].target.as_deref(), Some(idle.to_string().as_str()));
+    let (_, out, _) = run(data.path(), &["retention"]);
+    assert!(out.contains("default: moved 0 assets"), "{out}");
+}

@@ -1,6 +1,7 @@
 //! Periodic upkeep: delivery counts written in batches, the trash purged after its
-//! retention period, expired uploads removed, ended browser sessions deleted, and the
-//! metrics gauges read from the database refreshed.
+//! retention period, unused media moved to the trash (`retention`), expired uploads
+//! removed, ended browser sessions deleted, and the metrics gauges read from the database
+//! refreshed.
 //!
 //! The delivery path must not wait for the database, so it only adds to counters in
 //! memory ([`DeliveryStats::record`]); a task writes them every
@@ -80,6 +81,9 @@ pub fn spawn(state: AppState) -> JoinHandle<()> {
                     }
                 }
                 _ = purge.tick() => {
+                    if let Err(e) = medialib_app::retention::apply(&state.catalog).await {
+                        tracing::warn!(error = %e, "retention failed; retrying later");
+                    }
                     match purge_trash(&state.catalog).await {
                         Ok(0) => {}
                         Ok(keys) => tracing::info!(keys, "purged the trash"),

@@ -105,6 +105,17 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// Webhook deliveries.
     pub webhooks: WebhookSettings,
+    /// Retention for unused media.
+    pub retention: RetentionSettings,
+}
+
+/// Retention for unused media: assets used nowhere and not viewed for a number of days go
+/// to the trash (and from there follow `maintenance.trash_retention_seconds`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionSettings {
+    /// The days for namespaces that set none of their own; 0 (the default) is off.
+    pub unused_days: u32,
 }
 
 /// Webhook deliveries: the SSRF guard, timeouts and retries.
@@ -471,6 +482,7 @@ impl Default for Settings {
             transforms: TransformSettings::default(),
             metrics: MetricsSettings::default(),
             webhooks: WebhookSettings::default(),
+            retention: RetentionSettings::default(),
         }
     }
 }

@@ -25,6 +25,14 @@ pub trait AccessStore {
     /// Every namespace, oldest first.
     async fn list_namespaces(&self) -> Result<Vec<Namespace>, StoreError>;
 
+    /// Sets the namespace's retention (`None` follows the server's); `false` when there
+    /// is no such namespace.
+    async fn set_retention(
+        &self,
+        namespace: NamespaceId,
+        days: Option<u32>,
+    ) -> Result<bool, StoreError>;
+
     /// Creates a user (not the owner) with an optional email and password hash
     /// (argon2id PHC string). Errors: `Conflict` when the name or email is taken.
     async fn create_user(
@@ -86,6 +94,9 @@ pub struct Namespace {
     pub quota_bytes: Option<u64>,
     /// Asset quota; `None` uses `quotas.assets`.
     pub quota_assets: Option<u64>,
+    /// Days after which an asset used nowhere and not viewed goes to the trash; `None`
+    /// uses `retention.unused_days`, 0 turns retention off here.
+    pub retention_days: Option<u32>,
     /// Creation time.
     pub created_at: Timestamp,
 }

@@ -104,6 +104,16 @@ pub trait AnalyticsStore {
     /// What the namespace stores and its own quotas.
     async fn namespace_usage(&self, namespace: NamespaceId) -> Result<NamespaceUsage, StoreError>;
 
+    /// Up to `limit` live assets of the namespace, oldest first, uploaded before `since`,
+    /// used nowhere (no usage recorded) and not viewed on `since`'s UTC day or later:
+    /// what retention moves to the trash.
+    async fn retention_candidates(
+        &self,
+        namespace: NamespaceId,
+        since: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<AssetId>, StoreError>;
+
     /// Storage per kind (namespace) and per namespace (instance).
     async fn storage_report(&self, namespace: NamespaceId) -> Result<StorageReport, StoreError>;
 

@@ -26,6 +26,15 @@ pub enum NamespaceCommand {
     },
     /// List namespaces.
     List,
+    /// Set a namespace's retention for unused media: days after which an asset used
+    /// nowhere and not viewed goes to the trash; `0` is off, `default` follows
+    /// `retention.unused_days`.
+    Retention {
+        /// The namespace's slug.
+        slug: String,
+        /// Days, `0`, or `default`.
+        days: String,
+    },
 }
 
 /// `medialib user …`
@@ -128,6 +137,26 @@ pub async fn namespace_command(
         NamespaceCommand::List => {
             for n in store.list_namespaces().await? {
                 println!("{}\t{}\t{}", n.id.0, n.slug, n.name);
+            }
+        }
+        NamespaceCommand::Retention { slug, days } => {
+            let days = match days.as_str() {
+                "default" => None,
+                n => Some(n.parse::<u32>().map_err(|_| {
+                    anyhow::anyhow!("days is a whole number of days, 0 (off) or `default`")
+                })?),
+            };
+            let namespaces = store.list_namespaces().await?;
+            let Some(namespace) = namespaces.iter().find(|n| n.slug == slug) else {
+                bail!("there is no namespace {slug:?} (`medialib namespace list`)");
+            };
+            store.set_retention(namespace.id, days).await?;
+            match days {
+                None => println!("{slug}: retention follows retention.unused_days"),
+                Some(0) => println!("{slug}: retention is off"),
+                Some(n) => println!(
+                    "{slug}: assets used nowhere and not viewed for {n} days go to the trash"
+                ),
             }
         }
     }

@@ -7,6 +7,7 @@ pub mod db;
 pub mod gc;
 pub mod import;
 pub mod memory;
+pub mod retention;
 pub mod serve;
 pub mod storage;
 pub mod verify;

@@ -32,6 +32,20 @@ impl AccessStore for PgStore {
         list_namespaces(&self.pool).await
     }
 
+    async fn set_retention(
+        &self,
+        namespace: NamespaceId,
+        days: Option<u32>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE namespace SET retention_days = $1 WHERE id = $2")
+            .bind(days.map(i64::from))
+            .bind(namespace.0)
+            .execute(&self.pool)
+            .await
+            .map_err(backend("set retention"))?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn create_user(
         &self,
         name: &str,
@@ -116,6 +130,7 @@ fn namespace(row: &PgRow) -> Result<Namespace, StoreError> {
         name: rows::get(row, "name")?,
         quota_bytes: rows::get::<Option<i64>>(row, "quota_bytes")?.map(|n| n as u64),
         quota_assets: rows::get::<Option<i64>>(row, "quota_assets")?.map(|n| n as u64),
+        retention_days: rows::get::<Option<i64>>(row, "retention_days")?.map(|n| n as u32),
         created_at: from_ms(rows::get(row, "created_at")?),
     })
 }
@@ -149,7 +164,7 @@ fn role(raw: &str) -> Result<Role, StoreError> {
 async fn create_namespace(pool: &PgPool, slug: &str, name: &str) -> Result<Namespace, StoreError> {
     let row = sqlx::query(
         "INSERT INTO namespace (slug, name, created_at) VALUES ($1, $2, $3)
-         RETURNING id, slug, name, quota_bytes, quota_assets, created_at",
+         RETURNING id, slug, name, quota_bytes, quota_assets, retention_days, created_at",
     )
     .bind(slug)
     .bind(name)
@@ -168,7 +183,7 @@ async fn create_namespace(pool: &PgPool, slug: &str, name: &str) -> Result<Names
 
 async fn list_namespaces(pool: &PgPool) -> Result<Vec<Namespace>, StoreError> {
     let rows = sqlx::query(
-        "SELECT id, slug, name, quota_bytes, quota_assets, created_at FROM namespace ORDER BY id",
+        "SELECT id, slug, name, quota_bytes, quota_assets, retention_days, created_at FROM namespace ORDER BY id",
     )
     .fetch_all(pool)
     .await

@@ -6,7 +6,7 @@ use medialib_core::store::{
     AssetViews, DayUploads, DeliveryCount, KindStorage, NamespaceStorage, NamespaceUsage,
     StorageReport,
 };
-use medialib_core::{AssetId, NamespaceId, StoreError};
+use medialib_core::{AssetId, NamespaceId, StoreError, Timestamp};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -197,4 +197,27 @@ pub(crate) async fn top_assets(
             bytes: bytes as u64,
         })
         .collect())
+}
+
+pub(crate) async fn retention_candidates(
+    pool: &PgPool,
+    ns: NamespaceId,
+    since: Timestamp,
+    limit: u32,
+) -> Result<Vec<AssetId>, StoreError> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT a.id FROM asset a
+         WHERE a.namespace_id = $1 AND a.deleted_at IS NULL AND a.created_at < $2
+           AND NOT EXISTS (SELECT 1 FROM usage u WHERE u.asset_id = a.id)
+           AND NOT EXISTS (SELECT 1 FROM delivery_stat d WHERE d.asset_id = a.id AND d.day >= $3)
+         ORDER BY a.created_at, a.id LIMIT $4",
+    )
+    .bind(ns.0)
+    .bind(super::rows::to_ms(since))
+    .bind(medialib_core::store::epoch_day(since))
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await
+    .map_err(backend("find retention candidates"))?;
+    Ok(ids.into_iter().map(AssetId).collect())
 }

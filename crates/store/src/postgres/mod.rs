@@ -496,6 +496,15 @@ impl AnalyticsStore for PgStore {
         analytics::usage(&self.pool, namespace).await
     }
 
+    async fn retention_candidates(
+        &self,
+        namespace: NamespaceId,
+        since: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<AssetId>, StoreError> {
+        analytics::retention_candidates(&self.pool, namespace, since, limit).await
+    }
+
     async fn storage_report(&self, namespace: NamespaceId) -> Result<StorageReport, StoreError> {
         analytics::storage(&self.pool, namespace).await
     }

@@ -32,6 +32,20 @@ impl AccessStore for SqliteStore {
         list_namespaces(&self.pool).await
     }
 
+    async fn set_retention(
+        &self,
+        namespace: NamespaceId,
+        days: Option<u32>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE namespace SET retention_days = ? WHERE id = ?")
+            .bind(days.map(i64::from))
+            .bind(namespace.0)
+            .execute(&self.pool)
+            .await
+            .map_err(backend("set retention"))?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn create_user(
         &self,
         name: &str,
@@ -115,6 +129,9 @@ fn namespace(row: &SqliteRow) -> Namespace {
         name: row.get("name"),
         quota_bytes: row.get::<Option<i64>, _>("quota_bytes").map(|n| n as u64),
         quota_assets: row.get::<Option<i64>, _>("quota_assets").map(|n| n as u64),
+        retention_days: row
+            .get::<Option<i64>, _>("retention_days")
+            .map(|n| n as u32),
         created_at: from_ms(row.get("created_at")),
     }
 }
@@ -151,7 +168,7 @@ async fn create_namespace(
 ) -> Result<Namespace, StoreError> {
     let row = sqlx::query(
         "INSERT INTO namespace (slug, name, created_at) VALUES (?, ?, ?)
-         RETURNING id, slug, name, quota_bytes, quota_assets, created_at",
+         RETURNING id, slug, name, quota_bytes, quota_assets, retention_days, created_at",
     )
     .bind(slug)
     .bind(name)
@@ -170,7 +187,7 @@ async fn create_namespace(
 
 async fn list_namespaces(pool: &SqlitePool) -> Result<Vec<Namespace>, StoreError> {
     let rows = sqlx::query(
-        "SELECT id, slug, name, quota_bytes, quota_assets, created_at FROM namespace ORDER BY id",
+        "SELECT id, slug, name, quota_bytes, quota_assets, retention_days, created_at FROM namespace ORDER BY id",
     )
     .fetch_all(pool)
     .await

@@ -4,7 +4,7 @@ use medialib_core::store::{
     AssetViews, DayUploads, DeliveryCount, KindStorage, NamespaceStorage, NamespaceUsage,
     StorageReport,
 };
-use medialib_core::{AssetId, NamespaceId, StoreError};
+use medialib_core::{AssetId, NamespaceId, StoreError, Timestamp};
 use sqlx::SqlitePool;
 
 use super::assets::id_bytes;
@@ -174,4 +174,27 @@ pub(crate) async fn top_assets(
             })
         })
         .collect()
+}
+
+pub(crate) async fn retention_candidates(
+    pool: &SqlitePool,
+    ns: NamespaceId,
+    since: Timestamp,
+    limit: u32,
+) -> Result<Vec<AssetId>, StoreError> {
+    let ids: Vec<Vec<u8>> = sqlx::query_scalar(
+        "SELECT a.id FROM asset a
+         WHERE a.namespace_id = ? AND a.deleted_at IS NULL AND a.created_at < ?
+           AND NOT EXISTS (SELECT 1 FROM usage u WHERE u.asset_id = a.id)
+           AND NOT EXISTS (SELECT 1 FROM delivery_stat d WHERE d.asset_id = a.id AND d.day >= ?)
+         ORDER BY a.created_at, a.id LIMIT ?",
+    )
+    .bind(ns.0)
+    .bind(super::rows::to_ms(since))
+    .bind(medialib_core::store::epoch_day(since))
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await
+    .map_err(backend("find retention candidates"))?;
+    ids.into_iter().map(|id| uuid(id).map(AssetId)).collect()
 }

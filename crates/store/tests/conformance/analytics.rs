@@ -290,3 +290,68 @@ pub(crate) async fn concurrent_batches_of_deliveries_all_count(store: Store) {
         [viewed(&b, 48, 480), viewed(&a, 32, 320)]
     );
 }
+
+/// Retention takes live assets of the namespace uploaded before the cutoff, used nowhere
+/// and not viewed on the cutoff's day or later, oldest first; namespaces keep their own
+/// policy.
+pub(crate) async fn retention_takes_old_unused_unviewed_live_assets(store: Store) {
+    let store = store.as_ref();
+    let idle = asset(store, HOME, 90, 10).await;
+    let used = asset(store, HOME, 91, 10).await;
+    let viewed = asset(store, HOME, 92, 10).await;
+    let seen_long_ago = asset(store, HOME, 93, 10).await;
+    let trashed = asset(store, HOME, 94, 10).await;
+    let elsewhere = asset(store, away(store).await, 95, 10).await;
+    let usage = medialib_core::organise::UsageRef {
+        entity_type: "article".into(),
+        entity_id: "1".into(),
+        usage_type: "hero".into(),
+    };
+    store.record_usage(used.id, &usage).await.unwrap();
+    let since = medialib_core::Timestamp::now_utc() + time::Duration::days(1);
+    let today = epoch_day(since);
+    let views = [
+        delivered(&viewed, today, 1, 10),
+        delivered(&seen_long_ago, today - 40, 3, 30),
+    ];
+    store.record_deliveries(&views).await.unwrap();
+    trash(store, HOME, &[trashed.id]).await;
+    let found = store.retention_candidates(HOME, since, 10).await.unwrap();
+    assert_eq!(found, [idle.id, seen_long_ago.id]);
+    assert_eq!(
+        store.retention_candidates(HOME, since, 1).await.unwrap(),
+        [idle.id]
+    );
+    let before_all = idle.created_at - time::Duration::seconds(1);
+    assert!(
+        store
+            .retention_candidates(HOME, before_all, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let away_ns = elsewhere.namespace;
+    assert_eq!(
+        store
+            .retention_candidates(away_ns, since, 10)
+            .await
+            .unwrap(),
+        [elsewhere.id]
+    );
+
+    assert!(store.set_retention(HOME, Some(30)).await.unwrap());
+    assert!(
+        !store
+            .set_retention(NamespaceId(999), Some(30))
+            .await
+            .unwrap()
+    );
+    let policies: Vec<Option<u32>> = store
+        .list_namespaces()
+        .await
+        .unwrap()
+        .iter()
+        .map(|n| n.retention_days)
+        .collect();
+    assert_eq!(policies, [Some(30), None]);
+}

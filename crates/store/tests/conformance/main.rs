@@ -69,6 +69,7 @@ macro_rules! contract {
                 storage_counts_live_assets_by_kind_the_trash_and_each_blob_once,
                 uploads_per_day_count_created_assets_including_the_trashed,
                 an_empty_namespace_reports_nothing_stored,
+                retention_takes_old_unused_unviewed_live_assets,
                 concurrent_batches_of_deliveries_all_count,
             },
             audit = audit {
