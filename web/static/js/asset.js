@@ -1,4 +1,5 @@
-// The asset page: a preview that fits the kind, the variants with copy-URL buttons, the
+// The asset page: a preview that fits the kind, "Use this media" (links, snippets and a
+// download ready to paste, `use.js`), the variants with copy-URL buttons, the
 // metadata (with a map link for GPS), where the asset is used, and editing: title, alt
 // text, description, public, the focal point, tags; move to the trash and restore.
 import "./frame.js";
@@ -6,6 +7,7 @@ import { api } from "./api.js";
 import { canWrite, copy, formatBytes, formatDate, formatDuration, h, toast } from "./dom.js";
 import { focalPicker } from "./focal.js";
 import { altOf, pickVariant } from "./thumbs.js";
+import { usePanel } from "./use.js";
 
 const root = document.getElementById("asset");
 const id = root.dataset.assetId;
@@ -202,7 +204,7 @@ function overview(asset) {
     asset.status !== "ready" ? h("span", { class: "chip" }, asset.status) : null);
   const info = h("p", { class: "muted" }, `${asset.original_filename} · ${formatBytes(asset.size)}`);
   if (asset.error) info.append(h("span", { class: "form-error" }, ` ${asset.error}`));
-  return h("div", {}, head, info, preview(asset), variants(asset));
+  return h("div", {}, head, info, preview(asset), usePanel(asset), variants(asset));
 }
 
 /** Polls a processing asset every 2 s, redrawing only the overview and the metadata, so

@@ -15,3 +15,4 @@ mod library;
 mod pages;
 mod picker;
 mod resume;
+mod use_media;
