@@ -8,6 +8,7 @@
 //! - [`open()`]: the store a `database_url` names.
 //! - [`copy`]: moving an SQLite store's rows into an empty PostgreSQL database.
 //! - `cursor`: opaque keyset-pagination cursors.
+//! - `decode`: values both backends read and write alike (queue depth, webhook events).
 //! - `stored`: paging through the blobs the metadata references, over both backends.
 //!
 //! Every backend must pass the conformance suite (`tests/conformance/`) and the search
@@ -16,6 +17,7 @@
 
 pub mod copy;
 mod cursor;
+mod decode;
 mod open;
 pub mod postgres;
 pub mod sqlite;

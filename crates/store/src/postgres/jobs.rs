@@ -330,14 +330,5 @@ pub(crate) async fn queue_depth(pool: &PgPool) -> Result<Vec<QueueDepth>, StoreE
     .fetch_all(pool)
     .await
     .map_err(backend("count jobs by kind"))?;
-    rows.into_iter()
-        .map(|(kind, status, jobs)| {
-            let unknown = |what: &str| StoreError::Backend(format!("a job of unknown {what}"));
-            Ok(QueueDepth {
-                kind: kind.parse().map_err(|_| unknown("kind"))?,
-                status: status.parse().map_err(|_| unknown("status"))?,
-                jobs: jobs as u64,
-            })
-        })
-        .collect()
+    crate::decode::queue_depth(rows)
 }

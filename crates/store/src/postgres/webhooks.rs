@@ -7,8 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use medialib_core::store::{NewDelivery, NewWebhook, WebhookPatch, WebhookStore};
 use medialib_core::webhook::{
-    Attempt, AttemptOutcome, Delivery, DeliveryId, DeliveryStatus, EventType, OutboxEvent, Webhook,
-    WebhookId,
+    Attempt, AttemptOutcome, Delivery, DeliveryId, OutboxEvent, Webhook, WebhookId,
 };
 use medialib_core::{AssetId, JobId, NamespaceId, StoreError, Timestamp};
 use sqlx::postgres::PgRow;
@@ -33,22 +32,12 @@ macro_rules! delivery_columns {
     };
 }
 
-fn events_json(events: &[EventType]) -> String {
-    serde_json::to_string(&events.iter().map(|e| e.as_str()).collect::<Vec<_>>())
-        .expect("strings serialize")
-}
-
 fn webhook(row: &PgRow) -> Result<Webhook, StoreError> {
-    let events: Vec<String> = serde_json::from_str(&get::<String>(row, "events")?)
-        .map_err(|e| StoreError::Backend(format!("webhook events: {e}")))?;
     Ok(Webhook {
         id: WebhookId(get(row, "id")?),
         namespace: NamespaceId(get(row, "namespace_id")?),
         url: get(row, "url")?,
-        events: events
-            .into_iter()
-            .map(|e| parse("event type", e))
-            .collect::<Result<_, _>>()?,
+        events: crate::decode::events(&get::<String>(row, "events")?)?,
         description: get(row, "description")?,
         secret: get(row, "secret")?,
         enabled: get(row, "enabled")?,
@@ -93,7 +82,7 @@ impl WebhookStore for PgStore {
         ))
         .bind(namespace.0)
         .bind(&new.url)
-        .bind(events_json(&new.events))
+        .bind(crate::decode::events_json(&new.events))
         .bind(&new.description)
         .bind(&new.secret)
         .bind(now)
@@ -147,7 +136,8 @@ impl WebhookStore for PgStore {
             qb.push(", url = ").push_bind(url.clone());
         }
         if let Some(events) = &patch.events {
-            qb.push(", events = ").push_bind(events_json(events));
+            qb.push(", events = ")
+                .push_bind(crate::decode::events_json(events));
         }
         if let Some(description) = &patch.description {
             qb.push(", description = ").push_bind(description.clone());
@@ -293,11 +283,8 @@ impl WebhookStore for PgStore {
 
     async fn record_attempt(&self, a: &Attempt) -> Result<(), StoreError> {
         let at = to_ms(a.at);
-        let (status, next) = match a.outcome {
-            AttemptOutcome::Delivered => (DeliveryStatus::Delivered, at),
-            AttemptOutcome::Retry(when) => (DeliveryStatus::Pending, to_ms(when)),
-            AttemptOutcome::GaveUp => (DeliveryStatus::Failed, at),
-        };
+        let (status, next) = crate::decode::after_attempt(&a.outcome, a.at);
+        let next = to_ms(next);
         let mut tx = self.pool.begin().await.map_err(backend("begin"))?;
         sqlx::query(
             "UPDATE webhook_delivery SET status = $1, attempts = attempts + 1,
