@@ -80,6 +80,16 @@ pub fn check_url(policy: &AddressPolicy, url: &Url) -> Result<(), Refused> {
     }
 }
 
+/// An HTTP client builder that connects only where `policy` permits: names resolve
+/// through [`GuardedResolver`], checked at connect time so that DNS rebinding cannot slip
+/// through, and proxies from the environment are ignored (they would connect on the
+/// server's behalf, past the guard). Imports and webhook deliveries both start here.
+pub fn client(policy: &Arc<AddressPolicy>) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .dns_resolver(Arc::new(GuardedResolver::new(Arc::clone(policy))))
+        .no_proxy()
+}
+
 /// A resolver that answers only the addresses the policy permits, and fails with
 /// [`Refused::Blocked`] when it permits none of them.
 pub struct GuardedResolver {

@@ -27,7 +27,7 @@ use reqwest::Url;
 use reqwest::redirect::Policy;
 
 use crate::ingest::staging::{self, StageError, StagedFile};
-use guard::{AddressPolicy, GuardedResolver, Refused};
+use guard::{AddressPolicy, Refused};
 
 /// Most redirects followed for one import.
 pub const MAX_REDIRECTS: usize = 5;
@@ -101,8 +101,7 @@ impl Importer {
         let policy = Arc::new(AddressPolicy::new(settings.allow_networks.clone()));
         let on_redirect = Arc::clone(&policy);
         let timeout = Duration::from_secs(settings.timeout_seconds);
-        let client = reqwest::Client::builder()
-            .dns_resolver(Arc::new(GuardedResolver::new(Arc::clone(&policy))))
+        let client = guard::client(&policy)
             .redirect(Policy::custom(move |attempt| {
                 if attempt.previous().len() > MAX_REDIRECTS {
                     return attempt.error(ImportError::TooManyRedirects);
@@ -112,7 +111,6 @@ impl Importer {
                     Err(refused) => attempt.error(refused),
                 }
             }))
-            .no_proxy()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(CONNECT_TIMEOUT_SECONDS)))
             .user_agent(concat!("medialib/", env!("CARGO_PKG_VERSION")))

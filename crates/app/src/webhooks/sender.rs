@@ -13,7 +13,7 @@ use medialib_core::webhook::{Attempt, AttemptOutcome, Delivery, Webhook};
 use reqwest::redirect::Policy;
 
 use super::signing;
-use crate::import::guard::{self, AddressPolicy, GuardedResolver};
+use crate::import::guard::{self, AddressPolicy};
 
 /// The longest wait between two attempts.
 const MAX_DELAY: Duration = Duration::from_secs(3600);
@@ -34,10 +34,8 @@ impl Sender {
         crate::import::install_crypto_provider();
         let policy = Arc::new(AddressPolicy::new(settings.allow_networks.clone()));
         let timeout = Duration::from_secs(settings.timeout_seconds);
-        let client = reqwest::Client::builder()
-            .dns_resolver(Arc::new(GuardedResolver::new(Arc::clone(&policy))))
+        let client = guard::client(&policy)
             .redirect(Policy::none())
-            .no_proxy()
             .timeout(timeout)
             .user_agent(concat!("medialib-webhooks/", env!("CARGO_PKG_VERSION")))
             .build()?;
