@@ -68,15 +68,31 @@ pub fn render() -> String {
 /// never the path itself), method and status; `unmatched` for paths no route has.
 pub async fn track(route: Option<MatchedPath>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let route = route.map_or_else(|| "unmatched".to_owned(), |r| r.as_str().to_owned());
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
-    metrics::counter!(HTTP_REQUESTS, "route" => route.clone(), "method" => method.clone(), "status" => status)
+    metrics::counter!(HTTP_REQUESTS, "route" => route.clone(), "method" => method, "status" => status)
         .increment(1);
     metrics::histogram!(HTTP_DURATION, "route" => route, "method" => method)
         .record(started.elapsed().as_secs_f64());
     response
+}
+
+/// The method as a label: the standard ones by name, anything else `other`, so a client
+/// inventing methods cannot create new series.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
 }
 
 /// Refreshes the gauges read from the database: the queue's depth by job kind and status
