@@ -3,8 +3,9 @@
 //!
 //! Facts are checked against [`MetadataStore::asset_generation`]: an entry loaded under an
 //! older generation is stale and loaded again, so trash, purge, a visibility change, new
-//! variants or a collection's watermark take effect on the very next request. Bytes are keyed by their SHA-256 and
-//! so never go stale; what changes is whether fresh facts still lead to them.
+//! variants or a collection's watermark take effect on the very next request. Bytes are
+//! keyed by their SHA-256 and so never go stale; what changes is whether fresh facts
+//! still lead to them.
 
 use std::sync::Arc;
 
@@ -27,9 +28,23 @@ pub struct Facts {
     pub asset: Asset,
     /// Its variants and renditions.
     pub variants: Vec<Variant>,
-    /// The watermark its collections impose on its public transforms
-    /// ([`MetadataStore::collection_watermark`]).
-    pub watermark: Option<String>,
+    /// The watermark its collections impose on its public transforms, read on the first
+    /// transform that asks ([`Facts::watermark`]): originals and variants never need it.
+    watermark: tokio::sync::OnceCell<Option<String>>,
+}
+
+impl Facts {
+    /// The watermark the asset's collections impose on its public transforms
+    /// ([`MetadataStore::collection_watermark`]), read once per loaded facts.
+    ///
+    /// Errors when the store fails to answer.
+    pub async fn watermark(&self, store: &dyn MetadataStore) -> Result<Option<&str>, StoreError> {
+        let found = self
+            .watermark
+            .get_or_try_init(|| store.collection_watermark(self.asset.id))
+            .await?;
+        Ok(found.as_deref())
+    }
 }
 
 /// The cache; one per process, shared by every delivery.
@@ -84,12 +99,11 @@ impl DeliveryCache {
             return Ok(None);
         };
         let variants = store.list_variants(id).await?;
-        let watermark = store.collection_watermark(id).await?;
         let facts = Arc::new(Facts {
             generation,
             asset,
             variants,
-            watermark,
+            watermark: tokio::sync::OnceCell::new(),
         });
         self.facts.insert(id, facts.clone());
         Ok(Some(facts))

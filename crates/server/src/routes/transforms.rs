@@ -142,11 +142,12 @@ pub(crate) async fn transform(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("*/*");
+    let collection_watermark = facts.watermark(&*catalog.store).await?;
     let wanted = Wanted {
         ops: &ops,
         format: requested,
         accept,
-        collection_watermark: facts.watermark.as_deref(),
+        collection_watermark,
     };
     let caching = match access {
         Access::Public => Caching::Public,
