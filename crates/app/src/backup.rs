@@ -35,7 +35,7 @@ pub enum Progress {
 /// What a backup did.
 #[derive(Debug, Default)]
 pub struct BackupReport {
-    /// Blobs copied this time, and their bytes.
+    /// Blobs copied this time.
     pub copied: u64,
     /// Bytes copied.
     pub copied_bytes: u64,

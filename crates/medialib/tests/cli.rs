@@ -411,7 +411,7 @@ fn backups_are_incremental_and_restore_to_a_whole_install() {
 /// trash, audited, and never touches the asset in use.
 #[tokio::test]
 async fn retention_trashes_only_old_unused_assets_and_audits_it() {
-    use medialib_core::store::{AssetStore, OrganiseStore};
+    use medialib_core::store::OrganiseStore;
     let data = tempfile::tempdir().unwrap();
     for file in ["images/bmp/hopper.bmp", "images/png/transparent_rgba.png"] {
         let path = corpus().join(file);
@@ -462,35 +462,11 @@ async fn retention_trashes_only_old_unused_assets_and_audits_it() {
         out.contains("would move 1 assets") && out.contains(&idle.to_string()),
         "{out}"
     );
-    assert!(
-        store
-            .get_asset(idle)
-            .await
-            .unwrap()
-            .unwrap()
-            .deleted_at
-            .is_none()
-    );
+    assert!(!in_trash(&store, idle).await);
     let (ok, out, err) = run(data.path(), &["retention"]);
     assert!(ok && out.contains("default: moved 1 assets"), "{out}{err}");
-    assert!(
-        store
-            .get_asset(idle)
-            .await
-            .unwrap()
-            .unwrap()
-            .deleted_at
-            .is_some()
-    );
-    assert!(
-        store
-            .get_asset(used)
-            .await
-            .unwrap()
-            .unwrap()
-            .deleted_at
-            .is_none()
-    );
+    assert!(in_trash(&store, idle).await);
+    assert!(!in_trash(&store, used).await);
     let filter = AuditFilter {
         namespace: None,
         action: Some("retention_trash".into()),
@@ -503,4 +479,15 @@ async fn retention_trashes_only_old_unused_assets_and_audits_it() {
     assert_eq!(events[0].target.as_deref(), Some(idle.to_string().as_str()));
     let (_, out, _) = run(data.path(), &["retention"]);
     assert!(out.contains("default: moved 0 assets"), "{out}");
+}
+
+/// Whether asset `id` is in the trash.
+async fn in_trash(store: &medialib_store::SqliteStore, id: medialib_core::AssetId) -> bool {
+    use medialib_core::store::AssetStore;
+    let asset = store
+        .get_asset(id)
+        .await
+        .unwrap()
+        .expect("the asset exists");
+    asset.deleted_at.is_some()
 }
