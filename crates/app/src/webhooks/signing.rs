@@ -20,7 +20,8 @@ pub fn new_secret() -> String {
 
 /// The `webhook-signature` value for a message: `v1,` and the base64 HMAC-SHA256 of
 /// `{id}.{timestamp}.{body}` under the key of `secret` (`whsec_…`; the key is its
-/// base64 part). `None` when the secret is not of that form.
+/// base64 part). `timestamp` is the `webhook-timestamp` header's value, in Unix seconds.
+/// `None` when the secret is not of that form.
 pub fn sign(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> Option<String> {
     let key = STANDARD.decode(secret.strip_prefix(PREFIX)?).ok()?;
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).ok()?;
