@@ -18,7 +18,8 @@
 //!   the audit log.
 //! - [`analytics`]: storage, uploads, top assets, failures.
 //! - [`signing`], [`signed_urls`], [`paths`]: delivery paths and their signatures.
-//! - [`health`]: readiness, check by check.
+//! - [`health`]: readiness, check by check; [`capabilities`]: what the server accepts
+//!   and does.
 //! - [`media_limits`]: the media crate's limits from the settings.
 //! - [`metrics`]: what medialib measures for Prometheus, and the calls that record it.
 //! - [`purge`]: deleting rows, then the bytes only they referenced.
@@ -36,6 +37,7 @@ pub mod analytics;
 pub mod assets;
 pub mod backup;
 pub mod bulk;
+pub mod capabilities;
 mod catalog;
 pub mod duplicates;
 pub mod health;

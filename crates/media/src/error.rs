@@ -10,10 +10,8 @@ pub enum MediaError {
     /// The content is not a format this crate can process (`detected` is what sniffing found,
     /// e.g. `video/mp4`, or `unknown` when nothing matched).
     #[error(
-        "unsupported media type: the content was detected as {detected}; supported are images \
-         (JPEG, PNG, GIF, WebP, TIFF, BMP, ICO, HEIF/HEIC, AVIF, JPEG XL, SVG), video (MP4, MOV, \
-         WebM, MKV, AVI), audio (MP3, AAC/M4A, Ogg, Opus, FLAC, WAV, AIFF), PDF, office and text \
-         documents, and 3D models (glTF, GLB, OBJ, STL)"
+        "unsupported media type: the content was detected as {detected}; supported are {}",
+        crate::formats::summary()
     )]
     Unsupported {
         /// What sniffing detected, as a MIME type or a short description.

@@ -39,6 +39,7 @@
 //! - `process`: the background pipeline ([`process`], [`ProcessedImage`], [`EncodedVariant`]).
 //! - `raster`: the decoded-pixels type the stages pass along ([`pipeline::Raster`]).
 //! - `error`: [`MediaError`] and its stable codes.
+//! - [`formats`]: the table of accepted formats, by kind, with their extensions.
 //!
 //! The other kinds, each a public module:
 //! - [`av`]: video and audio through ffprobe and ffmpeg: probe, poster, cover art, waveform,
@@ -54,6 +55,7 @@ pub mod document;
 mod encode;
 mod error;
 mod exif;
+pub mod formats;
 mod frames;
 mod icc;
 pub mod model3d;

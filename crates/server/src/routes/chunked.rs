@@ -32,11 +32,11 @@ use crate::tus::complete::{collection_of, finish};
 use crate::tus::{append_error, expiry, lock, remove, session_of};
 
 /// The chunk size when the client names none, in bytes.
-const DEFAULT_CHUNK: u64 = 8 << 20;
+pub(crate) const DEFAULT_CHUNK: u64 = 8 << 20;
 /// The smallest chunk size, in bytes: smaller ones would make thousands of objects.
-const MIN_CHUNK: u64 = 64 << 10;
+pub(crate) const MIN_CHUNK: u64 = 64 << 10;
 /// The most chunks an upload may have (as S3's multipart uploads).
-const MAX_CHUNKS: u64 = 10_000;
+pub(crate) const MAX_CHUNKS: u64 = 10_000;
 
 /// Body of `POST /api/v1/uploads/chunked`.
 #[derive(Deserialize, ToSchema)]

@@ -16,6 +16,7 @@
 //! - `audit`: the namespace's audit log (admins; recording is [`crate::audit`]).
 //! - `webhooks`: webhook endpoints, deliveries, redelivery (admins; sending is
 //!   [`crate::webhooks`]).
+//! - `capabilities`: what the server accepts and does.
 //! - `users`: a user's data export and anonymization (GDPR).
 //! - `session`: password login and logout for browsers, and who the caller is.
 //! - `delivery`: originals and variants for browsers and CDNs; `transforms`: on-the-fly
@@ -29,6 +30,7 @@ mod analytics;
 pub(crate) mod assets;
 mod audit;
 mod bulk;
+mod capabilities;
 mod chunked;
 mod collections;
 pub(crate) mod delivery;
@@ -156,6 +158,7 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::redeliver))
         .routes(routes!(users::export))
         .routes(routes!(users::anonymize))
+        .routes(routes!(capabilities::get))
         .routes(routes!(session::get, session::login, session::logout));
     let limits = &state.catalog.settings.rate_limits;
     let uploading = match rate::layer(limits.uploads_per_second, limits.uploads_burst) {

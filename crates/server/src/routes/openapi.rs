@@ -40,7 +40,7 @@ use crate::state::AppState;
         (name = "users", description = "A user's data: export and anonymization (GDPR)"),
         (name = "session", description = "Password login for browsers (a session cookie), logout, and who the caller is"),
         (name = "delivery", description = "Originals and variants for browsers and CDNs"),
-        (name = "meta", description = "Health")
+        (name = "meta", description = "Health, and what the server accepts and does")
     )
 )]
 pub(crate) struct ApiDoc;

@@ -5,6 +5,7 @@
 mod audit;
 mod authorization;
 mod av;
+mod capabilities;
 mod chunked;
 mod corpus;
 mod delivery;

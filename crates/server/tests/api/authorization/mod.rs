@@ -378,6 +378,7 @@ fn table() -> Vec<Row> {
         // Sessions: anyone may ask who they are; a login checks the password, not the
         // token; a logout without a session only clears the cookie.
         row(M::GET, "/api/v1/session", None, ORGANISE_LIST),
+        row(M::GET, "/api/v1/capabilities", None, ORGANISE_LIST),
         row(
             M::POST,
             "/api/v1/session",
