@@ -119,6 +119,10 @@ error_codes! {
     /// `Retry-After` says when to try again.
     Overloaded = ("overloaded", 503),
 
+    // Tenants.
+    /// Deleting a namespace that holds assets or uploads, without `purge=true`.
+    NamespaceNotEmpty = ("namespace_not_empty", 409),
+
     // Asset changes, one at a time or in bulk.
     /// Deleting an asset that is still used somewhere, without `force=true`.
     AssetInUse = ("asset_in_use", 409),

@@ -65,7 +65,12 @@ pub const ACCEPTED: &[AcceptedFormat] = &[
     format(Video, "Matroska", &["video/x-matroska"], &["mkv"]),
     format(Video, "AVI", &["video/x-msvideo"], &["avi"]),
     format(Audio, "MP3", &["audio/mpeg"], &["mp3"]),
-    format(Audio, "AAC/M4A", &["audio/mp4", "audio/aac"], &["m4a", "aac"]),
+    format(
+        Audio,
+        "AAC/M4A",
+        &["audio/mp4", "audio/aac"],
+        &["m4a", "aac"],
+    ),
     format(Audio, "Ogg Vorbis", &["audio/ogg"], &["ogg", "oga"]),
     format(Audio, "Opus", &["audio/opus"], &["opus"]),
     format(Audio, "FLAC", &["audio/x-flac"], &["flac"]),

@@ -6,6 +6,8 @@
 use medialib_core::access::{Access, Principal, Role};
 use medialib_core::{AppError, Asset};
 
+use crate::Catalog;
+
 /// Refused (`forbidden`) unless the principal's role and token scopes allow `access`;
 /// the message says what would.
 pub fn require(principal: &Principal, access: Access) -> Result<(), AppError> {
@@ -42,4 +44,31 @@ pub fn require_change(principal: &Principal, asset: &Asset) -> Result<(), AppErr
 /// "not found" otherwise, so existence does not leak.
 pub fn can_read(principal: &Principal, asset: &Asset) -> bool {
     principal.namespace == asset.namespace && principal.allows(Access::Read)
+}
+
+/// Whether the principal is the instance owner (with admin access).
+///
+/// Errors: a store failure.
+pub async fn is_owner(catalog: &Catalog, principal: &Principal) -> Result<bool, AppError> {
+    if !principal.allows(Access::Admin) {
+        return Ok(false);
+    }
+    let user = catalog.store.get_user(principal.user).await?;
+    Ok(user.is_some_and(|u| u.is_owner))
+}
+
+/// Refused (`forbidden`) unless the principal is the instance owner; `what` says what
+/// only the owner may do, e.g. "create namespaces".
+pub async fn require_owner(
+    catalog: &Catalog,
+    principal: &Principal,
+    what: &str,
+) -> Result<(), AppError> {
+    require(principal, Access::Admin)?;
+    if is_owner(catalog, principal).await? {
+        return Ok(());
+    }
+    Err(AppError::forbidden(format!(
+        "only the instance owner can {what}"
+    )))
 }

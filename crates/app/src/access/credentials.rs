@@ -25,6 +25,23 @@ const TOKEN_PREFIX: &str = "mlk_";
 /// name takes as long as a wrong password.
 const DECOY: &str = "$argon2id$v=19$m=19456,t=2,p=1$IzQ8w6OVCrx3x8rbrH4IMA$BMlLkiKO2iFLPCPAF46BUhb+EIsVMjQ1quQ/fP66RFE";
 
+/// Shortest password accepted, in characters (NIST SP 800-63B asks for at least 8).
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Longest password accepted, in characters: hashing is deliberately slow, so a huge
+/// one would be a cheap way to burn CPU.
+pub const MAX_PASSWORD_CHARS: usize = 256;
+
+/// `invalid_request` unless `password` is 8 to 256 characters.
+pub fn check_password(password: &str) -> Result<(), AppError> {
+    let chars = password.chars().count();
+    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
+        return Err(AppError::invalid(format!(
+            "a password needs {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
 /// A new random token: `mlk_` followed by 64 hex digits (256 bits).
 pub fn generate_token() -> String {
     format!("{TOKEN_PREFIX}{}", random_hex())

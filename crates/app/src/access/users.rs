@@ -34,7 +34,7 @@ pub struct Export {
 
 /// What part of a user's data the caller may see.
 #[derive(Clone, Copy)]
-enum Scope {
+pub(super) enum Scope {
     All,
     Namespace(NamespaceId),
 }
@@ -49,7 +49,7 @@ impl Scope {
 }
 
 /// The user `id`, and how much of them the caller may see.
-async fn subject(
+pub(super) async fn subject(
     catalog: &Catalog,
     caller: &Principal,
     id: UserId,

@@ -17,7 +17,7 @@ pub trait AccessStore {
     async fn create_admin_token(&self, name: &str, token_hash: &Sha256) -> Result<(), StoreError>;
     /// The principal behind a token hash: `None` when the token is unknown, revoked or
     /// expired, or its user has no role in its namespace any more (and is not the owner)
-    /// or was anonymized. Records `last_used_at` (at most once a minute).
+    /// or was anonymized or disabled. Records `last_used_at` (at most once a minute).
     async fn authenticate(&self, token_hash: &Sha256) -> Result<Option<Principal>, StoreError>;
 
     /// Creates a namespace. Errors: `Conflict` when the slug is taken.
@@ -25,13 +25,26 @@ pub trait AccessStore {
     /// Every namespace, oldest first.
     async fn list_namespaces(&self) -> Result<Vec<Namespace>, StoreError>;
 
-    /// Sets the namespace's retention (`None` follows the server's); `false` when there
+    /// Changes what `change` names (its `None` fields stay as they are); `None` when there
     /// is no such namespace.
-    async fn set_retention(
+    async fn update_namespace(
         &self,
         namespace: NamespaceId,
-        days: Option<u32>,
-    ) -> Result<bool, StoreError>;
+        change: &NamespaceChange,
+    ) -> Result<Option<Namespace>, StoreError>;
+    /// Up to `limit` of the namespace's assets, live and in the trash, and all its upload
+    /// sessions: what must be purged before the namespace can be deleted.
+    async fn namespace_contents(
+        &self,
+        namespace: NamespaceId,
+        limit: u32,
+    ) -> Result<NamespaceContents, StoreError>;
+    /// Deletes an empty namespace, in one transaction, with everything that only
+    /// organises or admits to it: tags, collections, memberships, tokens, sessions, its
+    /// audit log, webhooks and their queued events. `false` when there is no such
+    /// namespace. Errors: `Conflict` while it holds an asset (live or in the trash) or
+    /// an upload session.
+    async fn delete_namespace(&self, namespace: NamespaceId) -> Result<bool, StoreError>;
 
     /// Creates a user (not the owner) with an optional email and password hash
     /// (argon2id PHC string). Errors: `Conflict` when the name or email is taken.
@@ -41,11 +54,18 @@ pub trait AccessStore {
         email: Option<&str>,
         password_hash: Option<&str>,
     ) -> Result<User, StoreError>;
+    /// Changes what `change` names; `None` when there is no such user or they were
+    /// anonymized. Errors: `Conflict` when the new name or email is taken.
+    async fn update_user(
+        &self,
+        user: UserId,
+        change: &UserChange,
+    ) -> Result<Option<User>, StoreError>;
     /// Sets (`Some`, an argon2id PHC string) or removes a user's password. `false` when
     /// there is no such user, or they were anonymized.
     async fn set_password(&self, user: UserId, hash: Option<&str>) -> Result<bool, StoreError>;
     /// The user with this login name and their password hash, when they have a password
-    /// and are not anonymized.
+    /// and are neither anonymized nor disabled.
     async fn password_hash(&self, name: &str) -> Result<Option<(User, String)>, StoreError>;
     /// Every user, oldest first.
     async fn list_users(&self) -> Result<Vec<User>, StoreError>;
@@ -119,6 +139,43 @@ pub struct User {
     pub created_at: Timestamp,
     /// When the user was anonymized.
     pub anonymized_at: Option<Timestamp>,
+    /// When the user was disabled: their tokens, sessions and password stop working
+    /// until they are enabled again.
+    pub disabled_at: Option<Timestamp>,
+}
+
+/// A change to a namespace: each `Some` field is set; an inner `None` clears the value
+/// back to the server's default (`quotas.*`, `retention.unused_days`).
+#[derive(Debug, Clone, Default)]
+pub struct NamespaceChange {
+    /// Display name.
+    pub name: Option<String>,
+    /// Byte quota of originals.
+    pub quota_bytes: Option<Option<u64>>,
+    /// Asset quota.
+    pub quota_assets: Option<Option<u64>>,
+    /// Retention of unused media, in days (0 is off).
+    pub retention_days: Option<Option<u32>>,
+}
+
+/// What a namespace still holds ([`AccessStore::namespace_contents`]).
+#[derive(Debug, Clone, Default)]
+pub struct NamespaceContents {
+    /// Assets, live and in the trash (at most the limit asked for).
+    pub assets: Vec<crate::AssetId>,
+    /// Upload sessions, finished or not.
+    pub uploads: Vec<crate::UploadId>,
+}
+
+/// A change to a user: each `Some` field is set.
+#[derive(Debug, Clone, Default)]
+pub struct UserChange {
+    /// Unique login name.
+    pub name: Option<String>,
+    /// Email address (`Some(None)` removes it).
+    pub email: Option<Option<String>>,
+    /// Disable (`true`) or enable (`false`).
+    pub disabled: Option<bool>,
 }
 
 /// A user's role in a namespace.

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use medialib_app::access::credentials::hash_password;
+use medialib_app::access::credentials::{check_password, hash_password};
 use medialib_app::access::credentials::{generate_token, hash_token};
 use medialib_core::access::{Role, Scopes};
-use medialib_core::store::{Namespace, NewAuditEvent, NewToken, User};
+use medialib_core::store::{Namespace, NamespaceChange, NewAuditEvent, NewToken, User};
 use medialib_core::{MetadataStore, NamespaceId, Settings, Timestamp};
 
 /// `medialib namespace …`
@@ -94,9 +94,6 @@ pub enum TokenCommand {
     },
 }
 
-/// Shortest password accepted (NIST SP 800-63B asks for at least 8).
-const MIN_PASSWORD_CHARS: usize = 8;
-
 async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn MetadataStore>> {
     let database = settings.database();
     medialib_store::open(&database, settings.database_max_connections)
@@ -150,7 +147,11 @@ pub async fn namespace_command(
             let Some(namespace) = namespaces.iter().find(|n| n.slug == slug) else {
                 bail!("there is no namespace {slug:?} (`medialib namespace list`)");
             };
-            store.set_retention(namespace.id, days).await?;
+            let change = NamespaceChange {
+                retention_days: Some(days),
+                ..NamespaceChange::default()
+            };
+            store.update_namespace(namespace.id, &change).await?;
             match days {
                 None => println!("{slug}: retention follows retention.unused_days"),
                 Some(0) => println!("{slug}: retention is off"),
@@ -288,9 +289,7 @@ async fn password_hash() -> anyhow::Result<String> {
         .read_line(&mut line)
         .context("read the password from standard input")?;
     let password = line.trim_end_matches(['\r', '\n']);
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        bail!("a password needs at least {MIN_PASSWORD_CHARS} characters");
-    }
+    check_password(password).map_err(|e| anyhow::anyhow!(e.message))?;
     hash_password(password.to_owned()).await
 }
 

@@ -17,7 +17,8 @@
 //! - `webhooks`: webhook endpoints, deliveries, redelivery (admins; sending is
 //!   [`crate::webhooks`]).
 //! - `capabilities`: what the server accepts and does.
-//! - `users`: a user's data export and anonymization (GDPR).
+//! - `namespaces`: tenants (the instance owner; admins read and rename theirs);
+//!   `accounts`: user accounts; `users`: a user's data export and anonymization (GDPR).
 //! - `session`: password login and logout for browsers, and who the caller is.
 //! - `delivery`: originals and variants for browsers and CDNs; `transforms`: on-the-fly
 //!   transforms (`/img/…`); `derivatives`: minting transform URLs, stored results.
@@ -26,6 +27,7 @@
 //! - `extract`: extractors that answer in the API's error shape.
 //! - `rate`: rate limits per token, for uploads and for the rest of the API.
 
+mod accounts;
 mod analytics;
 pub(crate) mod assets;
 mod audit;
@@ -41,6 +43,7 @@ mod health;
 mod import;
 mod jobs;
 mod members;
+mod namespaces;
 mod openapi;
 mod rate;
 mod search;
@@ -156,6 +159,14 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::get, webhooks::patch, webhooks::delete))
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(webhooks::redeliver))
+        .routes(routes!(namespaces::list, namespaces::create))
+        .routes(routes!(
+            namespaces::get,
+            namespaces::patch,
+            namespaces::delete
+        ))
+        .routes(routes!(accounts::list, accounts::create))
+        .routes(routes!(accounts::get, accounts::patch, accounts::delete))
         .routes(routes!(users::export))
         .routes(routes!(users::anonymize))
         .routes(routes!(capabilities::get))

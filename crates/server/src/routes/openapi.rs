@@ -37,7 +37,8 @@ use crate::state::AppState;
         (name = "tokens", description = "The caller's API tokens"),
         (name = "members", description = "Roles in the namespace (its admins)"),
         (name = "audit", description = "Who wrote what, when and from where (admins)"),
-        (name = "users", description = "A user's data: export and anonymization (GDPR)"),
+        (name = "namespaces", description = "Tenants: the instance owner's; admins read and rename their own"),
+        (name = "users", description = "User accounts, and a user's data: export and anonymization (GDPR)"),
         (name = "session", description = "Password login for browsers (a session cookie), logout, and who the caller is"),
         (name = "delivery", description = "Originals and variants for browsers and CDNs"),
         (name = "meta", description = "Health, and what the server accepts and does")

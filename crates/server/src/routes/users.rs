@@ -34,6 +34,8 @@ pub(crate) struct UserDto {
     has_password: bool,
     created_at: String,
     anonymized_at: Option<String>,
+    /// Set while the user is disabled: their tokens, sessions and password do not work.
+    disabled_at: Option<String>,
 }
 
 impl From<&User> for UserDto {
@@ -46,6 +48,7 @@ impl From<&User> for UserDto {
             has_password: u.has_password,
             created_at: rfc3339(u.created_at),
             anonymized_at: u.anonymized_at.map(rfc3339),
+            disabled_at: u.disabled_at.map(rfc3339),
         }
     }
 }

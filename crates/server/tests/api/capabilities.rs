@@ -41,9 +41,11 @@ const ONE_OF_EACH: &[&str] = &[
 
 /// The format entry of `caps` whose kind and MIME types match.
 fn format_of<'a>(caps: &'a Value, kind: &str, mime: &str) -> Option<&'a Value> {
-    caps["formats"].as_array().unwrap().iter().find(|f| {
-        f["kind"] == kind && f["mimes"].as_array().unwrap().iter().any(|m| m == mime)
-    })
+    caps["formats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == kind && f["mimes"].as_array().unwrap().iter().any(|m| m == mime))
 }
 
 #[tokio::test]
@@ -56,12 +58,18 @@ async fn every_accepted_corpus_file_is_listed_with_its_kind_type_and_extension()
         let name = path.rsplit('/').next().unwrap();
         let (status, body) = app.upload_bytes(name, bytes).await;
         assert_eq!(status, 201, "{path}: {body}");
-        let (kind, mime) = (body["kind"].as_str().unwrap(), body["mime"].as_str().unwrap());
+        let (kind, mime) = (
+            body["kind"].as_str().unwrap(),
+            body["mime"].as_str().unwrap(),
+        );
         let format = format_of(&caps, kind, mime)
             .unwrap_or_else(|| panic!("{path} became {kind} {mime}, which is not listed"));
         let ext = name.rsplit('.').next().unwrap().to_lowercase();
         let listed = format["extensions"].as_array().unwrap();
-        assert!(listed.iter().any(|e| e == &ext), "{path}: .{ext} not in {format}");
+        assert!(
+            listed.iter().any(|e| e == &ext),
+            "{path}: .{ext} not in {format}"
+        );
     }
 }
 
@@ -103,8 +111,19 @@ async fn limits_quota_and_presets_are_the_configured_ones() {
         "{presets:?}"
     );
     let tus = &caps["protocols"]["tus"];
-    assert!(tus["endpoint"].as_str().unwrap().ends_with("/api/v1/uploads"));
-    assert!(tus["extensions"].as_array().unwrap().iter().any(|e| e == "creation"));
+    assert!(
+        tus["endpoint"]
+            .as_str()
+            .unwrap()
+            .ends_with("/api/v1/uploads")
+    );
+    assert!(
+        tus["extensions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e == "creation")
+    );
 
     // The reported limit is the enforced one: one byte over it is refused.
     let mut over = file;

@@ -2,13 +2,16 @@
 
 use async_trait::async_trait;
 use medialib_core::access::{Principal, Role};
-use medialib_core::store::{AccessStore, Membership, Namespace, NewToken, TokenInfo, User};
+use medialib_core::store::{
+    AccessStore, Membership, Namespace, NamespaceChange, NamespaceContents, NewToken, TokenInfo,
+    User, UserChange,
+};
 use medialib_core::{NamespaceId, Sha256, StoreError, UserId};
 use sqlx::PgPool;
 use sqlx::postgres::PgRow;
 
 use super::rows::{self, from_ms, now_ms};
-use super::{PgStore, backend, begin_write, tokens};
+use super::{PgStore, backend, begin_write, namespaces, tokens};
 
 #[async_trait]
 impl AccessStore for PgStore {
@@ -25,25 +28,31 @@ impl AccessStore for PgStore {
     }
 
     async fn create_namespace(&self, slug: &str, name: &str) -> Result<Namespace, StoreError> {
-        create_namespace(&self.pool, slug, name).await
+        namespaces::create(&self.pool, slug, name).await
     }
 
     async fn list_namespaces(&self) -> Result<Vec<Namespace>, StoreError> {
-        list_namespaces(&self.pool).await
+        namespaces::list(&self.pool).await
     }
 
-    async fn set_retention(
+    async fn update_namespace(
         &self,
         namespace: NamespaceId,
-        days: Option<u32>,
-    ) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE namespace SET retention_days = $1 WHERE id = $2")
-            .bind(days.map(i64::from))
-            .bind(namespace.0)
-            .execute(&self.pool)
-            .await
-            .map_err(backend("set retention"))?;
-        Ok(done.rows_affected() > 0)
+        change: &NamespaceChange,
+    ) -> Result<Option<Namespace>, StoreError> {
+        namespaces::update(&self.pool, namespace, change).await
+    }
+
+    async fn namespace_contents(
+        &self,
+        namespace: NamespaceId,
+        limit: u32,
+    ) -> Result<NamespaceContents, StoreError> {
+        namespaces::contents(&self.pool, namespace, limit).await
+    }
+
+    async fn delete_namespace(&self, namespace: NamespaceId) -> Result<bool, StoreError> {
+        namespaces::delete(&self.pool, namespace).await
     }
 
     async fn create_user(
@@ -53,6 +62,14 @@ impl AccessStore for PgStore {
         password_hash: Option<&str>,
     ) -> Result<User, StoreError> {
         create_user(&self.pool, name, email, password_hash).await
+    }
+
+    async fn update_user(
+        &self,
+        user: UserId,
+        change: &UserChange,
+    ) -> Result<Option<User>, StoreError> {
+        update_user(&self.pool, user, change).await
     }
 
     async fn set_password(&self, user: UserId, hash: Option<&str>) -> Result<bool, StoreError> {
@@ -118,21 +135,9 @@ impl AccessStore for PgStore {
     }
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
+pub(super) fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error()
         .is_some_and(|d| d.is_unique_violation())
-}
-
-fn namespace(row: &PgRow) -> Result<Namespace, StoreError> {
-    Ok(Namespace {
-        id: NamespaceId(rows::get(row, "id")?),
-        slug: rows::get(row, "slug")?,
-        name: rows::get(row, "name")?,
-        quota_bytes: rows::get::<Option<i64>>(row, "quota_bytes")?.map(|n| n as u64),
-        quota_assets: rows::get::<Option<i64>>(row, "quota_assets")?.map(|n| n as u64),
-        retention_days: rows::get::<Option<i64>>(row, "retention_days")?.map(|n| n as u32),
-        created_at: from_ms(rows::get(row, "created_at")?),
-    })
 }
 
 /// The columns [`user`] reads, of `"user" u` (always quoted: bare `user` is
@@ -140,7 +145,7 @@ fn namespace(row: &PgRow) -> Result<Namespace, StoreError> {
 macro_rules! user_columns {
     () => {
         "u.id, u.name, u.email, u.is_owner, u.password_hash IS NOT NULL AS has_password, \
-         u.created_at, u.anonymized_at"
+         u.created_at, u.anonymized_at, u.disabled_at"
     };
 }
 
@@ -153,42 +158,13 @@ fn user(row: &PgRow) -> Result<User, StoreError> {
         has_password: rows::get(row, "has_password")?,
         created_at: from_ms(rows::get(row, "created_at")?),
         anonymized_at: rows::get::<Option<i64>>(row, "anonymized_at")?.map(from_ms),
+        disabled_at: rows::get::<Option<i64>>(row, "disabled_at")?.map(from_ms),
     })
 }
 
 fn role(raw: &str) -> Result<Role, StoreError> {
     raw.parse()
         .map_err(|e| StoreError::Backend(format!("membership role: {e}")))
-}
-
-async fn create_namespace(pool: &PgPool, slug: &str, name: &str) -> Result<Namespace, StoreError> {
-    let row = sqlx::query(
-        "INSERT INTO namespace (slug, name, created_at) VALUES ($1, $2, $3)
-         RETURNING id, slug, name, quota_bytes, quota_assets, retention_days, created_at",
-    )
-    .bind(slug)
-    .bind(name)
-    .bind(now_ms())
-    .fetch_one(pool)
-    .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            StoreError::Conflict(format!("namespace {slug:?} already exists"))
-        } else {
-            backend("create namespace")(e)
-        }
-    })?;
-    namespace(&row)
-}
-
-async fn list_namespaces(pool: &PgPool) -> Result<Vec<Namespace>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT id, slug, name, quota_bytes, quota_assets, retention_days, created_at FROM namespace ORDER BY id",
-    )
-    .fetch_all(pool)
-    .await
-    .map_err(backend("list namespaces"))?;
-    rows.iter().map(namespace).collect()
 }
 
 async fn create_user(
@@ -224,7 +200,8 @@ async fn password_hash(pool: &PgPool, name: &str) -> Result<Option<(User, String
         "SELECT ",
         user_columns!(),
         r#", u.password_hash FROM "user" u
-         WHERE u.name = $1 AND u.password_hash IS NOT NULL AND u.anonymized_at IS NULL"#
+         WHERE u.name = $1 AND u.password_hash IS NOT NULL AND u.anonymized_at IS NULL
+           AND u.disabled_at IS NULL"#
     ))
     .bind(name)
     .fetch_optional(pool)
@@ -384,4 +361,38 @@ async fn members(pool: &PgPool, namespace: NamespaceId) -> Result<Vec<(User, Rol
     rows.iter()
         .map(|row| Ok((user(row)?, role(rows::get(row, "role")?)?)))
         .collect()
+}
+
+async fn update_user(
+    pool: &PgPool,
+    id: UserId,
+    change: &UserChange,
+) -> Result<Option<User>, StoreError> {
+    let updated = sqlx::query(
+        r#"UPDATE "user" SET name = coalesce($1, name),
+               email = CASE WHEN $2 THEN $3 ELSE email END,
+               disabled_at = CASE WHEN $4::boolean IS NULL THEN disabled_at
+                                  WHEN $4 THEN coalesce(disabled_at, $5) END
+           WHERE id = $6 AND anonymized_at IS NULL"#,
+    )
+    .bind(change.name.as_deref())
+    .bind(change.email.is_some())
+    .bind(change.email.clone().flatten())
+    .bind(change.disabled)
+    .bind(now_ms())
+    .bind(id.0)
+    .execute(pool)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Conflict("another user has that name or email".into())
+        } else {
+            backend("update user")(e)
+        }
+    })?
+    .rows_affected();
+    if updated == 0 {
+        return Ok(None);
+    }
+    get_user(pool, id).await
 }

@@ -16,6 +16,7 @@ mod collections;
 mod derivatives;
 mod holds;
 mod jobs;
+mod namespaces;
 mod notify;
 mod rows;
 mod search;

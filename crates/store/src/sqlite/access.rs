@@ -2,13 +2,16 @@
 
 use async_trait::async_trait;
 use medialib_core::access::{Principal, Role};
-use medialib_core::store::{AccessStore, Membership, Namespace, NewToken, TokenInfo, User};
+use medialib_core::store::{
+    AccessStore, Membership, Namespace, NamespaceChange, NamespaceContents, NewToken, TokenInfo,
+    User, UserChange,
+};
 use medialib_core::{NamespaceId, Sha256, StoreError, UserId};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
 use super::rows::{from_ms, now_ms};
-use super::{SqliteStore, backend, begin_write, tokens};
+use super::{SqliteStore, backend, begin_write, namespaces, tokens};
 
 #[async_trait]
 impl AccessStore for SqliteStore {
@@ -25,25 +28,31 @@ impl AccessStore for SqliteStore {
     }
 
     async fn create_namespace(&self, slug: &str, name: &str) -> Result<Namespace, StoreError> {
-        create_namespace(&self.pool, slug, name).await
+        namespaces::create(&self.pool, slug, name).await
     }
 
     async fn list_namespaces(&self) -> Result<Vec<Namespace>, StoreError> {
-        list_namespaces(&self.pool).await
+        namespaces::list(&self.pool).await
     }
 
-    async fn set_retention(
+    async fn update_namespace(
         &self,
         namespace: NamespaceId,
-        days: Option<u32>,
-    ) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE namespace SET retention_days = ? WHERE id = ?")
-            .bind(days.map(i64::from))
-            .bind(namespace.0)
-            .execute(&self.pool)
-            .await
-            .map_err(backend("set retention"))?;
-        Ok(done.rows_affected() > 0)
+        change: &NamespaceChange,
+    ) -> Result<Option<Namespace>, StoreError> {
+        namespaces::update(&self.pool, namespace, change).await
+    }
+
+    async fn namespace_contents(
+        &self,
+        namespace: NamespaceId,
+        limit: u32,
+    ) -> Result<NamespaceContents, StoreError> {
+        namespaces::contents(&self.pool, namespace, limit).await
+    }
+
+    async fn delete_namespace(&self, namespace: NamespaceId) -> Result<bool, StoreError> {
+        namespaces::delete(&self.pool, namespace).await
     }
 
     async fn create_user(
@@ -53,6 +62,14 @@ impl AccessStore for SqliteStore {
         password_hash: Option<&str>,
     ) -> Result<User, StoreError> {
         create_user(&self.pool, name, email, password_hash).await
+    }
+
+    async fn update_user(
+        &self,
+        user: UserId,
+        change: &UserChange,
+    ) -> Result<Option<User>, StoreError> {
+        update_user(&self.pool, user, change).await
     }
 
     async fn set_password(&self, user: UserId, hash: Option<&str>) -> Result<bool, StoreError> {
@@ -117,30 +134,16 @@ impl AccessStore for SqliteStore {
     }
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
+pub(super) fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error()
         .is_some_and(|d| d.is_unique_violation())
-}
-
-fn namespace(row: &SqliteRow) -> Namespace {
-    Namespace {
-        id: NamespaceId(row.get("id")),
-        slug: row.get("slug"),
-        name: row.get("name"),
-        quota_bytes: row.get::<Option<i64>, _>("quota_bytes").map(|n| n as u64),
-        quota_assets: row.get::<Option<i64>, _>("quota_assets").map(|n| n as u64),
-        retention_days: row
-            .get::<Option<i64>, _>("retention_days")
-            .map(|n| n as u32),
-        created_at: from_ms(row.get("created_at")),
-    }
 }
 
 /// The columns [`user`] reads, of `user u`.
 macro_rules! user_columns {
     () => {
         "u.id, u.name, u.email, u.is_owner, u.password_hash IS NOT NULL AS has_password, \
-         u.created_at, u.anonymized_at"
+         u.created_at, u.anonymized_at, u.disabled_at"
     };
 }
 
@@ -153,46 +156,13 @@ fn user(row: &SqliteRow) -> User {
         has_password: row.get("has_password"),
         created_at: from_ms(row.get("created_at")),
         anonymized_at: row.get::<Option<i64>, _>("anonymized_at").map(from_ms),
+        disabled_at: row.get::<Option<i64>, _>("disabled_at").map(from_ms),
     }
 }
 
 fn role(raw: &str) -> Result<Role, StoreError> {
     raw.parse()
         .map_err(|e| StoreError::Backend(format!("membership role: {e}")))
-}
-
-async fn create_namespace(
-    pool: &SqlitePool,
-    slug: &str,
-    name: &str,
-) -> Result<Namespace, StoreError> {
-    let row = sqlx::query(
-        "INSERT INTO namespace (slug, name, created_at) VALUES (?, ?, ?)
-         RETURNING id, slug, name, quota_bytes, quota_assets, retention_days, created_at",
-    )
-    .bind(slug)
-    .bind(name)
-    .bind(now_ms())
-    .fetch_one(pool)
-    .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            StoreError::Conflict(format!("namespace {slug:?} already exists"))
-        } else {
-            backend("create namespace")(e)
-        }
-    })?;
-    Ok(namespace(&row))
-}
-
-async fn list_namespaces(pool: &SqlitePool) -> Result<Vec<Namespace>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT id, slug, name, quota_bytes, quota_assets, retention_days, created_at FROM namespace ORDER BY id",
-    )
-    .fetch_all(pool)
-    .await
-    .map_err(backend("list namespaces"))?;
-    Ok(rows.iter().map(namespace).collect())
 }
 
 async fn create_user(
@@ -231,7 +201,8 @@ async fn password_hash(
         "SELECT ",
         user_columns!(),
         ", u.password_hash FROM user u
-         WHERE u.name = ? AND u.password_hash IS NOT NULL AND u.anonymized_at IS NULL"
+         WHERE u.name = ? AND u.password_hash IS NOT NULL AND u.anonymized_at IS NULL
+           AND u.disabled_at IS NULL"
     ))
     .bind(name)
     .fetch_optional(pool)
@@ -390,4 +361,39 @@ async fn members(
     rows.iter()
         .map(|row| Ok((user(row), role(row.get("role"))?)))
         .collect()
+}
+
+async fn update_user(
+    pool: &SqlitePool,
+    id: UserId,
+    change: &UserChange,
+) -> Result<Option<User>, StoreError> {
+    let updated = sqlx::query(
+        "UPDATE user SET name = coalesce(?, name),
+             email = CASE WHEN ? THEN ? ELSE email END,
+             disabled_at = CASE WHEN ? IS NULL THEN disabled_at
+                                WHEN ? THEN coalesce(disabled_at, ?) END
+         WHERE id = ? AND anonymized_at IS NULL",
+    )
+    .bind(change.name.as_deref())
+    .bind(change.email.is_some())
+    .bind(change.email.clone().flatten())
+    .bind(change.disabled)
+    .bind(change.disabled)
+    .bind(now_ms())
+    .bind(id.0)
+    .execute(pool)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Conflict("another user has that name or email".into())
+        } else {
+            backend("update user")(e)
+        }
+    })?
+    .rows_affected();
+    if updated == 0 {
+        return Ok(None);
+    }
+    get_user(pool, id).await
 }

@@ -21,6 +21,7 @@ mod collections;
 mod derivatives;
 mod holds;
 mod jobs;
+mod namespaces;
 mod rows;
 mod search;
 mod sessions;

@@ -56,6 +56,7 @@ impl SessionStore for SqliteStore {
                     coalesce(m.role, CASE WHEN u.is_owner THEN 'admin' END) AS role
              FROM ui_session s
              JOIN user u ON u.id = s.user_id AND u.anonymized_at IS NULL
+                    AND u.disabled_at IS NULL
              LEFT JOIN membership m ON m.user_id = s.user_id AND m.namespace_id = s.namespace_id
              WHERE s.id_hash = ?",
         )

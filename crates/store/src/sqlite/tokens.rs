@@ -62,7 +62,7 @@ pub(crate) async fn authenticate(
         "SELECT t.id, t.user_id, t.namespace_id, t.last_used_at, t.scopes,
                 coalesce(m.role, CASE WHEN u.is_owner THEN 'admin' END) AS role
          FROM api_token t
-         JOIN user u ON u.id = t.user_id AND u.anonymized_at IS NULL
+         JOIN user u ON u.id = t.user_id AND u.anonymized_at IS NULL AND u.disabled_at IS NULL
          LEFT JOIN membership m ON m.user_id = t.user_id AND m.namespace_id = t.namespace_id
          WHERE t.token_hash = ? AND t.revoked_at IS NULL
            AND (t.expires_at IS NULL OR t.expires_at > ?)",

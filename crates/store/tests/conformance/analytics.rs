@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use medialib_core::store::{
-    AssetViews, DayUploads, DeliveryCount, KindStorage, NamespaceStorage, NamespaceUsage,
-    NewVariant, Processed, StorageReport, epoch_day,
+    AssetViews, DayUploads, DeliveryCount, KindStorage, NamespaceChange, NamespaceStorage,
+    NamespaceUsage, NewVariant, Processed, StorageReport, epoch_day,
 };
 use medialib_core::{Asset, AssetId, AssetKind, MetadataStore, NamespaceId, OutputFormat, Sha256};
 
@@ -339,13 +339,14 @@ pub(crate) async fn retention_takes_old_unused_unviewed_live_assets(store: Store
         [elsewhere.id]
     );
 
-    assert!(store.set_retention(HOME, Some(30)).await.unwrap());
-    assert!(
-        !store
-            .set_retention(NamespaceId(999), Some(30))
-            .await
-            .unwrap()
-    );
+    let thirty = NamespaceChange {
+        retention_days: Some(Some(30)),
+        ..NamespaceChange::default()
+    };
+    let home = store.update_namespace(HOME, &thirty).await.unwrap();
+    assert_eq!(home.unwrap().retention_days, Some(30));
+    let missing = store.update_namespace(NamespaceId(999), &thirty).await;
+    assert!(missing.unwrap().is_none());
     let policies: Vec<Option<u32>> = store
         .list_namespaces()
         .await

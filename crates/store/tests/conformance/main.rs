@@ -20,6 +20,7 @@ mod holds;
 mod jobs;
 mod organise;
 mod sessions;
+mod tenants;
 mod webhooks;
 
 /// A store of one backend, fresh and empty, for one test.
@@ -63,6 +64,11 @@ macro_rules! contract {
             access = access {
                 tokens_resolve_to_the_users_role_until_revoked_or_expired,
                 anonymizing_a_user_removes_what_identifies_them_and_keeps_the_rest,
+            },
+            tenants = tenants {
+                namespace_changes_set_what_they_name_and_null_returns_to_the_default,
+                a_namespace_is_deleted_only_when_empty_with_all_that_belongs_to_it,
+                a_disabled_user_cannot_authenticate_until_enabled,
             },
             analytics = analytics {
                 deliveries_add_up_and_rank_live_assets_by_views,

@@ -1,0 +1,2 @@
+-- Disabled users (see the SQLite migration 0020_user_disabled.sql).
+ALTER TABLE "user" ADD COLUMN disabled_at BIGINT;
