@@ -23,6 +23,7 @@ mod quotas;
 mod rate_limits;
 mod sessions;
 mod signed_urls;
+mod tenants;
 mod tokens;
 mod transforms;
 mod tus;

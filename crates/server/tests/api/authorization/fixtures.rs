@@ -282,6 +282,7 @@ pub(super) fn fill(path: &str, f: &Fixture, processed: &(String, String, String)
             ("{id}", "webhooks") => f.webhook.0.clone(),
             ("{delivery}", _) => f.webhook.1.clone(),
             ("{user_id}", _) => f.member.0.to_string(),
+            ("{slug}", "namespaces") => "default".to_owned(),
             ("{slug}", _) => f.tag.1.clone(),
             ("{filename}", _) => f.filename.clone(),
             ("{file}", "{ops}") => "preview.webp".to_owned(),

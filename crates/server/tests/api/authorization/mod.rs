@@ -375,6 +375,68 @@ fn table() -> Vec<Row> {
             None,
             [401, 403, 403, 403, 200, 404],
         ),
+        // Tenants: admins see and change their own namespace; only the instance owner
+        // (no column here: `tenants.rs`) creates, deletes or sets quotas.
+        row(
+            M::GET,
+            "/api/v1/namespaces",
+            None,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        row(
+            M::POST,
+            "/api/v1/namespaces",
+            Some(r#"{"slug":"ns-{unique}"}"#),
+            [401, 403, 403, 403, 403, 403],
+        ),
+        row(
+            M::GET,
+            "/api/v1/namespaces/{slug}",
+            None,
+            [401, 403, 403, 403, 200, 404],
+        ),
+        row(
+            M::PATCH,
+            "/api/v1/namespaces/{slug}",
+            Some(r#"{"name":"Home {unique}"}"#),
+            [401, 403, 403, 403, 200, 404],
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/namespaces/{slug}",
+            None,
+            [401, 403, 403, 403, 403, 403],
+        ),
+        row(
+            M::GET,
+            "/api/v1/users",
+            None,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        row(
+            M::POST,
+            "/api/v1/users",
+            Some(r#"{"name":"user-{unique}"}"#),
+            [401, 403, 403, 403, 201, 201],
+        ),
+        row(
+            M::GET,
+            "/api/v1/users/{user_id}",
+            None,
+            [401, 403, 403, 403, 200, 404],
+        ),
+        row(
+            M::PATCH,
+            "/api/v1/users/{user_id}",
+            Some(r#"{"name":"renamed-{unique}"}"#),
+            [401, 403, 403, 403, 200, 404],
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/users/{user_id}",
+            None,
+            [401, 403, 403, 403, 204, 404],
+        ),
         // Sessions: anyone may ask who they are; a login checks the password, not the
         // token; a logout without a session only clears the cookie.
         row(M::GET, "/api/v1/session", None, ORGANISE_LIST),
