@@ -22,6 +22,7 @@ pub mod bench_sink;
 pub mod delivery_cache;
 pub mod dto;
 pub mod error;
+mod graphql;
 pub mod http;
 pub mod maintenance;
 pub mod metrics;
@@ -46,6 +47,7 @@ use medialib_worker as worker;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+pub use graphql::sdl as graphql_sdl;
 pub use routes::router;
 pub use state::AppState;
 

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use medialib_core::access::Principal;
 use medialib_core::transform::{OpsSegment, RequestedFormat, TransformOps};
-use medialib_core::{AppError, Asset, AssetId, ErrorCode, OutputFormat};
+use medialib_core::{AppError, Asset, AssetId, ErrorCode, OutputFormat, Variant};
 
 use super::Picture;
 use super::urls;
@@ -87,7 +87,22 @@ pub async fn markup(
         )));
     }
     let variants = catalog.store.list_variants(asset.id).await?;
-    let picture = Picture::of(&asset, &variants).ok_or_else(|| {
+    markup_of(catalog, signer, &asset, &variants, request)
+}
+
+/// Builds the markup for an asset the caller may see and already holds, with its
+/// variants (the picture transforms read is chosen from them).
+///
+/// Errors: as [`markup`], but for the asset lookup.
+pub fn markup_of(
+    catalog: &Catalog,
+    signer: &Signer,
+    asset: &Asset,
+    variants: &[Variant],
+    request: ResponsiveRequest<'_>,
+) -> Result<Responsive, AppError> {
+    let id = asset.id;
+    let picture = Picture::of(asset, variants).ok_or_else(|| {
         AppError::new(
             ErrorCode::NoPicture,
             format!("asset {id} has no picture to show"),

@@ -107,6 +107,17 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     /// Retention for unused media.
     pub retention: RetentionSettings,
+    /// The GraphQL API.
+    pub graphql: GraphqlSettings,
+}
+
+/// The GraphQL API (`/api/v1/graphql`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GraphqlSettings {
+    /// Answer introspection and suggest field names to every caller; by default (false)
+    /// only admin tokens and sessions get them.
+    pub introspection: bool,
 }
 
 /// Retention for unused media: assets used nowhere and not viewed for a number of days go
@@ -481,6 +492,7 @@ impl Default for Settings {
             },
             transforms: TransformSettings::default(),
             metrics: MetricsSettings::default(),
+            graphql: GraphqlSettings::default(),
             webhooks: WebhookSettings::default(),
             retention: RetentionSettings::default(),
         }

@@ -165,6 +165,13 @@ pub trait OrganiseStore {
     async fn list_collections(&self, namespace: NamespaceId)
     -> Result<Vec<Collection>, StoreError>;
 
+    /// The collections each of `ids` is in, as `(asset, collection)` pairs ordered by
+    /// asset, then collection title: one query for a page of assets.
+    async fn asset_collections(
+        &self,
+        ids: &[AssetId],
+    ) -> Result<Vec<(AssetId, Collection)>, StoreError>;
+
     /// A collection of the namespace.
     async fn get_collection(
         &self,

@@ -113,7 +113,18 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(chunked::get, chunked::delete))
         .routes(routes!(chunked::put_chunk))
         .routes(routes!(chunked::finalize));
+    let graphql = crate::graphql::Schemas::new(state);
+    let (s3, p3, graphql_http) = routes!(crate::graphql::execute, crate::graphql::graphiql);
+    let graphql_http = graphql_http
+        .layer::<_, std::convert::Infallible>(axum::Extension(graphql.clone()))
+        .layer(DefaultBodyLimit::disable());
     let api = OpenApiRouter::new()
+        .routes((s3, p3, graphql_http))
+        .route(
+            "/graphql/ws",
+            axum::routing::get(crate::graphql::websocket)
+                .layer::<_, std::convert::Infallible>(axum::Extension(graphql)),
+        )
         .routes(routes!(search::search))
         .routes(routes!(search::unused))
         .routes(routes!(duplicates::duplicates))

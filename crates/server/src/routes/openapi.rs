@@ -41,6 +41,7 @@ use crate::state::AppState;
         (name = "users", description = "User accounts, and a user's data: export and anonymization (GDPR)"),
         (name = "session", description = "Password login for browsers (a session cookie), logout, and who the caller is"),
         (name = "delivery", description = "Originals and variants for browsers and CDNs"),
+        (name = "graphql", description = "The same API in GraphQL; subscriptions at /api/v1/graphql/ws"),
         (name = "meta", description = "Health, and what the server accepts and does")
     )
 )]

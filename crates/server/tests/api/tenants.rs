@@ -157,7 +157,10 @@ async fn users_are_created_changed_disabled_and_deleted() {
     let store = &app.state.catalog.store;
     let away = store.create_namespace("away", "Away").await.unwrap().id;
     let bo_id = medialib_core::UserId(bo["id"].as_i64().unwrap());
-    store.set_role(bo_id, away, Some(Role::Viewer)).await.unwrap();
+    store
+        .set_role(bo_id, away, Some(Role::Viewer))
+        .await
+        .unwrap();
     for (body, status) in [
         (json!({"name": "bo"}), 409),
         (json!({"name": "x", "email": "not an email"}), 422),

@@ -65,6 +65,30 @@ pub(crate) async fn list(pool: &PgPool, ns: NamespaceId) -> Result<Vec<Collectio
     rows.iter().map(collection).collect()
 }
 
+pub(crate) async fn of_assets(
+    pool: &PgPool,
+    ids: &[AssetId],
+) -> Result<Vec<(AssetId, Collection)>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
+    let rows = sqlx::query(concat!(
+        "SELECT ci.asset_id AS member_id, ",
+        collection_columns!(),
+        " FROM collection_item ci JOIN collection c ON c.id = ci.collection_id
+         WHERE ci.asset_id = ANY($1)
+         ORDER BY ci.asset_id, lower(c.title COLLATE \"C\"), c.id"
+    ))
+    .bind(ids)
+    .fetch_all(pool)
+    .await
+    .map_err(backend("list the collections of assets"))?;
+    rows.iter()
+        .map(|row| Ok((AssetId(rows::get(row, "member_id")?), collection(row)?)))
+        .collect()
+}
+
 pub(crate) async fn get(
     pool: &PgPool,
     ns: NamespaceId,

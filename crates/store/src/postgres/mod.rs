@@ -405,6 +405,13 @@ impl OrganiseStore for PgStore {
         collections::list(&self.pool, namespace).await
     }
 
+    async fn asset_collections(
+        &self,
+        ids: &[AssetId],
+    ) -> Result<Vec<(AssetId, Collection)>, StoreError> {
+        collections::of_assets(&self.pool, ids).await
+    }
+
     async fn get_collection(
         &self,
         namespace: NamespaceId,

@@ -63,6 +63,37 @@ pub(crate) async fn list(
     rows.iter().map(collection).collect()
 }
 
+pub(crate) async fn of_assets(
+    pool: &SqlitePool,
+    ids: &[AssetId],
+) -> Result<Vec<(AssetId, Collection)>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new(concat!(
+        "SELECT ci.asset_id AS member_id, ",
+        collection_columns!(),
+        " FROM collection_item ci JOIN collection c ON c.id = ci.collection_id
+         WHERE ci.asset_id IN ("
+    ));
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(id_bytes(*id));
+    }
+    qb.push(") ORDER BY ci.asset_id, c.title COLLATE NOCASE, c.id");
+    let rows = qb
+        .build()
+        .fetch_all(pool)
+        .await
+        .map_err(backend("list the collections of assets"))?;
+    rows.iter()
+        .map(|row| {
+            let member = uuid(rows::get(row, "member_id")?)?;
+            Ok((AssetId(member), collection(row)?))
+        })
+        .collect()
+}
+
 pub(crate) async fn get(
     pool: &SqlitePool,
     ns: NamespaceId,

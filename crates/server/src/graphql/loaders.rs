@@ -1,0 +1,78 @@
+//! DataLoader batching: the tags, variants and collections of every asset a response
+//! shows are read in one query each, whatever the number of assets. A fresh set of
+//! loaders serves each request, so nothing is cached across requests.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use medialib_core::organise::{AssetTag, Collection};
+use medialib_core::{AssetId, MetadataStore, Variant};
+
+/// What a loader's failure looks like to the fields that wait on it.
+type LoadError = Arc<medialib_core::StoreError>;
+
+/// The loaders of one request.
+pub(crate) struct Loaders {
+    pub tags: DataLoader<TagsOf>,
+    pub variants: DataLoader<VariantsOf>,
+    pub collections: DataLoader<CollectionsOf>,
+}
+
+impl Loaders {
+    pub(crate) fn new(store: &Arc<dyn MetadataStore>) -> Self {
+        Self {
+            tags: DataLoader::new(TagsOf(store.clone()), tokio::spawn),
+            variants: DataLoader::new(VariantsOf(store.clone()), tokio::spawn),
+            collections: DataLoader::new(CollectionsOf(store.clone()), tokio::spawn),
+        }
+    }
+}
+
+/// Groups rows by the asset each belongs to.
+fn by_asset<T>(rows: impl IntoIterator<Item = (AssetId, T)>) -> HashMap<AssetId, Vec<T>> {
+    let mut grouped: HashMap<AssetId, Vec<T>> = HashMap::new();
+    for (asset, row) in rows {
+        grouped.entry(asset).or_default().push(row);
+    }
+    grouped
+}
+
+/// The tags on each asset.
+pub(crate) struct TagsOf(Arc<dyn MetadataStore>);
+
+impl Loader<AssetId> for TagsOf {
+    type Value = Vec<AssetTag>;
+    type Error = LoadError;
+
+    async fn load(&self, ids: &[AssetId]) -> Result<HashMap<AssetId, Self::Value>, Self::Error> {
+        let rows = self.0.asset_tags(ids).await.map_err(Arc::new)?;
+        Ok(by_asset(rows.into_iter().map(|t| (t.asset, t))))
+    }
+}
+
+/// The variants and renditions of each asset, in their stored order.
+pub(crate) struct VariantsOf(Arc<dyn MetadataStore>);
+
+impl Loader<AssetId> for VariantsOf {
+    type Value = Vec<Variant>;
+    type Error = LoadError;
+
+    async fn load(&self, ids: &[AssetId]) -> Result<HashMap<AssetId, Self::Value>, Self::Error> {
+        let rows = self.0.variants_of(ids).await.map_err(Arc::new)?;
+        Ok(by_asset(rows.into_iter().map(|v| (v.asset_id, v))))
+    }
+}
+
+/// The collections each asset is in.
+pub(crate) struct CollectionsOf(Arc<dyn MetadataStore>);
+
+impl Loader<AssetId> for CollectionsOf {
+    type Value = Vec<Collection>;
+    type Error = LoadError;
+
+    async fn load(&self, ids: &[AssetId]) -> Result<HashMap<AssetId, Self::Value>, Self::Error> {
+        let rows = self.0.asset_collections(ids).await.map_err(Arc::new)?;
+        Ok(by_asset(rows))
+    }
+}
