@@ -110,6 +110,14 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The application error inside, for entry points that render it another way
+    /// (GraphQL).
+    pub(crate) fn into_app(self) -> AppError {
+        self.0
+    }
+}
+
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         Self(e)

@@ -22,11 +22,20 @@ pub(crate) struct Loaders {
 impl Loaders {
     pub(crate) fn new(store: &Arc<dyn MetadataStore>) -> Self {
         Self {
-            tags: DataLoader::new(TagsOf(store.clone()), tokio::spawn),
-            variants: DataLoader::new(VariantsOf(store.clone()), tokio::spawn),
-            collections: DataLoader::new(CollectionsOf(store.clone()), tokio::spawn),
+            tags: DataLoader::new(TagsOf(store.clone()), spawn),
+            variants: DataLoader::new(VariantsOf(store.clone()), spawn),
+            collections: DataLoader::new(CollectionsOf(store.clone()), spawn),
         }
     }
+}
+
+/// Runs a batch in the request's span, so its queries log (and count) as the request's.
+fn spawn<F>(batch: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    tokio::spawn(tracing::Instrument::in_current_span(batch))
 }
 
 /// Groups rows by the asset each belongs to.

@@ -3,7 +3,7 @@
 //! integrate with (Shopify's Files API is the pattern).
 //!
 //! - `asset`: the `Asset` interface and one type per kind; `types`: everything else;
-//!   `query`, `mutation`: the roots; `loaders`: DataLoader batching per request;
+//!   `query`, `mutation` (assets, collections, usage, jobs), `uploads`: the roots; `loaders`: DataLoader batching per request;
 //!   `errors`: `userErrors`, field errors and the codes of refused documents;
 //!   `subscription`: live job progress and asset status over `graphql-transport-ws`.
 //! - Limits: depth 12, complexity 1000 (a list of `first` items costs `first ×` its
@@ -22,6 +22,7 @@ mod mutation;
 mod query;
 mod subscription;
 mod types;
+mod uploads;
 
 use std::net::SocketAddr;
 
@@ -44,10 +45,14 @@ use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use loaders::Loaders;
-use mutation::Mutation;
+use mutation::MediaMutation;
 use query::Query;
 use subscription::Subscription;
 pub(crate) use subscription::websocket;
+
+/// The mutation root: every mutation type merged.
+#[derive(async_graphql::MergedObject, Default)]
+pub(crate) struct Mutation(MediaMutation, uploads::UploadMutation);
 
 /// The schema type.
 pub(crate) type MediaSchema = Schema<Query, Mutation, Subscription>;
@@ -92,7 +97,7 @@ impl Schemas {
 }
 
 fn build(state: &AppState, open: bool) -> MediaSchema {
-    let builder = Schema::build(Query, Mutation, Subscription)
+    let builder = Schema::build(Query, Mutation::default(), Subscription)
         .data(state.clone())
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
@@ -106,7 +111,9 @@ fn build(state: &AppState, open: bool) -> MediaSchema {
 
 /// The schema in SDL, as `docs/schema.graphql` keeps it.
 pub fn sdl() -> String {
-    Schema::build(Query, Mutation, Subscription).finish().sdl()
+    Schema::build(Query, Mutation::default(), Subscription)
+        .finish()
+        .sdl()
 }
 
 pub(crate) fn state<'a>(ctx: &Context<'a>) -> &'a AppState {

@@ -1,4 +1,4 @@
-//! The mutation root: the same use cases as REST, with the same rules. Each payload
+//! The mutations on assets, collections, usage and jobs: the same use cases as REST, with the same rules. Each payload
 //! carries `userErrors` (REST's codes); a refusal of access is a `FORBIDDEN` error of
 //! the field. Every mutation is audited as `graphql.<name>`, like a REST write.
 
@@ -17,8 +17,9 @@ use super::errors::{UserError, user_errors};
 use super::types::{CollectionNode, JobNode, UsageNode};
 use super::{audit, principal, state};
 
-/// The mutation root.
-pub(crate) struct Mutation;
+/// The mutations on assets, collections, usage and jobs.
+#[derive(Default)]
+pub(crate) struct MediaMutation;
 
 /// The asset a mutation changed or made.
 #[derive(SimpleObject, Default)]
@@ -226,7 +227,7 @@ async fn collection_payload(
 }
 
 #[Object]
-impl Mutation {
+impl MediaMutation {
     /// Changes an asset's title, alt text, description, visibility or focal point.
     async fn asset_update(
         &self,

@@ -2,10 +2,14 @@
 //! and the caller. Each wraps a domain record and renders it as the REST API does
 //! (RFC 3339 times, the same enum strings in upper case, the same URLs).
 
-use async_graphql::{Enum, ID, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use medialib_app::organise;
 use medialib_core::organise::{AssetTag, Collection, Tag, Usage};
 use medialib_core::{AssetKind, AssetStatus, Job, JobStatus, Variant};
 
+use super::asset::AssetNode;
+use super::errors::field_error;
+use super::{principal, state};
 use crate::dto::{rfc3339, variant_path};
 use crate::state::Urls;
 
@@ -166,6 +170,25 @@ impl CollectionNode {
     }
     async fn created_at(&self) -> String {
         rfc3339(self.0.created_at)
+    }
+    /// Its assets in their order, `first` of them from `offset`.
+    #[graphql(complexity = "first.max(1) as usize * child_complexity")]
+    async fn assets(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20, validator(minimum = 1, maximum = 100))] first: i32,
+        #[graphql(default)] offset: u32,
+    ) -> Result<Vec<AssetNode>> {
+        let catalog = &state(ctx).catalog;
+        let page =
+            organise::collections::items(catalog, principal(ctx), self.0.id, offset, first as u32)
+                .await
+                .map_err(field_error)?;
+        Ok(page
+            .items
+            .into_iter()
+            .map(|(_, asset)| AssetNode::of(asset))
+            .collect())
     }
 }
 

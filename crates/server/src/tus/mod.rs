@@ -18,6 +18,7 @@
 pub(crate) mod complete;
 pub mod headers;
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -91,10 +92,6 @@ fn checksum(headers: &HeaderMap) -> Result<Option<(headers::Algorithm, Vec<u8>)>
 
 pub(crate) fn expiry(state: &AppState) -> Timestamp {
     Timestamp::now_utc() + Duration::from_secs(state.catalog.settings.uploads.expire_seconds)
-}
-
-fn location(id: UploadId) -> String {
-    format!("/api/v1/uploads/{id}")
 }
 
 /// The session `id` if it belongs to the caller and has not expired.
@@ -223,7 +220,6 @@ pub(crate) async fn create(
     if let Some(ConcatHeader::Final(parts)) = concat {
         return assemble(&state, &auth, parts, metadata).await;
     }
-    let max = state.catalog.settings.limits.max_upload_bytes;
     let length = match number(&headers, "Upload-Length")? {
         Some(length) => length,
         None if headers.contains_key("Upload-Defer-Length") => {
@@ -233,44 +229,8 @@ pub(crate) async fn create(
         }
         None => return Err(bad_header("send the file's size in Upload-Length".into())),
     };
-    if length > max {
-        return Err(ApiError::new(
-            ErrorCode::FileTooLarge,
-            format!("the file is larger than the {max}-byte upload limit (Tus-Max-Size)"),
-        ));
-    }
-    medialib_app::ingest::quota::check(&state.catalog, auth.namespace, length).await?;
-    if length == 0 && concat.is_none() {
-        // The multipart path's answer, before a session that could never be ingested.
-        return Err(ApiError::new(
-            ErrorCode::EmptyFile,
-            "the file is empty (0 bytes)",
-        ));
-    }
-    let now = Timestamp::now_utc();
-    let session = UploadSession {
-        id: UploadId::new(),
-        namespace: auth.namespace,
-        user: auth.user,
-        length,
-        offset: 0,
-        metadata,
-        concat: (concat == Some(ConcatHeader::Partial)).then_some(Concat::Partial),
-        chunk_size: None,
-        asset: None,
-        created_at: now,
-        expires_at: expiry(&state),
-    };
-    state
-        .uploads
-        .create(session.id)
-        .await
-        .map_err(ApiError::disk)?;
-    if let Err(e) = state.catalog.store.create_upload(&session).await {
-        let _ = state.uploads.remove(session.id).await;
-        return Err(e.into());
-    }
-    tracing::info!(upload = %session.id, length, "upload created");
+    let partial = concat == Some(ConcatHeader::Partial);
+    let session = open(&state, &auth, length, metadata, partial).await?;
     let mut response = if is_upload_body(&headers) {
         let mut writing = lock(&state, session.id).await?;
         let received = receive(&state, session.clone(), &mut writing, &headers, body).await;
@@ -285,6 +245,66 @@ pub(crate) async fn create(
         HeaderValue::try_from(location(session.id)).expect("ids are ASCII"),
     );
     Ok(response)
+}
+
+/// Opens an upload session of `length` bytes for `caller` (a part of a later
+/// concatenation when `partial`), with its bytes' store ready: what tus creation and
+/// GraphQL's `uploadCreate` share.
+///
+/// Errors: 413 over `limits.max_upload_bytes` or the namespace's quota; 400 for an
+/// empty file that is not a part.
+pub(crate) async fn open(
+    state: &AppState,
+    caller: &Principal,
+    length: u64,
+    metadata: BTreeMap<String, String>,
+    partial: bool,
+) -> Result<UploadSession, ApiError> {
+    let max = state.catalog.settings.limits.max_upload_bytes;
+    if length > max {
+        return Err(ApiError::new(
+            ErrorCode::FileTooLarge,
+            format!("the file is larger than the {max}-byte upload limit (Tus-Max-Size)"),
+        ));
+    }
+    medialib_app::ingest::quota::check(&state.catalog, caller.namespace, length).await?;
+    if length == 0 && !partial {
+        // The multipart path's answer, before a session that could never be ingested.
+        return Err(ApiError::new(
+            ErrorCode::EmptyFile,
+            "the file is empty (0 bytes)",
+        ));
+    }
+    let now = Timestamp::now_utc();
+    let session = UploadSession {
+        id: UploadId::new(),
+        namespace: caller.namespace,
+        user: caller.user,
+        length,
+        offset: 0,
+        metadata,
+        concat: partial.then_some(Concat::Partial),
+        chunk_size: None,
+        asset: None,
+        created_at: now,
+        expires_at: expiry(state),
+    };
+    state
+        .uploads
+        .create(session.id)
+        .await
+        .map_err(ApiError::disk)?;
+    if let Err(e) = state.catalog.store.create_upload(&session).await {
+        let _ = state.uploads.remove(session.id).await;
+        return Err(e.into());
+    }
+    tracing::info!(upload = %session.id, length, "upload created");
+    Ok(session)
+}
+
+/// The path of an upload session.
+pub(crate) fn location(id: UploadId) -> String {
+    format!("/api/v1/uploads/{id}")
 }
 
 /// `HEAD /api/v1/uploads/{id}`: how far the upload is; `Medialib-Asset-Id` once it

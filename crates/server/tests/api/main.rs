@@ -11,6 +11,7 @@ mod corpus;
 mod delivery;
 mod documents;
 mod errors;
+mod graphql;
 mod health;
 mod helpers;
 mod import;

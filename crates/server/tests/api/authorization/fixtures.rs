@@ -13,11 +13,11 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, corpus, member};
 
 /// The callers' tokens, `None` for anonymous.
-pub(super) struct Callers {
-    pub(super) tokens: [Option<String>; 6],
+pub(crate) struct Callers {
+    pub(crate) tokens: [Option<String>; 6],
 }
 
-pub(super) async fn callers(app: &TestApp) -> Callers {
+pub(crate) async fn callers(app: &TestApp) -> Callers {
     let store = &app.state.catalog.store;
     let home = NamespaceId(1);
     let away = store.create_namespace("away", "Away").await.unwrap().id;
@@ -55,10 +55,10 @@ pub(super) struct Fixture {
     pub(super) webhook: (String, String),
 }
 
-pub(super) static UNIQUE: AtomicU32 = AtomicU32::new(0);
+pub(crate) static UNIQUE: AtomicU32 = AtomicU32::new(0);
 
 /// A PNG no other fixture has (dedup would hand back an older asset).
-pub(super) fn unique_png() -> Vec<u8> {
+pub(crate) fn unique_png() -> Vec<u8> {
     let n = UNIQUE.fetch_add(1, Ordering::Relaxed);
     let pixels = image::RgbImage::from_fn(8, 8, |x, y| {
         image::Rgb([n as u8, (n >> 8) as u8, (x * 8 + y) as u8])

@@ -4,7 +4,7 @@
 //! one cell's deletion cannot decide another's answer. A route missing from the table,
 //! or a row naming a route that does not exist, fails the test.
 
-mod fixtures;
+pub(crate) mod fixtures;
 
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
