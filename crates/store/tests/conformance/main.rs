@@ -128,6 +128,7 @@ macro_rules! contract {
                 pages_count_listed_items_when_an_item_is_trashed,
                 concurrent_changes_keep_every_item_once_at_dense_positions,
                 the_first_watermarked_collection_by_title_marks_its_assets,
+                the_collections_of_assets_are_read_in_one_call,
             },
             );
         }

@@ -572,3 +572,26 @@ pub(crate) async fn the_first_watermarked_collection_by_title_marks_its_assets(s
     assert!(store.asset_generation() > before);
     assert_eq!(store.collection_watermark(ids[1]).await.unwrap(), None);
 }
+
+/// The collections of a page of assets, read at once: by asset, each asset's by title;
+/// an asset in none has no pair.
+pub(crate) async fn the_collections_of_assets_are_read_in_one_call(store: Store) {
+    let store = store.as_ref();
+    let ids = assets(store, 3).await;
+    let [a, b, c] = ids[..] else { unreachable!() };
+    let trip = collection(store, "Trip").await;
+    let best = collection(store, "best of").await;
+    store.insert_items(trip.id, &[a, b], None).await.unwrap();
+    store.insert_items(best.id, &[a], None).await.unwrap();
+    let pairs: Vec<(AssetId, CollectionId)> = store
+        .asset_collections(&[c, b, a])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(asset, collection)| (asset, collection.id))
+        .collect();
+    let mut expected = vec![(a, best.id), (a, trip.id), (b, trip.id)];
+    expected.sort_by_key(|(asset, _)| *asset);
+    assert_eq!(pairs, expected);
+    assert!(store.asset_collections(&[]).await.unwrap().is_empty());
+}
