@@ -3,7 +3,9 @@
 // retry and cancel. A file is also kept in IndexedDB until it is uploaded, so a page
 // reload picks it up again and tus resumes at the offset the server has. Files larger
 // than KEEP_MAX_BYTES are not copied into the browser's storage: after a reload they are
-// listed as interrupted and resume when the same file is dropped again.
+// listed as interrupted and resume when the same file is dropped again. A file the server
+// would refuse (its type, its size, the quota) is refused here first (`accepts.js`).
+import { refusal } from "./accepts.js";
 import { api } from "./api.js";
 import { focusOn, formatBytes, h, toast } from "./dom.js";
 
@@ -138,7 +140,28 @@ export function createUploader(root, { onAsset }) {
   // A drop before this point is lost; scripted drops (the browser tests) wait for it.
   dropzone.dataset.ready = "true";
 
+  /** A row for a file refused before upload: the reason, and Remove. */
+  function refuse(file, why) {
+    const remove = h("button", { type: "button", class: "button small quiet" }, "Remove");
+    const details = why.formats
+      ? h("details", { class: "upload-formats" }, h("summary", {}, "Supported formats"), why.formats)
+      : null;
+    const row = h("li", { class: "upload-item", dataset: { state: "refused" } },
+      h("span", { class: "upload-name" }, file.name),
+      h("span", { class: "upload-size muted" }, formatBytes(file.size)),
+      h("span", { class: "upload-status" }, why.message),
+      h("span", { class: "upload-actions" }, remove),
+      details);
+    remove.addEventListener("click", () => dropRow(row));
+    list.prepend(row);
+  }
+
   async function add(file, key = crypto.randomUUID()) {
+    const why = await refusal(file);
+    if (why) {
+      refuse(file, why);
+      return;
+    }
     list.querySelector(`[data-resume="${CSS.escape(`${file.name}/${file.size}`)}"]`)?.remove();
     // The copy that lets the upload resume after a reload is written meanwhile: IndexedDB
     // can take many seconds to commit on a busy disk, and the upload need not wait.

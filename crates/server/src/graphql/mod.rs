@@ -3,7 +3,8 @@
 //! integrate with (Shopify's Files API is the pattern).
 //!
 //! - `asset`: the `Asset` interface and one type per kind; `types`: everything else;
-//!   `query`, `mutation` (assets, collections, usage, jobs), `uploads`: the roots; `loaders`: DataLoader batching per request;
+//!   `query`, `mutation` (assets, collections, usage, jobs), `uploads`, `admin`
+//!   (namespaces and users): the roots, merged; `loaders`: DataLoader batching per request;
 //!   `errors`: `userErrors`, field errors and the codes of refused documents;
 //!   `subscription`: live job progress and asset status over `graphql-transport-ws`.
 //! - Limits: depth 12, complexity 1000 (a list of `first` items costs `first ×` its
@@ -15,6 +16,7 @@
 //!   carry `GraphQL-Require-Preflight` (or Apollo's `Apollo-Require-Preflight`): a
 //!   cross-site form cannot set it, and a cross-site script must ask CORS first.
 
+mod admin;
 mod asset;
 mod errors;
 mod loaders;
@@ -46,16 +48,21 @@ use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use loaders::Loaders;
 use mutation::MediaMutation;
-use query::Query;
+use query::MediaQuery;
 use subscription::Subscription;
 pub(crate) use subscription::websocket;
 
+/// The query root: every query type merged.
+#[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "Query")]
+pub(crate) struct QueryRoot(MediaQuery, admin::AdminQuery);
+
 /// The mutation root: every mutation type merged.
 #[derive(async_graphql::MergedObject, Default)]
-pub(crate) struct Mutation(MediaMutation, uploads::UploadMutation);
+pub(crate) struct Mutation(MediaMutation, uploads::UploadMutation, admin::AdminMutation);
 
 /// The schema type.
-pub(crate) type MediaSchema = Schema<Query, Mutation, Subscription>;
+pub(crate) type MediaSchema = Schema<QueryRoot, Mutation, Subscription>;
 
 /// Deepest selection a document may have.
 const MAX_DEPTH: usize = 12;
@@ -97,7 +104,7 @@ impl Schemas {
 }
 
 fn build(state: &AppState, open: bool) -> MediaSchema {
-    let builder = Schema::build(Query, Mutation::default(), Subscription)
+    let builder = Schema::build(QueryRoot::default(), Mutation::default(), Subscription)
         .data(state.clone())
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
@@ -111,7 +118,7 @@ fn build(state: &AppState, open: bool) -> MediaSchema {
 
 /// The schema in SDL, as `docs/schema.graphql` keeps it.
 pub fn sdl() -> String {
-    Schema::build(Query, Mutation::default(), Subscription)
+    Schema::build(QueryRoot::default(), Mutation::default(), Subscription)
         .finish()
         .sdl()
 }

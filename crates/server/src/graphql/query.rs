@@ -15,11 +15,12 @@ use super::errors::field_error;
 use super::types::{CollectionNode, JobNode, Kind, Me, Status, TagNode};
 use super::{principal, state};
 
-/// The query root.
-pub(crate) struct Query;
+/// The queries on media: assets, tags, collections, jobs, and the caller.
+#[derive(Default)]
+pub(crate) struct MediaQuery;
 
 #[Object]
-impl Query {
+impl MediaQuery {
     /// One asset; `null` when there is none with this id in the caller's namespace.
     async fn asset(&self, ctx: &Context<'_>, id: ID) -> Result<Option<AssetNode>> {
         let Ok(id) = id.parse::<AssetId>() else {

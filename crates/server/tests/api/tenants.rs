@@ -261,3 +261,49 @@ async fn users_are_created_changed_disabled_and_deleted() {
     assert_eq!(gone["name"], format!("deleted-user-{}", cy["id"]));
     assert!(gone["anonymized_at"].is_string());
 }
+
+#[tokio::test]
+async fn tenants_in_graphql_follow_the_same_rules() {
+    let app = spawn_app_with(|_| {}, false).await;
+    let create = "mutation { namespaceCreate(input: {slug: \"shop\", quotaAssets: 5}) {
+        namespace { slug quotaAssets } userErrors { code } } }";
+    let (_, made) = crate::graphql::post(&app, TOKEN, json!({"query": create})).await;
+    assert_eq!(
+        made["data"]["namespaceCreate"]["namespace"],
+        json!({"slug": "shop", "quotaAssets": 5}),
+        "{made}"
+    );
+    let (_, again) = crate::graphql::post(&app, TOKEN, json!({"query": create})).await;
+    assert_eq!(
+        again["data"]["namespaceCreate"]["userErrors"][0]["code"],
+        "conflict"
+    );
+    let user = "mutation { userCreate(input: {name: \"dee\", email: \"dee@example.org\", role: \"editor\"}) {
+        user { id name } userErrors { code } } }";
+    let (_, dee) = crate::graphql::post(&app, TOKEN, json!({"query": user})).await;
+    let id = dee["data"]["userCreate"]["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let disable = format!(
+        "mutation {{ userUpdate(id: \"{id}\", input: {{disabled: true, email: null}}) {{
+        user {{ email disabledAt }} }} }}"
+    );
+    let (_, off) = crate::graphql::post(&app, TOKEN, json!({"query": disable})).await;
+    let off = &off["data"]["userUpdate"]["user"];
+    assert!(
+        off["disabledAt"].is_string() && off["email"].is_null(),
+        "{off}"
+    );
+    let list = "{ namespaces { slug } users { name } }";
+    let (_, listed) = crate::graphql::post(&app, TOKEN, json!({"query": list})).await;
+    assert_eq!(
+        listed["data"]["namespaces"],
+        json!([{"slug": "default"}, {"slug": "shop"}])
+    );
+    let names = listed["data"]["users"].to_string();
+    assert!(names.contains("dee"), "{names}");
+    let delete = "mutation { namespaceDelete(slug: \"shop\") { deleted userErrors { code } } }";
+    let (_, gone) = crate::graphql::post(&app, TOKEN, json!({"query": delete})).await;
+    assert_eq!(gone["data"]["namespaceDelete"]["deleted"], true, "{gone}");
+}

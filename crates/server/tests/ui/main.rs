@@ -4,6 +4,7 @@
 //!
 //! Every page visited is saved as a PNG under `target/ui-screenshots/`.
 
+mod accepts;
 mod browser;
 mod curate;
 mod focal;

@@ -12,11 +12,14 @@
 //! - `workers`: 200 corpus images processed by 1 or 2 `medialib worker` processes.
 //! - `transform`: cache-busted `/img` transforms of a 12 MP JPEG against a sharp server,
 //!   and cache hits against nginx.
+//! - `graphql`: the media picker's GraphQL query against its REST equivalent, over the
+//!   `search` library.
 //!
 //! Each starts `medialib serve` as a child process on a fresh data directory (`search`:
 //! one it seeded first), so the server's timings and memory are its own.
 
 mod delivery;
+mod graphql;
 mod image;
 mod queue;
 mod s3;
@@ -63,6 +66,9 @@ enum Which {
     Workers(workers::Options),
     /// On-the-fly transforms (W1, W3, W4) against sharp, and cache hits against nginx.
     Transform(transform::Options),
+    /// The media picker's GraphQL query against its REST equivalent, over the search
+    /// benchmark's library.
+    Graphql(graphql::Options),
 }
 
 /// Runs the chosen benchmark and prints a Markdown report.
@@ -76,6 +82,7 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
         Which::Queue(o) => queue::run(o).await,
         Which::Workers(o) => workers::run(o).await,
         Which::Transform(o) => transform::run(o).await,
+        Which::Graphql(o) => graphql::run(o).await,
     }
 }
 
@@ -271,6 +278,19 @@ fn timed(cmd: &mut Command, what: &str) -> anyhow::Result<Duration> {
         bail!("{what} failed");
     }
     Ok(started.elapsed())
+}
+
+/// The `p`th percentile (nearest rank) of some timings.
+fn percentile(times: &[Duration], p: usize) -> Duration {
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    let rank = (sorted.len() * p).div_ceil(100).max(1);
+    sorted[rank - 1]
+}
+
+/// A duration in milliseconds, for a report.
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
 /// The median of some timings.

@@ -28,8 +28,10 @@ fn outcome(status: u16, body: &Value, field: &str) -> String {
     user_error.unwrap_or("ok").to_owned()
 }
 
-/// What a cell names: the fixture's asset, collection, tag and job.
+/// What a cell names: the fixture's asset, collection, tag, job, and a member of the
+/// home namespace.
 struct Fixture {
+    member: String,
     asset: String,
     collection: String,
     tag: String,
@@ -46,9 +48,11 @@ async fn fixture(app: &TestApp, owner: &str) -> Fixture {
           t: assetsTag(ids: [\"{id}\"], tags: [\"t{n}\"]) {{ assets {{ tags {{ slug }} }} }}
           c: collectionCreate(input: {{title: \"c{n}\"}}) {{ collection {{ id }} }}
           u: usageAdd(input: {{assetId: \"{id}\", entityType: \"article\", entityId: \"7\"}}) {{ usage {{ entityId }} }}
+          m: userCreate(input: {{name: \"m{n}\", role: \"viewer\"}}) {{ user {{ id }} }}
         }}"
     );
     let (_, made) = super::post(app, TOKEN, json!({"query": setup})).await;
+    let member = made["data"]["m"]["user"]["id"].as_str().unwrap().to_owned();
     let collection = made["data"]["c"]["collection"]["id"]
         .as_str()
         .unwrap()
@@ -58,6 +62,7 @@ async fn fixture(app: &TestApp, owner: &str) -> Fixture {
     );
     super::post(app, TOKEN, json!({"query": add})).await;
     Fixture {
+        member,
         job: asset["jobs"][0]["id"].as_str().unwrap().to_owned(),
         tag: format!("t{n}"),
         asset: id,
@@ -164,6 +169,38 @@ fn table() -> Vec<(&'static str, &'static str, [&'static str; 6])> {
             "jobCancel(id: \"{job}\") { userErrors { code } }",
             ["401", F, "ok", F, "ok", NF],
         ),
+        // Tenants: the instance owner (`tenants.rs`; not a column here) creates and
+        // deletes namespaces; admins manage their own namespace and its members.
+        (
+            "namespaceCreate",
+            "namespaceCreate(input: {slug: \"ns-{unique}\"}) { userErrors { code } }",
+            ["401", F, F, F, F, F],
+        ),
+        (
+            "namespaceUpdate",
+            "namespaceUpdate(slug: \"default\", input: {name: \"Home {unique}\"}) { userErrors { code } }",
+            ["401", F, F, F, "ok", NF],
+        ),
+        (
+            "namespaceDelete",
+            "namespaceDelete(slug: \"away\", purge: true) { userErrors { code } }",
+            ["401", F, F, F, F, F],
+        ),
+        (
+            "userCreate",
+            "userCreate(input: {name: \"u{unique}\"}) { userErrors { code } }",
+            ["401", F, F, F, "ok", "ok"],
+        ),
+        (
+            "userUpdate",
+            "userUpdate(id: \"{member}\", input: {name: \"r{unique}\"}) { userErrors { code } }",
+            ["401", F, F, F, "ok", NF],
+        ),
+        (
+            "userDelete",
+            "userDelete(id: \"{member}\") { userErrors { code } }",
+            ["401", F, F, F, "ok", NF],
+        ),
     ]
 }
 
@@ -234,6 +271,7 @@ async fn every_mutation_answers_every_caller_as_the_table_says() {
                 .replace("{collection}", &f.collection)
                 .replace("{tag}", &f.tag)
                 .replace("{job}", &f.job)
+                .replace("{member}", &f.member)
                 .replace(
                     "{unique}",
                     &UNIQUE.fetch_add(1, Ordering::Relaxed).to_string(),

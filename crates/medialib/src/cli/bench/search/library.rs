@@ -89,9 +89,9 @@ const TAKEN_FROM: i64 = 1_483_228_800;
 const TAKEN_SPAN: u64 = 283_996_800;
 
 /// What seeding made.
-pub(super) struct Seeded {
-    pub(super) assets: u32,
-    pub(super) took: Duration,
+pub(in crate::cli::bench) struct Seeded {
+    pub(in crate::cli::bench) assets: u32,
+    pub(in crate::cli::bench) took: Duration,
     pub(super) tagged: usize,
     pub(super) in_collections: usize,
     pub(super) used: usize,
@@ -173,7 +173,10 @@ fn progress(len: u64, verb: &str) -> ProgressBar {
 
 /// Opens (creating and migrating) the store `database` names, which must hold no library
 /// yet, and fills it with `assets` generated assets, organised.
-pub(super) async fn seed(database: &Database, assets: u32) -> anyhow::Result<Seeded> {
+pub(in crate::cli::bench) async fn seed(
+    database: &Database,
+    assets: u32,
+) -> anyhow::Result<Seeded> {
     let started = Instant::now();
     // Every call is awaited before the next; a few connections leave room for a call
     // that reads beside its transaction.

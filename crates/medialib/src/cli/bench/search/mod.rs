@@ -34,7 +34,7 @@ use serde_json::{Value, json};
 use super::{CpuTicks, Server, client, shown};
 use library::seed;
 
-mod library;
+pub(super) mod library;
 mod postgres;
 mod report;
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use super::super::{ms, percentile};
 use super::postgres::PgRun;
 use super::{Measured, TARGET_P95, Timed};
 
@@ -115,17 +116,4 @@ pub(super) fn both_table(
 /// Whether a p95 meets the target, for the report.
 fn met(p95: Duration) -> &'static str {
     if p95 <= TARGET_P95 { "yes" } else { "**no**" }
-}
-
-/// The `p`th percentile (nearest rank) of some timings.
-fn percentile(times: &[Duration], p: usize) -> Duration {
-    let mut sorted = times.to_vec();
-    sorted.sort();
-    let rank = (sorted.len() * p).div_ceil(100).max(1);
-    sorted[rank - 1]
-}
-
-/// A duration in milliseconds, for the report.
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
