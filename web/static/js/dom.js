@@ -30,8 +30,13 @@ export function toast(message, kind = "info") {
   if (!box) return;
   const item = h("div", { class: `toast ${kind}`, role: kind === "error" ? "alert" : null }, message);
   box.append(item);
+  // At most three at once: a burst of uploads must not wall off the page.
+  while (box.children.length > MAX_TOASTS) box.firstElementChild.remove();
   setTimeout(() => item.remove(), kind === "error" ? 8000 : 4000);
 }
+
+/** Notifications shown at once; older ones give way. */
+const MAX_TOASTS = 3;
 
 /** Bytes as B, KiB, MiB, GiB (binary units, one decimal). */
 export function formatBytes(bytes) {

@@ -110,6 +110,18 @@ export function createUploader(root, { onAsset }) {
   const dropzone = root.querySelector("[data-dropzone]");
   const input = root.querySelector("[data-upload-input]");
   const list = root.querySelector("[data-upload-list]");
+  const clear = root.querySelector("[data-upload-clear]");
+
+  /** Shows "Clear finished" while some row has ended (done, failed or refused). */
+  const ENDED = ".upload-item:is([data-state=done], [data-state=failed], [data-state=refused])";
+  const updateClear = () => {
+    if (clear) clear.hidden = !list.querySelector(ENDED);
+  };
+  new MutationObserver(updateClear).observe(list, { subtree: true, childList: true, attributeFilter: ["data-state"] });
+  clear?.addEventListener("click", () => {
+    for (const row of list.querySelectorAll(ENDED)) dropRow(row);
+    focusOn(input);
+  });
 
   /** Removes an upload's row. Focus in it moves to a neighbour's button, else to the file
    * chooser. */
@@ -131,6 +143,14 @@ export function createUploader(root, { onAsset }) {
   dropzone.addEventListener("drop", (event) => {
     event.preventDefault();
     dropzone.classList.remove("over");
+    for (const file of event.dataTransfer?.files || []) add(file);
+  });
+  // A file dropped beside the zone is uploaded too, never opened by the browser in
+  // place of the page.
+  window.addEventListener("dragover", (event) => event.preventDefault());
+  window.addEventListener("drop", (event) => {
+    if (event.defaultPrevented) return;
+    event.preventDefault();
     for (const file of event.dataTransfer?.files || []) add(file);
   });
   input.addEventListener("change", () => {
@@ -172,10 +192,11 @@ export function createUploader(root, { onAsset }) {
     const pause = h("button", { type: "button", class: "button small" }, "Pause");
     const retry = h("button", { type: "button", class: "button small", hidden: true }, "Retry");
     const cancel = h("button", { type: "button", class: "button small quiet" }, "Cancel");
+    const remove = h("button", { type: "button", class: "button small quiet", hidden: true }, "Remove");
     const row = h("li", { class: "upload-item", dataset: { state: "uploading" } },
       h("span", { class: "upload-name" }, file.name),
       h("span", { class: "upload-size muted" }, formatBytes(file.size)),
-      progress, status, h("span", { class: "upload-actions" }, pause, retry, cancel));
+      progress, status, h("span", { class: "upload-actions" }, pause, retry, cancel, remove));
     list.prepend(row);
     const setState = (state, text) => {
       row.dataset.state = state;
@@ -211,10 +232,12 @@ export function createUploader(root, { onAsset }) {
         }
       },
       onError(error) {
-        const why = explain(error);
-        setState("failed", why);
-        toast(`${file.name}: ${why}`, "error");
+        // Told once, in the row: no notification besides it.
+        setState("failed", explain(error));
+        progress.hidden = true;
         pause.hidden = true;
+        cancel.hidden = true;
+        remove.hidden = false;
         // A file the server refused is refused again: no retry, and it is not resumed
         // after a reload either. A lost connection or a busy server may pass later.
         if (refused(error)) {
@@ -239,9 +262,17 @@ export function createUploader(root, { onAsset }) {
     });
     retry.addEventListener("click", () => {
       retry.hidden = true;
+      remove.hidden = true;
+      progress.hidden = false;
       pause.hidden = false;
+      cancel.hidden = false;
       setState("uploading", "Retrying…");
       upload.start();
+    });
+    remove.addEventListener("click", async () => {
+      forget();
+      dropRow(row);
+      await upload.abort(true).catch(() => {});
     });
     cancel.addEventListener("click", async () => {
       forget();

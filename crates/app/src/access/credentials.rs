@@ -36,7 +36,8 @@ pub fn check_password(password: &str) -> Result<(), AppError> {
     let chars = password.chars().count();
     if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
         return Err(AppError::invalid(format!(
-            "a password needs {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"
+            "a password needs at least {MIN_PASSWORD_CHARS} characters, and at most \
+             {MAX_PASSWORD_CHARS}"
         )));
     }
     Ok(())

@@ -122,7 +122,7 @@ pub fn markup_of(
     for format in [OutputFormat::Avif, OutputFormat::Webp, fallback] {
         let mut srcset = Vec::new();
         for &w in &widths {
-            let url = sign(catalog, signer, &asset, &at_width(&base, w), format, ttl);
+            let url = sign(catalog, signer, asset, &at_width(&base, w), format, ttl);
             srcset.push(format!("{}{url} {w}w", request.base_url));
         }
         sources.push(SourceSet {
@@ -146,9 +146,9 @@ pub fn markup_of(
     let (width, height) = src_ops
         .plan(picture.size, max_side, (0.5, 0.5))
         .output_size();
-    let src = sign(catalog, signer, &asset, &src_ops, fallback, ttl);
+    let src = sign(catalog, signer, asset, &src_ops, fallback, ttl);
     let src = format!("{}{src}", request.base_url);
-    let html = html(&asset, &sources, &sizes, &src, (width, height));
+    let html = html(asset, &sources, &sizes, &src, (width, height));
     Ok(Responsive {
         sources,
         sizes,

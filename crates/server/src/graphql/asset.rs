@@ -316,6 +316,10 @@ kind_object!(
 );
 
 /// Any asset; ask for a kind's own fields with `... on ImageAsset { facts { … } }`.
+#[allow(
+    clippy::duplicated_attributes,
+    reason = "each `field(…)` of the derive names its type; fields of one type are not duplicates"
+)]
 #[derive(Interface)]
 #[graphql(
     name = "Asset",

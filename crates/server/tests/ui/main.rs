@@ -16,4 +16,5 @@ mod library;
 mod pages;
 mod picker;
 mod resume;
+mod uploads;
 mod use_media;

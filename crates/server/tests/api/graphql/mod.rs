@@ -165,8 +165,7 @@ async fn a_client_uploads_files_watches_them_process_then_finds_and_pages_them()
     for id in &images {
         let last = events
             .iter()
-            .filter(|e| e["data"]["assetStatus"]["id"] == json!(id))
-            .next_back()
+            .rfind(|e| e["data"]["assetStatus"]["id"] == json!(id))
             .unwrap_or_else(|| panic!("no event for {id}: {events:?}"));
         assert_eq!(last["data"]["assetStatus"]["status"], "READY", "{events:?}");
     }
