@@ -50,7 +50,6 @@ use loaders::Loaders;
 use mutation::MediaMutation;
 use query::MediaQuery;
 use subscription::Subscription;
-pub(crate) use subscription::websocket;
 
 /// The query root: every query type merged.
 #[derive(async_graphql::MergedObject, Default)]
@@ -304,6 +303,15 @@ async fn read_batch(
         )));
     }
     Ok(requests)
+}
+
+/// The subscriptions' WebSocket, `GET /api/v1/graphql/ws`: not an OpenAPI operation, so
+/// served beside the documented API.
+pub(crate) fn websocket_routes(schemas: Schemas) -> axum::Router<AppState> {
+    axum::Router::new().route(
+        "/api/v1/graphql/ws",
+        axum::routing::get(subscription::websocket).layer(Extension(schemas)),
+    )
 }
 
 /// A request body that went past its limit.

@@ -75,13 +75,15 @@ use crate::state::AppState;
 /// Builds the whole HTTP application: the API under `/api/v1`, delivery, health, the
 /// API description (`/api/v1/openapi.json`, `/api/v1/docs`) and the web UI (`/ui/`).
 pub fn router(state: AppState) -> Router {
-    let (app, mut spec) = documented(&state).split_for_parts();
+    let graphql = crate::graphql::Schemas::new(&state);
+    let (app, mut spec) = documented(&state, &graphql).split_for_parts();
     openapi::add_auth_errors(&mut spec);
     let actions = Arc::new(Actions::from_spec(&spec));
     let audit =
         axum::middleware::from_fn_with_state((state.clone(), actions), crate::audit::record);
     app.layer(audit)
         .merge(openapi::routes(spec))
+        .merge(crate::graphql::websocket_routes(graphql))
         .merge(crate::ui::routes(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -93,7 +95,10 @@ pub fn router(state: AppState) -> Router {
 
 /// Every route, each registered with its OpenAPI operation so that none can be served
 /// undocumented (`routes!` takes both from the handler's `#[utoipa::path]`).
-fn documented(state: &AppState) -> OpenApiRouter<AppState> {
+fn documented(
+    state: &AppState,
+    graphql_schemas: &crate::graphql::Schemas,
+) -> OpenApiRouter<AppState> {
     let body_limit =
         usize::try_from(state.catalog.settings.limits.max_request_bytes).unwrap_or(usize::MAX);
     let (schemas, paths, upload) = routes!(upload::upload);
@@ -113,18 +118,12 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(chunked::get, chunked::delete))
         .routes(routes!(chunked::put_chunk))
         .routes(routes!(chunked::finalize));
-    let graphql = crate::graphql::Schemas::new(state);
-    let (s3, p3, graphql_http) = routes!(crate::graphql::execute, crate::graphql::graphiql);
-    let graphql_http = graphql_http
-        .layer::<_, std::convert::Infallible>(axum::Extension(graphql.clone()))
+    let (s3, p3, graphql) = routes!(crate::graphql::execute, crate::graphql::graphiql);
+    let graphql = graphql
+        .layer::<_, std::convert::Infallible>(axum::Extension(graphql_schemas.clone()))
         .layer(DefaultBodyLimit::disable());
     let api = OpenApiRouter::new()
-        .routes((s3, p3, graphql_http))
-        .route(
-            "/graphql/ws",
-            axum::routing::get(crate::graphql::websocket)
-                .layer::<_, std::convert::Infallible>(axum::Extension(graphql)),
-        )
+        .routes((s3, p3, graphql))
         .routes(routes!(search::search))
         .routes(routes!(search::unused))
         .routes(routes!(duplicates::duplicates))

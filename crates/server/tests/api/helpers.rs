@@ -39,7 +39,10 @@ pub struct TestApp {
 /// A fresh database for a new server: PostgreSQL in `api_postgres`, else none (SQLite in
 /// the data directory).
 async fn fresh_database() -> Option<String> {
-    if env!("CARGO_CRATE_NAME") != "api_postgres" {
+    if !matches!(
+        env!("CARGO_CRATE_NAME"),
+        "api_postgres" | "graphql_statements"
+    ) {
         return None;
     }
     let cluster = medialib_test_servers::PgCluster::shared();

@@ -375,6 +375,15 @@ fn table() -> Vec<Row> {
             None,
             [401, 403, 403, 403, 200, 404],
         ),
+        // GraphQL answers every credential (what each may do is the matrix in
+        // `graphql/authorization.rs`); GraphiQL is for browser sessions only.
+        row(
+            M::POST,
+            "/api/v1/graphql",
+            Some(r#"{"query":"{ me { name } }"}"#),
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(M::GET, "/api/v1/graphql", None, [401; 6]),
         // Tenants: admins see and change their own namespace; only the instance owner
         // (no column here: `tenants.rs`) creates, deletes or sets quotas.
         row(

@@ -2,11 +2,10 @@
 //! WebSocket: `tests/clients/graphql_client.py`) against a running server: uploads of
 //! corpus files, search and pages, tags, collections, usage, an import, subscriptions
 //! to a transcode's progress and to assets' status. `limits` checks every refusal,
-//! `batching` the number of queries a page costs, `authorization` every mutation for
-//! every kind of caller.
+//! `authorization` every mutation for every kind of caller; `tests/graphql_statements.rs`
+//! the number of statements a page costs.
 
 mod authorization;
-mod batching;
 mod limits;
 
 use std::path::{Path, PathBuf};
