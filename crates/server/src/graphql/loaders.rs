@@ -1,11 +1,16 @@
 //! DataLoader batching: the tags, variants and collections of every asset a response
 //! shows are read in one query each, whatever the number of assets. A fresh set of
-//! loaders serves each request, so nothing is cached across requests.
+//! loaders serves each request, caching for that request only.
+//!
+//! A page of assets primes them ([`Loaders::prime`]) with its ids before its assets'
+//! fields resolve: batching by timing alone splits a long list when its resolution
+//! yields and the loader's delay has passed.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::Lookahead;
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use medialib_core::organise::{AssetTag, Collection};
 use medialib_core::{AssetId, MetadataStore, Variant};
 
@@ -14,18 +19,40 @@ type LoadError = Arc<medialib_core::StoreError>;
 
 /// The loaders of one request.
 pub(crate) struct Loaders {
-    pub tags: DataLoader<TagsOf>,
-    pub variants: DataLoader<VariantsOf>,
-    pub collections: DataLoader<CollectionsOf>,
+    pub tags: DataLoader<TagsOf, HashMapCache>,
+    pub variants: DataLoader<VariantsOf, HashMapCache>,
+    pub collections: DataLoader<CollectionsOf, HashMapCache>,
 }
 
 impl Loaders {
     pub(crate) fn new(store: &Arc<dyn MetadataStore>) -> Self {
+        let cache = HashMapCache::default;
         Self {
-            tags: DataLoader::new(TagsOf(store.clone()), spawn),
-            variants: DataLoader::new(VariantsOf(store.clone()), spawn),
-            collections: DataLoader::new(CollectionsOf(store.clone()), spawn),
+            tags: DataLoader::with_cache(TagsOf(store.clone()), spawn, cache()),
+            variants: DataLoader::with_cache(VariantsOf(store.clone()), spawn, cache()),
+            collections: DataLoader::with_cache(CollectionsOf(store.clone()), spawn, cache()),
         }
+    }
+
+    /// Loads, one batch each, what `asset` (the selection of each asset of a page) asks
+    /// of the assets `ids`: their tags, their variants (for variants, renditions and
+    /// srcset), their collections.
+    pub(crate) async fn prime(
+        &self,
+        asset: &Lookahead<'_>,
+        ids: &[AssetId],
+    ) -> Result<(), LoadError> {
+        let asks = |fields: &[&str]| fields.iter().any(|f| asset.field(f).exists());
+        if asks(&["tags"]) {
+            self.tags.load_many(ids.iter().copied()).await?;
+        }
+        if asks(&["variants", "renditions", "srcset"]) {
+            self.variants.load_many(ids.iter().copied()).await?;
+        }
+        if asks(&["collections"]) {
+            self.collections.load_many(ids.iter().copied()).await?;
+        }
+        Ok(())
     }
 }
 

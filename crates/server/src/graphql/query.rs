@@ -13,7 +13,7 @@ use time::format_description::well_known::Rfc3339;
 use super::asset::AssetNode;
 use super::errors::field_error;
 use super::types::{CollectionNode, JobNode, Kind, Me, Status, TagNode};
-use super::{principal, state};
+use super::{loaders, principal, state};
 
 /// The queries on media: assets, tags, collections, jobs, and the caller.
 #[derive(Default)]
@@ -150,6 +150,16 @@ async fn search_page(ctx: &Context<'_>, search: Search, resumed: bool) -> Result
     let page = medialib_app::search::search(&state(ctx).catalog, principal(ctx), search)
         .await
         .map_err(field_error)?;
+    let ids: Vec<AssetId> = page.items.iter().map(|a| a.id).collect();
+    let look = ctx.look_ahead();
+    for asset in [look.field("nodes"), look.field("edges").field("node")] {
+        if asset.exists() {
+            loaders(ctx)
+                .prime(&asset, &ids)
+                .await
+                .map_err(|e| field_error(AppError::internal(e)))?;
+        }
+    }
     Ok(AssetConnection::new(page, resumed))
 }
 
