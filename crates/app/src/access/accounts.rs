@@ -13,7 +13,7 @@ use medialib_core::{AppError, UserId};
 
 use super::authorize::{is_owner, require};
 use super::credentials::{check_password, hash_password};
-use super::users::{Scope, subject};
+use super::users::{only_here, subject};
 use crate::Catalog;
 
 /// The longest login name, in bytes.
@@ -124,20 +124,7 @@ pub async fn update(
     }
     let (user, scope) = subject(catalog, caller, id).await?;
     let myself = user.id == caller.user;
-    if let Scope::Namespace(namespace) = scope {
-        let elsewhere = catalog
-            .store
-            .memberships(user.id)
-            .await?
-            .iter()
-            .any(|m| m.namespace != namespace);
-        if elsewhere {
-            return Err(AppError::forbidden(format!(
-                "{} also has roles in other namespaces; only the instance owner can change them",
-                user.name
-            )));
-        }
-    }
+    only_here(catalog, &user, scope, "change").await?;
     if update.disabled == Some(true) && (myself || user.is_owner) {
         return Err(AppError::invalid(if myself {
             "you cannot disable yourself; ask an admin"

@@ -136,21 +136,7 @@ pub async fn anonymize(
     if user.is_owner {
         return Err(AppError::invalid("the instance owner cannot be anonymized"));
     }
-    if let Scope::Namespace(namespace) = scope {
-        let elsewhere = catalog
-            .store
-            .memberships(user.id)
-            .await?
-            .iter()
-            .any(|m| m.namespace != namespace);
-        if elsewhere {
-            return Err(AppError::forbidden(format!(
-                "user {} also has roles in other namespaces; only the instance owner can \
-                 anonymize them",
-                user.id.0
-            )));
-        }
-    }
+    only_here(catalog, &user, scope, "anonymize").await?;
     let anonymized = catalog
         .store
         .anonymize_user(user.id)
@@ -158,6 +144,27 @@ pub async fn anonymize(
         .ok_or_else(|| AppError::not_found(format!("user {}", user.id.0)))?;
     tracing::info!(user = user.id.0, by = caller.user.0, "user anonymized");
     Ok(anonymized)
+}
+
+/// Refused (`forbidden`) when a namespace admin (`scope`) would `action` a user who has
+/// roles in other namespaces too: only the instance owner may act on them.
+pub(super) async fn only_here(
+    catalog: &Catalog,
+    user: &User,
+    scope: Scope,
+    action: &str,
+) -> Result<(), AppError> {
+    let Scope::Namespace(namespace) = scope else {
+        return Ok(());
+    };
+    let memberships = catalog.store.memberships(user.id).await?;
+    if memberships.iter().any(|m| m.namespace != namespace) {
+        return Err(AppError::forbidden(format!(
+            "{} also has roles in other namespaces; only the instance owner can {action} them",
+            user.name
+        )));
+    }
+    Ok(())
 }
 
 /// Every asset `user` uploaded to `namespace`, live and in the trash.
