@@ -83,6 +83,8 @@ else
 fi
 venv_install "$root/tests/clients"
 venv_install "$root/tests/servers"
+# schemathesis, the outside checker of the REST contract (crates/server/tests/api/contract.rs)
+venv_install "$root/tests/contract"
 
 # The S3 server of the object-storage tests, s3s-fs, built from crates.io (about 7
 # minutes) into a cache outside the clone, which later runs reuse. 0.15 and later need

@@ -3,7 +3,7 @@
 
 Reads one JSON object from standard input:
 
-    {"mode": "execute" | "upload" | "subscribe",
+    {"mode": "execute" | "upload" | "subscribe" | "schema",
      "document": "query … / mutation … / subscription …",
      "variables": {…},
      "files": ["path", …],      # upload: sent as the list variable named by file_var
@@ -12,7 +12,10 @@ Reads one JSON object from standard input:
 
 and prints, for `execute` and `upload`, one line `{"data", "errors", "extensions"}`;
 for `subscribe`, one line per event `{"data"}` (or `{"errors"}`), then
-`{"complete": true}` when the server ends the stream. A transport failure prints
+`{"complete": true}` when the server ends the stream; for `schema`, the schema the client
+builds from the server's answer to the standard introspection query (graphql-core's, as
+GraphiQL and code generators send), as `{"types": [named types, sorted]}`. A transport
+failure prints
 `{"failure": "…"}`. See README.md for the contract with the Rust tests.
 """
 import argparse
@@ -65,6 +68,12 @@ def execute(args, spec):
         transport.close()
 
 
+def schema(args):
+    with Client(transport=http_transport(args), fetch_schema_from_transport=True) as session:
+        types = session.client.schema.type_map
+        emit({"types": sorted(name for name in types if not name.startswith("__"))})
+
+
 async def subscribe(args, spec):
     transport = WebsocketsTransport(
         url=args.ws,
@@ -97,6 +106,8 @@ def main():
     try:
         if spec["mode"] == "subscribe":
             asyncio.run(asyncio.wait_for(subscribe(args, spec), TIMEOUT_SECONDS))
+        elif spec["mode"] == "schema":
+            schema(args)
         else:
             execute(args, spec)
     except Exception as e:  # reported to the test, which fails with it

@@ -8,7 +8,7 @@ use medialib_core::{AppError, Asset, ErrorCode, Timestamp};
 use crate::Catalog;
 use crate::access::authorize::require;
 
-/// Longest search text, in bytes.
+/// Longest search text, in characters.
 pub const MAX_TEXT: usize = 500;
 /// Most assets one page may hold.
 pub const MAX_LIMIT: u32 = 200;
@@ -45,8 +45,8 @@ fn invalid(message: impl Into<String>) -> AppError {
 
 /// One page of the search's results, its total, and the next page's cursor.
 ///
-/// Errors: `invalid_query` for a text over [`MAX_TEXT`] bytes, relevance without words,
-/// a limit out of range or more than [`MAX_TAGS`] tags; `invalid_cursor`.
+/// Errors: `invalid_query` for a text over [`MAX_TEXT`] characters, a limit out of range
+/// or more than [`MAX_TAGS`] tags; `invalid_cursor`.
 pub async fn search(
     catalog: &Catalog,
     caller: &Principal,
@@ -59,11 +59,11 @@ pub async fn search(
 
 fn query(caller: &Principal, search: Search) -> Result<AssetQuery, AppError> {
     let text = search.text.filter(|q| !q.trim().is_empty());
-    if text.as_ref().is_some_and(|q| q.len() > MAX_TEXT) {
-        return Err(invalid(format!("q is longer than {MAX_TEXT} bytes")));
+    if text.as_ref().is_some_and(|q| q.chars().count() > MAX_TEXT) {
+        return Err(invalid(format!("q is longer than {MAX_TEXT} characters")));
     }
     let has_words = text.as_deref().is_some_and(|q| !search_words(q).is_empty());
-    let (sort, descending) = order(search.sort, has_words)?;
+    let (sort, descending) = order(search.sort, has_words);
     if !(1..=MAX_LIMIT).contains(&search.limit) {
         return Err(invalid(format!(
             "limit {} must be 1-{MAX_LIMIT}",
@@ -85,25 +85,23 @@ fn query(caller: &Principal, search: Search) -> Result<AssetQuery, AppError> {
 }
 
 /// The store's order for `sort`: relevance reads best first unless asked otherwise.
-fn order(sort: Option<Sort>, has_words: bool) -> Result<(AssetSort, bool), AppError> {
-    let sort = sort.unwrap_or(if has_words {
-        Sort {
+/// Relevance without words to rank by ranks every asset the same, so it is its
+/// tie-break alone: newest first.
+fn order(sort: Option<Sort>, has_words: bool) -> (AssetSort, bool) {
+    let newest_first = (AssetSort::CreatedAt, true);
+    match sort {
+        None if has_words => (AssetSort::Relevance, true),
+        None => newest_first,
+        Some(Sort {
             key: AssetSort::Relevance,
-            descending: false,
-        }
-    } else {
-        Sort {
-            key: AssetSort::CreatedAt,
-            descending: true,
-        }
-    });
-    if sort.key == AssetSort::Relevance {
-        if !has_words {
-            return Err(invalid("sort=relevance needs a search text in q"));
-        }
-        return Ok((sort.key, !sort.descending));
+            ..
+        }) if !has_words => newest_first,
+        Some(Sort {
+            key: AssetSort::Relevance,
+            descending,
+        }) => (AssetSort::Relevance, !descending),
+        Some(Sort { key, descending }) => (key, descending),
     }
-    Ok((sort.key, sort.descending))
 }
 
 /// Live assets uploaded before `uploaded_before` that no usage records, oldest first.
@@ -139,17 +137,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn relevance_needs_words_and_reads_best_first() {
+    fn relevance_reads_best_first_and_without_words_newest_first() {
         let relevance = |descending| Sort {
             key: AssetSort::Relevance,
             descending,
         };
-        assert_eq!(order(None, true).unwrap(), (AssetSort::Relevance, true));
-        assert_eq!(order(None, false).unwrap(), (AssetSort::CreatedAt, true));
+        assert_eq!(order(None, true), (AssetSort::Relevance, true));
+        assert_eq!(order(None, false), (AssetSort::CreatedAt, true));
         assert_eq!(
-            order(Some(relevance(true)), true).unwrap(),
+            order(Some(relevance(true)), true),
             (AssetSort::Relevance, false)
         );
-        assert!(order(Some(relevance(false)), false).is_err());
+        assert_eq!(
+            order(Some(relevance(false)), false),
+            (AssetSort::CreatedAt, true)
+        );
     }
 }

@@ -33,6 +33,9 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role, from least to most able.
+    pub const ALL: &'static [Self] = &[Self::Viewer, Self::Editor, Self::Admin];
+
     /// The stored and displayed name: `viewer`, `editor` or `admin`.
     pub fn as_str(self) -> &'static str {
         match self {

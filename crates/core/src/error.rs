@@ -335,6 +335,7 @@ impl From<StoreError> for AppError {
             StoreError::InvalidCursor => Self::new(ErrorCode::InvalidCursor, e.to_string()),
             StoreError::NotFound(what) => Self::not_found(what),
             StoreError::Conflict(message) => Self::new(ErrorCode::Conflict, message),
+            StoreError::Unstorable(message) => Self::invalid(message),
             StoreError::Unavailable(_) => Self {
                 cause: Some(e.to_string()),
                 ..Self::new(

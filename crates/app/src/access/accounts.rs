@@ -9,16 +9,17 @@
 
 use medialib_core::access::{Access, Principal, Role};
 use medialib_core::store::{User, UserChange};
-use medialib_core::{AppError, UserId};
+use medialib_core::{AppError, ErrorCode, UserId};
 
 use super::authorize::{is_owner, require};
 use super::credentials::{check_password, hash_password};
 use super::users::{only_here, subject};
 use crate::Catalog;
 
-/// The longest login name, in bytes.
+/// The longest login name, in characters.
 const MAX_NAME: usize = 100;
-/// The longest email address, in bytes (RFC 5321 §4.5.3.1.3 path limit).
+/// The longest email address, in characters (RFC 5321 §4.5.3.1.3's path limit is 254
+/// octets; counted in characters, as JSON Schema's `maxLength` does).
 const MAX_EMAIL: usize = 254;
 
 /// A new user.
@@ -126,7 +127,7 @@ pub async fn update(
     let myself = user.id == caller.user;
     only_here(catalog, &user, scope, "change").await?;
     if update.disabled == Some(true) && (myself || user.is_owner) {
-        return Err(AppError::invalid(if myself {
+        return Err(AppError::forbidden(if myself {
             "you cannot disable yourself; ask an admin"
         } else {
             "the instance owner cannot be disabled"
@@ -159,7 +160,12 @@ pub async fn update(
         }
         other => other.map(|_| None),
     };
-    let anonymized = || AppError::invalid(format!("user {} was anonymized", user.id.0));
+    let anonymized = || {
+        AppError::new(
+            ErrorCode::Conflict,
+            format!("user {} was anonymized", user.id.0),
+        )
+    };
     let mut changed = catalog
         .store
         .update_user(user.id, &change)
@@ -175,25 +181,25 @@ pub async fn update(
     Ok(changed)
 }
 
-/// `invalid_request` unless the name is 1 to 100 bytes with no spaces at either end and
-/// no control characters; returns it.
+/// `invalid_request` unless the name is 1 to 100 characters with no spaces at either end
+/// and no control characters; returns it.
 fn check_name(name: &str) -> Result<&str, AppError> {
     let bad = name.is_empty()
-        || name.len() > MAX_NAME
+        || name.chars().count() > MAX_NAME
         || name.trim() != name
         || name.chars().any(char::is_control);
     if bad {
         return Err(AppError::invalid(format!(
-            "a user's name must be 1 to {MAX_NAME} bytes, without spaces at either end"
+            "a user's name must be 1 to {MAX_NAME} characters, without spaces at either end"
         )));
     }
     Ok(name)
 }
 
 /// `invalid_request` unless `email` looks like `local@domain`: one `@`, no spaces, at
-/// most 254 bytes. Whether it receives mail is not checked.
+/// most 254 characters. Whether it receives mail is not checked.
 fn check_email(email: &str) -> Result<(), AppError> {
-    let well_formed = email.len() <= MAX_EMAIL
+    let well_formed = email.chars().count() <= MAX_EMAIL
         && !email.chars().any(char::is_whitespace)
         && email
             .split_once('@')

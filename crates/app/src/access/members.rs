@@ -73,7 +73,7 @@ async fn get_user(catalog: &Catalog, id: UserId) -> Result<User, AppError> {
 /// An admin cannot lock themselves out: their own role is another admin's to change.
 fn not_self(caller: &Principal, user: UserId) -> Result<(), AppError> {
     if caller.user == user {
-        return Err(AppError::invalid(
+        return Err(AppError::forbidden(
             "you cannot change your own role; ask another admin",
         ));
     }

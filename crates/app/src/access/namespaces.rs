@@ -61,7 +61,7 @@ pub async fn list(catalog: &Catalog, caller: &Principal) -> Result<Vec<Namespace
 /// Creates a namespace with its quotas and retention.
 ///
 /// Errors: `forbidden` unless the caller is the instance owner; `invalid_request` for a
-/// bad slug, name or retention; `conflict` when the slug is taken.
+/// bad slug, name, quota or retention; `conflict` when the slug is taken.
 pub async fn create(
     catalog: &Catalog,
     caller: &Principal,
@@ -78,6 +78,7 @@ pub async fn create(
     let name = new.name.unwrap_or_else(|| new.slug.clone());
     check_name(&name)?;
     check_retention(new.retention_days)?;
+    check_quotas(new.quota_bytes, new.quota_assets)?;
     let created = catalog.store.create_namespace(&new.slug, &name).await?;
     let change = NamespaceChange {
         name: None,
@@ -113,7 +114,7 @@ pub async fn get(catalog: &Catalog, caller: &Principal, slug: &str) -> Result<Na
 /// Changes the namespace `slug`.
 ///
 /// Errors: those of [`get`]; `forbidden` when a namespace admin changes a quota;
-/// `invalid_request` for a bad name or retention.
+/// `invalid_request` for a bad name, quota or retention.
 pub async fn update(
     catalog: &Catalog,
     caller: &Principal,
@@ -132,6 +133,7 @@ pub async fn update(
         check_name(name)?;
     }
     check_retention(change.retention_days.flatten())?;
+    check_quotas(change.quota_bytes.flatten(), change.quota_assets.flatten())?;
     let updated = catalog
         .store
         .update_namespace(namespace.id, &change)
@@ -159,12 +161,12 @@ pub async fn delete(
     require_owner(catalog, caller, "delete namespaces").await?;
     let namespace = get(catalog, caller, slug).await?;
     if namespace.id == caller.namespace {
-        return Err(AppError::invalid(
+        return Err(AppError::forbidden(
             "you cannot delete the namespace you are working in; use a token of another one",
         ));
     }
     if namespace.id == catalog.store.default_namespace().await? {
-        return Err(AppError::invalid(
+        return Err(AppError::forbidden(
             "the default namespace cannot be deleted: the command line imports into it",
         ));
     }
@@ -235,9 +237,20 @@ fn not_empty(slug: &str) -> AppError {
 }
 
 fn check_name(name: &str) -> Result<(), AppError> {
-    if name.trim().is_empty() || name.len() > MAX_NAME {
+    if name.trim().is_empty() || name.chars().count() > MAX_NAME {
         return Err(AppError::invalid(format!(
-            "a namespace's name must be 1 to {MAX_NAME} bytes and not blank"
+            "a namespace's name must be 1 to {MAX_NAME} characters and not blank"
+        )));
+    }
+    Ok(())
+}
+
+/// Quotas are stored as signed 64-bit integers (SQLite and PostgreSQL `BIGINT`).
+fn check_quotas(bytes: Option<u64>, assets: Option<u64>) -> Result<(), AppError> {
+    if bytes.max(assets).is_some_and(|q| i64::try_from(q).is_err()) {
+        return Err(AppError::invalid(format!(
+            "a quota must be at most {}",
+            i64::MAX
         )));
     }
     Ok(())

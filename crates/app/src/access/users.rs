@@ -129,12 +129,14 @@ pub async fn anonymize(
 ) -> Result<User, AppError> {
     let (user, scope) = subject(catalog, caller, id).await?;
     if user.id == caller.user {
-        return Err(AppError::invalid(
+        return Err(AppError::forbidden(
             "you cannot anonymize yourself; ask an admin of your namespace",
         ));
     }
     if user.is_owner {
-        return Err(AppError::invalid("the instance owner cannot be anonymized"));
+        return Err(AppError::forbidden(
+            "the instance owner cannot be anonymized",
+        ));
     }
     only_here(catalog, &user, scope, "anonymize").await?;
     let anonymized = catalog

@@ -62,6 +62,10 @@ pub enum StoreError {
     /// which.
     #[error("{0}")]
     Conflict(String),
+    /// A value the database cannot hold (PostgreSQL text cannot contain U+0000); the
+    /// message says what.
+    #[error("{0}")]
+    Unstorable(String),
     /// The database cannot be reached for now (connection refused or lost, every pooled
     /// connection busy): the request may succeed if retried. The message names the
     /// operation.

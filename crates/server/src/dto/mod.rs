@@ -3,10 +3,12 @@
 //!
 //! - this module: assets, variants and jobs;
 //! - [`organise`] — tags, collections, usage and bulk results;
-//! - [`analytics`] — reports.
+//! - [`analytics`] — reports;
+//! - [`schema`] — schemas for values the Rust types do not describe.
 
 pub mod analytics;
 pub mod organise;
+pub(crate) mod schema;
 
 use medialib_core::organise::AssetTag;
 use medialib_core::{Asset, Job, Metadata, OutputFormat, Placeholder, Timestamp, Variant};
@@ -35,8 +37,10 @@ pub struct Items<T> {
 #[serde(deny_unknown_fields)]
 pub struct FocalPointDto {
     /// From the left edge, 0–1.
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub x: f64,
     /// From the top edge, 0–1.
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub y: f64,
 }
 

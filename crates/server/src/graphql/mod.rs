@@ -42,6 +42,7 @@ use medialib_core::store::NewAuditEvent;
 use medialib_core::{AppError, ErrorCode};
 use serde::Deserialize;
 use utoipa::ToSchema;
+use utoipa::openapi::{self, ArrayBuilder, OneOfBuilder};
 
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ErrorBody};
@@ -65,6 +66,11 @@ pub(crate) type MediaSchema = Schema<QueryRoot, Mutation, Subscription>;
 
 /// Deepest selection a document may have.
 const MAX_DEPTH: usize = 12;
+/// Deepest selection of a document that only introspects (every top-level field is
+/// `__schema`, `__type` or `__typename`): the standard introspection query of GraphiQL
+/// and graphql-js nests `ofType` to depth 15, and its answer is bounded by the schema,
+/// not by data.
+const MAX_INTROSPECTION_DEPTH: usize = 32;
 /// Highest cost a document may have.
 const MAX_COMPLEXITY: usize = 1000;
 /// Largest JSON request body, in bytes.
@@ -74,11 +80,13 @@ const MAX_BATCH: usize = 10;
 /// The headers that prove a request is not a simple cross-site one.
 const PREFLIGHT_HEADERS: [&str; 2] = ["graphql-require-preflight", "apollo-require-preflight"];
 
-/// The two schemas: one that answers introspection and suggests field names, for admins
-/// (or everyone when configured), and one that does neither.
+/// The schemas: one that answers introspection and suggests field names, for admins
+/// (or everyone when configured); the same with room for the standard introspection
+/// query, for documents that only introspect; and one that does neither.
 #[derive(Clone)]
 pub(crate) struct Schemas {
     open: MediaSchema,
+    introspection: MediaSchema,
     closed: MediaSchema,
     everyone_open: bool,
 }
@@ -86,8 +94,9 @@ pub(crate) struct Schemas {
 impl Schemas {
     pub(crate) fn new(state: &AppState) -> Self {
         Self {
-            open: build(state, true),
-            closed: build(state, false),
+            open: build(state, true, MAX_DEPTH),
+            introspection: build(state, true, MAX_INTROSPECTION_DEPTH),
+            closed: build(state, false, MAX_DEPTH),
             everyone_open: state.catalog.settings.graphql.introspection,
         }
     }
@@ -102,10 +111,10 @@ impl Schemas {
     }
 }
 
-fn build(state: &AppState, open: bool) -> MediaSchema {
+fn build(state: &AppState, open: bool, depth: usize) -> MediaSchema {
     let builder = Schema::build(QueryRoot::default(), Mutation::default(), Subscription)
         .data(state.clone())
-        .limit_depth(MAX_DEPTH)
+        .limit_depth(depth)
         .limit_complexity(MAX_COMPLEXITY)
         .extension(Analyzer);
     if open {
@@ -161,12 +170,14 @@ async fn audit<T>(ctx: &Context<'_>, name: &str, target: &str, outcome: &Result<
     }
 }
 
-/// The body of `POST /api/v1/graphql` as JSON (GraphQL over HTTP); multipart requests
+/// One request of `POST /api/v1/graphql` as JSON (GraphQL over HTTP); multipart requests
 /// follow the GraphQL multipart request spec instead (`operations`, `map`, files).
 #[derive(Deserialize, ToSchema)]
 #[allow(dead_code, reason = "documents the body; async-graphql parses it")]
 pub(crate) struct GraphqlBody {
-    /// The document.
+    /// The document. A body without one is answered 200 with a parse error in `errors`,
+    /// as every other bad document is.
+    #[serde(default)]
     query: String,
     /// `$name` values.
     #[schema(value_type = Option<Object>)]
@@ -174,6 +185,37 @@ pub(crate) struct GraphqlBody {
     /// Which operation of the document to run.
     #[serde(rename = "operationName")]
     operation_name: Option<String>,
+}
+
+/// The JSON body: one request, or a batch of at most [`MAX_BATCH`] answered in order.
+pub(crate) struct GraphqlRequest;
+
+impl utoipa::PartialSchema for GraphqlRequest {
+    fn schema() -> openapi::RefOr<openapi::Schema> {
+        let one = || openapi::Ref::from_schema_name("GraphqlBody");
+        let batch = ArrayBuilder::new().items(one()).max_items(Some(MAX_BATCH));
+        let either = OneOfBuilder::new().item(one()).item(batch).build();
+        openapi::RefOr::T(openapi::Schema::OneOf(either))
+    }
+}
+
+impl ToSchema for GraphqlRequest {
+    fn schemas(schemas: &mut Vec<(String, openapi::RefOr<openapi::Schema>)>) {
+        use utoipa::PartialSchema;
+        schemas.push(("GraphqlBody".into(), GraphqlBody::schema()));
+    }
+}
+
+/// The answer: one response (`data`, `errors`, `extensions`), or one per request of a
+/// batch.
+#[derive(serde::Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code, reason = "documents the answer; async-graphql writes it")]
+pub(crate) enum GraphqlAnswer {
+    #[schema(value_type = Object)]
+    One(serde_json::Value),
+    #[schema(value_type = Vec<Object>)]
+    Batch(Vec<serde_json::Value>),
 }
 
 /// `POST /api/v1/graphql`: runs a query or mutation (or a batch of at most 10). The
@@ -184,9 +226,9 @@ pub(crate) struct GraphqlBody {
     post,
     path = "/graphql",
     tag = "graphql",
-    request_body(content = GraphqlBody, content_type = "application/json"),
+    request_body(content = GraphqlRequest, content_type = "application/json"),
     responses(
-        (status = 200, description = "the GraphQL response: data, errors, extensions.analyzer", body = Object),
+        (status = 200, description = "the GraphQL response: data, errors, extensions.analyzer; an array of them for a batch", body = GraphqlAnswer),
         (status = 400, description = "not a GraphQL request, or a multipart or cookie request without GraphQL-Require-Preflight", body = ErrorBody),
         (status = 413, description = "a JSON body over 1 MiB, or files over the upload limits", body = ErrorBody),
     )
@@ -227,6 +269,9 @@ pub(crate) async fn execute(
             request = request.disable_introspection();
         }
         let mut response = match async_graphql::parser::parse_query(&request.query) {
+            Ok(document) if introspect && only_introspects(&document) => {
+                schemas.introspection.execute(request).await
+            }
             Ok(_) => schema.execute(request).await,
             Err(e) => {
                 async_graphql::Response::from_errors(vec![errors::parse_failed(e.to_string())])
@@ -276,6 +321,12 @@ async fn read_batch(
             }
         })
         .into_async_read();
+    let reader: std::pin::Pin<Box<dyn futures_util::AsyncRead + Send>> = if multipart {
+        Box::pin(reader)
+    } else {
+        let bytes = json_requests(Box::pin(reader)).await?;
+        Box::pin(futures_util::io::Cursor::new(bytes))
+    };
     let options = MultipartOptions::default()
         .max_file_size(usize::try_from(limits.max_upload_bytes).unwrap_or(usize::MAX))
         .max_num_files(limits.max_files_per_request);
@@ -303,6 +354,51 @@ async fn read_batch(
         )));
     }
     Ok(requests)
+}
+
+/// Whether every operation of `document` selects only `__schema`, `__type` or
+/// `__typename` at its top level (fragments there count as data).
+fn only_introspects(document: &async_graphql::parser::types::ExecutableDocument) -> bool {
+    use async_graphql::parser::types::Selection;
+    document.operations.iter().all(|(_, operation)| {
+        let items = &operation.node.selection_set.node.items;
+        !items.is_empty()
+            && items.iter().all(|item| match &item.node {
+                Selection::Field(field) => field.node.name.node.starts_with("__"),
+                _ => false,
+            })
+    })
+}
+
+/// The JSON body, read whole (it is at most [`MAX_JSON_BYTES`]), if it is a request
+/// object or an array of them: async-graphql would also take a bare string as a document.
+async fn json_requests(
+    mut reader: impl futures_util::AsyncRead + Unpin,
+) -> Result<Vec<u8>, ApiError> {
+    use futures_util::AsyncReadExt;
+    let mut bytes = Vec::new();
+    if let Err(e) = reader.read_to_end(&mut bytes).await {
+        return Err(match e.get_ref().is_some_and(|e| e.is::<OverLimit>()) {
+            true => ApiError::new(
+                ErrorCode::InvalidBodyTooLarge,
+                format!("the request body is over its limit of {MAX_JSON_BYTES} bytes"),
+            ),
+            false => ApiError::new(ErrorCode::InvalidBody, "the request body could not be read"),
+        });
+    }
+    let shaped = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(_)) => true,
+        Ok(serde_json::Value::Array(items)) => items.iter().all(serde_json::Value::is_object),
+        _ => false,
+    };
+    if !shaped {
+        return Err(ApiError::new(
+            ErrorCode::InvalidBody,
+            "a GraphQL request is a JSON object with `query` (and `variables`, \
+             `operationName`), or an array of such objects",
+        ));
+    }
+    Ok(bytes)
 }
 
 /// The subscriptions' WebSocket, `GET /api/v1/graphql/ws`: not an OpenAPI operation, so

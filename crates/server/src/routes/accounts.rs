@@ -18,6 +18,7 @@ use super::extract::{ApiJson, parse_id};
 use super::users::UserDto;
 use crate::auth::Auth;
 use crate::dto::Items;
+use crate::dto::schema;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -25,16 +26,20 @@ use crate::state::AppState;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewUserBody {
-    /// Unique login name, 1 to 100 bytes, no spaces at either end.
-    #[schema(min_length = 1, max_length = 100)]
+    /// Unique login name, 1 to 100 characters, no spaces at either end, no control
+    /// characters.
+    #[schema(schema_with = schema::user_name)]
     name: String,
-    #[schema(max_length = 254)]
+    /// `local@domain.tld`: one `@` after a non-empty local part, a `.` in the domain, no
+    /// spaces; at most 254 characters.
+    #[schema(pattern = r"^[^\s@]+@\S*\.\S*$", max_length = 254)]
     email: Option<String>,
     /// A password for the web UI.
     #[schema(min_length = 8, max_length = 256)]
     password: Option<String>,
     /// `viewer`, `editor` or `admin` in the caller's namespace. A namespace admin's new
     /// user is a viewer when absent; the owner's has no role.
+    #[schema(schema_with = schema::optional::role)]
     role: Option<String>,
 }
 
@@ -42,11 +47,12 @@ pub(crate) struct NewUserBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PatchUserBody {
-    #[schema(min_length = 1, max_length = 100)]
+    /// As when created.
+    #[schema(schema_with = schema::optional::user_name)]
     name: Option<String>,
     /// `null` removes it.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, max_length = 254)]
+    #[schema(value_type = Option<String>, pattern = r"^[^\s@]+@\S*\.\S*$", max_length = 254)]
     email: Option<Option<String>>,
     /// A disabled user's tokens, sessions and password stop working until enabled again.
     disabled: Option<bool>,

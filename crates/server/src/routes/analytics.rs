@@ -42,8 +42,10 @@ pub(crate) async fn storage(
 #[serde(deny_unknown_fields)]
 pub(crate) struct Period {
     /// Days back from today (UTC), 1–366; default 30.
+    #[param(minimum = 1, maximum = 366)]
     days: Option<u32>,
     /// Rows, 1–100; default 10 (`top`, `failures`).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 

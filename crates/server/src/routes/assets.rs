@@ -56,7 +56,7 @@ pub(crate) async fn render_page(
     get,
     path = "/assets/{id}",
     tag = "assets",
-    params(("id" = String, Path, description = "asset id (UUIDv7)")),
+    params(("id" = String, Path, format = Uuid, description = "asset id (UUIDv7)")),
     responses(
         (status = 200, description = "the asset, its variants, tags and jobs", body = AssetDto),
         (status = 401, description = "no or unknown token", body = ErrorBody),
@@ -77,6 +77,8 @@ pub(crate) async fn get(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PatchBody {
+    /// Not blank.
+    #[schema(pattern = r"\S")]
     title: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
@@ -106,7 +108,7 @@ pub(crate) fn nullable<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
     patch,
     path = "/assets/{id}",
     tag = "assets",
-    params(("id" = String, Path, description = "asset id (UUIDv7)")),
+    params(("id" = String, Path, format = Uuid, description = "asset id (UUIDv7)")),
     request_body = PatchBody,
     responses(
         (status = 200, description = "the changed asset", body = AssetDto),
@@ -155,7 +157,7 @@ pub(crate) struct DeleteParams {
     delete,
     path = "/assets/{id}",
     tag = "assets",
-    params(("id" = String, Path, description = "asset id (UUIDv7)"), DeleteParams),
+    params(("id" = String, Path, format = Uuid, description = "asset id (UUIDv7)"), DeleteParams),
     responses(
         (status = 204, description = "moved to the trash (or purged)"),
         (status = 401, description = "no or unknown token", body = ErrorBody),
@@ -186,7 +188,7 @@ pub(crate) async fn delete(
     post,
     path = "/assets/{id}/restore",
     tag = "assets",
-    params(("id" = String, Path, description = "asset id (UUIDv7)")),
+    params(("id" = String, Path, format = Uuid, description = "asset id (UUIDv7)")),
     responses(
         (status = 200, description = "the restored asset", body = AssetDto),
         (status = 401, description = "no or unknown token", body = ErrorBody),
@@ -212,7 +214,7 @@ pub(crate) async fn restore(
     get,
     path = "/assets/{id}/text",
     tag = "assets",
-    params(("id" = String, Path, description = "asset id (UUIDv7)")),
+    params(("id" = String, Path, format = Uuid, description = "asset id (UUIDv7)")),
     responses(
         (status = 200, description = "the extracted text", body = String, content_type = "text/plain"),
         (status = 401, description = "no or unknown token", body = ErrorBody),
@@ -234,7 +236,7 @@ pub(crate) async fn text(
     get,
     path = "/assets/{id}/variants",
     tag = "assets",
-    params(("id" = String, Path, description = "asset id (UUIDv7)")),
+    params(("id" = String, Path, format = Uuid, description = "asset id (UUIDv7)")),
     responses(
         (status = 200, description = "variants and renditions", body = Items<VariantDto>),
         (status = 401, description = "no or unknown token", body = ErrorBody),

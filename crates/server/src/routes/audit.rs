@@ -25,6 +25,7 @@ pub(crate) struct AuditQuery {
     /// Only this user's events.
     user_id: Option<i64>,
     /// Events per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,

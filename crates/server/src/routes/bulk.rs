@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 use super::extract::ApiJson;
 use crate::auth::Auth;
 use crate::dto::organise::{BulkResultDto, RefusalDto};
+use crate::dto::schema;
 use crate::error::{ApiError, ErrorBody, ErrorDto};
 use crate::state::AppState;
 
@@ -25,15 +26,19 @@ use crate::state::AppState;
 pub(crate) struct BulkBody {
     /// `tag`, `untag`, `delete`, `restore`, `add_to_collection`, `remove_from_collection`
     /// or `set_public`.
+    #[schema(schema_with = schema::bulk_action)]
     action: String,
-    /// Asset ids (at most 1000).
+    /// 1–1000 asset ids.
+    #[schema(schema_with = schema::asset_ids)]
     ids: Vec<String>,
     /// Tag names (`tag`) or slugs (`untag`).
     #[serde(default)]
     tags: Vec<String>,
     /// `user` (default), `auto` or `exif` (`tag`).
+    #[schema(schema_with = schema::optional::tag_source)]
     source: Option<String>,
     /// 0–1 (`tag` with source `auto`).
+    #[schema(minimum = 0.0, maximum = 1.0)]
     confidence: Option<f64>,
     /// Collection id (`add_to_collection`, `remove_from_collection`).
     collection_id: Option<i64>,

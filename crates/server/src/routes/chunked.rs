@@ -230,7 +230,7 @@ fn finished(id: UploadId) -> ApiError {
     path = "/uploads/chunked/{id}/chunks/{index}",
     tag = "uploads",
     params(
-        ("id" = String, Path, description = "upload id"),
+        ("id" = String, Path, format = Uuid, description = "upload id"),
         ("index" = u64, Path, description = "chunk index, from 0"),
         ("Content-MD5" = Option<String>, Header, description = "base64 MD5 of the chunk (RFC 1864)"),
         ("Digest" = Option<String>, Header, description = "`sha-256=<base64>`, `sha=<base64>` or `md5=<base64>` (RFC 3230)"),
@@ -332,7 +332,7 @@ fn digest(headers: &HeaderMap) -> Result<Option<(Algorithm, Vec<u8>)>, ApiError>
     get,
     path = "/uploads/chunked/{id}",
     tag = "uploads",
-    params(("id" = String, Path, description = "upload id")),
+    params(("id" = String, Path, format = Uuid, description = "upload id")),
     responses(
         (status = 200, description = "progress", body = ChunkedProgressDto),
         (status = 404, description = "no such upload (or another user's)", body = ErrorBody),
@@ -394,7 +394,7 @@ async fn tally(
     post,
     path = "/uploads/chunked/{id}/finalize",
     tag = "uploads",
-    params(("id" = String, Path, description = "upload id")),
+    params(("id" = String, Path, format = Uuid, description = "upload id")),
     responses(
         (status = 201, description = "the new asset", body = AssetDto),
         (status = 200, description = "the asset these bytes already were (`duplicate`), or the one an earlier finalize made", body = AssetDto),
@@ -472,7 +472,7 @@ fn listed(indexes: &[u64]) -> String {
     delete,
     path = "/uploads/chunked/{id}",
     tag = "uploads",
-    params(("id" = String, Path, description = "upload id")),
+    params(("id" = String, Path, format = Uuid, description = "upload id")),
     responses(
         (status = 204, description = "cancelled"),
         (status = 404, description = "no such upload (or another user's)", body = ErrorBody),

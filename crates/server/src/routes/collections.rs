@@ -13,9 +13,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::assets::{nullable, render_page};
 use super::extract::{ApiJson, ApiQuery, parse_id};
 use crate::auth::Auth;
-use crate::dto::AssetDto;
 use crate::dto::Items;
 use crate::dto::organise::CollectionDto;
+use crate::dto::{AssetDto, schema};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -56,13 +56,22 @@ fn asset_id(raw: &str) -> Result<AssetId, ApiError> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateCollection {
+    /// Not blank, at most 500 characters.
+    #[schema(schema_with = schema::title)]
     title: String,
     slug: Option<String>,
     description: Option<String>,
+    /// What the collection is for (`gallery`, `album`…): not blank, at most 100
+    /// characters.
+    #[schema(schema_with = schema::optional::name_100)]
     kind: Option<String>,
+    /// `#rrggbb`.
+    #[schema(pattern = "^#[0-9A-Fa-f]{6}$")]
     color: Option<String>,
     #[serde(default)]
     is_public: bool,
+    /// A live asset of the namespace.
+    #[schema(format = Uuid)]
     cover_asset_id: Option<String>,
     /// A watermark of `[transforms.watermarks]` that every public transform of the
     /// collection's assets carries.
@@ -132,18 +141,24 @@ pub(crate) async fn get(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PatchCollection {
+    /// Not blank, at most 500 characters.
+    #[schema(schema_with = schema::optional::title)]
     title: Option<String>,
     slug: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     description: Option<Option<String>>,
+    /// Not blank, at most 100 characters.
+    #[schema(schema_with = schema::optional::name_100)]
     kind: Option<String>,
+    /// `#rrggbb`; `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^#[0-9A-Fa-f]{6}$")]
     color: Option<Option<String>>,
     is_public: Option<bool>,
+    /// A live asset of the namespace; `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = Uuid)]
     cover_asset_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
@@ -217,7 +232,10 @@ pub(crate) async fn delete(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ItemsParams {
+    /// Items to skip; default 0.
     offset: Option<u32>,
+    /// Items per page, 1–200; default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
 }
 
@@ -284,6 +302,8 @@ pub(crate) async fn items(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ItemsBody {
+    /// 1–1000 asset ids.
+    #[schema(schema_with = schema::asset_ids)]
     asset_ids: Vec<String>,
     /// Where to insert (0-based); appended when absent.
     position: Option<u32>,
@@ -328,6 +348,8 @@ pub(crate) async fn add_items(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct OrderBody {
+    /// Every item's asset id, once each.
+    #[schema(schema_with = schema::asset_id_list)]
     asset_ids: Vec<String>,
 }
 
@@ -365,6 +387,8 @@ pub(crate) async fn reorder(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RemoveBody {
+    /// 1–1000 asset ids.
+    #[schema(schema_with = schema::asset_ids)]
     asset_ids: Vec<String>,
 }
 

@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiJson, ApiQuery, parse_id};
 use crate::auth::Auth;
+use crate::dto::schema;
 use crate::dto::{Items, rfc3339};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -23,9 +24,11 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub(crate) struct TransformUrlRequest {
     /// Ops in any order (`w_800,h_450,c_fill,g_auto`), `_` for none, or a preset `p_NAME`.
+    #[schema(schema_with = schema::ops)]
     ops: String,
     /// `jpg`, `png`, `webp`, `avif` or `auto` (the default: negotiated from `Accept`).
     #[serde(default = "auto")]
+    #[schema(schema_with = schema::output_format)]
     format: String,
     /// Lifetime in seconds (at most `signing.max_ttl_seconds`). Private assets' URLs always
     /// expire, by default after `signing.default_ttl_seconds`; public ones only when given.
@@ -54,7 +57,7 @@ pub(crate) struct TransformUrlDto {
     post,
     path = "/assets/{id}/transform-url",
     tag = "transforms",
-    params(("id" = String, Path, description = "asset id (UUIDv7)")),
+    params(("id" = String, Path, format = Uuid, description = "asset id (UUIDv7)")),
     request_body = TransformUrlRequest,
     responses(
         (status = 200, description = "the URL", body = TransformUrlDto),
@@ -141,7 +144,7 @@ pub(crate) struct ResponsiveDto {
     get,
     path = "/assets/{id}/responsive",
     tag = "transforms",
-    params(("id" = String, Path, description = "asset id (UUIDv7)"), ResponsiveQuery),
+    params(("id" = String, Path, format = Uuid, description = "asset id (UUIDv7)"), ResponsiveQuery),
     responses(
         (status = 200, description = "srcset per format, sizes, the fallback src and the <picture> element", body = ResponsiveDto),
         (status = 401, description = "no or unknown token", body = ErrorBody),
@@ -225,7 +228,7 @@ impl From<Derivative> for DerivativeDto {
     get,
     path = "/assets/{id}/derivatives",
     tag = "transforms",
-    params(("id" = String, Path, description = "asset id (UUIDv7)")),
+    params(("id" = String, Path, format = Uuid, description = "asset id (UUIDv7)")),
     responses(
         (status = 200, description = "stored results, most recently used first", body = Items<DerivativeDto>),
         (status = 401, description = "no or unknown token", body = ErrorBody),
@@ -256,7 +259,7 @@ pub(crate) struct DeletedDto {
     delete,
     path = "/assets/{id}/derivatives",
     tag = "transforms",
-    params(("id" = String, Path, description = "asset id (UUIDv7)")),
+    params(("id" = String, Path, format = Uuid, description = "asset id (UUIDv7)")),
     responses(
         (status = 200, description = "every stored result removed", body = DeletedDto),
         (status = 401, description = "no or unknown token", body = ErrorBody),
@@ -287,7 +290,7 @@ pub(crate) async fn delete_all(
     path = "/assets/{id}/derivatives/{key}",
     tag = "transforms",
     params(
-        ("id" = String, Path, description = "asset id (UUIDv7)"),
+        ("id" = String, Path, format = Uuid, description = "asset id (UUIDv7)"),
         ("key" = String, Path, description = "the result's `cache_key`"),
     ),
     responses(

@@ -18,8 +18,10 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub(crate) struct DuplicateParams {
     /// The most bits two 64-bit perceptual hashes may differ in, 0–16; default 6.
+    #[param(minimum = 0, maximum = 16)]
     threshold: Option<u32>,
     /// Groups, 1–100, largest first; default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 

@@ -16,7 +16,7 @@ use crate::state::AppState;
     get,
     path = "/jobs/{id}",
     tag = "jobs",
-    params(("id" = String, Path, description = "job id (UUIDv7)")),
+    params(("id" = String, Path, format = Uuid, description = "job id (UUIDv7)")),
     responses(
         (status = 200, description = "the job", body = JobDto),
         (status = 401, description = "no or unknown token", body = ErrorBody),
@@ -42,7 +42,7 @@ pub(crate) async fn get(
     post,
     path = "/jobs/{id}/cancel",
     tag = "jobs",
-    params(("id" = String, Path, description = "job id (UUIDv7)")),
+    params(("id" = String, Path, format = Uuid, description = "job id (UUIDv7)")),
     responses(
         (status = 200, description = "the cancelled job", body = JobDto),
         (status = 401, description = "no or unknown token", body = ErrorBody),

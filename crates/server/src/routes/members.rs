@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 use super::extract::{ApiJson, parse_id};
 use crate::auth::Auth;
 use crate::dto::Items;
+use crate::dto::schema;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -24,6 +25,7 @@ pub(crate) struct MemberDto {
     name: String,
     email: Option<String>,
     /// `viewer`, `editor` or `admin`.
+    #[schema(schema_with = schema::role)]
     role: String,
 }
 
@@ -43,6 +45,7 @@ impl MemberDto {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RoleBody {
     /// `viewer`, `editor` or `admin`.
+    #[schema(schema_with = schema::role)]
     role: String,
 }
 

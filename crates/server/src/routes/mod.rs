@@ -77,7 +77,9 @@ use crate::state::AppState;
 pub fn router(state: AppState) -> Router {
     let graphql = crate::graphql::Schemas::new(&state);
     let (app, mut spec) = documented(&state, &graphql).split_for_parts();
-    openapi::add_auth_errors(&mut spec);
+    openapi::add_common_errors(&mut spec);
+    openapi::apply_limits(&mut spec, &state.catalog.settings);
+    openapi::unsigned_integers(&mut spec);
     let actions = Arc::new(Actions::from_spec(&spec));
     let audit =
         axum::middleware::from_fn_with_state((state.clone(), actions), crate::audit::record);
@@ -87,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::ui::routes(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(extract::refuse_nul))
         .layer(CatchPanicLayer::custom(panicked))
         .layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(TraceLayer::new_for_http())

@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::assets::nullable;
 use super::extract::{ApiJson, ApiQuery};
 use crate::auth::Auth;
+use crate::dto::schema;
 use crate::dto::{Items, rfc3339};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -54,9 +55,14 @@ pub(crate) struct NewNamespaceBody {
     /// Lower-case letters and digits joined by `-`, at most 100 bytes.
     #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 100)]
     slug: String,
-    /// Display name (default: the slug), 1 to 200 bytes.
+    /// Display name (default: the slug), 1 to 200 characters, not blank.
+    #[schema(schema_with = schema::optional::name_200)]
     name: Option<String>,
+    /// Most bytes of originals the namespace may hold (default `quotas.bytes`).
+    #[schema(maximum = 9_223_372_036_854_775_807_u64)]
     quota_bytes: Option<u64>,
+    /// Most assets the namespace may hold (default `quotas.assets`).
+    #[schema(maximum = 9_223_372_036_854_775_807_u64)]
     quota_assets: Option<u64>,
     #[schema(maximum = 36500)]
     retention_days: Option<u32>,
@@ -67,14 +73,16 @@ pub(crate) struct NewNamespaceBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PatchNamespaceBody {
+    /// 1 to 200 characters, not blank.
+    #[schema(schema_with = schema::optional::name_200)]
     name: Option<String>,
     /// The instance owner only.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<u64>)]
+    #[schema(value_type = Option<u64>, maximum = 9_223_372_036_854_775_807_u64)]
     quota_bytes: Option<Option<u64>>,
     /// The instance owner only.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<u64>)]
+    #[schema(value_type = Option<u64>, maximum = 9_223_372_036_854_775_807_u64)]
     quota_assets: Option<Option<u64>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<u32>, maximum = 36500)]
@@ -83,6 +91,7 @@ pub(crate) struct PatchNamespaceBody {
 
 /// Query of `DELETE /api/v1/namespaces/{slug}`.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DeleteQuery {
     /// Purge every asset and upload in it first (they cannot be restored).

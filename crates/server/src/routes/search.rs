@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::assets::render_page;
 use super::extract::ApiQuery;
 use crate::auth::Auth;
-use crate::dto::AssetDto;
+use crate::dto::{AssetDto, schema};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -25,22 +25,30 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SearchParams {
-    /// Full-text query (prefix match on every word).
+    /// Full-text query (prefix match on every word), at most 500 characters.
+    #[param(max_length = 500)]
     q: Option<String>,
     /// Kinds, e.g. `image,video`.
+    #[param(schema_with = schema::kind_list)]
     kind: Option<String>,
     /// A MIME type, or a family such as `image/*`.
     mime: Option<String>,
+    #[param(schema_with = schema::status)]
     status: Option<String>,
     /// Tag slugs, e.g. `beach,sunset`.
     tags: Option<String>,
     /// `all` (default) or `any`.
+    #[param(schema_with = schema::tag_match)]
     tag_match: Option<String>,
     collection: Option<i64>,
     uploaded_by: Option<i64>,
+    #[param(schema_with = schema::date_or_time)]
     created_from: Option<String>,
+    #[param(schema_with = schema::date_or_time)]
     created_to: Option<String>,
+    #[param(schema_with = schema::date_or_time)]
     taken_from: Option<String>,
+    #[param(schema_with = schema::date_or_time)]
     taken_to: Option<String>,
     size_min: Option<u64>,
     size_max: Option<u64>,
@@ -49,6 +57,7 @@ pub(crate) struct SearchParams {
     height_min: Option<u32>,
     height_max: Option<u32>,
     /// `landscape`, `portrait` or `square`.
+    #[param(schema_with = schema::orientation)]
     orientation: Option<String>,
     has_gps: Option<bool>,
     /// `true` lists the trash.
@@ -56,7 +65,10 @@ pub(crate) struct SearchParams {
     in_use: Option<bool>,
     /// `relevance`, `created_at`, `taken_at`, `title` or `size`; `-` prefix for descending.
     /// Default: `relevance` with `q`, else `-created_at`.
+    #[param(schema_with = schema::sort)]
     sort: Option<String>,
+    /// Results per page, 1–200; default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     cursor: Option<String>,
 }
@@ -201,25 +213,31 @@ pub(crate) async fn search(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UnusedParams {
-    /// `30d` (default), `12h`, `2w`, `90m`, `3600s`.
+    /// `30d` (default), `12h`, `2w`, `90m`, `3600s`: at most 5 digits and a unit.
+    #[param(pattern = r"^[0-9]{1,5}[smhdw]$")]
     older_than: Option<String>,
+    /// Results per page, 1–200; default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     cursor: Option<String>,
 }
 
 /// The time `raw` (an age: `30d`, `12h`, `2w`, `90m` or `3600s`) before `now`.
 ///
-/// Errors (400 `invalid_query`): not a whole number and one of those units, negative,
-/// or so old that the time is out of range.
+/// Errors (400 `invalid_query`): not 1–5 digits and one of those units, or so old that
+/// the time is out of range.
 fn uploaded_before(raw: &str, now: Timestamp) -> Result<Timestamp, ApiError> {
     let bad = || {
         invalid(format!(
-            "older_than {raw:?} is not an age such as 30d, 12h, 2w, 90m or 3600s"
+            "older_than {raw:?} is not an age such as 30d, 12h, 2w, 90m or 3600s (at most 5 digits)"
         ))
     };
     // By characters: the last may be any character, of any length in bytes.
     let split = raw.char_indices().last().map_or(0, |(i, _)| i);
     let (number, unit) = raw.split_at(split);
+    if !(1..=5).contains(&number.len()) || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
     let n: i64 = number.parse().map_err(|_| bad())?;
     let unit = match unit {
         "s" => 1,

@@ -27,9 +27,11 @@ pub(crate) struct Login {
     name: String,
     password: String,
     /// Slug of the namespace to work in (default: the first one the user has a role in).
+    #[schema(value_type = String)]
     namespace: Option<String>,
     /// A path on this server to go to after login (`/ui/`): the answer is then
     /// `303 See Other` there instead of JSON, for HTML forms.
+    #[schema(value_type = String, pattern = r"^/(?!/)[^\\\r\n]*$")]
     redirect: Option<String>,
 }
 
@@ -91,6 +93,7 @@ pub(crate) async fn get(
         (status = 400, description = "malformed body", body = ErrorBody),
         (status = 401, description = "wrong name or password", body = ErrorBody),
         (status = 403, description = "from another site, or no role in the namespace", body = ErrorBody),
+        (status = 415, description = "neither a form nor JSON", body = ErrorBody),
         (status = 422, description = "missing field, or a redirect off this server", body = ErrorBody),
     )
 )]

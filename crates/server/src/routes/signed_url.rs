@@ -40,7 +40,7 @@ pub(crate) struct SignedUrlDto {
     get,
     path = "/assets/{id}/signed-url",
     tag = "assets",
-    params(("id" = String, Path, description = "asset id (UUIDv7)"), SignedUrlQuery),
+    params(("id" = String, Path, format = Uuid, description = "asset id (UUIDv7)"), SignedUrlQuery),
     responses(
         (status = 200, description = "the signed URL and its expiry", body = SignedUrlDto),
         (status = 401, description = "no or unknown token", body = ErrorBody),

@@ -15,6 +15,7 @@ use crate::auth::Auth;
 use crate::dto::AssetDto;
 use crate::dto::Items;
 use crate::dto::organise::TagDto;
+use crate::dto::schema;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -42,8 +43,12 @@ pub(crate) async fn list(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateTag {
+    /// With a letter or digit; at most 100 characters.
+    #[schema(schema_with = schema::tag_name)]
     name: String,
     slug: Option<String>,
+    /// `#rrggbb`.
+    #[schema(pattern = "^#[0-9A-Fa-f]{6}$")]
     color: Option<String>,
     description: Option<String>,
 }
@@ -109,9 +114,12 @@ pub(crate) async fn get(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PatchTag {
+    /// With a letter or digit; at most 100 characters.
+    #[schema(schema_with = schema::optional::tag_name)]
     name: Option<String>,
+    /// `#rrggbb`; `null` clears it.
     #[serde(default, deserialize_with = "super::assets::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^#[0-9A-Fa-f]{6}$")]
     color: Option<Option<String>>,
     #[serde(default, deserialize_with = "super::assets::nullable")]
     #[schema(value_type = Option<String>)]
@@ -173,9 +181,14 @@ pub(crate) async fn delete(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TagAsset {
-    /// Tag names; missing tags are created.
+    /// 1–50 tag names; missing tags are created.
+    #[schema(schema_with = schema::tag_names)]
     tags: Vec<String>,
+    /// `user` (default), `auto` or `exif`.
+    #[schema(schema_with = schema::optional::tag_source)]
     source: Option<String>,
+    /// 0–1, how sure an automatic tagger is.
+    #[schema(minimum = 0.0, maximum = 1.0)]
     confidence: Option<f64>,
 }
 
@@ -186,7 +199,7 @@ pub(crate) struct TagAsset {
     post,
     path = "/assets/{id}/tags",
     tag = "tags",
-    params(("id" = String, Path, description = "asset id (UUIDv7)")),
+    params(("id" = String, Path, format = Uuid, description = "asset id (UUIDv7)")),
     request_body = TagAsset,
     responses(
         (status = 200, description = "the tagged asset", body = AssetDto),
@@ -220,7 +233,7 @@ pub(crate) async fn assign(
     delete,
     path = "/assets/{id}/tags/{slug}",
     tag = "tags",
-    params(("id" = String, Path, description = "asset id (UUIDv7)"), ("slug" = String, Path, description = "tag slug")),
+    params(("id" = String, Path, format = Uuid, description = "asset id (UUIDv7)"), ("slug" = String, Path, description = "tag slug")),
     responses(
         (status = 204, description = "untagged"),
         (status = 401, description = "no or unknown token", body = ErrorBody),

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use super::extract::ApiJson;
 use crate::auth::Auth;
+use crate::dto::schema;
 use crate::dto::{Items, rfc3339};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -55,11 +56,14 @@ impl From<TokenInfo> for TokenDto {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewTokenBody {
-    /// A label, 1–100 characters.
+    /// A label, 1–100 characters, not blank.
+    #[schema(schema_with = schema::name_100)]
     name: String,
     /// `read`, `write`, `admin`, comma-separated (default: the caller's own scopes).
+    #[schema(schema_with = schema::optional::scopes)]
     scopes: Option<String>,
     /// Lifetime in seconds (default: no expiry; at most ten years).
+    #[schema(minimum = 1, maximum = 315_360_000)]
     ttl_seconds: Option<u64>,
 }
 

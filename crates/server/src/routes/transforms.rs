@@ -39,7 +39,7 @@ pub(crate) struct TransformQuery {
     path = "/img/{id}/{rev}/{ops}/{file}",
     tag = "delivery",
     params(
-        ("id" = String, Path, description = "asset id (UUIDv7)"),
+        ("id" = String, Path, format = Uuid, description = "asset id (UUIDv7)"),
         ("rev" = String, Path, description = "the asset's content revision (`rev` in the asset JSON)"),
         ("ops" = String, Path, description = "canonical ops (`w_800,h_450,c_fill,g_auto`), `_` for none, or a preset `p_NAME`"),
         ("file" = String, Path, description = "`{name}.{ext}`: any name; `ext` is `jpg`, `png`, `webp`, `avif` or `auto` (negotiated from `Accept`)"),

@@ -50,14 +50,15 @@ pub(crate) struct UploadResults<'a> {
 
 /// The multipart form (for the API description; the handler reads the parts as they
 /// stream in).
-#[derive(ToSchema)]
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[expect(
     dead_code,
     reason = "describes the form for the API description; never built"
 )]
 pub(crate) struct UploadForm {
     /// A file to upload; repeat the part for several (at most `limits.max_files_per_request`).
-    #[schema(format = Binary, value_type = String)]
+    #[schema(format = Binary, value_type = String, min_length = 1)]
     file: Vec<u8>,
     /// Title of the files after it (default: the filename without extension).
     title: Option<String>,
@@ -65,8 +66,23 @@ pub(crate) struct UploadForm {
     description: Option<String>,
     /// Alt text of the files after it.
     alt_text: Option<String>,
-    /// `true` to deliver the files after it without a token.
-    is_public: Option<bool>,
+    /// `true` (or `1`, `on`) to deliver the files after it without a token; `false`,
+    /// `0`, `off` or empty not to.
+    #[schema(schema_with = is_public_field)]
+    is_public: Option<String>,
+}
+
+fn is_public_field() -> utoipa::openapi::schema::Object {
+    crate::dto::schema::one_of(["true", "1", "on", "false", "0", "off", ""])
+}
+
+/// A 200 answer: several files' results, or the one file already stored.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[expect(dead_code, reason = "describes the answer for the API description")]
+pub(crate) enum UploadOk<'a> {
+    Several(UploadResults<'a>),
+    Duplicate(Box<AssetDto>),
 }
 
 /// Handles the upload; a single file answers with the asset (201, or 200 with
@@ -79,7 +95,7 @@ pub(crate) struct UploadForm {
     request_body(content_type = "multipart/form-data", content = UploadForm, description = "one or more `file` parts; text fields apply to the files after them"),
     responses(
         (status = 201, description = "one file, stored", body = AssetDto),
-        (status = 200, description = "several files (one result each), or one file already stored (`duplicate: true`, the asset)", body = UploadResults),
+        (status = 200, description = "several files (one result each), or one file already stored (`duplicate: true`, the asset)", body = UploadOk),
         (status = 400, description = "not multipart, or no file part", body = ErrorBody),
         (status = 401, description = "no or unknown token", body = ErrorBody),
         (status = 413, description = "a file or the request over a limit", body = ErrorBody),
@@ -238,8 +254,14 @@ async fn read_text(field: Field<'_>, name: &str) -> Result<String, ApiError> {
             "field {name} is longer than {MAX_FIELD_BYTES} bytes"
         )));
     }
-    String::from_utf8(bytes.to_vec())
-        .map_err(|_| ApiError::invalid(format!("field {name} is not UTF-8 text")))
+    let text = String::from_utf8(bytes.to_vec())
+        .map_err(|_| ApiError::invalid(format!("field {name} is not UTF-8 text")))?;
+    if text.contains('\0') {
+        return Err(ApiError::invalid(format!(
+            "field {name} cannot contain the NUL character (U+0000)"
+        )));
+    }
+    Ok(text)
 }
 
 fn parse_bool(value: &str) -> Result<bool, ApiError> {

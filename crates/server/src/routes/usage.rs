@@ -12,6 +12,7 @@ use super::extract::{ApiJson, ApiQuery, parse_id};
 use crate::auth::Auth;
 use crate::dto::Items;
 use crate::dto::organise::UsageDto;
+use crate::dto::schema;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -21,7 +22,7 @@ use crate::state::AppState;
     get,
     path = "/assets/{id}/usage",
     tag = "usage",
-    params(("id" = String, Path, description = "asset id (UUIDv7)")),
+    params(("id" = String, Path, format = Uuid, description = "asset id (UUIDv7)")),
     responses(
         (status = 200, description = "usages, most recent first", body = Items<UsageDto>),
         (status = 401, description = "no or unknown token", body = ErrorBody),
@@ -42,8 +43,14 @@ pub(crate) async fn list(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RecordUsage {
+    /// The kind of thing using the asset, e.g. `article`; 1–200 characters, not blank.
+    #[schema(schema_with = schema::name_200)]
     entity_type: String,
+    /// The thing's id in the caller's system; 1–200 characters, not blank.
+    #[schema(schema_with = schema::name_200)]
     entity_id: String,
+    /// How it is used, e.g. `hero`; 1–200 characters, not blank.
+    #[schema(schema_with = schema::name_200)]
     usage_type: String,
 }
 
@@ -56,7 +63,7 @@ pub(crate) struct RecordUsage {
     post,
     path = "/assets/{id}/usage",
     tag = "usage",
-    params(("id" = String, Path, description = "asset id (UUIDv7)")),
+    params(("id" = String, Path, format = Uuid, description = "asset id (UUIDv7)")),
     request_body = RecordUsage,
     responses(
         (status = 201, description = "recorded", body = UsageDto),
@@ -84,7 +91,11 @@ pub(crate) async fn record(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RemoveUsage {
+    /// The kind of thing using the asset, e.g. `article`; 1–200 characters, not all blank.
+    #[param(pattern = r"\S", max_length = 200)]
     entity_type: String,
+    /// The thing's id in the caller's system; 1–200 characters, not all blank.
+    #[param(pattern = r"\S", max_length = 200)]
     entity_id: String,
     /// Only this usage type; all of the entity's usages when absent.
     usage_type: Option<String>,
@@ -99,7 +110,7 @@ pub(crate) struct RemoveUsage {
     delete,
     path = "/assets/{id}/usage",
     tag = "usage",
-    params(("id" = String, Path, description = "asset id (UUIDv7)"), RemoveUsage),
+    params(("id" = String, Path, format = Uuid, description = "asset id (UUIDv7)"), RemoveUsage),
     responses(
         (status = 204, description = "removed"),
         (status = 400, description = "a bad query parameter", body = ErrorBody),

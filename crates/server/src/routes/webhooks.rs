@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::assets::nullable;
 use super::extract::{ApiJson, ApiQuery, parse_id};
 use crate::auth::Auth;
+use crate::dto::schema;
 use crate::dto::{Items, rfc3339};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -107,10 +108,12 @@ fn webhook_id(raw: &str) -> Result<WebhookId, ApiError> {
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateWebhook {
     /// `http://` or `https://`.
+    #[schema(pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]")]
     url: String,
     /// Event types: `asset.created`, `asset.ready`, `asset.failed`, `asset.updated`,
     /// `asset.trashed`, `asset.restored`, `asset.purged`, `job.succeeded`, `job.failed`,
     /// `upload.completed`.
+    #[schema(schema_with = schema::event_types)]
     events: Vec<String>,
     description: Option<String>,
 }
@@ -196,7 +199,11 @@ pub(crate) async fn get(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PatchWebhook {
+    /// `http://` or `https://`.
+    #[schema(pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]")]
     url: Option<String>,
+    /// As when created.
+    #[schema(schema_with = schema::optional::event_types)]
     events: Option<Vec<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
@@ -261,11 +268,12 @@ pub(crate) async fn delete(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DeliveriesParams {
     /// Deliveries with ids below this one (the previous page's `next_before`).
     before: Option<i64>,
-    /// Page size, 1–200 (default 50).
+    /// Page size, clamped to 1–200 (default 50).
     limit: Option<u32>,
 }
 

@@ -10,6 +10,15 @@ use medialib_core::{Timestamp, UploadId};
 
 /// The protocol version this server speaks (`Tus-Resumable`, `Tus-Version`).
 pub const VERSION: &str = "1.0.0";
+/// `Tus-Resumable` in the API description: the one version, so a client generated from it
+/// sends nothing else (other versions are answered 412, tus 1.0 §Tus-Resumable).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[expect(dead_code, reason = "only its schema is used, in the API description")]
+pub(crate) enum TusResumable {
+    #[serde(rename = "1.0.0")]
+    V1,
+}
+
 /// The extensions it supports (`Tus-Extension`).
 pub const EXTENSIONS: &str =
     "creation,creation-with-upload,termination,expiration,checksum,concatenation";
@@ -40,6 +49,11 @@ pub fn parse_metadata(raw: &str) -> Result<BTreeMap<String, String>, String> {
             .map_err(|_| format!("Upload-Metadata value of {key:?} is not base64"))?;
         let value = String::from_utf8(bytes)
             .map_err(|_| format!("Upload-Metadata value of {key:?} is not UTF-8 text"))?;
+        if value.contains('\0') {
+            return Err(format!(
+                "Upload-Metadata value of {key:?} contains the NUL character (U+0000)"
+            ));
+        }
         if out.insert(key.to_owned(), value).is_some() {
             return Err(format!("Upload-Metadata repeats the key {key:?}"));
         }

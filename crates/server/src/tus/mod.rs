@@ -35,7 +35,7 @@ use crate::auth::Auth;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use complete::{assemble, collection_of, finish};
-use headers::{ASSET_ID, ConcatHeader, OFFSET_OCTET_STREAM, VERSION};
+use headers::{ASSET_ID, ConcatHeader, OFFSET_OCTET_STREAM, TusResumable, VERSION};
 use medialib_app::uploads::{AppendError, Writing};
 
 /// `Tus-Resumable` on every response, as the protocol requires.
@@ -148,6 +148,7 @@ pub(crate) fn append_error(e: AppendError) -> ApiError {
     options,
     path = "/uploads",
     tag = "uploads",
+    security(()),
     responses((status = 204, description = "Tus-Version, Tus-Extension, Tus-Max-Size and Tus-Checksum-Algorithm"))
 )]
 pub(crate) async fn options(State(state): State<AppState>) -> Response {
@@ -177,10 +178,10 @@ pub(crate) async fn options(State(state): State<AppState>) -> Response {
     path = "/uploads",
     tag = "uploads",
     params(
-        ("Tus-Resumable" = String, Header, description = "1.0.0"),
+        ("Tus-Resumable" = inline(TusResumable), Header, description = "the tus version, 1.0.0"),
         ("Upload-Length" = Option<u64>, Header, description = "the file's size in bytes (not with Upload-Concat: final)"),
         ("Upload-Metadata" = Option<String>, Header, description = "`key base64value` pairs: filename, filetype, title, description, alt_text, tags (comma-separated names), collection (id or slug)"),
-        ("Upload-Concat" = Option<String>, Header, description = "`partial`, or `final;<upload URLs>`"),
+        ("Upload-Concat" = Option<String>, Header, pattern = "^(?:partial|final;.+)$", description = "`partial`, or `final;<upload URLs>`"),
         ("Upload-Checksum" = Option<String>, Header, description = "`sha1|sha256 <base64>` of the body"),
     ),
     request_body(content_type = "application/offset+octet-stream", description = "optional first bytes (creation-with-upload)"),
@@ -188,7 +189,7 @@ pub(crate) async fn options(State(state): State<AppState>) -> Response {
         (status = 201, description = "created: Location, Upload-Offset, Upload-Expires; Medialib-Asset-Id when complete"),
         (status = 400, description = "a missing or malformed header, or an unknown collection", body = ErrorBody),
         (status = 401, description = "no or unknown token", body = ErrorBody),
-        (status = 412, description = "Tus-Resumable is not 1.0.0", body = ErrorBody),
+        (status = 412, description = "Tus-Resumable is missing or not 1.0.0", body = ErrorBody),
         (status = 413, description = "Upload-Length over Tus-Max-Size, or over the namespace's quota", body = ErrorBody),
         (status = 415, description = "the assembled file's type is not supported", body = ErrorBody),
         (status = 422, description = "the assembled file is corrupt", body = ErrorBody),
@@ -251,11 +252,12 @@ pub(crate) async fn create(
     head,
     path = "/uploads/{id}",
     tag = "uploads",
-    params(("id" = String, Path, description = "upload id"), ("Tus-Resumable" = String, Header, description = "1.0.0")),
+    params(("id" = String, Path, format = Uuid, description = "upload id"), ("Tus-Resumable" = inline(TusResumable), Header, description = "the tus version, 1.0.0")),
     responses(
         (status = 200, description = "Upload-Offset, Upload-Length, Upload-Metadata, Upload-Expires, Upload-Concat; Medialib-Asset-Id when finished"),
         (status = 404, description = "no such upload (or another user's)"),
         (status = 410, description = "the upload expired"),
+        (status = 412, description = "Tus-Resumable is missing or not 1.0.0"),
     )
 )]
 pub(crate) async fn head(
@@ -304,8 +306,8 @@ pub(crate) async fn head(
     path = "/uploads/{id}",
     tag = "uploads",
     params(
-        ("id" = String, Path, description = "upload id"),
-        ("Tus-Resumable" = String, Header, description = "1.0.0"),
+        ("id" = String, Path, format = Uuid, description = "upload id"),
+        ("Tus-Resumable" = inline(TusResumable), Header, description = "the tus version, 1.0.0"),
         ("Upload-Offset" = u64, Header, description = "the upload's current offset (from HEAD)"),
         ("Upload-Checksum" = Option<String>, Header, description = "`sha1|sha256 <base64>` of the body"),
     ),
@@ -320,6 +322,7 @@ pub(crate) async fn head(
         (status = 413, description = "more bytes than the upload's length", body = ErrorBody),
         (status = 415, description = "the body is not application/offset+octet-stream, or the finished file's type is not supported", body = ErrorBody),
         (status = 422, description = "the finished file is corrupt", body = ErrorBody),
+        (status = 412, description = "Tus-Resumable is missing or not 1.0.0", body = ErrorBody),
         (status = 423, description = "another request is writing this upload", body = ErrorBody),
         (status = 460, description = "the body does not match Upload-Checksum; nothing was kept", body = ErrorBody),
     )
@@ -393,10 +396,11 @@ async fn patch_locked(
     delete,
     path = "/uploads/{id}",
     tag = "uploads",
-    params(("id" = String, Path, description = "upload id"), ("Tus-Resumable" = String, Header, description = "1.0.0")),
+    params(("id" = String, Path, format = Uuid, description = "upload id"), ("Tus-Resumable" = inline(TusResumable), Header, description = "the tus version, 1.0.0")),
     responses(
         (status = 204, description = "removed"),
         (status = 404, description = "no such upload (or another user's)", body = ErrorBody),
+        (status = 412, description = "Tus-Resumable is missing or not 1.0.0", body = ErrorBody),
         (status = 423, description = "a request is writing it", body = ErrorBody),
     )
 )]

@@ -148,6 +148,34 @@ async fn unknown_things_are_404_and_bad_bodies_400_or_422() {
     assert_eq!(patch(r#"{"colour":"red"}"#).await.unwrap().status(), 422);
     assert_eq!(patch(r#"{"title":"   "}"#).await.unwrap().status(), 422);
     assert_eq!(patch(r#"{"is_public":"yes"}"#).await.unwrap().status(), 422);
+    // Whole numbers written as floats are integers (JSON Schema's view); a body that is
+    // not an object, or text holding U+0000 (PostgreSQL cannot store it), is refused.
+    let focal = r#"{"focal_point":{"x":1.0,"y":0}}"#;
+    assert_eq!(patch(focal).await.unwrap().status(), 200);
+    assert_eq!(patch("[]").await.unwrap().status(), 422);
+    assert_eq!(patch("").await.unwrap().status(), 400);
+    let response = patch(r#"{"title":"a\u0000b"}"#).await.unwrap();
+    assert_eq!(response.status(), 422);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("U+0000"),
+        "{body}"
+    );
+    let (status, body) = app.get_json("/api/v1/assets?q=a%00b").await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (400, &serde_json::json!("invalid_query"))
+    );
+    let (status, _) = app
+        .post_form(reqwest::multipart::Form::new().text("title", "a\0b").part(
+            "file",
+            reqwest::multipart::Part::bytes(b"plain text".to_vec()).file_name("a.txt"),
+        ))
+        .await;
+    assert_eq!(status, 422);
     let response = app.client.put(&url).send().await.unwrap();
     assert_eq!(response.status(), 405);
     let (status, body) = app

@@ -7,6 +7,7 @@ mod authorization;
 mod av;
 mod capabilities;
 mod chunked;
+mod contract;
 mod corpus;
 mod delivery;
 mod documents;

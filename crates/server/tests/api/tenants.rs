@@ -136,7 +136,7 @@ async fn the_owner_runs_namespaces_and_their_admins_only_their_own() {
     let (_, all) = call(&app, TOKEN, Method::GET, "/namespaces", None).await;
     assert_eq!(slugs(&all), ["default"]);
     let (status, _) = call(&app, TOKEN, Method::DELETE, "/namespaces/default", None).await;
-    assert_eq!(status, 422, "the default namespace stays");
+    assert_eq!(status, 403, "the default namespace stays");
 }
 
 #[tokio::test]
@@ -238,10 +238,10 @@ async fn users_are_created_changed_disabled_and_deleted() {
     );
     assert_eq!(login(&app, "cy2", "another secret").await, 200);
     let (status, _) = call(&app, &cy_token, Method::PATCH, &cy_path, Some(off.clone())).await;
-    assert_eq!(status, 422);
+    assert_eq!(status, 403, "nobody disables themself");
     let admin_path = format!("/users/{}", admin_id.0);
     let (status, _) = call(&app, &admin, Method::PATCH, &admin_path, Some(off)).await;
-    assert_eq!(status, 422);
+    assert_eq!(status, 403, "nor the owner");
 
     // Disabling ends the user's tokens too, and deleting erases them.
     let (status, _) = call(

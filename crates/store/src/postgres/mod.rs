@@ -72,7 +72,8 @@ pub struct PgStore {
 
 /// Maps a driver error to a [`StoreError`], saying what was being done: one that a retry
 /// may cure (no connection, a lost one, a server shutting down, every pooled connection
-/// busy, a deadlock with a concurrent transaction) is [`StoreError::Unavailable`],
+/// busy, a deadlock with a concurrent transaction) is [`StoreError::Unavailable`]; text
+/// with U+0000, which PostgreSQL refuses (SQLSTATE 22021), is [`StoreError::Unstorable`];
 /// anything else [`StoreError::Backend`].
 pub(crate) fn backend(what: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
     move |e| {
@@ -90,6 +91,12 @@ pub(crate) fn backend(what: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_
                 | sqlx::Error::PoolTimedOut
                 | sqlx::Error::PoolClosed
         );
+        let code = e.as_database_error().and_then(|d| d.code());
+        if code.as_deref() == Some("22021") {
+            return StoreError::Unstorable(
+                "text cannot contain the NUL character (U+0000)".to_owned(),
+            );
+        }
         if server_going || unreachable {
             StoreError::Unavailable(format!("{what}: {e}"))
         } else {

@@ -226,3 +226,38 @@ async fn cookie_and_multipart_requests_need_the_preflight_header() {
         .unwrap();
     assert_eq!(multipart.status(), 400);
 }
+
+/// GraphiQL and code generators introspect with the standard query (graphql-core's,
+/// sent by `gql`), which nests `ofType` to depth 15, deeper than data queries may go: it
+/// is answered, and the schema the client builds from it has exactly the types of the
+/// exported `docs/schema.graphql`.
+#[tokio::test]
+async fn the_standard_introspection_query_gives_clients_the_exported_schema() {
+    let app = spawn_app_with(|_| {}, false).await;
+    let lines = super::client(&app, TOKEN, json!({"mode": "schema"})).await;
+    let built_in = ["Boolean", "Float", "ID", "Int", "String"];
+    let served: Vec<String> = serde_json::from_value::<Vec<String>>(lines[0]["types"].clone())
+        .unwrap_or_else(|_| panic!("{lines:?}"))
+        .into_iter()
+        .filter(|name| !built_in.contains(&name.as_str()))
+        .collect();
+    let sdl = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/schema.graphql"),
+    )
+    .unwrap();
+    let mut exported: Vec<String> = sdl
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            match words.next()? {
+                "type" | "input" | "enum" | "interface" | "scalar" | "union" => words
+                    .next()
+                    .map(|name| name.trim_end_matches('{').to_owned()),
+                _ => None,
+            }
+        })
+        .collect();
+    exported.sort();
+    assert!(served.len() > 20, "{served:?}");
+    assert_eq!(served, exported);
+}
