@@ -197,7 +197,7 @@ async function unused(box) {
   const first = await api("/assets/unused", { query: { older_than: age, limit: 10 } });
   if (first.items.length === 0) {
     return h("div", {}, controls, empty(`No unused assets uploaded more than ${ageName} ago.`,
-      "An asset counts as used once an app records where it appears (POST /api/v1/assets/{id}/usage)."));
+      "An asset counts as used once a site or app records where it shows it."));
   }
   const list = h("ul", { class: "items unused-list", "aria-label": "Unused assets, oldest first" });
   const status = h("p", { class: "muted small", "aria-live": "polite" });

@@ -4,7 +4,7 @@
 // text, description, public, the focal point, tags; move to the trash and restore.
 import "./frame.js";
 import { api } from "./api.js";
-import { canWrite, copy, formatBytes, formatDate, formatDuration, h, toast } from "./dom.js";
+import { ask, canWrite, copy, formatBytes, formatDate, formatDuration, h, toast } from "./dom.js";
 import { focalPicker } from "./focal.js";
 import { altOf, pickVariant } from "./thumbs.js";
 import { usePanel } from "./use.js";
@@ -96,7 +96,7 @@ async function usage(asset) {
     const { items } = await api(`/assets/${asset.id}/usage`);
     section.append(items.length
       ? h("ul", {}, items.map((u) => h("li", {}, `${u.entity_type} ${u.entity_id} (${u.usage_type}), last ${formatDate(u.last_used_at)}`)))
-      : h("p", { class: "muted" }, "Not used anywhere yet. Apps record usage with POST /api/v1/assets/{id}/usage."));
+      : h("p", { class: "muted" }, "Not used anywhere yet. When a site or app shows this media, it records the place here."));
   } catch (e) {
     section.append(h("p", { class: "form-error" }, e.message));
   }
@@ -153,10 +153,15 @@ function editor(asset) {
     try {
       await api(`/assets/${asset.id}`, { method: "DELETE" });
     } catch (e) {
-      if (e.code !== "asset_in_use" || !confirm(`${e.message}\n\nMove it to the trash anyway?`)) {
-        if (e.code !== "asset_in_use") toast(e.message, "error");
+      if (e.code !== "asset_in_use") {
+        toast(e.message, "error");
         return;
       }
+      const places = h("a", { href: "#usage-heading" }, "where it is used");
+      const message = [`“${asset.title}” is still shown by a site or app (see `, places,
+        "). Moving it to the trash may leave a gap there."];
+      places.addEventListener("click", () => document.querySelector("dialog.ask")?.close());
+      if (!(await ask(message, "Trash anyway"))) return;
       try {
         await api(`/assets/${asset.id}`, { method: "DELETE", query: { force: true } });
       } catch (forced) {
@@ -203,8 +208,21 @@ function overview(asset) {
     asset.deleted_at ? h("span", { class: "chip" }, "In the trash") : null,
     asset.status !== "ready" ? h("span", { class: "chip" }, asset.status) : null);
   const info = h("p", { class: "muted" }, `${asset.original_filename} · ${formatBytes(asset.size)}`);
-  if (asset.error) info.append(h("span", { class: "form-error" }, ` ${asset.error}`));
-  return h("div", {}, head, info, preview(asset), usePanel(asset), variants(asset));
+  return h("div", {}, head, info, failure(asset), preview(asset), usePanel(asset), variants(asset));
+}
+
+/**
+ * Why a failed asset has no previews, in a sentence an editor can act on; what the
+ * decoder said stays under "Technical details" (and in the server log).
+ */
+function failure(asset) {
+  if (asset.status !== "failed" && !asset.error) return null;
+  const sentence = asset.status === "failed"
+    ? "This file could not be processed, so it has no previews. The original is kept and can still be downloaded; exporting it again from the program that made it usually helps."
+    : "Part of this file's processing did not succeed.";
+  return h("div", { class: "failure", id: "asset-failure" },
+    h("p", { class: "form-error" }, sentence),
+    asset.error ? h("details", {}, h("summary", {}, "Technical details"), h("pre", { class: "small" }, asset.error)) : null);
 }
 
 /** Polls a processing asset every 2 s, redrawing only the overview and the metadata, so

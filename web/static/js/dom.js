@@ -35,6 +35,27 @@ export function toast(message, kind = "info") {
   setTimeout(() => item.remove(), kind === "error" ? 8000 : 4000);
 }
 
+/**
+ * Asks a question in a modal dialog whose buttons say what they do: `message` (text or
+ * nodes), then `confirm` and "Cancel". Resolves to whether `confirm` was chosen; Escape
+ * or Cancel is no.
+ */
+export function ask(message, confirm) {
+  return new Promise((resolve) => {
+    const yes = h("button", { type: "submit", class: "button danger", value: "yes" }, confirm);
+    const no = h("button", { type: "submit", class: "button quiet", value: "no" }, "Cancel");
+    const dialog = h("dialog", { class: "ask", "aria-label": confirm },
+      h("form", { method: "dialog" }, h("p", {}, message), h("div", { class: "ask-actions" }, no, yes)));
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      resolve(dialog.returnValue === "yes");
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    no.focus();
+  });
+}
+
 /** Notifications shown at once; older ones give way. */
 const MAX_TOASTS = 3;
 

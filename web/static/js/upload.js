@@ -220,12 +220,20 @@ export function createUploader(root, { onAsset }) {
         pause.hidden = true;
         cancel.hidden = true;
         const id = lastResponse.getHeader("Medialib-Asset-Id");
-        setState("done", "Uploaded");
-        toast(`${file.name} uploaded`);
+        // The same bytes were already an asset: nothing new, told in the row with a link
+        // to the one in the library.
+        const duplicate = lastResponse.getHeader("Medialib-Duplicate") === "true";
+        setState("done", duplicate ? "Already in the library" : "Uploaded");
+        if (!duplicate) toast(`${file.name} uploaded`);
         if (!id) return;
         try {
           const asset = await api(`/assets/${id}`);
-          row.querySelector(".upload-name").replaceChildren(h("a", { href: `/ui/assets/${id}` }, file.name));
+          const link = h("a", { href: `/ui/assets/${id}` }, file.name);
+          row.querySelector(".upload-name").replaceChildren(link);
+          if (duplicate) {
+            status.replaceChildren("Already in the library as ", h("a", { href: `/ui/assets/${id}` }, asset.title));
+            return;
+          }
           onAsset(asset);
         } catch (e) {
           toast(e.message, "error");

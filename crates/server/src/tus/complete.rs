@@ -89,9 +89,11 @@ async fn assemble_locked(
     for part in &parts {
         remove(state, *part).await?;
     }
-    session.asset = Some(outcome?.asset().id);
+    let outcome = outcome?;
+    session.asset = Some(outcome.asset().id);
     tracing::info!(upload = %session.id, parts = parts.len(), length, "upload assembled");
-    let mut response = progress(&session);
+    let duplicate = matches!(outcome, IngestOutcome::Duplicate(_));
+    let mut response = super::with_duplicate(progress(&session), duplicate);
     *response.status_mut() = StatusCode::CREATED;
     response.headers_mut().insert(
         header::LOCATION,

@@ -28,6 +28,9 @@ pub const CHECKSUM_ALGORITHMS: &str = "sha1,sha256";
 pub const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
 /// The response header naming the asset a finished upload became.
 pub const ASSET_ID: &str = "Medialib-Asset-Id";
+/// Set to `true` on the answer that completes an upload whose bytes were already an asset
+/// of the namespace: `Medialib-Asset-Id` names that asset, and nothing new was stored.
+pub const DUPLICATE: &str = "Medialib-Duplicate";
 
 /// Decodes `Upload-Metadata`: comma-separated pairs of a key and its value in base64
 /// (the value may be absent). Keys are ASCII without spaces or commas, and unique.

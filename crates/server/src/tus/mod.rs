@@ -26,7 +26,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use medialib_app::ingest::Uploader;
+use medialib_app::ingest::{IngestOutcome, Uploader};
 use medialib_core::ErrorCode;
 use medialib_core::access::Principal;
 use medialib_core::{Concat, Timestamp, UploadId, UploadSession};
@@ -35,7 +35,7 @@ use crate::auth::Auth;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use complete::{assemble, collection_of, finish};
-use headers::{ASSET_ID, ConcatHeader, OFFSET_OCTET_STREAM, TusResumable, VERSION};
+use headers::{ASSET_ID, ConcatHeader, DUPLICATE, OFFSET_OCTET_STREAM, TusResumable, VERSION};
 use medialib_app::uploads::{AppendError, Writing};
 
 /// `Tus-Resumable` on every response, as the protocol requires.
@@ -186,7 +186,7 @@ pub(crate) async fn options(State(state): State<AppState>) -> Response {
     ),
     request_body(content_type = "application/offset+octet-stream", description = "optional first bytes (creation-with-upload)"),
     responses(
-        (status = 201, description = "created: Location, Upload-Offset, Upload-Expires; Medialib-Asset-Id when complete"),
+        (status = 201, description = "created: Location, Upload-Offset, Upload-Expires; Medialib-Asset-Id when complete, and Medialib-Duplicate: true when those bytes were already an asset"),
         (status = 400, description = "a missing or malformed header, or an unknown collection", body = ErrorBody),
         (status = 401, description = "no or unknown token", body = ErrorBody),
         (status = 412, description = "Tus-Resumable is missing or not 1.0.0", body = ErrorBody),
@@ -313,7 +313,7 @@ pub(crate) async fn head(
     ),
     request_body(content_type = "application/offset+octet-stream", description = "the next bytes"),
     responses(
-        (status = 204, description = "stored: Upload-Offset, Upload-Expires; Medialib-Asset-Id when complete"),
+        (status = 204, description = "stored: Upload-Offset, Upload-Expires; Medialib-Asset-Id when complete, and Medialib-Duplicate: true when those bytes were already an asset"),
         (status = 400, description = "a missing or malformed header", body = ErrorBody),
         (status = 403, description = "a final upload cannot be patched", body = ErrorBody),
         (status = 404, description = "no such upload (or another user's)", body = ErrorBody),
@@ -533,13 +533,25 @@ async fn receive(
         // The lease ran out during a stall and another request took the session over.
         return Err(locked(session.id));
     }
+    let mut duplicate = false;
     if session.is_complete() && session.concat.is_none() {
         let staged = state
             .uploads
             .staged(&session, writing)
             .await
             .map_err(append_error)?;
-        session.asset = Some(finish(state, &session, staged).await?.asset().id);
+        let outcome = finish(state, &session, staged).await?;
+        duplicate = matches!(outcome, IngestOutcome::Duplicate(_));
+        session.asset = Some(outcome.asset().id);
     }
-    Ok(progress(&session))
+    Ok(with_duplicate(progress(&session), duplicate))
+}
+
+/// Marks `response` with `Medialib-Duplicate: true` when the upload was a duplicate.
+pub(super) fn with_duplicate(mut response: Response, duplicate: bool) -> Response {
+    if duplicate {
+        let headers = response.headers_mut();
+        headers.insert(DUPLICATE, HeaderValue::from_static("true"));
+    }
+    response
 }

@@ -13,6 +13,7 @@ mod focal;
 #[path = "../api/helpers.rs"]
 mod helpers;
 mod library;
+mod messages;
 mod pages;
 mod picker;
 mod resume;
