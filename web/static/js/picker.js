@@ -26,9 +26,26 @@ function post(message) {
   host?.postMessage(message, origin);
 }
 
+/**
+ * Links that work for whoever the host shows them to. A public asset's need nothing; a
+ * private one's are signed (for the server's default lifetime, `signing.
+ * default_ttl_seconds`), and `expires_at` says until when. Rejects when one cannot be
+ * signed, with the server's reason.
+ */
+async function links(asset) {
+  if (asset.is_public) {
+    return { url: asset.links.original, variants: asset.variants.map((v) => v.url), expires_at: null };
+  }
+  const sign = (variant) => api(`/assets/${encodeURIComponent(asset.id)}/signed-url`, { query: { variant } });
+  // The variant's file name (`thumbnail.webp`) is the last part of its URL.
+  const files = asset.variants.map((v) => new URL(v.url, location.origin).pathname.split("/").pop());
+  const [original, ...variants] = await Promise.all([sign(undefined), ...files.map(sign)]);
+  return { url: original.url, variants: variants.map((v) => v.url), expires_at: original.expires_at };
+}
+
 /** What the host receives for each asset: enough to show and link it without a call. */
-function picked(asset) {
-  const absolute = (url) => new URL(url, location.origin).href;
+function picked(asset, { url, variants, expires_at }) {
+  const absolute = (link) => new URL(link, location.origin).href;
   return {
     id: asset.id,
     kind: asset.kind,
@@ -40,15 +57,16 @@ function picked(asset) {
     duration_s: asset.duration_s,
     size: asset.size,
     is_public: asset.is_public,
-    url: absolute(asset.links.original),
-    variants: asset.variants.map((v) => ({ name: v.name, format: v.format, width: v.width, height: v.height, url: absolute(v.url) })),
+    url: absolute(url),
+    expires_at,
+    variants: asset.variants.map((v, i) => ({ name: v.name, format: v.format, width: v.width, height: v.height, url: absolute(variants[i]) })),
   };
 }
 
 function update() {
   const n = chosen.size;
   count.textContent = n === 0 ? "Nothing selected" : `${n} selected`;
-  choose.disabled = n === 0;
+  choose.disabled = n === 0 || !host;
   for (const button of list.querySelectorAll("[data-pick]")) {
     const on = chosen.has(button.dataset.pick);
     button.setAttribute("aria-pressed", String(on));
@@ -108,12 +126,21 @@ async function send() {
   choose.disabled = true;
   try {
     const assets = await Promise.all([...chosen.keys()].map((id) => api(`/assets/${encodeURIComponent(id)}`)));
-    post({ type: "medialib:select", assets: assets.map(picked) });
+    const signed = [];
+    for (const asset of assets) {
+      try {
+        signed.push(picked(asset, await links(asset)));
+      } catch (e) {
+        toast(`“${asset.title}” is private and its links could not be signed (${e.message}). Make it public, or choose another.`, "error");
+        return;
+      }
+    }
+    post({ type: "medialib:select", assets: signed });
     if (window.opener) window.close();
   } catch (e) {
     toast(`The choice could not be sent: ${e.message}`, "error");
   } finally {
-    choose.disabled = chosen.size === 0;
+    choose.disabled = chosen.size === 0 || !host;
   }
 }
 
@@ -159,6 +186,12 @@ if (uploader && canWrite()) {
       select(asset);
     },
   });
+}
+
+// Opened on its own (neither framed nor a popup), it has no app to send the choice to.
+if (!host) {
+  document.querySelector("main").prepend(h("p", { class: "form-error", id: "picker-no-host" },
+    "This picker sends your choice to the app that opened it, and no app did. Open it from your site or CMS instead."));
 }
 
 await fillTags(document.getElementById("tags")).catch((e) => toast(e.message, "error"));

@@ -178,8 +178,17 @@ async fn a_host_page_receives_two_picked_images() {
             url.starts_with(&app.base),
             "absolute URL on medialib: {url}"
         );
-        let original = app.client.get(url).send().await.unwrap();
+        // Private (uploaded as is): the links are signed, so the host's visitors, who
+        // have no account, can load them until they expire.
+        assert_eq!(asset["is_public"], false);
+        assert!(asset["expires_at"].is_string(), "{asset}");
+        let original = app.anonymous().get(url).send().await.unwrap();
         assert_eq!(original.status(), 200, "{url}");
+        for variant in asset["variants"].as_array().unwrap() {
+            let url = variant["url"].as_str().unwrap();
+            let response = app.anonymous().get(url).send().await.unwrap();
+            assert_eq!(response.status(), 200, "{url}");
+        }
         assert!(
             asset["variants"]
                 .as_array()
@@ -188,5 +197,44 @@ async fn a_host_page_receives_two_picked_images() {
                 .any(|v| v["name"] == "thumbnail")
         );
     }
+    browser.close().await;
+}
+
+/// Opened on its own, with no app to send to, the picker says so and Choose stays off,
+/// instead of doing nothing when clicked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_picker_opened_alone_says_it_needs_an_app() {
+    let app = spawn_app_with(|_| {}, true).await;
+    editor_with_password(&app, "picker").await;
+    let browser = Browser::start().await;
+    browser.sign_in(&app.base, "picker", PASSWORD).await;
+    let (status, _) = app
+        .upload_bytes("one.jpg", three_images().remove(0).1)
+        .await;
+    assert_eq!(status, 201);
+    browser.goto(&format!("{}/ui/picker", app.base)).await;
+    browser
+        .wait_until(
+            "the note and a card",
+            "document.getElementById('picker-no-host') && document.querySelector('#assets .asset-pick')",
+        )
+        .await;
+    browser.click("#assets .asset-pick").await;
+    browser
+        .wait_until(
+            "the card selected",
+            "document.querySelector('#assets .asset-pick[aria-pressed=true]')",
+        )
+        .await;
+    let disabled = browser
+        .run(
+            "return document.getElementById('picker-choose').disabled",
+            vec![],
+        )
+        .await;
+    assert_eq!(disabled, true, "Choose has nowhere to send to");
+    let note = browser.texts("#picker-no-host").await.remove(0);
+    assert!(note.contains("no app did"), "{note}");
+    browser.check_page("picker-alone").await;
     browser.close().await;
 }
