@@ -73,7 +73,7 @@ pub(super) async fn page(
     let origins = &state.catalog.settings.ui.picker_origins;
     let origin = query.origin.clone().unwrap_or_default();
     if !origin.is_empty() && !origins.contains(&origin) && !is_own(&origin, &headers) {
-        return Problem {
+        let mut refusal = Problem {
             title: "This site may not use the picker",
             message: format!(
                 "{origin} is not allowed to embed the media picker. An administrator can \
@@ -81,6 +81,13 @@ pub(super) async fn page(
             ),
         }
         .respond(StatusCode::BAD_REQUEST);
+        // The site that framed it sees why, instead of the browser's "refused to
+        // connect": the page holds no action and no data. Only a well-formed origin goes
+        // into the policy.
+        if is_origin(&origin) {
+            allow_framing(&mut refusal, &state.catalog.settings, &[origin]);
+        }
+        return refusal;
     }
     let kinds = match kinds(query.media_types.as_deref()) {
         Ok(kinds) => kinds,
@@ -125,6 +132,13 @@ pub(super) async fn page(
     };
     allow_framing(&mut response, &state.catalog.settings, host);
     response
+}
+
+/// Whether `origin` is exactly an origin (`https://cms.example.com[:port]`): nothing that
+/// could add to a Content-Security-Policy.
+fn is_origin(origin: &str) -> bool {
+    url::Url::parse(origin)
+        .is_ok_and(|url| url.origin().is_tuple() && url.origin().ascii_serialization() == origin)
 }
 
 /// The kinds named in `mediaTypes`, or all. Errors name the unknown one.
@@ -172,4 +186,25 @@ fn with_login_namespace(to_login: Response, namespace: Option<&str>) -> Response
         percent_encode(namespace)
     ))
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_origin;
+
+    #[test]
+    fn only_exact_origins_reach_the_policy() {
+        assert!(is_origin("https://cms.example.com"));
+        assert!(is_origin("http://127.0.0.1:8080"));
+        for not in [
+            "https://cms.example.com/",
+            "https://cms.example.com; script-src *",
+            "https://cms.example.com 'unsafe-inline'",
+            "javascript:alert(1)",
+            "*",
+            "",
+        ] {
+            assert!(!is_origin(not), "{not}");
+        }
+    }
 }

@@ -238,3 +238,32 @@ async fn the_picker_opened_alone_says_it_needs_an_app() {
     browser.check_page("picker-alone").await;
     browser.close().await;
 }
+
+/// A site not in `ui.picker_origins` that frames the picker sees, inside its frame, a
+/// page saying what to configure, not the browser's "refused to connect".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_not_allowed_sees_what_to_configure() {
+    let page = Arc::new(OnceLock::new());
+    let host_origin = serve_host(page.clone()).await;
+    let app = spawn_app_with(|_| {}, false).await;
+    page.set(host_page(&app.base)).unwrap();
+    editor_with_password(&app, "picker").await;
+    let browser = Browser::start().await;
+    browser.sign_in(&app.base, "picker", PASSWORD).await;
+    browser.goto(&host_origin).await;
+    browser
+        .wait_until("the picker frame", "document.querySelector('iframe')")
+        .await;
+    browser.find("iframe").await.enter_frame().await.unwrap();
+    browser
+        .wait_until(
+            "the explanation in the frame",
+            "document.body && document.body.innerText.includes('ui.picker_origins')",
+        )
+        .await;
+    let heading = browser.texts("h1").await;
+    assert_eq!(heading, ["This site may not use the picker"]);
+    browser.client.enter_parent_frame().await.unwrap();
+    browser.screenshot("picker-refused-origin").await;
+    browser.close().await;
+}
