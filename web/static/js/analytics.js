@@ -196,8 +196,13 @@ async function unused(box) {
 
   const first = await api("/assets/unused", { query: { older_than: age, limit: 10 } });
   if (first.items.length === 0) {
-    return h("div", {}, controls, empty(`No unused assets uploaded more than ${ageName} ago.`,
-      "An asset counts as used once a site or app records where it shows it."));
+    // Fresh uploads are not "unused" yet: say how many there are, so that an empty list
+    // right after uploading does not read as "everything is used".
+    const recent = (await api("/assets", { query: { in_use: "false", limit: 1 } })).total;
+    const hint = recent > 0
+      ? `${recent} unused ${recent === 1 ? "asset was" : "assets were"} uploaded more recently than that; choose a shorter time to see ${recent === 1 ? "it" : "them"}, or the library's Usage filter.`
+      : "An asset counts as used once a site or app records where it shows it.";
+    return h("div", {}, controls, empty(`No unused assets uploaded more than ${ageName} ago.`, hint));
   }
   const list = h("ul", { class: "items unused-list", "aria-label": "Unused assets, oldest first" });
   const status = h("p", { class: "muted small", "aria-live": "polite" });

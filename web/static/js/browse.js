@@ -18,6 +18,22 @@ const POLL_FOR_MS = 10 * 60 * 1000;
  * - fixed(): query parameters always sent (the picker's media types);
  * - onCount(total, query): told the total after each search.
  */
+/**
+ * Turns the form's "unused" choice (days since upload, 0 for any age) into the API's
+ * terms, as `GET /api/v1/assets/unused` counts: used nowhere (`in_use=false`) and
+ * uploaded before then (`created_to`, or the earlier of the two when one is set).
+ */
+function unusedFor(query) {
+  if (query.unused === undefined) return;
+  const days = Number(query.unused);
+  delete query.unused;
+  query.in_use = "false";
+  if (days > 0) {
+    const before = new Date(Date.now() - days * 86_400_000).toISOString();
+    if (!query.created_to || query.created_to > before) query.created_to = before;
+  }
+}
+
 export function createBrowser({ form, list, state, more, card, fixed = () => ({}), onCount = () => {} }) {
   let cursor = null;
   let total = 0;
@@ -32,6 +48,7 @@ export function createBrowser({ form, list, state, more, card, fixed = () => ({}
     for (const [key, value] of new FormData(form)) {
       if (value !== "") query[key] = value;
     }
+    unusedFor(query);
     return { ...query, ...fixed() };
   }
 

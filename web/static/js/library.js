@@ -23,9 +23,10 @@ function fromAddress() {
   }
 }
 
-/** Writes the form into the address without a new history entry. */
-function toAddress(query) {
-  const params = new URLSearchParams(query);
+/** Writes the form (as chosen, before it becomes API terms) into the address without a
+ * new history entry. */
+function toAddress() {
+  const params = new URLSearchParams([...new FormData(form)].filter(([, value]) => value !== ""));
   const url = `${location.pathname}${params.size ? `?${params}` : ""}`;
   history.replaceState(null, "", url);
 }
@@ -61,7 +62,7 @@ const browser = createBrowser({
   card,
   onCount(total, query) {
     count.textContent = `${total} ${total === 1 ? "asset" : "assets"}${query.deleted ? " in the trash" : ""}`;
-    toAddress(query);
+    toAddress();
     const trash = Boolean(query.deleted);
     // A selection of live assets means nothing in the trash, and the other way round.
     if (trash !== inTrash) {

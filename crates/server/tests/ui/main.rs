@@ -7,6 +7,7 @@
 mod accepts;
 mod browser;
 mod curate;
+mod finding;
 mod focal;
 // The API tests' harness (server on a free port, corpus); not every helper is used here.
 #[allow(dead_code)]
