@@ -198,6 +198,22 @@ async function change(run, done) {
 
 const load = () => api(`/assets/${encodeURIComponent(id)}`);
 
+/** Whether the edit form holds changes not saved yet (each field against its value as
+ * drawn). */
+function unsaved() {
+  const form = document.getElementById("edit");
+  return !!form && [...form.elements].some((e) =>
+    e.type === "checkbox" ? e.checked !== e.defaultChecked : "defaultValue" in e && e.value !== e.defaultValue);
+}
+
+// Leaving with unsaved edits asks first (the browser's own "Leave site?" question).
+window.addEventListener("beforeunload", (event) => {
+  if (unsaved()) {
+    event.preventDefault();
+    event.returnValue = "";
+  }
+});
+
 /** The parts that change while the asset is processing, and the timer that polls them. */
 let live = null;
 let poll = null;

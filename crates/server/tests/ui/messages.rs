@@ -1,5 +1,5 @@
 //! Messages an editor can act on: a duplicate upload says it is already in the library
-//! and links to it; trashing an asset in use asks with a "Trash anyway" button and a link
+//! and links to it; leaving an unsaved edit asks first; trashing an asset in use asks with a "Trash anyway" button and a link
 //! to where it is used, never with API paths or parameters; an asset that failed
 //! processing says so in a sentence, with the decoder's words under "Technical details".
 
@@ -68,6 +68,28 @@ async fn duplicates_in_use_and_failures_are_told_in_sentences() {
     assert_eq!(link, format!("/ui/assets/{existing_id}"));
     let (_, list) = app.get_json("/api/v1/assets").await;
     assert_eq!(list["total"], 1, "nothing new was stored: {list}");
+
+    // Leaving an edited, unsaved field asks first; once saved, it does not.
+    browser
+        .goto(&format!("{}/ui/assets/{existing_id}", app.base))
+        .await;
+    browser
+        .wait_until("the details card", "document.getElementById('edit')")
+        .await;
+    let leaving = "const event = new Event('beforeunload', { cancelable: true });
+                   window.dispatchEvent(event);
+                   return event.defaultPrevented;";
+    assert_eq!(browser.run(leaving, vec![]).await, false, "nothing edited yet");
+    browser.fill("#edit-alt", "A glacier lagoon").await;
+    assert_eq!(browser.run(leaving, vec![]).await, true, "an unsaved edit");
+    browser.click("#edit-save").await;
+    browser
+        .wait_until(
+            "the saved alt text",
+            "document.getElementById('edit-alt')?.defaultValue === 'A glacier lagoon'",
+        )
+        .await;
+    assert_eq!(browser.run(leaving, vec![]).await, false, "saved");
 
     // In use: the question names where, with a button that says what it does.
     let (status, _) = app
