@@ -79,7 +79,11 @@ async fn duplicates_in_use_and_failures_are_told_in_sentences() {
     let leaving = "const event = new Event('beforeunload', { cancelable: true });
                    window.dispatchEvent(event);
                    return event.defaultPrevented;";
-    assert_eq!(browser.run(leaving, vec![]).await, false, "nothing edited yet");
+    assert_eq!(
+        browser.run(leaving, vec![]).await,
+        false,
+        "nothing edited yet"
+    );
     browser.fill("#edit-alt", "A glacier lagoon").await;
     assert_eq!(browser.run(leaving, vec![]).await, true, "an unsaved edit");
     browser.click("#edit-save").await;
