@@ -1,4 +1,5 @@
-// What every signed-in page shares: signing out.
+// What every signed-in page shares: signing out, keyboard shortcuts.
+import "./shortcuts.js";
 import { api } from "./api.js";
 import { toast } from "./dom.js";
 import { forgetUploads } from "./upload.js";

@@ -5,6 +5,7 @@
 //   {type: "medialib:cancel"}                          when the user cancels.
 // Messages go only to the origin the server allowed (ui.picker_origins), never "*".
 // A popup closes itself after choosing or cancelling.
+import "./shortcuts.js";
 import { api } from "./api.js";
 import { canWrite, h, toast } from "./dom.js";
 import { createBrowser, facts, fillTags, thumbnail } from "./browse.js";

@@ -13,6 +13,7 @@ mod focal;
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
 mod helpers;
+mod keys;
 mod library;
 mod messages;
 mod pages;
