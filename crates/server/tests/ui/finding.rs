@@ -3,13 +3,11 @@
 //! choice stays in the address. The analytics list, empty because everything is fresh,
 //! says how many unused assets are younger than its age.
 
-use medialib_core::NamespaceId;
-use medialib_core::access::Role;
 use serde_json::json;
 
 use crate::browser::Browser;
-use crate::helpers::{PASSWORD, TOKEN, editor_with_password, join, spawn_app};
-use crate::library::three_images;
+use crate::helpers::{TOKEN, spawn_app};
+use crate::library::signed_in_with_three;
 
 /// Chooses `value` in the Usage filter, as a click would.
 async fn choose_usage(browser: &Browser, value: &str) {
@@ -40,14 +38,7 @@ async fn unused_by_api(app: &crate::helpers::TestApp, age: &str) -> Vec<String> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_unused_filter_agrees_with_the_api() {
     let app = spawn_app().await;
-    let editor = editor_with_password(&app, "editor").await;
-    let token = join(&app, editor, NamespaceId(1), Role::Editor).await;
-    let mut ids = Vec::new();
-    for (name, bytes) in three_images() {
-        let (status, asset) = app.upload_as(&token, &name, bytes).await;
-        assert_eq!(status, 201, "{asset}");
-        ids.push(asset["id"].as_str().unwrap().to_owned());
-    }
+    let (browser, ids) = signed_in_with_three(&app).await;
     let (status, _) = app
         .request_as(
             TOKEN,
@@ -57,14 +48,6 @@ async fn the_unused_filter_agrees_with_the_api() {
         )
         .await;
     assert_eq!(status, 201);
-    let browser = Browser::start().await;
-    browser.sign_in(&app.base, "editor", PASSWORD).await;
-    browser
-        .wait_until(
-            "three cards",
-            "document.querySelectorAll('#assets .asset-card').length === 3",
-        )
-        .await;
 
     choose_usage(&browser, "0").await;
     browser

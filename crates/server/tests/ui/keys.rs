@@ -4,8 +4,8 @@
 use fantoccini::key::Key;
 
 use crate::browser::Browser;
-use crate::helpers::{PASSWORD, editor_with_password, spawn_app};
-use crate::library::three_images;
+use crate::helpers::spawn_app;
+use crate::library::signed_in_with_three;
 
 /// The focused element's id, or its link target for a card.
 async fn focused(browser: &Browser) -> String {
@@ -22,19 +22,7 @@ async fn focused(browser: &Browser) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shortcuts_search_walk_edit_and_list_themselves() {
     let app = spawn_app().await;
-    editor_with_password(&app, "editor").await;
-    for (name, bytes) in three_images() {
-        let (status, _) = app.upload_bytes(&name, bytes).await;
-        assert_eq!(status, 201);
-    }
-    let browser = Browser::start().await;
-    browser.sign_in(&app.base, "editor", PASSWORD).await;
-    browser
-        .wait_until(
-            "three cards",
-            "document.querySelectorAll('#assets .asset-link').length === 3",
-        )
-        .await;
+    let (browser, _) = signed_in_with_three(&app).await;
     let links = browser
         .run(
             "return [...document.querySelectorAll('#assets .asset-link')].map((a) => a.getAttribute('href'))",

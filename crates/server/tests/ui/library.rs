@@ -1,10 +1,12 @@
 //! An editor's day in the library: sign in, drop three files, watch them upload and
 //! appear, search, open one, tag it, and filter the library by that tag.
 
+use medialib_core::NamespaceId;
+use medialib_core::access::Role;
 use serde_json::json;
 
 use crate::browser::Browser;
-use crate::helpers::{PASSWORD, corpus, editor_with_password, spawn_app};
+use crate::helpers::{PASSWORD, TestApp, corpus, editor_with_password, join, spawn_app};
 
 /// Three corpus images: name and bytes.
 pub fn three_images() -> Vec<(String, Vec<u8>)> {
@@ -20,6 +22,29 @@ pub fn three_images() -> Vec<(String, Vec<u8>)> {
         (name, std::fs::read(&file).unwrap())
     })
     .collect()
+}
+
+/// The three images uploaded by a new editor, `editor` (password [`PASSWORD`]), and a
+/// browser signed in as them on the library, once it shows their three cards. Returns
+/// the browser and the assets' ids in upload order.
+pub async fn signed_in_with_three(app: &TestApp) -> (Browser, Vec<String>) {
+    let editor = editor_with_password(app, "editor").await;
+    let token = join(app, editor, NamespaceId(1), Role::Editor).await;
+    let mut ids = Vec::new();
+    for (name, bytes) in three_images() {
+        let (status, asset) = app.upload_as(&token, &name, bytes).await;
+        assert_eq!(status, 201, "{asset}");
+        ids.push(asset["id"].as_str().unwrap().to_owned());
+    }
+    let browser = Browser::start().await;
+    browser.sign_in(&app.base, "editor", PASSWORD).await;
+    browser
+        .wait_until(
+            "three cards",
+            "document.querySelectorAll('#assets .asset-card').length === 3",
+        )
+        .await;
+    (browser, ids)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

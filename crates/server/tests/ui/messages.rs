@@ -20,6 +20,13 @@ async fn page_text(browser: &Browser) -> String {
     text.as_str().unwrap().to_owned()
 }
 
+/// Opens the page of asset `id` and waits for `ready` (a CSS selector) on it.
+async fn open_asset(browser: &Browser, base: &str, id: &str, ready: &str) {
+    browser.goto(&format!("{base}/ui/assets/{id}")).await;
+    let condition = format!("document.querySelector({ready:?})");
+    browser.wait_until(ready, &condition).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicates_in_use_and_failures_are_told_in_sentences() {
     // No workers: the third asset's job is failed by hand below.
@@ -70,12 +77,7 @@ async fn duplicates_in_use_and_failures_are_told_in_sentences() {
     assert_eq!(list["total"], 1, "nothing new was stored: {list}");
 
     // Leaving an edited, unsaved field asks first; once saved, it does not.
-    browser
-        .goto(&format!("{}/ui/assets/{existing_id}", app.base))
-        .await;
-    browser
-        .wait_until("the details card", "document.getElementById('edit')")
-        .await;
+    open_asset(&browser, &app.base, &existing_id, "#edit").await;
     let leaving = "const event = new Event('beforeunload', { cancelable: true });
                    window.dispatchEvent(event);
                    return event.defaultPrevented;";
@@ -105,12 +107,7 @@ async fn duplicates_in_use_and_failures_are_told_in_sentences() {
         )
         .await;
     assert_eq!(status, 201);
-    browser
-        .goto(&format!("{}/ui/assets/{existing_id}", app.base))
-        .await;
-    browser
-        .wait_until("the details card", "document.getElementById('edit')")
-        .await;
+    open_asset(&browser, &app.base, &existing_id, "#edit").await;
     browser.click("#edit button.danger").await;
     browser
         .wait_until("the question", "document.querySelector('dialog.ask[open]')")
@@ -137,15 +134,7 @@ async fn duplicates_in_use_and_failures_are_told_in_sentences() {
     // Unused: the usage panel explains without an API call.
     let (_, unused) = app.upload_as(&token, &second.0, second.1).await;
     let unused_id = unused["id"].as_str().unwrap();
-    browser
-        .goto(&format!("{}/ui/assets/{unused_id}", app.base))
-        .await;
-    browser
-        .wait_until(
-            "the usage panel",
-            "document.querySelector('#usage-heading + p')",
-        )
-        .await;
+    open_asset(&browser, &app.base, unused_id, "#usage-heading + p").await;
     let text = page_text(&browser).await;
     assert!(!text.contains("/api/"), "{text}");
 
@@ -172,12 +161,7 @@ async fn duplicates_in_use_and_failures_are_told_in_sentences() {
             break;
         }
     }
-    browser
-        .goto(&format!("{}/ui/assets/{failing_id}", app.base))
-        .await;
-    browser
-        .wait_until("the failure", "document.getElementById('asset-failure')")
-        .await;
+    open_asset(&browser, &app.base, failing_id, "#asset-failure").await;
     browser.check_page("asset-failed").await;
     let sentence = browser.texts("#asset-failure > p").await;
     assert!(

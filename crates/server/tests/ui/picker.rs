@@ -55,6 +55,15 @@ async fn serve_host(page: Arc<OnceLock<String>>) -> String {
     origin
 }
 
+/// Opens the host page and steps into the picker's frame.
+async fn enter_picker(browser: &Browser, host_origin: &str) {
+    browser.goto(host_origin).await;
+    browser
+        .wait_until("the picker frame", "document.querySelector('iframe')")
+        .await;
+    browser.find("iframe").await.enter_frame().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_host_page_receives_two_picked_images() {
     // The server must allow the host's origin before it starts, and the host page
@@ -78,11 +87,7 @@ async fn a_host_page_receives_two_picked_images() {
         )
         .await;
 
-    browser.goto(&host_origin).await;
-    browser
-        .wait_until("the picker frame", "document.querySelector('iframe')")
-        .await;
-    browser.find("iframe").await.enter_frame().await.unwrap();
+    enter_picker(&browser, &host_origin).await;
     browser
         .wait_until(
             "images in the picker",
@@ -250,11 +255,7 @@ async fn a_site_not_allowed_sees_what_to_configure() {
     editor_with_password(&app, "picker").await;
     let browser = Browser::start().await;
     browser.sign_in(&app.base, "picker", PASSWORD).await;
-    browser.goto(&host_origin).await;
-    browser
-        .wait_until("the picker frame", "document.querySelector('iframe')")
-        .await;
-    browser.find("iframe").await.enter_frame().await.unwrap();
+    enter_picker(&browser, &host_origin).await;
     browser
         .wait_until(
             "the explanation in the frame",
