@@ -181,15 +181,7 @@ pub(crate) fn event_types() -> Array {
 /// A bulk action: `tag`, `untag`, `delete`, `restore`, `add_to_collection`,
 /// `remove_from_collection` or `set_public`.
 pub(crate) fn bulk_action() -> Object {
-    one_of([
-        "tag",
-        "untag",
-        "delete",
-        "restore",
-        "add_to_collection",
-        "remove_from_collection",
-        "set_public",
-    ])
+    one_of(crate::routes::bulk::ACTIONS)
 }
 
 /// Token scopes: `read`, `write` and `admin`, comma-separated.

@@ -59,6 +59,17 @@ struct BulkOutcome<'a> {
     results: Vec<BulkResultDto>,
 }
 
+/// The actions `action` names, as the description lists them.
+pub(crate) const ACTIONS: [&str; 7] = [
+    "tag",
+    "untag",
+    "delete",
+    "restore",
+    "add_to_collection",
+    "remove_from_collection",
+    "set_public",
+];
+
 impl BulkBody {
     fn action(&self) -> Result<BulkAction, ApiError> {
         let collection = || {
@@ -86,8 +97,8 @@ impl BulkBody {
             ),
             other => {
                 return Err(ApiError::invalid(format!(
-                    "action {other:?} is not one of tag, untag, delete, restore, \
-                     add_to_collection, remove_from_collection, set_public"
+                    "action {other:?} is not one of {}",
+                    ACTIONS.join(", ")
                 )));
             }
         })

@@ -31,7 +31,7 @@ mod accounts;
 mod analytics;
 pub(crate) mod assets;
 mod audit;
-mod bulk;
+pub(crate) mod bulk;
 mod capabilities;
 mod chunked;
 mod collections;
