@@ -15,7 +15,9 @@ grep -v '^#' vendor.txt | while read -r name version license file arrow target; 
   if [[ ! -d $pkg ]]; then
     (cd "$work" && npm pack --silent "$name@$version" >/dev/null)
     mkdir -p "$pkg"
-    tar xzf "$work/${name##*/}-$version.tgz" -C "$pkg"
+    # npm names a scoped package's tarball scope-name-version.tgz.
+    tarball="${name#@}"
+    tar xzf "$work/${tarball//\//-}-$version.tgz" -C "$pkg"
     got="$(node -p "require('$pkg/package/package.json').license")"
     [[ $got == "$license" ]] || { echo "$name $version: licence is $got, vendor.txt says $license" >&2; exit 1; }
   fi

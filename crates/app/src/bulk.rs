@@ -5,7 +5,7 @@
 use medialib_core::access::{Access, Principal, Role};
 use medialib_core::organise::{TagSource, slugify};
 use medialib_core::store::{BulkAction, BulkRefusal, BulkReport};
-use medialib_core::{AppError, AssetId, ErrorCode};
+use medialib_core::{AppError, Asset, AssetId, ErrorCode};
 
 use crate::Catalog;
 use crate::access::authorize::require;
@@ -71,6 +71,17 @@ pub async fn apply(
     action: &BulkAction,
     ids: &[AssetId],
 ) -> Result<BulkReport, AppError> {
+    check_ids(caller, ids)?;
+    if changes_assets(action) {
+        let found = catalog.store.get_assets(ids).await?;
+        require_own(caller, &found)?;
+    }
+    Ok(catalog.store.bulk(caller.namespace, action, ids).await?)
+}
+
+/// `forbidden` without write access; `invalid_request` unless there are
+/// 1–[`MAX_BULK_IDS`] ids.
+pub(crate) fn check_ids(caller: &Principal, ids: &[AssetId]) -> Result<(), AppError> {
     require(caller, Access::Write)?;
     if ids.is_empty() || ids.len() > MAX_BULK_IDS {
         return Err(AppError::invalid(format!(
@@ -78,22 +89,26 @@ pub async fn apply(
             ids.len()
         )));
     }
-    if changes_assets(action) && caller.role != Role::Admin {
-        let others = catalog
-            .store
-            .get_assets(ids)
-            .await?
-            .into_iter()
-            .filter(|a| a.namespace == caller.namespace && !caller.may_change(a))
-            .count();
-        if others > 0 {
-            return Err(AppError::forbidden(format!(
-                "{others} of these assets were uploaded by someone else: an editor may \
-                 delete, restore or publish only their own assets; nothing was changed"
-            )));
-        }
+    Ok(())
+}
+
+/// `forbidden` when an editor names assets of their namespace that someone else
+/// uploaded: only their uploader or an admin may delete, restore or publish them.
+pub(crate) fn require_own(caller: &Principal, assets: &[Asset]) -> Result<(), AppError> {
+    if caller.role == Role::Admin {
+        return Ok(());
     }
-    Ok(catalog.store.bulk(caller.namespace, action, ids).await?)
+    let others = assets
+        .iter()
+        .filter(|a| a.namespace == caller.namespace && !caller.may_change(a))
+        .count();
+    if others > 0 {
+        return Err(AppError::forbidden(format!(
+            "{others} of these assets were uploaded by someone else: an editor may \
+             delete, restore or publish only their own assets; nothing was changed"
+        )));
+    }
+    Ok(())
 }
 
 /// Whether `action` changes the assets themselves, which only their uploader or an

@@ -20,4 +20,6 @@ pub struct Catalog {
     /// Woken when a job is queued, so this process's idle workers start at once instead
     /// of polling.
     pub jobs_queued: Arc<Notify>,
+    /// The namespaces' search vocabularies, for "did you mean" suggestions.
+    pub vocabularies: Arc<crate::suggest::Vocabularies>,
 }

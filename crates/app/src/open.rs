@@ -67,6 +67,7 @@ pub async fn open_with_env(
         blobs: Arc::new(blobs),
         staging_dir: Arc::new(staging.path().to_owned()),
         jobs_queued: Arc::default(),
+        vocabularies: Arc::default(),
     };
     Ok(Opened { catalog, staging })
 }

@@ -22,6 +22,7 @@ mod open;
 pub mod postgres;
 pub mod sqlite;
 mod stored;
+mod vocabulary;
 
 pub use open::open;
 pub use postgres::PgStore;

@@ -7,6 +7,7 @@ import { api } from "./api.js";
 import { ask, canWrite, copy, formatBytes, formatDate, formatDuration, h, toast } from "./dom.js";
 import { focalPicker } from "./focal.js";
 import { altOf, pickVariant } from "./thumbs.js";
+import { around } from "./trail.js";
 import { usePanel } from "./use.js";
 
 const root = document.getElementById("asset");
@@ -26,19 +27,81 @@ function preview(asset) {
     }
     case "audio": {
       const wave = asset.variants.find((v) => v.name === "waveform" && v.format === "png");
+      const player = h("audio", { controls: true, preload: "metadata", src: asset.links.original, "aria-label": asset.title });
       return h("div", { class: "preview audio" },
         picture ? h("img", { src: picture.url, alt: `Cover art of ${asset.title}` }) : null,
-        wave ? h("img", { src: wave.url, alt: `Waveform of ${asset.title}` }) : null,
-        h("audio", { controls: true, preload: "metadata", src: asset.links.original, "aria-label": asset.title }));
+        wave ? seekBar(wave, player, asset) : null,
+        player);
     }
+    case "model3d":
+      if (VIEWABLE_MODELS.includes(asset.mime) && asset.status === "ready") return modelViewer(asset, poster ?? picture);
+    // falls through: other models show their rendering
     default:
       if (picture) {
         const label = asset.kind === "document" ? `First page of ${asset.title}` : asset.kind === "model3d" ? `Rendering of ${asset.title}` : altOf(asset);
-        return h("div", { class: "preview" }, h("img", { src: picture.url, alt: label }));
+        // Transparent pictures show on a checkerboard, as image editors do.
+        return h("div", { class: `preview${asset.metadata?.has_alpha ? " transparent" : ""}` }, h("img", { src: picture.url, alt: label }));
       }
       return h("div", { class: "preview" }, h("p", { class: "kind-label" },
-        asset.status === "processing" ? "Processing… the preview appears when it is ready." : "No preview for this file."));
+        asset.status === "processing" ? "Processing… the preview appears when it is ready."
+          : asset.metadata?.encrypted ? "Password-protected PDF: no preview. The file itself is kept as it was uploaded."
+            : "No preview for this file."));
   }
+}
+
+/** Models the orbit viewer loads: glTF, text or binary. */
+const VIEWABLE_MODELS = ["model/gltf-binary", "model/gltf+json"];
+
+/**
+ * An orbit viewer of the model (`<model-viewer>`, vendored, loaded with the first model
+ * shown): drag to turn it, pinch or scroll to zoom; its static rendering shows until
+ * the model has loaded.
+ */
+function modelViewer(asset, poster) {
+  import("/ui/vendor/model-viewer/model-viewer.min.js").catch(() => {
+    // Without the viewer the element shows its poster, the static rendering.
+  });
+  const viewer = h("model-viewer", {
+    src: asset.links.original, poster: poster?.url, alt: `3D model: ${asset.title}`,
+    "camera-controls": true, "touch-action": "pan-y", "interaction-prompt": "none", id: "viewer",
+  });
+  const box = h("div", { class: "preview model" }, viewer);
+  // A model the viewer cannot read keeps its static rendering, and says why it does not turn.
+  viewer.addEventListener("error", () => {
+    box.replaceChildren(
+      poster ? h("img", { src: poster.url, alt: `Rendering of ${asset.title}` }) : null,
+      h("p", { class: "kind-label" }, "This model cannot be turned here; its rendering is shown instead."));
+    box.classList.remove("model");
+  });
+  return box;
+}
+
+/**
+ * The waveform as a seek bar: a slider over the picture moves the player (by click, drag
+ * or arrow keys), and the part already played is shaded as it plays.
+ */
+function seekBar(wave, player, asset) {
+  const duration = asset.duration_s || 0;
+  const slider = h("input", {
+    type: "range", class: "seek", id: "seek", min: 0, max: duration, step: "any", value: 0,
+    "aria-label": `Position in ${asset.title}`,
+  });
+  const bar = h("div", { class: "waveform" }, h("img", { src: wave.url, alt: `Waveform of ${asset.title}` }), slider);
+  const show = () => {
+    const played = duration ? player.currentTime / duration : 0;
+    bar.style.setProperty("--played", `${(played * 100).toFixed(2)}%`);
+    slider.setAttribute("aria-valuetext", `${formatDuration(player.currentTime)} of ${formatDuration(duration)}`);
+  };
+  slider.addEventListener("input", () => {
+    player.currentTime = Number(slider.value);
+    show();
+  });
+  player.addEventListener("timeupdate", () => {
+    slider.value = String(player.currentTime);
+    show();
+  });
+  show();
+  return bar;
 }
 
 /** One row per variant and rendition: name, format, size, bytes, a copy-URL button. */
@@ -62,7 +125,14 @@ function variants(asset) {
       h("tbody", {}, original, rows)));
 }
 
-const LABELS = { f_number: "f-number", iso: "ISO", icc_profile: "ICC profile", exposure_time_s: "exposure (s)", focal_length_mm: "focal length (mm)", duration_s: "duration" };
+const LABELS = { f_number: "f-number", iso: "ISO", icc_profile: "ICC profile", exposure_time_s: "exposure", focal_length_mm: "focal length (mm)", duration_s: "duration" };
+/** The metadata's own capture dates, shown once as the asset's "taken". */
+const CAPTURE_DATES = ["taken_at", "creation_time", "created_at"];
+
+/** An exposure time as photographers write it: 1/30 s, 0.5 s, 2 s. */
+function exposure(seconds) {
+  return seconds > 0 && seconds < 0.5 ? `1/${Math.round(1 / seconds)} s` : `${seconds} s`;
+}
 const label = (key) => LABELS[key] || key.replaceAll("_", " ");
 
 /** The metadata as a definition list; GPS links to OpenStreetMap. */
@@ -74,12 +144,15 @@ function metadata(asset) {
   if (asset.taken_at) add("taken", formatDate(asset.taken_at));
   for (const [key, value] of Object.entries(asset.metadata || {})) {
     if (value === null || value === undefined || key === "kind" || value === "") continue;
+    if (asset.taken_at && CAPTURE_DATES.includes(key)) continue;
     if (key === "gps") {
       const { latitude, longitude } = value;
       const map = `https://www.openstreetmap.org/?mlat=${latitude}&mlon=${longitude}#map=15/${latitude}/${longitude}`;
       add("location", h("a", { href: map, target: "_blank", rel: "noopener noreferrer" }, `${latitude.toFixed(5)}, ${longitude.toFixed(5)} (map)`));
     } else if (key === "duration_s") {
       add(key, formatDuration(value));
+    } else if (key === "exposure_time_s") {
+      add(key, exposure(value));
     } else if (typeof value === "object") {
       const parts = Array.isArray(value) ? value : Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : v}`);
       if (parts.length) add(key, parts.join("; "));
@@ -135,7 +208,8 @@ function editor(asset) {
     h("div", { class: "actions" },
       h("button", { type: "submit", class: "button primary", id: "edit-save" }, "Save"),
       asset.deleted_at
-        ? h("button", { type: "button", class: "button", onclick: () => change(() => api(`/assets/${asset.id}/restore`, { method: "POST" }), "Restored") }, "Restore")
+        ? [h("button", { type: "button", class: "button", onclick: restore }, "Restore"),
+          h("button", { type: "button", class: "button danger", id: "purge", onclick: purge }, "Delete permanently")]
         : h("button", { type: "button", class: "button danger", onclick: trash }, "Move to trash")));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -169,8 +243,23 @@ function editor(asset) {
         return;
       }
     }
-    toast("Moved to the trash");
+    toast("Moved to the trash", "info", { label: "Undo", run: restore });
     show();
+  }
+
+  function restore() {
+    return change(() => api(`/assets/${asset.id}/restore`, { method: "POST" }), "Restored");
+  }
+
+  async function purge() {
+    if (!(await ask(`Delete “${asset.title}” for good? This cannot be undone.`, "Delete permanently"))) return;
+    try {
+      await api(`/assets/${asset.id}`, { method: "DELETE", query: { purge: true } });
+    } catch (e) {
+      toast(e.message, "error");
+      return;
+    }
+    location.assign("/ui/trash");
   }
   return h("section", { class: "card", "aria-labelledby": "edit-heading" }, h("h2", { id: "edit-heading" }, "Details"), form);
 }
@@ -301,4 +390,21 @@ async function show() {
   watch(asset);
 }
 
+/** Previous and next in the search the page was opened from, and the way back to it. */
+async function steps() {
+  const trail = await around(id);
+  if (!trail) return;
+  const back = document.getElementById("back");
+  back.href = trail.back;
+  back.textContent = trail.back.startsWith("/ui/trash") ? "← Trash" : "← Back to the results";
+  const link = (to, rel, text) => to
+    ? h("a", { href: `/ui/assets/${to}`, rel, class: "step" }, text)
+    : h("span", { class: "step muted", "aria-disabled": "true" }, text);
+  document.getElementById("steps").replaceChildren(
+    link(trail.prev, "prev", "← Previous"),
+    h("span", { class: "muted", id: "position" }, `${trail.position} of ${trail.total}`),
+    link(trail.next, "next", "Next →"));
+}
+
 show();
+steps();

@@ -24,15 +24,22 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
-/** Shows a short message in the page's live region; `kind` is "info" or "error". */
-export function toast(message, kind = "info") {
+/**
+ * Shows a short message in the page's live region; `kind` is "info" or "error". An
+ * `action` ({label, run}) adds a button, such as Undo, which closes the message when
+ * used; such a message stays longer, so that there is time to use it.
+ */
+export function toast(message, kind = "info", action = null) {
   const box = document.getElementById("toasts");
   if (!box) return;
   const item = h("div", { class: `toast ${kind}`, role: kind === "error" ? "alert" : null }, message);
+  if (action) {
+    item.append(" ", h("button", { type: "button", class: "toast-action", onclick: () => { item.remove(); action.run(); } }, action.label));
+  }
   box.append(item);
   // At most three at once: a burst of uploads must not wall off the page.
   while (box.children.length > MAX_TOASTS) box.firstElementChild.remove();
-  setTimeout(() => item.remove(), kind === "error" ? 8000 : 4000);
+  setTimeout(() => item.remove(), kind === "error" || action ? 8000 : 4000);
 }
 
 /**

@@ -1,17 +1,19 @@
 // The library page: search and filters (kept in the address, so a filtered library can
-// be linked), grid or list, multi-select with bulk actions, and the uploader, whose
-// finished files appear first in the results.
+// be linked), grid or list, multi-select with bulk actions (trash with undo), and the
+// uploader, whose finished files appear first in the results.
 import "./frame.js";
-import { api } from "./api.js";
-import { canWrite, h, toast } from "./dom.js";
-import { createBrowser, facts, fillCollections, fillTags, thumbnail } from "./browse.js";
+import { ask, h, toast } from "./dom.js";
+import { downloadZip } from "./download.js";
+import { assetCard, createBrowser, facts, fillCollections } from "./browse.js";
+import { applyBulk, assets, createSelection, tellRefusals } from "./selection.js";
+import { createTagFilter } from "./tagfilter.js";
 import { createUploader } from "./upload.js";
 
 const form = document.getElementById("filters");
 const list = document.getElementById("assets");
 const count = document.getElementById("result-count");
-const selected = new Set();
-let inTrash = false;
+const bulkBar = document.getElementById("bulk-bar");
+let total = 0;
 
 /** Fills the form from the address (?q=…&tags=…). */
 function fromAddress() {
@@ -31,27 +33,25 @@ function toAddress() {
   history.replaceState(null, "", url);
 }
 
+const selection = bulkBar && createSelection({
+  list,
+  bar: bulkBar,
+  count: document.getElementById("bulk-count"),
+  matches: document.getElementById("select-matches"),
+  search: () => ({ query: browser.query(), total }),
+});
+
+/** Who may see it (public: anyone with a link), and whether the reader uploaded it. */
+function visibility(asset) {
+  const mine = String(asset.uploaded_by) === document.body.dataset.userId;
+  return `${asset.is_public ? "Public" : "Private"}${mine ? " · uploaded by you" : ""}`;
+}
+
 function card(asset) {
-  const checkbox = h("input", {
-    type: "checkbox",
-    class: "select",
-    "aria-label": `Select ${asset.title}`,
-    checked: selected.has(asset.id),
-    onchange: (event) => {
-      if (event.target.checked) selected.add(asset.id);
-      else selected.delete(asset.id);
-      item.classList.toggle("selected", event.target.checked);
-      updateBulk();
-    },
-  });
-  const item = h("li", { class: `asset-card${selected.has(asset.id) ? " selected" : ""}`, dataset: { id: asset.id, status: asset.status } },
-    canWrite() ? checkbox : null,
-    h("a", { class: "asset-link", href: `/ui/assets/${asset.id}` },
-      thumbnail(asset),
-      h("span", { class: "asset-title" }, asset.title)),
+  return assetCard(asset, selection,
     h("span", { class: "asset-facts muted" }, facts(asset)),
+    h("span", { class: "asset-facts muted visibility" }, visibility(asset)),
     asset.tags.length ? h("span", { class: "asset-tags" }, asset.tags.map((t) => h("span", { class: "chip" }, t.name))) : null);
-  return item;
 }
 
 const browser = createBrowser({
@@ -60,18 +60,21 @@ const browser = createBrowser({
   state: document.getElementById("library-state"),
   more: document.getElementById("load-more"),
   card,
-  onCount(total, query) {
-    count.textContent = `${total} ${total === 1 ? "asset" : "assets"}${query.deleted ? " in the trash" : ""}`;
+  onCount(found) {
+    total = found;
+    count.textContent = assets(found);
     toAddress();
-    const trash = Boolean(query.deleted);
-    // A selection of live assets means nothing in the trash, and the other way round.
-    if (trash !== inTrash) {
-      inTrash = trash;
-      clearSelection();
-    }
-    document.getElementById("bulk-delete")?.toggleAttribute("hidden", trash);
-    document.getElementById("bulk-restore")?.toggleAttribute("hidden", !trash);
+    selection?.update();
   },
+});
+
+const tagFilter = createTagFilter({
+  input: document.getElementById("tag-input"),
+  chips: document.getElementById("tag-chips"),
+  field: document.getElementById("tags"),
+  options: document.getElementById("tag-options"),
+  match: document.getElementById("tag-match-field"),
+  onChange: () => browser.load(true),
 });
 
 // Grid or list, remembered in this browser.
@@ -85,54 +88,54 @@ function setView(view) {
 for (const button of views) button.addEventListener("click", () => setView(button.dataset.view));
 setView(localStorage.getItem("medialib.view") || "grid");
 
-// Bulk actions on the selection.
-const bulkBar = document.getElementById("bulk-bar");
-function updateBulk() {
-  if (!bulkBar) return;
-  bulkBar.hidden = selected.size === 0;
-  document.getElementById("bulk-count").textContent = `${selected.size} selected`;
-}
-
-/**
- * Applies a bulk action to the selection; on success says `done` and reloads. A refusal
- * (409, nothing changed) says why for the first refused asset; assets in use may then be
- * moved to the trash anyway. Resolves to whether the action was applied.
- */
+/** Applies a bulk action to the selection; on success says `done`, empties the selection
+ * and reloads. Resolves to whether it was applied. */
 async function bulk(body, done) {
-  try {
-    await api("/assets/bulk", { method: "POST", body: { ids: [...selected], ...body } });
-  } catch (e) {
-    const refusals = (e.body?.results ?? []).filter((r) => r.error);
-    if (refusals.length === 0) {
-      toast(e.message, "error");
-      return false;
-    }
-    const inUse = refusals.every((r) => r.error.code === "asset_in_use");
-    if (body.action === "delete" && inUse && !body.force) {
-      const what = refusals.length === 1 ? "1 asset is" : `${refusals.length} assets are`;
-      if (confirm(`${what} still used by an app. Move to the trash anyway?`)) return bulk({ ...body, force: true }, done);
-      return false;
-    }
-    toast(`${e.message}. ${refusals[0].error.message}`, "error");
+  const refusals = await applyBulk(selection.ids(), body);
+  if (refusals) {
+    if (refusals.length) tellRefusals(refusals, "changed");
     return false;
   }
   toast(done);
-  clearSelection();
+  selection.clear(count);
   browser.load(true);
   return true;
 }
 
 /**
- * Empties the selection. The focus, if it was in the bulk bar that now hides, moves to
- * the result count, so a keyboard user is not left on nothing.
+ * Moves `ids` to the trash, without asking first: an Undo in the notification brings
+ * them back. Assets an app still shows are the exception: that is asked, with the way
+ * to go on anyway.
  */
-function clearSelection() {
-  const hadFocus = bulkBar?.contains(document.activeElement);
-  selected.clear();
-  for (const box of list.querySelectorAll("input.select")) box.checked = false;
-  for (const item of list.querySelectorAll(".selected")) item.classList.remove("selected");
-  updateBulk();
-  if (hadFocus) count.focus();
+async function trash(ids, force = false) {
+  const refusals = await applyBulk(ids, { action: "delete", force });
+  if (refusals) {
+    const inUse = refusals.length > 0 && refusals.every((r) => r.error.code === "asset_in_use");
+    if (inUse && !force) {
+      const them = refusals.length === 1 ? "1 of them is" : `${refusals.length} of them are`;
+      const message = ids.length === 1
+        ? "This asset is still shown by a site or app. Moving it to the trash may leave a gap there."
+        : `${them} still shown by a site or app. Moving them to the trash may leave a gap there.`;
+      if (await ask(message, "Trash anyway")) await trash(ids, true);
+    } else if (refusals.length) {
+      tellRefusals(refusals, "moved to the trash");
+    }
+    return;
+  }
+  toast(`Moved ${assets(ids.length)} to the trash`, "info", { label: "Undo", run: () => restore(ids) });
+  selection.clear(count);
+  browser.load(true);
+}
+
+/** Takes `ids` back out of the trash (the Undo of [`trash`]). */
+async function restore(ids) {
+  const refusals = await applyBulk(ids, { action: "restore" });
+  if (refusals) {
+    if (refusals.length) tellRefusals(refusals, "restored");
+    return;
+  }
+  toast(`Restored ${assets(ids.length)}`);
+  browser.load(true);
 }
 
 if (bulkBar) {
@@ -143,7 +146,7 @@ if (bulkBar) {
     input.value = "";
     // A new tag becomes a filter at once.
     bulk({ action: "tag", tags: [tag] }, `Tagged “${tag}”`).then((applied) => {
-      if (applied) fillTags(document.getElementById("tags")).catch(() => {});
+      if (applied) tagFilter.fill().catch(() => {});
     });
   });
   document.getElementById("bulk-collection").addEventListener("submit", (event) => {
@@ -152,12 +155,12 @@ if (bulkBar) {
     const name = select.selectedOptions[0]?.textContent;
     bulk({ action: "add_to_collection", collection_id: Number(select.value) }, `Added to ${name}`);
   });
-  document.getElementById("bulk-delete").addEventListener("click", () => {
-    const what = selected.size === 1 ? "1 asset" : `${selected.size} assets`;
-    if (confirm(`Move ${what} to the trash?`)) bulk({ action: "delete" }, "Moved to the trash");
-  });
-  document.getElementById("bulk-restore").addEventListener("click", () => bulk({ action: "restore" }, "Restored"));
-  document.getElementById("bulk-clear").addEventListener("click", clearSelection);
+  document.getElementById("bulk-download").addEventListener("click", () => downloadZip(selection.ids()));
+  document.getElementById("bulk-public").addEventListener("click", () => bulk({ action: "set_public", is_public: true }, "Made public"));
+  document.getElementById("bulk-private").addEventListener("click", () => bulk({ action: "set_public", is_public: false }, "Made private"));
+  document.getElementById("bulk-delete").addEventListener("click", () => trash(selection.ids()));
+  document.getElementById("bulk-clear").addEventListener("click", () => selection.clear(count));
+  document.getElementById("select-shown").addEventListener("click", () => selection.selectShown());
 }
 
 const uploader = document.querySelector("[data-uploader]");
@@ -165,11 +168,12 @@ if (uploader) createUploader(uploader, { onAsset: (asset) => browser.prepend(ass
 
 // The filter lists first, so that a tag or collection in the address can be selected.
 const filled = await Promise.allSettled([
-  fillTags(document.getElementById("tags")),
+  tagFilter.fill(),
   fillCollections(document.getElementById("collection")),
   bulkBar ? fillCollections(document.getElementById("bulk-collection-select")) : null,
 ]);
 const failed = filled.find((r) => r.status === "rejected");
 if (failed) toast(`Tags and collections could not be loaded: ${failed.reason.message}`, "error");
 fromAddress();
+tagFilter.draw();
 browser.load(true);

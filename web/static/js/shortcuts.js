@@ -1,7 +1,8 @@
 // Keyboard shortcuts of every signed-in page. None fires while typing in a field or with
 // Ctrl, Alt or Meta held, so the browser's and the fields' own keys stay theirs.
 //   /      search (the page's search field)
-//   j, k   next, previous asset (in a list of assets)
+//   j, k   next, previous asset (in a list of assets; on an asset page, the next and
+//          previous result of the search it was opened from)
 //   e      edit (the asset page's details)
 //   ?      this list
 import { h } from "./dom.js";
@@ -25,6 +26,13 @@ function step(by) {
   return true;
 }
 
+/** Follows the page's link to the `rel` ("next", "prev") asset, if it has one. */
+function follow(rel) {
+  const link = document.querySelector(`a[rel=${rel}]`);
+  link?.click();
+  return Boolean(link);
+}
+
 function help() {
   if (document.querySelector("dialog.shortcuts")) return;
   const close = h("button", { type: "submit", class: "button" }, "Close");
@@ -46,8 +54,8 @@ const actions = {
     search?.select();
     return Boolean(search);
   },
-  j: () => step(1),
-  k: () => step(-1),
+  j: () => step(1) || follow("next"),
+  k: () => step(-1) || follow("prev"),
   e: () => {
     const title = document.getElementById("edit-title");
     title?.focus();

@@ -39,20 +39,43 @@ function placeholder(blurhash) {
   }
 }
 
+/** Variants a card may draw from, smallest first: the browser takes the first at least
+ * as wide as the card (`sizes`), so that no thumbnail is upscaled. */
+const CARD_VARIANTS = ["thumbnail", "small", "medium"];
+/** How wide a card's picture shows, in CSS pixels: half a phone's width, else about 220. */
+const CARD_SIZES = "(max-width: 600px) 50vw, (max-width: 800px) 33vw, 220px";
+
+/** `srcset` of the `names` variants that say their width, each in its best format. */
+function srcset(asset, names) {
+  return names
+    .map((name) => pickVariant(asset, [name]))
+    .filter((variant) => variant?.width)
+    .map((variant) => `${variant.url} ${variant.width}w`)
+    .join(", ");
+}
+
 /**
- * The thumbnail box of an asset: placeholder, then the `thumbnail` (or `small`) variant.
- * Assets without a picture (audio without cover art, unknown files) show their kind.
+ * The thumbnail box of an asset: placeholder, then the `thumbnail` (or `small`) variant,
+ * with the larger ones offered for wider cards and denser screens. Assets without a
+ * picture (audio without cover art, unknown files) show their kind.
  */
-export function thumbnail(asset, names = ["thumbnail", "small"]) {
-  const box = h("div", { class: `thumb kind-${asset.kind}` });
+export function thumbnail(asset, names = ["thumbnail", "small", "waveform"]) {
+  const transparent = asset.metadata?.has_alpha ? " transparent" : "";
+  const box = h("div", { class: `thumb kind-${asset.kind}${transparent}` });
   if (asset.placeholder) {
     box.style.backgroundColor = asset.placeholder.dominant_color;
     const canvas = placeholder(asset.placeholder.blurhash);
     if (canvas) box.append(canvas);
   }
   const variant = pickVariant(asset, names);
+  // A song without cover art shows its waveform, whole.
+  if (variant?.name === "waveform") box.classList.add("waveform-thumb");
   if (variant) {
-    const img = h("img", { src: variant.url, alt: altOf(asset), loading: "lazy", decoding: "async" });
+    const candidates = srcset(asset, CARD_VARIANTS);
+    const img = h("img", {
+      src: variant.url, srcset: candidates || null, sizes: candidates ? CARD_SIZES : null,
+      alt: altOf(asset), loading: "lazy", decoding: "async",
+    });
     img.addEventListener("load", () => box.classList.add("loaded"));
     img.addEventListener("error", () => img.remove());
     box.append(img);
@@ -60,6 +83,7 @@ export function thumbnail(asset, names = ["thumbnail", "small"]) {
     const label = asset.status === "processing" ? "Processing…" : asset.status === "failed" ? "Failed" : LABELS[asset.kind] || "File";
     box.append(h("span", { class: "kind-label" }, label));
   }
+  if (asset.metadata?.encrypted) box.append(h("span", { class: "badge" }, "🔒 Password-protected"));
   // A picture of a video or a song (poster, cover art) says what it is; a kind label
   // already does.
   if (variant && (asset.kind === "video" || asset.kind === "audio")) {

@@ -5,11 +5,11 @@
 use medialib_core::access::{Access, Principal};
 use medialib_core::organise::slugify;
 use medialib_core::store::{Namespace, NamespaceChange};
-use medialib_core::{AppError, AssetId, ErrorCode, StoreError};
+use medialib_core::{AppError, ErrorCode, StoreError};
 
 use super::authorize::{is_owner, require, require_owner};
 use crate::Catalog;
-use crate::purge::delete_unreferenced;
+use crate::purge::purge_each;
 use crate::uploads::Uploads;
 
 /// Assets purged per round while a namespace is deleted.
@@ -185,7 +185,7 @@ pub async fn delete(
         if !purge {
             return Err(not_empty(slug));
         }
-        deleted.assets += purge_assets(catalog, &contents.assets).await?;
+        deleted.assets += purge_each(catalog, &contents.assets).await?;
         for id in contents.uploads {
             uploads.remove(id).await.map_err(AppError::internal)?;
             if catalog.store.delete_upload(id).await? {
@@ -212,18 +212,6 @@ pub async fn delete(
         "namespace deleted"
     );
     Ok(deleted)
-}
-
-/// Purges each asset, then the bytes it alone referenced; returns how many were purged.
-async fn purge_assets(catalog: &Catalog, ids: &[AssetId]) -> Result<u64, AppError> {
-    let mut purged = 0;
-    for id in ids {
-        if let Some(unreferenced) = catalog.store.purge_asset(*id).await? {
-            delete_unreferenced(catalog, unreferenced).await?;
-            purged += 1;
-        }
-    }
-    Ok(purged)
 }
 
 fn not_empty(slug: &str) -> AppError {

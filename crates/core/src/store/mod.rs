@@ -268,6 +268,15 @@ pub trait AssetStore {
     /// same sort.
     async fn list_assets(&self, query: &AssetQuery) -> Result<Page<Asset>, StoreError>;
 
+    /// The words of the namespace's live assets (titles, original filenames, alt texts,
+    /// descriptions) and of its tag names, as [`search_words`] splits them, each with how
+    /// many times it occurs, in no particular order: what search suggestions are drawn
+    /// from.
+    async fn search_vocabulary(
+        &self,
+        namespace: NamespaceId,
+    ) -> Result<Vec<(String, u64)>, StoreError>;
+
     /// Applies a patch; `None` when the asset does not exist.
     async fn update_asset(
         &self,

@@ -7,6 +7,11 @@ use crate::asset::text_enum;
 use crate::organise::CollectionId;
 use crate::{AssetKind, AssetStatus, NamespaceId, Timestamp, UserId};
 
+/// How far into the past an asset without a capture time sorts by [`AssetSort::TakenAt`]:
+/// its upload time less 10^15 ms (about 31 700 years), before any real capture date.
+/// The stores' sort expressions and indexes spell the same number.
+pub const UNDATED_SHIFT_MS: i64 = 1_000_000_000_000_000;
+
 /// Sort orders for listing assets. Every order ends with the asset id, so it is total.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AssetSort {
@@ -20,7 +25,9 @@ pub enum AssetSort {
     Relevance,
     /// By upload time.
     CreatedAt,
-    /// By capture time (EXIF, container creation time); assets without one sort by upload time.
+    /// By capture time (EXIF, container creation time). Assets without one come after
+    /// every dated asset, newest first, and before them oldest first: they sort by upload
+    /// time shifted [`UNDATED_SHIFT_MS`] into the past.
     TakenAt,
     /// By title, case-insensitively (ASCII case folding).
     Title,

@@ -178,8 +178,7 @@ pub(crate) fn event_types() -> Array {
         .build()
 }
 
-/// A bulk action: `tag`, `untag`, `delete`, `restore`, `add_to_collection`,
-/// `remove_from_collection` or `set_public`.
+/// A bulk action, one of [`crate::routes::bulk::ACTIONS`].
 pub(crate) fn bulk_action() -> Object {
     one_of(crate::routes::bulk::ACTIONS)
 }

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use medialib_app::bulk::{self, tag_action};
+use medialib_app::purge::purge_trashed;
 use medialib_core::AssetId;
 use medialib_core::ErrorCode;
 use medialib_core::organise::{CollectionId, slugify};
@@ -24,8 +25,8 @@ use crate::state::AppState;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BulkBody {
-    /// `tag`, `untag`, `delete`, `restore`, `add_to_collection`, `remove_from_collection`
-    /// or `set_public`.
+    /// `tag`, `untag`, `delete`, `restore`, `purge` (assets in the trash, for good),
+    /// `add_to_collection`, `remove_from_collection` or `set_public`.
     #[schema(schema_with = schema::bulk_action)]
     action: String,
     /// 1–1000 asset ids.
@@ -60,24 +61,28 @@ struct BulkOutcome<'a> {
 }
 
 /// The actions `action` names, as the description lists them.
-pub(crate) const ACTIONS: [&str; 7] = [
+pub(crate) const ACTIONS: [&str; 8] = [
     "tag",
     "untag",
     "delete",
     "restore",
+    "purge",
     "add_to_collection",
     "remove_from_collection",
     "set_public",
 ];
 
 impl BulkBody {
-    fn action(&self) -> Result<BulkAction, ApiError> {
+    /// The store's action; `None` for `purge`, which deletes bytes too and so is the
+    /// application's (`medialib_app::purge::purge_trashed`).
+    fn action(&self) -> Result<Option<BulkAction>, ApiError> {
         let collection = || {
             self.collection_id
                 .map(CollectionId)
                 .ok_or_else(|| ApiError::invalid(format!("{} needs collection_id", self.action)))
         };
-        Ok(match self.action.as_str() {
+        Ok(Some(match self.action.as_str() {
+            "purge" => return Ok(None),
             "tag" => tag_action(self.tags.clone(), self.source.as_deref(), self.confidence)?,
             "untag" => {
                 if self.tags.is_empty() {
@@ -101,7 +106,7 @@ impl BulkBody {
                     ACTIONS.join(", ")
                 )));
             }
-        })
+        }))
     }
 }
 
@@ -122,7 +127,7 @@ fn results(report: &BulkReport) -> Vec<BulkResultDto> {
 }
 
 /// `POST /api/v1/assets/bulk` with `{action, ids, …}`: applies the action to every asset
-/// or, when any asset is refused, to none. 200 with a result per id when applied; 409
+/// or, when any asset is refused, to none (`purge` refuses assets not in the trash). 200 with a result per id when applied; 409
 /// `bulk_refused` with the same results (the refused ones say why) when not.
 ///
 /// Errors: 422 for an unknown action or missing parameters, 404 for an unknown collection.
@@ -156,7 +161,10 @@ pub(crate) async fn bulk(
         return Err(ApiError::invalid(format!("{bad:?} is not an asset id")));
     }
     let ids: Vec<AssetId> = ids.into_iter().flatten().collect();
-    let report = bulk::apply(&state.catalog, &auth, &action, &ids).await?;
+    let report = match action {
+        Some(action) => bulk::apply(&state.catalog, &auth, &action, &ids).await?,
+        None => purge_trashed(&state.catalog, &auth, &ids).await?,
+    };
     let results = results(&report);
     if report.applied {
         return Ok(Json(BulkOutcome {

@@ -37,6 +37,7 @@ mod chunked;
 mod collections;
 pub(crate) mod delivery;
 mod derivatives;
+mod download;
 mod duplicates;
 mod extract;
 mod health;
@@ -52,6 +53,7 @@ mod signed_url;
 mod tags;
 mod tokens;
 mod transforms;
+mod trash;
 mod upload;
 mod usage;
 mod users;
@@ -131,8 +133,10 @@ fn documented(
         .routes(routes!(search::unused))
         .routes(routes!(duplicates::duplicates))
         .routes(routes!(bulk::bulk))
+        .routes(routes!(download::download))
         .routes(routes!(assets::get, assets::patch, assets::delete))
         .routes(routes!(assets::restore))
+        .routes(routes!(trash::empty))
         .routes(routes!(assets::variants))
         .routes(routes!(assets::text))
         .routes(routes!(signed_url::signed_url))

@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use medialib_app::search::{self, Search, Sort};
+use medialib_app::suggest::suggest;
 use medialib_core::ErrorCode;
 use medialib_core::organise::CollectionId;
 use medialib_core::store::{AssetFilter, AssetSort, Orientation, Page, TagMatch};
@@ -81,6 +82,11 @@ pub(crate) struct AssetPage {
     next_cursor: Option<String>,
     /// Matches in all pages.
     total: u64,
+    /// "Did you mean": when a search with `q` matched nothing, `q` with its misspelt
+    /// words replaced by the closest words of the namespace's titles, filenames, alt
+    /// texts, descriptions and tags (absent when there is none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suggestion: Option<String>,
 }
 
 fn invalid(message: String) -> ApiError {
@@ -181,10 +187,12 @@ async fn render(state: &AppState, page: Page<Asset>) -> Result<Json<AssetPage>, 
         items: render_page(state, &page.items).await?,
         next_cursor: page.next_cursor,
         total: page.total,
+        suggestion: None,
     }))
 }
 
-/// `GET /api/v1/assets?q=&kind=&tags=&…&sort=&limit=&cursor=`: search and list assets.
+/// `GET /api/v1/assets?q=&kind=&tags=&…&sort=&limit=&cursor=`: search and list assets;
+/// a search that matches nothing may come with a `suggestion` ("did you mean").
 ///
 /// Errors: 400 `invalid_query` for a bad parameter, 400 `invalid_cursor` for a cursor from
 /// another query.
@@ -205,8 +213,16 @@ pub(crate) async fn search(
     auth: Auth,
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<AssetPage>, ApiError> {
-    let page = search::search(&state.catalog, &auth, params.search()?).await?;
-    render(&state, page).await
+    let search = params.search()?;
+    let text = search.text.clone();
+    let page = search::search(&state.catalog, &auth, search).await?;
+    let suggestion = match text {
+        Some(text) if page.total == 0 => suggest(&state.catalog, &auth, &text).await?,
+        _ => None,
+    };
+    let mut rendered = render(&state, page).await?;
+    rendered.suggestion = suggestion;
+    Ok(rendered)
 }
 
 #[derive(Deserialize, IntoParams)]

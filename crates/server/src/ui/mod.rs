@@ -34,6 +34,7 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route("/ui/collections/{id}", get(pages::collection))
         .route("/ui/tags", get(pages::tags))
         .route("/ui/analytics", get(pages::analytics))
+        .route("/ui/trash", get(pages::trash))
         .route("/ui/picker", get(picker::page))
         .route("/ui/{*rest}", get(pages::not_found))
         .layer(axum::middleware::map_response_with_state(
@@ -62,7 +63,8 @@ const KINDS: [(&str, &str); 6] = [
 /// The policy of every page, less `frame-ancestors`: scripts, styles and API calls from
 /// this origin only; images and media also from `blob:`/`data:` (placeholders, local
 /// previews of files being uploaded) and from the origin of `public_base_url`, where the
-/// API's file URLs point when it is set (a CDN).
+/// API's file URLs point when it is set (a CDN). The 3D viewer fetches its model from
+/// there too, and its textures from `blob:` and `data:` URLs.
 fn policy(settings: &Settings) -> String {
     let files = settings
         .public_base_url
@@ -74,7 +76,7 @@ fn policy(settings: &Settings) -> String {
         .unwrap_or_default();
     format!(
         "default-src 'self'; img-src 'self' data: blob:{files}; media-src 'self' blob:{files}; \
-         style-src 'self'; script-src 'self'; connect-src 'self'; \
+         style-src 'self'; script-src 'self'; connect-src 'self' blob: data:{files}; \
          object-src 'none'; base-uri 'none'; form-action 'self'"
     )
 }

@@ -40,13 +40,18 @@ impl FromRequestParts<AppState> for SignedIn {
 pub(super) struct Frame {
     pub(super) me: SessionDto,
     /// The navigation entry to mark current: `library`, `collections`, `tags`,
-    /// `analytics`, or none.
+    /// `analytics`, `trash`, or none.
     pub(super) section: &'static str,
 }
 
 impl Frame {
     fn new(SignedIn(me): SignedIn, section: &'static str) -> Self {
         Self { me, section }
+    }
+
+    /// Whether the user administers the namespace (and so may change every asset).
+    pub(super) fn is_admin(&self) -> bool {
+        self.me.role == "admin"
     }
 
     /// Editors and admins may upload and change; viewers only look.
@@ -85,6 +90,36 @@ pub(super) async fn library(me: SignedIn) -> Response {
         frame: Frame::new(me, "library"),
         kinds: super::KINDS,
     })
+}
+
+#[derive(Template)]
+#[template(path = "trash.html")]
+struct Trash {
+    frame: Frame,
+    /// How long assets stay restorable, in words ("30 days").
+    retention: String,
+    /// The same in seconds, for each card's "deleted for good" date.
+    retention_seconds: u64,
+}
+
+/// `GET /ui/trash`: the assets in the trash, when each was deleted and when it goes for
+/// good; restore, delete permanently, empty the trash.
+pub(super) async fn trash(State(state): State<AppState>, me: SignedIn) -> Response {
+    let seconds = state.catalog.settings.maintenance.trash_retention_seconds;
+    render(&Trash {
+        frame: Frame::new(me, "trash"),
+        retention: in_words(seconds),
+        retention_seconds: seconds,
+    })
+}
+
+/// A duration in the largest whole unit that fits: "30 days", "1 hour", "45 seconds".
+fn in_words(seconds: u64) -> String {
+    let (n, unit) = [(86_400, "day"), (3_600, "hour"), (60, "minute")]
+        .into_iter()
+        .find(|(size, _)| seconds >= *size)
+        .map_or((seconds, "second"), |(size, unit)| (seconds / size, unit));
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
 #[derive(Template)]
@@ -240,4 +275,18 @@ const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUM
 /// `s` as one query-string value.
 pub(super) fn percent_encode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, QUERY_VALUE).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_words;
+
+    #[test]
+    fn durations_read_in_their_largest_whole_unit() {
+        assert_eq!(in_words(30 * 86_400), "30 days");
+        assert_eq!(in_words(86_400 + 5), "1 day");
+        assert_eq!(in_words(7_200), "2 hours");
+        assert_eq!(in_words(90), "1 minute");
+        assert_eq!(in_words(2), "2 seconds");
+    }
 }

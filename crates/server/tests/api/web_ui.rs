@@ -285,6 +285,8 @@ async fn pages_may_show_files_from_the_public_base_url() {
             "img-src 'self' data: blob: https://cdn.example.com;",
             "media-src 'self' blob: https://cdn.example.com;",
             "script-src 'self';",
+            // The 3D viewer fetches its model.
+            "connect-src 'self' blob: data: https://cdn.example.com;",
         ] {
             assert!(
                 policy.contains(directive),

@@ -7,12 +7,17 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::actions::{
+    Actions, InputSource, KeyAction, KeyActions, MOUSE_BUTTON_LEFT, MouseActions, PointerAction,
+};
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// The viewport of a desktop browser and of a phone (an iPhone 12 to 15), in CSS pixels.
+pub const DESKTOP: (u32, u32) = (1440, 900);
+pub const PHONE: (u32, u32) = (390, 844);
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// Long enough for a cold page plus image processing on a busy 2-core CI machine.
 pub const WAIT: Duration = Duration::from_secs(45);
@@ -24,10 +29,12 @@ pub struct Browser {
     pub client: Client,
     driver: Child,
     _profile: tempfile::TempDir,
+    /// Where the browser saves downloads.
+    pub downloads: tempfile::TempDir,
 }
 
 impl Browser {
-    /// Starts chromedriver and a headless Chromium session (1280×900).
+    /// Starts chromedriver and a headless Chromium session (1440×900).
     ///
     /// Panics, saying what to install, when Chromium or chromedriver are missing.
     pub async fn start() -> Browser {
@@ -63,12 +70,17 @@ impl Browser {
             "--disable-component-update",
             "--disable-sync",
             "--no-first-run",
-            "--window-size=1280,900",
+            "--window-size=1440,900",
             &format!("--user-data-dir={}", profile.path().display()),
         ];
+        let downloads = tempfile::tempdir().unwrap();
+        let prefs = json!({
+            "download.default_directory": downloads.path(),
+            "download.prompt_for_download": false,
+        });
         let capabilities = json!({
             "browserName": "chrome",
-            "goog:chromeOptions": {"binary": CHROMIUM, "args": args},
+            "goog:chromeOptions": {"binary": CHROMIUM, "args": args, "prefs": prefs},
         });
         let Value::Object(capabilities) = capabilities else {
             unreachable!()
@@ -93,6 +105,7 @@ impl Browser {
             client,
             driver,
             _profile: profile,
+            downloads,
         }
     }
 
@@ -158,6 +171,38 @@ impl Browser {
         self.find(css).await.click().await.unwrap();
     }
 
+    /// Clicks `css` with Shift held, as a mouse and keyboard would (a range selection).
+    pub async fn shift_click(&self, css: &str) {
+        let element = self.find(css).await;
+        let shift = char::from(Key::Shift);
+        // One tick per action; the keyboard holds Shift over the mouse's three.
+        let keys = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: shift })
+            .pause(Duration::ZERO)
+            .pause(Duration::ZERO)
+            .pause(Duration::ZERO)
+            .then(KeyAction::Up { value: shift });
+        let mouse = MouseActions::new("mouse".into())
+            .pause(Duration::ZERO)
+            .then(PointerAction::MoveToElement {
+                element,
+                duration: None,
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(PointerAction::Up {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .pause(Duration::ZERO);
+        self.client
+            .perform_actions(Actions::from(keys).and(mouse))
+            .await
+            .unwrap();
+    }
+
     /// The text content of every element matching `css`.
     pub async fn texts(&self, css: &str) -> Vec<String> {
         let found = self
@@ -179,9 +224,12 @@ impl Browser {
 
     /// Saves a screenshot of the page as `name` and fails the test on any accessibility
     /// problem `a11y.js` finds (labels, alt text, names, contrast), or on a focus that
-    /// does not show (`focus.js`) as the Tab key moves through the first controls.
+    /// does not show (`focus.js`) as the Tab key moves through the first controls. Then
+    /// the same page on a phone (390×844): a screenshot `{name}-phone`, and at both sizes
+    /// nothing wider than the screen.
     pub async fn check_page(&self, name: &str) {
         self.screenshot(name).await;
+        self.assert_fits(name).await;
         let problems = self.run(include_str!("a11y.js"), vec![]).await;
         assert_eq!(problems, json!([]), "accessibility of the {name} page");
         self.run("document.activeElement?.blur();", vec![]).await;
@@ -194,6 +242,57 @@ impl Browser {
             assert_eq!(problem, Value::Null, "Tab {press} on the {name} page");
         }
         self.run("document.activeElement?.blur();", vec![]).await;
+        // In a frame the host page sets the width: the page alone is checked on a phone.
+        if self.run("return window.top !== window", vec![]).await == json!(true) {
+            return;
+        }
+        self.resize(PHONE).await;
+        self.screenshot(&format!("{name}-phone")).await;
+        self.assert_fits(&format!("{name} on a phone")).await;
+        self.resize(DESKTOP).await;
+    }
+
+    /// Makes the viewport (not the window) `size` wide and high, in CSS pixels.
+    pub async fn resize(&self, (width, height): (u32, u32)) {
+        let viewport = "return [innerWidth, innerHeight]";
+        let mut window = (width, height);
+        // The window's frame, if any, is the difference between window and viewport.
+        for _ in 0..3 {
+            self.client
+                .set_window_size(window.0, window.1)
+                .await
+                .unwrap();
+            let [w, h]: [u32; 2] =
+                serde_json::from_value(self.run(viewport, vec![]).await).unwrap();
+            if (w, h) == (width, height) {
+                return;
+            }
+            window = (
+                window.0 + width - w.min(width),
+                window.1 + height - h.min(height),
+            );
+        }
+        panic!("the viewport did not become {width}×{height}");
+    }
+
+    /// Fails when the page is wider than the viewport (it would scroll sideways), naming
+    /// the elements that stick out.
+    async fn assert_fits(&self, what: &str) {
+        let wider = self
+            .run(
+                "const width = document.documentElement.clientWidth;
+                 if (document.documentElement.scrollWidth <= width) return [];
+                 // What sticks out of the page: not what scrolls inside a box of its own.
+                 const scrolls = (e) => ['auto', 'scroll', 'hidden'].includes(getComputedStyle(e).overflowX);
+                 const inside = (e) => { for (let p = e.parentElement; p; p = p.parentElement) if (scrolls(p)) return true; return false; };
+                 return [...document.querySelectorAll('body *')]
+                   .filter((e) => e.getBoundingClientRect().right > width + 0.5 && !inside(e))
+                   .slice(0, 5)
+                   .map((e) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}.${e.className} (${Math.round(e.getBoundingClientRect().width)} px)`);",
+                vec![],
+            )
+            .await;
+        assert_eq!(wider, json!([]), "{what}: wider than the screen");
     }
 
     /// Signs in on the login page (where any signed-out page redirects) as `name`.
@@ -237,7 +336,55 @@ impl Browser {
     }
 }
 
+/// A network for chromedriver to emulate (`/session/{id}/chromium/network_conditions`).
+#[derive(Debug, Clone, Copy)]
+pub enum Network {
+    /// The real one.
+    Normal,
+    /// No connection at all.
+    Offline,
+    /// Every request this many milliseconds late.
+    Latency(u64),
+    /// Uploads at most this many bytes per second.
+    UploadRate(u64),
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Network {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/chromium/network_conditions",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        // Throughputs are required; a gigabyte a second never slows a loopback test.
+        let (offline, latency, upload) = match *self {
+            Network::Normal => return (axum::http::Method::DELETE, None),
+            Network::Offline => (true, 0, 1_000_000_000),
+            Network::Latency(ms) => (false, ms, 1_000_000_000),
+            Network::UploadRate(rate) => (false, 0, rate),
+        };
+        let body = json!({"network_conditions": {
+            "offline": offline,
+            "latency": latency,
+            "download_throughput": 1_000_000_000,
+            "upload_throughput": upload,
+        }});
+        (axum::http::Method::POST, Some(body.to_string()))
+    }
+}
+
 impl Browser {
+    /// Emulates `network` from now on.
+    pub async fn network(&self, network: Network) {
+        self.client.issue_cmd(network).await.unwrap();
+    }
+
     /// Ends the WebDriver session (Chromium quits).
     pub async fn close(self) {
         self.client.clone().close().await.unwrap();

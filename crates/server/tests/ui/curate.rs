@@ -121,7 +121,7 @@ async fn bulk_actions_reorder_by_keyboard_trash_and_restore() {
         .wait_until(
             "the selection cleared after tagging",
             "document.getElementById('bulk-bar').hidden && \
-             [...document.querySelectorAll('#tags option')].some(o => o.value === 'archive')",
+             [...document.querySelectorAll('#tag-options option')].some(o => o.value === 'Archive')",
         )
         .await;
     for id in [first, second] {
@@ -204,23 +204,24 @@ async fn bulk_actions_reorder_by_keyboard_trash_and_restore() {
         .await;
     assert_eq!(status, 201, "{usage}");
     select(&browser, &[third]).await;
-    browser.click("#bulk-delete").await;
-    for question in [
-        "Move 1 asset to the trash?",
-        "1 asset is still used by an app. Move to the trash anyway?",
-    ] {
-        assert_eq!(answer_dialog(&browser).await, question);
-    }
-    browser
-        .wait_until(
-            "two assets left",
-            "document.querySelectorAll('#assets .asset-card').length === 2 && \
-             document.getElementById('result-count').textContent === '2 assets'",
-        )
-        .await;
+    trash_past_the_usage(&browser).await;
     assert!(asset_of(&app, third).await["deleted_at"].is_string());
 
-    browser.click("#deleted").await;
+    // The notification's Undo brings it back.
+    browser.click("#toasts .toast-action").await;
+    browser
+        .wait_until(
+            "three assets again",
+            "document.querySelectorAll('#assets .asset-card').length === 3 && \
+             document.getElementById('result-count').textContent === '3 assets'",
+        )
+        .await;
+    assert!(asset_of(&app, third).await["deleted_at"].is_null());
+
+    // Trashed again, it is restored from the trash page.
+    select(&browser, &[third]).await;
+    trash_past_the_usage(&browser).await;
+    browser.goto(&format!("{}/ui/trash", app.base)).await;
     browser
         .wait_until(
             "the trash",
@@ -230,7 +231,6 @@ async fn bulk_actions_reorder_by_keyboard_trash_and_restore() {
             ),
         )
         .await;
-    browser.check_page("library-trash").await;
     select(&browser, &[third]).await;
     browser.click("#bulk-restore").await;
     browser
@@ -241,6 +241,30 @@ async fn bulk_actions_reorder_by_keyboard_trash_and_restore() {
         .await;
     assert!(asset_of(&app, third).await["deleted_at"].is_null());
     browser.close().await;
+}
+
+/// Moves the selection (one asset an app uses) to the trash from the library: no
+/// question for the trash itself, one for the usage, with a button that says what it
+/// does. Waits until two cards are left.
+async fn trash_past_the_usage(browser: &Browser) {
+    browser.click("#bulk-delete").await;
+    browser
+        .wait_until("the question", "document.querySelector('dialog.ask[open]')")
+        .await;
+    assert_eq!(
+        browser.texts("dialog.ask p").await,
+        [
+            "This asset is still shown by a site or app. Moving it to the trash may leave a gap there."
+        ]
+    );
+    browser.click("dialog.ask button.danger").await;
+    browser
+        .wait_until(
+            "two assets left",
+            "document.querySelectorAll('#assets .asset-card').length === 2 && \
+             document.getElementById('result-count').textContent === '2 assets'",
+        )
+        .await;
 }
 
 /// What an editor types on the page of an asset still processing stays there while the

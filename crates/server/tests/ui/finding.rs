@@ -1,7 +1,8 @@
 //! Finding what to clean up: the library's "Usage" filter shows the assets used nowhere,
 //! by how long ago they were uploaded, and agrees with `GET /api/v1/assets/unused`; the
 //! choice stays in the address. The analytics list, empty because everything is fresh,
-//! says how many unused assets are younger than its age.
+//! says how many unused assets are younger than its age. Several tags filter together,
+//! all or any of them; a misspelt search offers what was meant.
 
 use serde_json::json;
 
@@ -105,6 +106,129 @@ async fn the_unused_filter_agrees_with_the_api() {
             .unwrap()
             .contains("2 unused assets were uploaded more recently"),
         "{text}"
+    );
+    browser.close().await;
+}
+
+/// Several tags as chips, typed with suggestions: all of them, then any of them; the
+/// choice stays in the address and comes back with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tags_filter_all_or_any() {
+    let app = spawn_app().await;
+    let (browser, ids) = signed_in_with_three(&app).await;
+    for (id, tags) in [
+        (&ids[0], json!(["Beach"])),
+        (&ids[1], json!(["Beach", "Sunset"])),
+    ] {
+        let (status, body) = app
+            .request_as(
+                TOKEN,
+                reqwest::Method::POST,
+                &format!("/api/v1/assets/{id}/tags"),
+                Some(json!({ "tags": tags })),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    browser.goto(&format!("{}/ui/", app.base)).await;
+    browser
+        .wait_until(
+            "the suggestions",
+            "document.querySelectorAll('#tag-options option').length === 2",
+        )
+        .await;
+    for typed in ["beach", "Sunset"] {
+        browser.fill("#tag-input", typed).await;
+        browser.press(fantoccini::key::Key::Enter).await;
+    }
+    let cards = |n: usize, search: &str| {
+        format!(
+            "location.search === '{search}' && \
+             document.getElementById('result-count').textContent === '{n} asset{}'",
+            if n == 1 { "" } else { "s" }
+        )
+    };
+    browser
+        .wait_until("both tags", &cards(1, "?tags=beach%2Csunset"))
+        .await;
+    assert_eq!(
+        browser.texts("#tag-chips .chip").await,
+        ["Beach×", "Sunset×"]
+    );
+    browser.check_page("library-tags-all").await;
+
+    browser
+        .find("#tag_match")
+        .await
+        .select_by_value("any")
+        .await
+        .unwrap();
+    browser
+        .wait_until(
+            "either tag",
+            &cards(2, "?tags=beach%2Csunset&tag_match=any"),
+        )
+        .await;
+    let (_, any) = app
+        .get_json("/api/v1/assets?tags=beach,sunset&tag_match=any")
+        .await;
+    assert_eq!(any["total"], 2, "the API agrees");
+
+    // Back from the address, then one chip removed: one tag, and no "match" to choose.
+    browser
+        .goto(&format!(
+            "{}/ui/?tags=beach%2Csunset&tag_match=any",
+            app.base
+        ))
+        .await;
+    browser
+        .wait_until(
+            "the chips back",
+            "document.querySelectorAll('#tag-chips .chip').length === 2 && \
+             document.getElementById('result-count').textContent === '2 assets'",
+        )
+        .await;
+    browser
+        .click("#tag-chips button[aria-label='Remove tag Sunset']")
+        .await;
+    browser
+        .wait_until(
+            "one tag left",
+            "location.search.startsWith('?tags=beach&') && \
+             document.getElementById('tag-match-field').hidden",
+        )
+        .await;
+    browser.close().await;
+}
+
+/// A misspelt search says what was probably meant, and searches for it in one click.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_misspelt_search_offers_what_was_meant() {
+    let app = spawn_app().await;
+    let (browser, _) = signed_in_with_three(&app).await;
+    browser.fill("#q", "icelnad").await;
+    browser
+        .wait_until(
+            "the suggestion",
+            "document.getElementById('library-state').textContent.includes('Did you mean')",
+        )
+        .await;
+    assert_eq!(
+        browser.texts("#library-state p").await,
+        ["No assets match “icelnad”. Did you mean “iceland”?"]
+    );
+    browser.check_page("library-did-you-mean").await;
+    browser.click("#library-state button").await;
+    browser
+        .wait_until(
+            "what was meant",
+            "location.search === '?q=iceland' && \
+             document.querySelectorAll('#assets .asset-card').length === 1",
+        )
+        .await;
+    assert_eq!(
+        browser.texts("#assets .asset-title").await,
+        ["Iceland-sRGB"]
     );
     browser.close().await;
 }

@@ -173,16 +173,12 @@ async fn upload_search_tag_and_filter_in_the_library() {
     browser.goto(&format!("{}/ui/", app.base)).await;
     browser
         .wait_until(
-            "the tag in the filter",
-            "[...document.querySelectorAll('#tags option')].some(o => o.value === 'harbour-view')",
+            "the tag among the suggestions",
+            "[...document.querySelectorAll('#tag-options option')].some(o => o.value === 'Harbour view')",
         )
         .await;
-    browser
-        .find("#tags")
-        .await
-        .select_by_value("harbour-view")
-        .await
-        .unwrap();
+    browser.fill("#tag-input", "harbour view").await;
+    browser.press(fantoccini::key::Key::Enter).await;
     browser
         .wait_until(
             "the tag filter applied",

@@ -42,7 +42,8 @@ async fn every_page_and_each_kind_of_preview() {
         (
             "models3d/Box.glb",
             "model3d",
-            ".preview img[alt^='Rendering of']",
+            // The orbit viewer, its static rendering as the poster until it loads.
+            ".preview model-viewer[poster*='/variants/']",
         ),
     ];
     let mut ids = Vec::new();

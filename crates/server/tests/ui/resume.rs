@@ -1,53 +1,16 @@
 //! An upload survives a page reload: the file waits in IndexedDB, and tus resumes the
 //! same upload session instead of starting over.
 
-use axum::http::Method;
-use fantoccini::wd::WebDriverCompatibleCommand;
 use serde_json::json;
 
-use crate::browser::Browser;
+use crate::browser::{Browser, Network};
 use crate::helpers::{PASSWORD, corpus, editor_with_password, spawn_app};
-
-/// chromedriver's network throttling (`/session/{id}/chromium/network_conditions`):
-/// `Some(bytes per second)` slows uploads down, `None` lifts it.
-#[derive(Debug)]
-struct UploadThrottle(Option<u64>);
-
-impl WebDriverCompatibleCommand for UploadThrottle {
-    fn endpoint(
-        &self,
-        base: &url::Url,
-        session: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base.join(&format!(
-            "session/{}/chromium/network_conditions",
-            session.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (Method, Option<String>) {
-        match self.0 {
-            Some(rate) => {
-                let conditions = json!({"network_conditions": {
-                    "offline": false, "latency": 0,
-                    "download_throughput": 100_000_000, "upload_throughput": rate,
-                }});
-                (Method::POST, Some(conditions.to_string()))
-            }
-            None => (Method::DELETE, None),
-        }
-    }
-}
 
 /// Throttles uploads, drops a corpus photo, and waits until `percent` of it is sent:
 /// ~890 KB at 100 KB/s takes about nine seconds, long enough to act in the middle.
 async fn slow_upload(browser: &Browser, percent: u32) {
     let bytes = std::fs::read(corpus().join("images/camera/nikon_d70s_gps.jpg")).unwrap();
-    browser
-        .client
-        .issue_cmd(UploadThrottle(Some(100_000)))
-        .await
-        .unwrap();
+    browser.network(Network::UploadRate(100_000)).await;
     browser
         .drop_files("[data-dropzone]", &[("nikon_d70s_gps.jpg".into(), bytes)])
         .await;
@@ -78,11 +41,7 @@ async fn an_upload_resumes_after_a_page_reload() {
         )
         .await;
     browser.screenshot("upload-resumed").await;
-    browser
-        .client
-        .issue_cmd(UploadThrottle(None))
-        .await
-        .unwrap();
+    browser.network(Network::Normal).await;
     browser
         .wait_until(
             "the resumed upload to finish",
@@ -138,11 +97,7 @@ async fn an_unfinished_upload_stays_with_its_user() {
     browser
         .wait_until("its resume entry", &format!("{kept} === 1"))
         .await;
-    browser
-        .client
-        .issue_cmd(UploadThrottle(None))
-        .await
-        .unwrap();
+    browser.network(Network::Normal).await;
 
     browser.click("[data-action=logout]").await;
     browser

@@ -1,6 +1,7 @@
 //! "Use this media" on the asset page of a private picture: the link at a chosen width and
 //! format, the <picture> snippet and the original's link all work for someone without
-//! an account (they are signed), checked by fetching them.
+//! an account (they are signed), checked by fetching them. A selection downloads as one
+//! ZIP file.
 
 use std::io::Cursor;
 
@@ -100,5 +101,74 @@ async fn a_private_pictures_links_work_for_anyone_until_they_expire() {
         .await
         .unwrap();
     assert_eq!(plain.status(), 401, "the unsigned URL stays private");
+    browser.close().await;
+}
+
+/// A selection downloads as one ZIP file with its progress on the page; the file the
+/// browser saves holds the originals, byte for byte.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_selection_downloads_as_one_zip() {
+    let app = spawn_app().await;
+    let (browser, ids) = crate::library::signed_in_with_three(&app).await;
+    browser.click("#select-shown").await;
+    browser
+        .wait_until(
+            "three chosen",
+            "document.getElementById('bulk-count').textContent === '3 selected'",
+        )
+        .await;
+    browser.click("#bulk-download").await;
+    browser
+        .wait_until(
+            "the download done",
+            "document.querySelector('.download-progress')?.textContent.startsWith('Downloaded medialib-3-assets.zip') && \
+             document.querySelector('.download-progress progress').value === 1",
+        )
+        .await;
+    browser.screenshot("library-download").await;
+
+    let saved = browser.downloads.path().join("medialib-3-assets.zip");
+    let mut waited = 0;
+    while !saved.exists() && waited < 100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    let archive = std::fs::read(&saved).expect("the saved ZIP file");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("saved.zip");
+    std::fs::write(&path, archive).unwrap();
+    let listed = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+assert z.testzip() is None
+for i in z.infolist(): print(i.filename, i.file_size)",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    let mut listed: Vec<String> = String::from_utf8(listed.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    listed.sort();
+    let mut expected = Vec::new();
+    for id in &ids {
+        let (_, asset) = app.get_json(&format!("/api/v1/assets/{id}")).await;
+        expected.push(format!(
+            "{} {}",
+            asset["original_filename"].as_str().unwrap(),
+            asset["size"]
+        ));
+    }
+    expected.sort();
+    assert_eq!(listed, expected);
     browser.close().await;
 }

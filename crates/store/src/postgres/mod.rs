@@ -220,6 +220,13 @@ impl AssetStore for PgStore {
         search::list(&self.pool, query).await
     }
 
+    async fn search_vocabulary(
+        &self,
+        namespace: NamespaceId,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        search::vocabulary(&self.pool, namespace).await
+    }
+
     async fn update_asset(
         &self,
         id: AssetId,

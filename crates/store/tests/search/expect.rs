@@ -3,7 +3,9 @@
 
 use std::cmp::Ordering;
 
-use medialib_core::store::{AssetQuery, AssetSort, Orientation, TagMatch, search_words};
+use medialib_core::store::{
+    AssetQuery, AssetSort, Orientation, TagMatch, UNDATED_SHIFT_MS, search_words,
+};
 use medialib_core::{AssetId, Timestamp};
 
 use crate::library::Model;
@@ -127,7 +129,9 @@ fn keys(a: &Model, q: &AssetQuery) -> Vec<Key> {
             ]
         }
         AssetSort::CreatedAt => vec![Key::Int(ms(a.created_at))],
-        AssetSort::TakenAt => vec![Key::Int(ms(a.taken_at.unwrap_or(a.created_at)))],
+        AssetSort::TakenAt => vec![Key::Int(
+            a.taken_at.map_or(ms(a.created_at) - UNDATED_SHIFT_MS, ms),
+        )],
         AssetSort::Title => vec![Key::Text(a.title.to_ascii_lowercase())],
         AssetSort::Size => vec![Key::Int(a.size as i64)],
     }

@@ -81,6 +81,12 @@ fn table() -> Vec<Row> {
             Some(r#"{"action":"delete","ids":["{asset}"],"force":true}"#),
             [401, 403, 200, 403, 200, 409],
         ),
+        row(
+            M::POST,
+            "/api/v1/assets/download",
+            Some(r#"{"ids":["{asset}"]}"#),
+            READ,
+        ),
         row(M::GET, "/api/v1/assets/{id}", None, READ),
         row(
             M::PATCH,
@@ -99,6 +105,13 @@ fn table() -> Vec<Row> {
             "/api/v1/assets/{id}/restore",
             None,
             [401, 403, 200, 403, 200, 404],
+        ),
+        // Each editor empties their own part of the trash; admins the namespace's.
+        row(
+            M::DELETE,
+            "/api/v1/trash",
+            None,
+            [401, 403, 200, 200, 200, 200],
         ),
         row(M::GET, "/api/v1/assets/{id}/variants", None, READ),
         row(M::GET, "/api/v1/assets/{id}/text", None, READ),

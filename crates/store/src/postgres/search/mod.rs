@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use medialib_core::store::{
     AssetFilter, AssetQuery, AssetSort, Orientation, Page, TagMatch, search_words,
 };
-use medialib_core::{Asset, AssetId, StoreError};
+use medialib_core::{Asset, AssetId, NamespaceId, StoreError};
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 use uuid::Uuid;
 
@@ -83,7 +83,7 @@ fn sort_key(sort: AssetSort) -> &'static str {
         // Ranked in `relevance`, which names its keys `score` and `seq`.
         AssetSort::Relevance => "score",
         AssetSort::CreatedAt => "asset.created_at",
-        AssetSort::TakenAt => "coalesce(asset.taken_at, asset.created_at)",
+        AssetSort::TakenAt => "coalesce(asset.taken_at, asset.created_at - 1000000000000000)",
         // SQLite's `COLLATE NOCASE`: ASCII case folding, then byte order.
         AssetSort::Title => "lower(asset.title COLLATE \"C\")",
         AssetSort::Size => "asset.size",
@@ -353,6 +353,24 @@ fn push_filters(qb: &mut QueryBuilder<Postgres>, q: &AssetQuery, text: Option<&T
         qb.push(if in_use { " AND " } else { " AND NOT " })
             .push("EXISTS (SELECT 1 FROM usage WHERE usage.asset_id = asset.id)");
     }
+}
+
+/// The words of the namespace's live assets and tag names, counted (see
+/// `AssetStore::search_vocabulary`).
+pub(crate) async fn vocabulary(
+    pool: &PgPool,
+    ns: NamespaceId,
+) -> Result<Vec<(String, u64)>, StoreError> {
+    let texts: Vec<String> = sqlx::query_scalar(
+        "SELECT title || ' ' || original_filename || ' ' || coalesce(alt_text, '') || ' ' \
+         || coalesce(description, '') FROM asset WHERE namespace_id = $1 AND deleted_at IS NULL \
+         UNION ALL SELECT name FROM tag WHERE namespace_id = $1",
+    )
+    .bind(ns.0)
+    .fetch_all(pool)
+    .await
+    .map_err(backend("read the search vocabulary"))?;
+    Ok(crate::vocabulary::count(&texts))
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use medialib_core::store::{
     AssetFilter, AssetQuery, AssetSort, Orientation, Page, TagMatch, search_words,
 };
-use medialib_core::{Asset, AssetId, StoreError};
+use medialib_core::{Asset, AssetId, NamespaceId, StoreError};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 mod relevance;
@@ -75,7 +75,7 @@ fn sort_keys(sort: AssetSort) -> &'static [&'static str] {
         // `score` and `seq`; the upload order, `search_rowid`, grows with every new asset.
         AssetSort::Relevance => &["score", "asset.search_rowid"],
         AssetSort::CreatedAt => &["asset.created_at"],
-        AssetSort::TakenAt => &["coalesce(asset.taken_at, asset.created_at)"],
+        AssetSort::TakenAt => &["coalesce(asset.taken_at, asset.created_at - 1000000000000000)"],
         AssetSort::Title => &["asset.title COLLATE NOCASE"],
         AssetSort::Size => &["asset.size"],
     }
@@ -439,6 +439,25 @@ fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &AssetQuery, tags: Tags) {
         qb.push(if in_use { " AND " } else { " AND NOT " })
             .push("EXISTS (SELECT 1 FROM usage WHERE usage.asset_id = asset.id)");
     }
+}
+
+/// The words of the namespace's live assets and tag names, counted (see
+/// `AssetStore::search_vocabulary`).
+pub(crate) async fn vocabulary(
+    pool: &SqlitePool,
+    ns: NamespaceId,
+) -> Result<Vec<(String, u64)>, StoreError> {
+    let texts: Vec<String> = sqlx::query_scalar(
+        "SELECT title || ' ' || original_filename || ' ' || coalesce(alt_text, '') || ' ' \
+         || coalesce(description, '') FROM asset WHERE namespace_id = ? AND deleted_at IS NULL \
+         UNION ALL SELECT name FROM tag WHERE namespace_id = ?",
+    )
+    .bind(ns.0)
+    .bind(ns.0)
+    .fetch_all(pool)
+    .await
+    .map_err(backend("read the search vocabulary"))?;
+    Ok(crate::vocabulary::count(&texts))
 }
 
 #[cfg(test)]
