@@ -50,6 +50,7 @@ pub mod media_limits;
 pub mod metrics;
 pub mod open;
 pub mod organise;
+pub mod pages;
 pub mod paths;
 pub mod purge;
 pub mod retention;

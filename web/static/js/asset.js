@@ -39,6 +39,8 @@ function preview(asset) {
     default:
       if (picture) {
         const label = asset.kind === "document" ? `First page of ${asset.title}` : asset.kind === "model3d" ? `Rendering of ${asset.title}` : altOf(asset);
+        const pages = asset.metadata?.format === "pdf" ? asset.metadata.page_count ?? 1 : 1;
+        if (pages > 1) return pager(asset, picture, pages);
         // Transparent pictures show on a checkerboard, as image editors do.
         return h("div", { class: `preview${asset.metadata?.has_alpha ? " transparent" : ""}` }, h("img", { src: picture.url, alt: label }));
       }
@@ -47,6 +49,32 @@ function preview(asset) {
           : asset.metadata?.encrypted ? "Password-protected PDF: no preview. The file itself is kept as it was uploaded."
             : "No preview for this file."));
   }
+}
+
+/**
+ * A PDF's pages, one at a time: page 1 from the variants, the others rendered by the
+ * server when asked (`GET /api/v1/assets/{id}/pages/{n}`).
+ */
+function pager(asset, first, pages) {
+  let at = 1;
+  const img = h("img", { src: first.url, alt: `Page 1 of ${asset.title}`, id: "page" });
+  const where = h("span", { class: "muted", id: "page-number", "aria-live": "polite" });
+  const previous = h("button", { type: "button", class: "button small", id: "page-previous" }, "← Previous page");
+  const next = h("button", { type: "button", class: "button small", id: "page-next" }, "Next page →");
+  const show = (n) => {
+    at = Math.min(Math.max(n, 1), pages);
+    img.src = at === 1 ? first.url : `/api/v1/assets/${asset.id}/pages/${at}?side=1200`;
+    img.alt = `Page ${at} of ${asset.title}`;
+    where.textContent = `Page ${at} of ${pages}`;
+    previous.disabled = at === 1;
+    next.disabled = at === pages;
+  };
+  previous.addEventListener("click", () => show(at - 1));
+  next.addEventListener("click", () => show(at + 1));
+  show(1);
+  return h("div", { class: "document-pages" },
+    h("div", { class: "preview" }, img),
+    h("div", { class: "pager" }, previous, where, next));
 }
 
 /** Models the orbit viewer loads: glTF, text or binary. */

@@ -112,10 +112,27 @@ pub fn render_first_page(
     max_side: u32,
     timeout: Duration,
 ) -> Result<Option<Vec<u8>>, MediaError> {
-    if meta.format != PDF || meta.encrypted || meta.page_count == Some(0) || max_side == 0 {
+    render_page(path, meta, 1, max_side, timeout)
+}
+
+/// Page `page` (1-based) of a PDF as a PNG, fitted into `max_side` × `max_side` as
+/// [`render_first_page`] fits page 1; `None` for what has no such page: not a PDF, a
+/// password-protected one, a page number past [`DocumentMetadata::page_count`] (or 0),
+/// or a `max_side` of 0.
+///
+/// Errors: [`MediaError::Tool`] when `pdftoppm` fails or passes `timeout`.
+pub fn render_page(
+    path: &Path,
+    meta: &DocumentMetadata,
+    page: u32,
+    max_side: u32,
+    timeout: Duration,
+) -> Result<Option<Vec<u8>>, MediaError> {
+    let pages = meta.page_count.unwrap_or(1);
+    if meta.format != PDF || meta.encrypted || page == 0 || page > pages || max_side == 0 {
         return Ok(None);
     }
-    pdf::render_first_page(path, max_side, timeout)
+    pdf::render_page(path, page, max_side, timeout)
 }
 
 /// The document's text for search, at most `max_bytes` bytes of UTF-8 (cut at a char

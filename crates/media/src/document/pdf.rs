@@ -44,19 +44,22 @@ pub(super) fn probe(path: &Path, timeout: Duration) -> Result<DocumentMetadata, 
     }
 }
 
-/// Renders page 1 with `pdftoppm`; `None` when the PDF turns out to need a password.
-pub(super) fn render_first_page(
+/// Renders page `page` (1-based) with `pdftoppm`; `None` when the PDF turns out to need
+/// a password.
+pub(super) fn render_page(
     path: &Path,
+    page: u32,
     max_side: u32,
     timeout: Duration,
 ) -> Result<Option<Vec<u8>>, MediaError> {
     let side = max_side.to_string();
+    let page = page.to_string();
     // `-cropbox`: render what `pdfinfo` measured and viewers show, not the media box.
     // No output root: with `-singlefile` pdftoppm then writes the PNG to stdout
     // (a `-` root would be taken as a file name).
     let out = tool::run(
         Command::new("pdftoppm")
-            .args(["-f", "1", "-l", "1", "-cropbox", "-png", "-singlefile"])
+            .args(["-f", &page, "-l", &page, "-cropbox", "-png", "-singlefile"])
             .args(["-scale-to", &side])
             .arg(file_arg(path)),
         timeout,

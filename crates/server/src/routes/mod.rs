@@ -46,6 +46,7 @@ mod jobs;
 mod members;
 mod namespaces;
 mod openapi;
+mod pages;
 mod rate;
 mod search;
 pub(crate) mod session;
@@ -139,6 +140,7 @@ fn documented(
         .routes(routes!(trash::empty))
         .routes(routes!(assets::variants))
         .routes(routes!(assets::text))
+        .routes(routes!(pages::page))
         .routes(routes!(signed_url::signed_url))
         .routes(routes!(derivatives::transform_url))
         .routes(routes!(derivatives::responsive))

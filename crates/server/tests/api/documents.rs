@@ -143,3 +143,46 @@ async fn every_corpus_model_matches_the_manifest() {
         assert!(asset["placeholder"]["blurhash"].is_string(), "{path}");
     }
 }
+
+/// A PDF pages through as pictures rendered when asked: each page its own picture, fitted
+/// to the side asked for; a page that is not there is a 404, a side out of range a 422.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pdf_pages_through_as_pictures() {
+    let app = spawn_app().await;
+    let pdf = app.ready("docs/pdflatex-4-pages.pdf").await;
+    let photo = app.ready("images/camera/Canon_40D.jpg").await;
+    let page = |n: u32, query: &str| {
+        let url = app.url(&format!("/api/v1/assets/{pdf}/pages/{n}{query}"));
+        let client = app.client.clone();
+        async move {
+            let response = client.get(url).send().await.unwrap();
+            let status = response.status().as_u16();
+            let kind = response
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (status, kind, response.bytes().await.unwrap().to_vec())
+        }
+    };
+    let (status, kind, second) = page(2, "?side=400").await;
+    assert_eq!((status, kind.as_deref()), (200, Some("image/png")));
+    let picture = image::load_from_memory(&second).unwrap();
+    assert_eq!(picture.width().max(picture.height()), 400);
+    let (_, _, first) = page(1, "?side=400").await;
+    assert_ne!(first, second, "each page its own picture");
+    let (status, _, last) = page(4, "").await;
+    let picture = image::load_from_memory(&last).unwrap();
+    assert_eq!((status, picture.width().max(picture.height())), (200, 1200));
+
+    for (path, expected) in [
+        (format!("/api/v1/assets/{pdf}/pages/5"), 404),
+        (format!("/api/v1/assets/{pdf}/pages/0"), 404),
+        (format!("/api/v1/assets/{pdf}/pages/two"), 404),
+        (format!("/api/v1/assets/{pdf}/pages/1?side=50"), 422),
+        (format!("/api/v1/assets/{photo}/pages/1"), 404),
+    ] {
+        let (status, body) = app.get_json(&path).await;
+        assert_eq!(status, expected, "{path}: {body}");
+        assert!(body["error"]["message"].is_string(), "{path}: {body}");
+    }
+}

@@ -24,9 +24,8 @@ fn median(mut values: Vec<f64>) -> f64 {
 async fn measure(browser: &Browser, url: &str, ready: &str, api: Option<&str>) -> (f64, f64) {
     browser.goto(url).await;
     // The paint entry arrives a frame after the page is ready.
-    let painted = format!(
-        "({ready}) && performance.getEntriesByName('first-contentful-paint').length > 0"
-    );
+    let painted =
+        format!("({ready}) && performance.getEntriesByName('first-contentful-paint').length > 0");
     browser.wait_until("the page, painted", &painted).await;
     let timing = browser
         .run(

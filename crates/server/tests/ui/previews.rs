@@ -1,7 +1,7 @@
 //! Previews that show the media as it is: a transparent picture on a checkerboard (not
 //! its dark placeholder), the exposure as photographers write it and one capture date,
 //! a password-protected PDF said so on its page and its card, a song's waveform on its
-//! card and as its seek bar, a glTF model in an orbit viewer.
+//! card and as its seek bar, a glTF model in an orbit viewer, a PDF page by page.
 
 use serde_json::json;
 
@@ -27,6 +27,7 @@ async fn previews_show_the_media_as_it_is() {
     let locked = processed(&app, "docs/bad/libreoffice-writer-password.pdf").await;
     let song = processed(&app, "audio/mp3_vbr_music.mp3").await;
     let model = processed(&app, "models3d/Duck.glb").await;
+    let paper = processed(&app, "docs/pdflatex-4-pages.pdf").await;
     assert_eq!(locked["metadata"]["encrypted"], true, "{locked}");
     editor_with_password(&app, "editor").await;
     let browser = Browser::start().await;
@@ -34,7 +35,7 @@ async fn previews_show_the_media_as_it_is() {
     browser
         .wait_until(
             "three cards",
-            "document.querySelectorAll('#assets .asset-card').length === 5",
+            "document.querySelectorAll('#assets .asset-card').length === 6",
         )
         .await;
     let badge = browser
@@ -136,5 +137,25 @@ async fn previews_show_the_media_as_it_is() {
         )
         .await;
     browser.check_page("asset-model").await;
+
+    // The PDF pages through: page 2 is rendered when asked.
+    browser.goto(&page(&paper["id"])).await;
+    browser
+        .wait_until(
+            "page 1",
+            "document.getElementById('page-number')?.textContent === 'Page 1 of 4'",
+        )
+        .await;
+    browser.click("#page-next").await;
+    browser
+        .wait_until(
+            "page 2 shown",
+            "document.getElementById('page-number').textContent === 'Page 2 of 4' && \
+             document.getElementById('page').currentSrc.includes('/pages/2') && \
+             document.getElementById('page').complete && \
+             document.getElementById('page').naturalWidth > 0",
+        )
+        .await;
+    browser.check_page("asset-pdf-page-2").await;
     browser.close().await;
 }

@@ -256,12 +256,15 @@ pub(super) async fn webhook(app: &TestApp, admin: Option<&str>) -> (String, Stri
 }
 
 /// The path with its placeholders filled; `{id}` means whatever the segment before it
-/// names. Text and variants are read from a processed PDF (`processed`), since the
-/// fixture image is never processed.
+/// names. Text, pages and variants are read from a processed PDF (`processed`), since
+/// the fixture image is never processed.
 pub(super) fn fill(path: &str, f: &Fixture, processed: &(String, String, String)) -> String {
     let segments: Vec<&str> = path.split('/').collect();
     if path.ends_with("/text") {
         return format!("/api/v1/assets/{}/text", processed.0);
+    }
+    if path.ends_with("/pages/{page}") {
+        return format!("/api/v1/assets/{}/pages/1", processed.0);
     }
     let mut out = Vec::new();
     for (i, segment) in segments.iter().enumerate() {

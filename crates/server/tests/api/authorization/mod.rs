@@ -115,6 +115,7 @@ fn table() -> Vec<Row> {
         ),
         row(M::GET, "/api/v1/assets/{id}/variants", None, READ),
         row(M::GET, "/api/v1/assets/{id}/text", None, READ),
+        row(M::GET, "/api/v1/assets/{id}/pages/{page}", None, READ),
         row(M::GET, "/api/v1/assets/{id}/signed-url", None, READ),
         row(
             M::POST,
