@@ -6,7 +6,7 @@ import { all, api } from "./api.js";
 import { h, toast } from "./dom.js";
 
 /** The most assets one bulk request may name (the API's limit). */
-export const MAX_BULK = 1000;
+const MAX_BULK = 1000;
 
 /**
  * options:
