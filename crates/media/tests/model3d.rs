@@ -431,3 +431,42 @@ fn preview_sizes_are_bounded() {
     let err = probe(&bytes, "image/png").unwrap_err();
     assert_eq!(err.code().as_str(), "unsupported_media_type");
 }
+
+/// OBJ and STL models written as GLB read back through the glTF loader with the same
+/// triangles and the same bounds, turned Y up for STL (+Z up becomes +Y up, +Y becomes -Z).
+#[test]
+fn obj_and_stl_round_trip_through_glb() {
+    for (path, mime) in [
+        ("models3d/box.obj", "model/obj"),
+        ("models3d/spider.obj", "model/obj"),
+        ("models3d/Spider_binary.stl", "model/stl"),
+        ("models3d/Spider_ascii.stl", "model/stl"),
+        ("models3d/triangle_ascii.stl", "model/stl"),
+    ] {
+        let bytes = std::fs::read(corpus_dir().join(path)).unwrap();
+        let source = probe(&bytes, mime).unwrap();
+        let glb = medialib_media::model3d::to_glb(&bytes, mime).unwrap();
+        let detected = sniff(&glb[..glb.len().min(8192)], glb.len() as u64).unwrap();
+        assert_eq!(detected.mime, "model/gltf-binary", "{path}");
+        let back = probe(&glb, "model/gltf-binary").unwrap();
+        assert_eq!(back.triangle_count, source.triangle_count, "{path}");
+        let (a, b) = (source.bounding_box.unwrap(), back.bounding_box.unwrap());
+        let expected = if mime == "model/stl" {
+            (
+                [a.min[0], a.min[2], -a.max[1]],
+                [a.max[0], a.max[2], -a.min[1]],
+            )
+        } else {
+            (a.min, a.max)
+        };
+        let size = (0..3).map(|k| a.max[k] - a.min[k]).fold(1e-9, f64::max);
+        for k in 0..3 {
+            for (got, want) in [(b.min[k], expected.0[k]), (b.max[k], expected.1[k])] {
+                assert!(
+                    (got - want).abs() <= size * 1e-4,
+                    "{path}: axis {k}: {got} against {want}"
+                );
+            }
+        }
+    }
+}

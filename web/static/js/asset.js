@@ -77,8 +77,10 @@ function pager(asset, first, pages) {
     h("div", { class: "pager" }, previous, where, next));
 }
 
-/** Models the orbit viewer loads: glTF, text or binary. */
-const VIEWABLE_MODELS = ["model/gltf-binary", "model/gltf+json"];
+/** Models the orbit viewer loads: glTF as uploaded, OBJ and STL as the server's glTF
+ * form of them. */
+const VIEWABLE_MODELS = ["model/gltf-binary", "model/gltf+json", "model/obj", "model/stl"];
+const AS_GLTF = ["model/obj", "model/stl"];
 
 /**
  * An orbit viewer of the model (`<model-viewer>`, vendored, loaded with the first model
@@ -90,7 +92,7 @@ function modelViewer(asset, poster) {
     // Without the viewer the element shows its poster, the static rendering.
   });
   const viewer = h("model-viewer", {
-    src: asset.links.original, poster: poster?.url, alt: `3D model: ${asset.title}`,
+    src: AS_GLTF.includes(asset.mime) ? `/api/v1/assets/${asset.id}/model.glb` : asset.links.original, poster: poster?.url, alt: `3D model: ${asset.title}`,
     "camera-controls": true, "touch-action": "pan-y", "interaction-prompt": "none", id: "viewer",
   });
   const box = h("div", { class: "preview model" }, viewer);

@@ -13,7 +13,9 @@
 //! - `obj.rs`, `stl.rs`: the other two formats.
 //! - `scene.rs`: the shared geometry, transforms, bounds and size limits.
 //! - `render.rs`: camera, rasterizer, shading, anti-aliasing and PNG encoding.
+//! - `export.rs`: a scene written as GLB, for browsers' glTF viewers.
 
+mod export;
 mod gltf;
 mod obj;
 mod render;
@@ -85,6 +87,15 @@ pub fn render_preview(
     render::check_size(width, height)?;
     let (_, scene) = load(bytes, mime)?;
     render::render(&scene, width, height)
+}
+
+/// The model's geometry as binary glTF (GLB), for viewers that read only glTF (an OBJ or
+/// an STL): its meshes, their colours and placement, Y up. Validated as by [`probe`].
+///
+/// Errors: those of [`probe`]; [`MediaError::OverLimit`] for a model too large for GLB.
+pub fn to_glb(bytes: &[u8], mime: &str) -> Result<Vec<u8>, MediaError> {
+    let (_, scene) = load(bytes, mime)?;
+    export::glb(&scene)
 }
 
 fn load(bytes: &[u8], mime: &str) -> Result<(ModelMetadata, Scene), MediaError> {

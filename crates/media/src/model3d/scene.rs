@@ -100,6 +100,11 @@ impl Transform {
         Self(out)
     }
 
+    /// The matrix as glTF's `node.matrix`: 16 numbers, column by column.
+    pub fn columns(&self) -> Vec<f64> {
+        self.0.iter().flatten().copied().collect()
+    }
+
     /// The point `p` moved by the transform.
     pub fn apply(&self, p: [f32; 3]) -> [f64; 3] {
         let m = &self.0;

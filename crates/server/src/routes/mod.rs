@@ -46,7 +46,7 @@ mod jobs;
 mod members;
 mod namespaces;
 mod openapi;
-mod pages;
+mod previews;
 mod rate;
 mod search;
 pub(crate) mod session;
@@ -140,7 +140,8 @@ fn documented(
         .routes(routes!(trash::empty))
         .routes(routes!(assets::variants))
         .routes(routes!(assets::text))
-        .routes(routes!(pages::page))
+        .routes(routes!(previews::page))
+        .routes(routes!(previews::model_glb))
         .routes(routes!(signed_url::signed_url))
         .routes(routes!(derivatives::transform_url))
         .routes(routes!(derivatives::responsive))

@@ -1,4 +1,5 @@
-//! Documents and 3D models through the HTTP API, against `manifest.json`.
+//! Documents and 3D models through the HTTP API, against `manifest.json`; a PDF's pages
+//! and an STL model's glTF form, made when asked.
 
 use std::time::Duration;
 
@@ -184,5 +185,35 @@ async fn a_pdf_pages_through_as_pictures() {
         let (status, body) = app.get_json(&path).await;
         assert_eq!(status, expected, "{path}: {body}");
         assert!(body["error"]["message"].is_string(), "{path}: {body}");
+    }
+}
+
+/// An STL model has a glTF form for browsers' viewers, which reads back with the same
+/// triangles; a glTF model and a picture have none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_stl_model_has_a_gltf_form() {
+    let app = spawn_app().await;
+    let stl = app.ready("models3d/Spider_binary.stl").await;
+    let glb = app.ready("models3d/Duck.glb").await;
+    let (_, asset) = app.get_json(&format!("/api/v1/assets/{stl}")).await;
+    let response = app
+        .client
+        .get(app.url(&format!("/api/v1/assets/{stl}/model.glb")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "model/gltf-binary");
+    let bytes = response.bytes().await.unwrap();
+    let back = medialib_media::model3d::probe(&bytes, "model/gltf-binary").unwrap();
+    assert_eq!(
+        back.triangle_count,
+        asset["metadata"]["triangle_count"].as_u64().unwrap()
+    );
+    for id in [glb, app.ready("images/camera/Canon_40D.jpg").await] {
+        let (status, body) = app
+            .get_json(&format!("/api/v1/assets/{id}/model.glb"))
+            .await;
+        assert_eq!(status, 404, "{body}");
     }
 }

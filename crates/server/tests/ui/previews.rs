@@ -1,7 +1,7 @@
 //! Previews that show the media as it is: a transparent picture on a checkerboard (not
 //! its dark placeholder), the exposure as photographers write it and one capture date,
 //! a password-protected PDF said so on its page and its card, a song's waveform on its
-//! card and as its seek bar, a glTF model in an orbit viewer, a PDF page by page.
+//! card and as its seek bar, glTF and STL models in an orbit viewer, a PDF page by page.
 
 use serde_json::json;
 
@@ -28,6 +28,7 @@ async fn previews_show_the_media_as_it_is() {
     let song = processed(&app, "audio/mp3_vbr_music.mp3").await;
     let model = processed(&app, "models3d/Duck.glb").await;
     let paper = processed(&app, "docs/pdflatex-4-pages.pdf").await;
+    let printable = processed(&app, "models3d/Spider_binary.stl").await;
     assert_eq!(locked["metadata"]["encrypted"], true, "{locked}");
     editor_with_password(&app, "editor").await;
     let browser = Browser::start().await;
@@ -35,7 +36,7 @@ async fn previews_show_the_media_as_it_is() {
     browser
         .wait_until(
             "three cards",
-            "document.querySelectorAll('#assets .asset-card').length === 6",
+            "document.querySelectorAll('#assets .asset-card').length === 7",
         )
         .await;
     let badge = browser
@@ -137,6 +138,17 @@ async fn previews_show_the_media_as_it_is() {
         )
         .await;
     browser.check_page("asset-model").await;
+
+    // An STL model turns too, from the server's glTF form of it.
+    browser.goto(&page(&printable["id"])).await;
+    browser
+        .wait_until(
+            "the STL model loaded in its viewer",
+            "document.querySelector('model-viewer')?.loaded === true && \
+             document.querySelector('model-viewer').src.endsWith('/model.glb')",
+        )
+        .await;
+    browser.screenshot("asset-model-stl").await;
 
     // The PDF pages through: page 2 is rendered when asked.
     browser.goto(&page(&paper["id"])).await;

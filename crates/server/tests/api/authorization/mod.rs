@@ -116,6 +116,13 @@ fn table() -> Vec<Row> {
         row(M::GET, "/api/v1/assets/{id}/variants", None, READ),
         row(M::GET, "/api/v1/assets/{id}/text", None, READ),
         row(M::GET, "/api/v1/assets/{id}/pages/{page}", None, READ),
+        // The fixture is a picture, which has no glTF form: readers learn that it has none.
+        row(
+            M::GET,
+            "/api/v1/assets/{id}/model.glb",
+            None,
+            [401, 404, 404, 404, 404, 404],
+        ),
         row(M::GET, "/api/v1/assets/{id}/signed-url", None, READ),
         row(
             M::POST,

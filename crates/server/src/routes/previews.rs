@@ -1,10 +1,11 @@
-//! `GET /api/v1/assets/{id}/pages/{page}`: a page of a PDF as a picture, rendered when
-//! asked (`medialib_app::pages`).
+//! Previews made when asked (`medialib_app::previews`): `GET
+//! /api/v1/assets/{id}/pages/{page}`, a page of a PDF as a picture, and `GET
+//! /api/v1/assets/{id}/model.glb`, an OBJ or STL model as binary glTF.
 
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
-use medialib_app::pages;
+use medialib_app::previews;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -56,12 +57,44 @@ pub(crate) async fn page(
     let page: u32 = page
         .parse()
         .map_err(|_| ApiError::not_found(format!("page {page:?} of asset {id}")))?;
-    let png = pages::page(&state.catalog, &auth, id, page, params.side).await?;
+    let png = previews::page(&state.catalog, &auth, id, page, params.side).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/png"),
             (header::CACHE_CONTROL, "private, max-age=3600"),
         ],
         png,
+    ))
+}
+
+/// `GET /api/v1/assets/{id}/model.glb`: an OBJ or STL model as binary glTF (GLB), the
+/// format browsers' 3D viewers read: its geometry and colours, Y up, no normals (viewers
+/// shade it flat). A glTF model needs none: its original is glTF already.
+///
+/// Errors: 404 when the asset is not found, or is not a processed OBJ or STL model.
+#[utoipa::path(
+    operation_id = "assets_model_glb",
+    get,
+    path = "/assets/{id}/model.glb",
+    tag = "assets",
+    params(("id" = String, Path, format = Uuid, description = "asset id (UUIDv7)")),
+    responses(
+        (status = 200, description = "the model as GLB", body = Vec<u8>, content_type = "model/gltf-binary"),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found, or not an OBJ or STL model", body = ErrorBody),
+    )
+)]
+pub(crate) async fn model_glb(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let glb = previews::model_glb(&state.catalog, &auth, parse_id(&id, "asset")?).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "model/gltf-binary"),
+            (header::CACHE_CONTROL, "private, max-age=3600"),
+        ],
+        glb,
     ))
 }

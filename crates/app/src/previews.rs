@@ -1,11 +1,13 @@
-//! The pages of a PDF as pictures, rendered when asked (`pdftoppm`), so that an editor
-//! pages through a document while the server keeps only page 1 as variants.
+//! Previews made when asked rather than kept: the pages of a PDF as pictures
+//! (`pdftoppm`), so that an editor pages through a document while the server keeps only
+//! page 1 as variants; and OBJ and STL models as glTF, the format browsers' 3D viewers
+//! read.
 
 use std::time::Duration;
 
 use medialib_core::access::Principal;
-use medialib_core::{AppError, AssetId, Metadata, StorageKey};
-use medialib_media::document;
+use medialib_core::{AppError, Asset, AssetId, AssetKind, Metadata, StorageKey};
+use medialib_media::{document, model3d};
 
 use crate::Catalog;
 use crate::assets::get;
@@ -54,4 +56,35 @@ pub async fn page(
     .map_err(AppError::internal)?
     .map_err(AppError::internal)?;
     png.ok_or_else(no_page)
+}
+
+/// The model asset `id` as binary glTF (GLB): an OBJ or STL model's geometry, Y up, for a
+/// viewer that reads only glTF (a glTF model is served as it is, from its original).
+///
+/// Errors: `not_found` when the asset cannot be seen, or is not a processed OBJ or STL
+/// model; `internal` when its original no longer reads as it did when processed.
+pub async fn model_glb(
+    catalog: &Catalog,
+    caller: &Principal,
+    id: AssetId,
+) -> Result<Vec<u8>, AppError> {
+    let asset = get(catalog, caller, id).await?;
+    if !converts_to_glb(&asset) {
+        return Err(AppError::not_found(format!("a glTF form of asset {id}")));
+    }
+    let bytes = catalog
+        .blobs
+        .get_bytes(&StorageKey::original(asset.namespace, &asset.sha256))
+        .await?;
+    tokio::task::spawn_blocking(move || model3d::to_glb(&bytes, &asset.mime))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)
+}
+
+/// Whether `asset` is a processed model that [`model_glb`] converts.
+pub fn converts_to_glb(asset: &Asset) -> bool {
+    asset.kind == AssetKind::Model3d
+        && matches!(asset.metadata, Some(Metadata::Model3d(_)))
+        && matches!(asset.mime.as_str(), "model/obj" | "model/stl")
 }
