@@ -1,10 +1,12 @@
 //! One asset: read, edit, delete (to the trash, or purged at once) and restore, its
 //! variants and its extracted text.
 
+use std::collections::HashMap;
+
 use medialib_core::access::{Access, Principal};
 use medialib_core::organise::AssetTag;
 use medialib_core::store::{AssetPatch, BulkAction};
-use medialib_core::{AppError, Asset, AssetId, AssetStatus, FocalPoint, Job, Variant};
+use medialib_core::{AppError, Asset, AssetId, AssetStatus, FocalPoint, Job, UserId, Variant};
 
 use crate::Catalog;
 use crate::access::authorize::{can_read, require, require_change};
@@ -194,6 +196,26 @@ pub async fn details(catalog: &Catalog, asset: &Asset) -> Result<Details, AppErr
         tags: catalog.store.asset_tags(&[asset.id]).await?,
         jobs: catalog.store.list_jobs(asset.id).await?,
     })
+}
+
+/// The login names of the users who uploaded `assets` (an anonymized user's is
+/// `deleted-user-{id}`), one lookup per distinct uploader.
+///
+/// Errors: a store failure.
+pub async fn uploader_names(
+    catalog: &Catalog,
+    assets: &[Asset],
+) -> Result<HashMap<UserId, String>, AppError> {
+    let mut ids: Vec<UserId> = assets.iter().filter_map(|a| a.uploaded_by).collect();
+    ids.sort_by_key(|id| id.0);
+    ids.dedup();
+    let mut names = HashMap::with_capacity(ids.len());
+    for id in ids {
+        if let Some(user) = catalog.store.get_user(id).await? {
+            names.insert(id, user.name);
+        }
+    }
+    Ok(names)
 }
 
 /// The variants and tags of a page of assets the caller already holds, in two queries

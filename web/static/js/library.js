@@ -41,10 +41,11 @@ const selection = bulkBar && createSelection({
   search: () => ({ query: browser.query(), total }),
 });
 
-/** Who may see it (public: anyone with a link), and whether the reader uploaded it. */
+/** Who may see it (public: anyone with a link), and who uploaded it. */
 function visibility(asset) {
   const mine = String(asset.uploaded_by) === document.body.dataset.userId;
-  return `${asset.is_public ? "Public" : "Private"}${mine ? " · uploaded by you" : ""}`;
+  const by = mine ? " · uploaded by you" : asset.uploaded_by_name ? ` · uploaded by ${asset.uploaded_by_name}` : "";
+  return `${asset.is_public ? "Public" : "Private"}${by}`;
 }
 
 function card(asset) {

@@ -87,6 +87,8 @@ pub struct AssetDto {
     /// Id of the user who uploaded it (`null` for command-line imports); an anonymized
     /// user keeps their id, under the name `deleted-user-{id}`.
     pub uploaded_by: Option<i64>,
+    /// The uploader's login name (`null` for command-line imports).
+    pub uploaded_by_name: Option<String>,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.
@@ -255,6 +257,8 @@ impl AssetDto {
             status: a.status.as_str(),
             error: a.error.clone(),
             uploaded_by: a.uploaded_by.map(|u| u.0),
+            // Filled by the routes, which look the names up for a whole page at once.
+            uploaded_by_name: None,
             created_at: rfc3339(a.created_at),
             updated_at: rfc3339(a.updated_at),
             deleted_at: a.deleted_at.map(rfc3339),

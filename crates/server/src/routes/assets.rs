@@ -21,22 +21,26 @@ use crate::state::AppState;
 /// Renders an asset with its variants, tags and jobs.
 pub(crate) async fn render(state: &AppState, asset: &Asset) -> Result<AssetDto, ApiError> {
     let details = assets::details(&state.catalog, asset).await?;
-    Ok(AssetDto::new(
+    let mut names = assets::uploader_names(&state.catalog, std::slice::from_ref(asset)).await?;
+    let mut dto = AssetDto::new(
         &state.urls,
         asset,
         &details.variants,
         &details.tags,
         Some(&details.jobs),
-    ))
+    );
+    dto.uploaded_by_name = asset.uploaded_by.and_then(|u| names.remove(&u));
+    Ok(dto)
 }
 
-/// Renders a page of assets with their variants and tags: two queries for the page, not
-/// two per asset.
+/// Renders a page of assets with their variants, tags and uploaders' names: two queries
+/// for the page and one per distinct uploader, not per asset.
 pub(crate) async fn render_page(
     state: &AppState,
     page: &[Asset],
 ) -> Result<Vec<AssetDto>, ApiError> {
     let (variants, tags) = assets::page_details(&state.catalog, page).await?;
+    let names = assets::uploader_names(&state.catalog, page).await?;
     Ok(page
         .iter()
         .map(|asset| {
@@ -45,7 +49,9 @@ pub(crate) async fn render_page(
                 .filter(|v| v.asset_id == asset.id)
                 .cloned()
                 .collect();
-            AssetDto::new(&state.urls, asset, &own, &tags, None)
+            let mut dto = AssetDto::new(&state.urls, asset, &own, &tags, None);
+            dto.uploaded_by_name = asset.uploaded_by.and_then(|u| names.get(&u).cloned());
+            dto
         })
         .collect())
 }

@@ -55,6 +55,15 @@ async fn a_users_data_is_exported_and_anonymized_with_their_assets_kept() {
     let (_, viewer) = member(&app, "vi", home, Role::Viewer).await;
 
     let kept = upload_as(&app, &ana_home, "images/webp/hopper_lossy.webp").await;
+    // Assets name their uploader, in a page of results as on their own.
+    let (_, listed) = app.get_json("/api/v1/assets").await;
+    let entry = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == kept.as_str())
+        .unwrap();
+    assert_eq!(entry["uploaded_by_name"], "ana");
     let trashed = upload_as(&app, &ana_home, "images/jpeg/cmyk.jpg").await;
     let elsewhere = upload_as(&app, &ana_away, "images/bmp/hopper.bmp").await;
     let (status, _) = app
@@ -153,6 +162,7 @@ async fn a_users_data_is_exported_and_anonymized_with_their_assets_kept() {
     let (status, asset) = app.get_json(&format!("/api/v1/assets/{kept}")).await;
     assert_eq!(status, 200);
     assert_eq!(asset["uploaded_by"], ana.0);
+    assert_eq!(asset["uploaded_by_name"], anonymous_name.as_str());
 
     let (_, after) = export(&app, TOKEN, ana.0).await;
     assert_eq!(after["user"]["name"], anonymous_name.as_str());

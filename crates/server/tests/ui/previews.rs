@@ -46,6 +46,17 @@ async fn previews_show_the_media_as_it_is() {
         )
         .await;
     assert_eq!(badge, "🔒 Password-protected");
+    // Each card says who may see it and who uploaded it.
+    let line = browser
+        .run(
+            "return document.querySelector(`#assets li[data-id='${arguments[0]}'] .visibility`).textContent",
+            vec![locked["id"].clone()],
+        )
+        .await;
+    let uploader = locked["uploaded_by_name"]
+        .as_str()
+        .expect("the uploader's name");
+    assert_eq!(line, format!("Private · uploaded by {uploader}"));
     // The song without cover art shows its waveform on its card.
     let waveform = browser
         .run(
