@@ -2,17 +2,59 @@
 
 use std::collections::BTreeMap;
 
+use async_trait::async_trait;
 use medialib_core::store::{
-    AssetViews, DayUploads, DeliveryCount, KindStorage, NamespaceStorage, NamespaceUsage,
-    StorageReport,
+    AnalyticsStore, AssetViews, DayUploads, DeliveryCount, KindStorage, NamespaceStorage,
+    NamespaceUsage, StorageReport,
 };
 use medialib_core::{AssetId, NamespaceId, StoreError, Timestamp};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::backend;
+use super::{PgStore, backend};
 
 const DAY_MS: i64 = 86_400_000;
+
+#[async_trait]
+impl AnalyticsStore for PgStore {
+    async fn record_deliveries(&self, counts: &[DeliveryCount]) -> Result<(), StoreError> {
+        record_deliveries(&self.pool, counts).await
+    }
+
+    async fn namespace_usage(&self, namespace: NamespaceId) -> Result<NamespaceUsage, StoreError> {
+        usage(&self.pool, namespace).await
+    }
+
+    async fn retention_candidates(
+        &self,
+        namespace: NamespaceId,
+        since: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<AssetId>, StoreError> {
+        retention_candidates(&self.pool, namespace, since, limit).await
+    }
+
+    async fn storage_report(&self, namespace: NamespaceId) -> Result<StorageReport, StoreError> {
+        storage(&self.pool, namespace).await
+    }
+
+    async fn uploads_per_day(
+        &self,
+        namespace: NamespaceId,
+        from_day: i64,
+    ) -> Result<Vec<DayUploads>, StoreError> {
+        uploads_per_day(&self.pool, namespace, from_day).await
+    }
+
+    async fn top_assets(
+        &self,
+        namespace: NamespaceId,
+        from_day: i64,
+        limit: u32,
+    ) -> Result<Vec<AssetViews>, StoreError> {
+        top_assets(&self.pool, namespace, from_day, limit).await
+    }
+}
 
 pub(crate) async fn record_deliveries(
     pool: &PgPool,

@@ -39,12 +39,9 @@ use medialib_core::organise::{
     AssetTag, Collection, CollectionId, CollectionItem, Tag, TagId, Usage, UsageRef,
 };
 use medialib_core::store::{
-    AnalyticsStore, AssetStore, JobQueue, OrganiseStore, QueueDepth, QueueStats, UploadStore,
-};
-use medialib_core::store::{
-    AssetPatch, AssetQuery, AssetViews, BlobHold, BulkAction, BulkReport, CollectionPatch,
-    DayUploads, DeliveryCount, IngestRecord, JobOutcome, NamespaceUsage, NewAsset, NewCollection,
-    NewTag, NewVariant, Page, Processed, StorageReport, StoredBlob, TagPatch, Unreferenced,
+    AssetPatch, AssetQuery, AssetStore, BlobHold, BulkAction, BulkReport, CollectionPatch,
+    IngestRecord, JobOutcome, JobQueue, NewAsset, NewCollection, NewTag, NewVariant, OrganiseStore,
+    Page, Processed, QueueDepth, QueueStats, StoredBlob, TagPatch, Unreferenced, UploadStore,
 };
 use medialib_core::{
     Asset, AssetId, Job, JobId, JobKind, Lease, NamespaceId, Sha256, Timestamp, UploadId,
@@ -505,47 +502,6 @@ impl OrganiseStore for PgStore {
 
     async fn list_usage(&self, asset: AssetId) -> Result<Vec<Usage>, StoreError> {
         usage::list(&self.pool, asset).await
-    }
-}
-
-#[async_trait]
-impl AnalyticsStore for PgStore {
-    async fn record_deliveries(&self, counts: &[DeliveryCount]) -> Result<(), StoreError> {
-        analytics::record_deliveries(&self.pool, counts).await
-    }
-
-    async fn namespace_usage(&self, namespace: NamespaceId) -> Result<NamespaceUsage, StoreError> {
-        analytics::usage(&self.pool, namespace).await
-    }
-
-    async fn retention_candidates(
-        &self,
-        namespace: NamespaceId,
-        since: Timestamp,
-        limit: u32,
-    ) -> Result<Vec<AssetId>, StoreError> {
-        analytics::retention_candidates(&self.pool, namespace, since, limit).await
-    }
-
-    async fn storage_report(&self, namespace: NamespaceId) -> Result<StorageReport, StoreError> {
-        analytics::storage(&self.pool, namespace).await
-    }
-
-    async fn uploads_per_day(
-        &self,
-        namespace: NamespaceId,
-        from_day: i64,
-    ) -> Result<Vec<DayUploads>, StoreError> {
-        analytics::uploads_per_day(&self.pool, namespace, from_day).await
-    }
-
-    async fn top_assets(
-        &self,
-        namespace: NamespaceId,
-        from_day: i64,
-        limit: u32,
-    ) -> Result<Vec<AssetViews>, StoreError> {
-        analytics::top_assets(&self.pool, namespace, from_day, limit).await
     }
 }
 
