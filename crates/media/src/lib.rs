@@ -32,6 +32,7 @@
 //! - `orient`: turning pixels upright.
 //! - `icc`: ICC profile names and conversion to sRGB.
 //! - `resize`: variant geometry (fit, cover, never upscale) and the resize cascade.
+//! - `animation`: animated GIF, WebP and APNG kept animated in the WebP variants.
 //! - `encode`: WebP, JPEG, PNG and AVIF encoders ([`EncodeSettings`]).
 //! - `placeholder`: BlurHash, ThumbHash and dominant colour.
 //! - [`transform`]: one on-the-fly transform ([`transform::render`]); `saliency` finds the
@@ -49,6 +50,7 @@
 //! - `tool`: running external tools with a timeout, bounded output and cancel.
 #![deny(missing_docs)]
 
+mod animation;
 pub mod av;
 mod decode;
 pub mod document;

@@ -32,7 +32,7 @@ pub use crate::encode::encode;
 pub use crate::icc::convert_to_srgb;
 pub use crate::orient::apply as orient;
 pub use crate::raster::Raster;
-pub use crate::resize::{Target, cascade, decode_box, resize};
+pub use crate::resize::{Target, cascade, decode_box, drawing_size, resize};
 pub use crate::validate::{Probe, probe};
 use crate::{ImageLimits, MediaError, icc};
 

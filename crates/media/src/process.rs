@@ -5,7 +5,9 @@ use medialib_core::{ImageMetadata, OutputFormat, Placeholder, VariantSpec};
 use rayon::prelude::*;
 
 use crate::pipeline::{self, Raster, Target};
-use crate::{EncodeSettings, ImageFormat, ImageLimits, MediaError, placeholder, saliency};
+use crate::{
+    EncodeSettings, ImageFormat, ImageLimits, MediaError, animation, placeholder, saliency,
+};
 
 /// One encoded rendition of one variant spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,12 +42,15 @@ pub struct ProcessedImage {
 /// region (see [`process_around`]).
 ///
 /// Decodes once, shrinking on load to the smallest size the largest variant needs (JPEG: the
-/// smallest n/8 DCT scale; SVG: rendered at that scale), turns the pixels upright (EXIF
+/// smallest n/8 DCT scale; SVG: drawn at that size, larger than its intrinsic size when a
+/// box asks for more, see [`pipeline::drawing_size`]), turns the pixels upright (EXIF
 /// orientation), converts them to sRGB (embedded ICC profile, e.g. Display P3), and derives
 /// every variant from that one decode through a resize cascade. Each spec yields WebP at
 /// `enc.webp_quality` and JPEG at `enc.jpeg_quality`, or PNG instead of JPEG when the image
 /// has transparent pixels, and AVIF too with `enc.avif_variants`. Variants never upscale (see [`VariantSpec`] and
-/// [`medialib_core::Fit`]) and carry no metadata. Also extracts [`ImageMetadata`] (EXIF,
+/// [`medialib_core::Fit`]) and carry no metadata. An animated GIF, WebP or PNG (APNG) gets
+/// animated WebP renditions of every frame while they fit the animation budget; its other
+/// renditions show the first frame. Also extracts [`ImageMetadata`] (EXIF,
 /// ICC profile name) and computes the placeholders.
 ///
 /// Errors: [`MediaError::TooLarge`] over `limits`, [`MediaError::Corrupt`] when decoding (or,
@@ -75,7 +80,13 @@ pub fn process_around(
     focus: Option<(f64, f64)>,
 ) -> Result<ProcessedImage, MediaError> {
     let probe = pipeline::probe(bytes, format, limits)?;
-    let display = probe.display_size();
+    let picture = probe.display_size();
+    // A vector picture has no pixels to enlarge: it is drawn as large as the boxes need.
+    let display = if format == ImageFormat::Svg {
+        pipeline::drawing_size(picture, specs, limits.max_pixels, limits.max_side)
+    } else {
+        picture
+    };
     let mut targets: Vec<Target> = specs
         .iter()
         .map(|spec| Target::plan(display, spec))
@@ -111,36 +122,51 @@ pub fn process_around(
     } else {
         &[OutputFormat::Webp, second]
     };
+    let animates = animation::is_animated(&probe);
     let mut jobs: Vec<(usize, OutputFormat)> = (0..specs.len())
         .flat_map(|i| formats.iter().map(move |&f| (i, f)))
+        // An animation's WebP renditions come from all its frames, below.
+        .filter(|&(_, format)| !(animates && format == OutputFormat::Webp))
         .collect();
     jobs.sort_by_key(|&(i, format)| {
         let pixels = u64::from(resized[i].width) * u64::from(resized[i].height);
         std::cmp::Reverse((pixels, format == OutputFormat::Webp))
     });
-    let mut variants = jobs
-        .into_par_iter()
-        .with_max_len(1)
-        .map(|(i, format)| {
-            let raster = &resized[i];
-            let variant = EncodedVariant {
-                name: specs[i].name.clone(),
-                format,
-                width: raster.width,
-                height: raster.height,
-                bytes: pipeline::encode(raster, format, enc)?,
+    let encode_stills = || {
+        jobs.into_par_iter()
+            .with_max_len(1)
+            .map(|(i, format)| Ok((i, variant(&specs[i], format, &resized[i], enc)?)))
+            .collect::<Result<Vec<_>, MediaError>>()
+    };
+    let mut variants = if animates {
+        // One core walks the frames while the other encodes the still renditions.
+        let (animated, stills) = rayon::join(
+            || animated_webps(bytes, &probe, &targets, limits, enc),
+            encode_stills,
+        );
+        let mut variants = stills?;
+        for (i, animated) in animated?.into_iter().enumerate() {
+            let webp = match animated {
+                Some(bytes) => EncodedVariant {
+                    bytes,
+                    ..variant_shell(&specs[i], OutputFormat::Webp, &resized[i])
+                },
+                None => variant(&specs[i], OutputFormat::Webp, &resized[i], enc)?,
             };
-            Ok((i, variant))
-        })
-        .collect::<Result<Vec<_>, MediaError>>()?;
+            variants.push((i, webp));
+        }
+        variants
+    } else {
+        encode_stills()?
+    };
     variants.sort_by_key(|(i, v)| (*i, formats.iter().position(|&f| f == v.format)));
     let variants = variants.into_iter().map(|(_, v)| v).collect();
 
     let exif = probe.exif;
     let metadata = ImageMetadata {
         format: format.name().to_owned(),
-        width: display.0,
-        height: display.1,
+        width: picture.0,
+        height: picture.1,
         orientation: exif.orientation,
         has_alpha,
         frame_count: probe.frame_count,
@@ -161,6 +187,42 @@ pub fn process_around(
         phash,
         variants,
     })
+}
+
+/// `raster` encoded as `format`, named after `spec`.
+fn variant(
+    spec: &VariantSpec,
+    format: OutputFormat,
+    raster: &Raster,
+    enc: &EncodeSettings,
+) -> Result<EncodedVariant, MediaError> {
+    Ok(EncodedVariant {
+        bytes: pipeline::encode(raster, format, enc)?,
+        ..variant_shell(spec, format, raster)
+    })
+}
+
+/// The name, format and size of `spec`'s rendition of `raster`, without bytes yet.
+fn variant_shell(spec: &VariantSpec, format: OutputFormat, raster: &Raster) -> EncodedVariant {
+    EncodedVariant {
+        name: spec.name.clone(),
+        format,
+        width: raster.width,
+        height: raster.height,
+        bytes: Vec::new(),
+    }
+}
+
+/// Every target's animated WebP, or `None` where it stays still (see [`animation`]).
+fn animated_webps(
+    bytes: &[u8],
+    probe: &pipeline::Probe,
+    targets: &[Target],
+    limits: &ImageLimits,
+    enc: &EncodeSettings,
+) -> Result<Vec<Option<Vec<u8>>>, MediaError> {
+    let budget = crate::decode::alloc_budget(limits);
+    animation::webp_renditions(bytes, probe, targets, budget, enc.webp_quality)
 }
 
 /// The smallest variant that shows the whole image and is still at least the placeholders'

@@ -115,6 +115,35 @@ impl Target {
     }
 }
 
+/// The size, in pixels, to draw a vector picture (SVG) of `intrinsic` = (width, height)
+/// so that every spec's box is met without enlarging pixels: the intrinsic size scaled up
+/// to what the most demanding box needs ([`Fit::Fit`]: fitting inside it, [`Fit::Cover`]:
+/// covering it), never scaled down, and kept within `max_pixels` and `max_side`. A 72×72
+/// icon drawn for a 1920×1080 cover box is drawn at 1920×1920.
+pub fn drawing_size(
+    intrinsic: (u32, u32),
+    specs: &[VariantSpec],
+    max_pixels: u64,
+    max_side: u32,
+) -> (u32, u32) {
+    let (w, h) = (f64::from(intrinsic.0), f64::from(intrinsic.1));
+    let needed = specs
+        .iter()
+        .map(|spec| {
+            let (sx, sy) = (f64::from(spec.width) / w, f64::from(spec.height) / h);
+            match spec.fit {
+                Fit::Fit => sx.min(sy),
+                Fit::Cover => sx.max(sy),
+            }
+        })
+        .fold(1.0, f64::max);
+    let within = (max_pixels as f64 / (w * h))
+        .sqrt()
+        .min(f64::from(max_side) / w.max(h));
+    let scale = needed.min(within).max(1.0);
+    (round(w * scale), round(h * scale))
+}
+
 /// The smallest size, in display pixels (width, height), a decoder must deliver so that
 /// every target is resized down, never up: the `display` size scaled by the largest target
 /// scale, but never less than `min_long_side` pixels on the long side unless the image is
@@ -255,6 +284,37 @@ mod tests {
         assert_eq!(t.centred_on((1.0, 0.5)).crop, [100.0, 0.0, 300.0, 300.0]);
         assert_eq!(t.centred_on((0.0, 0.0)).crop, [0.0, 0.0, 300.0, 300.0]);
         assert_eq!(t.centred_on((0.4, 0.5)).crop, [10.0, 0.0, 300.0, 300.0]);
+    }
+
+    #[test]
+    fn a_drawing_is_as_large_as_its_largest_box_needs_within_the_limits() {
+        let boxes = [spec(150, 150, Fit::Cover), spec(1200, 800, Fit::Fit)];
+        assert_eq!(
+            drawing_size((72, 72), &boxes, 100_000_000, 20_000),
+            (800, 800)
+        );
+        let hero = [spec(1920, 1080, Fit::Cover)];
+        assert_eq!(
+            drawing_size((72, 72), &hero, 100_000_000, 20_000),
+            (1920, 1920)
+        );
+        assert_eq!(
+            drawing_size((72, 36), &hero, 100_000_000, 20_000),
+            (2160, 1080)
+        );
+        // Never smaller than drawn by its own size, never over the limits.
+        assert_eq!(
+            drawing_size((4000, 2000), &boxes, 100_000_000, 20_000),
+            (4000, 2000)
+        );
+        assert_eq!(
+            drawing_size((72, 72), &hero, 1_000_000, 20_000),
+            (1000, 1000)
+        );
+        assert_eq!(
+            drawing_size((72, 36), &hero, 100_000_000, 1500),
+            (1500, 750)
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! Every decoder gets an allocation budget, so a header that lies about its size (a GIF frame
 //! bigger than its screen, an ICO entry whose BMP claims 65535×65535, a text chunk that
 //! inflates to gigabytes) fails instead of exhausting memory. Animated formats decode their
-//! first frame only.
+//! first frame here; `crate::animation` walks the others.
 
 use std::io::Cursor;
 

@@ -67,7 +67,7 @@ impl Header {
 
 /// Allocation budget in bytes for the Rust decoders: the largest allowed image at 16-bit RGBA,
 /// plus room for palettes, metadata and scratch buffers.
-fn alloc_budget(limits: &ImageLimits) -> u64 {
+pub(crate) fn alloc_budget(limits: &ImageLimits) -> u64 {
     limits.max_pixels.saturating_mul(8).saturating_add(64 << 20)
 }
 

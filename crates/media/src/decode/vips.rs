@@ -8,8 +8,9 @@
 //! libvips keeps one process-wide error buffer; it is cleared before each load so that the
 //! message returned belongs to this image (concurrent loads may still interleave messages).
 
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use rs_vips::voption::{Setter, VOption};
@@ -112,39 +113,65 @@ fn decoder(format: ImageFormat) -> &'static str {
     }
 }
 
-/// Runs `pipeline`, which reads pixels from `source`, and kills the evaluation when it runs
-/// past `timeout`: an SVG of nested patterns costs seconds to minutes of rendering in a few
-/// kilobytes (librsvg bug 515), and a header check cannot tell. libvips checks the kill flag
-/// before computing each region of `source`, so the pipeline stops within one tile's work.
+/// Loads `bytes` (drawn at `scale` when an SVG, failing on any decoder error) and runs
+/// `pipeline` on the image in a thread of its own, which owns a copy of the bytes. Past
+/// `timeout` the answer is a timeout, whether or not the thread has finished: an SVG of
+/// nested patterns costs seconds to minutes of rendering in a few kilobytes (librsvg bug
+/// 515), a header check cannot tell, and librsvg renders each region whole, so the caller
+/// must not wait for it. The image is marked killed then, which libvips checks before each
+/// region, so the abandoned thread stops after the region it is drawing.
 ///
-/// Errors: [`MediaError::Timeout`] naming the decoder, or the pipeline's own error.
-fn within<T>(
-    source: &VipsImage,
+/// Errors: [`MediaError::Timeout`] naming the decoder, or the load's or pipeline's own error.
+fn load_within<T: Send + 'static>(
+    bytes: &[u8],
     format: ImageFormat,
+    scale: Option<f64>,
     timeout: Duration,
-    pipeline: impl FnOnce() -> Result<T, MediaError>,
+    pipeline: impl FnOnce(&VipsImage) -> Result<T, MediaError> + Send + 'static,
 ) -> Result<T, MediaError> {
-    let (finished, finish) = mpsc::channel::<()>();
-    let (result, expired) = std::thread::scope(|scope| {
-        let watchdog = scope.spawn(move || {
-            let expired = finish.recv_timeout(timeout) == Err(RecvTimeoutError::Timeout);
-            if expired {
-                source.set_kill(true);
+    let bytes = bytes.to_vec();
+    let loaded: Arc<OnceLock<VipsImage>> = Arc::default();
+    let abandoned = Arc::new(AtomicBool::new(false));
+    let (slot, gave_up) = (Arc::clone(&loaded), Arc::clone(&abandoned));
+    let (answer, answered) = mpsc::sync_channel(1);
+    let run = move || {
+        let options = VOption::new().set("fail_on", "error");
+        let options = match scale {
+            Some(scale) => options.set("scale", scale),
+            None => options,
+        };
+        let image = load(&bytes, format, options)?;
+        // Shared, so that a caller who stops waiting can kill the render.
+        let image = slot.get_or_init(move || image);
+        if gave_up.load(Ordering::SeqCst) {
+            image.set_kill(true);
+        }
+        pipeline(image)
+    };
+    std::thread::Builder::new()
+        .name("libvips".to_owned())
+        .spawn(move || {
+            let _ = answer.send(run());
+        })
+        .map_err(|e| {
+            MediaError::corrupt(decoder(format), format!("no thread to decode in: {e}"))
+        })?;
+    match answered.recv_timeout(timeout) {
+        Ok(result) => result,
+        Err(RecvTimeoutError::Timeout) => {
+            abandoned.store(true, Ordering::SeqCst);
+            if let Some(image) = loaded.get() {
+                image.set_kill(true);
             }
-            expired
-        });
-        let result = pipeline();
-        drop(finished);
-        (result, watchdog.join().unwrap_or(false))
-    });
-    match result {
-        // The kill may land just after the last region: the result is whole, keep it.
-        Ok(value) => Ok(value),
-        Err(_) if expired => Err(MediaError::Timeout {
-            tool: decoder(format).to_owned(),
-            seconds: timeout.as_secs(),
-        }),
-        Err(e) => Err(e),
+            Err(MediaError::Timeout {
+                tool: decoder(format).to_owned(),
+                seconds: timeout.as_secs(),
+            })
+        }
+        Err(RecvTimeoutError::Disconnected) => Err(MediaError::corrupt(
+            decoder(format),
+            "the decoder stopped without an answer",
+        )),
     }
 }
 
@@ -202,36 +229,33 @@ pub(crate) fn verify(
     header: &VipsHeader,
     timeout: Duration,
 ) -> Result<bool, MediaError> {
-    let options = VOption::new().set("fail_on", "error");
-    let options = if format == ImageFormat::Svg {
+    let scale = (format == ImageFormat::Svg).then(|| {
         let long_side = f64::from(header.width.max(header.height));
-        options.set("scale", (SVG_CHECK_SIDE / long_side).min(1.0))
-    } else {
-        options
-    };
-    let image = load(bytes, format, options)?;
-    // One pass over the pixels: `stats` needs them all, and reports each band's minimum.
-    let stats = within(&image, format, timeout, || {
-        image.stats().map_err(|e| error(format, e))
-    })?;
-    if !image.hasalpha() {
-        return Ok(false);
-    }
-    let alpha_band = image.get_bands(); // row 0 is all bands together, row n is band n
-    let min = stats
-        .getpoint(0, alpha_band)
-        .map_err(|e| error(format, e))?;
-    let opaque = match image.get_format() {
-        Ok(rs_vips::enums::BandFormat::Ushort) => 65535.0,
-        Ok(rs_vips::enums::BandFormat::Float) => 1.0,
-        _ => 255.0,
-    };
-    Ok(min.first().is_some_and(|&m| m < opaque))
+        (SVG_CHECK_SIDE / long_side).min(1.0)
+    });
+    load_within(bytes, format, scale, timeout, move |image| {
+        // One pass over the pixels: `stats` needs them all, and reports each band's minimum.
+        let stats = image.stats().map_err(|e| error(format, e))?;
+        if !image.hasalpha() {
+            return Ok(false);
+        }
+        let alpha_band = image.get_bands(); // row 0 is all bands together, row n is band n
+        let min = stats
+            .getpoint(0, alpha_band)
+            .map_err(|e| error(format, e))?;
+        let opaque = match image.get_format() {
+            Ok(rs_vips::enums::BandFormat::Ushort) => 65535.0,
+            Ok(rs_vips::enums::BandFormat::Float) => 1.0,
+            _ => 255.0,
+        };
+        Ok(min.first().is_some_and(|&m| m < opaque))
+    })
 }
 
-/// Decodes to 8-bit sRGB, fitted within `box_width × box_height` (never enlarged), turned
-/// upright when `rotate` is set, with the embedded ICC profile applied. SVGs are rendered at
-/// the target scale; the other loaders have no cheaper reduced decode. Fails after `timeout`.
+/// Decodes to 8-bit sRGB, fitted within `box_width × box_height`, turned upright when
+/// `rotate` is set, with the embedded ICC profile applied. SVGs are drawn at the box's
+/// scale, larger than their intrinsic size if the box is; the other loaders have no cheaper
+/// reduced decode and are never enlarged. Fails after `timeout`.
 ///
 /// The format's own loader is called rather than libvips' sniffing `thumbnail_buffer`, which
 /// does not recognise AVIF sequences (`avis` brand) in libvips 8.14.
@@ -243,26 +267,20 @@ pub(crate) fn decode(
     rotate: bool,
     timeout: Duration,
 ) -> Result<Raster, MediaError> {
-    let options = VOption::new().set("fail_on", "error");
-    let options = if format == ImageFormat::Svg {
-        let scale = (f64::from(box_width) / f64::from(header.width))
+    let scale = (format == ImageFormat::Svg).then(|| {
+        (f64::from(box_width) / f64::from(header.width))
             .max(f64::from(box_height) / f64::from(header.height))
-            .min(1.0);
-        options.set("scale", scale)
-    } else {
-        options
-    };
-    let source = load(bytes, format, options)?;
+    });
     let width = i32::try_from(box_width.max(1)).unwrap_or(i32::MAX);
     let height = i32::try_from(box_height.max(1)).unwrap_or(i32::MAX);
-    let thumbnail = VOption::new()
-        .set("height", height)
-        .set("size", "down")
-        .set("no_rotate", !rotate)
-        // libvips 8.14 name: an embedded profile is imported and the result exported as sRGB.
-        .set("export_profile", "srgb");
-    let image = within(&source, format, timeout, || {
-        source
+    load_within(bytes, format, scale, timeout, move |source| {
+        let thumbnail = VOption::new()
+            .set("height", height)
+            .set("size", "down")
+            .set("no_rotate", !rotate)
+            // libvips 8.14 name: an embedded profile is imported and the result exported as sRGB.
+            .set("export_profile", "srgb");
+        let image = source
             .thumbnail_image_with_opts(width, thumbnail)
             .and_then(|i| i.colourspace(rs_vips::enums::Interpretation::Srgb))
             .and_then(|i| match i.get_format() {
@@ -271,19 +289,19 @@ pub(crate) fn decode(
             })
             // Renders the whole pipeline once, so errors surface here and not as a null buffer.
             .and_then(|i| i.copy_memory())
-            .map_err(|e| error(format, e))
-    })?;
-    let (w, h) = (image.get_width() as u32, image.get_height() as u32);
-    let bands = image.get_bands();
-    let data = image.write_to_memory();
-    let raster = match bands {
-        3 => Raster::new(w, h, false, data),
-        4 => Raster::new(w, h, true, data),
-        _ => Err(format!(
-            "unexpected {bands} colour bands after conversion to sRGB"
-        )),
-    };
-    raster.map_err(|m| MediaError::corrupt(loader(format), m))
+            .map_err(|e| error(format, e))?;
+        let (w, h) = (image.get_width() as u32, image.get_height() as u32);
+        let bands = image.get_bands();
+        let data = image.write_to_memory();
+        let raster = match bands {
+            3 => Raster::new(w, h, false, data),
+            4 => Raster::new(w, h, true, data),
+            _ => Err(format!(
+                "unexpected {bands} colour bands after conversion to sRGB"
+            )),
+        };
+        raster.map_err(|m| MediaError::corrupt(loader(format), m))
+    })
 }
 
 /// libaom's speed for AVIF: libvips' `effort` 0–9 is `9 - cpu-used`. sharp's default is 4;
@@ -327,6 +345,50 @@ pub(crate) fn avif(raster: &Raster, quality: u8) -> Result<Vec<u8>, String> {
     image
         .heifsave_buffer_with_opts(options)
         .map_err(|e| e.to_string())
+}
+
+/// Encodes an animation as lossy WebP at quality `quality` (0–100) with libwebp's
+/// `WebPAnimEncoder`, and no metadata. `strip` holds the frames top to bottom, each
+/// `width × height` RGBA pixels; `delays` is each frame's duration in milliseconds and
+/// `loops` the loop count (0 = forever). Errors with libvips' (libwebp's) reason.
+pub(crate) fn animated_webp(
+    strip: &[u8],
+    (width, height): (u32, u32),
+    delays: &[i32],
+    loops: i32,
+    quality: u8,
+) -> Result<Vec<u8>, String> {
+    init().map_err(|e| e.to_string())?;
+    let frames = i32::try_from(delays.len()).map_err(|_| "too many frames".to_owned())?;
+    let width = i32::try_from(width).map_err(|_| "too wide".to_owned())?;
+    let height = i32::try_from(height).map_err(|_| "too tall".to_owned())?;
+    let total = height
+        .checked_mul(frames)
+        .ok_or_else(|| "too many frames for their height".to_owned())?;
+    let mut image =
+        VipsImage::new_from_memory_copy(strip, width, total, 4, rs_vips::enums::BandFormat::Uchar)
+            .and_then(|i| {
+                i.copy_with_opts(VOption::new().set(
+                    "interpretation",
+                    rs_vips::enums::Interpretation::Srgb as i32,
+                ))
+            })
+            .map_err(|e| e.to_string())?;
+    image
+        .set_int("page-height", height)
+        .and_then(|()| image.set_array_int("delay", delays))
+        .and_then(|()| image.set_int("loop", loops))
+        .map_err(|e| e.to_string())?;
+    let options = VOption::new()
+        .set("Q", i32::from(quality.min(100)))
+        .set("effort", crate::encode::WEBP_METHOD)
+        .set("page_height", height)
+        .set("strip", true);
+    let webp = image
+        .webpsave_buffer_with_opts(options)
+        .map_err(|e| e.to_string())?;
+    // libvips 8.14 writes an EXIF chunk into animations even when told to strip.
+    Ok(crate::encode::without_webp_metadata(&webp))
 }
 
 /// The font of text watermarks: Debian's `fonts-dejavu-core`, which fontconfig depends on.

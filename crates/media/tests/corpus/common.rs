@@ -74,6 +74,23 @@ pub fn expected_size((w, h): (u32, u32), spec: &VariantSpec) -> (u32, u32) {
     }
 }
 
+/// The size a variant of a vector picture (SVG) of intrinsic size `(w, h)` must have: it is
+/// drawn for the box, so fit fills the box on its limiting side and cover is the box itself,
+/// larger than the intrinsic size when the box is.
+pub fn expected_drawn_size((w, h): (u32, u32), spec: &VariantSpec) -> (u32, u32) {
+    match spec.fit {
+        Fit::Fit => {
+            let s = (spec.width as f64 / w as f64).min(spec.height as f64 / h as f64);
+            let round = |v: f64| (v.round() as u32).max(1);
+            (
+                round(w as f64 * s).min(spec.width),
+                round(h as f64 * s).min(spec.height),
+            )
+        }
+        Fit::Cover => (spec.width, spec.height),
+    }
+}
+
 /// Decodes a variant's bytes with the `image` crate (an independent decoder).
 pub fn decode_variant(format: OutputFormat, bytes: &[u8]) -> image::DynamicImage {
     let f = match format {

@@ -6,7 +6,9 @@ mod common;
 mod support;
 
 mod accept;
+mod animation;
 mod colour;
+mod drawing;
 mod metadata;
 mod orientation;
 mod placeholders;
