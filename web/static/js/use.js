@@ -23,7 +23,8 @@ export function usePanel(asset) {
   if (asset.deleted_at || asset.status !== "ready") return null;
   const picture = asset.variants.some((v) => v.name === "thumbnail");
   const width = asset.width || 0;
-  const widths = WIDTHS.filter((w) => !width || w <= width);
+  // Links never enlarge: the widths below the picture's, and its own (a 200 px icon offers 200).
+  const widths = width ? [...WIDTHS.filter((w) => w < width), width] : WIDTHS;
   const output = h("textarea", { id: "use-output", class: "use-output", readonly: true, rows: 3, "aria-label": "What was copied" });
   const lifetime = asset.is_public ? null : choice("use-ttl", "Links work for", LIFETIMES, 86400);
   const ttl = () => (asset.is_public ? undefined : Number(lifetime.querySelector("select").value));

@@ -22,6 +22,7 @@ mod messages;
 mod pages;
 mod phone;
 mod picker;
+mod pictures;
 mod previews;
 mod resume;
 mod scroll;

@@ -9,7 +9,7 @@ use crate::browser::Browser;
 use crate::helpers::{PASSWORD, TOKEN, corpus, editor_with_password, spawn_app};
 
 /// Uploads a corpus file as the admin and waits until it is processed; returns the asset.
-async fn processed(app: &crate::helpers::TestApp, path: &str) -> serde_json::Value {
+pub(crate) async fn processed(app: &crate::helpers::TestApp, path: &str) -> serde_json::Value {
     let bytes = std::fs::read(corpus().join(path)).unwrap();
     let name = path.rsplit('/').next().unwrap();
     let (status, asset) = app.upload_as(TOKEN, name, bytes).await;

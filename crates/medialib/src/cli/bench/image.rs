@@ -1,4 +1,5 @@
-//! `medialib bench image`: ingest of one JPEG against `vipsthumbnail`.
+//! `medialib bench image`: ingest of one image (a JPEG photo, or with `--animated` an
+//! animated GIF or WebP) against `vipsthumbnail`.
 //!
 //! 1. upload → all default variants ready, over HTTP, `runs` times (median reported);
 //! 2. in the same run, Debian's `vipsthumbnail` making the same ten outputs one by one;
@@ -17,7 +18,8 @@ use super::{Server, client, median, poll, shown, timed, upload};
 /// Flags of `medialib bench image`.
 #[derive(clap::Args)]
 pub struct Options {
-    /// The JPEG to ingest (default: the corpus's 12 MP Olympus photo).
+    /// The image to ingest (default: the corpus's 12 MP Olympus photo); its extension
+    /// names it in the upload.
     #[arg(
         long,
         default_value = "../shared/corpus/images/large/olympus_E-P3_12MP.jpg"
@@ -29,30 +31,43 @@ pub struct Options {
     /// Photos ingested at once for the memory measurement.
     #[arg(long, default_value_t = 8)]
     concurrent: usize,
+    /// The image is an animation: the reference makes its WebP outputs from every frame
+    /// (`[n=-1]`), as medialib does, and its JPEG outputs from the first.
+    #[arg(long)]
+    animated: bool,
 }
 
 /// Runs the benchmark and prints a Markdown report.
 pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCode> {
     let photo = std::fs::read(&options.image)
         .with_context(|| format!("read {}", options.image.display()))?;
+    let name = format!(
+        "bench.{}",
+        options
+            .image
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("jpg")
+    );
     let server = Server::start(None).await?;
     let client = client()?;
 
     let mut ingest = Vec::new();
     let mut accepted = Vec::new();
     for run in 0..options.runs {
-        let (upload, ready) = ingest_once(&client, &server, with_suffix(&photo, run)).await?;
+        let (upload, ready) =
+            ingest_once(&client, &server, &name, with_suffix(&photo, run)).await?;
         accepted.push(upload);
         ingest.push(ready);
     }
-    let vips = vipsthumbnail(&options.image, settings)?;
+    let vips = vipsthumbnail(&options.image, options.animated, settings)?;
 
     let before = server.peak_rss_kib()?;
     let started = Instant::now();
     let uploads = (0..options.concurrent).map(|n| {
         let bytes = with_suffix(&photo, 1000 + n);
-        let (client, server) = (&client, &server);
-        async move { ingest_once(client, server, bytes).await }
+        let (client, server, name) = (&client, &server, &name);
+        async move { ingest_once(client, server, name, bytes).await }
     });
     for result in futures_util::future::join_all(uploads).await {
         result?;
@@ -107,8 +122,8 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
-/// The photo with `n` appended after the JPEG end marker: decoders ignore it, but the
-/// SHA-256 differs, so every copy is a new asset.
+/// The image with `n` appended after its end (the JPEG end marker, the GIF trailer):
+/// decoders ignore it, but the SHA-256 differs, so every copy is a new asset.
 fn with_suffix(photo: &[u8], n: usize) -> Vec<u8> {
     let mut bytes = photo.to_vec();
     bytes.extend_from_slice(format!("bench-{n}").as_bytes());
@@ -119,10 +134,11 @@ fn with_suffix(photo: &[u8], n: usize) -> Vec<u8> {
 async fn ingest_once(
     client: &reqwest::Client,
     server: &Server,
+    name: &str,
     bytes: Vec<u8>,
 ) -> anyhow::Result<(Duration, Duration)> {
     let started = Instant::now();
-    let asset = upload(client, server, "bench.jpg", bytes).await?;
+    let asset = upload(client, server, name, bytes).await?;
     let uploaded = started.elapsed();
     let id = asset["id"].as_str().unwrap_or_default();
     poll(client, server, &format!("/api/v1/assets/{id}"), |a| {
@@ -132,8 +148,13 @@ async fn ingest_once(
     Ok((uploaded, started.elapsed()))
 }
 
-/// `vipsthumbnail` making each configured variant as WebP and JPEG, one process each.
-fn vipsthumbnail(image: &Path, settings: &Settings) -> anyhow::Result<Vec<(String, Duration)>> {
+/// `vipsthumbnail` making each configured variant as WebP and JPEG, one process each; the
+/// WebP ones from every frame of an `animated` image.
+fn vipsthumbnail(
+    image: &Path,
+    animated: bool,
+    settings: &Settings,
+) -> anyhow::Result<Vec<(String, Duration)>> {
     let out = tempfile::tempdir()?;
     let mut timings = Vec::new();
     for spec in &settings.images.variants {
@@ -145,9 +166,14 @@ fn vipsthumbnail(image: &Path, settings: &Settings) -> anyhow::Result<Vec<(Strin
                 .path()
                 .join(format!("{}.{ext}[Q={quality},strip]", spec.name));
             let mut cmd = Command::new("vipsthumbnail");
-            cmd.arg(image)
-                .arg("--size")
-                .arg(format!("{}x{}", spec.width, spec.height))
+            if animated && ext == "webp" {
+                cmd.arg(format!("{}[n=-1]", image.display()));
+            } else {
+                cmd.arg(image);
+            }
+            cmd.arg("--size")
+                // `>`: only shrink, as medialib's variants never enlarge.
+                .arg(format!("{}x{}>", spec.width, spec.height))
                 .arg("-o")
                 .arg(&target);
             if spec.fit == Fit::Cover {

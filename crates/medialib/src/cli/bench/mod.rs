@@ -48,7 +48,8 @@ pub struct Options {
 
 #[derive(clap::Subcommand)]
 enum Which {
-    /// Ingest of a 12 MP JPEG against vipsthumbnail, and peak RSS under a burst.
+    /// Ingest of a 12 MP JPEG (or, with `--animated`, an animation) against vipsthumbnail,
+    /// and peak RSS under a burst.
     Image(image::Options),
     /// Video poster and transcode of a generated 60 s 1080p clip against ffmpeg.
     Video(video::Options),
