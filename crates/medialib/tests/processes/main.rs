@@ -3,6 +3,7 @@
 //! cleanly on SIGTERM; on one data directory (SQLite) and on one PostgreSQL database;
 //! blobs in a local directory, or in an S3 bucket.
 
+mod crash;
 mod nodes;
 mod postgres;
 mod sqlite;
@@ -88,6 +89,11 @@ pub async fn serve(data: &Path) -> (Process, String) {
 
 /// [`serve`] with extra environment variables.
 pub async fn serve_with(data: &Path, env: &[(String, String)]) -> (Process, String) {
+    listen(data, &["--no-workers"], env).await
+}
+
+/// `serve ARGS…` on a free loopback port, once it answers `/healthz`.
+pub async fn listen(data: &Path, args: &[&str], env: &[(String, String)]) -> (Process, String) {
     medialib_app::import::install_crypto_provider();
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -95,7 +101,9 @@ pub async fn serve_with(data: &Path, env: &[(String, String)]) -> (Process, Stri
         .unwrap()
         .port();
     let listen = format!("127.0.0.1:{port}");
-    let process = medialib_with(data, &["serve", "--no-workers", "--listen", &listen], env);
+    let mut command = vec!["serve", "--listen", &listen];
+    command.extend_from_slice(args);
+    let process = medialib_with(data, &command, env);
     let base = format!("http://{listen}");
     let started = Instant::now();
     while reqwest::get(format!("{base}/healthz")).await.is_err() {

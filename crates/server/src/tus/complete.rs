@@ -16,6 +16,37 @@ use crate::state::AppState;
 use medialib_app::ingest::{self, Declared, IngestOutcome};
 use medialib_app::uploads::Writing;
 
+/// Ingests session `id` if every byte of it arrived but no asset was made (its server died
+/// in between), under the session's lease; returns the session as it is then.
+///
+/// Errors: 423 while a request (of the dead server, until its lease ends) holds the
+/// session, and those of the ingest (415, 422, 413).
+pub(super) async fn finish_stranded(
+    state: &AppState,
+    auth: &Principal,
+    id: &str,
+) -> Result<UploadSession, ApiError> {
+    let mut writing = lock(state, session_of(state, auth, id).await?.id).await?;
+    let outcome = async {
+        // Read again under the lease: another request may have finished it meanwhile.
+        let mut session =
+            super::settled(state, session_of(state, auth, id).await?, Some(&writing)).await?;
+        if session.is_complete() && session.asset.is_none() {
+            tracing::warn!(upload = %session.id, "ingesting an upload whose bytes all arrived before its server stopped");
+            let staged = state
+                .uploads
+                .staged(&session, &mut writing)
+                .await
+                .map_err(append_error)?;
+            session.asset = Some(finish(state, &session, staged).await?.asset().id);
+        }
+        Ok(session)
+    }
+    .await;
+    writing.release().await;
+    outcome
+}
+
 /// `POST` with `Upload-Concat: final;…`: checks the parts (the caller's, partial,
 /// complete), writes them into one file, ingests it, and removes the parts.
 pub(super) async fn assemble(

@@ -246,7 +246,8 @@ pub(crate) async fn create(
 }
 
 /// `HEAD /api/v1/uploads/{id}`: how far the upload is; `Medialib-Asset-Id` once it
-/// became an asset.
+/// became an asset. An upload whose every byte arrived but whose server died before
+/// ingesting it is ingested now, since a client that sees the full offset stops there.
 #[utoipa::path(
     operation_id = "uploads_head",
     head,
@@ -258,6 +259,9 @@ pub(crate) async fn create(
         (status = 404, description = "no such upload (or another user's)"),
         (status = 410, description = "the upload expired"),
         (status = 412, description = "Tus-Resumable is missing or not 1.0.0"),
+        (status = 415, description = "a stranded complete upload's type is not supported"),
+        (status = 422, description = "a stranded complete upload is corrupt"),
+        (status = 423, description = "a stranded complete upload is still locked by the request that died with its server; retry"),
     )
 )]
 pub(crate) async fn head(
@@ -270,7 +274,10 @@ pub(crate) async fn head(
     if let Some(refused) = version_refused(&headers) {
         return Ok(refused);
     }
-    let session = settled(&state, session_of(&state, &auth, &id).await?, None).await?;
+    let mut session = settled(&state, session_of(&state, &auth, &id).await?, None).await?;
+    if session.is_complete() && session.asset.is_none() && session.concat.is_none() {
+        session = complete::finish_stranded(&state, &auth, &id).await?;
+    }
     let mut response = progress(&session);
     *response.status_mut() = StatusCode::OK;
     let h = response.headers_mut();
