@@ -254,25 +254,43 @@ impl Browser {
 
     /// Makes the viewport (not the window) `size` wide and high, in CSS pixels.
     pub async fn resize(&self, (width, height): (u32, u32)) {
-        let viewport = "return [innerWidth, innerHeight]";
         let mut window = (width, height);
+        let mut seen = self.viewport().await;
         // The window's frame, if any, is the difference between window and viewport.
-        for _ in 0..3 {
+        for _ in 0..4 {
+            if seen == (width, height) {
+                return;
+            }
             self.client
                 .set_window_size(window.0, window.1)
                 .await
                 .unwrap();
-            let [w, h]: [u32; 2] =
-                serde_json::from_value(self.run(viewport, vec![]).await).unwrap();
-            if (w, h) == (width, height) {
-                return;
+            // Chromium applies a window size asynchronously, later on a busy machine: wait
+            // for the viewport to change before measuring the frame.
+            let before = seen;
+            let asked = Instant::now();
+            loop {
+                seen = self.viewport().await;
+                if seen != before || asked.elapsed() > Duration::from_secs(2) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            window = (
-                window.0 + width - w.min(width),
-                window.1 + height - h.min(height),
-            );
+            if seen != before {
+                // The frame is what the window has around the viewport.
+                window = (
+                    width + window.0.saturating_sub(seen.0),
+                    height + window.1.saturating_sub(seen.1),
+                );
+            }
         }
-        panic!("the viewport did not become {width}×{height}");
+        assert_eq!(seen, (width, height), "the viewport did not become {width}×{height}");
+    }
+
+    /// The viewport's width and height, in CSS pixels.
+    async fn viewport(&self) -> (u32, u32) {
+        let size = self.run("return [innerWidth, innerHeight]", vec![]).await;
+        serde_json::from_value(size).unwrap()
     }
 
     /// Fails when the page is wider than the viewport (it would scroll sideways), naming
