@@ -12,7 +12,7 @@ use base64::Engine;
 use medialib_core::AssetKind;
 use medialib_media::model3d::{probe, render_preview};
 use medialib_media::{MediaError, check_extension, sniff};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// One manifest entry.
 struct Entry {
@@ -268,6 +268,24 @@ fn an_index_out_of_range_is_refused_once_the_buffer_is_embedded() {
     };
     let m = probe(&repaired, "model/gltf+json").unwrap();
     assert_eq!((m.vertex_count, m.triangle_count), (24, 12));
+}
+
+/// Found by fuzzing (`fuzz/regressions/model/`): an image with a bufferView but no
+/// mimeType, or with no source at all, made the `gltf` crate panic.
+#[test]
+fn an_image_without_a_source_is_refused_not_a_panic() {
+    let textured = entry("models3d/BoxTextured_embedded.gltf").bytes();
+    let json: Value = serde_json::from_slice(&textured).unwrap();
+    for broken in [json!({"bufferView": 0}), json!({})] {
+        let mut model = json.clone();
+        model["images"][0] = broken.clone();
+        let bytes = serde_json::to_vec(&model).unwrap();
+        let reason = invalid_reason(probe(&bytes, "model/gltf+json"));
+        assert!(
+            reason.contains("image 0 has neither a uri nor a bufferView with a mimeType"),
+            "{broken}: {reason}"
+        );
+    }
 }
 
 #[test]

@@ -284,7 +284,11 @@ impl Browser {
                 );
             }
         }
-        assert_eq!(seen, (width, height), "the viewport did not become {width}×{height}");
+        assert_eq!(
+            seen,
+            (width, height),
+            "the viewport did not become {width}×{height}"
+        );
     }
 
     /// The viewport's width and height, in CSS pixels.

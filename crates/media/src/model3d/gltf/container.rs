@@ -113,7 +113,21 @@ pub(super) fn resolve_buffers<'a>(
 }
 
 /// Images are never decoded, but one that lives in another file is as missing as a buffer.
+/// An image needs a `uri`, or a `bufferView` with a `mimeType` (glTF 2.0 §5.17); the
+/// `gltf` crate's `source()` panics on one that has neither (found by `fuzz/`, target
+/// `model`), so that is checked first.
 pub(super) fn check_images(document: &gltf::Document) -> Result<(), MediaError> {
+    for (index, json) in document.as_json().images.iter().enumerate() {
+        let sourced = match &json.buffer_view {
+            Some(_) => json.mime_type.is_some(),
+            None => json.uri.is_some(),
+        };
+        if !sourced {
+            return Err(MediaError::Invalid(format!(
+                "image {index} has neither a uri nor a bufferView with a mimeType"
+            )));
+        }
+    }
     for image in document.images() {
         if let gltf::image::Source::Uri { uri, .. } = image.source()
             && !uri.starts_with("data:")
