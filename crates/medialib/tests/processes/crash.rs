@@ -21,7 +21,9 @@ use rand::{Rng, SeedableRng};
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::{Process, TOKEN, all_ready, corpus, listen, medialib, signal, terminate};
+use crate::{
+    Process, TOKEN, all_ready, asset, client, corpus, listen, medialib, signal, terminate, tus,
+};
 
 /// What is killed in the middle of.
 #[derive(Debug, Clone, Copy)]
@@ -66,10 +68,6 @@ impl Ledger {
     }
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::new()
-}
-
 async fn multipart(base: &str, name: &str, bytes: &[u8]) -> Result<Value, String> {
     let form = reqwest::multipart::Form::new().part(
         "file",
@@ -86,13 +84,6 @@ async fn multipart(base: &str, name: &str, bytes: &[u8]) -> Result<Value, String
         200 | 201 => response.json().await.map_err(|e| e.to_string()),
         other => Err(format!("{other}")),
     }
-}
-
-fn tus(base: &str, method: Method, path: &str) -> reqwest::RequestBuilder {
-    client()
-        .request(method, format!("{base}{path}"))
-        .bearer_auth(TOKEN)
-        .header("Tus-Resumable", "1.0.0")
 }
 
 /// How long a session stays locked by a request whose server died (the upload lease,
@@ -163,15 +154,7 @@ async fn original(base: &str, id: &str) -> Option<Vec<u8>> {
 
 /// Each job of the asset as `kind: status`.
 async fn jobs_of(base: &str, id: &str) -> String {
-    let asset: Value = client()
-        .get(format!("{base}/api/v1/assets/{id}"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let asset = asset(base, id).await;
     let jobs = asset["jobs"].as_array().cloned().unwrap_or_default();
     let jobs: Vec<String> = jobs
         .iter()

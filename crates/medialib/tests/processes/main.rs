@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use reqwest::Method;
 use serde_json::Value;
 
 pub const TOKEN: &str = "mlk_processes_test_token_0123456789";
@@ -227,4 +228,21 @@ pub async fn terminate(process: &mut Process, within: Duration) -> std::process:
         assert!(started.elapsed() < within, "did not stop within {within:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// An HTTP client that does not follow redirects (a node's redirect to a bucket is
+/// followed by hand, without the token).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A tus 1.0.0 request to `base` + `path` with the admin token.
+pub fn tus(base: &str, method: Method, path: &str) -> reqwest::RequestBuilder {
+    client()
+        .request(method, format!("{base}{path}"))
+        .bearer_auth(TOKEN)
+        .header("Tus-Resumable", "1.0.0")
 }

@@ -16,7 +16,7 @@ use medialib_test_servers::{Kind, PgCluster, StorageServer};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::{Process, TOKEN, all_ready, corpus, medialib_with, serve_with};
+use crate::{Process, TOKEN, all_ready, client, corpus, medialib_with, serve_with, tus};
 
 /// One API node: its own data directory (nothing on disk is shared) and its address.
 struct Node {
@@ -74,20 +74,6 @@ impl Cluster {
             bucket: ObjectBlobStore::open_with_env(&storage, env).unwrap(),
         }
     }
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn tus(base: &str, method: Method, path: &str) -> reqwest::RequestBuilder {
-    client()
-        .request(method, format!("{base}{path}"))
-        .bearer_auth(TOKEN)
-        .header("Tus-Resumable", "1.0.0")
 }
 
 async fn patch(base: &str, path: &str, offset: usize, body: reqwest::Body) -> reqwest::Response {
