@@ -7,8 +7,9 @@ packages=(
   # build: libjpeg-turbo is compiled by the turbojpeg crate; rs-vips links libvips
   pkg-config cmake nasm libvips-dev
   # runtime: libvips decodes HEIF/AVIF/JXL/SVG; ffmpeg/ffprobe for video and audio;
-  # poppler-utils (pdfinfo, pdftoppm, pdftotext) for PDF
-  libvips42 ffmpeg poppler-utils
+  # poppler-utils (pdfinfo, pdftoppm, pdftotext) for PDF; libraw-bin (raw-identify,
+  # dcraw_emu) develops camera RAW
+  libvips42 ffmpeg poppler-utils libraw-bin
   # import from https URLs: the system's root certificates
   ca-certificates
   # benchmark references: vipsthumbnail; curl for the upload benchmark; nginx and the wrk

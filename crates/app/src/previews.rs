@@ -1,7 +1,7 @@
 //! Previews made when asked rather than kept: the pages of a PDF as pictures
 //! (`pdftoppm`), so that an editor pages through a document while the server keeps only
-//! page 1 as variants; and OBJ and STL models as glTF, the format browsers' 3D viewers
-//! read.
+//! page 1 as variants; and OBJ, STL, PLY and 3MF models as glTF, the format browsers' 3D
+//! viewers read.
 
 use std::time::Duration;
 
@@ -58,11 +58,12 @@ pub async fn page(
     png.ok_or_else(no_page)
 }
 
-/// The model asset `id` as binary glTF (GLB): an OBJ or STL model's geometry, Y up, for a
-/// viewer that reads only glTF (a glTF model is served as it is, from its original).
+/// The model asset `id` as binary glTF (GLB): an OBJ, STL, PLY or 3MF model's geometry, Y
+/// up, for a viewer that reads only glTF (a glTF model is served as it is, from its
+/// original).
 ///
-/// Errors: `not_found` when the asset cannot be seen, or is not a processed OBJ or STL
-/// model; `internal` when its original no longer reads as it did when processed.
+/// Errors: `not_found` when the asset cannot be seen, or is not a processed OBJ, STL, PLY or
+/// 3MF model; `internal` when its original no longer reads as it did when processed.
 pub async fn model_glb(
     catalog: &Catalog,
     caller: &Principal,
@@ -86,5 +87,8 @@ pub async fn model_glb(
 pub fn converts_to_glb(asset: &Asset) -> bool {
     asset.kind == AssetKind::Model3d
         && matches!(asset.metadata, Some(Metadata::Model3d(_)))
-        && matches!(asset.mime.as_str(), "model/obj" | "model/stl")
+        && matches!(
+            asset.mime.as_str(),
+            "model/obj" | "model/stl" | "model/x-ply" | "model/3mf"
+        )
 }

@@ -199,7 +199,7 @@ pub struct BoundingBox {
 /// Facts about a 3D model.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ModelMetadata {
-    /// `gltf`, `glb`, `obj` or `stl`.
+    /// `gltf`, `glb`, `obj`, `stl`, `ply` or `3mf`.
     pub format: String,
     /// Vertices: the sum of `POSITION` accessor counts (glTF), `v` lines (OBJ),
     /// 3 × triangles (STL, which stores no shared vertices).

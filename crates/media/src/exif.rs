@@ -44,12 +44,17 @@ pub(crate) fn read(bytes: &[u8], format: ImageFormat) -> ExifFacts {
         | ImageFormat::Webp
         | ImageFormat::Tiff
         | ImageFormat::Heif
-        | ImageFormat::Avif => bytes,
+        | ImageFormat::Avif
+        // TIFF-structured RAWs (DNG, CR2, NEF, ARW, PEF) keep EXIF in their TIFF directories.
+        | ImageFormat::Raw => bytes,
         ImageFormat::Gif
         | ImageFormat::Bmp
         | ImageFormat::Ico
         | ImageFormat::Jxl
-        | ImageFormat::Svg => {
+        | ImageFormat::Svg
+        | ImageFormat::Pnm
+        // A PSD's EXIF is an image resource (ID 1058) that nom-exif does not look for.
+        | ImageFormat::Psd => {
             return ExifFacts::default();
         }
     };

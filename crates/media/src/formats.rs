@@ -59,11 +59,58 @@ pub const ACCEPTED: &[AcceptedFormat] = &[
     format(Image, "AVIF", &["image/avif"], &["avif", "avifs"]),
     format(Image, "JPEG XL", &["image/jxl"], &["jxl"]),
     format(Image, "SVG", &["image/svg+xml"], &["svg"]),
+    format(Image, "PSD", &["image/vnd.adobe.photoshop"], &["psd"]),
+    format(
+        Image,
+        "Camera RAW",
+        &[
+            "image/x-dcraw",
+            "image/x-adobe-dng",
+            "image/x-canon-cr2",
+            "image/x-canon-cr3",
+            "image/x-nikon-nef",
+            "image/x-sony-arw",
+            "image/x-olympus-orf",
+            "image/x-panasonic-rw2",
+            "image/x-fuji-raf",
+            "image/x-pentax-pef",
+        ],
+        &[
+            "dng", "cr2", "cr3", "nef", "arw", "orf", "rw2", "raf", "pef",
+        ],
+    ),
+    format(
+        Image,
+        "PNM",
+        &["image/x-portable-anymap"],
+        &["pbm", "pgm", "ppm", "pnm"],
+    ),
     format(Video, "MP4", &["video/mp4"], &["mp4", "m4v"]),
     format(Video, "QuickTime", &["video/quicktime"], &["mov"]),
     format(Video, "WebM", &["video/webm"], &["webm"]),
     format(Video, "Matroska", &["video/x-matroska"], &["mkv"]),
     format(Video, "AVI", &["video/x-msvideo"], &["avi"]),
+    format(
+        Video,
+        "MPEG-PS",
+        &["video/mpeg"],
+        &["mpg", "mpeg", "m1v", "m2v", "vob"],
+    ),
+    format(Video, "MPEG-TS", &["video/mp2t"], &["ts", "m2ts", "mts"]),
+    format(
+        Video,
+        "3GP",
+        &["video/3gpp", "video/3gpp2"],
+        &["3gp", "3g2"],
+    ),
+    format(Video, "FLV", &["video/x-flv"], &["flv"]),
+    format(
+        Video,
+        "WMV/ASF",
+        &["video/x-ms-wmv", "video/x-ms-asf"],
+        &["wmv", "asf"],
+    ),
+    format(Video, "Ogg Theora", &["video/ogg"], &["ogv"]),
     format(Audio, "MP3", &["audio/mpeg"], &["mp3"]),
     format(
         Audio,
@@ -76,6 +123,19 @@ pub const ACCEPTED: &[AcceptedFormat] = &[
     format(Audio, "FLAC", &["audio/x-flac"], &["flac"]),
     format(Audio, "WAV", &["audio/x-wav"], &["wav"]),
     format(Audio, "AIFF", &["audio/x-aiff"], &["aif", "aiff"]),
+    format(
+        Audio,
+        "AC-3",
+        &["audio/ac3", "audio/eac3"],
+        &["ac3", "eac3"],
+    ),
+    format(Audio, "WMA", &["audio/x-ms-wma"], &["wma"]),
+    format(
+        Audio,
+        "AMR",
+        &["audio/amr", "audio/amr-wb"],
+        &["amr", "awb"],
+    ),
     format(Document, "PDF", &["application/pdf"], &["pdf"]),
     format(
         Document,
@@ -105,16 +165,22 @@ pub const ACCEPTED: &[AcceptedFormat] = &[
         ],
         &["odt", "ods", "odp"],
     ),
+    format(Document, "EPUB", &["application/epub+zip"], &["epub"]),
+    format(Document, "RTF", &["application/rtf"], &["rtf"]),
+    format(Document, "CSV", &["text/csv"], &["csv"]),
     format(
         Document,
-        "Plain text",
-        &["text/plain"],
-        &["txt", "md", "csv"],
+        "Markdown",
+        &["text/markdown"],
+        &["md", "markdown"],
     ),
+    format(Document, "Plain text", &["text/plain"], &["txt"]),
     format(Model3d, "glTF", &["model/gltf+json"], &["gltf"]),
     format(Model3d, "GLB", &["model/gltf-binary"], &["glb"]),
     format(Model3d, "Wavefront OBJ", &["model/obj"], &["obj"]),
     format(Model3d, "STL", &["model/stl"], &["stl"]),
+    format(Model3d, "3MF", &["model/3mf"], &["3mf"]),
+    format(Model3d, "PLY", &["model/x-ply"], &["ply"]),
 ];
 
 /// The accepted formats in one sentence, grouped by kind, e.g. "images (JPEG, PNG, …),
@@ -189,7 +255,7 @@ mod tests {
     fn the_summary_names_each_kind_and_format() {
         let summary = summary();
         assert!(summary.starts_with("images (JPEG, PNG,"), "{summary}");
-        assert!(summary.contains("3D models (glTF, GLB, Wavefront OBJ, STL)"));
-        assert!(summary.contains("video (MP4, QuickTime, WebM, Matroska, AVI)"));
+        assert!(summary.contains("3D models (glTF, GLB, Wavefront OBJ, STL, 3MF, PLY)"));
+        assert!(summary.contains("video (MP4, QuickTime, WebM, Matroska, AVI, MPEG-PS,"));
     }
 }

@@ -77,6 +77,6 @@ pub mod watermark;
 pub use encode::EncodeSettings;
 pub use error::MediaError;
 pub use process::{EncodedVariant, ProcessedImage, process, process_around};
-pub use sniff::{Detected, ImageFormat, check_extension, sniff};
+pub use sniff::{Detected, ImageFormat, check_extension, sniff, sniff_package, text_by_name};
 pub use tool::Cancel;
 pub use validate::{ImageInfo, ImageLimits, validate};

@@ -6,102 +6,28 @@
 //! The `infer` crate covers the rest; the checks here are the ones it gets wrong or lacks.
 //! Formats without a magic number (binary and ASCII STL, glTF JSON, Wavefront OBJ, plain text)
 //! are recognised by structure in `sniff/models.rs` and here, after every magic-number check.
+//!
+//! Files:
+//! - `av.rs`: headerless audio and video streams (MPEG-TS, MP3 without ID3, AC-3), AMR-WB,
+//!   3GP and Ogg Theora;
+//! - `raw.rs`: camera RAW, including the RAW formats that are TIFF files on the outside;
+//! - `models.rs`: 3D models without a magic number, and PLY;
+//! - `refine.rs`: what the head cannot tell: a zip package's content (from its central
+//!   directory) and CSV or Markdown text (from the name);
+//! - `image_format.rs`: the decodable image formats and their MIME types.
 
 use medialib_core::AssetKind;
 
 use crate::MediaError;
 
+mod av;
+mod image_format;
 mod models;
+mod raw;
+mod refine;
 
-/// An image format this crate can decode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ImageFormat {
-    /// JPEG (JFIF/EXIF, including MPO multi-picture files, which decode as their first frame).
-    Jpeg,
-    /// PNG, including animated PNG (APNG).
-    Png,
-    /// GIF 87a/89a, still or animated.
-    Gif,
-    /// WebP (lossy, lossless, animated).
-    Webp,
-    /// TIFF and BigTIFF.
-    Tiff,
-    /// Windows bitmap.
-    Bmp,
-    /// Windows icon (the largest entry is used).
-    Ico,
-    /// HEIF family (HEIC and other HEIF brands).
-    Heif,
-    /// AVIF, including `.avifs` image sequences.
-    Avif,
-    /// JPEG XL (codestream or container).
-    Jxl,
-    /// SVG (rendered to a raster when processed).
-    Svg,
-}
-
-impl ImageFormat {
-    /// The canonical MIME type of the format.
-    pub fn mime(self) -> &'static str {
-        match self {
-            Self::Jpeg => "image/jpeg",
-            Self::Png => "image/png",
-            Self::Gif => "image/gif",
-            Self::Webp => "image/webp",
-            Self::Tiff => "image/tiff",
-            Self::Bmp => "image/bmp",
-            Self::Ico => "image/x-icon",
-            Self::Heif => "image/heif",
-            Self::Avif => "image/avif",
-            Self::Jxl => "image/jxl",
-            Self::Svg => "image/svg+xml",
-        }
-    }
-
-    /// Parses a MIME type, accepting the common aliases (`image/heic`, `image/vnd.microsoft.icon`,
-    /// `image/apng`, ...). Parameters such as `; charset=` are ignored; matching is case-insensitive.
-    pub fn from_mime(m: &str) -> Option<Self> {
-        let essence = m
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        Some(match essence.as_str() {
-            "image/jpeg" | "image/jpg" | "image/pjpeg" => Self::Jpeg,
-            "image/png" | "image/apng" | "image/vnd.mozilla.apng" => Self::Png,
-            "image/gif" => Self::Gif,
-            "image/webp" => Self::Webp,
-            "image/tiff" | "image/tiff-fx" => Self::Tiff,
-            "image/bmp" | "image/x-bmp" | "image/x-ms-bmp" => Self::Bmp,
-            "image/x-icon" | "image/vnd.microsoft.icon" => Self::Ico,
-            "image/heif" | "image/heic" | "image/heif-sequence" | "image/heic-sequence" => {
-                Self::Heif
-            }
-            "image/avif" | "image/avif-sequence" => Self::Avif,
-            "image/jxl" => Self::Jxl,
-            "image/svg+xml" => Self::Svg,
-            _ => return None,
-        })
-    }
-
-    /// The short lower-case name stored in [`medialib_core::ImageMetadata::format`].
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Jpeg => "jpeg",
-            Self::Png => "png",
-            Self::Gif => "gif",
-            Self::Webp => "webp",
-            Self::Tiff => "tiff",
-            Self::Bmp => "bmp",
-            Self::Ico => "ico",
-            Self::Heif => "heif",
-            Self::Avif => "avif",
-            Self::Jxl => "jxl",
-            Self::Svg => "svg",
-        }
-    }
-}
+pub use image_format::ImageFormat;
+pub use refine::{sniff_package, text_by_name};
 
 /// A detected file type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,6 +83,10 @@ pub fn sniff(head: &[u8], len: u64) -> Option<Detected> {
     if looks_like_svg(head) {
         return Some(Detected::image(ImageFormat::Svg));
     }
+    // Before TIFF: several RAW formats are TIFF files on the outside.
+    if let Some(detected) = raw::sniff(head) {
+        return Some(detected);
+    }
     // BigTIFF (version 43), which `infer` does not know.
     if head.starts_with(b"II\x2B\x00") || head.starts_with(b"MM\x00\x2B") {
         return Some(Detected::image(ImageFormat::Tiff));
@@ -167,10 +97,19 @@ pub fn sniff(head: &[u8], len: u64) -> Option<Detected> {
     if head.starts_with(b"glTF") {
         return Some(Detected::model("model/gltf-binary"));
     }
+    if models::is_ply(head) {
+        return Some(Detected::model("model/x-ply"));
+    }
     // Before `infer`: an STL header is free text and can begin with a weak magic such as BMP's
     // `BM`, while the size formula is a strong signal.
     if models::is_binary_stl(head, len) {
         return Some(Detected::model("model/stl"));
+    }
+    if let Some(detected) = av::sniff(head, len) {
+        return Some(detected);
+    }
+    if is_netpbm(head) {
+        return Some(Detected::image(ImageFormat::Pnm));
     }
     if let Some(found) = infer::get(head) {
         return Some(from_infer(found));
@@ -250,6 +189,8 @@ fn format_from_infer(mime: &str) -> Option<ImageFormat> {
         "image/bmp" => ImageFormat::Bmp,
         "image/vnd.microsoft.icon" | "image/x-icon" => ImageFormat::Ico,
         "image/jxl" => ImageFormat::Jxl,
+        "image/vnd.adobe.photoshop" => ImageFormat::Psd,
+        "image/x-canon-cr2" => ImageFormat::Raw,
         _ => return None,
     })
 }
@@ -276,6 +217,9 @@ fn sniff_isobmff(head: &[u8]) -> Option<Detected> {
     }
     let end = size.min(head.len());
     let major = &head[8..12];
+    if let Some(detected) = av::isobmff_3gpp(major).or_else(|| raw::isobmff_cr3(major)) {
+        return Some(detected);
+    }
     // Compatible brands follow the 4-byte minor version.
     let brands = std::iter::once(major).chain(head[16..end].chunks_exact(4));
     let (mut avif, mut heic, mut heif) = (false, false, false);
@@ -297,6 +241,28 @@ fn sniff_isobmff(head: &[u8]) -> Option<Detected> {
         Some(Detected::image(ImageFormat::Heif))
     } else {
         None
+    }
+}
+
+/// Netpbm (netpbm.sourceforge.net, `pbm`, `pgm` and `ppm` manual pages): `P1` to `P6`, then
+/// whitespace or a comment, then the width as decimal digits.
+fn is_netpbm(head: &[u8]) -> bool {
+    let [b'P', b'1'..=b'6', rest @ ..] = head else {
+        return false;
+    };
+    let mut rest = rest;
+    let mut separated = false;
+    loop {
+        match rest.first() {
+            Some(b) if b.is_ascii_whitespace() => rest = &rest[1..],
+            Some(b'#') => match rest.iter().position(|&b| b == b'\n') {
+                Some(end) => rest = &rest[end..],
+                None => return false,
+            },
+            Some(b'1'..=b'9') => return separated,
+            _ => return false,
+        }
+        separated = true;
     }
 }
 
@@ -401,12 +367,17 @@ fn extension_mime(ext: &str) -> Option<&'static str> {
         "heic" | "heif" | "hif" | "heics" | "heifs" => "image/heif",
         "avif" | "avifs" => "image/avif",
         "png" | "apng" => "image/png",
+        "pbm" | "pgm" | "ppm" | "pnm" => "image/x-portable-anymap",
+        "psd" => "image/vnd.adobe.photoshop",
+        "dng" | "cr2" | "cr3" | "nef" | "arw" | "orf" | "rw2" | "raf" | "pef" => "image/x-dcraw",
         "tif" | "tiff" => "image/tiff",
         // mime_guess lacks some and maps `.stl` to a certificate trust list.
         "gltf" => "model/gltf+json",
         "glb" => "model/gltf-binary",
         "obj" => "model/obj",
         "stl" => "model/stl",
+        "3mf" => "model/3mf",
+        "ply" => "model/x-ply",
         _ => return mime_guess::from_ext(ext).first_raw(),
     })
 }

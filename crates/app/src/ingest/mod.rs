@@ -113,7 +113,7 @@ pub async fn ingest(
                 "the file is empty (0 bytes)",
             ));
         }
-        let detected = sniff(&staged, &filename)?;
+        let detected = sniff(&staged, &filename).await?;
 
         if let Some(existing) = catalog
             .store
@@ -225,8 +225,9 @@ async fn store(
     }
 }
 
-/// Decides the type from magic bytes and cross-checks the extension.
-fn sniff(staged: &StagedFile, filename: &str) -> Result<Detected, AppError> {
+/// Decides the type from magic bytes (and a zip package's directory) and cross-checks the
+/// extension; plain text named `.csv` or `.md` is recorded as CSV or Markdown.
+async fn sniff(staged: &StagedFile, filename: &str) -> Result<Detected, AppError> {
     let Some(detected) = medialib_media::sniff(&staged.head, staged.size) else {
         return Err(AppError::new(
             ErrorCode::UnsupportedMediaType,
@@ -234,6 +235,12 @@ fn sniff(staged: &StagedFile, filename: &str) -> Result<Detected, AppError> {
              bytes, not its name or Content-Type)",
         ));
     };
+    let (head, path) = (staged.head.clone(), staged.path.clone());
+    let package = tokio::task::spawn_blocking(move || medialib_media::sniff_package(&head, &path))
+        .await
+        .ok()
+        .flatten();
+    let detected = medialib_media::text_by_name(package.unwrap_or(detected), filename);
     medialib_media::check_extension(filename, &detected).map_err(|e| media_error(&e))?;
     Ok(detected)
 }

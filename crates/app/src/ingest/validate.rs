@@ -86,7 +86,7 @@ pub async fn validate(
                 Ok(match medialib_media::av::probe(&path, &limits)? {
                     Probed::Video(m) => Validated {
                         kind: AssetKind::Video,
-                        mime,
+                        mime: video_mime(&mime),
                         width: Some(m.width),
                         height: Some(m.height),
                         duration_s: Some(m.duration_s),
@@ -126,10 +126,20 @@ pub async fn validate(
     Ok(validated)
 }
 
-/// An MP4, WebM or Matroska file holding only audio is served as audio.
+/// An MP4, WebM, Matroska or 3GP file holding only audio is served as audio; ASF holding
+/// only audio is WMA.
 fn audio_mime(mime: &str) -> String {
     match mime.strip_prefix("video/") {
+        Some("x-ms-wmv" | "x-ms-asf") => "audio/x-ms-wma".to_owned(),
         Some(sub) => format!("audio/{sub}"),
+        None => mime.to_owned(),
+    }
+}
+
+/// An Ogg file with a video stream is served as video (`video/ogg`, RFC 5334 §10.1).
+fn video_mime(mime: &str) -> String {
+    match mime.strip_prefix("audio/") {
+        Some(sub) => format!("video/{sub}"),
         None => mime.to_owned(),
     }
 }

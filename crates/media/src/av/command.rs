@@ -8,11 +8,13 @@ use std::process::Command;
 use crate::MediaError;
 use crate::tool::Output;
 
-/// The demuxers medialib accepts (MP4/MOV, Matroska/WebM, AVI, MP3, AAC, Ogg, FLAC, WAV,
-/// AIFF). Anything else is refused before it is parsed: playlist demuxers such as HLS or
-/// concat would open further files named inside the upload, and the protocol whitelist
-/// alone still allows `file`.
-const DEMUXERS: &str = "mov,matroska,avi,mp3,aac,ogg,flac,wav,aiff";
+/// The demuxers medialib accepts (MP4/MOV/3GP, Matroska/WebM, AVI, MPEG program and
+/// transport streams and MPEG-1/2 video, FLV, ASF/WMV/WMA, MP3, AAC, AC-3, E-AC-3, AMR, Ogg, FLAC, WAV, AIFF).
+/// Anything else is refused before it is parsed: playlist demuxers such as HLS or concat
+/// would open further files named inside the upload, and the protocol whitelist alone
+/// still allows `file`.
+const DEMUXERS: &str =
+    "mov,matroska,avi,mpeg,mpegvideo,mpegts,flv,asf,mp3,aac,ac3,eac3,amr,ogg,flac,wav,aiff";
 
 /// `ffprobe` printing JSON about `input`.
 pub(super) fn ffprobe(input: &Path) -> Command {
@@ -62,8 +64,8 @@ pub(super) fn reason(mut out: Output, input: &Path, tool: &str) -> String {
         .join("\n");
     let reason = out.reason();
     if reason.contains("Format not on whitelist") {
-        return "the container is not one medialib accepts (MP4, MOV, WebM, MKV, AVI, MP3, \
-                AAC, Ogg, FLAC, WAV, AIFF)"
+        return "the container is not one medialib accepts (MP4, MOV, 3GP, WebM, MKV, AVI, \
+                MPEG-PS, MPEG-TS, FLV, WMV, MP3, AAC, AC-3, WMA, AMR, Ogg, FLAC, WAV, AIFF)"
             .to_owned();
     }
     if reason.is_empty() {

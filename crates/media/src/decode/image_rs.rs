@@ -1,4 +1,4 @@
-//! PNG, GIF, WebP, TIFF, BMP and ICO through the `image` crate's memory-safe Rust decoders.
+//! PNG, GIF, WebP, TIFF, BMP, ICO and PNM through the `image` crate's memory-safe Rust decoders.
 //!
 //! Every decoder gets an allocation budget, so a header that lies about its size (a GIF frame
 //! bigger than its screen, an ICO entry whose BMP claims 65535×65535, a text chunk that
@@ -45,6 +45,7 @@ fn image_format(format: ImageFormat) -> image::ImageFormat {
         ImageFormat::Webp => image::ImageFormat::WebP,
         ImageFormat::Tiff => image::ImageFormat::Tiff,
         ImageFormat::Bmp => image::ImageFormat::Bmp,
+        ImageFormat::Pnm => image::ImageFormat::Pnm,
         _ => image::ImageFormat::Ico,
     }
 }
@@ -56,6 +57,7 @@ fn decoder_name(format: ImageFormat) -> &'static str {
         ImageFormat::Webp => "WebP decoder",
         ImageFormat::Tiff => "TIFF decoder",
         ImageFormat::Bmp => "BMP decoder",
+        ImageFormat::Pnm => "PNM decoder",
         _ => "ICO decoder",
     }
 }
@@ -112,7 +114,18 @@ pub(crate) fn decode(
         .ok()
         .flatten()
         .filter(|p| !p.is_empty());
-    let image = DynamicImage::from_decoder(decoder).map_err(|e| failure(format, e))?;
+    // The `tiff` crate asserts instead of failing on some layouts (tiled TIFFs with separate
+    // colour planes): a corrupt file, not a crashed worker.
+    let image = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        DynamicImage::from_decoder(decoder)
+    }))
+    .map_err(|_| {
+        Failure::Corrupt(MediaError::corrupt(
+            decoder_name(format),
+            "the decoder could not read this file's layout",
+        ))
+    })?
+    .map_err(|e| failure(format, e))?;
     let (width, height) = (image.width(), image.height());
     let raster = if image.color().has_alpha() {
         Raster::new(width, height, true, image.into_rgba8().into_raw())

@@ -2,12 +2,17 @@
 //!
 //! - [`jpeg`]: JPEG with libjpeg-turbo, DCT-scaled (shrink-on-load), CMYK converted.
 //! - [`jpeg_segments`]: JPEG marker segments (ICC, Adobe, MPO index, end of image).
-//! - [`image_rs`]: PNG, GIF, WebP, TIFF, BMP, ICO with the `image` crate under memory limits.
+//! - [`image_rs`]: PNG, GIF, WebP, TIFF, BMP, ICO, PNM with the `image` crate under memory
+//!   limits.
+//! - [`psd`]: the flattened composite of Photoshop documents.
+//! - [`raw`]: camera RAW developed by LibRaw's tools.
 //! - [`vips`]: HEIF, AVIF, JPEG XL, SVG, and TIFFs the `image` crate does not support.
 
 pub(crate) mod image_rs;
 pub(crate) mod jpeg;
 pub(crate) mod jpeg_segments;
+pub(crate) mod psd;
+pub(crate) mod raw;
 pub(crate) mod vips;
 
 use crate::raster::Raster;
@@ -23,6 +28,10 @@ pub(crate) enum Header {
     ImageRs(image_rs::ImageRsHeader),
     /// Read by libvips, which also decodes and orients the pixels.
     Vips(vips::VipsHeader),
+    /// A Photoshop document's header; PSDs carry no orientation to apply.
+    Psd(psd::PsdHeader),
+    /// Read by LibRaw, which also develops and orients the pixels.
+    Raw(raw::RawHeader),
 }
 
 impl Header {
@@ -32,6 +41,8 @@ impl Header {
             Self::Jpeg(h) => (h.width, h.height),
             Self::ImageRs(h) => (h.width, h.height),
             Self::Vips(h) => (h.width, h.height),
+            Self::Psd(h) => (h.width, h.height),
+            Self::Raw(h) => (h.width, h.height),
         }
     }
 
@@ -43,6 +54,7 @@ impl Header {
         match self {
             Self::Jpeg(_) | Self::ImageRs(_) => orient::display_size(w, h, exif_orientation),
             Self::Vips(v) => orient::display_size(w, h, v.orientation),
+            Self::Psd(_) | Self::Raw(_) => (w, h),
         }
     }
 
@@ -52,7 +64,7 @@ impl Header {
     pub(crate) fn pending_orientation(&self, exif_orientation: Option<u16>) -> Option<u16> {
         match self {
             Self::Jpeg(_) | Self::ImageRs(_) => orient::normalize(exif_orientation),
-            Self::Vips(_) => None,
+            Self::Vips(_) | Self::Psd(_) | Self::Raw(_) => None,
         }
     }
 
@@ -83,6 +95,8 @@ pub(crate) fn read_header(
         ImageFormat::Heif | ImageFormat::Avif | ImageFormat::Jxl | ImageFormat::Svg => {
             vips::header(bytes, format).map(Header::Vips)
         }
+        ImageFormat::Psd => psd::header(bytes).map(Header::Psd),
+        ImageFormat::Raw => raw::header(bytes, limits.decode_timeout).map(Header::Raw),
         _ => match image_rs::header(bytes, format, alloc_budget(limits)) {
             Ok(h) => Ok(Header::ImageRs(h)),
             Err(image_rs::Failure::Unsupported(_)) if format == ImageFormat::Tiff => {
@@ -105,6 +119,16 @@ pub(crate) fn verify(
     match header {
         Header::Jpeg(h) => jpeg::decode(bytes, h, 0, 0, limits.max_pixels).map(|_| false),
         Header::Vips(h) => vips::verify(bytes, format, h, limits.decode_timeout),
+        Header::Psd(h) => psd::decode(bytes, h).map(|raster| raster.has_transparency()),
+        // Developed at half size, LibRaw's cheapest full pass over the sensor data.
+        Header::Raw(h) => raw::decode(
+            bytes,
+            h,
+            (0, 0),
+            alloc_budget(limits),
+            limits.decode_timeout,
+        )
+        .map(|raster| raster.has_transparency()),
         Header::ImageRs(_) => match image_rs::decode(bytes, format, alloc_budget(limits)) {
             Ok((raster, _)) => Ok(raster.has_transparency()),
             // Some TIFF features only show up in the pixel data (compression of later strips).
@@ -177,6 +201,20 @@ pub fn decode(
             }
             Err(failure) => Err(failure.into()),
         },
+        Header::Psd(h) => Ok(Decoded {
+            raster: psd::decode(bytes, h)?,
+            icc: None,
+        }),
+        Header::Raw(h) => Ok(Decoded {
+            raster: raw::decode(
+                bytes,
+                h,
+                (min_width, min_height),
+                alloc_budget(limits),
+                limits.decode_timeout,
+            )?,
+            icc: None,
+        }),
         Header::Vips(h) => Ok(Decoded {
             raster: vips::decode(
                 bytes,

@@ -6,7 +6,7 @@
 //! never reads (images, embedded media) are never inflated, so they cost nothing.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, Read, Seek};
 use std::ops::ControlFlow;
 use std::path::Path;
 
@@ -76,6 +76,20 @@ impl Format {
     pub(super) fn is_odf(self) -> bool {
         matches!(self, Self::Odt | Self::Ods | Self::Odp)
     }
+
+    /// The registered MIME type (ECMA-376 part 2 annex F; ODF 1.3 part 1 appendix C).
+    fn mime(self) -> &'static str {
+        match self {
+            Self::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Self::Pptx => {
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+            }
+            Self::Odt => "application/vnd.oasis.opendocument.text",
+            Self::Ods => "application/vnd.oasis.opendocument.spreadsheet",
+            Self::Odp => "application/vnd.oasis.opendocument.presentation",
+        }
+    }
 }
 
 /// Opens the container and decides its format from its entries: sniffing may only have
@@ -135,12 +149,18 @@ pub(super) fn probe(path: &Path) -> Result<DocumentMetadata, MediaError> {
 pub(super) fn open(path: &Path) -> Result<Container, MediaError> {
     let file = File::open(path)
         .map_err(|e| MediaError::Tool(format!("cannot open {}: {e}", path.display())))?;
-    let zip = ZipArchive::new(BufReader::new(file))
+    open_zip(BufReader::new(file))
+}
+
+/// Reads a zip's directory from `source`, refusing a damaged zip or one with more than
+/// [`MAX_ENTRIES`] entries. Shared with the other zip packages the crate reads (3MF).
+pub(crate) fn open_zip<R: Read + Seek>(source: R) -> Result<ZipArchive<R>, MediaError> {
+    let zip = ZipArchive::new(source)
         .map_err(|e| MediaError::Invalid(format!("not a valid zip container: {e}")))?;
     if zip.len() > MAX_ENTRIES {
         return Err(MediaError::Invalid(format!(
-            "the zip container has {} entries; an office document this server reads has at \
-             most {MAX_ENTRIES}",
+            "the zip container has {} entries; a package this server reads has at most \
+             {MAX_ENTRIES}",
             zip.len()
         )));
     }
@@ -161,20 +181,57 @@ pub(super) fn walk_part(
     Ok(true)
 }
 
-/// ODF names its type in a `mimetype` entry; OOXML is known by its main part.
-fn detect(zip: &mut Container) -> Result<Format, MediaError> {
-    if let Some(mut entry) = part(zip, "mimetype", MAX_MIMETYPE_BYTES)? {
-        let mut mimetype = String::new();
-        entry
-            .read_to_string(&mut mimetype)
-            .map_err(|e| MediaError::Invalid(format!("mimetype: {e}")))?;
-        return match mimetype.trim() {
-            "application/vnd.oasis.opendocument.text" => Ok(Format::Odt),
-            "application/vnd.oasis.opendocument.spreadsheet" => Ok(Format::Ods),
-            "application/vnd.oasis.opendocument.presentation" => Ok(Format::Odp),
-            other => Err(not_a_document(other)),
-        };
+/// What a zip package holds, from its central directory rather than its first entry
+/// (which is all that sniffing sees): the MIME type of an OOXML, ODF or EPUB document or of
+/// a 3MF model, or `None` for any other zip.
+///
+/// Sources: ODF 1.3 part 2 §3.3 and EPUB OCF 3.3 §4.2.2 (the `mimetype` entry); ECMA-376
+/// part 2 (OOXML main parts by their conventional names, as Office writes them); 3MF Core
+/// Specification 1.3 §2.1 (the model part under `3D/`).
+///
+/// Errors: [`MediaError::Invalid`] for a damaged zip or one with too many entries,
+/// [`MediaError::Tool`] when the file cannot be opened.
+pub(crate) fn package_mime(path: &Path) -> Result<Option<&'static str>, MediaError> {
+    let mut zip = open(path)?;
+    if let Some(mimetype) = mimetype_entry(&mut zip)? {
+        return Ok(match odf_format(&mimetype) {
+            Some(format) => Some(format.mime()),
+            None => (mimetype == "application/epub+zip").then_some("application/epub+zip"),
+        });
     }
+    if let Some(format) = ooxml_format(&zip) {
+        return Ok(Some(format.mime()));
+    }
+    let model = zip.file_names().any(|name| {
+        name.is_ok_and(|name| {
+            name.strip_prefix("3D/")
+                .is_some_and(|rest| rest.to_ascii_lowercase().ends_with(".model"))
+        })
+    });
+    Ok(model.then_some("model/3mf"))
+}
+
+/// The ODF format a `mimetype` entry names.
+fn odf_format(mimetype: &str) -> Option<Format> {
+    Format::ALL
+        .into_iter()
+        .find(|format| format.is_odf() && format.mime() == mimetype)
+}
+
+/// The trimmed content of the `mimetype` entry, when there is one.
+fn mimetype_entry(zip: &mut Container) -> Result<Option<String>, MediaError> {
+    let Some(mut entry) = part(zip, "mimetype", MAX_MIMETYPE_BYTES)? else {
+        return Ok(None);
+    };
+    let mut mimetype = String::new();
+    entry
+        .read_to_string(&mut mimetype)
+        .map_err(|e| MediaError::Invalid(format!("mimetype: {e}")))?;
+    Ok(Some(mimetype.trim().to_owned()))
+}
+
+/// The OOXML format whose main part the package holds.
+fn ooxml_format(zip: &Container) -> Option<Format> {
     [
         ("word/document.xml", Format::Docx),
         ("xl/workbook.xml", Format::Xlsx),
@@ -183,7 +240,14 @@ fn detect(zip: &mut Container) -> Result<Format, MediaError> {
     .into_iter()
     .find(|(main, _)| zip.index_for_name(main).is_some())
     .map(|(_, format)| format)
-    .ok_or_else(|| {
+}
+
+/// ODF names its type in a `mimetype` entry; OOXML is known by its main part.
+fn detect(zip: &mut Container) -> Result<Format, MediaError> {
+    if let Some(mimetype) = mimetype_entry(zip)? {
+        return odf_format(&mimetype).ok_or_else(|| not_a_document(&mimetype));
+    }
+    ooxml_format(zip).ok_or_else(|| {
         MediaError::Invalid(
             "a zip archive that is not an office document: it has no ODF mimetype entry and \
              none of word/document.xml, xl/workbook.xml, ppt/presentation.xml"
@@ -193,8 +257,8 @@ fn detect(zip: &mut Container) -> Result<Format, MediaError> {
 }
 
 /// The entry `name`, inflating to at most `max` bytes; `None` when absent.
-fn part<'a>(
-    zip: &'a mut Container,
+pub(crate) fn part<'a, R: Read + Seek>(
+    zip: &'a mut ZipArchive<R>,
     name: &str,
     max: u64,
 ) -> Result<Option<impl Read + 'a>, MediaError> {

@@ -1,4 +1,5 @@
-//! A namespace-aware walk over one XML part of an office file, with quick-xml.
+//! A namespace-aware walk over one XML part of an office file (or of a 3MF package, for
+//! `model3d`), with quick-xml.
 //!
 //! Names are matched by namespace URI and local name, never by prefix: `w:`, `dc:` and
 //! `text:` are only conventions, and a producer may bind other prefixes.
@@ -17,7 +18,7 @@ use quick_xml::{NsReader, XmlVersion};
 pub(super) const DC: &str = "http://purl.org/dc/elements/1.1/";
 
 /// What the walk reports, in document order.
-pub(super) enum Visit<'a> {
+pub(crate) enum Visit<'a> {
     /// An element starts (an empty element is an `Open` followed by a `Close`).
     Open(Element<'a>),
     /// Character data, with references resolved, possibly in several pieces.
@@ -28,7 +29,7 @@ pub(super) enum Visit<'a> {
 
 /// An element's namespace URI (empty when unbound) and local name.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) struct Name<'a> {
+pub(crate) struct Name<'a> {
     pub ns: &'a str,
     pub local: &'a str,
 }
@@ -41,7 +42,7 @@ impl Name<'_> {
 }
 
 /// A start tag, for reading its name and attributes.
-pub(super) struct Element<'a> {
+pub(crate) struct Element<'a> {
     pub name: Name<'a>,
     start: &'a BytesStart<'a>,
     resolver: &'a NamespaceResolver,
@@ -64,7 +65,7 @@ impl Element<'_> {
 ///
 /// Errors: the parser's, for XML that is not well-formed (end tags are checked), and the
 /// source's, e.g. a part that inflates beyond its bound.
-pub(super) fn walk<R: BufRead>(
+pub(crate) fn walk<R: BufRead>(
     source: R,
     mut visit: impl FnMut(Visit<'_>) -> ControlFlow<()>,
 ) -> Result<(), quick_xml::Error> {

@@ -317,6 +317,17 @@ fn normalise(v: [f64; 3]) -> [f64; 3] {
     v.map(|c| c / length)
 }
 
+/// How many pixels of a preview are not background, once it is checked to be a PNG of
+/// `width` × `height`: how the format tests tell that their model was drawn.
+#[cfg(test)]
+pub(super) fn drawn_pixels(png: &[u8], width: u32, height: u32) -> usize {
+    let image = image::load_from_memory_with_format(png, image::ImageFormat::Png)
+        .expect("the preview is a PNG")
+        .to_rgb8();
+    assert_eq!(image.dimensions(), (width, height));
+    image.pixels().filter(|p| p.0 != BACKGROUND).count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,4 @@
-//! 3D model formats by content: binary and ASCII STL, glTF JSON and Wavefront OBJ.
+//! 3D model formats by content: binary and ASCII STL, glTF JSON, Wavefront OBJ and PLY.
 //!
 //! GLB has a magic number (`glTF`, glTF 2.0 §4.4.3) and is recognised with the other magic
 //! numbers; the formats here have none, so they are told apart by structure.
@@ -13,6 +13,25 @@ pub(super) fn is_binary_stl(head: &[u8], len: u64) -> bool {
     };
     let triangles = u32::from_le_bytes([count[0], count[1], count[2], count[3]]);
     triangles > 0 && len == 84 + 50 * u64::from(triangles)
+}
+
+/// PLY (Paul Bourke's description of Greg Turk's format): the line `ply`, then a `format`
+/// line naming `ascii`, `binary_little_endian` or `binary_big_endian`, in the text header
+/// that binary files have too.
+pub(super) fn is_ply(head: &[u8]) -> bool {
+    let Some(rest) = head
+        .strip_prefix(b"ply\n")
+        .or_else(|| head.strip_prefix(b"ply\r\n"))
+    else {
+        return false;
+    };
+    [
+        &b"format ascii "[..],
+        b"format binary_little_endian ",
+        b"format binary_big_endian ",
+    ]
+    .iter()
+    .any(|format| contains(rest, format))
 }
 
 /// ASCII STL: `solid [name]`, then `facet normal …` blocks, ending with `endsolid`.
@@ -187,6 +206,17 @@ mod tests {
         assert_eq!(mime(b"  solid\nendsolid\n"), Some("model/stl"));
         assert_eq!(mime(b"solidarity forever\n"), Some("text/plain"));
         assert_eq!(mime(b"solid ground\n"), Some("text/plain"));
+    }
+
+    #[test]
+    fn ply_by_its_first_line_and_format() {
+        let ascii = b"ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\n";
+        assert_eq!(mime(ascii), Some("model/x-ply"));
+        let mut binary = b"ply\r\nformat binary_little_endian 1.0\nend_header\n".to_vec();
+        binary.extend_from_slice(&[0, 0, 128, 63, 0, 0, 0, 0]);
+        assert_eq!(mime(&binary), Some("model/x-ply"));
+        assert_eq!(mime(b"ply\nwood and glue\n"), Some("text/plain"));
+        assert_eq!(mime(b"plywood\nformat ascii 1.0\n"), Some("text/plain"));
     }
 
     #[test]

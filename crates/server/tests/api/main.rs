@@ -24,6 +24,7 @@ mod orientation;
 mod purge_race;
 mod quotas;
 mod rate_limits;
+mod samples;
 mod sessions;
 mod signed_urls;
 mod sorting;
