@@ -67,3 +67,8 @@ fn transform_ops() {
 fn filename() {
     replay("filename", checks::filename);
 }
+
+#[test]
+fn cursor() {
+    replay("cursor", checks::cursor);
+}
