@@ -124,7 +124,7 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
 
 /// The image with `n` appended after its end (the JPEG end marker, the GIF trailer):
 /// decoders ignore it, but the SHA-256 differs, so every copy is a new asset.
-fn with_suffix(photo: &[u8], n: usize) -> Vec<u8> {
+pub(super) fn with_suffix(photo: &[u8], n: usize) -> Vec<u8> {
     let mut bytes = photo.to_vec();
     bytes.extend_from_slice(format!("bench-{n}").as_bytes());
     bytes

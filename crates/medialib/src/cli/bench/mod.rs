@@ -14,6 +14,8 @@
 //!   and cache hits against nginx.
 //! - `graphql`: the media picker's GraphQL query against its REST equivalent, over the
 //!   `search` library.
+//! - `load`: uploaders and readers at once for minutes; latency, errors, memory and
+//!   the queue's drain (no reference: the server against itself over time).
 //!
 //! Each starts `medialib serve` as a child process on a fresh data directory (`search`:
 //! one it seeded first), so the server's timings and memory are its own.
@@ -21,10 +23,12 @@
 mod delivery;
 mod graphql;
 mod image;
+mod load;
 mod queue;
 mod s3;
 mod search;
 mod transform;
+mod tus;
 mod upload;
 mod video;
 mod workers;
@@ -70,6 +74,9 @@ enum Which {
     /// The media picker's GraphQL query against its REST equivalent, over the search
     /// benchmark's library.
     Graphql(graphql::Options),
+    /// Concurrent uploaders (multipart and tus) and readers (variants, originals,
+    /// searches, transforms, listings) for minutes: latency, errors, RSS, queue drain.
+    Load(load::Options),
 }
 
 /// Runs the chosen benchmark and prints a Markdown report.
@@ -84,6 +91,7 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
         Which::Workers(o) => workers::run(o).await,
         Which::Transform(o) => transform::run(o).await,
         Which::Graphql(o) => graphql::run(o).await,
+        Which::Load(o) => load::run(o).await,
     }
 }
 
@@ -231,13 +239,7 @@ async fn upload(
     filename: &str,
     bytes: Vec<u8>,
 ) -> anyhow::Result<Value> {
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned()),
-    );
-    let response = client
-        .post(server.url("/api/v1/assets"))
-        .multipart(form)
+    let response = upload_request(client, server, filename, bytes)
         .send()
         .await?;
     let status = response.status();
@@ -246,6 +248,44 @@ async fn upload(
         bail!("upload answered {status}: {asset}");
     }
     Ok(asset)
+}
+
+/// The multipart `POST /api/v1/assets` of `bytes` as `filename`, one file part.
+fn upload_request(
+    client: &reqwest::Client,
+    server: &Server,
+    filename: &str,
+    bytes: Vec<u8>,
+) -> reqwest::RequestBuilder {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned()),
+    );
+    client.post(server.url("/api/v1/assets")).multipart(form)
+}
+
+/// Makes the asset `id` public or private and waits until it is processed; returns
+/// the asset JSON.
+async fn publish(
+    client: &reqwest::Client,
+    server: &Server,
+    id: &str,
+    public: bool,
+) -> anyhow::Result<Value> {
+    let path = format!("/api/v1/assets/{id}");
+    client
+        .patch(server.url(&path))
+        .json(&serde_json::json!({ "is_public": public }))
+        .send()
+        .await?
+        .error_for_status()?;
+    poll(client, server, &path, |a| a["status"] == "ready").await
+}
+
+/// The corpus: `dir`, else `$MEDIALIB_CORPUS`, else `../shared/corpus`.
+fn corpus(dir: Option<PathBuf>) -> PathBuf {
+    dir.or_else(|| std::env::var_os("MEDIALIB_CORPUS").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("../shared/corpus"))
 }
 
 /// Polls `path` every 10 ms until `done` says the JSON is final; fails on `failed`.

@@ -20,7 +20,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
 use super::s3::Bucket;
-use super::{Server, client, median};
+use super::{Server, client, median, tus};
 
 /// Bytes a second of the generated WAV: 8 channels × 4 bytes × 192 000 Hz.
 const WAV_BYTES_PER_SECOND: u64 = 8 * 4 * 192_000;
@@ -220,22 +220,13 @@ async fn upload_with_tus(server: &Server, path: &Path, patch: u64) -> anyhow::Re
         "tus {bar:40} {bytes}/{total_bytes} {bytes_per_sec}",
     )?);
     let started = Instant::now();
-    let created = client
-        .post(server.url("/api/v1/uploads"))
-        .header("Tus-Resumable", "1.0.0")
-        .header("Upload-Length", size)
-        .header("Upload-Metadata", "filename dXBsb2FkLndhdg==")
+    let created = tus::create(&client, server, size, "upload.wav")
         .send()
         .await?;
     if created.status() != 201 {
         bail!("creating the upload answered {}", created.status());
     }
-    let location = created
-        .headers()
-        .get("Location")
-        .and_then(|v| v.to_str().ok())
-        .context("no Location")?
-        .to_owned();
+    let location = tus::location(created.headers()).context("no Location")?;
     let mut offset = 0u64;
     let mut asset = None;
     while offset < size {
@@ -244,11 +235,7 @@ async fn upload_with_tus(server: &Server, path: &Path, patch: u64) -> anyhow::Re
         let mut file = tokio::fs::File::open(path).await?;
         file.seek(SeekFrom::Start(offset)).await?;
         let body = ReaderStream::with_capacity(file.take(len), 256 * 1024);
-        let response = client
-            .patch(server.url(&location))
-            .header("Tus-Resumable", "1.0.0")
-            .header("Upload-Offset", offset)
-            .header("Content-Type", "application/offset+octet-stream")
+        let response = tus::patch(&client, server, &location, offset)
             .header("Content-Length", len)
             .body(reqwest::Body::wrap_stream(body))
             .send()
@@ -260,7 +247,7 @@ async fn upload_with_tus(server: &Server, path: &Path, patch: u64) -> anyhow::Re
                 response.text().await.unwrap_or_default()
             );
         }
-        asset = response.headers().get("Medialib-Asset-Id").cloned();
+        asset = tus::asset_id(response.headers()).map(str::to_owned);
         offset += len;
         bar.set_position(offset);
     }

@@ -35,10 +35,7 @@ const PATIENCE: Duration = Duration::from_secs(1800);
 
 /// Runs every setup and prints the Markdown report.
 pub async fn run(options: Options) -> anyhow::Result<ExitCode> {
-    let corpus = options
-        .corpus
-        .or_else(|| std::env::var_os("MEDIALIB_CORPUS").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("../shared/corpus"));
+    let corpus = super::corpus(options.corpus);
     let files = photos(&corpus, options.photos)?;
     let bytes: u64 = files
         .iter()
@@ -144,7 +141,11 @@ async fn measure(
 }
 
 /// How many assets have `status`.
-async fn total(client: &reqwest::Client, server: &Server, status: &str) -> anyhow::Result<u64> {
+pub(super) async fn total(
+    client: &reqwest::Client,
+    server: &Server,
+    status: &str,
+) -> anyhow::Result<u64> {
     let page: Value = client
         .get(server.url(&format!("/api/v1/assets?status={status}&limit=1")))
         .send()

@@ -18,7 +18,7 @@ use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 
-use super::{Server, client, poll, upload};
+use super::{Server, client, publish, upload};
 use nginx::{Nginx, cpu_seconds, rss_kib};
 use wrk::{Load, Measured};
 
@@ -239,17 +239,8 @@ pub(super) async fn ingest(
     let mut bytes = photo.to_vec();
     bytes.extend(tag.bytes().cycle().take(ORIGINAL_BYTES - photo.len()));
     let asset = upload(client, server, &format!("{tag}.jpg"), bytes).await?;
-    let id = asset["id"].as_str().context("no asset id")?.to_owned();
-    client
-        .patch(server.url(&format!("/api/v1/assets/{id}")))
-        .json(&serde_json::json!({ "is_public": public }))
-        .send()
-        .await?
-        .error_for_status()?;
-    poll(client, server, &format!("/api/v1/assets/{id}"), |a| {
-        a["status"] == "ready"
-    })
-    .await
+    let id = asset["id"].as_str().context("no asset id")?;
+    publish(client, server, id, public).await
 }
 
 /// The URL path of the asset's WebP variant `name`.

@@ -24,7 +24,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::delivery::nginx::{Nginx, rss_kib};
 use super::delivery::wrk::{Load, Measured};
-use super::{Server, client, poll, upload};
+use super::{Server, client, publish, upload};
 
 const SCRIPT: &str = include_str!("bust.lua");
 
@@ -81,15 +81,8 @@ pub async fn run(options: Options) -> anyhow::Result<ExitCode> {
     let client = client()?;
     let asset = upload(&client, &server, "photo.jpg", photo).await?;
     let id = asset["id"].as_str().context("no id")?.to_owned();
-    let path = format!("/api/v1/assets/{id}");
     // Public, as a CDN origin's pictures are: no signature in the URLs.
-    client
-        .patch(server.url(&path))
-        .json(&serde_json::json!({"is_public": true}))
-        .send()
-        .await?
-        .error_for_status()?;
-    let asset = poll(&client, &server, &path, |a| a["status"] == "ready").await?;
+    let asset = publish(&client, &server, &id, true).await?;
     let rev = asset["rev"].as_str().context("no rev")?.to_owned();
 
     let scratch = tempfile::tempdir()?;
