@@ -2,12 +2,10 @@
 //! per block element, whitespace collapsed as HTML renders it, `script`, `style` and the
 //! `head` left out.
 
-use std::ops::ControlFlow;
 use std::path::Path;
 
 use super::epub::read_package;
 use super::office;
-use super::truncate_at_char_boundary;
 use super::xml::Visit;
 use crate::MediaError;
 
@@ -58,23 +56,8 @@ const SKIPPED: &[&str] = &["head", "script", "style", "template"];
 pub(super) fn extract_text(path: &Path, max_bytes: usize) -> Result<Option<String>, MediaError> {
     let mut zip = office::open(path)?;
     let package = read_package(&mut zip)?;
-    let mut text = String::new();
-    for document in &package.spine {
-        let mut state = Chapter::default();
-        office::walk_part(&mut zip, document, |visit| {
-            take(&mut state, visit, &mut text);
-            if text.len() > max_bytes {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        })?;
-        if text.len() > max_bytes {
-            break;
-        }
-    }
-    truncate_at_char_boundary(&mut text, max_bytes);
-    Ok(Some(text.trim().to_owned()))
+    let text = office::text_of_parts(&mut zip, &package.spine, max_bytes, take)?;
+    Ok(Some(text))
 }
 
 /// Where the walk is in one XHTML document.
@@ -139,6 +122,8 @@ fn is_xhtml(ns: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::ops::ControlFlow;
+
     use super::*;
     use crate::document::xml::walk;
 

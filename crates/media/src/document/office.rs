@@ -242,6 +242,35 @@ fn ooxml_format(zip: &Container) -> Option<Format> {
     .map(|(_, format)| format)
 }
 
+/// The text of the XML `parts`, in order, each walked with a fresh state `S` by `take`
+/// (which appends to the text), stopping once more than `max_bytes` are collected; cut to
+/// `max_bytes` at a character boundary and trimmed. A part the container lacks adds
+/// nothing.
+pub(super) fn text_of_parts<S: Default>(
+    zip: &mut Container,
+    parts: &[String],
+    max_bytes: usize,
+    mut take: impl FnMut(&mut S, Visit<'_>, &mut String),
+) -> Result<String, MediaError> {
+    let mut text = String::new();
+    for part in parts {
+        let mut state = S::default();
+        walk_part(zip, part, |visit| {
+            take(&mut state, visit, &mut text);
+            if text.len() > max_bytes {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })?;
+        if text.len() > max_bytes {
+            break;
+        }
+    }
+    super::truncate_at_char_boundary(&mut text, max_bytes);
+    Ok(text.trim().to_owned())
+}
+
 /// ODF names its type in a `mimetype` entry; OOXML is known by its main part.
 fn detect(zip: &mut Container) -> Result<Format, MediaError> {
     if let Some(mimetype) = mimetype_entry(zip)? {

@@ -4,11 +4,9 @@
 //! Every format follows one shape, a [`Rules`] value: which elements carry the characters,
 //! which end a line, which stand for a break or a tab, and which hold no body text.
 
-use std::ops::ControlFlow;
 use std::path::Path;
 
 use super::office::{self, Format};
-use super::truncate_at_char_boundary;
 use super::xml::{Name, Visit};
 use crate::MediaError;
 
@@ -114,23 +112,13 @@ pub(super) fn extract_text(
         Format::Odt | Format::Ods | Format::Odp => vec!["content.xml".to_owned()],
     };
     let rules = Rules::of(format);
-    let mut text = String::new();
-    for part in parts {
-        let mut state = State::default();
-        office::walk_part(&mut zip, &part, |visit| {
-            take(&rules, &mut state, visit, &mut text);
-            if text.len() > max_bytes {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        })?;
-        if text.len() > max_bytes {
-            break;
-        }
-    }
-    truncate_at_char_boundary(&mut text, max_bytes);
-    Ok(Some(text.trim().to_owned()))
+    let text = office::text_of_parts(
+        &mut zip,
+        &parts,
+        max_bytes,
+        |state: &mut State, visit, out| take(&rules, state, visit, out),
+    )?;
+    Ok(Some(text))
 }
 
 /// Adds what one event contributes to `out`.
@@ -198,6 +186,8 @@ fn slide_parts(zip: &office::Container) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use std::ops::ControlFlow;
+
     use super::*;
     use crate::document::xml::walk;
 
