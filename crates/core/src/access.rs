@@ -182,3 +182,116 @@ impl Principal {
             && (self.role == Role::Admin || asset.uploaded_by == Some(self.user))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AssetId, AssetKind, AssetStatus, Sha256};
+
+    fn principal(role: Role, scopes: &str) -> Principal {
+        Principal {
+            user: UserId(7),
+            namespace: NamespaceId(1),
+            role,
+            scopes: scopes.parse().unwrap(),
+        }
+    }
+
+    fn asset_uploaded_by(user: Option<UserId>) -> Asset {
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        Asset {
+            id: AssetId::new(),
+            namespace: NamespaceId(1),
+            kind: AssetKind::Image,
+            status: AssetStatus::Ready,
+            mime: "image/jpeg".into(),
+            size: 1,
+            sha256: Sha256([0; 32]),
+            original_filename: "a.jpg".into(),
+            title: "a".into(),
+            description: None,
+            alt_text: None,
+            is_public: false,
+            width: None,
+            height: None,
+            frame_count: None,
+            duration_s: None,
+            page_count: None,
+            metadata: None,
+            placeholder: None,
+            error: None,
+            taken_at: None,
+            usage_count: 0,
+            uploaded_by: user,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+            focal_point: None,
+        }
+    }
+
+    #[test]
+    fn roles_parse_display_and_order_by_ability() {
+        for role in Role::ALL {
+            assert_eq!(role.to_string().parse::<Role>(), Ok(*role));
+        }
+        assert!(Role::Viewer < Role::Editor && Role::Editor < Role::Admin);
+        let err = "owner".parse::<Role>().unwrap_err();
+        assert!(err.contains("\"owner\"") && err.contains("viewer, editor or admin"));
+    }
+
+    #[test]
+    fn scopes_parse_in_any_order_and_display_in_one() {
+        let scopes: Scopes = " admin, read ".parse().unwrap();
+        assert_eq!(
+            scopes,
+            Scopes {
+                read: true,
+                write: false,
+                admin: true
+            }
+        );
+        assert_eq!(scopes.to_string(), "read,admin");
+        assert_eq!(Scopes::ALL.to_string(), "read,write,admin");
+        assert!(",,".parse::<Scopes>().unwrap_err().contains("at least one"));
+        assert!(
+            "read,delete"
+                .parse::<Scopes>()
+                .unwrap_err()
+                .contains("\"delete\"")
+        );
+    }
+
+    #[test]
+    fn an_action_needs_both_the_role_and_the_scope() {
+        // (role, scopes) → what Read, Write, Admin are allowed.
+        let cases = [
+            (Role::Viewer, "read,write,admin", [true, false, false]),
+            (Role::Editor, "read,write,admin", [true, true, false]),
+            (Role::Admin, "read,write,admin", [true, true, true]),
+            (Role::Admin, "read", [true, false, false]),
+            (Role::Admin, "write", [false, true, false]),
+            (Role::Editor, "admin", [false, false, false]),
+        ];
+        for (role, scopes, expected) in cases {
+            let p = principal(role, scopes);
+            let got = [Access::Read, Access::Write, Access::Admin].map(|a| p.allows(a));
+            assert_eq!(got, expected, "{role} with {scopes}");
+        }
+    }
+
+    #[test]
+    fn editors_change_their_own_assets_and_admins_any() {
+        let own = asset_uploaded_by(Some(UserId(7)));
+        let other = asset_uploaded_by(Some(UserId(8)));
+        let imported = asset_uploaded_by(None);
+        let editor = principal(Role::Editor, "read,write");
+        assert!(editor.may_change(&own));
+        assert!(!editor.may_change(&other) && !editor.may_change(&imported));
+        let admin = principal(Role::Admin, "read,write");
+        assert!(admin.may_change(&other) && admin.may_change(&imported));
+        // Without the write scope not even one's own.
+        assert!(!principal(Role::Admin, "read,admin").may_change(&own));
+        assert!(!principal(Role::Viewer, "read,write").may_change(&own));
+    }
+}

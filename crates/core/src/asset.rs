@@ -224,3 +224,45 @@ impl FocalPoint {
         (fraction(x) && fraction(y)).then_some(Self { x, y })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn focal_points_are_fractions_of_the_picture() {
+        assert_eq!(
+            FocalPoint::new(0.0, 1.0),
+            Some(FocalPoint { x: 0.0, y: 1.0 })
+        );
+        assert_eq!(
+            FocalPoint::new(0.25, 0.75).map(|p| (p.x, p.y)),
+            Some((0.25, 0.75))
+        );
+        for (x, y) in [
+            (-0.1, 0.5),
+            (0.5, 1.01),
+            (f64::NAN, 0.5),
+            (0.5, f64::INFINITY),
+        ] {
+            assert_eq!(FocalPoint::new(x, y), None, "({x}, {y})");
+        }
+    }
+
+    #[test]
+    fn kinds_and_statuses_have_stable_names() {
+        let kinds: Vec<_> = AssetKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(
+            kinds,
+            ["image", "video", "audio", "document", "model3d", "other"]
+        );
+        for status in AssetStatus::ALL {
+            assert_eq!(status.to_string().parse::<AssetStatus>(), Ok(*status));
+        }
+        let err = "picture".parse::<AssetKind>().unwrap_err();
+        assert_eq!(
+            err,
+            "unknown AssetKind \"picture\"; expected one of: image, video, audio, document, model3d, other"
+        );
+    }
+}

@@ -223,3 +223,108 @@ impl Drop for BlobFile {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::JobId;
+
+    const SHA: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    fn uuid(s: &str) -> Uuid {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn originals_are_content_addressed_per_namespace() {
+        let key = StorageKey::original(NamespaceId(3), &SHA.parse().unwrap());
+        assert_eq!(key.as_str(), format!("originals/3/e3/b0/{SHA}"));
+        assert_ne!(
+            key,
+            StorageKey::original(NamespaceId(4), &SHA.parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn variant_derivative_and_rendition_keys_sit_under_their_asset() {
+        let asset = AssetId(uuid("0193a6b0-0000-7000-8000-000000000001"));
+        assert_eq!(
+            StorageKey::variant(asset, "thumbnail", OutputFormat::Jpeg).as_str(),
+            "variants/0193a6b0-0000-7000-8000-000000000001/thumbnail.jpg"
+        );
+        assert_eq!(
+            StorageKey::derivative(asset, "k1", OutputFormat::Avif).as_str(),
+            "derivatives/0193a6b0-0000-7000-8000-000000000001/k1.avif"
+        );
+        let lease = Lease {
+            job: JobId(uuid("0193a6b0-0000-7000-8000-0000000000aa")),
+            token: 42,
+        };
+        let first = StorageKey::rendition(asset, "mp4_720p", lease, OutputFormat::Mp4);
+        assert_eq!(
+            first.as_str(),
+            "variants/0193a6b0-0000-7000-8000-000000000001/mp4_720p.0193a6b00000700080000000000000aa-42.mp4"
+        );
+        // A later claim of the same job writes elsewhere.
+        let later = Lease { token: 43, ..lease };
+        assert_ne!(
+            first,
+            StorageKey::rendition(asset, "mp4_720p", later, OutputFormat::Mp4)
+        );
+    }
+
+    #[test]
+    fn upload_parts_sort_by_offset_and_say_where_they_start() {
+        let upload = UploadId(uuid("0193a6b0-0000-7000-8000-0000000000bb"));
+        let request = uuid("0193a6b0-0000-7000-8000-0000000000cc");
+        let prefix = StorageKey::upload_prefix(upload);
+        assert_eq!(prefix, "uploads/0193a6b00000700080000000000000bb");
+        let small = StorageKey::upload_part(upload, 9, request);
+        let large = StorageKey::upload_part(upload, 1 << 40, request);
+        assert!(small.as_str().starts_with(&format!("{prefix}/part-")));
+        assert!(small.as_str() < large.as_str(), "zero-padded offsets sort");
+        assert_eq!(small.part_start(), Some(9));
+        assert_eq!(large.part_start(), Some(1 << 40));
+        let chunk = StorageKey::upload_chunk(upload, 12);
+        assert_eq!(chunk.as_str(), format!("{prefix}/chunk-00000012"));
+        assert_eq!(chunk.part_start(), None);
+        assert_eq!(
+            StorageKey::from_stored("part-x-y".into()).part_start(),
+            None
+        );
+    }
+
+    #[test]
+    fn a_copy_is_removed_on_drop_and_a_stored_file_is_kept() {
+        let dir = std::env::temp_dir().join(format!("medialib-blobfile-{}", Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (kept, copied) = (dir.join("kept"), dir.join("copied"));
+        std::fs::write(&kept, b"a").unwrap();
+        std::fs::write(&copied, b"b").unwrap();
+        let stored = BlobFile::stored(kept.clone());
+        let copy = BlobFile::copy(copied.clone());
+        assert_eq!(
+            (stored.path(), copy.path()),
+            (kept.as_path(), copied.as_path())
+        );
+        drop((stored, copy));
+        assert!(kept.exists());
+        assert!(!copied.exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        assert_eq!(
+            BlobError::NotFound("variants/x".into()).to_string(),
+            "blob variants/x not found"
+        );
+        assert!(
+            BlobError::Unavailable("s3: timeout".into())
+                .to_string()
+                .starts_with("blob store unavailable")
+        );
+    }
+}

@@ -409,6 +409,103 @@ mod tests {
     }
 
     #[test]
+    fn store_errors_keep_their_meaning_and_hide_backend_details() {
+        let cases = [
+            (StoreError::InvalidCursor, ErrorCode::InvalidCursor, None),
+            (
+                StoreError::NotFound("asset 1".into()),
+                ErrorCode::NotFound,
+                None,
+            ),
+            (
+                StoreError::Conflict("slug taken".into()),
+                ErrorCode::Conflict,
+                None,
+            ),
+            (
+                StoreError::Unstorable("NUL in title".into()),
+                ErrorCode::InvalidRequest,
+                None,
+            ),
+            (
+                StoreError::Unavailable("pool timed out".into()),
+                ErrorCode::DatabaseUnavailable,
+                Some("pool timed out"),
+            ),
+            (
+                StoreError::Backend("syntax error at SELECT".into()),
+                ErrorCode::Internal,
+                Some("syntax error at SELECT"),
+            ),
+        ];
+        for (store, code, cause) in cases {
+            let e = AppError::from(store);
+            assert_eq!(e.code, code);
+            match cause {
+                // What failed inside goes to the log, never into the message.
+                Some(cause) => {
+                    assert!(e.cause.as_deref().unwrap().contains(cause));
+                    assert!(!e.message.contains(cause), "{}", e.message);
+                }
+                None => assert_eq!(e.cause, None),
+            }
+        }
+        assert_eq!(
+            AppError::from(StoreError::NotFound("asset 1".into())).message,
+            "asset 1 not found"
+        );
+    }
+
+    #[test]
+    fn blob_errors_say_missing_unavailable_or_internal() {
+        let cases = [
+            (
+                crate::BlobError::NotFound("k".into()),
+                ErrorCode::BlobMissing,
+            ),
+            (
+                crate::BlobError::Unavailable("k: timeout".into()),
+                ErrorCode::StorageUnavailable,
+            ),
+            (
+                crate::BlobError::Backend("k: denied".into()),
+                ErrorCode::Internal,
+            ),
+        ];
+        for (blob, code) in cases {
+            let e = AppError::from(blob);
+            assert_eq!(e.code, code);
+            assert!(e.cause.as_deref().unwrap().contains('k'));
+        }
+    }
+
+    #[test]
+    fn a_full_disk_is_insufficient_storage_and_other_io_is_internal() {
+        let full = AppError::disk(std::io::Error::from(std::io::ErrorKind::StorageFull));
+        assert_eq!(full.code, ErrorCode::InsufficientStorage);
+        assert_eq!(full.code.http_status(), 507);
+        let denied = AppError::disk(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        assert_eq!(denied.code, ErrorCode::Internal);
+        assert!(denied.message.contains("server log"));
+        assert_eq!(
+            denied.to_string(),
+            format!("internal: {} (permission denied)", denied.message)
+        );
+    }
+
+    #[test]
+    fn helpers_pick_their_codes() {
+        assert_eq!(AppError::unauthorized().code.http_status(), 401);
+        assert!(AppError::unauthorized().message.contains("Bearer"));
+        let forbidden = AppError::forbidden("ask an admin");
+        assert_eq!(
+            (forbidden.code, forbidden.message.as_str()),
+            (ErrorCode::Forbidden, "ask an admin")
+        );
+        assert_eq!(AppError::invalid("limit").code, ErrorCode::InvalidRequest);
+    }
+
+    #[test]
     fn displays_as_code_then_message() {
         let e = AppError::not_found("asset x");
         assert_eq!(e.to_string(), "not_found: asset x not found");

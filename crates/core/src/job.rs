@@ -172,3 +172,67 @@ pub struct Lease {
     /// The claim's fencing token; larger for every later claim of the job.
     pub token: u64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_processed_kind_has_its_job_and_other_has_none() {
+        let expected = [
+            (AssetKind::Image, Some(JobPayload::ProcessImage)),
+            (AssetKind::Video, Some(JobPayload::ProcessVideo)),
+            (AssetKind::Audio, Some(JobPayload::ProcessAudio)),
+            (AssetKind::Document, Some(JobPayload::ProcessDocument)),
+            (AssetKind::Model3d, Some(JobPayload::ProcessModel)),
+            (AssetKind::Other, None),
+        ];
+        for (kind, payload) in expected {
+            assert_eq!(JobPayload::processing(kind), payload, "{kind}");
+            assert_eq!(
+                JobKind::processing(kind),
+                payload.as_ref().map(JobPayload::kind)
+            );
+        }
+    }
+
+    #[test]
+    fn payloads_round_trip_through_their_stored_kind_and_profile() {
+        let payloads = [
+            JobPayload::ProcessImage,
+            JobPayload::ProcessVideo,
+            JobPayload::ProcessAudio,
+            JobPayload::ProcessDocument,
+            JobPayload::ProcessModel,
+            JobPayload::Transcode {
+                profile: "mp4_720p".into(),
+            },
+        ];
+        for payload in payloads {
+            let kind: JobKind = payload.kind().as_str().parse().unwrap();
+            let profile = payload.profile().map(str::to_owned);
+            assert_eq!(JobPayload::from_stored(kind, profile), Some(payload));
+        }
+        assert_eq!(JobPayload::ProcessImage.profile(), None);
+        // No code path writes a transcode without its profile; reading one is refused.
+        assert_eq!(JobPayload::from_stored(JobKind::Transcode, None), None);
+    }
+
+    #[test]
+    fn stored_names_are_stable_and_unknown_ones_are_refused() {
+        let names: Vec<_> = JobStatus::ALL.iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            names,
+            ["queued", "running", "succeeded", "failed", "cancelled"]
+        );
+        let err = "done".parse::<JobStatus>().unwrap_err();
+        assert!(
+            err.contains("\"done\"") && err.contains("succeeded"),
+            "{err}"
+        );
+        assert!(
+            "Transcode".parse::<JobKind>().is_err(),
+            "names are lower case"
+        );
+    }
+}

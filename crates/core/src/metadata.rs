@@ -217,3 +217,95 @@ pub struct ModelMetadata {
     /// The exporting tool, when recorded (glTF `asset.generator`).
     pub generator: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gps() -> GpsPosition {
+        GpsPosition {
+            latitude: 48.85,
+            longitude: 2.35,
+            altitude: None,
+        }
+    }
+
+    #[test]
+    fn each_kind_answers_the_facts_it_has() {
+        let image = Metadata::Image(ImageMetadata {
+            width: 640,
+            height: 480,
+            frame_count: 3,
+            taken_at: Some("2024-05-01T10:00:00".into()),
+            gps: Some(gps()),
+            ..ImageMetadata::default()
+        });
+        assert_eq!(image.dimensions(), Some((640, 480)));
+        assert_eq!(image.frame_count(), Some(3));
+        assert_eq!(image.taken_at(), Some("2024-05-01T10:00:00"));
+        assert_eq!(image.gps(), Some(&gps()));
+        assert_eq!((image.duration_s(), image.page_count()), (None, None));
+
+        let video = Metadata::Video(VideoMetadata {
+            width: 1920,
+            height: 1080,
+            duration_s: 12.5,
+            frame_count: Some(300),
+            creation_time: Some("2024-05-01T10:00:00Z".into()),
+            gps: Some(gps()),
+            ..VideoMetadata::default()
+        });
+        assert_eq!(video.dimensions(), Some((1920, 1080)));
+        assert_eq!(video.duration_s(), Some(12.5));
+        assert_eq!(video.frame_count(), Some(300));
+        assert_eq!(video.taken_at(), Some("2024-05-01T10:00:00Z"));
+        assert!(video.gps().is_some());
+        // A frame count beyond u32 is not reported rather than truncated.
+        let long = Metadata::Video(VideoMetadata {
+            frame_count: Some(u64::MAX),
+            ..VideoMetadata::default()
+        });
+        assert_eq!(long.frame_count(), None);
+
+        let audio = Metadata::Audio(AudioMetadata {
+            duration_s: 3.0,
+            ..AudioMetadata::default()
+        });
+        assert_eq!(audio.duration_s(), Some(3.0));
+        assert_eq!(
+            (audio.dimensions(), audio.gps(), audio.taken_at()),
+            (None, None, None)
+        );
+
+        let document = Metadata::Document(DocumentMetadata {
+            page_count: Some(4),
+            created_at: Some("2020-01-01T00:00:00Z".into()),
+            ..DocumentMetadata::default()
+        });
+        assert_eq!(document.page_count(), Some(4));
+        assert_eq!(document.taken_at(), Some("2020-01-01T00:00:00Z"));
+        assert_eq!(
+            (document.frame_count(), document.duration_s()),
+            (None, None)
+        );
+
+        let model = Metadata::Model3d(ModelMetadata::default());
+        assert_eq!((model.dimensions(), model.page_count()), (None, None));
+    }
+
+    #[test]
+    fn json_is_tagged_by_kind_and_round_trips() {
+        let document = Metadata::Document(DocumentMetadata {
+            format: "pdf".into(),
+            page_count: Some(2),
+            ..DocumentMetadata::default()
+        });
+        let json = serde_json::to_value(&document).unwrap();
+        assert_eq!(json["kind"], "document");
+        assert_eq!(json["page_count"], 2);
+        assert_eq!(serde_json::from_value::<Metadata>(json).unwrap(), document);
+        let model = serde_json::to_value(Metadata::Model3d(ModelMetadata::default())).unwrap();
+        assert_eq!(model["kind"], "model3d");
+        assert!(serde_json::from_value::<Metadata>(serde_json::json!({"kind": "font"})).is_err());
+    }
+}

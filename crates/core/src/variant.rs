@@ -326,3 +326,151 @@ impl FromStr for Fit {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_round_trips_through_its_extension() {
+        for format in OutputFormat::ALL {
+            assert_eq!(
+                OutputFormat::from_extension(format.extension()),
+                Some(*format)
+            );
+            let family = format.mime().split('/').next().unwrap();
+            let expected = match format {
+                OutputFormat::Jpeg
+                | OutputFormat::Webp
+                | OutputFormat::Png
+                | OutputFormat::Avif => "image",
+                OutputFormat::Mp4 | OutputFormat::Webm => "video",
+                OutputFormat::M4a | OutputFormat::Mp3 => "audio",
+                OutputFormat::Json => "application",
+            };
+            assert_eq!(family, expected, "{format}");
+        }
+        assert_eq!(
+            OutputFormat::from_extension("JPEG"),
+            Some(OutputFormat::Jpeg)
+        );
+        assert_eq!(OutputFormat::from_extension("gif"), None);
+    }
+
+    #[test]
+    fn variant_specs_check_name_and_box() {
+        for spec in VariantSpec::defaults() {
+            spec.validate().unwrap();
+        }
+        let spec = |name: &str, width, height| VariantSpec {
+            name: name.into(),
+            width,
+            height,
+            fit: Fit::Cover,
+        };
+        let cases = [
+            (spec("Thumb", 10, 10), "must be 1-32 characters"),
+            (spec("", 10, 10), "must be 1-32 characters"),
+            (spec(&"a".repeat(33), 10, 10), "must be 1-32 characters"),
+            (spec("wide", 0, 10), "width 0 must be 1-20000"),
+            (spec("tall", 10, 20_001), "height 20001 must be 1-20000"),
+        ];
+        for (spec, expected) in cases {
+            let err = spec.validate().unwrap_err();
+            assert!(err.contains(expected), "{err}");
+        }
+    }
+
+    #[test]
+    fn transcode_profiles_check_format_and_numbers() {
+        let defaults = TranscodeProfile::defaults();
+        for profile in &defaults {
+            profile.validate().unwrap();
+        }
+        let video: Vec<_> = defaults
+            .iter()
+            .filter(|p| p.is_video())
+            .map(|p| &p.name)
+            .collect();
+        assert_eq!(video, ["mp4_720p", "mp4_1080p", "webm"]);
+        let base = defaults[0].clone();
+        let cases = [
+            (
+                TranscodeProfile {
+                    resolution: None,
+                    ..base.clone()
+                },
+                "resolution must be 16-8640",
+            ),
+            (
+                TranscodeProfile {
+                    resolution: Some(8),
+                    ..base.clone()
+                },
+                "resolution must be 16-8640",
+            ),
+            (
+                TranscodeProfile {
+                    format: OutputFormat::Jpeg,
+                    ..base.clone()
+                },
+                "not a transcode format",
+            ),
+            (
+                TranscodeProfile {
+                    crf: Some(64),
+                    ..base.clone()
+                },
+                "crf must be 0-63",
+            ),
+            (
+                TranscodeProfile {
+                    audio_kbps: Some(4),
+                    ..base.clone()
+                },
+                "audio_kbps must be 8-512",
+            ),
+            (
+                TranscodeProfile {
+                    name: "a b".into(),
+                    ..base.clone()
+                },
+                "must be 1-32 characters",
+            ),
+        ];
+        for (profile, expected) in cases {
+            let err = profile.validate().unwrap_err();
+            assert!(err.contains(expected), "{err}");
+        }
+        // Audio needs no resolution.
+        let audio = defaults.iter().find(|p| p.name == "m4a").unwrap();
+        assert!(!audio.is_video() && audio.resolution.is_none());
+    }
+
+    #[test]
+    fn profiles_are_on_unless_switched_off_and_unknown_keys_are_refused() {
+        #[derive(Deserialize)]
+        struct File {
+            profiles: Vec<TranscodeProfile>,
+        }
+        let file: File = serde_json::from_str(
+            r#"{"profiles": [{"name": "hd", "format": "mp4", "resolution": 720},
+                             {"name": "a", "format": "mp3", "enabled": false}]}"#,
+        )
+        .unwrap();
+        assert!(file.profiles[0].enabled);
+        assert!(!file.profiles[1].enabled);
+        let unknown = serde_json::from_str::<TranscodeProfile>(
+            r#"{"name": "hd", "format": "mp4", "bitrate": 1}"#,
+        );
+        assert!(unknown.unwrap_err().to_string().contains("bitrate"));
+    }
+
+    #[test]
+    fn fits_parse_and_display() {
+        for fit in [Fit::Cover, Fit::Fit] {
+            assert_eq!(fit.to_string().parse::<Fit>(), Ok(fit));
+        }
+        assert!("fill".parse::<Fit>().unwrap_err().contains("cover or fit"));
+    }
+}

@@ -331,6 +331,172 @@ mod tests {
     }
 
     #[test]
+    fn each_check_names_the_key_at_fault() {
+        use crate::config::SigningKey;
+        use crate::{Secret, TranscodeProfile};
+        let key = |id: &str, secret: &str| SigningKey {
+            id: id.into(),
+            secret: Secret::new(secret.into()),
+        };
+        let long = "k".repeat(32);
+        type Change<'a> = Box<dyn Fn(&mut Settings) + 'a>;
+        let cases: Vec<(Change, &str)> = vec![
+            (
+                Box::new(|s| s.maintenance.purge_interval_seconds = 0),
+                "maintenance.purge_interval_seconds",
+            ),
+            (
+                Box::new(|s| s.webhooks.retry_base_seconds = 0),
+                "webhooks.timeout_seconds, retry_base_seconds",
+            ),
+            (
+                Box::new(|s| s.metrics.refresh_seconds = 0),
+                "metrics.refresh_seconds",
+            ),
+            (
+                Box::new(|s| s.metrics.token = Some(Secret::new("  ".into()))),
+                "metrics.token must not be empty",
+            ),
+            (
+                Box::new(|s| s.database_url = Some(Secret::new("mysql://x".into()))),
+                "database_url must start with",
+            ),
+            (
+                Box::new(|s| s.delivery.public_storage_url = Some("https://cdn.example/".into())),
+                "delivery.public_storage_url",
+            ),
+            (
+                Box::new(|s| s.delivery.public_storage_url = Some("cdn.example".into())),
+                "delivery.public_storage_url",
+            ),
+            (
+                Box::new(|s| s.database_max_connections = 0),
+                "database_max_connections",
+            ),
+            (
+                Box::new(|s| s.jobs.lease_seconds = 2),
+                "jobs.lease_seconds must be at least 3",
+            ),
+            (
+                Box::new(|s| s.uploads.expire_seconds = 0),
+                "uploads.expire_seconds",
+            ),
+            (
+                Box::new(|s| s.import.timeout_seconds = 0),
+                "import.timeout_seconds",
+            ),
+            (
+                Box::new(|s| s.signing.default_ttl_seconds = 0),
+                "signing.default_ttl_seconds",
+            ),
+            (
+                Box::new(|s| s.signing.keys = vec![key("a b", &"k".repeat(32))]),
+                "signing.keys: id \"a b\"",
+            ),
+            (
+                Box::new(|s| s.signing.keys = vec![key("k1", "short")]),
+                "at least 32 characters",
+            ),
+            (
+                Box::new(move |s| s.signing.keys = vec![key("k1", &long), key("k1", &long)]),
+                "id \"k1\" is repeated",
+            ),
+            (
+                Box::new(|s| s.sessions.idle_timeout_seconds = s.sessions.max_age_seconds + 1),
+                "sessions.idle_timeout_seconds",
+            ),
+            (
+                Box::new(|s| s.images.variants.clear()),
+                "at least one variant",
+            ),
+            (Box::new(|s| s.images.variants[0].width = 0), "width 0"),
+            (
+                Box::new(|s| {
+                    s.video
+                        .profiles
+                        .push(TranscodeProfile::defaults().remove(0))
+                }),
+                "video.profiles: name \"mp4_720p\" is repeated",
+            ),
+            (
+                Box::new(|s| s.video.profiles[0].crf = Some(99)),
+                "crf must be 0-63",
+            ),
+            (
+                Box::new(|s| s.video.poster_at_seconds = -1.0),
+                "video.poster_at_seconds",
+            ),
+            (
+                Box::new(|s| s.limits.max_duration_seconds = 0.0),
+                "limits.max_duration_seconds",
+            ),
+            (
+                Box::new(|s| s.images.webp_quality = 0),
+                "images.webp_quality = 0 must be 1-100",
+            ),
+            (
+                Box::new(|s| s.images.jpeg_quality = 101),
+                "images.jpeg_quality = 101",
+            ),
+            (
+                Box::new(|s| s.limits.max_files_per_request = 0),
+                "limits.max_files_per_request",
+            ),
+            (
+                Box::new(|s| s.jobs.max_attempts = 0),
+                "jobs.max_attempts must be at least 1",
+            ),
+            (
+                Box::new(|s| s.storage_url = Some("ftp://bucket".into())),
+                "storage_url",
+            ),
+        ];
+        for (change, expected) in cases {
+            let mut s = Settings::default();
+            change(&mut s);
+            let err = s.validate().unwrap_err().to_string();
+            assert!(err.starts_with("invalid configuration: "), "{err}");
+            assert!(err.contains(expected), "expected {expected:?} in {err:?}");
+        }
+        // The accepted forms of what was refused above.
+        let mut s = Settings {
+            database_url: Some(Secret::new("postgresql://db/medialib".into())),
+            ..Settings::default()
+        };
+        s.delivery.public_storage_url = Some("https://cdn.example".into());
+        s.signing.keys = vec![key("k-1", &"k".repeat(32)), key("k_2", &"k".repeat(40))];
+        s.metrics.token = Some(Secret::new("scrape".into()));
+        s.validate().unwrap();
+    }
+
+    #[test]
+    fn a_named_file_must_exist() {
+        let err = Settings::load(Some(Path::new("/no/such/medialib.toml"))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid configuration: config file /no/such/medialib.toml does not exist"
+        );
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's closure signature, not ours
+    fn a_file_with_a_wrong_type_or_value_is_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("typed.toml", "workers = \"many\"")?;
+            let err = Settings::load(Some(Path::new("typed.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("workers"), "{err}");
+            jail.create_file("ranged.toml", "[images]\nwebp_quality = 0")?;
+            let err = Settings::load(Some(Path::new("ranged.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("images.webp_quality"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn image_formats_may_add_avif_only() {
         let mut s = Settings::default();
         s.images.formats.push(OutputFormat::Avif);

@@ -460,4 +460,34 @@ mod tests {
         let s = Secret::new("hunter2".into());
         assert!(!format!("{s:?}").contains("hunter2"));
     }
+
+    #[test]
+    fn derived_settings_follow_their_keys() {
+        let mut settings = Settings::default();
+        assert_eq!(
+            settings.storage().unwrap(),
+            Storage::Local(PathBuf::from("./data/blobs"))
+        );
+        settings.storage_url = Some("gs://media".into());
+        assert_eq!(
+            settings.storage().unwrap(),
+            Storage::Gcs {
+                bucket: "media".into()
+            }
+        );
+        settings.workers = 5;
+        assert_eq!(settings.worker_count(), 5);
+        settings.workers = 0;
+        assert!(settings.worker_count() >= 1);
+        assert!(!settings.images.avif_variants());
+        settings.images.formats.push(crate::OutputFormat::Avif);
+        assert!(settings.images.avif_variants());
+        assert_eq!(
+            Database::Sqlite(PathBuf::from("/srv/m.db")).describe(),
+            "SQLite /srv/m.db"
+        );
+        // A URL without credentials is shown as it is.
+        let bare = Database::Postgres(Secret::new("postgres://db/media".into()));
+        assert_eq!(bare.describe(), "PostgreSQL postgres://db/media");
+    }
 }

@@ -198,4 +198,21 @@ mod tests {
             assert!(e.contains(says), "{url}: {e}");
         }
     }
+
+    #[test]
+    fn stores_describe_themselves_without_secrets() {
+        let cases = [
+            ("file:///srv/blobs", "local directory /srv/blobs"),
+            ("s3://media", "S3 bucket media"),
+            (
+                "s3://media?endpoint=http://127.0.0.1:9000",
+                "S3 bucket media at http://127.0.0.1:9000",
+            ),
+            ("gs://media", "GCS bucket media"),
+            ("az://acct/media", "Azure container media of account acct"),
+        ];
+        for (url, described) in cases {
+            assert_eq!(Storage::parse(url).unwrap().describe(), described);
+        }
+    }
 }

@@ -323,4 +323,32 @@ mod tests {
             Mark::Text("b".into(), [255, 0, 0])
         );
     }
+
+    #[test]
+    fn limits_are_checked_and_presets_are_found_by_name() {
+        let e = with("max_side = 8\n").unwrap_err().to_string();
+        assert!(
+            e.contains("transforms.max_side = 8 must be 16-16383"),
+            "{e}"
+        );
+        let e = with("render_timeout_seconds = 0\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("render_timeout_seconds"), "{e}");
+        let e = with("[presets.\"Card\"]\nops = \"w_800\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("transforms.presets.Card: the name"), "{e}");
+        let e = with("[presets.card]\nops = \"w_0\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("transforms.presets.card.ops"), "{e}");
+
+        let settings = parse("max_concurrent = 3\n[presets.card]\nops = \"w_800,h_600\"\n");
+        assert_eq!(settings.concurrency(), 3);
+        let card = settings.preset("card").expect("the preset");
+        assert_eq!(card, TransformOps::parse("w_800,h_600").unwrap());
+        assert_eq!(settings.preset("hero"), None);
+        assert!(parse("").concurrency() >= 1, "one per CPU when 0");
+    }
 }

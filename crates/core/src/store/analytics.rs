@@ -133,3 +133,18 @@ pub trait AnalyticsStore {
         limit: u32,
     ) -> Result<Vec<AssetViews>, StoreError>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_counted_in_utc_from_the_epoch() {
+        use time::macros::datetime;
+        assert_eq!(epoch_day(datetime!(1970-01-01 23:59:59 UTC)), 0);
+        assert_eq!(epoch_day(datetime!(2026-12-07 00:00:00 UTC)), 20_794);
+        // 23:30 the day before in UTC, whatever the offset it was written with.
+        assert_eq!(epoch_day(datetime!(2026-12-07 01:30:00 +02:00)), 20_793);
+        assert_eq!(epoch_day(datetime!(1969-12-31 12:00:00 UTC)), -1);
+    }
+}

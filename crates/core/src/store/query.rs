@@ -181,3 +181,23 @@ pub fn search_words(text: &str) -> Vec<String> {
         .map(str::to_lowercase)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_words_are_lower_case_runs_of_letters_and_digits() {
+        assert_eq!(search_words("IMG_0042.jpg"), ["img", "0042", "jpg"]);
+        assert_eq!(search_words("Café  au-lait!"), ["café", "au", "lait"]);
+        assert!(search_words(" -_. ").is_empty());
+    }
+
+    #[test]
+    fn the_default_listing_is_the_newest_live_assets() {
+        let query = AssetQuery::newest(NamespaceId(2), 50);
+        assert_eq!((query.namespace, query.limit), (NamespaceId(2), 50));
+        assert!(query.descending && query.text.is_none() && query.cursor.is_none());
+        assert!(matches!(query.sort, AssetSort::CreatedAt));
+    }
+}
