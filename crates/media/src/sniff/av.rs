@@ -85,7 +85,11 @@ fn is_ogg_theora(head: &[u8]) -> bool {
         if page.first_packet.starts_with(b"\x80theora") {
             return true;
         }
-        rest = &rest[page.size..];
+        // A page that runs past the head hides the pages after it.
+        let Some(next) = rest.get(page.size..) else {
+            return false;
+        };
+        rest = next;
     }
     false
 }
@@ -339,6 +343,19 @@ mod tests {
         skeleton_first.extend(theora);
         assert_eq!(mime(&skeleton_first), Some("video/ogg"));
         assert_eq!(mime(&bos_page(b"\x01vorbis\0\0")), None);
+    }
+
+    #[test]
+    fn an_ogg_page_longer_than_the_head_is_not_read_past() {
+        // Found by the `sniff` fuzz target: a first page whose segment table promises a
+        // body the head does not hold (fuzz/regressions/sniff/).
+        let mut vorbis = bos_page(b"\x01vorbis");
+        vorbis[26] = 2;
+        vorbis.splice(27..28, [255, 255]);
+        assert_eq!(mime(&vorbis), None);
+        let mut truncated_theora = bos_page(b"\x80theora\x03");
+        truncated_theora[27] = 200;
+        assert_eq!(mime(&truncated_theora), Some("video/ogg"));
     }
 
     #[test]
