@@ -49,8 +49,7 @@ pub async fn issue(
             variant_path(&variant)
         }
     };
-    let expires_at =
-        Timestamp::now_utc() + time::Duration::seconds(i64::try_from(ttl).unwrap_or(i64::MAX));
+    let expires_at = crate::signing::expiry(ttl);
     let query = signer.sign(&path, expires_at.unix_timestamp());
     Ok((format!("{path}?{query}"), expires_at))
 }

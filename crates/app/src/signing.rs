@@ -12,6 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use medialib_core::AppError;
 use medialib_core::ErrorCode;
+use medialib_core::Timestamp;
 use medialib_core::config::SigningSettings;
 use rand::RngCore;
 
@@ -87,7 +88,12 @@ impl Signer {
     ///
     /// Errors (403): `invalid_signature` when a parameter is missing or malformed, the key is
     /// unknown or the signature does not match; `signature_expired` after `exp`.
-    pub fn verify(&self, path: &str, params: &SignatureParams, now: i64) -> Result<u64, AppError> {
+    pub fn verify(
+        &self,
+        path: &str,
+        params: &SignatureParams,
+        now: Timestamp,
+    ) -> Result<u64, AppError> {
         let invalid = |why: &str| {
             AppError::new(
                 ErrorCode::InvalidSignature,
@@ -113,13 +119,12 @@ impl Signer {
             .map_err(|_| invalid("the signature does not match the path and parameters"))?;
         // Checked after the signature, so that an expiry moved into the future reads as
         // tampering, not as a URL that merely expired.
-        if expires_at <= now {
-            return Err(AppError::new(
+        seconds_left(expires_at, now).ok_or_else(|| {
+            AppError::new(
                 ErrorCode::SignatureExpired,
                 format!("this signed URL expired at {expires_at} (Unix time); ask for a new one"),
-            ));
-        }
-        Ok((expires_at - now) as u64)
+            )
+        })
     }
 }
 
@@ -158,7 +163,7 @@ impl Signer {
         &self,
         path: &str,
         signature: &TransformSignature,
-        now: i64,
+        now: Timestamp,
     ) -> Result<Option<u64>, AppError> {
         let invalid = |why: &str| {
             AppError::new(
@@ -192,13 +197,33 @@ impl Signer {
             .verify_slice(&sig)
             .map_err(|_| invalid("the signature does not match the link"))?;
         match expires_at {
-            Some(at) if at <= now => Err(AppError::new(
-                ErrorCode::SignatureExpired,
-                format!("this picture link expired at {at} (Unix time); ask for a new one"),
-            )),
-            Some(at) => Ok(Some((at - now) as u64)),
+            Some(at) => seconds_left(at, now).map(Some).ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::SignatureExpired,
+                    format!("this picture link expired at {at} (Unix time); ask for a new one"),
+                )
+            }),
             None => Ok(None),
         }
+    }
+}
+
+/// The whole seconds from `now` to `expires_at` (Unix seconds), rounded down so that no
+/// cache keeps a response past it; `None` once it has passed.
+fn seconds_left(expires_at: i64, now: Timestamp) -> Option<u64> {
+    let left = time::Duration::seconds(expires_at) - (now - Timestamp::UNIX_EPOCH);
+    left.is_positive()
+        .then(|| left.whole_seconds().unsigned_abs())
+}
+
+/// When a URL asked to live `ttl` seconds from now expires: rounded up to a whole second,
+/// because `exp` carries whole Unix seconds and truncating could leave a 1-second URL
+/// valid for a millisecond. So it lives at least `ttl` seconds, and less than `ttl + 1`.
+pub fn expiry(ttl: u64) -> Timestamp {
+    let at = Timestamp::now_utc() + time::Duration::seconds(i64::try_from(ttl).unwrap_or(i64::MAX));
+    match at.nanosecond() {
+        0 => at,
+        _ => at.truncate_to_second() + time::Duration::SECOND,
     }
 }
 
@@ -255,6 +280,41 @@ mod tests {
 
     use super::*;
 
+    fn at(unix_seconds: i64) -> Timestamp {
+        Timestamp::from_unix_timestamp(unix_seconds).unwrap()
+    }
+
+    #[test]
+    fn what_is_left_is_rounded_down_and_ends_at_exp() {
+        let s = signer(&["k1"]);
+        let query = s.sign("/p", 1_000);
+        let half = time::Duration::milliseconds(500);
+        assert_eq!(
+            code(s.verify("/p", &params(&query), at(998) + half)),
+            "ok 1"
+        );
+        assert_eq!(
+            code(s.verify("/p", &params(&query), at(999) + half)),
+            "ok 0"
+        );
+        assert_eq!(
+            code(s.verify("/p", &params(&query), at(1_000))),
+            "signature_expired"
+        );
+    }
+
+    #[test]
+    fn expiry_is_a_whole_second_at_least_ttl_away() {
+        for ttl in [1, 60, 604_800] {
+            let before = Timestamp::now_utc();
+            let at = expiry(ttl);
+            assert_eq!(at.nanosecond(), 0);
+            let lives = at - before;
+            assert!(lives >= time::Duration::seconds(ttl as i64), "{lives}");
+            assert!(lives < time::Duration::seconds(ttl as i64 + 1), "{lives}");
+        }
+    }
+
     fn signer(ids: &[&str]) -> Signer {
         let settings = SigningSettings {
             keys: ids
@@ -295,25 +355,25 @@ mod tests {
         let s = signer(&["k1"]);
         let query = s.sign("/files/a/b.jpg", 1_000);
         assert_eq!(
-            code(s.verify("/files/a/b.jpg", &params(&query), 990)),
+            code(s.verify("/files/a/b.jpg", &params(&query), at(990))),
             "ok 10"
         );
         assert_eq!(
-            code(s.verify("/files/a/c.jpg", &params(&query), 990)),
+            code(s.verify("/files/a/c.jpg", &params(&query), at(990))),
             "invalid_signature"
         );
         let later = query.replace("exp=1000", "exp=2000");
         assert_eq!(
-            code(s.verify("/files/a/b.jpg", &params(&later), 990)),
+            code(s.verify("/files/a/b.jpg", &params(&later), at(990))),
             "invalid_signature"
         );
         assert_eq!(
-            code(s.verify("/files/a/b.jpg", &params(&query), 1_000)),
+            code(s.verify("/files/a/b.jpg", &params(&query), at(1_000))),
             "signature_expired"
         );
         let unsigned = params("exp=1000&kid=k1");
         assert_eq!(
-            code(s.verify("/files/a/b.jpg", &unsigned, 990)),
+            code(s.verify("/files/a/b.jpg", &unsigned, at(990))),
             "invalid_signature"
         );
     }
@@ -333,17 +393,20 @@ mod tests {
         };
         let path = "/img/a/r/w_100/x.jpg";
         let forever = parse(&s.sign_transform(path, None));
-        assert_eq!(s.verify_transform(path, &forever, 0).unwrap(), None);
+        assert_eq!(s.verify_transform(path, &forever, at(0)).unwrap(), None);
         let other = "/img/a/r/w_101/x.jpg";
         let code = |r: Result<Option<u64>, AppError>| r.unwrap_err().code.as_str();
         assert_eq!(
-            code(s.verify_transform(other, &forever, 0)),
+            code(s.verify_transform(other, &forever, at(0))),
             "invalid_signature"
         );
         let expiring = parse(&s.sign_transform(path, Some(100)));
-        assert_eq!(s.verify_transform(path, &expiring, 40).unwrap(), Some(60));
         assert_eq!(
-            code(s.verify_transform(path, &expiring, 100)),
+            s.verify_transform(path, &expiring, at(40)).unwrap(),
+            Some(60)
+        );
+        assert_eq!(
+            code(s.verify_transform(path, &expiring, at(100))),
             "signature_expired"
         );
         let moved = TransformSignature {
@@ -351,7 +414,7 @@ mod tests {
             ..expiring.clone()
         };
         assert_eq!(
-            code(s.verify_transform(path, &moved, 40)),
+            code(s.verify_transform(path, &moved, at(40))),
             "invalid_signature"
         );
         let dropped = TransformSignature {
@@ -359,11 +422,11 @@ mod tests {
             ..expiring
         };
         assert_eq!(
-            code(s.verify_transform(path, &dropped, 40)),
+            code(s.verify_transform(path, &dropped, at(40))),
             "invalid_signature"
         );
         assert_eq!(
-            code(s.verify_transform(path, &TransformSignature::default(), 0)),
+            code(s.verify_transform(path, &TransformSignature::default(), at(0))),
             "invalid_signature"
         );
     }
@@ -373,11 +436,11 @@ mod tests {
         let old = signer(&["k1"]);
         let rotated = signer(&["k2", "k1"]);
         let query = old.sign("/p", 100);
-        assert_eq!(code(rotated.verify("/p", &params(&query), 0)), "ok 100");
+        assert_eq!(code(rotated.verify("/p", &params(&query), at(0))), "ok 100");
         assert!(rotated.sign("/p", 100).contains("kid=k2"));
         let retired = signer(&["k2"]);
         assert_eq!(
-            code(retired.verify("/p", &params(&query), 0)),
+            code(retired.verify("/p", &params(&query), at(0))),
             "invalid_signature"
         );
     }

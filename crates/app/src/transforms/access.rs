@@ -39,7 +39,7 @@ pub struct Credentials<'a> {
     pub preset: bool,
 }
 
-/// Decides whether `credentials` may fetch a transform of `asset` at `now` (Unix seconds).
+/// Decides whether `credentials` may fetch a transform of `asset` at `now`.
 ///
 /// A signature, when sent, is checked whoever asks and decides alone. Without one, a
 /// public asset is served when `transforms.unsigned` allows the URL (presets by default),
@@ -53,7 +53,7 @@ pub fn authorize(
     signer: &Signer,
     asset: &Asset,
     credentials: Credentials<'_>,
-    now: i64,
+    now: medialib_core::Timestamp,
 ) -> Result<Caching, AppError> {
     if credentials.signature.s.is_some() {
         return match signer.verify_transform(credentials.path, credentials.signature, now)? {

@@ -98,9 +98,7 @@ pub fn signed(
     let open = super::access::unsigned_allowed(&catalog.settings.transforms, preset);
     let default_ttl = catalog.settings.signing.default_ttl_seconds;
     let ttl = ttl.or((!asset.is_public).then_some(default_ttl));
-    let expires_at = ttl.map(|ttl| {
-        Timestamp::now_utc() + time::Duration::seconds(i64::try_from(ttl).unwrap_or(i64::MAX))
-    });
+    let expires_at = ttl.map(crate::signing::expiry);
     let url = if asset.is_public && open && expires_at.is_none() {
         path
     } else {

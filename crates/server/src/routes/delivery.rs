@@ -105,7 +105,7 @@ async fn load(
     raw_id: &str,
 ) -> Result<(Arc<Facts>, Caching), ApiError> {
     let signed = if credentials.signature.present() {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let now = time::OffsetDateTime::now_utc();
         let left = state
             .signer
             .verify(&credentials.path, &credentials.signature, now)?;

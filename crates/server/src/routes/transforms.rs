@@ -112,7 +112,7 @@ pub(crate) async fn transform(
         caller: auth.0.as_ref(),
         preset: matches!(segment, OpsSegment::Preset(_)),
     };
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let now = time::OffsetDateTime::now_utc();
     let access = access::authorize(
         &catalog.settings.transforms,
         &state.signer,
