@@ -27,10 +27,15 @@ run() {
     mkdir -p "work/$target"
     # Debian's libheif 1.15 leaks 40 bytes of a dav1d buffer whenever an AVIF fails to
     # decode (heif_decode_image → dav1d_data_create, FUZZING.md): not ours to fix, and
-    # it would stop every image run within minutes.
-    [ "$target" = image ] && extra=(-detect_leaks=0)
+    # it would stop every image run within minutes. At exit, LeakSanitizer would also
+    # report what glib keeps for the process's lifetime (libvips' types and threads).
+    local asan="${ASAN_OPTIONS:-}"
+    if [ "$target" = image ]; then
+        extra=(-detect_leaks=0)
+        asan="${asan:+$asan:}detect_leaks=0"
+    fi
     # -rss_limit_mb: the image check decodes up to 4 MP frames under its own limits.
-    cargo +nightly fuzz run "$target" "work/$target" "corpus/$target" -- \
+    ASAN_OPTIONS="$asan" cargo +nightly fuzz run "$target" "work/$target" "corpus/$target" -- \
         -max_total_time="$seconds" -rss_limit_mb=2048 -print_final_stats=1 "${extra[@]}" \
         >"work/$target.log" 2>&1 || echo "$target: stopped with a finding, see work/$target.log and artifacts/$target/"
     grep -E '^stat::number_of_executed_units|^stat::new_units_added' "work/$target.log" |
