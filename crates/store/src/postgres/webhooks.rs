@@ -286,6 +286,21 @@ impl WebhookStore for PgStore {
         let (status, next) = crate::decode::after_attempt(&a.outcome, a.at);
         let next = to_ms(next);
         let mut tx = self.pool.begin().await.map_err(backend("begin"))?;
+        // The webhook's row first, then its delivery's: the order in which deleting a
+        // webhook locks them (its deliveries go by cascade), so the two cannot deadlock.
+        // Failing since the first failure after the last success.
+        let failing_since = (a.outcome != AttemptOutcome::Delivered).then_some(at);
+        sqlx::query(
+            "UPDATE webhook SET failing_since = CASE WHEN $1::BIGINT IS NULL THEN NULL
+                 ELSE coalesce(failing_since, $2) END
+             WHERE id = $3",
+        )
+        .bind(failing_since)
+        .bind(failing_since)
+        .bind(a.webhook.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend("record webhook health"))?;
         sqlx::query(
             "UPDATE webhook_delivery SET status = $1, attempts = attempts + 1,
                  next_attempt_at = $2, response_status = $3, last_error = $4, duration_ms = $5,
@@ -302,19 +317,6 @@ impl WebhookStore for PgStore {
         .execute(&mut *tx)
         .await
         .map_err(backend("record an attempt"))?;
-        // Failing since the first failure after the last success.
-        let failing_since = (a.outcome != AttemptOutcome::Delivered).then_some(at);
-        sqlx::query(
-            "UPDATE webhook SET failing_since = CASE WHEN $1::BIGINT IS NULL THEN NULL
-                 ELSE coalesce(failing_since, $2) END
-             WHERE id = $3",
-        )
-        .bind(failing_since)
-        .bind(failing_since)
-        .bind(a.webhook.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(backend("record webhook health"))?;
         if let Some(reason) = &a.disable {
             sqlx::query(
                 "UPDATE webhook SET enabled = FALSE, disabled_reason = $1, updated_at = $2 WHERE id = $3",
