@@ -286,9 +286,9 @@ impl WebhookStore for PgStore {
         let (status, next) = crate::decode::after_attempt(&a.outcome, a.at);
         let next = to_ms(next);
         let mut tx = self.pool.begin().await.map_err(backend("begin"))?;
-        // The webhook's row first, then its delivery's: the order in which deleting a
-        // webhook locks them (its deliveries go by cascade), so the two cannot deadlock.
-        // Failing since the first failure after the last success.
+        // The webhook's health (failing since the first failure after the last success)
+        // before the delivery: deleting a webhook locks its row, then its deliveries' (by
+        // cascade), and taking them in the same order means the two cannot deadlock.
         let failing_since = (a.outcome != AttemptOutcome::Delivered).then_some(at);
         sqlx::query(
             "UPDATE webhook SET failing_since = CASE WHEN $1::BIGINT IS NULL THEN NULL
