@@ -15,8 +15,9 @@ packages=(
   # benchmark references: vipsthumbnail; curl for the upload benchmark; nginx and the wrk
   # load generator for the delivery benchmark
   libvips-tools curl nginx-light wrk
-  # upload tests: `python3 -m venv` for the tuspy client (tests/clients)
-  python3-venv
+  # upload tests: `python3 -m venv` for the tuspy client (tests/clients); scripts/models.sh
+  # downloads the analysis models' packages with pip in a venv and unpacks them with unzip
+  python3-venv unzip
   # browser tests of the web UI (crates/server/tests/ui): headless Chromium and its
   # WebDriver server
   chromium chromium-driver
@@ -95,3 +96,6 @@ if [[ "$("$tools/bin/s3s-fs" --version 2>/dev/null)" != *0.14.1* ]]; then
   echo "setup: building s3s-fs 0.14.1 into $tools (about 7 minutes)"
   cargo install s3s-fs@0.14.1 --features binary --locked --root "$tools" --quiet
 fi
+
+# The analysis models and data sets (README "Analysis"), verified by SHA-256.
+"$root/scripts/models.sh"

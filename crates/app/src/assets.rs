@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use medialib_core::access::{Access, Principal};
+use medialib_core::analysis::Analysis;
 use medialib_core::organise::AssetTag;
 use medialib_core::store::{AssetPatch, BulkAction};
 use medialib_core::{AppError, Asset, AssetId, AssetStatus, FocalPoint, Job, UserId, Variant};
@@ -186,6 +187,8 @@ pub struct Details {
     pub tags: Vec<AssetTag>,
     /// Its jobs, newest first.
     pub jobs: Vec<Job>,
+    /// Each analyser's latest result.
+    pub analyses: Vec<Analysis>,
 }
 
 /// The details of an asset the caller already holds (from a use case that checked their
@@ -195,6 +198,7 @@ pub async fn details(catalog: &Catalog, asset: &Asset) -> Result<Details, AppErr
         variants: catalog.store.list_variants(asset.id).await?,
         tags: catalog.store.asset_tags(&[asset.id]).await?,
         jobs: catalog.store.list_jobs(asset.id).await?,
+        analyses: catalog.store.analyses(asset.id).await?,
     })
 }
 

@@ -5,7 +5,9 @@
 //! Everything comes from the settings and the media crate's format table, so the answer
 //! is what the server really enforces; only the quota reads the store.
 
+pub use medialib_analysis::Availability;
 use medialib_core::access::{Access, Principal};
+use medialib_core::analysis::Analyser;
 use medialib_core::config::Unsigned;
 use medialib_core::{AppError, OutputFormat, TranscodeProfile, VariantSpec};
 use medialib_media::formats::{ACCEPTED, AcceptedFormat};
@@ -73,7 +75,7 @@ pub struct Features {
     pub webhooks: bool,
     /// Import from URL.
     pub import: bool,
-    /// Media analysis (auto-tags, OCR, faces). Not built yet, so always off.
+    /// Media analysis runs after processing (`analysis.enabled`); `analysers` says which.
     pub analysis: bool,
     /// `/metrics` needs a bearer token of its own (`metrics.token`).
     pub metrics_token: bool,
@@ -98,6 +100,8 @@ pub struct Capabilities {
     pub transforms: TransformCapabilities,
     /// Optional features.
     pub features: Features,
+    /// Each analyser and whether it can run (its model installed, enabled).
+    pub analysers: Vec<(Analyser, Availability)>,
 }
 
 /// What the server accepts and does, for any signed-in caller (viewers included: an
@@ -157,8 +161,9 @@ pub async fn capabilities(catalog: &Catalog, caller: &Principal) -> Result<Capab
             signed_urls: !settings.signing.keys.is_empty(),
             webhooks: true,
             import: true,
-            analysis: false,
+            analysis: settings.analysis.enabled,
             metrics_token: settings.metrics.token.is_some(),
         },
+        analysers: catalog.analysers.availability(),
     })
 }

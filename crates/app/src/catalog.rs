@@ -22,4 +22,8 @@ pub struct Catalog {
     pub jobs_queued: Arc<Notify>,
     /// The namespaces' search vocabularies, for "did you mean" suggestions.
     pub vocabularies: Arc<crate::suggest::Vocabularies>,
+    /// The analysers, whose models load on first use.
+    pub analysers: Arc<medialib_analysis::Analysers>,
+    /// The namespaces' embeddings in memory, for similar media.
+    pub embeddings: Arc<crate::similar::EmbeddingIndex>,
 }

@@ -14,6 +14,8 @@
 //!   them, near-duplicates.
 //! - [`organise`]: tags, collections and usage.
 //! - [`jobs`]: a job as users see it (read, cancel); the job runner is `medialib-worker`.
+//! - [`analysis`]: rerunning the analysers, reviewing automatic tags, backfills.
+//! - [`similar`]: similar media by embedding, perceptual hash, tags and collections.
 //! - [`access`]: credentials, sessions, authorization, tokens, members, users' data and
 //!   the audit log.
 //! - [`analytics`]: storage, uploads, top assets, failures.
@@ -33,6 +35,7 @@
 #![deny(missing_docs)]
 
 pub mod access;
+pub mod analysis;
 pub mod analytics;
 pub mod assets;
 pub mod backup;
@@ -57,6 +60,7 @@ pub mod retention;
 pub mod search;
 pub mod signed_urls;
 pub mod signing;
+pub mod similar;
 pub mod storage_copy;
 pub mod suggest;
 pub mod transforms;

@@ -62,6 +62,11 @@ pub async fn open_with_env(
         .await
         .with_context(|| format!("check {}", storage.describe()))?;
     let catalog = Catalog {
+        analysers: Arc::new(medialib_analysis::Analysers::new(
+            &settings.analysis,
+            crate::media_limits::image(&settings.limits),
+        )),
+        embeddings: Arc::default(),
         settings: Arc::new(settings),
         store,
         blobs: Arc::new(blobs),

@@ -106,6 +106,9 @@ error_codes! {
     RangeNotSatisfiable = ("range_not_satisfiable", 416),
     /// Cancelling a job that has already finished, failed or been cancelled.
     JobEnded = ("job_ended", 409),
+    /// Analysing an asset that is still processing, or failed: it has nothing to analyse
+    /// yet.
+    NotReady = ("not_ready", 409),
 
     // Transforms (`/img/…`).
     /// An op that is unknown, malformed or meaningless with the others; the message names it.

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::analysis::Analyser;
 use crate::asset::text_enum;
 use crate::{AssetId, AssetKind, JobId, Timestamp};
 
@@ -23,6 +24,10 @@ pub enum JobKind {
     /// Make one video or audio rendition with ffmpeg ([`JobPayload::Transcode`] names the
     /// profile).
     Transcode,
+    /// Run the analysers on a processed asset: tags, places and the rest
+    /// ([`JobPayload::Analyse`] names which). Queued after processing, so variants never
+    /// wait for it; its failure leaves the asset as it is.
+    Analyse,
 }
 
 text_enum!(JobKind {
@@ -32,6 +37,7 @@ text_enum!(JobKind {
     ProcessDocument => "process_document",
     ProcessModel => "process_model",
     Transcode => "transcode",
+    Analyse => "analyse",
 });
 
 impl JobKind {
@@ -45,6 +51,11 @@ impl JobKind {
             AssetKind::Model3d => Some(Self::ProcessModel),
             AssetKind::Other => None,
         }
+    }
+
+    /// Whether this is an asset's processing job, whose failure or cancel fails the asset.
+    pub fn is_processing(self) -> bool {
+        !matches!(self, Self::Transcode | Self::Analyse)
     }
 }
 
@@ -67,6 +78,11 @@ pub enum JobPayload {
         /// The profile's name.
         profile: String,
     },
+    /// Run these analysers (every enabled one when empty).
+    Analyse {
+        /// Which analysers; stored comma-separated in the profile column.
+        analysers: Vec<Analyser>,
+    },
 }
 
 impl JobPayload {
@@ -84,19 +100,29 @@ impl JobPayload {
             Self::ProcessDocument => JobKind::ProcessDocument,
             Self::ProcessModel => JobKind::ProcessModel,
             Self::Transcode { .. } => JobKind::Transcode,
+            Self::Analyse { .. } => JobKind::Analyse,
         }
     }
 
-    /// The transcode profile, for transcodes.
-    pub fn profile(&self) -> Option<&str> {
+    /// What the profile column holds: a transcode's profile, the analysers of an analysis
+    /// that names some (`labels,places`).
+    pub fn profile(&self) -> Option<String> {
         match self {
-            Self::Transcode { profile } => Some(profile),
+            Self::Transcode { profile } => Some(profile.clone()),
+            Self::Analyse { analysers } if !analysers.is_empty() => Some(
+                analysers
+                    .iter()
+                    .map(|a| a.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
             _ => None,
         }
     }
 
     /// Rebuilds a payload from its stored kind and profile; `None` for a transcode without
-    /// a profile, which no code path writes.
+    /// a profile, which no code path writes. Analysers this version does not know are
+    /// left out.
     pub fn from_stored(kind: JobKind, profile: Option<String>) -> Option<JobPayload> {
         Some(match kind {
             JobKind::ProcessImage => Self::ProcessImage,
@@ -105,6 +131,13 @@ impl JobPayload {
             JobKind::ProcessDocument => Self::ProcessDocument,
             JobKind::ProcessModel => Self::ProcessModel,
             JobKind::Transcode => Self::Transcode { profile: profile? },
+            JobKind::Analyse => Self::Analyse {
+                analysers: profile
+                    .iter()
+                    .flat_map(|p| p.split(','))
+                    .filter_map(|a| a.parse().ok())
+                    .collect(),
+            },
         })
     }
 }
@@ -207,15 +240,28 @@ mod tests {
             JobPayload::Transcode {
                 profile: "mp4_720p".into(),
             },
+            JobPayload::Analyse { analysers: vec![] },
+            JobPayload::Analyse {
+                analysers: vec![Analyser::Places, Analyser::Facts],
+            },
         ];
         for payload in payloads {
             let kind: JobKind = payload.kind().as_str().parse().unwrap();
-            let profile = payload.profile().map(str::to_owned);
+            let profile = payload.profile();
             assert_eq!(JobPayload::from_stored(kind, profile), Some(payload));
         }
         assert_eq!(JobPayload::ProcessImage.profile(), None);
         // No code path writes a transcode without its profile; reading one is refused.
         assert_eq!(JobPayload::from_stored(JobKind::Transcode, None), None);
+        // An analyser a newer version wrote is left out, not an error.
+        assert_eq!(
+            JobPayload::from_stored(JobKind::Analyse, Some("places,colours".into())),
+            Some(JobPayload::Analyse {
+                analysers: vec![Analyser::Places]
+            })
+        );
+        assert!(JobKind::ProcessImage.is_processing());
+        assert!(!JobKind::Analyse.is_processing() && !JobKind::Transcode.is_processing());
     }
 
     #[test]

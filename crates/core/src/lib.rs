@@ -8,6 +8,7 @@
 //! - [`metadata`]: what processing learned, per kind ([`Metadata`]).
 //! - [`organise`]: tags, collections and usage.
 //! - [`access`]: roles, token scopes and the [`access::Principal`] a request acts as.
+//! - [`analysis`]: what the analysers learned about an asset, and the tags they suggest.
 //! - [`similarity`]: near-duplicate groups from perceptual hashes.
 //! - [`variant`]: variant specifications (what to make) and stored variants (what was made).
 //! - [`derivative`]: stored transform results ([`derivative::Derivative`]).
@@ -22,6 +23,7 @@
 #![deny(missing_docs)]
 
 pub mod access;
+pub mod analysis;
 pub mod asset;
 pub mod blob;
 pub mod config;

@@ -37,6 +37,7 @@
 //! - `placeholder`: BlurHash, ThumbHash and dominant colour.
 //! - [`transform`]: one on-the-fly transform ([`transform::render`]); `saliency` finds the
 //!   subject for `g_auto` crops.
+//! - [`square`]: the centre square of a picture at a model's input size, for analysis.
 //! - `process`: the background pipeline ([`process`], [`ProcessedImage`], [`EncodedVariant`]).
 //! - `raster`: the decoded-pixels type the stages pass along ([`pipeline::Raster`]).
 //! - `error`: [`MediaError`] and its stable codes.
@@ -69,6 +70,7 @@ mod raster;
 mod resize;
 mod saliency;
 mod sniff;
+pub mod square;
 mod tool;
 pub mod transform;
 mod validate;

@@ -63,6 +63,23 @@ enum Command {
         #[arg(long)]
         no_process: bool,
     },
+    /// Analyse the library: queue an `analyse` job per ready asset never analysed (or, with
+    /// `--all`, every one) and run them here with a progress bar.
+    Analyse {
+        /// Every ready asset, analysed before or not.
+        #[arg(long, conflicts_with = "missing")]
+        all: bool,
+        /// Only assets never analysed (the default).
+        #[arg(long)]
+        missing: bool,
+        /// Analysers to run, comma-separated: facts, places, labels (default: every enabled
+        /// one).
+        #[arg(long, value_delimiter = ',', value_parser = cli::analyse::analyser)]
+        kinds: Vec<medialib_core::analysis::Analyser>,
+        /// Only queue the jobs (running servers or workers do them).
+        #[arg(long)]
+        no_run: bool,
+    },
     /// Remove staging files left by crashed uploads, and stored blobs no row references.
     Gc {
         /// Only orphan blobs last written more than this many hours ago go.
@@ -142,6 +159,19 @@ fn main() -> ExitCode {
                     public,
                     no_process,
                 } => cli::import::run(settings, &paths, public, !no_process).await,
+                Command::Analyse {
+                    all,
+                    missing: _,
+                    kinds,
+                    no_run,
+                } => {
+                    let scope = if all {
+                        cli::analyse::Scope::All
+                    } else {
+                        cli::analyse::Scope::Missing
+                    };
+                    cli::analyse::run(settings, scope, &kinds, no_run).await
+                }
                 Command::Gc { orphan_age_hours } => {
                     let age = std::time::Duration::from_secs(orphan_age_hours * 3600);
                     cli::gc::run(settings, age).await

@@ -20,7 +20,7 @@ use uuid::Uuid;
 /// Every table, parents before children, as the foreign keys require. The outbox comes
 /// last: the rows copied before it fire PostgreSQL's event triggers, whose events are
 /// not news and are dropped for the source's own outbox.
-const TABLES: [&str; 22] = [
+const TABLES: [&str; 25] = [
     "namespace",
     "\"user\"",
     "api_token",
@@ -34,6 +34,9 @@ const TABLES: [&str; 22] = [
     "upload_session",
     "tag",
     "asset_tag",
+    "asset_tag_rejection",
+    "asset_analysis",
+    "asset_embedding",
     "collection",
     "collection_item",
     "usage",

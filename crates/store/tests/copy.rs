@@ -66,6 +66,7 @@ async fn populate(store: &dyn MetadataStore) -> Vec<AssetId> {
         text: None,
         phash: None,
         transcodes: Vec::new(),
+        analyse: false,
     };
     store.record_processed(lease, processed).await.unwrap();
     let tag = BulkAction::Tag {

@@ -5,8 +5,10 @@
 //! - `process`: the processing job of each asset kind (facts, picture variants, text).
 //! - `transcode`: one video or audio rendition, with live progress and cancel.
 //! - `results`: storing variant bytes and recording them.
+//! - `analyse`: the analysers' results and automatic tags.
 #![deny(missing_docs)]
 
+mod analyse;
 mod process;
 mod results;
 mod transcode;
@@ -187,6 +189,7 @@ async fn run(context: &WorkerContext, job: &Job, lease: Lease) -> Result<Done, F
     };
     match &job.payload {
         JobPayload::Transcode { profile } => transcode::run(context, profile, lease, &asset).await,
+        JobPayload::Analyse { analysers } => analyse::run(catalog, lease, &asset, analysers).await,
         JobPayload::ProcessImage
         | JobPayload::ProcessVideo
         | JobPayload::ProcessAudio

@@ -124,6 +124,7 @@ pub(super) async fn record_processed(
         text: output.text,
         phash: output.phash,
         transcodes: output.transcodes,
+        analyse: catalog.settings.analysis.enabled,
     };
     let recorded = catalog
         .store

@@ -13,7 +13,7 @@
 pub mod access;
 pub mod derivatives;
 pub mod responsive;
-mod source;
+pub(crate) mod source;
 pub mod urls;
 mod watermarks;
 

@@ -84,7 +84,7 @@ impl Settings {
         }
         // Only variables that name a setting: others with the prefix (a test's
         // MEDIALIB_CORPUS, say) are not typos in the configuration.
-        const KEYS: [&str; 18] = [
+        const KEYS: [&str; 26] = [
             "listen",
             "data_dir",
             "database_",
@@ -103,6 +103,14 @@ impl Settings {
             "signing__",
             "sessions__",
             "delivery__",
+            "storage_url",
+            "ui__",
+            "transforms__",
+            "metrics__",
+            "webhooks__",
+            "retention__",
+            "graphql__",
+            "analysis__",
         ];
         figment = figment.merge(
             Env::prefixed("MEDIALIB_")
@@ -179,6 +187,7 @@ impl Settings {
         }
         self.signing.validate()?;
         self.transforms.validate()?;
+        self.analysis.validate()?;
         let formats = &self.images.formats;
         let known = [OutputFormat::Webp, OutputFormat::Jpeg, OutputFormat::Avif];
         if !formats.contains(&OutputFormat::Webp)
@@ -299,10 +308,17 @@ mod tests {
             )?;
             jail.set_env("MEDIALIB_LIMITS__MAX_IMAGE_SIDE", "640");
             jail.set_env("MEDIALIB_CORPUS", "/not/a/setting");
+            // Every section can be set so, not only the first ones.
+            jail.set_env("MEDIALIB_STORAGE_URL", "file:///srv/blobs");
+            jail.set_env("MEDIALIB_TRANSFORMS__MAX_SIDE", "2048");
+            jail.set_env("MEDIALIB_ANALYSIS__ENABLED", "false");
             let s = Settings::load(None).expect("loads");
             assert_eq!(s.listen.port(), 9000);
             assert_eq!(s.limits.max_image_side, 640);
             assert_eq!(s.limits.max_image_pixels, 100_000_000);
+            assert_eq!(s.storage_url.as_deref(), Some("file:///srv/blobs"));
+            assert_eq!(s.transforms.max_side, 2048);
+            assert!(!s.analysis.enabled);
             Ok(())
         });
     }

@@ -5,9 +5,10 @@
 //! `MEDIALIB_LISTEN=127.0.0.1:9000`, `MEDIALIB_LIMITS__MAX_UPLOAD_BYTES=1048576`.
 //!
 //! This module is the settings' shape and defaults (the serving sections in `serving`,
-//! storage in `storage`, transforms in `transforms`); `load` reads the layers and checks
-//! the result.
+//! storage in `storage`, transforms in `transforms`, analysis in `analysis`); `load`
+//! reads the layers and checks the result.
 
+mod analysis;
 mod load;
 mod serving;
 mod storage;
@@ -19,6 +20,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use analysis::AnalysisSettings;
 pub use load::ConfigError;
 pub use serving::{
     DeliveryMode, DeliverySettings, GraphqlSettings, MetricsSettings, SessionSettings, SigningKey,
@@ -115,6 +117,8 @@ pub struct Settings {
     pub retention: RetentionSettings,
     /// The GraphQL API.
     pub graphql: GraphqlSettings,
+    /// Media intelligence: tags, places.
+    pub analysis: AnalysisSettings,
 }
 
 /// Retention for unused media: assets used nowhere and not viewed for a number of days go
@@ -357,6 +361,7 @@ impl Default for Settings {
             graphql: GraphqlSettings::default(),
             webhooks: WebhookSettings::default(),
             retention: RetentionSettings::default(),
+            analysis: AnalysisSettings::default(),
         }
     }
 }

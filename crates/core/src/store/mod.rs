@@ -15,10 +15,12 @@
 //!   [`audit`]: the audit log;
 //! - [`derivatives`]: [`DerivativeStore`] (stored transform results).
 //! - [`webhooks`]: [`WebhookStore`] (endpoints, the event outbox, deliveries).
+//! - [`analysis`]: [`AnalysisStore`] (analysers' results, automatic tags and their review).
 //!
 //! Upload sessions ([`UploadSession`]) are recorded here too; their bytes are not.
 
 pub mod access;
+pub mod analysis;
 pub mod analytics;
 pub mod audit;
 pub mod derivatives;
@@ -34,6 +36,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 pub use access::*;
+pub use analysis::*;
 pub use analytics::*;
 pub use audit::*;
 pub use derivatives::*;
@@ -183,6 +186,8 @@ pub struct Processed {
     pub phash: Option<u64>,
     /// Transcode profiles to queue as jobs, in the same transaction.
     pub transcodes: Vec<String>,
+    /// Queue an `analyse` job (every enabled analyser), in the same transaction.
+    pub analyse: bool,
 }
 
 /// Storage keys that are no longer referenced after a purge, for the caller to delete.
@@ -358,6 +363,7 @@ pub trait MetadataStore:
     + SessionStore
     + DerivativeStore
     + WebhookStore
+    + AnalysisStore
     + Send
     + Sync
     + 'static
@@ -375,6 +381,7 @@ impl<T> MetadataStore for T where
         + SessionStore
         + DerivativeStore
         + WebhookStore
+        + AnalysisStore
         + Send
         + Sync
         + 'static

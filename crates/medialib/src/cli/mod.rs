@@ -1,6 +1,7 @@
 //! One module per subcommand, plus logging set-up.
 
 pub mod access;
+pub mod analyse;
 pub mod backup;
 pub mod bench;
 pub mod db;

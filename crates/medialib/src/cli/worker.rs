@@ -23,6 +23,8 @@ pub enum Work {
     Model3d,
     /// Video and audio renditions (ffmpeg).
     Transcode,
+    /// Analysis of processed assets (tags, places, labels).
+    Analyse,
 }
 
 impl Work {
@@ -34,6 +36,7 @@ impl Work {
             Work::Document => JobKind::ProcessDocument,
             Work::Model3d => JobKind::ProcessModel,
             Work::Transcode => JobKind::Transcode,
+            Work::Analyse => JobKind::Analyse,
         }
     }
 }

@@ -210,6 +210,30 @@ pub async fn all_ready(base: &str, ids: &[String]) -> Vec<Value> {
     }
 }
 
+/// [`all_ready`], and then until every job of every asset has ended (analysis runs after
+/// processing).
+pub async fn all_settled(base: &str, ids: &[String]) -> Vec<Value> {
+    let started = Instant::now();
+    loop {
+        let assets = all_ready(base, ids).await;
+        let running = |a: &Value| {
+            a["jobs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|j| j["status"] == "queued" || j["status"] == "running")
+        };
+        if !assets.iter().any(running) {
+            return assets;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(180),
+            "jobs still waiting: {assets:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Sends SIGTERM to `process` and waits (at most `within`) for it to exit.
 pub async fn terminate(process: &mut Process, within: Duration) -> std::process::ExitStatus {
     let pid = process.0.id().to_string();

@@ -34,9 +34,15 @@ async fn worker_processes_run_the_jobs_of_their_kinds_and_stop_on_sigterm() {
     );
     for asset in all_ready(&base, &ids).await {
         let jobs = asset["jobs"].as_array().unwrap();
-        assert_eq!(jobs.len(), 1, "{asset}");
+        assert_eq!(jobs[0]["kind"], "process_image", "{asset}");
         assert_eq!(jobs[0]["attempts"], 1, "each job ran once: {asset}");
         assert_eq!(jobs[0]["status"], "succeeded");
+        // Processing queued the analysis, which a worker of images does not take.
+        assert_eq!(jobs.len(), 2, "{asset}");
+        assert_eq!(
+            (&jobs[1]["kind"], &jobs[1]["status"]),
+            (&"analyse".into(), &"queued".into())
+        );
     }
 
     // An idle worker stops at once.

@@ -4,8 +4,10 @@
 //! - this module: assets, variants and jobs;
 //! - [`organise`] — tags, collections, usage and bulk results;
 //! - [`analytics`] — reports;
+//! - [`analysis`] — analysers' results;
 //! - [`schema`] — schemas for values the Rust types do not describe.
 
+pub mod analysis;
 pub mod analytics;
 pub mod organise;
 pub(crate) mod schema;
@@ -17,6 +19,7 @@ use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 
 use crate::state::Urls;
+pub use analysis::AnalysisDto;
 pub use organise::AssetTagDto;
 
 /// Formats a timestamp as RFC 3339 (UTC).
@@ -118,6 +121,10 @@ pub struct AssetDto {
     /// Present on single-asset responses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jobs: Option<Vec<JobDto>>,
+    /// Each analyser's latest result, by analyser (`facts`, `places`, `labels`). Present on
+    /// single-asset responses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<std::collections::BTreeMap<&'static str, AnalysisDto>>,
     /// Related URLs.
     pub links: Links,
     /// Present on upload results: whether the bytes were already stored.
@@ -164,9 +171,10 @@ pub struct VariantDto {
 pub struct JobDto {
     /// UUIDv7.
     pub id: String,
-    /// `process_image`, `process_video`, …, `transcode`.
+    /// `process_image`, `process_video`, …, `transcode`, `analyse`.
     pub kind: &'static str,
-    /// The transcode profile (`transcode` jobs).
+    /// The transcode profile (`transcode` jobs), or the analysers an `analyse` job runs
+    /// when it names some (`places,facts`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
     /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
@@ -193,7 +201,7 @@ impl JobDto {
         Self {
             id: job.id.to_string(),
             kind: job.payload.kind().as_str(),
-            profile: job.payload.profile().map(str::to_owned),
+            profile: job.payload.profile(),
             status: job.status.as_str(),
             progress: job.progress,
             attempts: job.attempts,
@@ -281,6 +289,8 @@ impl AssetDto {
                 .map(|v| VariantDto::from_variant(urls, v))
                 .collect(),
             jobs: jobs.map(|jobs| jobs.iter().map(JobDto::from_job).collect()),
+            // Filled by the single-asset routes, which read it.
+            analysis: None,
             links: Links {
                 original: urls.url(&original_path(a)),
                 variants: format!("{this}/variants"),

@@ -291,12 +291,13 @@ impl JobNode {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
-    /// `process_image`, …, `transcode`.
+    /// `process_image`, …, `transcode`, `analyse`.
     async fn kind(&self) -> &'static str {
         self.0.payload.kind().as_str()
     }
-    /// The transcode profile (`transcode` jobs).
-    async fn profile(&self) -> Option<&str> {
+    /// The transcode profile (`transcode` jobs), or the analysers an `analyse` job runs
+    /// when it names some (`places,facts`).
+    async fn profile(&self) -> Option<String> {
         self.0.payload.profile()
     }
     async fn status(&self) -> JobState {

@@ -14,11 +14,11 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::{ApiJson, ApiQuery, parse_id};
 use crate::auth::Auth;
 use crate::dto::Items;
-use crate::dto::{AssetDto, FocalPointDto, VariantDto};
+use crate::dto::{AnalysisDto, AssetDto, FocalPointDto, VariantDto};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-/// Renders an asset with its variants, tags and jobs.
+/// Renders an asset with its variants, tags, jobs and analysis.
 pub(crate) async fn render(state: &AppState, asset: &Asset) -> Result<AssetDto, ApiError> {
     let details = assets::details(&state.catalog, asset).await?;
     let mut names = assets::uploader_names(&state.catalog, std::slice::from_ref(asset)).await?;
@@ -30,6 +30,7 @@ pub(crate) async fn render(state: &AppState, asset: &Asset) -> Result<AssetDto, 
         Some(&details.jobs),
     );
     dto.uploaded_by_name = asset.uploaded_by.and_then(|u| names.remove(&u));
+    dto.analysis = Some(AnalysisDto::by_analyser(&details.analyses));
     Ok(dto)
 }
 

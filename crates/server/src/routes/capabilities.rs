@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use medialib_app::capabilities::{self, Capabilities};
+use medialib_app::capabilities::{self, Availability, Capabilities};
 use medialib_core::Fit;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -157,7 +157,7 @@ pub(crate) struct FeaturesDto {
     signed_urls: bool,
     webhooks: bool,
     import: bool,
-    /// Auto-tags, OCR, faces.
+    /// Analysis runs after processing (`analysis.enabled`); `analysers` says which can.
     analysis: bool,
     /// `/metrics` needs its own bearer token.
     metrics_token: bool,
@@ -178,6 +178,19 @@ pub(crate) struct CapabilitiesDto {
     profiles: Vec<ProfileDto>,
     transforms: TransformsDto,
     features: FeaturesDto,
+    analysers: Vec<AnalyserDto>,
+}
+
+/// One analyser and whether it can run here.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AnalyserDto {
+    /// `facts`, `places`, `labels`.
+    name: &'static str,
+    /// `ready`; `disabled` (not in `analysis.analysers`, or analysis is off); or
+    /// `unavailable` (its model is not installed: `reason` says which file).
+    state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
 }
 
 /// `GET /api/v1/capabilities`: the accepted formats per kind with their extensions, the
@@ -293,5 +306,21 @@ fn render(state: &AppState, c: Capabilities) -> CapabilitiesDto {
             analysis: c.features.analysis,
             metrics_token: c.features.metrics_token,
         },
+        analysers: c
+            .analysers
+            .into_iter()
+            .map(|(analyser, availability)| {
+                let (state, reason) = match availability {
+                    Availability::Ready => ("ready", None),
+                    Availability::Disabled => ("disabled", None),
+                    Availability::Unavailable(why) => ("unavailable", Some(why)),
+                };
+                AnalyserDto {
+                    name: analyser.as_str(),
+                    state,
+                    reason,
+                }
+            })
+            .collect(),
     }
 }

@@ -6,7 +6,8 @@
 //! - `signed_url`: signed delivery URLs for private assets.
 //! - `bulk`: one action on many assets.
 //! - `tags`, `collections`, `usage`: organising.
-//! - `duplicates`: near-duplicate groups.
+//! - `duplicates`: near-duplicate groups; `analysis`: rerunning the analysers, accepting
+//!   and rejecting automatic tags; `similar`: similar media.
 //! - `analytics`: reports.
 //! - `upload`: multipart upload (resumable uploads are [`crate::tus`]); `chunked`:
 //!   chunked uploads by index.
@@ -28,6 +29,7 @@
 //! - `rate`: rate limits per token, for uploads and for the rest of the API.
 
 mod accounts;
+mod analysis;
 mod analytics;
 pub(crate) mod assets;
 mod audit;
@@ -51,6 +53,7 @@ mod rate;
 mod search;
 pub(crate) mod session;
 mod signed_url;
+mod similar;
 mod tags;
 mod tokens;
 mod transforms;
@@ -149,6 +152,10 @@ fn documented(
         .routes(routes!(derivatives::delete_one))
         .routes(routes!(tags::assign))
         .routes(routes!(tags::unassign))
+        .routes(routes!(analysis::accept))
+        .routes(routes!(analysis::reject))
+        .routes(routes!(analysis::analyse))
+        .routes(routes!(similar::similar))
         .routes(routes!(usage::list, usage::record, usage::remove))
         .routes(routes!(tags::list, tags::create))
         .routes(routes!(tags::get, tags::patch, tags::delete))

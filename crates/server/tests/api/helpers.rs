@@ -77,6 +77,8 @@ pub fn settings(data_dir: &Path, database: Option<&str>, storage: Option<&str>) 
     };
     settings.rate_limits.api_per_second = 0;
     settings.rate_limits.uploads_per_second = 0;
+    // The models and data sets scripts/setup.sh installs in the repository.
+    settings.analysis.models_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
     settings.storage_url = storage.map(str::to_owned);
     if let Some(url) = database {
         settings.database_url = Some(medialib_core::Secret::new(url.into()));

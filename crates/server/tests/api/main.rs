@@ -2,6 +2,7 @@
 //! PostgreSQL, blobs in S3; see `helpers`). Every test starts its own server on a free
 //! loopback port with a fresh data directory (`helpers::spawn_app`).
 
+mod analysis;
 mod audit;
 mod authorization;
 mod av;
@@ -27,6 +28,7 @@ mod rate_limits;
 mod samples;
 mod sessions;
 mod signed_urls;
+mod similar;
 mod sorting;
 mod suggestions;
 mod tenants;

@@ -69,7 +69,8 @@ async fn answer_dialog(browser: &Browser) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_actions_reorder_by_keyboard_trash_and_restore() {
-    let app = spawn_app().await;
+    // Editors' tags only: analysis's automatic ones are `api/analysis.rs`'s.
+    let app = spawn_app_with(|s| s.analysis.enabled = false, true).await;
     editor_with_password(&app, "curator").await;
     let browser = Browser::start().await;
     browser.sign_in(&app.base, "curator", PASSWORD).await;

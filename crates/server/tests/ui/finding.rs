@@ -7,7 +7,7 @@
 use serde_json::json;
 
 use crate::browser::Browser;
-use crate::helpers::{TOKEN, spawn_app};
+use crate::helpers::{TOKEN, spawn_app, spawn_app_with};
 use crate::library::signed_in_with_three;
 
 /// Chooses `value` in the Usage filter, as a click would.
@@ -114,7 +114,8 @@ async fn the_unused_filter_agrees_with_the_api() {
 /// choice stays in the address and comes back with it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tags_filter_all_or_any() {
-    let app = spawn_app().await;
+    // Editors' tags only: analysis's automatic ones are `api/analysis.rs`'s.
+    let app = spawn_app_with(|s| s.analysis.enabled = false, true).await;
     let (browser, ids) = signed_in_with_three(&app).await;
     for (id, tags) in [
         (&ids[0], json!(["Beach"])),

@@ -131,7 +131,7 @@ async fn try_create(pool: &PgPool, new: &NewAsset) -> Result<Option<IngestRecord
     Ok(Some(IngestRecord::Created { asset, job }))
 }
 
-async fn queue_job(
+pub(crate) async fn queue_job(
     tx: &mut sqlx::Transaction<'_, Postgres>,
     asset: AssetId,
     payload: &JobPayload,
@@ -397,7 +397,7 @@ pub(crate) async fn record_processed(
     if done.rows_affected() == 0 {
         return Ok(None);
     }
-    if !processed.transcodes.is_empty() {
+    if !processed.transcodes.is_empty() || processed.analyse {
         let max_attempts: i64 = sqlx::query_scalar(
             "SELECT coalesce(max(max_attempts), 1) FROM job WHERE asset_id = $1",
         )
@@ -405,10 +405,16 @@ pub(crate) async fn record_processed(
         .fetch_one(&mut *tx)
         .await
         .map_err(backend("read job attempts"))?;
-        for profile in &processed.transcodes {
-            let payload = JobPayload::Transcode {
+        let transcodes = processed
+            .transcodes
+            .iter()
+            .map(|profile| JobPayload::Transcode {
                 profile: profile.clone(),
-            };
+            });
+        let analyse = processed.analyse.then_some(JobPayload::Analyse {
+            analysers: Vec::new(),
+        });
+        for payload in transcodes.chain(analyse) {
             queue_job(&mut tx, id, &payload, max_attempts as u32, now).await?;
         }
     }

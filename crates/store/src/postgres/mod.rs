@@ -8,6 +8,7 @@
 //! says which and why).
 
 mod access;
+mod analysis;
 mod analytics;
 mod assets;
 mod audit;

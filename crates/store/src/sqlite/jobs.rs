@@ -126,9 +126,9 @@ pub(crate) async fn finish(
     let Some((final_status, asset_id, kind)) = row else {
         return Ok(false);
     };
-    // A failed transcode leaves the asset as it is: its original, poster and other
-    // renditions are still good.
-    if final_status == "failed" && kind != JobKind::Transcode.as_str() {
+    // A failed transcode or analysis leaves the asset as it is: its original, poster and
+    // other renditions are still good.
+    if final_status == "failed" && is_processing(&kind) {
         sqlx::query("UPDATE asset SET status = 'failed', error = ?, updated_at = ? WHERE id = ?")
             .bind(&error)
             .bind(now)
@@ -219,7 +219,7 @@ pub(crate) async fn cancel(pool: &SqlitePool, id: JobId) -> Result<Option<Job>, 
     .await
     .map_err(backend("cancel job"))?;
     if let Some((asset_id, kind)) = cancelled
-        && kind != JobKind::Transcode.as_str()
+        && is_processing(&kind)
     {
         // Without its processing the asset has no facts or variants: say why.
         sqlx::query(
@@ -305,4 +305,10 @@ pub(crate) async fn queue_depth(pool: &SqlitePool) -> Result<Vec<QueueDepth>, St
     .await
     .map_err(backend("count jobs by kind"))?;
     crate::decode::queue_depth(rows)
+}
+
+/// Whether a stored job kind is an asset's processing job, whose failure or cancel fails
+/// the asset (transcodes and analysis leave it as it is).
+fn is_processing(kind: &str) -> bool {
+    kind.parse::<JobKind>().is_ok_and(JobKind::is_processing)
 }

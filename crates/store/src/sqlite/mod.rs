@@ -6,6 +6,7 @@
 //! - `bulk`: actions on many assets at once, and the trash purge.
 //! - `tags`, `collections`, `usage`: how editors organise assets.
 //! - `analytics`: delivery counts and reports.
+//! - `analysis`: analysers' results, automatic tags and their review.
 //! - `jobs`: the job queue (claims under fenced leases, finish, cancel).
 //! - `holds`: holds on originals that order uploads and purges across processes.
 //! - `stored`: the blobs the metadata references, in storage-key order.
@@ -13,6 +14,7 @@
 //! - `uploads`: resumable upload sessions.
 
 mod access;
+mod analysis;
 mod analytics;
 mod assets;
 mod audit;

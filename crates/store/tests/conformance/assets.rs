@@ -168,6 +168,7 @@ pub(crate) async fn processing_results_record_facts_variants_and_placeholders(st
         text: None,
         phash: None,
         transcodes: Vec::new(),
+        analyse: false,
     };
     let gone = process(&*store, a.id, processed(&["small", "large"])).await;
     assert!(gone.keys.is_empty());

@@ -38,6 +38,7 @@ fn video_processed(transcodes: &[&str]) -> Processed {
         text: Some("words to find".into()),
         phash: None,
         transcodes: transcodes.iter().map(|t| t.to_string()).collect(),
+        analyse: false,
     }
 }
 

@@ -12,6 +12,7 @@ use medialib_core::{
 use medialib_store::{PgStore, SqliteStore};
 
 mod access;
+mod analysis;
 mod analytics;
 mod assets;
 mod audit;
@@ -77,6 +78,10 @@ macro_rules! contract {
                 an_empty_namespace_reports_nothing_stored,
                 retention_takes_old_unused_unviewed_live_assets,
                 concurrent_batches_of_deliveries_all_count,
+            },
+            analysis = analysis {
+                analysis_results_and_automatic_tags_follow_the_latest_run,
+                backfills_page_through_ready_assets_and_skip_the_trash,
             },
             audit = audit {
                 audit_events_read_newest_first_per_namespace_with_filters,
@@ -205,6 +210,7 @@ pub(crate) fn image_processed() -> Processed {
         text: None,
         phash: None,
         transcodes: Vec::new(),
+        analyse: false,
     }
 }
 

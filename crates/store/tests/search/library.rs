@@ -249,6 +249,7 @@ impl Library {
             text: text.clone(),
             phash: None,
             transcodes: Vec::new(),
+            analyse: false,
         };
         // Claims reach older jobs first: those of assets left unprocessed stay claimed,
         // which leaves their assets processing, as the model says.

@@ -16,10 +16,13 @@
 //!   `search` library.
 //! - `load`: uploaders and readers at once for minutes; latency, errors, memory and
 //!   the queue's drain (no reference: the server against itself over time).
+//! - `analyse`: the analysers' CPU time on a 12 MP photo, in-process, and the labels
+//!   model against onnxruntime.
 //!
-//! Each starts `medialib serve` as a child process on a fresh data directory (`search`:
+//! Most start `medialib serve` as a child process on a fresh data directory (`search`:
 //! one it seeded first), so the server's timings and memory are its own.
 
+mod analyse;
 mod delivery;
 mod graphql;
 mod image;
@@ -77,6 +80,9 @@ enum Which {
     /// Concurrent uploaders (multipart and tus) and readers (variants, originals,
     /// searches, transforms, listings) for minutes: latency, errors, RSS, queue drain.
     Load(load::Options),
+    /// The analysers' CPU time on a 12 MP photo, and the labels model against
+    /// onnxruntime.
+    Analyse(analyse::Options),
 }
 
 /// Runs the chosen benchmark and prints a Markdown report.
@@ -92,6 +98,7 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
         Which::Transform(o) => transform::run(o).await,
         Which::Graphql(o) => graphql::run(o).await,
         Which::Load(o) => load::run(o).await,
+        Which::Analyse(o) => analyse::run(settings, o).await,
     }
 }
 

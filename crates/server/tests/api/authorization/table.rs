@@ -141,6 +141,28 @@ pub(super) fn table() -> Vec<Row> {
             None,
             [401, 403, 204, 204, 204, 404],
         ),
+        // The fixture's tag is a user tag: callers allowed to review learn it is no
+        // automatic one.
+        row(
+            M::POST,
+            "/api/v1/assets/{id}/tags/{slug}/accept",
+            None,
+            [401, 403, 404, 403, 404, 404],
+        ),
+        row(
+            M::POST,
+            "/api/v1/assets/{id}/tags/{slug}/reject",
+            None,
+            [401, 403, 404, 403, 404, 404],
+        ),
+        // The fixture asset is still processing (no workers): nothing to analyse yet.
+        row(
+            M::POST,
+            "/api/v1/assets/{id}/analyse",
+            None,
+            [401, 403, 409, 403, 409, 404],
+        ),
+        row(M::GET, "/api/v1/assets/{id}/similar", None, READ),
         row(M::GET, "/api/v1/assets/{id}/usage", None, READ),
         row(
             M::POST,

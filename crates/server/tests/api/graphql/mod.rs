@@ -108,6 +108,8 @@ async fn a_client_uploads_files_watches_them_process_then_finds_and_pages_them()
                 ops: "w_400,h_300,c_fill".into(),
             };
             s.transforms.presets.insert("card".into(), card);
+            // Editors' tags only: analysis's automatic ones are `analysis.rs`'s.
+            s.analysis.enabled = false;
         },
         true,
     )

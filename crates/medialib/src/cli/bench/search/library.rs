@@ -463,6 +463,7 @@ fn processed(
         text,
         phash: None,
         transcodes: Vec::new(),
+        analyse: false,
     }
 }
 

@@ -1,0 +1,94 @@
+//! `GET /api/v1/assets/{id}/similar`: assets that look like one asset, each with why.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use medialib_app::similar::{self, Reason};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::assets::render_page;
+use super::extract::{ApiQuery, parse_id};
+use crate::auth::Auth;
+use crate::dto::{AssetDto, Items};
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SimilarParams {
+    /// Results, 1–100; default 12.
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<u32>,
+}
+
+/// Why a result is there: `looks_alike` (with `similarity`, the embeddings' cosine, 0–1),
+/// `near_duplicate` (with `bits`, the perceptual hashes' distance), `shared_tags` (with
+/// `tags`) or `same_collection` (with `collections`).
+#[derive(Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(crate) enum ReasonDto {
+    LooksAlike { similarity: f64 },
+    NearDuplicate { bits: u32 },
+    SharedTags { tags: Vec<String> },
+    SameCollection { collections: Vec<String> },
+}
+
+/// One similar asset.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SimilarDto {
+    asset: AssetDto,
+    /// Higher is more similar: the cosine similarity plus bonuses for a near-duplicate
+    /// picture (0.2), each shared tag (0.02, up to 5) and a shared collection (0.05).
+    score: f64,
+    /// The strongest first.
+    reasons: Vec<ReasonDto>,
+}
+
+/// `GET /api/v1/assets/{id}/similar?limit=12`: the live assets whose pictures look most
+/// like this one's (by the labels model's embedding), a near-duplicate picture, shared
+/// tags and shared collections adding to the score; most similar first. Empty until the
+/// asset is analysed.
+#[utoipa::path(
+    operation_id = "assets_similar",
+    get,
+    path = "/assets/{id}/similar",
+    tag = "assets",
+    params(("id" = String, Path, format = Uuid, description = "asset id (UUIDv7)"), SimilarParams),
+    responses(
+        (status = 200, description = "similar assets, most similar first", body = Items<SimilarDto>),
+        (status = 400, description = "a bad query parameter", body = ErrorBody),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 404, description = "not found (also for another namespace's)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn similar(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiQuery(params): ApiQuery<SimilarParams>,
+) -> Result<Json<Items<SimilarDto>>, ApiError> {
+    let id = parse_id(&id, "asset")?;
+    let found = similar::similar(&state.catalog, &auth, id, params.limit.unwrap_or(12)).await?;
+    let assets: Vec<_> = found.iter().map(|s| s.asset.clone()).collect();
+    let rendered = render_page(&state, &assets).await?;
+    let items = found
+        .into_iter()
+        .zip(rendered)
+        .map(|(s, asset)| SimilarDto {
+            asset,
+            score: s.score,
+            reasons: s.reasons.into_iter().map(reason).collect(),
+        })
+        .collect();
+    Ok(Json(Items { items }))
+}
+
+fn reason(r: Reason) -> ReasonDto {
+    match r {
+        Reason::LooksAlike { similarity } => ReasonDto::LooksAlike { similarity },
+        Reason::NearDuplicate { bits } => ReasonDto::NearDuplicate { bits },
+        Reason::SharedTags { tags } => ReasonDto::SharedTags { tags },
+        Reason::SameCollection { collections } => ReasonDto::SameCollection { collections },
+    }
+}

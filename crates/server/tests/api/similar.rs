@@ -1,0 +1,111 @@
+//! Similar media over HTTP: a resized, re-encoded copy of a photo ranks first, with why;
+//! unrelated photos rank below it.
+
+use std::io::Cursor;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::helpers::{TestApp, corpus, spawn_app};
+
+const WAIT: Duration = Duration::from_secs(90);
+
+/// Uploads `bytes` as `name`; its id.
+async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> String {
+    let (status, asset) = app.upload_bytes(name, bytes).await;
+    assert_eq!(status, 201, "{asset}");
+    asset["id"].as_str().unwrap().to_owned()
+}
+
+/// Waits until every asset's analysis has succeeded.
+async fn all_analysed(app: &TestApp, ids: &[String]) {
+    let start = Instant::now();
+    for id in ids {
+        loop {
+            let (_, asset) = app.get_json(&format!("/api/v1/assets/{id}")).await;
+            let analysed = asset["jobs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|j| j["kind"] == "analyse" && j["status"] == "succeeded");
+            if analysed {
+                break;
+            }
+            assert!(start.elapsed() < WAIT, "not analysed: {asset}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+fn similarity(item: &Value) -> f64 {
+    item["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "looks_alike")
+        .and_then(|r| r["similarity"].as_f64())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn a_resized_reencoded_copy_ranks_first_and_unrelated_photos_below() {
+    let app = spawn_app().await;
+    let read = |path: &str| std::fs::read(corpus().join(path)).unwrap();
+    // An autumn mountain above parked cars, and the same photo at 60 % as a quality-70 JPEG.
+    let photo = read("images/camera/exif-org_olympus-c960.jpg");
+    let decoded = image::load_from_memory(&photo).unwrap();
+    let (w, h) = (decoded.width() * 3 / 5, decoded.height() * 3 / 5);
+    let smaller = decoded.resize_exact(w, h, image::imageops::FilterType::Triangle);
+    let mut copy = Vec::new();
+    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(Cursor::new(&mut copy), 70);
+    smaller.write_with_encoder(encoder).unwrap();
+
+    let original = upload(&app, "mountain.jpg", photo).await;
+    let copy = upload(&app, "mountain-small.jpg", copy).await;
+    let mut unrelated = Vec::new();
+    for (name, path) in [
+        ("cat.jpg", "images-bad/lying_ext_jpeg_named.heic"),
+        ("beach.jpg", "images/jpeg/progressive_icc.jpg"),
+        ("bus.jpg", "images/camera/Nikon_COOLPIX_P1.jpg"),
+        ("lizard.jpg", "images/camera/Kodak_CX7530.jpg"),
+    ] {
+        unrelated.push(upload(&app, name, read(path)).await);
+    }
+    let mut all = vec![original.clone(), copy.clone()];
+    all.extend(unrelated.iter().cloned());
+    all_analysed(&app, &all).await;
+
+    let (status, found) = app
+        .get_json(&format!("/api/v1/assets/{original}/similar?limit=10"))
+        .await;
+    assert_eq!(status, 200, "{found}");
+    let items = found["items"].as_array().unwrap();
+    assert_eq!(items[0]["asset"]["id"], copy.as_str(), "{found}");
+    let kinds: Vec<&str> = items[0]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds[..2], ["near_duplicate", "looks_alike"], "{found}");
+    assert!(similarity(&items[0]) > 0.9, "{found}");
+    assert!(
+        !items.iter().any(|i| i["asset"]["id"] == original.as_str()),
+        "an asset is not similar to itself"
+    );
+    for item in &items[1..] {
+        assert!(unrelated.contains(&item["asset"]["id"].as_str().unwrap().to_owned()));
+        assert!(
+            similarity(item) < 0.8 && item["score"].as_f64() < items[0]["score"].as_f64(),
+            "{item}"
+        );
+    }
+
+    let (status, bad) = app
+        .get_json(&format!("/api/v1/assets/{original}/similar?limit=0"))
+        .await;
+    assert_eq!(
+        (status, &bad["error"]["code"]),
+        (400, &"invalid_query".into())
+    );
+}

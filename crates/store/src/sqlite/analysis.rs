@@ -1,0 +1,265 @@
+//! Analysis results, automatic tags and their review.
+
+use async_trait::async_trait;
+use medialib_core::analysis::{
+    Analyser, Analysis, AnalysisOutcome, Embedding, SuggestedTag, TagReview,
+};
+use medialib_core::organise::TagSource;
+use medialib_core::store::AnalysisStore;
+use medialib_core::{AssetId, JobId, JobPayload, Lease, NamespaceId, StoreError};
+use sqlx::{QueryBuilder, Sqlite};
+
+use super::assets::{id_bytes, queue_job};
+use super::rows::{from_ms, get, now_ms, to_ms, uuid};
+use super::{SqliteStore, backend, begin_write, jobs, tags};
+
+#[async_trait]
+impl AnalysisStore for SqliteStore {
+    async fn record_analysis(
+        &self,
+        lease: Lease,
+        results: &[Analysis],
+        suggested: &[SuggestedTag],
+        embedding: Option<&Embedding>,
+    ) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let mut tx = begin_write(&self.pool).await?;
+        // Ending the job first makes the lease check and the writes one atomic step.
+        let Some(asset) = jobs::end_under_lease(&mut tx, lease, now).await? else {
+            return Ok(false);
+        };
+        let ns: Option<i64> = sqlx::query_scalar("SELECT namespace_id FROM asset WHERE id = ?")
+            .bind(id_bytes(asset))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend("read asset"))?;
+        let Some(ns) = ns else {
+            return Ok(false);
+        };
+        for result in results {
+            sqlx::query(
+                "INSERT INTO asset_analysis (asset_id, analyser, model, outcome, analysed_at)
+                 VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT (asset_id, analyser) DO UPDATE SET model = excluded.model,
+                    outcome = excluded.outcome, analysed_at = excluded.analysed_at",
+            )
+            .bind(id_bytes(asset))
+            .bind(result.analyser.as_str())
+            .bind(&result.model)
+            .bind(encode(&result.outcome)?)
+            .bind(to_ms(result.analysed_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend("record analysis"))?;
+        }
+        if let Some(embedding) = embedding {
+            sqlx::query(
+                "INSERT INTO asset_embedding (asset_id, model, vector, created_at)
+                 VALUES (?, ?, ?, ?)
+                 ON CONFLICT (asset_id) DO UPDATE SET model = excluded.model,
+                    vector = excluded.vector, created_at = excluded.created_at",
+            )
+            .bind(id_bytes(asset))
+            .bind(&embedding.model)
+            .bind(&embedding.values)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend("record embedding"))?;
+        }
+        sqlx::query("DELETE FROM asset_tag WHERE asset_id = ? AND source = 'auto'")
+            .bind(id_bytes(asset))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend("replace automatic tags"))?;
+        for tag in suggested {
+            let ids =
+                tags::ensure(&mut tx, NamespaceId(ns), std::slice::from_ref(&tag.name)).await?;
+            let rejected: Option<i64> = sqlx::query_scalar(
+                "SELECT tag_id FROM asset_tag_rejection WHERE asset_id = ? AND tag_id = ?",
+            )
+            .bind(id_bytes(asset))
+            .bind(ids[0].0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend("read rejected tags"))?;
+            if rejected.is_none() {
+                tags::assign(&mut tx, asset, &ids, TagSource::Auto, Some(tag.confidence)).await?;
+            }
+        }
+        tx.commit().await.map_err(backend("commit"))?;
+        Ok(true)
+    }
+
+    async fn embeddings(
+        &self,
+        namespace: NamespaceId,
+    ) -> Result<Vec<(AssetId, Embedding)>, StoreError> {
+        let rows: Vec<(Vec<u8>, String, Vec<u8>)> = sqlx::query_as(
+            "SELECT e.asset_id, e.model, e.vector FROM asset_embedding e
+             JOIN asset a ON a.id = e.asset_id
+             WHERE a.namespace_id = ? AND a.deleted_at IS NULL ORDER BY e.asset_id",
+        )
+        .bind(namespace.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend("read embeddings"))?;
+        rows.into_iter()
+            .map(|(id, model, values)| Ok((AssetId(uuid(id)?), Embedding { model, values })))
+            .collect()
+    }
+
+    async fn embeddings_version(&self, namespace: NamespaceId) -> Result<(u64, i64), StoreError> {
+        let (count, newest): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT count(*), max(e.created_at) FROM asset_embedding e
+             JOIN asset a ON a.id = e.asset_id WHERE a.namespace_id = ?",
+        )
+        .bind(namespace.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend("count embeddings"))?;
+        Ok((count as u64, newest.unwrap_or(0)))
+    }
+
+    async fn analyses(&self, asset: AssetId) -> Result<Vec<Analysis>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT analyser, model, outcome, analysed_at FROM asset_analysis WHERE asset_id = ?",
+        )
+        .bind(id_bytes(asset))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend("read analyses"))?;
+        let mut analyses = Vec::with_capacity(rows.len());
+        for row in &rows {
+            // Results of analysers this version does not know are left out.
+            let Ok(analyser) = get::<String>(row, "analyser")?.parse::<Analyser>() else {
+                continue;
+            };
+            analyses.push(Analysis {
+                analyser,
+                model: get(row, "model")?,
+                outcome: decode(&get::<String>(row, "outcome")?)?,
+                analysed_at: from_ms(get(row, "analysed_at")?),
+            });
+        }
+        analyses.sort_by_key(|a| a.analyser as u8);
+        Ok(analyses)
+    }
+
+    async fn queue_analyses(
+        &self,
+        assets: &[AssetId],
+        analysers: &[Analyser],
+        max_attempts: u32,
+    ) -> Result<Vec<JobId>, StoreError> {
+        let payload = JobPayload::Analyse {
+            analysers: analysers.to_vec(),
+        };
+        let now = now_ms();
+        let mut tx = begin_write(&self.pool).await?;
+        let mut queued = Vec::new();
+        for asset in assets {
+            let eligible: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM asset WHERE id = ?1 AND deleted_at IS NULL
+                    AND NOT EXISTS (SELECT 1 FROM job WHERE asset_id = ?1 AND kind = 'analyse'
+                                    AND status = 'queued')",
+            )
+            .bind(id_bytes(*asset))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend("check asset"))?;
+            if eligible.is_some() {
+                queued.push(queue_job(&mut tx, *asset, &payload, max_attempts, now).await?);
+            }
+        }
+        tx.commit().await.map_err(backend("commit"))?;
+        Ok(queued)
+    }
+
+    async fn assets_to_analyse(
+        &self,
+        missing: bool,
+        after: Option<AssetId>,
+        limit: u32,
+    ) -> Result<Vec<AssetId>, StoreError> {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT id FROM asset WHERE deleted_at IS NULL AND status = 'ready'
+                AND kind <> 'other'",
+        );
+        if missing {
+            qb.push(" AND NOT EXISTS (SELECT 1 FROM asset_analysis WHERE asset_id = asset.id)");
+        }
+        if let Some(after) = after {
+            qb.push(" AND id > ").push_bind(id_bytes(after));
+        }
+        qb.push(" ORDER BY id LIMIT ").push_bind(i64::from(limit));
+        let ids: Vec<Vec<u8>> = qb
+            .build_query_scalar()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend("list assets to analyse"))?;
+        ids.into_iter().map(|b| uuid(b).map(AssetId)).collect()
+    }
+
+    async fn review_tag(
+        &self,
+        asset: AssetId,
+        slug: &str,
+        review: TagReview,
+    ) -> Result<bool, StoreError> {
+        let mut tx = begin_write(&self.pool).await?;
+        let tag: Option<i64> = sqlx::query_scalar(
+            "SELECT at.tag_id FROM asset_tag at JOIN tag t ON t.id = at.tag_id
+             WHERE at.asset_id = ? AND t.slug = ? AND at.source = 'auto'",
+        )
+        .bind(id_bytes(asset))
+        .bind(slug)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend("find automatic tag"))?;
+        let Some(tag) = tag else {
+            return Ok(false);
+        };
+        match review {
+            TagReview::Accept => {
+                sqlx::query(
+                    "UPDATE asset_tag SET source = 'user', confidence = NULL
+                     WHERE asset_id = ? AND tag_id = ?",
+                )
+                .bind(id_bytes(asset))
+                .bind(tag)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend("accept tag"))?;
+            }
+            TagReview::Reject => {
+                sqlx::query("DELETE FROM asset_tag WHERE asset_id = ? AND tag_id = ?")
+                    .bind(id_bytes(asset))
+                    .bind(tag)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend("reject tag"))?;
+                sqlx::query(
+                    "INSERT INTO asset_tag_rejection (asset_id, tag_id, rejected_at)
+                     VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                )
+                .bind(id_bytes(asset))
+                .bind(tag)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend("record rejection"))?;
+            }
+        }
+        tx.commit().await.map_err(backend("commit"))?;
+        Ok(true)
+    }
+}
+
+fn encode(outcome: &AnalysisOutcome) -> Result<String, StoreError> {
+    serde_json::to_string(outcome).map_err(|e| StoreError::Backend(format!("encode analysis: {e}")))
+}
+
+fn decode(json: &str) -> Result<AnalysisOutcome, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Backend(format!("decode analysis: {e}")))
+}
