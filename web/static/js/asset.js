@@ -1,8 +1,10 @@
 // The asset page: a preview that fits the kind, "Use this media" (links, snippets and a
 // download ready to paste, `use.js`), the variants with copy-URL buttons, the
 // metadata (with a map link for GPS), where the asset is used, and editing: title, alt
-// text, description, public, the focal point, tags; move to the trash and restore.
+// text, description, public, the focal point, tags; move to the trash and restore; what
+// analysis found and assets that look alike (`analysis.js`).
 import "./frame.js";
+import { findings, lookalikes } from "./analysis.js";
 import { api } from "./api.js";
 import { ask, canWrite, copy, formatBytes, formatDate, formatDuration, h, toast } from "./dom.js";
 import { focalPicker } from "./focal.js";
@@ -206,9 +208,10 @@ async function usage(asset) {
   return section;
 }
 
-/** Tag chips with remove buttons and an input that adds (and creates) tags. */
+/** Tag chips with remove buttons and an input that adds (and creates) tags; automatic
+ * tags are shown apart, with the findings. */
 function tags(asset) {
-  const chips = asset.tags.map((t) =>
+  const chips = asset.tags.filter((t) => t.source !== "auto").map((t) =>
     h("span", { class: "chip" },
       h("a", { href: `/ui/?tags=${encodeURIComponent(t.slug)}` }, t.name),
       canWrite() ? h("button", { type: "button", "aria-label": `Remove tag ${t.name}`, onclick: () => change(() => api(`/assets/${asset.id}/tags/${encodeURIComponent(t.slug)}`, { method: "DELETE" }), `Removed ${t.name}`) }, "×") : null));
@@ -413,7 +416,7 @@ async function show() {
   document.title = `${asset.title} · medialib`;
   const key = focusKey();
   live = { overview: overview(asset), metadata: metadata(asset) };
-  const side = h("div", { class: "side" }, canWrite() ? editor(asset) : null, focal(asset), tags(asset), live.metadata, await usage(asset));
+  const side = h("div", { class: "side" }, canWrite() ? editor(asset) : null, focal(asset), tags(asset), findings(asset, change), live.metadata, await usage(asset), await lookalikes(asset));
   root.replaceChildren(live.overview, side);
   root.removeAttribute("aria-busy");
   refocus(key);

@@ -10,6 +10,7 @@ mod bench;
 mod browser;
 mod curate;
 mod finding;
+mod findings;
 mod focal;
 // The API tests' harness (server on a free port, corpus); not every helper is used here.
 #[allow(dead_code)]

@@ -1,0 +1,120 @@
+//! What analysis found, on the asset page: the place, the suggested tags an editor keeps
+//! or rejects, and the assets that look alike.
+
+use std::io::Cursor;
+use std::time::{Duration, Instant};
+
+use medialib_core::NamespaceId;
+use medialib_core::access::Role;
+use serde_json::Value;
+
+use crate::browser::Browser;
+use crate::helpers::{PASSWORD, TestApp, corpus, editor_with_password, join, spawn_app};
+
+/// Uploads `bytes` as `name` and waits for its analysis; the asset then.
+async fn analysed(app: &TestApp, name: &str, bytes: Vec<u8>) -> Value {
+    let (status, asset) = app.upload_bytes(name, bytes).await;
+    assert_eq!(status, 201, "{asset}");
+    let id = asset["id"].as_str().unwrap().to_owned();
+    let start = Instant::now();
+    loop {
+        let (_, asset) = app.get_json(&format!("/api/v1/assets/{id}")).await;
+        if asset["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|j| j["kind"] == "analyse" && j["status"] == "succeeded")
+        {
+            return asset;
+        }
+        assert!(start.elapsed() < Duration::from_secs(90), "{asset}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// `(slug, source)` of the asset's tags, from the API.
+async fn tags(app: &TestApp, id: &str) -> Vec<(String, String)> {
+    let (_, asset) = app.get_json(&format!("/api/v1/assets/{id}")).await;
+    asset["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["slug"].as_str().unwrap().into(),
+                t["source"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_editor_sees_the_place_keeps_and_rejects_suggestions_and_finds_lookalikes() {
+    let app = spawn_app().await;
+    // A photo taken in Florence, and the same photo at half size, re-encoded.
+    let photo = std::fs::read(corpus().join("images/camera/nikon_d70s_gps.jpg")).unwrap();
+    let half = image::load_from_memory(&photo)
+        .unwrap()
+        .thumbnail(744, 1120);
+    let mut copy = Vec::new();
+    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(Cursor::new(&mut copy), 75);
+    half.write_with_encoder(encoder).unwrap();
+    let asset = analysed(&app, "florence.jpg", photo).await;
+    let copy = analysed(&app, "florence-small.jpg", copy).await;
+    let id = asset["id"].as_str().unwrap();
+
+    let reviewer = editor_with_password(&app, "reviewer").await;
+    join(&app, reviewer, NamespaceId(1), Role::Admin).await;
+    let browser = Browser::start().await;
+    browser.sign_in(&app.base, "reviewer", PASSWORD).await;
+    browser.goto(&format!("{}/ui/assets/{id}", app.base)).await;
+    browser
+        .wait_until(
+            "the place",
+            "document.getElementById('place')?.textContent === 'Taken in Florence, Tuscany, Italy'",
+        )
+        .await;
+    let suggested = browser.texts("#suggested-tags .chip a").await;
+    assert!(
+        ["Florence", "Italy", "portrait"]
+            .iter()
+            .all(|t| suggested.contains(&t.to_string())),
+        "{suggested:?}"
+    );
+    assert!(
+        !browser
+            .texts("#asset-tags .chip a")
+            .await
+            .contains(&"Florence".to_string()),
+        "automatic tags are shown apart from the editors'"
+    );
+    browser
+        .wait_until(
+            "the copy among the lookalikes",
+            &format!(
+                "document.querySelector('#similar a')?.getAttribute('href') === '/ui/assets/{}'",
+                copy["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    browser.check_page("findings").await;
+
+    browser.click("[aria-label='Reject tag Florence']").await;
+    browser
+        .wait_until(
+            "Florence gone",
+            "![...document.querySelectorAll('#suggested-tags .chip a')].some((a) => a.textContent === 'Florence')",
+        )
+        .await;
+    browser.click("[aria-label='Keep tag Italy']").await;
+    browser
+        .wait_until(
+            "Italy among the editors' tags",
+            "[...document.querySelectorAll('#asset-tags .chip a')].some((a) => a.textContent === 'Italy')",
+        )
+        .await;
+    let now = tags(&app, id).await;
+    assert!(!now.iter().any(|(slug, _)| slug == "florence"), "{now:?}");
+    assert!(now.contains(&("italy".into(), "user".into())), "{now:?}");
+    browser.close().await;
+}

@@ -1,0 +1,63 @@
+// What analysis found, on the asset page: the place, what the picture shows, the
+// automatic tags to keep or reject, and assets that look alike.
+import { api } from "./api.js";
+import { canWrite, h } from "./dom.js";
+import { altOf, pickVariant } from "./thumbs.js";
+
+const percent = (p) => `${Math.round(p * 100)} %`;
+
+/** The sentence for a reason a similar asset is listed. */
+function because(reason) {
+  switch (reason.kind) {
+    case "near_duplicate": return "the same picture, resized or re-encoded";
+    case "looks_alike": return `looks ${percent(reason.similarity)} alike`;
+    case "shared_tags": return `also tagged ${reason.tags.join(", ")}`;
+    case "same_collection": return `also in ${reason.collections.join(", ")}`;
+    default: return "";
+  }
+}
+
+/** "What medialib sees": the place, the top labels and the automatic tags, each with
+ * Keep and Reject for editors; `change` runs an API call, says it was done, redraws. */
+export function findings(asset, change) {
+  const results = asset.analysis || {};
+  const place = results.places?.status === "ok" ? results.places.output : null;
+  const labels = results.labels?.status === "ok" ? results.labels.output.labels : [];
+  const auto = asset.tags.filter((t) => t.source === "auto");
+  if (!place && !labels.length && !auto.length) return null;
+  const review = (t, verdict, done) => change(
+    () => api(`/assets/${asset.id}/tags/${encodeURIComponent(t.slug)}/${verdict}`, { method: "POST" }), done);
+  const chips = auto.map((t) => h("span", { class: "chip suggested", title: `${percent(t.confidence ?? 1)} sure` },
+    h("a", { href: `/ui/?tags=${encodeURIComponent(t.slug)}` }, t.name),
+    canWrite() ? h("button", { type: "button", "aria-label": `Keep tag ${t.name}`, onclick: () => review(t, "accept", `Kept “${t.name}”`) }, "✓") : null,
+    canWrite() ? h("button", { type: "button", "aria-label": `Reject tag ${t.name}`, onclick: () => review(t, "reject", `Rejected “${t.name}”; it will not be suggested again`) }, "×") : null));
+  return h("section", { class: "card", "aria-labelledby": "findings-heading", id: "findings" },
+    h("h2", { id: "findings-heading" }, "What medialib sees"),
+    place ? h("p", { id: "place" }, "Taken in ", h("strong", {}, [place.city, place.region, place.country].filter(Boolean).join(", "))) : null,
+    labels.length ? h("p", { id: "labels", class: "muted" }, labels.slice(0, 3).map((l) => `${l.name} ${percent(l.confidence)}`).join(" · ")) : null,
+    auto.length ? h("div", {},
+      h("h3", { class: "small-heading" }, "Suggested tags"),
+      h("div", { class: "tag-editor", id: "suggested-tags" }, chips)) : null);
+}
+
+/** Assets that look like this one, as a strip of thumbnails; null when there are none. */
+export async function lookalikes(asset) {
+  let items;
+  try {
+    ({ items } = await api(`/assets/${asset.id}/similar?limit=8`));
+  } catch {
+    return null;
+  }
+  if (!items.length) return null;
+  const card = (item) => {
+    const thumb = pickVariant(item.asset, ["thumbnail", "small"]);
+    const why = item.reasons.map(because).filter(Boolean).join("; ");
+    return h("li", {},
+      h("a", { href: `/ui/assets/${item.asset.id}`, title: why },
+        thumb ? h("img", { src: thumb.url, alt: altOf(item.asset), width: 96, height: 96, loading: "lazy" }) : h("span", {}, item.asset.title),
+        h("span", { class: "visually-hidden" }, `: ${why}`)));
+  };
+  return h("section", { class: "card", "aria-labelledby": "similar-heading" },
+    h("h2", { id: "similar-heading" }, "Looks alike"),
+    h("ul", { class: "similar", id: "similar" }, items.map(card)));
+}
