@@ -193,9 +193,7 @@ impl Analysers {
             },
         }
     }
-}
 
-impl Analysers {
     fn labels(&self, picture: Option<&Picture>) -> (AnalysisOutcome, Option<Embedding>) {
         let Some(picture) = picture else {
             return (skipped("There is no picture to look at."), None);

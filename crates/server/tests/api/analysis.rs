@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::helpers::{TestApp, corpus, spawn_app, spawn_app_with, tag_slugs};
+use crate::helpers::{TestApp, corpus, spawn_app, spawn_app_with, tag_slugs, tag_sources};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -17,41 +17,7 @@ async fn analysed(app: &TestApp, path: &str) -> Value {
     assert_eq!(status, 201, "{asset}");
     let id = asset["id"].as_str().unwrap().to_owned();
     app.wait_processed(&id, WAIT).await;
-    analysis_done(app, &id).await
-}
-
-/// Waits until the asset's newest analysis job has succeeded; returns the asset then.
-async fn analysis_done(app: &TestApp, id: &str) -> Value {
-    let start = std::time::Instant::now();
-    loop {
-        let (_, asset) = app.get_json(&format!("/api/v1/assets/{id}")).await;
-        let newest = asset["jobs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .rev()
-            .find(|j| j["kind"] == "analyse");
-        if newest.is_some_and(|j| j["status"] == "succeeded") {
-            return asset;
-        }
-        assert!(start.elapsed() < WAIT, "no analysis succeeded: {asset}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// `(slug, source)` of each tag.
-fn sources(asset: &Value) -> Vec<(String, String)> {
-    asset["tags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                t["slug"].as_str().unwrap().into(),
-                t["source"].as_str().unwrap().into(),
-            )
-        })
-        .collect()
+    app.wait_analysed(&id, WAIT).await
 }
 
 #[tokio::test]
@@ -68,7 +34,7 @@ async fn a_gps_photo_is_tagged_with_its_place_and_facts_and_found_by_them() {
     assert!(places["model"].as_str().unwrap().contains("GeoNames"));
     assert_eq!(asset["analysis"]["facts"]["status"], "ok");
     let auto = |slug: &str| (slug.to_owned(), "auto".to_owned());
-    let tags = sources(&asset);
+    let tags = tag_sources(&asset);
     for expected in [
         "florence",
         "tuscany",
@@ -109,7 +75,7 @@ async fn a_gps_photo_is_tagged_with_its_place_and_facts_and_found_by_them() {
         .json()
         .await
         .unwrap();
-    assert!(sources(&accepted).contains(&("italy".into(), "user".into())));
+    assert!(tag_sources(&accepted).contains(&("italy".into(), "user".into())));
     let rejected = review("florence", "reject").await.unwrap();
     assert_eq!(rejected.status(), 200);
     let rejected: Value = rejected.json().await.unwrap();
@@ -137,8 +103,8 @@ async fn a_gps_photo_is_tagged_with_its_place_and_facts_and_found_by_them() {
         j["status"] == "succeeded"
     })
     .await;
-    let after = analysis_done(&app, id).await;
-    let tags = sources(&after);
+    let after = app.wait_analysed(id, WAIT).await;
+    let tags = tag_sources(&after);
     assert!(!tags.iter().any(|(slug, _)| slug == "florence"), "{tags:?}");
     assert!(tags.contains(&("italy".into(), "user".into())), "{tags:?}");
     assert!(
@@ -156,7 +122,7 @@ async fn a_cat_photo_is_labelled_and_tagged_cat_from_its_picture() {
     assert_eq!(status, 201, "{asset}");
     let id = asset["id"].as_str().unwrap();
     app.wait_processed(id, WAIT).await;
-    let asset = analysis_done(&app, id).await;
+    let asset = app.wait_analysed(id, WAIT).await;
     let labels = &asset["analysis"]["labels"];
     assert_eq!(labels["status"], "ok", "{asset}");
     assert!(
@@ -170,7 +136,7 @@ async fn a_cat_photo_is_labelled_and_tagged_cat_from_its_picture() {
         ["tabby", "tiger cat", "Persian cat"].contains(&top),
         "{labels}"
     );
-    let tags = sources(&asset);
+    let tags = tag_sources(&asset);
     for expected in ["cat", "pet", "animal"] {
         assert!(
             tags.contains(&(expected.into(), "auto".into())),

@@ -283,6 +283,30 @@ impl TestApp {
         }
     }
 
+    /// Polls an asset until its newest `analyse` job (queued after processing, or by a
+    /// rerun) has succeeded, and returns the asset then; panics after `timeout`.
+    pub async fn wait_analysed(&self, id: &str, timeout: Duration) -> Value {
+        let start = Instant::now();
+        loop {
+            let (status, asset) = self.get_json(&format!("/api/v1/assets/{id}")).await;
+            assert_eq!(status, 200, "{asset}");
+            let newest = asset["jobs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .rev()
+                .find(|j| j["kind"] == "analyse");
+            if newest.is_some_and(|j| j["status"] == "succeeded") {
+                return asset;
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "asset {id} not analysed after {timeout:?}: {asset}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Polls a job until `done` holds for it; panics after `timeout`.
     pub async fn wait_job(
         &self,
@@ -352,6 +376,19 @@ pub fn tag_slugs(asset: &Value) -> Vec<&str> {
         .unwrap_or_else(|| panic!("no tags in {asset}"))
         .iter()
         .map(|t| t["slug"].as_str().unwrap())
+        .collect()
+}
+
+/// `(slug, source)` of an asset's tags (its JSON): who put each on (`user`, `auto`).
+pub fn tag_sources(asset: &Value) -> Vec<(String, String)> {
+    asset["tags"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no tags in {asset}"))
+        .iter()
+        .map(|t| {
+            let text = |field: &str| t[field].as_str().unwrap().to_owned();
+            (text("slug"), text("source"))
+        })
         .collect()
 }
 

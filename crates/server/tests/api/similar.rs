@@ -2,7 +2,7 @@
 //! unrelated photos rank below it.
 
 use std::io::Cursor;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -15,26 +15,6 @@ async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> String {
     let (status, asset) = app.upload_bytes(name, bytes).await;
     assert_eq!(status, 201, "{asset}");
     asset["id"].as_str().unwrap().to_owned()
-}
-
-/// Waits until every asset's analysis has succeeded.
-async fn all_analysed(app: &TestApp, ids: &[String]) {
-    let start = Instant::now();
-    for id in ids {
-        loop {
-            let (_, asset) = app.get_json(&format!("/api/v1/assets/{id}")).await;
-            let analysed = asset["jobs"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|j| j["kind"] == "analyse" && j["status"] == "succeeded");
-            if analysed {
-                break;
-            }
-            assert!(start.elapsed() < WAIT, "not analysed: {asset}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
 }
 
 fn similarity(item: &Value) -> f64 {
@@ -73,7 +53,9 @@ async fn a_resized_reencoded_copy_ranks_first_and_unrelated_photos_below() {
     }
     let mut all = vec![original.clone(), copy.clone()];
     all.extend(unrelated.iter().cloned());
-    all_analysed(&app, &all).await;
+    for id in &all {
+        app.wait_analysed(id, WAIT).await;
+    }
 
     let (status, found) = app
         .get_json(&format!("/api/v1/assets/{original}/similar?limit=10"))

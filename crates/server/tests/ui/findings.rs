@@ -2,50 +2,23 @@
 //! or rejects, and the assets that look alike.
 
 use std::io::Cursor;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use medialib_core::NamespaceId;
 use medialib_core::access::Role;
 use serde_json::Value;
 
 use crate::browser::Browser;
-use crate::helpers::{PASSWORD, TestApp, corpus, editor_with_password, join, spawn_app};
+use crate::helpers::{
+    PASSWORD, TestApp, corpus, editor_with_password, join, spawn_app, tag_sources,
+};
 
 /// Uploads `bytes` as `name` and waits for its analysis; the asset then.
 async fn analysed(app: &TestApp, name: &str, bytes: Vec<u8>) -> Value {
     let (status, asset) = app.upload_bytes(name, bytes).await;
     assert_eq!(status, 201, "{asset}");
-    let id = asset["id"].as_str().unwrap().to_owned();
-    let start = Instant::now();
-    loop {
-        let (_, asset) = app.get_json(&format!("/api/v1/assets/{id}")).await;
-        if asset["jobs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|j| j["kind"] == "analyse" && j["status"] == "succeeded")
-        {
-            return asset;
-        }
-        assert!(start.elapsed() < Duration::from_secs(90), "{asset}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// `(slug, source)` of the asset's tags, from the API.
-async fn tags(app: &TestApp, id: &str) -> Vec<(String, String)> {
-    let (_, asset) = app.get_json(&format!("/api/v1/assets/{id}")).await;
-    asset["tags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                t["slug"].as_str().unwrap().into(),
-                t["source"].as_str().unwrap().into(),
-            )
-        })
-        .collect()
+    app.wait_analysed(asset["id"].as_str().unwrap(), Duration::from_secs(90))
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,7 +86,7 @@ async fn an_editor_sees_the_place_keeps_and_rejects_suggestions_and_finds_lookal
             "[...document.querySelectorAll('#asset-tags .chip a')].some((a) => a.textContent === 'Italy')",
         )
         .await;
-    let now = tags(&app, id).await;
+    let now = tag_sources(&app.get_json(&format!("/api/v1/assets/{id}")).await.1);
     assert!(!now.iter().any(|(slug, _)| slug == "florence"), "{now:?}");
     assert!(now.contains(&("italy".into(), "user".into())), "{now:?}");
     browser.close().await;

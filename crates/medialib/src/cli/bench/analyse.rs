@@ -33,10 +33,7 @@ const DIR: &str = "scripts/bench-onnxruntime";
 #[derive(clap::Args)]
 pub struct Options {
     /// The photo (default: the corpus's 12 MP Olympus JPEG).
-    #[arg(
-        long,
-        default_value = "../shared/corpus/images/large/olympus_E-P3_12MP.jpg"
-    )]
+    #[arg(long, default_value = crate::cli::bench::PHOTO_12MP)]
     image: PathBuf,
     /// Timed runs of each step (the median is reported).
     #[arg(long, default_value_t = 20)]

@@ -20,10 +20,7 @@ use super::{Server, client, median, poll, shown, timed, upload};
 pub struct Options {
     /// The image to ingest (default: the corpus's 12 MP Olympus photo); its extension
     /// names it in the upload.
-    #[arg(
-        long,
-        default_value = "../shared/corpus/images/large/olympus_E-P3_12MP.jpg"
-    )]
+    #[arg(long, default_value = crate::cli::bench::PHOTO_12MP)]
     image: PathBuf,
     /// Timed runs of the single-photo ingest (the median is reported).
     #[arg(long, default_value_t = 5)]

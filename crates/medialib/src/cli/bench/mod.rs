@@ -46,6 +46,10 @@ use serde_json::Value;
 
 const TOKEN: &str = "bench-token-0123456789abcdef";
 
+/// The photo the image benchmarks use by default: the corpus's 12 MP Olympus E-P3 JPEG,
+/// relative to the repository (run them from its root).
+const PHOTO_12MP: &str = "../shared/corpus/images/large/olympus_E-P3_12MP.jpg";
+
 /// Flags of `medialib bench`.
 #[derive(clap::Args)]
 pub struct Options {

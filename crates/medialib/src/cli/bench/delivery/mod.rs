@@ -29,10 +29,7 @@ const ORIGINAL_BYTES: usize = 5_000_000;
 #[derive(clap::Args)]
 pub struct Options {
     /// The JPEG whose variants are delivered (default: the corpus's 12 MP Olympus photo).
-    #[arg(
-        long,
-        default_value = "../shared/corpus/images/large/olympus_E-P3_12MP.jpg"
-    )]
+    #[arg(long, default_value = crate::cli::bench::PHOTO_12MP)]
     image: std::path::PathBuf,
     /// Seconds of load per measurement.
     #[arg(long, default_value_t = 5)]

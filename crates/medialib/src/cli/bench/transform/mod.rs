@@ -32,10 +32,7 @@ const SCRIPT: &str = include_str!("bust.lua");
 #[derive(clap::Args)]
 pub struct Options {
     /// The JPEG to transform (default: the corpus's 12 MP Olympus photo).
-    #[arg(
-        long,
-        default_value = "../shared/corpus/images/large/olympus_E-P3_12MP.jpg"
-    )]
+    #[arg(long, default_value = crate::cli::bench::PHOTO_12MP)]
     image: std::path::PathBuf,
     /// Seconds of load per measurement.
     #[arg(long, default_value_t = 10)]
