@@ -10,6 +10,9 @@ packages=(
   # poppler-utils (pdfinfo, pdftoppm, pdftotext) for PDF; libraw-bin (raw-identify,
   # dcraw_emu) develops camera RAW
   libvips42 ffmpeg poppler-utils libraw-bin
+  # analysis: Tesseract reads text on document pages (English; add tesseract-ocr-<code>
+  # for each of analysis.text_languages)
+  tesseract-ocr tesseract-ocr-eng
   # import from https URLs: the system's root certificates
   ca-certificates
   # benchmark references: vipsthumbnail; curl for the upload benchmark; nginx and the wrk

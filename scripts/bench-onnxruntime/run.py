@@ -1,5 +1,5 @@
 """Reference for `medialib bench analyse`: one ONNX model run by onnxruntime (CPU, one
-thread, as tract runs it) on the same input tensor medialib used.
+thread, as medialib runs it) on the same input tensor medialib used.
 
 Usage: run.py MODEL INPUT.f32 SHAPE(comma-separated) RUNS OUTPUT.f32
 Prints one JSON line: {"median_ms": …, "min_ms": …, "version": …}; writes the first

@@ -4,16 +4,23 @@
 //!
 //! - `facts`: tags from recorded facts (orientation, time of day, camera, colour).
 //! - `places`: GPS position → city, region, country (GeoNames, offline).
-//! - `labels`: what the picture shows (EfficientNet-Lite0 on ImageNet, with tract) and
+//! - `labels`: what the picture shows (EfficientNet-Lite0 on ImageNet) and
 //!   `vocabulary`, its classes as searchable tags.
+//! - `faces`: where the faces are (BlazeFace full range).
+//! - `text`: text on pages (Tesseract) and in photos (PP-OCR).
+//!
+//! The models run on onnxruntime (`runtime`).
 //!
 //! Every analyser reports its own outcome: a missing model or a picture it cannot use
 //! skips it with a reason, and never fails the others.
 #![deny(missing_docs)]
 
+pub mod faces;
 pub mod facts;
 pub mod labels;
 pub mod places;
+pub mod runtime;
+pub mod text;
 pub mod vocabulary;
 
 use std::path::PathBuf;
@@ -23,7 +30,7 @@ use medialib_core::analysis::{
     Analyser, Analysis, AnalysisOutcome, AnalysisOutput, Embedding, MAX_TAGS,
 };
 use medialib_core::config::AnalysisSettings;
-use medialib_core::{Asset, Timestamp};
+use medialib_core::{Asset, AssetKind, Timestamp};
 use medialib_media::{ImageFormat, ImageLimits};
 
 /// A stored copy of an asset's picture (the image, or a variant of a video's poster, a
@@ -33,6 +40,18 @@ pub struct Picture {
     pub bytes: Vec<u8>,
     /// Its format.
     pub format: ImageFormat,
+}
+
+/// What the analysers look at besides the asset's facts.
+#[derive(Default)]
+pub struct Sources {
+    /// The picture at the models' size (see [`Analysers::picture_side`]).
+    pub picture: Option<Picture>,
+    /// The picture at reading size (see [`Analysers::reading_side`]), for `text`.
+    pub page: Option<Picture>,
+    /// The asset has text of its own (a PDF's text layer), searched already: `text`
+    /// does not read its picture.
+    pub own_text: bool,
 }
 
 /// What one analysis found: one result per analyser that ran, and the picture's
@@ -66,6 +85,8 @@ pub struct Analysers {
     models_dir: PathBuf,
     geocoder: OnceLock<Result<places::Geocoder, String>>,
     classifier: OnceLock<Result<labels::Classifier, String>>,
+    detector: OnceLock<Result<faces::Detector, String>>,
+    reader: OnceLock<Result<text::photo::PhotoReader, String>>,
     limits: ImageLimits,
 }
 
@@ -78,6 +99,8 @@ impl Analysers {
             models_dir: settings.models_dir.clone(),
             geocoder: OnceLock::new(),
             classifier: OnceLock::new(),
+            detector: OnceLock::new(),
+            reader: OnceLock::new(),
             limits,
         }
     }
@@ -88,15 +111,24 @@ impl Analysers {
         (f64::from(labels::SIDE) / labels::KEEP).ceil() as u32
     }
 
+    /// The pixels `text` needs of the picture, in pixels of its shorter side, when it is
+    /// to read it (`None`: it is not enabled among `which`, all when empty).
+    pub fn reading_side(&self, asset: &Asset, which: &[Analyser]) -> Option<u32> {
+        let wanted = which.is_empty() || which.contains(&Analyser::Text);
+        (wanted && self.settings.analysers.contains(&Analyser::Text)).then_some(
+            if asset.kind == AssetKind::Document {
+                text::PAGE_SIDE
+            } else {
+                text::photo::SHORTER_SIDE
+            },
+        )
+    }
+
     /// Runs the analysers of `which` that are enabled (every enabled one when `which` is
-    /// empty) on `asset` and its `picture`, one result each. Blocking: call it off the
+    /// empty) on `asset` and its `sources`, one result each. Blocking: call it off the
     /// async runtime.
-    pub fn analyse(
-        &self,
-        asset: &Asset,
-        picture: Option<&Picture>,
-        which: &[Analyser],
-    ) -> Analysed {
+    pub fn analyse(&self, asset: &Asset, sources: &Sources, which: &[Analyser]) -> Analysed {
+        let picture = sources.picture.as_ref();
         let mut embedding = None;
         let results = self
             .settings
@@ -112,6 +144,8 @@ impl Analysers {
                         embedding = features;
                         (Some(labels::MODEL.to_owned()), outcome)
                     }
+                    Analyser::Faces => (Some(faces::MODEL.to_owned()), self.faces(picture)),
+                    Analyser::Text => self.text(asset, sources),
                 };
                 Analysis {
                     analyser,
@@ -147,7 +181,17 @@ impl Analysers {
         let files: &[&str] = match analyser {
             Analyser::Facts => &[],
             Analyser::Places => &[places::CITIES_FILE, places::COUNTRIES_FILE],
-            Analyser::Labels => &[labels::MODEL_FILE, labels::NAMES_FILE],
+            Analyser::Labels => &[
+                runtime::LIBRARY_FILE,
+                labels::MODEL_FILE,
+                labels::NAMES_FILE,
+            ],
+            Analyser::Faces => &[runtime::LIBRARY_FILE, faces::MODEL_FILE],
+            Analyser::Text => &[
+                runtime::LIBRARY_FILE,
+                text::photo::DETECTOR_FILE,
+                text::photo::RECOGNISER_FILE,
+            ],
         };
         files
             .iter()
@@ -173,14 +217,9 @@ impl Analysers {
         let Some(gps) = asset.metadata.as_ref().and_then(|m| m.gps()) else {
             return skipped("The file records no GPS position.");
         };
-        let geocoder = self.geocoder.get_or_init(|| {
-            let loaded = places::Geocoder::load(&self.models_dir);
-            if let Err(why) = &loaded {
-                tracing::warn!(analyser = "places", error = %why, "analyser off: its data set did not load");
-            }
-            loaded
-        });
-        match geocoder {
+        match loaded(&self.geocoder, Analyser::Places, || {
+            places::Geocoder::load(&self.models_dir)
+        }) {
             Err(why) => skipped(&format!("The places data set is not available: {why}.")),
             Ok(geocoder) => match geocoder.place(gps) {
                 Some(place) => AnalysisOutcome::Ok {
@@ -198,14 +237,15 @@ impl Analysers {
         let Some(picture) = picture else {
             return (skipped("There is no picture to look at."), None);
         };
-        let classifier = self.classifier.get_or_init(|| {
-            let loaded = labels::Classifier::load(&self.models_dir);
-            if let Err(why) = &loaded {
-                tracing::warn!(analyser = "labels", error = %why, "analyser off: its model did not load");
-            }
-            loaded
-        });
-        let classifier = match classifier {
+        if let Some(why) = self.missing_file(Analyser::Labels) {
+            return (
+                skipped(&format!("The labels model is not available: {why}.")),
+                None,
+            );
+        }
+        let classifier = match loaded(&self.classifier, Analyser::Labels, || {
+            labels::Classifier::load(&self.models_dir)
+        }) {
             Ok(classifier) => classifier,
             Err(why) => {
                 let why = format!("The labels model is not available: {why}.");
@@ -244,6 +284,120 @@ impl Analysers {
             Err(why) => (AnalysisOutcome::Failed { reason: why }, None),
         }
     }
+
+    fn faces(&self, picture: Option<&Picture>) -> AnalysisOutcome {
+        let Some(picture) = picture else {
+            return skipped("There is no picture to look at.");
+        };
+        if let Some(why) = self.missing_file(Analyser::Faces) {
+            return skipped(&format!("The face detector is not available: {why}."));
+        }
+        let detector = match loaded(&self.detector, Analyser::Faces, || {
+            faces::Detector::load(&self.models_dir)
+        }) {
+            Ok(detector) => detector,
+            Err(why) => return skipped(&format!("The face detector is not available: {why}.")),
+        };
+        let letterboxed = medialib_media::square::letterboxed(
+            &picture.bytes,
+            picture.format,
+            faces::SIDE,
+            &self.limits,
+        );
+        match letterboxed {
+            Err(e) => skipped(&format!("The picture could not be read: {e}.")),
+            Ok(letterboxed) => match detector.detect(&letterboxed) {
+                Ok(faces) => AnalysisOutcome::Ok {
+                    output: AnalysisOutput::Faces { faces },
+                },
+                Err(why) => AnalysisOutcome::Failed { reason: why },
+            },
+        }
+    }
+}
+
+impl Analysers {
+    /// Reads the text in the page picture (else the picture): Tesseract for a document's
+    /// page, PP-OCR for anything else. The model it used, and the outcome.
+    fn text(&self, asset: &Asset, sources: &Sources) -> (Option<String>, AnalysisOutcome) {
+        if sources.own_text {
+            return (
+                None,
+                skipped("The document has text of its own, searched already."),
+            );
+        }
+        let Some(picture) = sources.page.as_ref().or(sources.picture.as_ref()) else {
+            return (None, skipped("There is no picture to read."));
+        };
+        let document = asset.kind == AssetKind::Document;
+        let (model, max_side) = if document {
+            (text::page::MODEL, text::MAX_PAGE_SIDE)
+        } else {
+            (text::photo::MODEL, u32::MAX)
+        };
+        let model = Some(model.to_owned());
+        let raster =
+            medialib_media::square::upright(&picture.bytes, picture.format, max_side, &self.limits);
+        let raster = match raster {
+            Ok(raster) => raster,
+            Err(e) => {
+                return (
+                    model,
+                    skipped(&format!("The picture could not be read: {e}.")),
+                );
+            }
+        };
+        let (w, h) = (raster.width(), raster.height());
+        let Some(rgb) = image::RgbImage::from_raw(w, h, raster.data().to_vec()) else {
+            return (model, skipped("The picture could not be read."));
+        };
+        let lines = if document {
+            let mut png = Vec::new();
+            rgb.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+                .map_err(|e| format!("The page could not be handed to Tesseract: {e}"))
+                .and_then(|()| text::page::read(&png, w, h, &self.settings.text_languages))
+        } else {
+            if let Some(why) = self.missing_file(Analyser::Text) {
+                let why = format!("The text reader is not available: {why}.");
+                return (model, skipped(&why));
+            }
+            match loaded(&self.reader, Analyser::Text, || {
+                text::photo::PhotoReader::load(&self.models_dir)
+            }) {
+                Ok(reader) => reader.read(&rgb),
+                Err(why) => {
+                    let why = format!("The text reader is not available: {why}.");
+                    return (model, skipped(&why));
+                }
+            }
+        };
+        let outcome = match lines {
+            Ok(lines) => AnalysisOutcome::Ok {
+                output: AnalysisOutput::Text {
+                    lines: text::within(lines, self.settings.max_text_chars),
+                },
+            },
+            Err(why) => AnalysisOutcome::Failed { reason: why },
+        };
+        (model, outcome)
+    }
+}
+
+/// `cell`'s model or data set, loaded by `load` on first use; a failure is logged once and
+/// kept, so the analyser stays off without retrying on every asset.
+fn loaded<T>(
+    cell: &OnceLock<Result<T, String>>,
+    analyser: Analyser,
+    load: impl FnOnce() -> Result<T, String>,
+) -> Result<&T, &String> {
+    cell.get_or_init(|| {
+        let loaded = load();
+        if let Err(why) = &loaded {
+            tracing::warn!(%analyser, error = %why, "analyser off: its model did not load");
+        }
+        loaded
+    })
+    .as_ref()
 }
 
 fn skipped(reason: &str) -> AnalysisOutcome {

@@ -1,6 +1,7 @@
-//! The square at the centre of a picture, at a model's input size: how image classifiers
-//! look at a picture. EfficientNet's evaluation, for one, scales the shorter side to 256
-//! and keeps the centre 224 × 224: the centre square of 224/256 of the shorter side.
+//! Pictures as models take them, square and small: the centre square, as image
+//! classifiers look at a picture (EfficientNet's evaluation, for one, scales the shorter
+//! side to 256 and keeps the centre 224 × 224: the centre square of 224/256 of the shorter
+//! side), and the whole picture letterboxed, as detectors look for things anywhere in it.
 
 use image::imageops::{self, FilterType};
 
@@ -39,6 +40,75 @@ pub fn centre_square(
     let cropped = imageops::crop_imm(&rgb, (rw - c) / 2, (rh - c) / 2, c, c).to_image();
     let out = imageops::resize(&cropped, side, side, FilterType::Triangle);
     Raster::new(side, side, false, out.into_raw()).map_err(MediaError::Corrupt)
+}
+
+/// A picture letterboxed into a square: the square and where the picture lies in it.
+#[derive(Debug)]
+pub struct Letterboxed {
+    /// `side` × `side` RGB pixels: the picture in the middle, black bars on two sides.
+    pub raster: Raster,
+    /// The width of each bar left and right, as a fraction of the side (0 for a
+    /// landscape or square picture).
+    pub pad_x: f64,
+    /// The height of each bar above and below, as a fraction of the side (0 for a
+    /// portrait or square picture).
+    pub pad_y: f64,
+}
+
+/// The whole of `source` (a picture of `format`), upright and sRGB, scaled (bilinear, up or
+/// down) so its longer side is `side` pixels, centred in a black `side` × `side` square.
+/// A transparent picture is composited on white. Decodes at the smallest scale that keeps
+/// `side` pixels across the longer side.
+///
+/// Errors: those of [`pipeline::probe`] and [`pipeline::decode_upright`]: over `limits`,
+/// or not decodable.
+pub fn letterboxed(
+    source: &[u8],
+    format: ImageFormat,
+    side: u32,
+    limits: &ImageLimits,
+) -> Result<Letterboxed, MediaError> {
+    let probe = pipeline::probe(source, format, limits)?;
+    let (w, h) = probe.display_size();
+    let scale = f64::from(side) / f64::from(w.max(h).max(1));
+    let fit = |v: u32| ((f64::from(v) * scale).round() as u32).clamp(1, side);
+    let (fw, fh) = (fit(w), fit(h));
+    let rgb = opaque(pipeline::decode_upright(source, &probe, (fw, fh), limits)?.raster);
+    let fitted = imageops::resize(&rgb, fw, fh, FilterType::Triangle);
+    let mut square = image::RgbImage::new(side, side);
+    let (left, top) = ((side - fw) / 2, (side - fh) / 2);
+    imageops::replace(&mut square, &fitted, i64::from(left), i64::from(top));
+    Ok(Letterboxed {
+        raster: Raster::new(side, side, false, square.into_raw()).map_err(MediaError::Corrupt)?,
+        pad_x: f64::from(left) / f64::from(side),
+        pad_y: f64::from(top) / f64::from(side),
+    })
+}
+
+/// The whole of `source` (a picture of `format`), upright and sRGB, as RGB pixels
+/// (transparent ones on white), scaled down (bilinear, never up) so that neither side
+/// exceeds `max_side`: how readers of text take a picture.
+///
+/// Errors: those of [`pipeline::probe`] and [`pipeline::decode_upright`]: over `limits`,
+/// or not decodable.
+pub fn upright(
+    source: &[u8],
+    format: ImageFormat,
+    max_side: u32,
+    limits: &ImageLimits,
+) -> Result<Raster, MediaError> {
+    let probe = pipeline::probe(source, format, limits)?;
+    let (w, h) = probe.display_size();
+    let scale = (f64::from(max_side) / f64::from(w.max(h).max(1))).min(1.0);
+    let fit = |v: u32| ((f64::from(v) * scale).round() as u32).max(1);
+    let (fw, fh) = (fit(w), fit(h));
+    let rgb = opaque(pipeline::decode_upright(source, &probe, (fw, fh), limits)?.raster);
+    let out = if (rgb.width(), rgb.height()) == (fw, fh) {
+        rgb
+    } else {
+        imageops::resize(&rgb, fw, fh, FilterType::Triangle)
+    };
+    Raster::new(fw, fh, false, out.into_raw()).map_err(MediaError::Corrupt)
 }
 
 /// The pixels as RGB, transparent ones composited on white.

@@ -1,8 +1,9 @@
 //! The `analyse` job: runs the analysers on a processed asset, then records their
 //! results and the automatic tags of every result the asset has, under the job's lease.
 
-use medialib_core::analysis::{Analyser, auto_tags};
-use medialib_core::{Asset, Lease};
+use medialib_analysis::Sources;
+use medialib_core::analysis::{Analyser, auto_tags, read_text};
+use medialib_core::{Asset, AssetKind, Lease};
 
 use crate::{Done, Failure};
 use medialib_app::Catalog;
@@ -14,13 +15,16 @@ pub(crate) async fn run(
     which: &[Analyser],
 ) -> Result<Done, Failure> {
     let analysers = catalog.analysers.clone();
-    let picture = medialib_app::analysis::picture(catalog, asset, analysers.picture_side())
+    let earlier = catalog
+        .store
+        .analyses(asset.id)
         .await
         .map_err(Failure::transient)?;
+    let sources = sources(catalog, asset, which, &earlier).await?;
     let (subject, wanted) = (asset.clone(), which.to_vec());
     // Models are CPU work and file reads: off the async runtime.
     let analysed =
-        tokio::task::spawn_blocking(move || analysers.analyse(&subject, picture.as_ref(), &wanted))
+        tokio::task::spawn_blocking(move || analysers.analyse(&subject, &sources, &wanted))
             .await
             .map_err(|e| Failure::Permanent(format!("analysis crashed on this asset: {e}")))?;
     let results = analysed.results;
@@ -28,11 +32,7 @@ pub(crate) async fn run(
         tracing::info!(analyser = %result.analyser, outcome = ?result.outcome, "analysed");
     }
     // Tags follow every result the asset has: a rerun of one analyser keeps the others'.
-    let mut all = catalog
-        .store
-        .analyses(asset.id)
-        .await
-        .map_err(Failure::transient)?;
+    let mut all = earlier;
     all.retain(|old| results.iter().all(|new| new.analyser != old.analyser));
     all.extend(results.iter().cloned());
     let settings = &catalog.settings.analysis;
@@ -46,4 +46,48 @@ pub(crate) async fn run(
         tracing::warn!("the analysis job no longer holds its lease; its results are dropped");
     }
     Ok(Done::Recorded)
+}
+
+/// The stored pictures the analysers need: the models' size, and the reading size when
+/// `text` runs; whether a document has text of its own (other than what an earlier
+/// reading put there).
+async fn sources(
+    catalog: &Catalog,
+    asset: &Asset,
+    which: &[Analyser],
+    earlier: &[medialib_core::analysis::Analysis],
+) -> Result<Sources, Failure> {
+    let analysers = &catalog.analysers;
+    let picture = medialib_app::analysis::picture(catalog, asset, analysers.picture_side())
+        .await
+        .map_err(Failure::transient)?;
+    let Some(side) = analysers.reading_side(asset, which) else {
+        return Ok(Sources {
+            picture,
+            ..Sources::default()
+        });
+    };
+    let own_text = if asset.kind == AssetKind::Document {
+        let read = earlier.iter().find_map(|a| read_text(&a.outcome));
+        let text = catalog
+            .store
+            .asset_text(asset.id)
+            .await
+            .map_err(Failure::transient)?;
+        text.is_some_and(|t| !t.trim().is_empty() && Some(&t) != read.as_ref())
+    } else {
+        false
+    };
+    let page = if own_text {
+        None
+    } else {
+        medialib_app::analysis::picture(catalog, asset, side)
+            .await
+            .map_err(Failure::transient)?
+    };
+    Ok(Sources {
+        picture,
+        page,
+        own_text,
+    })
 }

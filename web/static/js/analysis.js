@@ -1,5 +1,6 @@
-// What analysis found, on the asset page: the place, what the picture shows, the
-// automatic tags to keep or reject, and assets that look alike.
+// What analysis found, on the asset page: the place, what the picture shows, the faces
+// (drawn over the preview on request), the automatic tags to keep or reject, and assets
+// that look alike.
 import { api } from "./api.js";
 import { canWrite, h } from "./dom.js";
 import { altOf, pickVariant } from "./thumbs.js";
@@ -17,14 +18,41 @@ function because(reason) {
   }
 }
 
-/** "What medialib sees": the place, the top labels and the automatic tags, each with
- * Keep and Reject for editors; `change` runs an API call, says it was done, redraws. */
+/** A face's box over the preview: its position in percent of the picture, set through
+ * the CSSOM, which the page's style-src policy allows where style attributes are not. */
+function faceBox(face, i) {
+  const box = h("span", { class: "face-box", title: `Face ${i + 1}, ${percent(face.confidence)} sure` });
+  Object.assign(box.style, {
+    left: `${face.x * 100}%`, top: `${face.y * 100}%`, width: `${face.width * 100}%`, height: `${face.height * 100}%`,
+  });
+  return box;
+}
+
+/** Shows or hides the faces' boxes over the preview picture, framing it the first time. */
+function toggleFaces(button, faces) {
+  const img = document.querySelector(".preview img");
+  if (!img) return;
+  let frame = img.parentElement;
+  if (!frame.classList.contains("faces-frame")) {
+    frame = h("span", { class: "faces-frame" });
+    img.replaceWith(frame);
+    frame.append(img, ...faces.map(faceBox));
+  }
+  const on = button.getAttribute("aria-pressed") !== "true";
+  button.setAttribute("aria-pressed", String(on));
+  frame.classList.toggle("show-faces", on);
+}
+
+/** "What medialib sees": the place, the top labels, the faces and the automatic tags,
+ * each tag with Keep and Reject for editors; `change` runs an API call, says it was done,
+ * redraws. */
 export function findings(asset, change) {
   const results = asset.analysis || {};
   const place = results.places?.status === "ok" ? results.places.output : null;
   const labels = results.labels?.status === "ok" ? results.labels.output.labels : [];
+  const faces = results.faces?.status === "ok" ? results.faces.output.faces : [];
   const auto = asset.tags.filter((t) => t.source === "auto");
-  if (!place && !labels.length && !auto.length) return null;
+  if (!place && !labels.length && !faces.length && !auto.length) return null;
   const review = (t, verdict, done) => change(
     () => api(`/assets/${asset.id}/tags/${encodeURIComponent(t.slug)}/${verdict}`, { method: "POST" }), done);
   const chips = auto.map((t) => h("span", { class: "chip suggested", title: `${percent(t.confidence ?? 1)} sure` },
@@ -35,6 +63,8 @@ export function findings(asset, change) {
     h("h2", { id: "findings-heading" }, "What medialib sees"),
     place ? h("p", { id: "place" }, "Taken in ", h("strong", {}, [place.city, place.region, place.country].filter(Boolean).join(", "))) : null,
     labels.length ? h("p", { id: "labels", class: "muted" }, labels.slice(0, 3).map((l) => `${l.name} ${percent(l.confidence)}`).join(" · ")) : null,
+    faces.length ? h("p", { id: "faces" }, faces.length === 1 ? "One face " : `${faces.length} faces `,
+      h("button", { type: "button", "aria-pressed": "false", onclick: (e) => toggleFaces(e.currentTarget, faces) }, "Show on the picture")) : null,
     auto.length ? h("div", {},
       h("h3", { class: "small-heading" }, "Suggested tags"),
       h("div", { class: "tag-editor", id: "suggested-tags" }, chips)) : null);

@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use medialib_core::analysis::{self, AnalysisOutcome, AnalysisOutput};
 use medialib_core::config::TransformSettings;
 use medialib_core::derivative::{Derivative, PIPELINE_VERSION};
 use medialib_core::transform::{Fraction, Gravity, Plan, RequestedFormat, TransformOps};
@@ -175,20 +176,19 @@ impl Transforms {
         let format = wanted
             .format
             .resolve(wanted.accept, Picture::has_alpha(asset));
-        // `g_auto` and `g_face` (until faces are found) crop around the editor's focal point,
-        // else around the most salient region.
+        // `g_face` crops around the faces analysis found; without faces, and for `g_auto`,
+        // around the editor's focal point, else around the most salient region.
+        let focal_point = asset.focal_point.map(|p| (p.x, p.y));
         let focus = match ops.gravity {
-            Gravity::Auto | Gravity::Face => asset.focal_point.map(|p| (p.x, p.y)),
+            Gravity::Face => faces_focus(catalog, asset).await?.or(focal_point),
+            Gravity::Auto => focal_point,
             other => other.point(),
         };
         // A repeated request skips planning: its result's key is remembered.
-        let focal = asset
-            .focal_point
-            .map(|p| (Fraction::new(p.x), Fraction::new(p.y)));
         let request = (
             asset.id,
             asset.sha256,
-            focal,
+            focus.map(|(x, y)| (Fraction::new(x), Fraction::new(y))),
             ops.to_string(),
             format,
             mark.as_ref().map(|m| m.fingerprint.clone()),
@@ -465,6 +465,18 @@ struct Job<'a> {
     focus: Option<(f64, f64)>,
     format: OutputFormat,
     key: &'a Key,
+}
+
+/// The point a `g_face` crop keeps in view: the centre of the faces analysis found in
+/// the asset's picture; `None` before it ran or when it found none.
+async fn faces_focus(catalog: &Catalog, asset: &Asset) -> Result<Option<(f64, f64)>, AppError> {
+    let analyses = catalog.store.analyses(asset.id).await?;
+    Ok(analyses.iter().find_map(|a| match &a.outcome {
+        AnalysisOutcome::Ok {
+            output: AnalysisOutput::Faces { faces },
+        } => analysis::focus(faces),
+        _ => None,
+    }))
 }
 
 fn overloaded(why: &str) -> AppError {

@@ -16,7 +16,8 @@ pub struct AnalysisSettings {
     /// Queue analysis after processing. Default true; `POST /assets/{id}/analyse` and
     /// `medialib analyse` work either way.
     pub enabled: bool,
-    /// The analysers to run. Default: all of them (`facts`, `places`, `labels`).
+    /// The analysers to run. Default: all of them (`facts`, `places`, `labels`, `faces`,
+    /// `text`).
     pub analysers: Vec<Analyser>,
     /// Where the models and data sets are, relative to the working directory unless
     /// absolute. Default `models`.
@@ -26,6 +27,13 @@ pub struct AnalysisSettings {
     /// Most automatic tags one asset gets, the most confident first. Default 20, at most
     /// 50.
     pub max_tags: usize,
+    /// The languages Tesseract reads document pages in, by its codes (`eng`, `deu`,
+    /// `fra`; each installed as Debian's `tesseract-ocr-<code>`). Default `["eng"]`.
+    /// Photos are read by a multilingual model whatever this says.
+    pub text_languages: Vec<String>,
+    /// The most characters of text kept from one picture. Default 20 000, at most
+    /// 1 000 000.
+    pub max_text_chars: usize,
 }
 
 impl Default for AnalysisSettings {
@@ -36,6 +44,8 @@ impl Default for AnalysisSettings {
             models_dir: PathBuf::from("models"),
             tag_threshold: 0.3,
             max_tags: 20,
+            text_languages: vec!["eng".into()],
+            max_text_chars: 20_000,
         }
     }
 }
@@ -52,6 +62,26 @@ impl AnalysisSettings {
             return Err(ConfigError(format!(
                 "analysis.max_tags = {} must be at most {MAX_TAGS}",
                 self.max_tags
+            )));
+        }
+        if let Some(bad) = self
+            .text_languages
+            .iter()
+            .find(|l| l.len() < 3 || !l.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        {
+            return Err(ConfigError(format!(
+                "analysis.text_languages: {bad:?} is not a Tesseract language code such as \"eng\" or \"chi_sim\""
+            )));
+        }
+        if self.text_languages.is_empty() {
+            return Err(ConfigError(
+                "analysis.text_languages must name at least one language, e.g. [\"eng\"]".into(),
+            ));
+        }
+        if !(1..=1_000_000).contains(&self.max_text_chars) {
+            return Err(ConfigError(format!(
+                "analysis.max_text_chars = {} must be between 1 and 1000000",
+                self.max_text_chars
             )));
         }
         Ok(())

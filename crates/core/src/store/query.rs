@@ -118,6 +118,12 @@ pub struct AssetFilter {
     pub orientation: Option<Orientation>,
     /// With (`true`) or without (`false`) a GPS position in their metadata.
     pub has_gps: Option<bool>,
+    /// At least this many faces found by analysis (assets it has not looked at never
+    /// match).
+    pub faces_min: Option<u32>,
+    /// At most this many faces found by analysis (assets it has not looked at never
+    /// match).
+    pub faces_max: Option<u32>,
     /// `true` lists the trash (soft-deleted assets) instead of live assets.
     pub deleted: bool,
     /// With (`true`) or without (`false`) any recorded usage.

@@ -19,7 +19,7 @@ use tracing_subscriber::EnvFilter;
 /// Structured log lines on stderr; `RUST_LOG` overrides the default filter.
 pub fn init_logging(json: bool) {
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,nom_exif=error"));
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,nom_exif=error,ort=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

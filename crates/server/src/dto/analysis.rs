@@ -19,7 +19,11 @@ pub struct AnalysisDto {
     pub model: Option<String>,
     /// What it found, when `ok`: `places` gives `{city, region, county, country,
     /// country_code, distance_km}`; `facts` gives `{tags: [{name, confidence}]}`; `labels`
-    /// gives `{labels: [{name, confidence}], tags: [{name, confidence}]}`.
+    /// gives `{labels: [{name, confidence}], tags: [{name, confidence}]}`; `faces` gives
+    /// `{faces: [{x, y, width, height, confidence, landmarks: {right_eye, left_eye, nose,
+    /// mouth, right_ear, left_ear}}]}`, boxes and points as fractions (0–1) of the upright
+    /// picture's width and height from its top-left corner, each point `{x, y}`; `text`
+    /// gives `{lines: [{text, confidence, x, y, width, height}]}`, top to bottom.
     #[schema(value_type = Option<Object>)]
     pub output: Option<serde_json::Value>,
     /// Why it was skipped or failed, as a sentence.

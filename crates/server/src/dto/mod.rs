@@ -121,7 +121,7 @@ pub struct AssetDto {
     /// Present on single-asset responses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jobs: Option<Vec<JobDto>>,
-    /// Each analyser's latest result, by analyser (`facts`, `places`, `labels`). Present on
+    /// Each analyser's latest result, by analyser (`facts`, `places`, `labels`, `faces`, `text`). Present on
     /// single-asset responses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub analysis: Option<std::collections::BTreeMap<&'static str, AnalysisDto>>,

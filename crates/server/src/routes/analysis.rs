@@ -20,9 +20,9 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AnalyseParams {
-    /// Comma-separated analysers to run (`facts`, `places`, `labels`); default: every
+    /// Comma-separated analysers to run (`facts`, `places`, `labels`, `faces`, `text`); default: every
     /// enabled one.
-    #[param(pattern = r"^(facts|places|labels)(,(facts|places|labels))*$")]
+    #[param(pattern = r"^(facts|places|labels|faces|text)(,(facts|places|labels|faces|text))*$")]
     analysers: Option<String>,
 }
 

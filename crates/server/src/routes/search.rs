@@ -61,6 +61,11 @@ pub(crate) struct SearchParams {
     #[param(schema_with = schema::orientation)]
     orientation: Option<String>,
     has_gps: Option<bool>,
+    /// At least this many faces (`faces_min=1`: photos of people); only assets the
+    /// faces analyser has looked at match.
+    faces_min: Option<u32>,
+    /// At most this many faces (`faces_max=0`: no one in the picture).
+    faces_max: Option<u32>,
     /// `true` lists the trash.
     deleted: Option<bool>,
     in_use: Option<bool>,
@@ -168,6 +173,8 @@ impl SearchParams {
             height_max: self.height_max,
             orientation: parse::<Orientation>(self.orientation.as_deref())?,
             has_gps: self.has_gps,
+            faces_min: self.faces_min,
+            faces_max: self.faces_max,
             deleted: self.deleted.unwrap_or(false),
             in_use: self.in_use,
         };

@@ -1,5 +1,5 @@
 //! What analysis found, on the asset page: the place, the suggested tags an editor keeps
-//! or rejects, and the assets that look alike.
+//! or rejects, the faces drawn over the picture, and the assets that look alike.
 
 use std::io::Cursor;
 use std::time::Duration;
@@ -89,5 +89,63 @@ async fn an_editor_sees_the_place_keeps_and_rejects_suggestions_and_finds_lookal
     let now = tag_sources(&app.get_json(&format!("/api/v1/assets/{id}")).await.1);
     assert!(!now.iter().any(|(slug, _)| slug == "florence"), "{now:?}");
     assert!(now.contains(&("italy".into(), "user".into())), "{now:?}");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_faces_found_are_drawn_over_the_picture_on_request() {
+    let app = spawn_app().await;
+    // A film poster: one man, his face small near the top right of centre.
+    let poster = std::fs::read(corpus().join("images/camera/no_exif_xmp.jpg")).unwrap();
+    let asset = analysed(&app, "poster.jpg", poster).await;
+    assert_eq!(asset["analysis"]["faces"]["status"], "ok", "{asset}");
+    let id = asset["id"].as_str().unwrap();
+
+    editor_with_password(&app, "looker").await;
+    let browser = Browser::start().await;
+    browser.sign_in(&app.base, "looker", PASSWORD).await;
+    browser.goto(&format!("{}/ui/assets/{id}", app.base)).await;
+    browser
+        .wait_until(
+            "the faces line",
+            "document.getElementById('faces')?.textContent === 'One face Show on the picture'",
+        )
+        .await;
+    browser
+        .wait_until(
+            "the picture",
+            "document.querySelector('.preview img')?.complete === true",
+        )
+        .await;
+    browser.click("#faces button").await;
+    // The box lies over the face: inside the picture's upper half, right of its centre.
+    let placed = browser
+        .run(
+            "const img = document.querySelector('.preview img').getBoundingClientRect();
+             const box = document.querySelector('.show-faces .face-box').getBoundingClientRect();
+             const x = (box.left + box.width / 2 - img.left) / img.width;
+             const y = (box.top + box.height / 2 - img.top) / img.height;
+             return [box.width > 4, x > 0.55 && x < 0.8, y > 0 && y < 0.2];",
+            vec![],
+        )
+        .await;
+    assert_eq!(placed, serde_json::json!([true, true, true]));
+    assert_eq!(
+        browser
+            .find("#faces button")
+            .await
+            .attr("aria-pressed")
+            .await
+            .unwrap(),
+        Some("true".into())
+    );
+    browser.check_page("faces").await;
+    browser.click("#faces button").await;
+    browser
+        .wait_until(
+            "the boxes hidden",
+            "!document.querySelector('.show-faces') && document.querySelector('.face-box').offsetWidth === 0",
+        )
+        .await;
     browser.close().await;
 }

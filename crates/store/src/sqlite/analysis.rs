@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use medialib_core::analysis::{
-    Analyser, Analysis, AnalysisOutcome, Embedding, SuggestedTag, TagReview,
+    Analyser, Analysis, AnalysisOutcome, Embedding, SuggestedTag, TagReview, face_count, read_text,
 };
 use medialib_core::organise::TagSource;
 use medialib_core::store::AnalysisStore;
@@ -36,6 +36,17 @@ impl AnalysisStore for SqliteStore {
         let Some(ns) = ns else {
             return Ok(false);
         };
+        let previous_text: Option<String> = sqlx::query_scalar(
+            "SELECT outcome FROM asset_analysis WHERE asset_id = ? AND analyser = 'text'",
+        )
+        .bind(id_bytes(asset))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend("read the text analysis"))?;
+        let previous_text = match previous_text {
+            Some(json) => read_text(&decode(&json)?),
+            None => None,
+        };
         for result in results {
             sqlx::query(
                 "INSERT INTO asset_analysis (asset_id, analyser, model, outcome, analysed_at)
@@ -51,6 +62,28 @@ impl AnalysisStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(backend("record analysis"))?;
+        }
+        // Text read in the picture is searched with the asset's own, unless it has its
+        // own (a PDF's text layer): it replaces only what an earlier reading put there.
+        if let Some(text) = results.iter().find_map(|r| read_text(&r.outcome)) {
+            sqlx::query(
+                "UPDATE asset SET extracted_text = NULLIF(?, '') WHERE id = ?
+                   AND (extracted_text IS NULL OR extracted_text = '' OR extracted_text = ?)",
+            )
+            .bind(text)
+            .bind(id_bytes(asset))
+            .bind(previous_text)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend("record read text"))?;
+        }
+        if let Some(count) = face_count(results) {
+            sqlx::query("UPDATE asset SET face_count = ? WHERE id = ?")
+                .bind(count)
+                .bind(id_bytes(asset))
+                .execute(&mut *tx)
+                .await
+                .map_err(backend("record face count"))?;
         }
         if let Some(embedding) = embedding {
             sqlx::query(

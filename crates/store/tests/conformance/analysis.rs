@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use medialib_core::analysis::{
-    Analyser, Analysis, AnalysisOutcome, AnalysisOutput, Embedding, Place, SuggestedTag, TagReview,
+    Analyser, Analysis, AnalysisOutcome, AnalysisOutput, Embedding, Face, FaceLandmarks, FacePoint,
+    Place, SuggestedTag, TagReview,
 };
 use medialib_core::organise::TagSource;
-use medialib_core::store::{BulkAction, Processed};
+use medialib_core::store::{AssetQuery, BulkAction, Processed};
 use medialib_core::{AssetId, JobKind, JobPayload, JobStatus, Lease, MetadataStore, Timestamp};
 
 use crate::{Store, created, image_processed, new_asset, process};
@@ -291,4 +292,97 @@ pub(crate) async fn backfills_page_through_ready_assets_and_skip_the_trash(store
         [ids[2]],
         "the trashed and the analysed are not missing analysis"
     );
+}
+
+fn faces(n: usize) -> Analysis {
+    let point = FacePoint { x: 0.5, y: 0.5 };
+    let face = Face {
+        x: 0.4,
+        y: 0.4,
+        width: 0.2,
+        height: 0.2,
+        confidence: 0.9,
+        landmarks: FaceLandmarks {
+            right_eye: point,
+            left_eye: point,
+            nose: point,
+            mouth: point,
+            right_ear: point,
+            left_ear: point,
+        },
+    };
+    Analysis {
+        analyser: Analyser::Faces,
+        model: Some("BlazeFace".into()),
+        outcome: AnalysisOutcome::Ok {
+            output: AnalysisOutput::Faces {
+                faces: vec![face; n],
+            },
+        },
+        analysed_at: Timestamp::from_unix_timestamp(1_700_000_000).unwrap(),
+    }
+}
+
+pub(crate) async fn face_counts_follow_the_latest_faces_result_and_filter_searches(store: Store) {
+    let store = store.as_ref();
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let a = created(
+            store
+                .create_asset(new_asset(90 + n, "crowd", 10))
+                .await
+                .unwrap(),
+        );
+        process(store, a.id, image_processed()).await;
+        ids.push(a);
+    }
+    let namespace = ids[0].namespace;
+    let (none, two, unseen) = (ids[0].id, ids[1].id, ids[2].id);
+    let record = |asset: AssetId, results: Vec<Analysis>| async move {
+        store.queue_analyses(&[asset], &[], 3).await.unwrap();
+        let lease = claim_analysis(store, asset).await;
+        assert!(
+            store
+                .record_analysis(lease, &results, &[], None)
+                .await
+                .unwrap()
+        );
+    };
+    record(none, vec![faces(0)]).await;
+    record(two, vec![faces(2), florence()]).await;
+    let found = |min: Option<u32>, max: Option<u32>| async move {
+        let mut query = AssetQuery::newest(namespace, 50);
+        query.filter.faces_min = min;
+        query.filter.faces_max = max;
+        let mut ids: Vec<AssetId> = store
+            .list_assets(&query)
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        ids.sort_by_key(|id| id.0);
+        ids
+    };
+    assert_eq!(found(Some(1), None).await, [two]);
+    assert_eq!(found(Some(2), Some(2)).await, [two]);
+    assert_eq!(found(Some(3), None).await, []);
+    assert_eq!(
+        found(None, Some(0)).await,
+        [none],
+        "never analysed: no count"
+    );
+    assert_eq!(found(None, None).await.len(), 3);
+    // A later run without a faces result keeps the count; a skipped one clears it.
+    record(two, vec![florence()]).await;
+    assert_eq!(found(Some(1), None).await, [two]);
+    record(two, vec![skipped(Analyser::Faces)]).await;
+    assert_eq!(found(Some(0), None).await, [none]);
+    assert_eq!(
+        found(None, Some(99)).await,
+        [none],
+        "a skipped run and a never-analysed asset have no count"
+    );
+    assert!(found(None, None).await.contains(&unseen));
 }

@@ -82,6 +82,7 @@ macro_rules! contract {
             analysis = analysis {
                 analysis_results_and_automatic_tags_follow_the_latest_run,
                 backfills_page_through_ready_assets_and_skip_the_trash,
+                face_counts_follow_the_latest_faces_result_and_filter_searches,
             },
             audit = audit {
                 audit_events_read_newest_first_per_namespace_with_filters,

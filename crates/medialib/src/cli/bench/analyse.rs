@@ -3,13 +3,14 @@
 //!
 //! 1. Reading the picture: the photo's centre square decoded and scaled to 224 × 224
 //!    (DCT-scaled JPEG decode, then bilinear), as the worker does from a stored copy;
-//! 2. the labels model alone (tract, one thread) on that input, and in the same run the
-//!    same ONNX file and input run by onnxruntime from Python (the PyPI wheel, one
-//!    thread; `scripts/bench-onnxruntime`, installed into a venv on first use), with the
-//!    largest difference between their logits;
-//! 3. the whole classification (model, softmax, vocabulary), the places lookup and the
-//!    data set's load time;
-//! 4. whole analyses (picture, labels, places, facts) per second on two threads;
+//! 2. each model alone (onnxruntime's library through `ort`, one thread) on that input,
+//!    and in the same run the same ONNX file and input run by onnxruntime from Python
+//!    (the PyPI wheel, one thread; `scripts/bench-onnxruntime`, installed into a venv on
+//!    first use), with the largest difference between their first outputs: the labels
+//!    model, and the face detector on the photo letterboxed to 192 × 192;
+//! 3. the whole classification (model, softmax, vocabulary), the whole face detection
+//!    (model, decoding, suppression), the places lookup and the data set's load time;
+//! 4. whole analyses (pictures, labels, faces, places) per second on two threads;
 //! 5. similar media over 100 000 embeddings: the in-memory ranking each
 //!    `GET /assets/{id}/similar` runs (p50/p95 of 200 queries), and the index's memory.
 
@@ -18,6 +19,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use medialib_analysis::faces::{self, Detector};
 use medialib_analysis::labels::{self, Classifier};
 use medialib_analysis::places::Geocoder;
 use medialib_app::similar::Vectors;
@@ -77,6 +79,29 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
     })?;
     let (logits, _) = classifier.infer(&input).map_err(anyhow::Error::msg)?;
 
+    let letterbox = || medialib_media::square::letterboxed(&bytes, format, faces::SIDE, &limits);
+    let letterboxing = times(runs, || letterbox().map(drop))?;
+    let letterboxed = letterbox()?;
+    let detector = Detector::load(models).map_err(anyhow::Error::msg)?;
+    let faces_input = faces::input(&letterboxed).map_err(anyhow::Error::msg)?;
+    let faces_model = times(runs, || {
+        detector
+            .infer(faces_input.clone())
+            .map(drop)
+            .map_err(anyhow::Error::msg)
+    })?;
+    let detect = times(runs, || {
+        detector
+            .detect(&letterboxed)
+            .map(drop)
+            .map_err(anyhow::Error::msg)
+    })?;
+    let faces_output = detector
+        .infer(faces_input.clone())
+        .map_err(anyhow::Error::msg)?
+        .swap_remove(0)
+        .values;
+
     let loading = Instant::now();
     let geocoder = Geocoder::load(models).map_err(anyhow::Error::msg)?;
     let places_load = loading.elapsed();
@@ -102,6 +127,7 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
                     for _ in 0..per_thread {
                         let picture = square()?;
                         classifier.classify(&picture).map_err(anyhow::Error::msg)?;
+                        detector.detect(&letterbox()?).map_err(anyhow::Error::msg)?;
                         std::hint::black_box(geocoder.place(&florence));
                     }
                     Ok(())
@@ -117,12 +143,20 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
 
     let (similar_p50, similar_p95) = similar(options.assets);
 
-    let reference = onnxruntime(&models.join(labels::MODEL_FILE), &input, runs)?;
-    let difference = logits
-        .iter()
-        .zip(&reference.logits)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
+    let side = labels::SIDE as usize;
+    let reference = onnxruntime(
+        &models.join(labels::MODEL_FILE),
+        &input,
+        [1, 3, side, side],
+        runs,
+    )?;
+    let side = faces::SIDE as usize;
+    let faces_reference = onnxruntime(
+        &models.join(faces::MODEL_FILE),
+        &faces_input,
+        [1, 3, side, side],
+        runs,
+    )?;
 
     let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
     println!(
@@ -132,13 +166,18 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
     );
     println!("| step | medialib | reference | ratio |");
     println!("|---|---:|---:|---:|");
-    println!(
-        "| labels model alone, 1 thread (median of {runs}) | {} (tract) | {:.1} ms (onnxruntime {}) | {:.2}× |",
-        ms(model),
-        reference.median_ms,
-        reference.version,
-        model.as_secs_f64() * 1000.0 / reference.median_ms
-    );
+    for (what, ours, theirs) in [
+        ("labels model", model, &reference),
+        ("faces model", faces_model, &faces_reference),
+    ] {
+        println!(
+            "| {what} alone, 1 thread (median of {runs}) | {} | {:.1} ms (onnxruntime {}) | {:.2}× |",
+            ms(ours),
+            theirs.median_ms,
+            theirs.version,
+            ours.as_secs_f64() * 1000.0 / theirs.median_ms
+        );
+    }
     println!(
         "| picture: centre square of the 12 MP JPEG at 224 × 224 | {} | | |",
         ms(decode)
@@ -146,6 +185,14 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
     println!(
         "| labels: model + softmax + vocabulary | {} | | |",
         ms(classify)
+    );
+    println!(
+        "| picture: the 12 MP JPEG letterboxed into 192 × 192 | {} | | |",
+        ms(letterboxing)
+    );
+    println!(
+        "| faces: model + decoding + suppression | {} | | |",
+        ms(detect)
     );
     println!(
         "| places: one lookup among 155 210 places | {:.1} µs | | |",
@@ -163,7 +210,11 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
         ms(similar_p50),
         ms(similar_p95)
     );
-    println!("\nLargest difference between tract's and onnxruntime's logits: {difference:.2e}");
+    println!(
+        "\nLargest difference from Python onnxruntime's first output: labels {:.2e}, faces {:.2e}",
+        largest_difference(&logits, &reference.output),
+        largest_difference(&faces_output, &faces_reference.output)
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -222,16 +273,29 @@ fn times<E: Into<anyhow::Error>>(
     Ok(median(taken))
 }
 
+fn largest_difference(a: &[f32], b: &[f32]) -> f32 {
+    a.iter()
+        .zip(b)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max)
+}
+
 /// What the reference run gave.
 struct Reference {
     median_ms: f64,
     version: String,
-    logits: Vec<f32>,
+    /// The model's first output.
+    output: Vec<f32>,
 }
 
-/// Runs `model` on `input` with onnxruntime `runs` times, in the venv of [`DIR`]
-/// (created from its requirements on first use).
-fn onnxruntime(model: &Path, input: &[f32], runs: usize) -> anyhow::Result<Reference> {
+/// Runs `model` on `input` shaped as `shape` with onnxruntime `runs` times, in the venv
+/// of [`DIR`] (created from its requirements on first use).
+fn onnxruntime(
+    model: &Path,
+    input: &[f32],
+    shape: [usize; 4],
+    runs: usize,
+) -> anyhow::Result<Reference> {
     let dir = PathBuf::from(DIR);
     let python = dir.join(".venv/bin/python");
     let ready = Command::new(&python)
@@ -257,15 +321,15 @@ fn onnxruntime(model: &Path, input: &[f32], runs: usize) -> anyhow::Result<Refer
     }
     let scratch = tempfile::tempdir()?;
     let source = scratch.path().join("input.f32");
-    let dest = scratch.path().join("logits.f32");
+    let dest = scratch.path().join("output.f32");
     let raw: Vec<u8> = input.iter().flat_map(|v| v.to_le_bytes()).collect();
     std::fs::write(&source, raw)?;
-    let side = labels::SIDE;
+    let shape: Vec<String> = shape.iter().map(usize::to_string).collect();
     let out = Command::new(&python)
         .arg(dir.join("run.py"))
         .arg(model)
         .arg(&source)
-        .arg(format!("1,3,{side},{side}"))
+        .arg(shape.join(","))
         .arg(runs.to_string())
         .arg(&dest)
         .output()
@@ -277,13 +341,13 @@ fn onnxruntime(model: &Path, input: &[f32], runs: usize) -> anyhow::Result<Refer
         );
     }
     let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    let logits = std::fs::read(&dest)?
+    let output = std::fs::read(&dest)?
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect();
     Ok(Reference {
         median_ms: report["median_ms"].as_f64().context("no median_ms")?,
         version: report["version"].as_str().unwrap_or("?").to_owned(),
-        logits,
+        output,
     })
 }

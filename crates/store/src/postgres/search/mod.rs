@@ -326,13 +326,15 @@ fn push_filters(qb: &mut QueryBuilder<Postgres>, q: &AssetQuery, text: Option<&T
         ("asset.taken_at", ">=", f.taken_from.map(to_ms)),
         ("asset.taken_at", "<", f.taken_to.map(to_ms)),
     ];
-    let bounds: [(&str, &str, Option<i64>); 6] = [
+    let bounds: [(&str, &str, Option<i64>); 8] = [
         ("asset.size", ">=", f.size_min.map(|v| v as i64)),
         ("asset.size", "<=", f.size_max.map(|v| v as i64)),
         ("asset.width", ">=", f.width_min.map(i64::from)),
         ("asset.width", "<=", f.width_max.map(i64::from)),
         ("asset.height", ">=", f.height_min.map(i64::from)),
         ("asset.height", "<=", f.height_max.map(i64::from)),
+        ("asset.face_count", ">=", f.faces_min.map(i64::from)),
+        ("asset.face_count", "<=", f.faces_max.map(i64::from)),
     ];
     for (column, op, value) in ranges.into_iter().chain(bounds) {
         if let Some(value) = value {

@@ -224,6 +224,8 @@ fn only_text(f: &AssetFilter) -> bool {
         height_max,
         orientation,
         has_gps,
+        faces_min,
+        faces_max,
         deleted: _,
         in_use,
     } = f;
@@ -242,6 +244,8 @@ fn only_text(f: &AssetFilter) -> bool {
             .all(|v| v.is_none())
         && orientation.is_none()
         && has_gps.is_none()
+        && faces_min.is_none()
+        && faces_max.is_none()
         && in_use.is_none()
 }
 
@@ -412,13 +416,15 @@ fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &AssetQuery, tags: Tags) {
         ("asset.taken_at", ">=", f.taken_from.map(to_ms)),
         ("asset.taken_at", "<", f.taken_to.map(to_ms)),
     ];
-    let bounds: [(&str, &str, Option<i64>); 6] = [
+    let bounds: [(&str, &str, Option<i64>); 8] = [
         ("asset.size", ">=", f.size_min.map(|v| v as i64)),
         ("asset.size", "<=", f.size_max.map(|v| v as i64)),
         ("asset.width", ">=", f.width_min.map(i64::from)),
         ("asset.width", "<=", f.width_max.map(i64::from)),
         ("asset.height", ">=", f.height_min.map(i64::from)),
         ("asset.height", "<=", f.height_max.map(i64::from)),
+        ("asset.face_count", ">=", f.faces_min.map(i64::from)),
+        ("asset.face_count", "<=", f.faces_max.map(i64::from)),
     ];
     for (column, op, value) in ranges.into_iter().chain(bounds) {
         if let Some(value) = value {

@@ -3,6 +3,9 @@
 //! [`JobKind::Analyse`](crate::JobKind::Analyse)); every analyser's latest result is kept,
 //! one per asset and analyser.
 
+mod faces;
+pub mod text;
+
 use std::fmt;
 use std::str::FromStr;
 
@@ -10,6 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::Timestamp;
 use crate::asset::text_enum;
+
+pub use faces::{Face, FaceLandmarks, FacePoint, MAX_FACES, focus};
+pub use text::TextLine;
 
 /// One analyser. Each runs on the asset's facts or on its picture (the image, a video
 /// poster, a PDF page, a model preview).
@@ -25,12 +31,20 @@ pub enum Analyser {
     /// What the picture shows, from an ImageNet classifier: labels, and tags through a
     /// vocabulary.
     Labels,
+    /// Faces in the picture, from a face detector: boxes and key points, and the tag
+    /// `people`.
+    Faces,
+    /// Text in the picture (OCR): Tesseract on document pages, a text detector and
+    /// recogniser on photos. The text is searched with the asset's own.
+    Text,
 }
 
 text_enum!(Analyser {
     Facts => "facts",
     Places => "places",
     Labels => "labels",
+    Faces => "faces",
+    Text => "text",
 });
 
 /// How an analyser's last run on an asset ended.
@@ -74,7 +88,20 @@ pub enum AnalysisOutput {
         /// then the top classes' own names; at most [`MAX_TAGS`].
         tags: Vec<SuggestedTag>,
     },
+    /// The faces a face detector found.
+    Faces {
+        /// Most confident first, at most [`MAX_FACES`]; empty when there are none.
+        faces: Vec<Face>,
+    },
+    /// The text read in the picture.
+    Text {
+        /// The lines, top to bottom, within `analysis.max_text_chars` in all.
+        lines: Vec<TextLine>,
+    },
 }
+
+/// The tag faces suggest.
+pub const PEOPLE_TAG: &str = "people";
 
 impl AnalysisOutput {
     /// The tags this output suggests, in the order the analyser ranks them.
@@ -83,6 +110,17 @@ impl AnalysisOutput {
             Self::Facts { tags } => tags.clone(),
             Self::Places(place) => place.tags(),
             Self::Labels { tags, .. } => tags.clone(),
+            Self::Faces { faces } => faces
+                .iter()
+                .map(|f| f.confidence)
+                .reduce(f64::max)
+                .map(|confidence| SuggestedTag {
+                    name: PEOPLE_TAG.to_owned(),
+                    confidence,
+                })
+                .into_iter()
+                .collect(),
+            Self::Text { lines } => text::tags(lines),
         }
     }
 }
@@ -142,6 +180,30 @@ impl SuggestedTag {
             name: name.to_owned(),
             confidence: 1.0,
         }
+    }
+}
+
+/// What a batch of results says about the asset's face count: `None` when it holds no
+/// faces result (the count stays as it was); `Some(None)` when the faces analyser did not
+/// finish (skipped or failed: the count is unknown); `Some(Some(n))` when it found `n`.
+pub fn face_count(results: &[Analysis]) -> Option<Option<i64>> {
+    let faces = results.iter().find(|r| r.analyser == Analyser::Faces)?;
+    Some(match &faces.outcome {
+        AnalysisOutcome::Ok {
+            output: AnalysisOutput::Faces { faces },
+        } => Some(faces.len() as i64),
+        _ => None,
+    })
+}
+
+/// The text a result read, as it is searched: a finished `text` result's lines joined
+/// one per line; `None` for any other result.
+pub fn read_text(outcome: &AnalysisOutcome) -> Option<String> {
+    match outcome {
+        AnalysisOutcome::Ok {
+            output: AnalysisOutput::Text { lines },
+        } => Some(text::joined(lines, usize::MAX)),
+        _ => None,
     }
 }
 
