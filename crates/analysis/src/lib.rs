@@ -8,6 +8,7 @@
 //!   `vocabulary`, its classes as searchable tags.
 //! - `faces`: where the faces are (BlazeFace full range).
 //! - `text`: text on pages (Tesseract) and in photos (PP-OCR).
+//! - `moderation`: how likely the picture is not safe for work (open_nsfw).
 //!
 //! The models run on onnxruntime (`runtime`).
 //!
@@ -18,6 +19,7 @@
 pub mod faces;
 pub mod facts;
 pub mod labels;
+pub mod moderation;
 pub mod places;
 pub mod runtime;
 pub mod text;
@@ -87,6 +89,7 @@ pub struct Analysers {
     classifier: OnceLock<Result<labels::Classifier, String>>,
     detector: OnceLock<Result<faces::Detector, String>>,
     reader: OnceLock<Result<text::photo::PhotoReader, String>>,
+    moderator: OnceLock<Result<moderation::Moderator, String>>,
     limits: ImageLimits,
 }
 
@@ -101,6 +104,7 @@ impl Analysers {
             classifier: OnceLock::new(),
             detector: OnceLock::new(),
             reader: OnceLock::new(),
+            moderator: OnceLock::new(),
             limits,
         }
     }
@@ -135,6 +139,8 @@ impl Analysers {
             .analysers
             .iter()
             .filter(|a| which.is_empty() || which.contains(a))
+            // The remote analyser is a network call: the worker runs it itself.
+            .filter(|a| **a != Analyser::Remote)
             .map(|&analyser| {
                 let (model, outcome) = match analyser {
                     Analyser::Facts => (None, self.facts(asset)),
@@ -146,6 +152,10 @@ impl Analysers {
                     }
                     Analyser::Faces => (Some(faces::MODEL.to_owned()), self.faces(picture)),
                     Analyser::Text => self.text(asset, sources),
+                    Analyser::Moderation => {
+                        (Some(moderation::MODEL.to_owned()), self.moderation(picture))
+                    }
+                    Analyser::Remote => (None, skipped("The worker runs it.")),
                 };
                 Analysis {
                     analyser,
@@ -187,6 +197,14 @@ impl Analysers {
                 labels::NAMES_FILE,
             ],
             Analyser::Faces => &[runtime::LIBRARY_FILE, faces::MODEL_FILE],
+            Analyser::Moderation => &[runtime::LIBRARY_FILE, moderation::MODEL_FILE],
+            Analyser::Remote => {
+                return self
+                    .settings
+                    .remote
+                    .is_none()
+                    .then(|| "analysis.remote is not set".to_owned());
+            }
             Analyser::Text => &[
                 runtime::LIBRARY_FILE,
                 text::photo::DETECTOR_FILE,
@@ -380,6 +398,40 @@ impl Analysers {
             Err(why) => AnalysisOutcome::Failed { reason: why },
         };
         (model, outcome)
+    }
+}
+
+impl Analysers {
+    fn moderation(&self, picture: Option<&Picture>) -> AnalysisOutcome {
+        let Some(picture) = picture else {
+            return skipped("There is no picture to look at.");
+        };
+        if let Some(why) = self.missing_file(Analyser::Moderation) {
+            return skipped(&format!("The moderation model is not available: {why}."));
+        }
+        let moderator = match loaded(&self.moderator, Analyser::Moderation, || {
+            moderation::Moderator::load(&self.models_dir)
+        }) {
+            Ok(moderator) => moderator,
+            Err(why) => {
+                return skipped(&format!("The moderation model is not available: {why}."));
+            }
+        };
+        // The model squashes the picture to 256 × 256: a stored copy of that size will do.
+        let raster =
+            medialib_media::square::upright(&picture.bytes, picture.format, 1024, &self.limits);
+        let rgb = raster
+            .ok()
+            .and_then(|r| image::RgbImage::from_raw(r.width(), r.height(), r.data().to_vec()));
+        let Some(rgb) = rgb else {
+            return skipped("The picture could not be read.");
+        };
+        match moderator.score(&rgb) {
+            Ok(nsfw) => AnalysisOutcome::Ok {
+                output: AnalysisOutput::Moderation { nsfw },
+            },
+            Err(why) => AnalysisOutcome::Failed { reason: why },
+        }
     }
 }
 

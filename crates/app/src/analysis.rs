@@ -74,6 +74,29 @@ pub async fn review_tag(
     Ok(asset)
 }
 
+/// An admin clears asset `id` of moderation: a flagged asset loses its flag, a held one
+/// may be made public, a rejected one is ready again; later scores leave it alone.
+/// Returns the asset as it is then.
+///
+/// Errors: `forbidden` unless the caller is an admin of the asset's namespace;
+/// `not_found` for the asset; `conflict` when moderation has not flagged, held or
+/// rejected it.
+pub async fn clear_moderation(
+    catalog: &Catalog,
+    caller: &Principal,
+    id: AssetId,
+) -> Result<Asset, AppError> {
+    require(caller, Access::Admin)?;
+    let asset = assets::get(catalog, caller, id).await?;
+    if !catalog.store.clear_moderation(asset.id).await? {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            format!("asset {id} is not flagged, held or rejected by moderation"),
+        ));
+    }
+    assets::get(catalog, caller, id).await
+}
+
 /// The stored copy of `asset`'s picture the analysers read: the smallest whose shorter
 /// side has at least `side` pixels, else the largest (the original, for an image smaller
 /// than that). `None` when the asset has no picture (audio without cover art, text).

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use medialib_core::access::{Access, Principal};
-use medialib_core::analysis::Analysis;
+use medialib_core::analysis::{Analysis, ModerationState};
 use medialib_core::organise::AssetTag;
 use medialib_core::store::{AssetPatch, BulkAction};
 use medialib_core::{AppError, Asset, AssetId, AssetStatus, FocalPoint, Job, UserId, Variant};
@@ -48,6 +48,14 @@ pub async fn edit(
     require(caller, Access::Write)?;
     let asset = get(catalog, caller, id).await?;
     require_change(caller, &asset)?;
+    if patch.is_public == Some(true)
+        && matches!(
+            asset.moderation,
+            Some(ModerationState::Held | ModerationState::Rejected)
+        )
+    {
+        return Err(bulk::held(asset.id));
+    }
     if let Some(title) = &patch.title {
         if title.trim().is_empty() {
             return Err(AppError::invalid("title must not be empty"));

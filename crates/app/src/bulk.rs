@@ -137,6 +137,16 @@ pub(crate) async fn apply_one(
     }
 }
 
+/// The error for making public an asset moderation holds.
+pub fn held(id: AssetId) -> AppError {
+    AppError::new(
+        ErrorCode::ModerationHold,
+        format!(
+            "asset {id} is held for review by the content policy; an admin must clear it before it can be public"
+        ),
+    )
+}
+
 /// The registry error for one asset's refusal in a bulk action.
 pub fn refusal_error(id: AssetId, refusal: &BulkRefusal) -> AppError {
     match refusal {
@@ -155,5 +165,6 @@ pub fn refusal_error(id: AssetId, refusal: &BulkRefusal) -> AppError {
             ErrorCode::DuplicateExists,
             format!("asset {existing} already holds the same bytes; delete it first"),
         ),
+        BulkRefusal::HeldByModeration => held(id),
     }
 }

@@ -26,4 +26,6 @@ pub struct Catalog {
     pub analysers: Arc<medialib_analysis::Analysers>,
     /// The namespaces' embeddings in memory, for similar media.
     pub embeddings: Arc<crate::similar::EmbeddingIndex>,
+    /// The vision API client when `analysis.remote` is set, or why it could not be made.
+    pub remote_vision: Option<Arc<Result<crate::remote_vision::RemoteVision, String>>>,
 }

@@ -1,7 +1,9 @@
-//! Near-duplicate images: groups of assets whose perceptual hashes are close.
+//! Near-duplicate pictures: groups of assets whose perceptual hashes are close (a resize
+//! or a re-encode), or whose embeddings are (a crop too, which moves every pixel the
+//! hash looks at).
 
 use medialib_core::access::{Access, Principal};
-use medialib_core::similarity::near_duplicate_groups;
+use medialib_core::similarity::{join_pairs, near_duplicate_groups};
 use medialib_core::{AppError, Asset, ErrorCode};
 
 use crate::Catalog;
@@ -16,8 +18,14 @@ pub struct Groups {
     pub groups: Vec<Vec<Asset>>,
 }
 
-/// Groups the namespace's images whose perceptual hashes differ in at most `threshold`
-/// bits (0–16), and returns the first `limit` (1–100) groups.
+/// Embeddings at least this similar (cosine) are the same picture. Measured on corpus
+/// photos: a crop of a tenth of each side keeps 0.87–0.95, of a fifth 0.81–0.92, while
+/// the most alike of 55 pairs of different photos reach 0.59.
+pub const DUPLICATE_SIMILARITY: f32 = 0.85;
+
+/// Groups the namespace's pictures whose perceptual hashes differ in at most `threshold`
+/// bits (0–16) or whose embeddings' cosine is at least [`DUPLICATE_SIMILARITY`], joined
+/// transitively, and returns the first `limit` (1–100) groups.
 ///
 /// Errors: `invalid_query` for a threshold or limit out of range.
 pub async fn find(
@@ -34,9 +42,16 @@ pub async fn find(
         ));
     }
     let hashes = catalog.store.perceptual_hashes(caller.namespace).await?;
-    let all = tokio::task::spawn_blocking(move || near_duplicate_groups(&hashes, threshold))
-        .await
-        .map_err(AppError::internal)?;
+    let index = catalog
+        .embeddings
+        .namespace(catalog.store.as_ref(), caller.namespace)
+        .await?;
+    let all = tokio::task::spawn_blocking(move || {
+        let groups = near_duplicate_groups(&hashes, threshold);
+        join_pairs(groups, &index.close_pairs(DUPLICATE_SIMILARITY))
+    })
+    .await
+    .map_err(AppError::internal)?;
     let mut groups = Vec::new();
     for ids in all.iter().take(limit as usize) {
         groups.push(catalog.store.get_assets(ids).await?);

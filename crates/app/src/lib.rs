@@ -56,6 +56,8 @@ pub mod organise;
 pub mod paths;
 pub mod previews;
 pub mod purge;
+pub mod recommend;
+pub mod remote_vision;
 pub mod retention;
 pub mod search;
 pub mod signed_urls;

@@ -67,6 +67,11 @@ pub async fn open_with_env(
             crate::media_limits::image(&settings.limits),
         )),
         embeddings: Arc::default(),
+        remote_vision: settings
+            .analysis
+            .remote
+            .as_ref()
+            .map(|r| Arc::new(crate::remote_vision::RemoteVision::new(r))),
         settings: Arc::new(settings),
         store,
         blobs: Arc::new(blobs),

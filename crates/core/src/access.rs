@@ -227,6 +227,7 @@ mod tests {
             updated_at: now,
             deleted_at: None,
             focal_point: None,
+            moderation: None,
         }
     }
 

@@ -205,6 +205,9 @@ pub struct Asset {
     pub deleted_at: Option<Timestamp>,
     /// Where the subject is, set by an editor: crops (`g_auto`) keep it in view.
     pub focal_point: Option<FocalPoint>,
+    /// Where it stands with moderation; `None` until the moderation analyser has scored
+    /// it.
+    pub moderation: Option<crate::analysis::ModerationState>,
 }
 
 /// A point of the upright picture, as fractions of its width and height (0–1 each, from

@@ -129,6 +129,8 @@ error_codes! {
     // Asset changes, one at a time or in bulk.
     /// Deleting an asset that is still used somewhere, without `force=true`.
     AssetInUse = ("asset_in_use", 409),
+    /// Making public an asset moderation holds or rejected, before an admin clears it.
+    ModerationHold = ("moderation_hold", 409),
     /// Restoring an asset that is not in the trash.
     NotDeleted = ("not_deleted", 409),
     /// Restoring an asset whose bytes a live asset already holds.

@@ -20,8 +20,9 @@ use uuid::Uuid;
 /// Every table, parents before children, as the foreign keys require. The outbox comes
 /// last: the rows copied before it fire PostgreSQL's event triggers, whose events are
 /// not news and are dropped for the source's own outbox.
-const TABLES: [&str; 25] = [
+const TABLES: [&str; 26] = [
     "namespace",
+    "remote_vision_usage",
     "\"user\"",
     "api_token",
     "membership",

@@ -2,7 +2,10 @@
 //! results and the automatic tags of every result the asset has, under the job's lease.
 
 use medialib_analysis::Sources;
-use medialib_core::analysis::{Analyser, auto_tags, read_text};
+use medialib_core::analysis::moderation::{FLAG_TAG, verdict};
+use medialib_core::analysis::{
+    Analyser, ModerationState, SuggestedTag, auto_tags, moderation_score, read_text,
+};
 use medialib_core::{Asset, AssetKind, Lease};
 
 use crate::{Done, Failure};
@@ -27,7 +30,13 @@ pub(crate) async fn run(
         tokio::task::spawn_blocking(move || analysers.analyse(&subject, &sources, &wanted))
             .await
             .map_err(|e| Failure::Permanent(format!("analysis crashed on this asset: {e}")))?;
-    let results = analysed.results;
+    let mut results = analysed.results;
+    let settings = &catalog.settings.analysis;
+    if settings.analysers.contains(&Analyser::Remote)
+        && (which.is_empty() || which.contains(&Analyser::Remote))
+    {
+        results.push(medialib_app::remote_vision::analyse(catalog, asset).await);
+    }
     for result in &results {
         tracing::info!(analyser = %result.analyser, outcome = ?result.outcome, "analysed");
     }
@@ -35,11 +44,23 @@ pub(crate) async fn run(
     let mut all = earlier;
     all.retain(|old| results.iter().all(|new| new.analyser != old.analyser));
     all.extend(results.iter().cloned());
-    let settings = &catalog.settings.analysis;
-    let tags = auto_tags(&all, settings.tag_threshold, settings.max_tags);
+    let mut tags = auto_tags(&all, settings.tag_threshold, settings.max_tags);
+    let moderation = match moderation_score(&all) {
+        Some(score) => Some(moderated(catalog, asset, score).await?),
+        None => None,
+    };
+    if moderation == Some(ModerationState::Flagged) {
+        tags.push(SuggestedTag::certain(FLAG_TAG));
+    }
     let recorded = catalog
         .store
-        .record_analysis(lease, &results, &tags, analysed.embedding.as_ref())
+        .record_analysis(
+            lease,
+            &results,
+            &tags,
+            analysed.embedding.as_ref(),
+            moderation,
+        )
         .await
         .map_err(Failure::transient)?;
     if !recorded {
@@ -90,4 +111,23 @@ async fn sources(
         page,
         own_text,
     })
+}
+
+/// Where `asset`, scored `score`, stands under its namespace's moderation policy.
+async fn moderated(
+    catalog: &Catalog,
+    asset: &Asset,
+    score: f64,
+) -> Result<ModerationState, Failure> {
+    let policy = catalog
+        .store
+        .list_namespaces()
+        .await
+        .map_err(Failure::transient)?
+        .into_iter()
+        .find(|n| n.id == asset.namespace)
+        .map(|n| n.moderation)
+        .unwrap_or_default();
+    let threshold = catalog.settings.analysis.moderation_threshold;
+    Ok(verdict(policy, score, threshold, asset.moderation))
 }

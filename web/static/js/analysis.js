@@ -43,6 +43,24 @@ function toggleFaces(button, faces) {
   frame.classList.toggle("show-faces", on);
 }
 
+/** What moderation decided, in a sentence; null when there is nothing to say. */
+const MODERATION = {
+  flagged: "Flagged by the content policy as possibly not safe for work.",
+  held: "Held for review by the content policy: it stays private until an admin clears it.",
+  rejected: "Rejected by the content policy: an admin can clear it.",
+};
+
+/** The moderation notice, with Clear for admins; null when the asset is not flagged,
+ * held or rejected. */
+function moderation(asset, change) {
+  const sentence = MODERATION[asset.moderation];
+  if (!sentence) return null;
+  const admin = document.body.dataset.role === "admin";
+  return h("p", { id: "moderation", class: "notice" }, sentence, " ",
+    admin ? h("button", { type: "button", onclick: () => change(
+      () => api(`/assets/${asset.id}/moderation/clear`, { method: "POST" }), "Cleared: the content policy leaves this asset alone now.") }, "Clear") : null);
+}
+
 /** "What medialib sees": the place, the top labels, the faces and the automatic tags,
  * each tag with Keep and Reject for editors; `change` runs an API call, says it was done,
  * redraws. */
@@ -51,8 +69,12 @@ export function findings(asset, change) {
   const place = results.places?.status === "ok" ? results.places.output : null;
   const labels = results.labels?.status === "ok" ? results.labels.output.labels : [];
   const faces = results.faces?.status === "ok" ? results.faces.output.faces : [];
+  const remote = results.remote?.status === "ok" ? results.remote.output : null;
   const auto = asset.tags.filter((t) => t.source === "auto");
-  if (!place && !labels.length && !faces.length && !auto.length) return null;
+  const notice = moderation(asset, change);
+  if (!place && !labels.length && !faces.length && !auto.length && !notice && !remote) return null;
+  const useAlt = () => change(
+    () => api(`/assets/${asset.id}`, { method: "PATCH", body: { alt_text: remote.alt_text } }), "Alt text saved.");
   const review = (t, verdict, done) => change(
     () => api(`/assets/${asset.id}/tags/${encodeURIComponent(t.slug)}/${verdict}`, { method: "POST" }), done);
   const chips = auto.map((t) => h("span", { class: "chip suggested", title: `${percent(t.confidence ?? 1)} sure` },
@@ -61,8 +83,13 @@ export function findings(asset, change) {
     canWrite() ? h("button", { type: "button", "aria-label": `Reject tag ${t.name}`, onclick: () => review(t, "reject", `Rejected “${t.name}”; it will not be suggested again`) }, "×") : null));
   return h("section", { class: "card", "aria-labelledby": "findings-heading", id: "findings" },
     h("h2", { id: "findings-heading" }, "What medialib sees"),
+    notice,
     place ? h("p", { id: "place" }, "Taken in ", h("strong", {}, [place.city, place.region, place.country].filter(Boolean).join(", "))) : null,
     labels.length ? h("p", { id: "labels", class: "muted" }, labels.slice(0, 3).map((l) => `${l.name} ${percent(l.confidence)}`).join(" · ")) : null,
+    remote ? h("p", { id: "caption" }, remote.caption) : null,
+    remote && remote.alt_text !== asset.alt_text ? h("p", { id: "alt-suggestion" }, "Suggested alt text: ",
+      h("q", {}, remote.alt_text), " ",
+      canWrite() ? h("button", { type: "button", onclick: useAlt }, "Use as alt text") : null) : null,
     faces.length ? h("p", { id: "faces" }, faces.length === 1 ? "One face " : `${faces.length} faces `,
       h("button", { type: "button", "aria-pressed": "false", onclick: (e) => toggleFaces(e.currentTarget, faces) }, "Show on the picture")) : null,
     auto.length ? h("div", {},

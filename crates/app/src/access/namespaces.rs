@@ -85,6 +85,7 @@ pub async fn create(
         quota_bytes: Some(new.quota_bytes),
         quota_assets: Some(new.quota_assets),
         retention_days: Some(new.retention_days),
+        moderation: None,
     };
     let namespace = catalog
         .store

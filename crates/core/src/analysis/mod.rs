@@ -4,6 +4,7 @@
 //! one per asset and analyser.
 
 mod faces;
+pub mod moderation;
 pub mod text;
 
 use std::fmt;
@@ -15,6 +16,7 @@ use crate::Timestamp;
 use crate::asset::text_enum;
 
 pub use faces::{Face, FaceLandmarks, FacePoint, MAX_FACES, focus};
+pub use moderation::{ModerationPolicy, ModerationState};
 pub use text::TextLine;
 
 /// One analyser. Each runs on the asset's facts or on its picture (the image, a video
@@ -37,6 +39,13 @@ pub enum Analyser {
     /// Text in the picture (OCR): Tesseract on document pages, a text detector and
     /// recogniser on photos. The text is searched with the asset's own.
     Text,
+    /// How likely the picture is not safe for work; the namespace's moderation policy
+    /// decides what follows.
+    Moderation,
+    /// A caption, alt text and tags from an OpenAI-compatible vision API
+    /// (`analysis.remote`), sent the asset's `large` variant. Runs only when configured
+    /// and listed.
+    Remote,
 }
 
 text_enum!(Analyser {
@@ -45,6 +54,8 @@ text_enum!(Analyser {
     Labels => "labels",
     Faces => "faces",
     Text => "text",
+    Moderation => "moderation",
+    Remote => "remote",
 });
 
 /// How an analyser's last run on an asset ended.
@@ -98,7 +109,24 @@ pub enum AnalysisOutput {
         /// The lines, top to bottom, within `analysis.max_text_chars` in all.
         lines: Vec<TextLine>,
     },
+    /// What a remote vision model wrote.
+    Remote {
+        /// One sentence saying what the picture shows.
+        caption: String,
+        /// Alternative text for people who cannot see the picture.
+        alt_text: String,
+        /// Tags, at most [`MAX_TAGS`].
+        tags: Vec<String>,
+    },
+    /// The moderation model's score.
+    Moderation {
+        /// The probability, 0–1, that the picture is not safe for work.
+        nsfw: f64,
+    },
 }
+
+/// The confidence given to a remote model's tags, which come without one.
+pub const REMOTE_TAG_CONFIDENCE: f64 = 0.8;
 
 /// The tag faces suggest.
 pub const PEOPLE_TAG: &str = "people";
@@ -121,6 +149,16 @@ impl AnalysisOutput {
                 .into_iter()
                 .collect(),
             Self::Text { lines } => text::tags(lines),
+            // The namespace's policy, not the score, decides on a tag.
+            Self::Moderation { .. } => Vec::new(),
+            // The model gives no confidence: its tags count as fairly sure.
+            Self::Remote { tags, .. } => tags
+                .iter()
+                .map(|name| SuggestedTag {
+                    name: name.clone(),
+                    confidence: REMOTE_TAG_CONFIDENCE,
+                })
+                .collect(),
         }
     }
 }
@@ -205,6 +243,16 @@ pub fn read_text(outcome: &AnalysisOutcome) -> Option<String> {
         } => Some(text::joined(lines, usize::MAX)),
         _ => None,
     }
+}
+
+/// The latest moderation score among `analyses`, 0–1, if the analyser finished.
+pub fn moderation_score(analyses: &[Analysis]) -> Option<f64> {
+    analyses.iter().find_map(|a| match &a.outcome {
+        AnalysisOutcome::Ok {
+            output: AnalysisOutput::Moderation { nsfw },
+        } => Some(*nsfw),
+        _ => None,
+    })
 }
 
 /// The most automatic tags one asset carries, whatever the settings say.

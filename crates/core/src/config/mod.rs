@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use analysis::AnalysisSettings;
+pub use analysis::{AnalysisSettings, RemoteVisionSettings};
 pub use load::ConfigError;
 pub use serving::{
     DeliveryMode, DeliverySettings, GraphqlSettings, MetricsSettings, SessionSettings, SigningKey,

@@ -117,6 +117,8 @@ pub struct Namespace {
     /// Days after which an asset used nowhere and not viewed goes to the trash; `None`
     /// uses `retention.unused_days`, 0 turns retention off here.
     pub retention_days: Option<u32>,
+    /// What happens to pictures the moderation analyser scores as not safe for work.
+    pub moderation: crate::analysis::ModerationPolicy,
     /// Creation time.
     pub created_at: Timestamp,
 }
@@ -156,6 +158,8 @@ pub struct NamespaceChange {
     pub quota_assets: Option<Option<u64>>,
     /// Retention of unused media, in days (0 is off).
     pub retention_days: Option<Option<u32>>,
+    /// Moderation policy.
+    pub moderation: Option<crate::analysis::ModerationPolicy>,
 }
 
 /// What a namespace still holds ([`AccessStore::namespace_contents`]).

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use super::StoreError;
-use crate::analysis::{Analyser, Analysis, Embedding, SuggestedTag, TagReview};
+use crate::analysis::{Analyser, Analysis, Embedding, ModerationState, SuggestedTag, TagReview};
 use crate::{AssetId, JobId, Lease, NamespaceId};
 
 /// Analysis results and automatic tags.
@@ -13,15 +13,34 @@ pub trait AnalysisStore {
     /// Records an analysis run under `lease`, in one transaction: each result replaces its
     /// analyser's previous one; the asset's automatic tags become `tags`, except the ones
     /// an editor rejected and the ones it already carries from another source; its
-    /// picture's embedding becomes `embedding` when given; the job succeeds. `false`,
-    /// recording nothing, when the lease no longer holds.
+    /// picture's embedding becomes `embedding` when given; its moderation state becomes
+    /// `moderation` when given (a held or rejected asset becomes private, a rejected one
+    /// fails with [`REJECTED`](crate::analysis::moderation::REJECTED), one rejected before
+    /// and no longer is ready again); the job succeeds. `false`, recording nothing, when
+    /// the lease no longer holds.
     async fn record_analysis(
         &self,
         lease: Lease,
         results: &[Analysis],
         tags: &[SuggestedTag],
         embedding: Option<&Embedding>,
+        moderation: Option<ModerationState>,
     ) -> Result<bool, StoreError>;
+
+    /// Takes one request from `namespace`'s budget for the remote vision API in `month`
+    /// (`2026-12`): `true` when fewer than `max` were taken there this month (and counts
+    /// it), `false` when the budget is spent.
+    async fn take_remote_request(
+        &self,
+        namespace: NamespaceId,
+        month: &str,
+        max: u32,
+    ) -> Result<bool, StoreError>;
+
+    /// An admin clears a flagged, held or rejected asset: it becomes `cleared` (later
+    /// scores leave it alone), loses the flag tag, and a rejected one is ready again.
+    /// `false` when the asset is in none of those states (or not live).
+    async fn clear_moderation(&self, asset: AssetId) -> Result<bool, StoreError>;
 
     /// The embeddings of the namespace's live assets, in asset id order.
     async fn embeddings(

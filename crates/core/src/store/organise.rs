@@ -123,6 +123,9 @@ pub enum BulkRefusal {
         /// That live asset.
         existing: AssetId,
     },
+    /// Making public refused: moderation holds or rejected the asset until an admin
+    /// clears it.
+    HeldByModeration,
 }
 
 /// What a bulk action did, per asset id, in request order.
@@ -248,4 +251,13 @@ pub trait OrganiseStore {
 
     /// Where an asset is used, most recent first.
     async fn list_usage(&self, asset: AssetId) -> Result<Vec<Usage>, StoreError>;
+
+    /// The live assets of `namespace` that the entity `entity_type`/`entity_id` uses (in
+    /// any way), the most recently used first.
+    async fn assets_used_by(
+        &self,
+        namespace: NamespaceId,
+        entity_type: &str,
+        entity_id: &str,
+    ) -> Result<Vec<AssetId>, StoreError>;
 }

@@ -124,6 +124,8 @@ pub struct AssetFilter {
     /// At most this many faces found by analysis (assets it has not looked at never
     /// match).
     pub faces_max: Option<u32>,
+    /// Only assets in this moderation state.
+    pub moderation: Option<crate::analysis::ModerationState>,
     /// `true` lists the trash (soft-deleted assets) instead of live assets.
     pub deleted: bool,
     /// With (`true`) or without (`false`) any recorded usage.

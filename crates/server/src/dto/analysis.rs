@@ -23,7 +23,8 @@ pub struct AnalysisDto {
     /// `{faces: [{x, y, width, height, confidence, landmarks: {right_eye, left_eye, nose,
     /// mouth, right_ear, left_ear}}]}`, boxes and points as fractions (0–1) of the upright
     /// picture's width and height from its top-left corner, each point `{x, y}`; `text`
-    /// gives `{lines: [{text, confidence, x, y, width, height}]}`, top to bottom.
+    /// gives `{lines: [{text, confidence, x, y, width, height}]}`, top to bottom;
+    /// `moderation` gives `{nsfw}` (0–1); `remote` gives `{caption, alt_text, tags}`.
     #[schema(value_type = Option<Object>)]
     pub output: Option<serde_json::Value>,
     /// Why it was skipped or failed, as a sentence.

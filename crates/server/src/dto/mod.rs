@@ -100,6 +100,11 @@ pub struct AssetDto {
     pub deleted_at: Option<String>,
     /// Where the subject is, as fractions of the upright picture; `null` when unset.
     pub focal_point: Option<FocalPointDto>,
+    /// Where it stands with moderation: `clear`, `flagged`, `held` (private until an
+    /// admin clears it), `rejected` or `cleared`; `null` until the moderation analyser
+    /// has scored it.
+    #[schema(pattern = "^(clear|flagged|held|rejected|cleared)$")]
+    pub moderation: Option<&'static str>,
     /// RFC 3339, when the content was captured (from its metadata), once processed.
     pub taken_at: Option<String>,
     /// How many places use the asset (see `/api/v1/assets/{id}/usage`).
@@ -121,7 +126,7 @@ pub struct AssetDto {
     /// Present on single-asset responses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jobs: Option<Vec<JobDto>>,
-    /// Each analyser's latest result, by analyser (`facts`, `places`, `labels`, `faces`, `text`). Present on
+    /// Each analyser's latest result, by analyser (`facts`, `places`, `labels`, `faces`, `text`, `moderation`, `remote`). Present on
     /// single-asset responses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub analysis: Option<std::collections::BTreeMap<&'static str, AnalysisDto>>,
@@ -271,6 +276,7 @@ impl AssetDto {
             updated_at: rfc3339(a.updated_at),
             deleted_at: a.deleted_at.map(rfc3339),
             focal_point: a.focal_point.map(|p| FocalPointDto { x: p.x, y: p.y }),
+            moderation: a.moderation.map(|m| m.as_str()),
             taken_at: a.taken_at.map(rfc3339),
             usage_count: a.usage_count,
             tags: tags

@@ -169,7 +169,8 @@ pub struct BulkResultDto {
 /// Why a bulk action refused an asset.
 #[derive(Serialize, ToSchema)]
 pub struct RefusalDto {
-    /// `not_found`, `asset_in_use`, `not_deleted` or `duplicate_exists`.
+    /// `not_found`, `asset_in_use`, `not_deleted`, `duplicate_exists` or
+    /// `moderation_hold`.
     #[schema(value_type = String)]
     pub code: ErrorCode,
     /// What to do about it.

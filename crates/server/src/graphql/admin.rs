@@ -204,6 +204,8 @@ impl AdminMutation {
             quota_bytes: maybe(input.quota_bytes),
             quota_assets: maybe(input.quota_assets),
             retention_days: maybe(input.retention_days),
+            // Set through REST (`PATCH /api/v1/namespaces/{slug}`) for now.
+            moderation: None,
         };
         let outcome = namespaces::update(&state(ctx).catalog, principal(ctx), &slug, change).await;
         namespace_payload(ctx, "namespaceUpdate", &slug, outcome).await

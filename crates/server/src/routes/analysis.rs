@@ -20,9 +20,11 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AnalyseParams {
-    /// Comma-separated analysers to run (`facts`, `places`, `labels`, `faces`, `text`); default: every
-    /// enabled one.
-    #[param(pattern = r"^(facts|places|labels|faces|text)(,(facts|places|labels|faces|text))*$")]
+    /// Comma-separated analysers to run (`facts`, `places`, `labels`, `faces`, `text`,
+    /// `moderation`, `remote`); default: every enabled one.
+    #[param(
+        pattern = r"^(facts|places|labels|faces|text|moderation|remote)(,(facts|places|labels|faces|text|moderation|remote))*$"
+    )]
     analysers: Option<String>,
 }
 
@@ -117,6 +119,32 @@ pub(crate) async fn reject(
     path: Path<(String, String)>,
 ) -> Result<Json<AssetDto>, ApiError> {
     review(state, auth, path, TagReview::Reject).await
+}
+
+/// `POST /api/v1/assets/{id}/moderation/clear`: an admin clears an asset moderation
+/// flagged, held or rejected: the flag tag comes off, it may be made public, a rejected
+/// one is ready again, and later scores leave it alone.
+#[utoipa::path(
+    operation_id = "moderation_clear",
+    post,
+    path = "/assets/{id}/moderation/clear",
+    tag = "assets",
+    params(("id" = String, Path, format = Uuid, description = "asset id (UUIDv7)")),
+    responses(
+        (status = 200, description = "the asset, cleared", body = AssetDto),
+        (status = 401, description = "no or unknown token", body = ErrorBody),
+        (status = 403, description = "not an admin of the asset's namespace", body = ErrorBody),
+        (status = 404, description = "no such asset", body = ErrorBody),
+        (status = 409, description = "moderation has not flagged, held or rejected the asset", body = ErrorBody),
+    )
+)]
+pub(crate) async fn clear_moderation(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<AssetDto>, ApiError> {
+    let asset = analysis::clear_moderation(&state.catalog, &auth, parse_id(&id, "asset")?).await?;
+    Ok(Json(render(&state, &asset).await?))
 }
 
 async fn review(

@@ -184,7 +184,7 @@ pub(crate) struct CapabilitiesDto {
 /// One analyser and whether it can run here.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct AnalyserDto {
-    /// `facts`, `places`, `labels`, `faces`, `text`.
+    /// `facts`, `places`, `labels`, `faces`, `text`, `moderation`, `remote`.
     name: &'static str,
     /// `ready`; `disabled` (not in `analysis.analysers`, or analysis is off); or
     /// `unavailable` (its model is not installed: `reason` says which file).

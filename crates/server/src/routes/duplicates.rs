@@ -38,8 +38,9 @@ pub(crate) struct Groups {
     groups: Vec<Group>,
 }
 
-/// `GET /api/v1/assets/duplicates?threshold=6&limit=20`: live assets whose pictures look
-/// alike (dHash Hamming distance ≤ threshold, joined transitively). Byte-identical files
+/// `GET /api/v1/assets/duplicates?threshold=6&limit=20`: live assets whose pictures are
+/// the same picture resized, re-encoded or cropped (dHash Hamming distance ≤ threshold, or
+/// the analysis embeddings' cosine ≥ 0.85; joined transitively). Byte-identical files
 /// cannot appear: dedup keeps one asset per content hash and namespace.
 #[utoipa::path(
     operation_id = "duplicate_assets",

@@ -5,6 +5,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use medialib_app::access::namespaces::{self, NewNamespace};
+use medialib_core::AppError;
+use medialib_core::analysis::ModerationPolicy;
 use medialib_core::store::{Namespace, NamespaceChange};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -31,6 +33,12 @@ pub(crate) struct NamespaceDto {
     /// Days after which media used nowhere and not viewed goes to the trash; 0 is off,
     /// `null` follows `retention.unused_days`.
     retention_days: Option<u32>,
+    /// What happens to pictures scored as not safe for work (at or above
+    /// `analysis.moderation_threshold`): `off`, `flag` (tagged `nsfw`, found by
+    /// `moderation=flagged`), `private` (private until an admin clears it) or `reject`
+    /// (the asset fails).
+    #[schema(pattern = "^(off|flag|private|reject)$")]
+    moderation: &'static str,
     created_at: String,
 }
 
@@ -43,6 +51,7 @@ impl From<Namespace> for NamespaceDto {
             quota_bytes: n.quota_bytes,
             quota_assets: n.quota_assets,
             retention_days: n.retention_days,
+            moderation: n.moderation.as_str(),
             created_at: rfc3339(n.created_at),
         }
     }
@@ -87,6 +96,9 @@ pub(crate) struct PatchNamespaceBody {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<u32>, maximum = 36500)]
     retention_days: Option<Option<u32>>,
+    /// `off`, `flag`, `private` or `reject` (see the namespace's `moderation`).
+    #[schema(pattern = "^(off|flag|private|reject)$")]
+    moderation: Option<String>,
 }
 
 /// Query of `DELETE /api/v1/namespaces/{slug}`.
@@ -178,7 +190,7 @@ pub(crate) async fn get(
 }
 
 /// `PATCH /api/v1/namespaces/{slug}` with `{name?, quota_bytes?, quota_assets?,
-/// retention_days?}`.
+/// retention_days?, moderation?}`.
 #[utoipa::path(
     operation_id = "namespaces_patch",
     patch,
@@ -191,7 +203,7 @@ pub(crate) async fn get(
         (status = 400, description = "the body is not JSON", body = ErrorBody),
         (status = 403, description = "not an admin, or a quota change by other than the instance owner", body = ErrorBody),
         (status = 404, description = "no such namespace, or another than the admin's", body = ErrorBody),
-        (status = 422, description = "a bad name or retention", body = ErrorBody),
+        (status = 422, description = "a bad name, retention or moderation policy", body = ErrorBody),
     )
 )]
 pub(crate) async fn patch(
@@ -205,6 +217,16 @@ pub(crate) async fn patch(
         quota_bytes: body.quota_bytes,
         quota_assets: body.quota_assets,
         retention_days: body.retention_days,
+        moderation: body
+            .moderation
+            .map(|m| {
+                m.parse::<ModerationPolicy>().map_err(|_| {
+                    AppError::invalid(format!(
+                        "moderation {m:?} is not a policy: use off, flag, private or reject"
+                    ))
+                })
+            })
+            .transpose()?,
     };
     let updated = namespaces::update(&state.catalog, &auth, &slug, change).await?;
     Ok(Json(updated.into()))

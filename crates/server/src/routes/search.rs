@@ -6,6 +6,7 @@ use axum::extract::State;
 use medialib_app::search::{self, Search, Sort};
 use medialib_app::suggest::suggest;
 use medialib_core::ErrorCode;
+use medialib_core::analysis::ModerationState;
 use medialib_core::organise::CollectionId;
 use medialib_core::store::{AssetFilter, AssetSort, Orientation, Page, TagMatch};
 use medialib_core::{Asset, AssetKind, AssetStatus, Timestamp, UserId};
@@ -66,6 +67,10 @@ pub(crate) struct SearchParams {
     faces_min: Option<u32>,
     /// At most this many faces (`faces_max=0`: no one in the picture).
     faces_max: Option<u32>,
+    /// Only assets in this moderation state: `clear`, `flagged`, `held`, `rejected` or
+    /// `cleared`.
+    #[param(pattern = "^(clear|flagged|held|rejected|cleared)$")]
+    moderation: Option<String>,
     /// `true` lists the trash.
     deleted: Option<bool>,
     in_use: Option<bool>,
@@ -175,6 +180,7 @@ impl SearchParams {
             has_gps: self.has_gps,
             faces_min: self.faces_min,
             faces_max: self.faces_max,
+            moderation: parse::<ModerationState>(self.moderation.as_deref())?,
             deleted: self.deleted.unwrap_or(false),
             in_use: self.in_use,
         };

@@ -149,3 +149,41 @@ async fn the_faces_found_are_drawn_over_the_picture_on_request() {
         .await;
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_sees_what_moderation_held_and_clears_it() {
+    // A threshold of 0: every scored picture is held (see tests/api/moderation.rs).
+    let app = crate::helpers::spawn_app_with(|s| s.analysis.moderation_threshold = 0.0, true).await;
+    let response = app
+        .client
+        .patch(app.url("/api/v1/namespaces/default"))
+        .json(&serde_json::json!({"moderation": "private"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let beach = std::fs::read(corpus().join("images/jpeg/progressive_icc.jpg")).unwrap();
+    let asset = analysed(&app, "beach.jpg", beach).await;
+    assert_eq!(asset["moderation"], "held", "{asset}");
+    let id = asset["id"].as_str().unwrap();
+
+    let admin = editor_with_password(&app, "moderator").await;
+    join(&app, admin, NamespaceId(1), Role::Admin).await;
+    let browser = Browser::start().await;
+    browser.sign_in(&app.base, "moderator", PASSWORD).await;
+    browser.goto(&format!("{}/ui/assets/{id}", app.base)).await;
+    browser
+        .wait_until(
+            "the notice",
+            "document.getElementById('moderation')?.textContent.startsWith('Held for review')",
+        )
+        .await;
+    browser.check_page("moderation").await;
+    browser.click("#moderation button").await;
+    browser
+        .wait_until("the notice gone", "!document.getElementById('moderation')")
+        .await;
+    let (_, now) = app.get_json(&format!("/api/v1/assets/{id}")).await;
+    assert_eq!(now["moderation"], "cleared", "{now}");
+    browser.close().await;
+}

@@ -2,7 +2,8 @@
 
 use async_trait::async_trait;
 use medialib_core::analysis::{
-    Analyser, Analysis, AnalysisOutcome, Embedding, SuggestedTag, TagReview, face_count, read_text,
+    Analyser, Analysis, AnalysisOutcome, Embedding, ModerationState, SuggestedTag, TagReview,
+    face_count, read_text,
 };
 use medialib_core::organise::TagSource;
 use medialib_core::store::AnalysisStore;
@@ -12,7 +13,7 @@ use uuid::Uuid;
 
 use super::assets::queue_job;
 use super::rows::{from_ms, get, now_ms, to_ms};
-use super::{PgStore, backend, begin_write, jobs, tags};
+use super::{PgStore, backend, begin_write, jobs, moderation, tags};
 
 #[async_trait]
 impl AnalysisStore for PgStore {
@@ -22,6 +23,7 @@ impl AnalysisStore for PgStore {
         results: &[Analysis],
         suggested: &[SuggestedTag],
         embedding: Option<&Embedding>,
+        moderation: Option<ModerationState>,
     ) -> Result<bool, StoreError> {
         let now = now_ms();
         let mut tx = begin_write(&self.pool).await?;
@@ -77,6 +79,9 @@ impl AnalysisStore for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(backend("record read text"))?;
+        }
+        if let Some(state) = moderation {
+            moderation::record(&mut tx, asset, state).await?;
         }
         if let Some(count) = face_count(results) {
             sqlx::query("UPDATE asset SET face_count = $1 WHERE id = $2")
@@ -233,6 +238,35 @@ impl AnalysisStore for PgStore {
             .await
             .map_err(backend("list assets to analyse"))?;
         Ok(ids.into_iter().map(AssetId).collect())
+    }
+
+    async fn take_remote_request(
+        &self,
+        namespace: NamespaceId,
+        month: &str,
+        max: u32,
+    ) -> Result<bool, StoreError> {
+        if max == 0 {
+            return Ok(false);
+        }
+        let taken = sqlx::query(
+            "INSERT INTO remote_vision_usage (namespace_id, month, requests) VALUES ($1, $2, 1)
+             ON CONFLICT (namespace_id, month) DO UPDATE
+                SET requests = remote_vision_usage.requests + 1
+              WHERE remote_vision_usage.requests < $3",
+        )
+        .bind(namespace.0)
+        .bind(month)
+        .bind(i64::from(max))
+        .execute(&self.pool)
+        .await
+        .map_err(backend("take a remote vision request"))?;
+        // A first request inserts; later ones update while under the budget.
+        Ok(taken.rows_affected() > 0)
+    }
+
+    async fn clear_moderation(&self, asset: AssetId) -> Result<bool, StoreError> {
+        moderation::clear(&self.pool, asset).await
     }
 
     async fn review_tag(

@@ -21,6 +21,8 @@ struct State {
     deleted: bool,
     sha256: Vec<u8>,
     usages: i64,
+    /// Moderation holds or rejected it: it may not be made public.
+    held: bool,
 }
 
 async fn state(
@@ -28,8 +30,9 @@ async fn state(
     ns: NamespaceId,
     id: AssetId,
 ) -> Result<Option<State>, StoreError> {
-    let row: Option<(Option<i64>, Vec<u8>, i64)> = sqlx::query_as(
-        "SELECT deleted_at, sha256, (SELECT count(*) FROM usage WHERE usage.asset_id = asset.id)
+    let row: Option<(Option<i64>, Vec<u8>, i64, bool)> = sqlx::query_as(
+        "SELECT deleted_at, sha256, (SELECT count(*) FROM usage WHERE usage.asset_id = asset.id),
+                coalesce(moderation IN ('held', 'rejected'), false)
          FROM asset WHERE id = $1 AND namespace_id = $2",
     )
     .bind(id.0)
@@ -37,10 +40,11 @@ async fn state(
     .fetch_optional(&mut **tx)
     .await
     .map_err(backend("read asset"))?;
-    Ok(row.map(|(deleted_at, sha256, usages)| State {
+    Ok(row.map(|(deleted_at, sha256, usages, held)| State {
         deleted: deleted_at.is_some(),
         sha256,
         usages,
+        held,
     }))
 }
 
@@ -142,6 +146,9 @@ async fn apply_one(
                 .execute(&mut **tx)
                 .await
                 .map_err(backend("delete asset"))?;
+        }
+        BulkAction::SetPublic(true) if asset.held => {
+            return Ok(Err(BulkRefusal::HeldByModeration));
         }
         BulkAction::SetPublic(public) => {
             sqlx::query("UPDATE asset SET is_public = $1, updated_at = $2 WHERE id = $3")

@@ -11,7 +11,7 @@ use super::{backend, begin_write};
 /// The columns [`namespace`] reads.
 macro_rules! namespace_columns {
     () => {
-        "id, slug, name, quota_bytes, quota_assets, retention_days, created_at"
+        "id, slug, name, quota_bytes, quota_assets, retention_days, moderation, created_at"
     };
 }
 
@@ -23,6 +23,10 @@ fn namespace(row: &PgRow) -> Result<Namespace, StoreError> {
         quota_bytes: rows::get::<Option<i64>>(row, "quota_bytes")?.map(|n| n as u64),
         quota_assets: rows::get::<Option<i64>>(row, "quota_assets")?.map(|n| n as u64),
         retention_days: rows::get::<Option<i64>>(row, "retention_days")?.map(|n| n as u32),
+        // Written only from the policy's own names; an unknown one reads as off.
+        moderation: rows::get::<String>(row, "moderation")?
+            .parse()
+            .unwrap_or_default(),
         created_at: from_ms(rows::get(row, "created_at")?),
     })
 }
@@ -68,8 +72,9 @@ pub(super) async fn update(
         "UPDATE namespace SET name = coalesce($1, name),
              quota_bytes = CASE WHEN $2 THEN $3 ELSE quota_bytes END,
              quota_assets = CASE WHEN $4 THEN $5 ELSE quota_assets END,
-             retention_days = CASE WHEN $6 THEN $7 ELSE retention_days END
-         WHERE id = $8 RETURNING ",
+             retention_days = CASE WHEN $6 THEN $7 ELSE retention_days END,
+             moderation = coalesce($8, moderation)
+         WHERE id = $9 RETURNING ",
         namespace_columns!()
     ))
     .bind(change.name.as_deref())
@@ -79,6 +84,7 @@ pub(super) async fn update(
     .bind(change.quota_assets.flatten().map(|n| n as i64))
     .bind(change.retention_days.is_some())
     .bind(change.retention_days.flatten().map(i64::from))
+    .bind(change.moderation.map(|m| m.as_str()))
     .bind(id.0)
     .fetch_optional(pool)
     .await

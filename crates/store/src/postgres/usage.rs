@@ -88,6 +88,27 @@ pub(crate) async fn list(pool: &sqlx::PgPool, asset: AssetId) -> Result<Vec<Usag
         .collect())
 }
 
+pub(crate) async fn used_by(
+    pool: &sqlx::PgPool,
+    namespace: NamespaceId,
+    entity_type: &str,
+    entity_id: &str,
+) -> Result<Vec<AssetId>, StoreError> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT asset.id FROM usage JOIN asset ON asset.id = usage.asset_id
+         WHERE usage.entity_type = $1 AND usage.entity_id = $2 AND asset.namespace_id = $3
+           AND asset.deleted_at IS NULL
+         GROUP BY asset.id ORDER BY max(usage.last_used_at) DESC, asset.id",
+    )
+    .bind(entity_type)
+    .bind(entity_id)
+    .bind(namespace.0)
+    .fetch_all(pool)
+    .await
+    .map_err(backend("list assets used by an entity"))?;
+    Ok(ids.into_iter().map(AssetId).collect())
+}
+
 pub(crate) async fn perceptual_hashes(
     pool: &sqlx::PgPool,
     ns: NamespaceId,

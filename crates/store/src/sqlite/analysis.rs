@@ -2,7 +2,8 @@
 
 use async_trait::async_trait;
 use medialib_core::analysis::{
-    Analyser, Analysis, AnalysisOutcome, Embedding, SuggestedTag, TagReview, face_count, read_text,
+    Analyser, Analysis, AnalysisOutcome, Embedding, ModerationState, SuggestedTag, TagReview,
+    face_count, read_text,
 };
 use medialib_core::organise::TagSource;
 use medialib_core::store::AnalysisStore;
@@ -11,7 +12,7 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use super::assets::{id_bytes, queue_job};
 use super::rows::{from_ms, get, now_ms, to_ms, uuid};
-use super::{SqliteStore, backend, begin_write, jobs, tags};
+use super::{SqliteStore, backend, begin_write, jobs, moderation, tags};
 
 #[async_trait]
 impl AnalysisStore for SqliteStore {
@@ -21,6 +22,7 @@ impl AnalysisStore for SqliteStore {
         results: &[Analysis],
         suggested: &[SuggestedTag],
         embedding: Option<&Embedding>,
+        moderation: Option<ModerationState>,
     ) -> Result<bool, StoreError> {
         let now = now_ms();
         let mut tx = begin_write(&self.pool).await?;
@@ -76,6 +78,9 @@ impl AnalysisStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(backend("record read text"))?;
+        }
+        if let Some(state) = moderation {
+            moderation::record(&mut tx, asset, state).await?;
         }
         if let Some(count) = face_count(results) {
             sqlx::query("UPDATE asset SET face_count = ? WHERE id = ?")
@@ -232,6 +237,35 @@ impl AnalysisStore for SqliteStore {
             .await
             .map_err(backend("list assets to analyse"))?;
         ids.into_iter().map(|b| uuid(b).map(AssetId)).collect()
+    }
+
+    async fn take_remote_request(
+        &self,
+        namespace: NamespaceId,
+        month: &str,
+        max: u32,
+    ) -> Result<bool, StoreError> {
+        if max == 0 {
+            return Ok(false);
+        }
+        let taken = sqlx::query(
+            "INSERT INTO remote_vision_usage (namespace_id, month, requests) VALUES (?, ?, 1)
+             ON CONFLICT (namespace_id, month) DO UPDATE
+                SET requests = remote_vision_usage.requests + 1
+              WHERE remote_vision_usage.requests < ?",
+        )
+        .bind(namespace.0)
+        .bind(month)
+        .bind(i64::from(max))
+        .execute(&self.pool)
+        .await
+        .map_err(backend("take a remote vision request"))?;
+        // A first request inserts; later ones update while under the budget.
+        Ok(taken.rows_affected() > 0)
+    }
+
+    async fn clear_moderation(&self, asset: AssetId) -> Result<bool, StoreError> {
+        moderation::clear(&self.pool, asset).await
     }
 
     async fn review_tag(

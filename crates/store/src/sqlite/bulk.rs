@@ -15,6 +15,8 @@ struct State {
     deleted: bool,
     sha256: Vec<u8>,
     usages: i64,
+    /// Moderation holds or rejected it: it may not be made public.
+    held: bool,
 }
 
 async fn state(
@@ -22,8 +24,9 @@ async fn state(
     ns: NamespaceId,
     id: AssetId,
 ) -> Result<Option<State>, StoreError> {
-    let row: Option<(Option<i64>, Vec<u8>, i64)> = sqlx::query_as(
-        "SELECT deleted_at, sha256, (SELECT count(*) FROM usage WHERE usage.asset_id = asset.id)
+    let row: Option<(Option<i64>, Vec<u8>, i64, bool)> = sqlx::query_as(
+        "SELECT deleted_at, sha256, (SELECT count(*) FROM usage WHERE usage.asset_id = asset.id),
+                coalesce(moderation IN ('held', 'rejected'), false)
          FROM asset WHERE id = ? AND namespace_id = ?",
     )
     .bind(id_bytes(id))
@@ -31,10 +34,11 @@ async fn state(
     .fetch_optional(&mut **tx)
     .await
     .map_err(backend("read asset"))?;
-    Ok(row.map(|(deleted_at, sha256, usages)| State {
+    Ok(row.map(|(deleted_at, sha256, usages, held)| State {
         deleted: deleted_at.is_some(),
         sha256,
         usages,
+        held,
     }))
 }
 
@@ -91,6 +95,9 @@ async fn apply_one(
                 .execute(&mut **tx)
                 .await
                 .map_err(backend("delete asset"))?;
+        }
+        BulkAction::SetPublic(true) if asset.held => {
+            return Ok(Err(BulkRefusal::HeldByModeration));
         }
         BulkAction::SetPublic(public) => {
             let assignment = if *public {

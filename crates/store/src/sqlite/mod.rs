@@ -23,6 +23,7 @@ mod collections;
 mod derivatives;
 mod holds;
 mod jobs;
+mod moderation;
 mod namespaces;
 mod rows;
 mod search;
@@ -477,6 +478,15 @@ impl OrganiseStore for SqliteStore {
 
     async fn list_usage(&self, asset: AssetId) -> Result<Vec<Usage>, StoreError> {
         usage::list(&self.pool, asset).await
+    }
+
+    async fn assets_used_by(
+        &self,
+        namespace: NamespaceId,
+        entity_type: &str,
+        entity_id: &str,
+    ) -> Result<Vec<AssetId>, StoreError> {
+        usage::used_by(&self.pool, namespace, entity_type, entity_id).await
     }
 }
 

@@ -11,7 +11,7 @@ use super::{backend, begin_write};
 /// The columns [`namespace`] reads.
 macro_rules! namespace_columns {
     () => {
-        "id, slug, name, quota_bytes, quota_assets, retention_days, created_at"
+        "id, slug, name, quota_bytes, quota_assets, retention_days, moderation, created_at"
     };
 }
 
@@ -25,6 +25,11 @@ fn namespace(row: &SqliteRow) -> Namespace {
         retention_days: row
             .get::<Option<i64>, _>("retention_days")
             .map(|n| n as u32),
+        // Written only from the policy's own names; an unknown one reads as off.
+        moderation: row
+            .get::<String, _>("moderation")
+            .parse()
+            .unwrap_or_default(),
         created_at: from_ms(row.get("created_at")),
     }
 }
@@ -74,7 +79,8 @@ pub(super) async fn update(
         "UPDATE namespace SET name = coalesce(?, name),
              quota_bytes = CASE WHEN ? THEN ? ELSE quota_bytes END,
              quota_assets = CASE WHEN ? THEN ? ELSE quota_assets END,
-             retention_days = CASE WHEN ? THEN ? ELSE retention_days END
+             retention_days = CASE WHEN ? THEN ? ELSE retention_days END,
+             moderation = coalesce(?, moderation)
          WHERE id = ? RETURNING ",
         namespace_columns!()
     ))
@@ -85,6 +91,7 @@ pub(super) async fn update(
     .bind(change.quota_assets.flatten().map(|n| n as i64))
     .bind(change.retention_days.is_some())
     .bind(change.retention_days.flatten().map(i64::from))
+    .bind(change.moderation.map(|m| m.as_str()))
     .bind(id.0)
     .fetch_optional(pool)
     .await

@@ -64,7 +64,7 @@ macro_rules! asset_columns {
         "id, namespace_id, kind, status, mime, size, sha256, original_filename, title, \
          description, alt_text, is_public, width, height, frame_count, duration_s, page_count, \
          metadata, placeholder, error, uploaded_by, created_at, updated_at, deleted_at, taken_at, \
-         focal_x, focal_y, \
+         focal_x, focal_y, moderation, \
          (SELECT count(*) FROM usage WHERE usage.asset_id = asset.id) AS usage_count"
     };
 }
@@ -102,6 +102,8 @@ pub(crate) fn asset(row: &SqliteRow) -> Result<Asset, StoreError> {
             (Some(x), Some(y)) => medialib_core::FocalPoint::new(x, y),
             _ => None,
         },
+        // Written only from the states' own names; an unknown one reads as unscored.
+        moderation: get::<Option<String>>(row, "moderation")?.and_then(|m| m.parse().ok()),
     })
 }
 

@@ -87,6 +87,27 @@ pub(crate) async fn list(
         .collect())
 }
 
+pub(crate) async fn used_by(
+    pool: &sqlx::SqlitePool,
+    namespace: NamespaceId,
+    entity_type: &str,
+    entity_id: &str,
+) -> Result<Vec<AssetId>, StoreError> {
+    let ids: Vec<Vec<u8>> = sqlx::query_scalar(
+        "SELECT asset.id FROM usage JOIN asset ON asset.id = usage.asset_id
+         WHERE usage.entity_type = ? AND usage.entity_id = ? AND asset.namespace_id = ?
+           AND asset.deleted_at IS NULL
+         GROUP BY asset.id ORDER BY max(usage.last_used_at) DESC, asset.id",
+    )
+    .bind(entity_type)
+    .bind(entity_id)
+    .bind(namespace.0)
+    .fetch_all(pool)
+    .await
+    .map_err(backend("list assets used by an entity"))?;
+    ids.into_iter().map(|b| uuid(b).map(AssetId)).collect()
+}
+
 pub(crate) async fn perceptual_hashes(
     pool: &sqlx::SqlitePool,
     ns: NamespaceId,

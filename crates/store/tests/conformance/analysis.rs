@@ -111,13 +111,13 @@ pub(crate) async fn analysis_results_and_automatic_tags_follow_the_latest_run(st
     ];
     assert!(
         store
-            .record_analysis(lease, &[florence()], &tags, Some(&picture))
+            .record_analysis(lease, &[florence()], &tags, Some(&picture), None)
             .await
             .unwrap()
     );
     assert!(
         !store
-            .record_analysis(lease, &[florence()], &tags, Some(&picture))
+            .record_analysis(lease, &[florence()], &tags, Some(&picture), None)
             .await
             .unwrap(),
         "an ended job records nothing more"
@@ -210,7 +210,13 @@ pub(crate) async fn analysis_results_and_automatic_tags_follow_the_latest_run(st
     ];
     assert!(
         store
-            .record_analysis(lease, &[skipped(Analyser::Facts), florence()], &rerun, None)
+            .record_analysis(
+                lease,
+                &[skipped(Analyser::Facts), florence()],
+                &rerun,
+                None,
+                None
+            )
             .await
             .unwrap()
     );
@@ -283,7 +289,7 @@ pub(crate) async fn backfills_page_through_ready_assets_and_skip_the_trash(store
     let lease = claim_analysis(store, ids[1]).await;
     assert!(
         store
-            .record_analysis(lease, &[skipped(Analyser::Places)], &[], None)
+            .record_analysis(lease, &[skipped(Analyser::Places)], &[], None, None)
             .await
             .unwrap()
     );
@@ -343,7 +349,7 @@ pub(crate) async fn face_counts_follow_the_latest_faces_result_and_filter_search
         let lease = claim_analysis(store, asset).await;
         assert!(
             store
-                .record_analysis(lease, &results, &[], None)
+                .record_analysis(lease, &results, &[], None, None)
                 .await
                 .unwrap()
         );

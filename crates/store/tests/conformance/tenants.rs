@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use medialib_core::access::Role;
+use medialib_core::analysis::ModerationPolicy;
 use medialib_core::store::{
     NamespaceChange, NewAuditEvent, NewCollection, NewTag, NewToken, NewWebhook, SessionLimits,
     UserChange,
@@ -18,11 +19,13 @@ pub(crate) async fn namespace_changes_set_what_they_name_and_null_returns_to_the
     store: Store,
 ) {
     let desk = store.create_namespace("desk", "Desk").await.unwrap();
+    assert_eq!(desk.moderation, ModerationPolicy::Off);
     let quotas = NamespaceChange {
         name: Some("Sports desk".into()),
         quota_bytes: Some(Some(5_000)),
         quota_assets: Some(Some(12)),
         retention_days: Some(Some(0)),
+        moderation: Some(ModerationPolicy::Private),
     };
     let changed = store
         .update_namespace(desk.id, &quotas)
@@ -55,6 +58,11 @@ pub(crate) async fn namespace_changes_set_what_they_name_and_null_returns_to_the
             cleared.quota_assets
         ),
         ("Sports desk", None, Some(12))
+    );
+    assert_eq!(
+        cleared.moderation,
+        ModerationPolicy::Private,
+        "absent: kept"
     );
     assert_eq!(
         store.namespace_usage(desk.id).await.unwrap().quota_assets,

@@ -7,10 +7,14 @@
 //!    and in the same run the same ONNX file and input run by onnxruntime from Python
 //!    (the PyPI wheel, one thread; `scripts/bench-onnxruntime`, installed into a venv on
 //!    first use), with the largest difference between their first outputs: the labels
-//!    model, and the face detector on the photo letterboxed to 192 × 192;
+//!    model, the face detector on the photo letterboxed to 192 × 192, and the moderation
+//!    model;
 //! 3. the whole classification (model, softmax, vocabulary), the whole face detection
-//!    (model, decoding, suppression), the places lookup and the data set's load time;
-//! 4. whole analyses (pictures, labels, faces, places) per second on two threads;
+//!    (model, decoding, suppression), reading text (PP-OCR detection on the photo at
+//!    1 600 pixels, recognition of what it finds), the whole moderation score, the places
+//!    lookup and the data set's load time;
+//! 4. whole analyses (pictures, labels, faces, text, moderation, places) per second on two
+//!    threads;
 //! 5. similar media over 100 000 embeddings: the in-memory ranking each
 //!    `GET /assets/{id}/similar` runs (p50/p95 of 200 queries), and the index's memory.
 
@@ -21,7 +25,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use medialib_analysis::faces::{self, Detector};
 use medialib_analysis::labels::{self, Classifier};
+use medialib_analysis::moderation::{self, Moderator};
 use medialib_analysis::places::Geocoder;
+use medialib_analysis::text::photo::PhotoReader;
 use medialib_app::similar::Vectors;
 use medialib_core::analysis::Embedding;
 use medialib_core::{AssetId, GpsPosition, Settings};
@@ -102,6 +108,36 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
         .swap_remove(0)
         .values;
 
+    // Text and moderation read the picture as a stored 1 600-pixel copy gives it.
+    let reading = || -> anyhow::Result<image::RgbImage> {
+        let raster = medialib_media::square::upright(&bytes, format, 1600, &limits)?;
+        image::RgbImage::from_raw(raster.width(), raster.height(), raster.data().to_vec())
+            .context("a raster of the wrong length")
+    };
+    let upright = times(runs, || reading().map(drop))?;
+    let rgb = reading()?;
+    let reader = PhotoReader::load(models).map_err(anyhow::Error::msg)?;
+    let text_runs = runs.clamp(1, 5);
+    let read_text = times(text_runs, || {
+        reader.read(&rgb).map(drop).map_err(anyhow::Error::msg)
+    })?;
+    let moderator = Moderator::load(models).map_err(anyhow::Error::msg)?;
+    let moderation_input = moderation::input(&rgb).map_err(anyhow::Error::msg)?;
+    let moderation_model = times(runs, || {
+        moderator
+            .infer(moderation_input.clone())
+            .map(drop)
+            .map_err(anyhow::Error::msg)
+    })?;
+    let moderate = times(runs, || {
+        moderator.score(&rgb).map(drop).map_err(anyhow::Error::msg)
+    })?;
+    let moderation_output = moderator
+        .infer(moderation_input.clone())
+        .map_err(anyhow::Error::msg)?
+        .swap_remove(0)
+        .values;
+
     let loading = Instant::now();
     let geocoder = Geocoder::load(models).map_err(anyhow::Error::msg)?;
     let places_load = loading.elapsed();
@@ -118,7 +154,7 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
     let lookup = started.elapsed() / lookups;
 
     // Whole analyses on two threads, as a worker process with two jobs runs them.
-    let per_thread = runs.max(4);
+    let per_thread = text_runs.max(2);
     let started = Instant::now();
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let workers: Vec<_> = (0..2)
@@ -128,6 +164,9 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
                         let picture = square()?;
                         classifier.classify(&picture).map_err(anyhow::Error::msg)?;
                         detector.detect(&letterbox()?).map_err(anyhow::Error::msg)?;
+                        let rgb = reading()?;
+                        reader.read(&rgb).map_err(anyhow::Error::msg)?;
+                        moderator.score(&rgb).map_err(anyhow::Error::msg)?;
                         std::hint::black_box(geocoder.place(&florence));
                     }
                     Ok(())
@@ -157,6 +196,12 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
         [1, 3, side, side],
         runs,
     )?;
+    let moderation_reference = onnxruntime(
+        &models.join(moderation::MODEL_FILE),
+        &moderation_input,
+        moderation::INPUT_SHAPE,
+        runs,
+    )?;
 
     let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
     println!(
@@ -169,6 +214,7 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
     for (what, ours, theirs) in [
         ("labels model", model, &reference),
         ("faces model", faces_model, &faces_reference),
+        ("moderation model", moderation_model, &moderation_reference),
     ] {
         println!(
             "| {what} alone, 1 thread (median of {runs}) | {} | {:.1} ms (onnxruntime {}) | {:.2}× |",
@@ -195,6 +241,18 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
         ms(detect)
     );
     println!(
+        "| picture: the 12 MP JPEG upright at 1 600 × 1 200 (text, moderation) | {} | | |",
+        ms(upright)
+    );
+    println!(
+        "| text: PP-OCR detection at 1 600 × 1 216, recognition of what it finds (median of {text_runs}) | {} | | |",
+        ms(read_text)
+    );
+    println!(
+        "| moderation: squash, JPEG round trip, model | {} | | |",
+        ms(moderate)
+    );
+    println!(
         "| places: one lookup among 155 210 places | {:.1} µs | | |",
         lookup.as_secs_f64() * 1e6
     );
@@ -211,9 +269,10 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
         ms(similar_p95)
     );
     println!(
-        "\nLargest difference from Python onnxruntime's first output: labels {:.2e}, faces {:.2e}",
+        "\nLargest difference from Python onnxruntime's first output: labels {:.2e}, faces {:.2e}, moderation {:.2e}",
         largest_difference(&logits, &reference.output),
-        largest_difference(&faces_output, &faces_reference.output)
+        largest_difference(&faces_output, &faces_reference.output),
+        largest_difference(&moderation_output, &moderation_reference.output)
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -155,6 +155,13 @@ pub(super) fn table() -> Vec<Row> {
             None,
             [401, 403, 404, 403, 404, 404],
         ),
+        // The fixture asset was never moderated: nothing to clear.
+        row(
+            M::POST,
+            "/api/v1/assets/{id}/moderation/clear",
+            None,
+            [401, 403, 403, 403, 409, 404],
+        ),
         // The fixture asset is still processing (no workers): nothing to analyse yet.
         row(
             M::POST,
@@ -163,6 +170,7 @@ pub(super) fn table() -> Vec<Row> {
             [401, 403, 409, 403, 409, 404],
         ),
         row(M::GET, "/api/v1/assets/{id}/similar", None, READ),
+        row(M::GET, "/api/v1/recommendations", None, ORGANISE_LIST),
         row(M::GET, "/api/v1/assets/{id}/usage", None, READ),
         row(
             M::POST,

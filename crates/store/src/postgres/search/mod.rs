@@ -351,6 +351,10 @@ fn push_filters(qb: &mut QueryBuilder<Postgres>, q: &AssetQuery, text: Option<&T
     if let Some(has_gps) = f.has_gps {
         qb.push(" AND asset.has_gps = ").push_bind(has_gps);
     }
+    if let Some(state) = f.moderation {
+        qb.push(" AND asset.moderation = ")
+            .push_bind(state.as_str());
+    }
     if let Some(in_use) = f.in_use {
         qb.push(if in_use { " AND " } else { " AND NOT " })
             .push("EXISTS (SELECT 1 FROM usage WHERE usage.asset_id = asset.id)");

@@ -226,6 +226,7 @@ fn only_text(f: &AssetFilter) -> bool {
         has_gps,
         faces_min,
         faces_max,
+        moderation,
         deleted: _,
         in_use,
     } = f;
@@ -246,6 +247,7 @@ fn only_text(f: &AssetFilter) -> bool {
         && has_gps.is_none()
         && faces_min.is_none()
         && faces_max.is_none()
+        && moderation.is_none()
         && in_use.is_none()
 }
 
@@ -440,6 +442,10 @@ fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &AssetQuery, tags: Tags) {
     }
     if let Some(has_gps) = f.has_gps {
         qb.push(" AND asset.has_gps = ").push_bind(has_gps);
+    }
+    if let Some(state) = f.moderation {
+        qb.push(" AND asset.moderation = ")
+            .push_bind(state.as_str());
     }
     if let Some(in_use) = f.in_use {
         qb.push(if in_use { " AND " } else { " AND NOT " })
