@@ -96,7 +96,8 @@ fn phrases_set_on_photos_are_read_at_several_sizes() {
         PhotoReader::load(&models()).unwrap_or_else(|e| panic!("{e}; run scripts/setup.sh first"));
     let dir = tempfile::tempdir().unwrap();
     // (photo, phrase, size in points, colour, where): white on a dark sunset and on a
-    // lava field, black on a bright sky, small to large.
+    // lava field, black on a bright sky, small to large, and on a 12 MP photo that the
+    // reader scales down.
     let cases = [
         (
             "images/camera/Iceland-sRGB.jpg",
@@ -125,6 +126,14 @@ fn phrases_set_on_photos_are_read_at_several_sizes() {
             64,
             "white",
             (20, 20),
+        ),
+        // 4032 × 3024, which the reader sees at 981 × 736: the phrase about 39 pixels high.
+        (
+            "images/large/olympus_E-P3_12MP.jpg",
+            "Grand opening",
+            160,
+            "white",
+            (200, 300),
         ),
     ];
     let mut wrong = Vec::new();

@@ -121,6 +121,18 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
     let read_text = times(text_runs, || {
         reader.read(&rgb).map(drop).map_err(anyhow::Error::msg)
     })?;
+    let (detector_shape, detector_input) = PhotoReader::detector_input(&rgb);
+    let text_model = times(text_runs, || {
+        reader
+            .infer_detector(&detector_shape, detector_input.clone())
+            .map(drop)
+            .map_err(anyhow::Error::msg)
+    })?;
+    let text_output = reader
+        .infer_detector(&detector_shape, detector_input.clone())
+        .map_err(anyhow::Error::msg)?
+        .swap_remove(0)
+        .values;
     let moderator = Moderator::load(models).map_err(anyhow::Error::msg)?;
     let moderation_input = moderation::input(&rgb).map_err(anyhow::Error::msg)?;
     let moderation_model = times(runs, || {
@@ -196,6 +208,12 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
         [1, 3, side, side],
         runs,
     )?;
+    let text_reference = onnxruntime(
+        &models.join(medialib_analysis::text::photo::DETECTOR_FILE),
+        &detector_input,
+        detector_shape,
+        text_runs,
+    )?;
     let moderation_reference = onnxruntime(
         &models.join(moderation::MODEL_FILE),
         &moderation_input,
@@ -211,13 +229,24 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
     );
     println!("| step | medialib | reference | ratio |");
     println!("|---|---:|---:|---:|");
-    for (what, ours, theirs) in [
-        ("labels model", model, &reference),
-        ("faces model", faces_model, &faces_reference),
-        ("moderation model", moderation_model, &moderation_reference),
+    for (what, ours, theirs, n) in [
+        ("labels model", model, &reference, runs),
+        ("faces model", faces_model, &faces_reference, runs),
+        (
+            "moderation model",
+            moderation_model,
+            &moderation_reference,
+            runs,
+        ),
+        (
+            "text detector (736 × 992)",
+            text_model,
+            &text_reference,
+            text_runs,
+        ),
     ] {
         println!(
-            "| {what} alone, 1 thread (median of {runs}) | {} | {:.1} ms (onnxruntime {}) | {:.2}× |",
+            "| {what} alone, 1 thread (median of {n}) | {} | {:.1} ms (onnxruntime {}) | {:.2}× |",
             ms(ours),
             theirs.median_ms,
             theirs.version,
@@ -245,7 +274,7 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
         ms(upright)
     );
     println!(
-        "| text: PP-OCR detection at 1 600 × 1 216, recognition of what it finds (median of {text_runs}) | {} | | |",
+        "| text: PP-OCR detection at 992 × 736, recognition of what it finds (median of {text_runs}) | {} | | |",
         ms(read_text)
     );
     println!(
@@ -269,10 +298,11 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<ExitCo
         ms(similar_p95)
     );
     println!(
-        "\nLargest difference from Python onnxruntime's first output: labels {:.2e}, faces {:.2e}, moderation {:.2e}",
+        "\nLargest difference from Python onnxruntime's first output: labels {:.2e}, faces {:.2e}, moderation {:.2e}, text detector {:.2e}",
         largest_difference(&logits, &reference.output),
         largest_difference(&faces_output, &faces_reference.output),
-        largest_difference(&moderation_output, &moderation_reference.output)
+        largest_difference(&moderation_output, &moderation_reference.output),
+        largest_difference(&text_output, &text_reference.output)
     );
     Ok(ExitCode::SUCCESS)
 }
