@@ -25,7 +25,7 @@ pub mod runtime;
 pub mod text;
 pub mod vocabulary;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use medialib_core::analysis::{
@@ -235,10 +235,13 @@ impl Analysers {
         let Some(gps) = asset.metadata.as_ref().and_then(|m| m.gps()) else {
             return skipped("The file records no GPS position.");
         };
-        match loaded(&self.geocoder, Analyser::Places, || {
-            places::Geocoder::load(&self.models_dir)
-        }) {
-            Err(why) => skipped(&format!("The places data set is not available: {why}.")),
+        match self.model(
+            &self.geocoder,
+            Analyser::Places,
+            "The places data set",
+            places::Geocoder::load,
+        ) {
+            Err(why) => skipped(&why),
             Ok(geocoder) => match geocoder.place(gps) {
                 Some(place) => AnalysisOutcome::Ok {
                     output: AnalysisOutput::Places(place),
@@ -255,20 +258,14 @@ impl Analysers {
         let Some(picture) = picture else {
             return (skipped("There is no picture to look at."), None);
         };
-        if let Some(why) = self.missing_file(Analyser::Labels) {
-            return (
-                skipped(&format!("The labels model is not available: {why}.")),
-                None,
-            );
-        }
-        let classifier = match loaded(&self.classifier, Analyser::Labels, || {
-            labels::Classifier::load(&self.models_dir)
-        }) {
+        let classifier = match self.model(
+            &self.classifier,
+            Analyser::Labels,
+            "The labels model",
+            labels::Classifier::load,
+        ) {
             Ok(classifier) => classifier,
-            Err(why) => {
-                let why = format!("The labels model is not available: {why}.");
-                return (skipped(&why), None);
-            }
+            Err(why) => return (skipped(&why), None),
         };
         let square = medialib_media::square::centre_square(
             &picture.bytes,
@@ -307,14 +304,14 @@ impl Analysers {
         let Some(picture) = picture else {
             return skipped("There is no picture to look at.");
         };
-        if let Some(why) = self.missing_file(Analyser::Faces) {
-            return skipped(&format!("The face detector is not available: {why}."));
-        }
-        let detector = match loaded(&self.detector, Analyser::Faces, || {
-            faces::Detector::load(&self.models_dir)
-        }) {
+        let detector = match self.model(
+            &self.detector,
+            Analyser::Faces,
+            "The face detector",
+            faces::Detector::load,
+        ) {
             Ok(detector) => detector,
-            Err(why) => return skipped(&format!("The face detector is not available: {why}.")),
+            Err(why) => return skipped(&why),
         };
         let letterboxed = medialib_media::square::letterboxed(
             &picture.bytes,
@@ -332,9 +329,7 @@ impl Analysers {
             },
         }
     }
-}
 
-impl Analysers {
     /// Reads the text in the page picture (else the picture): Tesseract for a document's
     /// page, PP-OCR for anything else. The model it used, and the outcome.
     fn text(&self, asset: &Asset, sources: &Sources) -> (Option<String>, AnalysisOutcome) {
@@ -354,39 +349,25 @@ impl Analysers {
             (text::photo::MODEL, u32::MAX)
         };
         let model = Some(model.to_owned());
-        let raster =
-            medialib_media::square::upright(&picture.bytes, picture.format, max_side, &self.limits);
-        let raster = match raster {
-            Ok(raster) => raster,
-            Err(e) => {
-                return (
-                    model,
-                    skipped(&format!("The picture could not be read: {e}.")),
-                );
-            }
-        };
-        let (w, h) = (raster.width(), raster.height());
-        let Some(rgb) = image::RgbImage::from_raw(w, h, raster.data().to_vec()) else {
-            return (model, skipped("The picture could not be read."));
+        let rgb = match self.rgb(picture, max_side) {
+            Ok(rgb) => rgb,
+            Err(why) => return (model, skipped(&why)),
         };
         let lines = if document {
+            let (w, h) = rgb.dimensions();
             let mut png = Vec::new();
             rgb.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
                 .map_err(|e| format!("The page could not be handed to Tesseract: {e}"))
                 .and_then(|()| text::page::read(&png, w, h, &self.settings.text_languages))
         } else {
-            if let Some(why) = self.missing_file(Analyser::Text) {
-                let why = format!("The text reader is not available: {why}.");
-                return (model, skipped(&why));
-            }
-            match loaded(&self.reader, Analyser::Text, || {
-                text::photo::PhotoReader::load(&self.models_dir)
-            }) {
+            match self.model(
+                &self.reader,
+                Analyser::Text,
+                "The text reader",
+                text::photo::PhotoReader::load,
+            ) {
                 Ok(reader) => reader.read(&rgb),
-                Err(why) => {
-                    let why = format!("The text reader is not available: {why}.");
-                    return (model, skipped(&why));
-                }
+                Err(why) => return (model, skipped(&why)),
             }
         };
         let outcome = match lines {
@@ -399,32 +380,24 @@ impl Analysers {
         };
         (model, outcome)
     }
-}
 
-impl Analysers {
     fn moderation(&self, picture: Option<&Picture>) -> AnalysisOutcome {
         let Some(picture) = picture else {
             return skipped("There is no picture to look at.");
         };
-        if let Some(why) = self.missing_file(Analyser::Moderation) {
-            return skipped(&format!("The moderation model is not available: {why}."));
-        }
-        let moderator = match loaded(&self.moderator, Analyser::Moderation, || {
-            moderation::Moderator::load(&self.models_dir)
-        }) {
+        let moderator = match self.model(
+            &self.moderator,
+            Analyser::Moderation,
+            "The moderation model",
+            moderation::Moderator::load,
+        ) {
             Ok(moderator) => moderator,
-            Err(why) => {
-                return skipped(&format!("The moderation model is not available: {why}."));
-            }
+            Err(why) => return skipped(&why),
         };
         // The model squashes the picture to 256 × 256: a stored copy of that size will do.
-        let raster =
-            medialib_media::square::upright(&picture.bytes, picture.format, 1024, &self.limits);
-        let rgb = raster
-            .ok()
-            .and_then(|r| image::RgbImage::from_raw(r.width(), r.height(), r.data().to_vec()));
-        let Some(rgb) = rgb else {
-            return skipped("The picture could not be read.");
+        let rgb = match self.rgb(picture, 1024) {
+            Ok(rgb) => rgb,
+            Err(why) => return skipped(&why),
         };
         match moderator.score(&rgb) {
             Ok(nsfw) => AnalysisOutcome::Ok {
@@ -433,23 +406,42 @@ impl Analysers {
             Err(why) => AnalysisOutcome::Failed { reason: why },
         }
     }
-}
 
-/// `cell`'s model or data set, loaded by `load` on first use; a failure is logged once and
-/// kept, so the analyser stays off without retrying on every asset.
-fn loaded<T>(
-    cell: &OnceLock<Result<T, String>>,
-    analyser: Analyser,
-    load: impl FnOnce() -> Result<T, String>,
-) -> Result<&T, &String> {
-    cell.get_or_init(|| {
-        let loaded = load();
-        if let Err(why) = &loaded {
-            tracing::warn!(%analyser, error = %why, "analyser off: its model did not load");
+    /// `analyser`'s model (`what`, for people), loaded from the models directory by
+    /// `load` on first use. A failure is logged once and kept, so the analyser stays off
+    /// without retrying on every asset. `Err` is the reason to skip with: which file is
+    /// missing, or why it did not load.
+    fn model<'a, T>(
+        &'a self,
+        cell: &'a OnceLock<Result<T, String>>,
+        analyser: Analyser,
+        what: &str,
+        load: impl FnOnce(&Path) -> Result<T, String>,
+    ) -> Result<&'a T, String> {
+        let not_available = |why: &str| format!("{what} is not available: {why}.");
+        if let Some(why) = self.missing_file(analyser) {
+            return Err(not_available(&why));
         }
-        loaded
-    })
-    .as_ref()
+        cell.get_or_init(|| {
+            let loaded = load(&self.models_dir);
+            if let Err(why) = &loaded {
+                tracing::warn!(%analyser, error = %why, "analyser off: its model did not load");
+            }
+            loaded
+        })
+        .as_ref()
+        .map_err(|why| not_available(why))
+    }
+
+    /// `picture` upright as RGB pixels, at most `max_side` on its longer side; `Err` is the
+    /// reason to skip with when it cannot be read.
+    fn rgb(&self, picture: &Picture, max_side: u32) -> Result<image::RgbImage, String> {
+        let raster =
+            medialib_media::square::upright(&picture.bytes, picture.format, max_side, &self.limits)
+                .map_err(|e| format!("The picture could not be read: {e}."))?;
+        image::RgbImage::from_raw(raster.width(), raster.height(), raster.data().to_vec())
+            .ok_or_else(|| "The picture could not be read.".to_owned())
+    }
 }
 
 fn skipped(reason: &str) -> AnalysisOutcome {

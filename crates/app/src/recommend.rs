@@ -17,7 +17,7 @@ const MAX_USED: usize = 20;
 /// Added per tag a candidate shares with the used assets, up to [`MAX_SHARED`] tags.
 const TAG_BONUS: f64 = 0.02;
 const MAX_SHARED: usize = 5;
-/// The longest entity type or id looked up, in bytes: as usage records them.
+/// The longest entity type or id looked up, in characters: as usage records them.
 const MAX_ENTITY: usize = 200;
 
 /// Up to `limit` (1–[`MAX_LIMIT`]) live assets the caller may see, in the caller's
@@ -38,9 +38,10 @@ pub async fn recommend(
         return Err(bad(&format!("limit must be between 1 and {MAX_LIMIT}")));
     }
     for (name, value) in [("entity_type", entity_type), ("entity_id", entity_id)] {
-        if value.trim().is_empty() || value.len() > MAX_ENTITY {
+        // A blank one is allowed: usage never records it, so nothing is found.
+        if value.is_empty() || value.chars().count() > MAX_ENTITY {
             return Err(bad(&format!(
-                "{name} must name the content, in 1 to {MAX_ENTITY} bytes"
+                "{name} must name the content, in 1 to {MAX_ENTITY} characters"
             )));
         }
     }

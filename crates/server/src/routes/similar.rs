@@ -28,9 +28,11 @@ pub(crate) struct SimilarParams {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RecommendationParams {
-    /// The kind of content, as usage records it, e.g. `article`.
+    /// The kind of content, as usage records it, e.g. `article`: 1 to 200 characters.
+    #[param(min_length = 1, max_length = 200)]
     entity_type: String,
-    /// The content's id in its own system, e.g. `42`.
+    /// The content's id in its own system, e.g. `42`: 1 to 200 characters.
+    #[param(min_length = 1, max_length = 200)]
     entity_id: String,
     /// Results, 1–100; default 12.
     #[param(minimum = 1, maximum = 100)]

@@ -297,7 +297,10 @@ impl TestApp {
                 .rev()
                 .find(|j| j["kind"] == "analyse");
             if newest.is_some_and(|j| j["status"] == "succeeded") {
-                return asset;
+                // Read again: one GET reads the asset, its tags and its jobs in separate
+                // statements, so it may have read the tags before the analysis committed
+                // and the job after. A GET after seeing the commit sees all of it.
+                return self.get_json(&format!("/api/v1/assets/{id}")).await.1;
             }
             assert!(
                 start.elapsed() < timeout,

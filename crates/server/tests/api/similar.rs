@@ -146,7 +146,7 @@ async fn content_is_recommended_media_like_what_it_uses_and_never_the_same() {
         .await;
     assert_eq!(status, 400, "{bad}");
     let (status, bad) = app
-        .get_json("/api/v1/recommendations?entity_type=article&entity_id=%20")
+        .get_json("/api/v1/recommendations?entity_type=article&entity_id=")
         .await;
     assert_eq!(
         (status, &bad["error"]["code"]),
