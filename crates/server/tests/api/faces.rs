@@ -29,7 +29,8 @@ fn faces(asset: &Value) -> &Vec<Value> {
     faces["output"]["faces"].as_array().unwrap()
 }
 
-fn ids(page: &Value) -> Vec<&str> {
+/// The ids of a page of assets, in order.
+pub fn ids(page: &Value) -> Vec<&str> {
     page["items"]
         .as_array()
         .unwrap()

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::faces::ids;
 use crate::helpers::{TestApp, corpus, spawn_app, tag_sources};
 
 const WAIT: Duration = Duration::from_secs(90);
@@ -76,15 +77,6 @@ fn scanned_pdf(jpeg: &[u8], width: u32, height: u32) -> Vec<u8> {
         .as_bytes(),
     );
     pdf
-}
-
-fn found(page: &Value) -> Vec<&str> {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_str().unwrap())
-        .collect()
 }
 
 async fn text_of(app: &TestApp, id: &str) -> String {
@@ -181,9 +173,9 @@ async fn text_read_in_a_scanned_page_and_on_a_photo_is_searchable() {
 
     // Search finds each by the words read in it.
     let (_, hits) = app.get_json("/api/v1/assets?q=ambiguity").await;
-    assert_eq!(found(&hits), [scan_id], "{hits}");
+    assert_eq!(ids(&hits), [scan_id], "{hits}");
     let (_, hits) = app.get_json("/api/v1/assets?q=landmannalaugar").await;
-    assert_eq!(found(&hits), [poster_id], "{hits}");
+    assert_eq!(ids(&hits), [poster_id], "{hits}");
 
     // A PDF with a text layer keeps its own text: nothing is read from its picture.
     let own = analysed(&app, "doc.pdf", std::fs::read(&document).unwrap()).await;
